@@ -1,0 +1,121 @@
+"""Settings: read once from `broadcaster.toml` and `BROADCASTER_*` variables, then passed down."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+CONFIG_FILE = "broadcaster.toml"
+ENV_PREFIX = "BROADCASTER_"
+
+
+class ConfigError(Exception):
+    """The configuration file or an environment variable holds a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the stages need to know about this installation."""
+
+    base_dir: Path
+    database_url: str = ""
+    var_dir: str = "var"
+    schedules_dir: str = "schedules"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    town: str = "thị trấn Yên Mỹ"
+    engine: str = "auto"
+    espeak_voice: str = "vi"
+    espeak_rate: int = 150
+    gtts_lang: str = "vi"
+    gtts_tld: str = "com"
+    gtts_timeout: float = 10.0
+    sentence_pause_ms: int = 350
+    paragraph_pause_ms: int = 800
+    mp3_bitrate: str = "64k"
+    sample_rate: int = 44100
+    output: str = "file:var/aired"
+    misfire_grace_minutes: int = 10
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+
+    @property
+    def var_path(self) -> Path:
+        """The folder for runtime data (database, audio, logs)."""
+        return (self.base_dir / self.var_dir).resolve()
+
+    @property
+    def audio_dir(self) -> Path:
+        """Where rendered MP3 files live."""
+        return self.var_path / "audio"
+
+    @property
+    def schedules_path(self) -> Path:
+        """The folder of slot definition files."""
+        return (self.base_dir / self.schedules_dir).resolve()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The radio's local time zone, for people; storage is UTC."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under var/."""
+        return self.database_url or f"sqlite:///{self.var_path / 'broadcaster.db'}"
+
+
+def _coerce(name: str, kind: type, raw: object) -> object:
+    """Turn a file or environment value into the field's type, or say what is wrong."""
+    try:
+        if kind is int and not isinstance(raw, bool):
+            return int(raw)  # type: ignore[arg-type]
+        if kind is float and not isinstance(raw, bool):
+            return float(raw)  # type: ignore[arg-type]
+        if kind is str and isinstance(raw, (str, int, float)):
+            return str(raw)
+    except ValueError:
+        pass
+    raise ConfigError(f"Setting '{name}' must be a {kind.__name__}, got {raw!r}.")
+
+
+def load_settings(
+    base_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    """Build Settings from the config file, then environment variables, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    base = Path(base_dir if base_dir is not None else Path.cwd()).resolve()
+    config_path = Path(environ.get(f"{ENV_PREFIX}CONFIG", base / CONFIG_FILE))
+    if not config_path.is_absolute():
+        config_path = base / config_path
+    values: dict[str, object] = {}
+    if config_path.exists():
+        try:
+            values.update(tomllib.loads(config_path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path} is not valid TOML: {exc}.") from exc
+    fields = {f.name: f for f in dataclasses.fields(Settings) if f.name != "base_dir"}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"Unknown setting(s) in {config_path}: {', '.join(unknown)}.")
+    for name in fields:
+        env_value = environ.get(ENV_PREFIX + name.upper())
+        if env_value is not None:
+            values[name] = env_value
+    values.update(overrides or {})
+    kinds = {"int": int, "float": float, "str": str}
+    typed = {
+        name: _coerce(name, kinds[str(fields[name].type)], raw) for name, raw in values.items()
+    }
+    settings = Settings(base_dir=base, **typed)  # type: ignore[arg-type]
+    try:
+        settings.tz
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"Unknown time zone '{settings.timezone}'.") from exc
+    return settings

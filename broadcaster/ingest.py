@@ -1,0 +1,164 @@
+"""Ingest: a script file or pasted text becomes a checked `ScriptInput` (Unicode NFC)."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadcaster.db import TOPICS
+
+MAX_BYTES = 2_000_000
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+TOPIC_ALIASES = {"dd": "đ", "đ": "đ"}
+# C0 controls other than tab, newline and carriage return (and form feed, which Word emits).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+class ScriptRejected(Exception):
+    """A script that cannot be taken in; the message says why in one sentence."""
+
+
+@dataclass(frozen=True)
+class ScriptInput:
+    """A script read and checked, ready to be stored."""
+
+    title: str
+    body: str
+    topic: str
+    week: str | None
+    source_name: str | None
+    encoding: str
+
+
+def clean_topic(raw: str | None) -> str:
+    """Return the plan topic letter for `raw` (a, b, c, d, đ; 'dd' also means đ)."""
+    value = unicodedata.normalize("NFC", (raw or "").strip().lower())
+    value = TOPIC_ALIASES.get(value, value)
+    if value not in TOPICS:
+        raise ScriptRejected(
+            f"Topic '{raw}' is not one of the plan's topics: a, b, c, d, đ (or dd)."
+        )
+    return value
+
+
+def clean_week(raw: str | None) -> str | None:
+    """Return an ISO week like '2024-W10', or None when not given."""
+    if raw is None or not str(raw).strip():
+        return None
+    match = WEEK_RE.match(str(raw).strip().upper())
+    if not match or not 1 <= int(match.group(2)) <= 53:
+        raise ScriptRejected(f"Week '{raw}' is not an ISO week such as 2024-W10.")
+    return match.group(0)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode script bytes (UTF-8 with or without BOM, UTF-16, CP1258); return text and encoding."""
+    if not data.strip():
+        raise ScriptRejected(f"{name} is empty.")
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    elif b"\x00" in data:
+        # UTF-16 without a BOM puts a NUL beside every ASCII letter.
+        even_nuls = data[0::2].count(0)
+        odd_nuls = data[1::2].count(0)
+        if odd_nuls > len(data) // 4 and even_nuls == 0:
+            candidates = ["utf-16-le"]
+        elif even_nuls > len(data) // 4 and odd_nuls == 0:
+            candidates = ["utf-16-be"]
+        else:
+            raise ScriptRejected(f"{name} looks like a binary file, not a text script.")
+    else:
+        candidates = ["utf-8", "cp1258"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL_RE.search(text):
+            raise ScriptRejected(f"{name} looks like a binary file, not a text script.")
+        return unicodedata.normalize("NFC", text), encoding
+    raise ScriptRejected(
+        f"{name} is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258)."
+    )
+
+
+def _read_docx(data: bytes, name: str) -> str:
+    """Paragraph text of a Word .docx file."""
+    import docx  # python-docx; imported here so the CLI starts fast
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ScriptRejected(f"{name} is not a readable Word (.docx) file.") from exc
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split '---' delimited `key: value` front matter from a Markdown body."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            meta = {}
+            for line in lines[1:end]:
+                key, sep, value = line.partition(":")
+                if sep:
+                    meta[key.strip().lower()] = value.strip().strip("\"'")
+            return meta, "\n".join(lines[end + 1 :])
+    raise ScriptRejected("The front matter that starts with '---' is never closed by '---'.")
+
+
+def _first_line_title(body: str) -> str:
+    """The first non-blank line, trimmed of Markdown heading marks."""
+    for line in body.splitlines():
+        if line.strip():
+            return line.strip().lstrip("#").strip()[:300]
+    return ""
+
+
+def parse_script(
+    data: bytes,
+    name: str,
+    *,
+    title: str | None = None,
+    topic: str | None = None,
+    week: str | None = None,
+) -> ScriptInput:
+    """Read one script from bytes named `name` (.txt, .md or .docx); options override the file."""
+    if len(data) > MAX_BYTES:
+        raise ScriptRejected(f"{name} is larger than {MAX_BYTES // 1_000_000} MB; split it up.")
+    suffix = Path(name).suffix.lower()
+    meta: dict[str, str] = {}
+    if suffix == ".docx":
+        body, encoding = unicodedata.normalize("NFC", _read_docx(data, name)), "docx"
+    elif suffix in (".txt", ".md", ""):
+        body, encoding = decode_text(data, name)
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+        if suffix == ".md":
+            meta, body = _split_front_matter(body)
+    else:
+        raise ScriptRejected(f"{name}: only .txt, .md and .docx scripts can be added.")
+    body = body.strip()
+    if not body:
+        raise ScriptRejected(f"{name} has no text.")
+    chosen_title = title or meta.get("title") or _first_line_title(body)
+    chosen_topic = topic or meta.get("topic")
+    if not chosen_topic:
+        raise ScriptRejected(f"{name} has no topic; give one with --topic (a, b, c, d or đ).")
+    return ScriptInput(
+        title=unicodedata.normalize("NFC", chosen_title.strip()),
+        body=body,
+        topic=clean_topic(chosen_topic),
+        week=clean_week(week or meta.get("week")),
+        source_name=name,
+        encoding=encoding,
+    )
