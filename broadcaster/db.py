@@ -162,6 +162,16 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10))
 
 
+class DaemonLease(Base):
+    """Which daemon holds the database; one row, renewed by the holder's heartbeat."""
+
+    __tablename__ = "daemon_lease"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so daemon and web can share it."""
     is_sqlite = url.startswith("sqlite")

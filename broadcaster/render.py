@@ -64,6 +64,7 @@ class _FailFast:
             return self.engine.synthesise(text)
         except EngineUnavailable as exc:
             self.down = str(exc)
+            logger.warning("%s is unavailable; using the next voice for this batch: %s", self.name, exc)
             raise
 
 
@@ -208,7 +209,7 @@ def render_script(
         try:
             pcm, rate = _speak(spoken, engine, settings)
         except EngineUnavailable as exc:
-            logger.warning("engine %s unavailable for script %s: %s", engine.name, script.id, exc)
+            logger.debug("engine %s unavailable for script %s: %s", engine.name, script.id, exc)
             reasons.append(f"{engine.name}: {exc}")
             continue
         relative = Path("audio") / f"{key}.mp3"

@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh machine (Python 3.11+ and the package index):
+#   make run   - install, create var/ and the database, import and render the samples,
+#                then start the daemon and the web page on http://127.0.0.1:8080
+#   make test  - install with the test extras and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Broadcaster needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/broadcaster init --demo
+	@echo "Web page: http://127.0.0.1:8080/  (Ctrl+C stops the daemon and the web page)"
+	@trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/broadcaster serve & web=$$!; \
+	$(BIN)/broadcaster run
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,101 @@
+"""The airing log: read the evidence rows for a period and export them (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broadcaster.db import Airing, Script
+
+OUTCOME_LABELS_VI = {
+    "started": "đang phát",
+    "aired": "đã phát",
+    "failed": "lỗi",
+    "missed": "bị lỡ",
+    "interrupted": "bị ngắt",
+    "preempted": "bị chen ngang",
+}
+
+
+@dataclass(frozen=True)
+class AiringRecord:
+    """One evidence row as people read it (times in local time)."""
+
+    id: int
+    planned_start: str
+    started_at: str | None
+    ended_at: str | None
+    slot: str | None
+    script_id: int
+    title: str
+    topic: str
+    outcome: str
+    duration_s: float | None
+    audio_sha256: str | None
+    output: str | None
+    host: str | None
+    error: str | None
+
+
+def local_day_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC bounds covering local days `start` to `end`, both included."""
+    return (
+        datetime.combine(start, time(0), tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz),
+    )
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+def airings_between(
+    session: Session, start: datetime | None, end: datetime | None, tz: ZoneInfo
+) -> list[AiringRecord]:
+    """Evidence rows planned in [start, end), oldest first."""
+    query = select(Airing, Script).join(Script, Airing.script_id == Script.id).order_by(Airing.id)
+    if start is not None:
+        query = query.where(Airing.planned_start >= start)
+    if end is not None:
+        query = query.where(Airing.planned_start < end)
+    return [
+        AiringRecord(
+            id=airing.id,
+            planned_start=_local(airing.planned_start, tz) or "",
+            started_at=_local(airing.started_at, tz),
+            ended_at=_local(airing.ended_at, tz),
+            slot=airing.slot_name,
+            script_id=script.id,
+            title=script.title,
+            topic=script.topic,
+            outcome=airing.outcome,
+            duration_s=airing.duration_s,
+            audio_sha256=airing.audio_sha256,
+            output=airing.output,
+            host=airing.host,
+            error=airing.error,
+        )
+        for airing, script in session.execute(query)
+    ]
+
+
+def to_json(records: list[AiringRecord]) -> str:
+    """The rows as a JSON array."""
+    return json.dumps([asdict(r) for r in records], ensure_ascii=False, indent=2)
+
+
+def to_csv(records: list[AiringRecord]) -> str:
+    """The rows as CSV with one header line of field names."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AiringRecord.__dataclass_fields__)
+    for record in records:
+        writer.writerow(asdict(record).values())
+    return buffer.getvalue()

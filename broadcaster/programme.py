@@ -1,0 +1,134 @@
+"""Programme: fill each slot occurrence with approved, rendered bulletins that fit its length.
+
+Rotation is fair: within a week, the bulletin planned least often so far goes
+first (oldest first on a tie), so when a slot cannot hold them all, the ones
+left out lead the next slot. An occurrence that has begun airing is never
+re-planned; a future one is planned afresh from what is approved now.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from broadcaster.db import Airing, ProgrammeEntry, Script
+from broadcaster.render import current_rendering
+from broadcaster.slots import SlotDef, SlotOccurrence, iso_week_of, occurrences_between, week_range
+
+GAP_SECONDS = 2.0  # breath between two bulletins in one slot
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An approved bulletin with audio ready for its current words."""
+
+    script_id: int
+    rendering_id: int
+    duration_s: float
+    week: str | None
+
+
+def candidates(session: Session) -> list[Candidate]:
+    """Approved scripts that have a rendering of their current text."""
+    found = []
+    for script in session.scalars(select(Script).where(Script.status == "approved").order_by(Script.id)):
+        rendering = current_rendering(session, script)
+        if rendering is not None:
+            found.append(Candidate(script.id, rendering.id, rendering.duration_s, script.week))
+    return found
+
+
+def entries_for(session: Session, slot_name: str, starts_at: datetime) -> list[ProgrammeEntry]:
+    """The planned entries of one occurrence, in airing order."""
+    return list(
+        session.scalars(
+            select(ProgrammeEntry)
+            .where(ProgrammeEntry.slot_name == slot_name, ProgrammeEntry.starts_at == starts_at)
+            .order_by(ProgrammeEntry.position)
+        )
+    )
+
+
+def _has_airings(session: Session, slot_name: str, starts_at: datetime) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Airing.programme_entry_id == ProgrammeEntry.id,
+                    ProgrammeEntry.slot_name == slot_name,
+                    ProgrammeEntry.starts_at == starts_at,
+                )
+            )
+        )
+    )
+
+
+def _week_counts(session: Session, week_start: datetime, week_end: datetime) -> Counter[int]:
+    rows = session.scalars(
+        select(ProgrammeEntry.script_id).where(
+            ProgrammeEntry.starts_at >= week_start, ProgrammeEntry.starts_at < week_end
+        )
+    )
+    return Counter(rows)
+
+
+def plan_occurrence(
+    session: Session, occurrence: SlotOccurrence, tz: ZoneInfo, pool: list[Candidate] | None = None
+) -> list[ProgrammeEntry]:
+    """(Re)plan one occurrence unless it has begun airing; return its entries in order."""
+    slot_name, starts_at = occurrence.slot.name, occurrence.start
+    if _has_airings(session, slot_name, starts_at):
+        return entries_for(session, slot_name, starts_at)
+    session.execute(
+        delete(ProgrammeEntry).where(
+            ProgrammeEntry.slot_name == slot_name, ProgrammeEntry.starts_at == starts_at
+        )
+    )
+    week = iso_week_of(starts_at, tz)
+    counts = _week_counts(session, *week_range(week, tz))
+    pool = candidates(session) if pool is None else pool
+    eligible = sorted(
+        (c for c in pool if c.week in (None, week)),
+        key=lambda c: (counts[c.script_id], c.script_id),
+    )
+    capacity = occurrence.slot.minutes * 60.0
+    used = 0.0
+    entries = []
+    for item in eligible:
+        needed = item.duration_s + (GAP_SECONDS if entries else 0.0)
+        if used + needed > capacity:
+            continue
+        used += needed
+        entry = ProgrammeEntry(
+            slot_name=slot_name,
+            starts_at=starts_at,
+            position=len(entries),
+            script_id=item.script_id,
+            rendering_id=item.rendering_id,
+        )
+        session.add(entry)
+        entries.append(entry)
+    session.flush()
+    return entries
+
+
+def plan_week(
+    session: Session, slots: list[SlotDef], week: str, tz: ZoneInfo, now: datetime
+) -> list[tuple[SlotOccurrence, list[ProgrammeEntry]]]:
+    """Plan every occurrence of the week that has not started yet; list the whole week."""
+    start, end = week_range(week, tz)
+    pool = candidates(session)
+    plan = []
+    for occurrence in occurrences_between(slots, start, end, tz):
+        if occurrence.start > now:
+            entries = plan_occurrence(session, occurrence, tz, pool)
+        else:
+            entries = entries_for(session, occurrence.slot.name, occurrence.start)
+        plan.append((occurrence, entries))
+    return plan
+

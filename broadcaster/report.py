@@ -1,0 +1,73 @@
+"""Report: airings and minutes per month and per plan topic, for the Office (CSV, Vietnamese)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+
+from broadcaster.db import TOPICS
+from broadcaster.evidence import OUTCOME_LABELS_VI, AiringRecord
+
+SUMMARY_HEADINGS = ["Tháng", "Chủ đề", "Nội dung chủ đề", "Số lượt đã phát", "Số phút đã phát", "Số lượt không phát được"]
+DETAIL_HEADINGS = [
+    "STT", "Thời gian dự kiến", "Bắt đầu phát", "Kết thúc", "Khung giờ", "Mã bản tin",
+    "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Mã băm âm thanh (SHA-256)", "Lỗi",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Totals for one month and one topic."""
+
+    month: str
+    topic: str
+    aired: int
+    minutes: float
+    not_aired: int
+
+
+def summarise(records: list[AiringRecord]) -> list[SummaryRow]:
+    """Totals per (month, topic), in order; months are local 'YYYY-MM'."""
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    for record in records:
+        key = (record.planned_start[:7], record.topic)
+        if record.outcome == "aired":
+            totals[key][0] += 1
+            totals[key][1] += (record.duration_s or 0.0) / 60
+        elif record.outcome != "started":
+            totals[key][2] += 1
+    topic_order = list(TOPICS)
+    return [
+        SummaryRow(month, topic, int(v[0]), round(v[1], 1), int(v[2]))
+        for (month, topic), v in sorted(
+            totals.items(), key=lambda kv: (kv[0][0], topic_order.index(kv[0][1]))
+        )
+    ]
+
+
+def report_csv(records: list[AiringRecord], title: str) -> str:
+    """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([title])
+    writer.writerow(SUMMARY_HEADINGS)
+    rows = summarise(records)
+    for row in rows:
+        month = f"{row.month[5:7]}/{row.month[:4]}"
+        writer.writerow([month, row.topic, TOPICS[row.topic], row.aired, row.minutes, row.not_aired])
+    writer.writerow(
+        ["Tổng cộng", "", "", sum(r.aired for r in rows), round(sum(r.minutes for r in rows), 1),
+         sum(r.not_aired for r in rows)]
+    )  # fmt: skip
+    writer.writerow([])
+    writer.writerow(DETAIL_HEADINGS)
+    for number, r in enumerate(records, start=1):
+        writer.writerow(
+            [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
+             r.script_id, r.title, r.topic, OUTCOME_LABELS_VI.get(r.outcome, r.outcome),
+             round(r.duration_s or 0, 1), r.audio_sha256 or "", r.error or ""]
+        )  # fmt: skip
+    return buffer.getvalue()

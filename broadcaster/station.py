@@ -1,0 +1,135 @@
+"""The station: one installation's settings, database and slots, opened once at an entry point."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.orm import sessionmaker
+
+from broadcaster.config import Settings
+from broadcaster.db import User, create_schema, make_engine, make_session_factory
+from broadcaster.ingest import parse_script
+from broadcaster.render import make_engines, render_script
+from broadcaster.scripts import add_script, approve_script
+from broadcaster.slots import DEFAULT_SLOTS_TOML, SlotDef, load_slots, sync_slot_rows
+from broadcaster.users import create_user, new_password
+
+logger = logging.getLogger(__name__)
+
+DEMO_LOGIN_FILE = "demo-login.txt"
+
+
+class NotInitialised(Exception):
+    """The database has not been created yet."""
+
+
+@dataclass
+class Station:
+    """An open installation: settings plus database engine and session factory."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker
+
+    def load_slots(self) -> list[SlotDef]:
+        """Slots from the schedule files, mirrored into the database for the web page."""
+        slots = load_slots(self.settings.schedules_path)
+        with self.sessions() as session:
+            sync_slot_rows(session, slots)
+            session.commit()
+        return slots
+
+    def secret_key(self) -> str:
+        """The web session key, made once and kept under var/."""
+        path = self.settings.var_path / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def open_station(settings: Settings) -> Station:
+    """Open an initialised installation, or raise NotInitialised."""
+    engine = make_engine(settings.db_url)
+    if not inspect(engine).has_table("script"):
+        engine.dispose()
+        raise NotInitialised(
+            f"There is no Broadcaster database at {settings.db_url}; run 'broadcaster init' first."
+        )
+    return Station(settings, engine, make_session_factory(engine))
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What `initialise` did."""
+
+    created: bool
+    admin_password: str | None
+    wrote_default_slots: bool
+    demo_scripts: int
+
+
+def initialise(
+    settings: Settings, admin_password: str | None, now: datetime, demo: bool = False
+) -> InitReport:
+    """Create var/, the database, the admin user and (demo) the sample bulletins; safe to repeat."""
+    settings.var_path.mkdir(parents=True, exist_ok=True)
+    wrote_slots = False
+    if not settings.schedules_path.exists():
+        settings.schedules_path.mkdir(parents=True)
+        (settings.schedules_path / "town.toml").write_text(DEFAULT_SLOTS_TOML, encoding="utf-8")
+        wrote_slots = True
+    slots = load_slots(settings.schedules_path)  # refuse bad slot files before creating anything
+    engine = make_engine(settings.db_url)
+    try:
+        created = not inspect(engine).has_table("script")
+        create_schema(engine)
+        sessions = make_session_factory(engine)
+        password = None
+        with sessions() as session:
+            sync_slot_rows(session, slots)
+            if session.scalar(select(User).limit(1)) is None:
+                password = admin_password or new_password()
+                create_user(session, "admin", password, "admin")
+            session.commit()
+        demo_count = _import_demo(settings, sessions, now) if demo and created else 0
+    finally:
+        engine.dispose()
+    if demo and password:
+        login = settings.var_path / DEMO_LOGIN_FILE
+        login.write_text(f"user: admin\npassword: {password}\n", encoding="utf-8")
+        login.chmod(0o600)
+    return InitReport(created, password, wrote_slots, demo_count)
+
+
+def _import_demo(settings: Settings, sessions: sessionmaker, now: datetime) -> int:
+    """Add, approve and render the sample scripts in ./scripts_vi."""
+    folder = settings.base_dir / "scripts_vi"
+    files = sorted(p for p in folder.glob("*") if p.suffix in (".txt", ".md", ".docx"))
+    engines = make_engines(settings.engine, settings)
+    with sessions() as session:
+        for path in files:
+            script = add_script(session, parse_script(path.read_bytes(), path.name), now, "demo")
+            approve_script(session, script.id, "admin (demo)", now)
+            render_script(session, script, engines, settings, now)
+        session.commit()
+    return len(files)
+
+
+def demo_login(settings: Settings) -> str | None:
+    """The demo login written at init, if any."""
+    path = settings.var_path / DEMO_LOGIN_FILE
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def relative_to_base(settings: Settings, path: Path) -> str:
+    """A path shown relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(settings.base_dir))
+    except ValueError:
+        return str(path)

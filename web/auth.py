@@ -1,0 +1,76 @@
+"""Log in and out; `login_required(role, ...)` guards every view."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+
+from broadcaster.db import User
+from broadcaster.users import authenticate
+from broadcaster.web.db import session as db_session
+
+bp = Blueprint("auth", __name__)
+
+ROLE_LABELS = {
+    "officer": "Cán bộ Văn hóa – Xã hội",
+    "leader": "Lãnh đạo UBND",
+    "office": "Văn phòng – Thống kê",
+    "admin": "Quản trị",
+}
+
+
+@bp.before_app_request
+def load_user() -> None:
+    """Put the logged-in user (or None) on g."""
+    user_id = session.get("user_id")
+    g.user = db_session().get(User, user_id) if user_id else None
+
+
+def login_required(*roles: str) -> Callable:
+    """Require a logged-in user; with roles, one of them (admin may do everything)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(**kwargs):  # type: ignore[no-untyped-def]
+            if g.user is None:
+                flash("Vui lòng đăng nhập để tiếp tục.", "error")
+                return redirect(url_for("auth.login", next=request.path))
+            if roles and g.user.role not in roles and g.user.role != "admin":
+                abort(403)
+            return view(**kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.app_errorhandler(403)
+def forbidden(_error):  # type: ignore[no-untyped-def]
+    """A user without the right role."""
+    return render_template("error.html", message="Tài khoản của bạn không có quyền làm việc này."), 403
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """Show the login form and check the password."""
+    if request.method == "POST":
+        user = authenticate(db_session(), request.form.get("name", ""), request.form.get("password", ""))
+        if user is None:
+            flash("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng nhập lại.", "error")
+            return render_template("login.html"), 401
+        session.clear()
+        session["user_id"] = user.id
+        flash(f"Xin chào {user.name}.", "ok")
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("scripts.index"))
+    return render_template("login.html")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    """Forget the logged-in user."""
+    session.clear()
+    flash("Bạn đã đăng xuất.", "ok")
+    return redirect(url_for("auth.login"))
