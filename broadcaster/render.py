@@ -215,18 +215,18 @@ def render_script(
         relative = Path("audio") / f"{key}.mp3"
         dest = settings.var_path / relative
         _write_mp3(pcm, rate, dest, script, settings)
-        rendering = Rendering(
-            script_id=script.id,
-            content_hash=script.content_hash,
-            cache_key=key,
-            engine=engine.name,
-            voice=engine.voice,
-            spoken_text=spoken.text,
-            audio_path=relative.as_posix(),
-            duration_s=audio.mp3_duration(dest),
-            sha256=audio.file_sha256(dest),
-            created_at=now,
-        )
+        # A row for this script and key whose file was lost is repaired, not duplicated.
+        rendering = session.scalar(
+            select(Rendering).where(Rendering.script_id == script.id, Rendering.cache_key == key)
+        ) or Rendering(script_id=script.id, cache_key=key)
+        rendering.content_hash = script.content_hash
+        rendering.engine = engine.name
+        rendering.voice = engine.voice
+        rendering.spoken_text = spoken.text
+        rendering.audio_path = relative.as_posix()
+        rendering.duration_s = audio.mp3_duration(dest)
+        rendering.sha256 = audio.file_sha256(dest)
+        rendering.created_at = now
         session.add(rendering)
         session.flush()
         logger.info("rendered script %s with %s in %.1f s", script.id, engine.name, rendering.duration_s)

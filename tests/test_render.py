@@ -1,0 +1,199 @@
+"""Speech and render: real espeak-ng audio, real MP3 files, Google faked at the HTTP boundary."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+from mutagen.easyid3 import EasyID3
+from mutagen.mp3 import MP3
+
+from broadcaster import audio
+from broadcaster.db import Rendering
+from broadcaster.ingest import parse_script
+from broadcaster.render import RenderFailed, make_engines, render_script
+from broadcaster.scripts import add_script
+from broadcaster.voices import EngineUnavailable, Speech
+from broadcaster.voices.espeak import EspeakEngine, list_voices
+from broadcaster.voices.google import GttsEngine
+
+from .conftest import FIXED_NOW
+
+GOOGLE_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
+BODY = "Ủy ban nhân dân thị trấn thông báo. Người dân có thể nộp hồ sơ trực tuyến.\n\nXin cảm ơn bà con."
+
+
+class CountingEngine:
+    """Wraps a real engine and counts the sentences it is asked to speak."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine, self.name, self.voice, self.calls = engine, engine.name, engine.voice, 0
+
+    def synthesise(self, text: str) -> Speech:
+        self.calls += 1
+        return self.engine.synthesise(text)
+
+
+def google_reply(mp3: bytes) -> str:
+    """A batchexecute reply in the shape Google sends, carrying `mp3`."""
+    payload = base64.b64encode(mp3).decode()
+    return ")]}'\n\n" + f'[["wrb.fr","jQ1olc","[\\"{payload}\\"]",null,null,null,"generic"]]\n'
+
+
+@pytest.fixture(scope="module")
+def real_mp3(tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
+    """A real MP3 of Vietnamese speech, standing in for what Google returns."""
+    speech = EspeakEngine().synthesise("Xin chào bà con.")
+    path = tmp_path_factory.mktemp("mp3") / "google.mp3"
+    audio.encode_mp3(speech.pcm, speech.sample_rate, path, bitrate="32k", out_rate=24000, tags={})
+    return path.read_bytes()
+
+
+def _add(station, body: str = BODY, title: str = "Thông báo"):  # type: ignore[no-untyped-def]
+    with station.sessions() as session:
+        script = add_script(session, parse_script(body.encode(), "t.txt", title=title, topic="c"), FIXED_NOW, "test")
+        session.commit()
+    return script.id
+
+
+def test_espeak_speaks_vietnamese() -> None:
+    speech = EspeakEngine(voice="vi").synthesise("Cải cách hành chính vì người dân.")
+    assert speech.sample_rate == 22050
+    assert 1.0 < speech.seconds < 6.0
+    assert max(abs(int.from_bytes(speech.pcm[i : i + 2], "little", signed=True)) for i in range(0, len(speech.pcm), 200)) > 1000
+    assert {"vi", "vi-VN-x-central", "vi-VN-x-south"} <= set(list_voices())
+
+
+def test_espeak_unknown_voice_is_reported() -> None:
+    with pytest.raises(EngineUnavailable, match="no voice named"):
+        EspeakEngine(voice="xx-nowhere").synthesise("Xin chào.")
+
+
+def test_render_writes_a_real_tagged_mp3(station) -> None:  # type: ignore[no-untyped-def]
+    script_id = _add(station)
+    with station.sessions() as session:
+        from broadcaster.db import Script
+
+        script = session.get(Script, script_id)
+        result = render_script(session, script, make_engines("espeak", station.settings), station.settings, FIXED_NOW)
+        session.commit()
+    assert not result.cached and result.engine == "espeak"
+    assert result.audio_path.is_file()
+    assert audio.file_sha256(result.audio_path) == result.sha256
+    info = MP3(result.audio_path).info
+    assert info.sample_rate == 44100 and info.channels == 1
+    assert result.duration_s == pytest.approx(info.length)
+    assert 3.0 < result.duration_s < 20.0
+    assert EasyID3(result.audio_path)["title"] == ["Thông báo"]
+    assert not list(result.audio_path.parent.glob("*.part"))
+
+
+def test_same_text_same_engine_is_a_cache_hit_with_no_work(station) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.db import Script
+
+    first_id = _add(station)
+    second_id = _add(station, title="Bản sao")
+    engine = CountingEngine(EspeakEngine())
+    with station.sessions() as session:
+        first = render_script(session, session.get(Script, first_id), [engine], station.settings, FIXED_NOW)
+        calls = engine.calls
+        stamp = os.stat(first.audio_path).st_mtime_ns
+        again = render_script(session, session.get(Script, first_id), [engine], station.settings, FIXED_NOW)
+        shared = render_script(session, session.get(Script, second_id), [engine], station.settings, FIXED_NOW)
+        session.commit()
+    assert calls == 3  # three sentences
+    assert engine.calls == calls
+    assert again.cached and again.rendering_id == first.rendering_id
+    assert shared.cached and shared.audio_path == first.audio_path and shared.script_id == second_id
+    assert os.stat(first.audio_path).st_mtime_ns == stamp
+
+
+def test_changed_text_renders_again(station) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.db import Script
+    from broadcaster.scripts import edit_script
+
+    script_id = _add(station)
+    engines = make_engines("espeak", station.settings)
+    with station.sessions() as session:
+        first = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        edit_script(session, script_id, BODY + " Thêm một câu.")
+        second = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        session.commit()
+    assert not second.cached and second.audio_path != first.audio_path
+    assert second.duration_s > first.duration_s
+
+
+def test_a_corrupted_cached_file_is_rendered_again(station) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.db import Script
+
+    script_id = _add(station)
+    engines = make_engines("espeak", station.settings)
+    with station.sessions() as session:
+        first = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        first.audio_path.write_bytes(b"garbage")
+        second = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+    assert not second.cached and second.rendering_id == first.rendering_id
+    assert audio.file_sha256(second.audio_path) == second.sha256
+    assert second.duration_s == pytest.approx(first.duration_s, abs=0.1)
+
+
+@responses.activate
+def test_gtts_speech_comes_from_the_faked_endpoint(real_mp3: bytes) -> None:
+    responses.post(GOOGLE_URL, body=google_reply(real_mp3))
+    speech = GttsEngine(timeout=2).synthesise("Xin chào bà con.")
+    assert speech.sample_rate == 24000 and 0.5 < speech.seconds < 5
+    assert "f.req=" in responses.calls[0].request.body
+
+
+@responses.activate
+def test_auto_uses_google_when_it_answers(station, real_mp3: bytes) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.db import Script
+
+    responses.post(GOOGLE_URL, body=google_reply(real_mp3))
+    script_id = _add(station)
+    with station.sessions() as session:
+        result = render_script(session, session.get(Script, script_id), make_engines("auto", station.settings), station.settings, FIXED_NOW)
+        session.commit()
+        row = session.get(Rendering, result.rendering_id)
+    assert result.engine == row.engine == "gtts"
+    assert len(responses.calls) == 3
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"status": 503, "body": "busy"},
+        {"status": 429, "body": "slow down"},
+        {"body": requests.ConnectionError("network is unreachable")},
+        {"body": "no audio here"},
+        {"body": google_reply(b"this is not an mp3 at all" * 20)},
+    ],
+    ids=["503", "429", "offline", "no-audio", "not-mp3"],
+)
+@responses.activate
+def test_auto_falls_back_to_the_offline_voice(station, reply) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.db import Script
+
+    responses.post(GOOGLE_URL, **reply)
+    script_id = _add(station)
+    with station.sessions() as session:
+        result = render_script(session, session.get(Script, script_id), make_engines("auto", station.settings), station.settings, FIXED_NOW)
+    assert result.engine == "espeak"
+    assert len(responses.calls) == 1  # the rest of the batch does not wait on Google again
+
+
+@responses.activate
+def test_gtts_only_fails_clearly_when_google_is_down(station) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.db import Script
+
+    responses.post(GOOGLE_URL, status=500)
+    script_id = _add(station)
+    with station.sessions() as session:
+        with pytest.raises(RenderFailed, match="No voice could render"):
+            render_script(session, session.get(Script, script_id), make_engines("gtts", station.settings), station.settings, FIXED_NOW)
+        assert session.query(Rendering).count() == 0
+    assert not list(Path(station.settings.audio_dir).glob("*.mp3")) if station.settings.audio_dir.exists() else True
