@@ -1,0 +1,160 @@
+"""The daemon airs a real slot a few seconds ahead, once, and leaves evidence that matches the audio."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from broadcaster.audio import file_sha256
+from broadcaster.daemon import Daemon, DaemonBusy
+from broadcaster.db import Airing, DaemonLease, ProgrammeEntry
+from broadcaster.outputs import FileOutput, NullOutput
+from broadcaster.slots import parse_slots
+
+from .conftest import FIXED_NOW
+from .helpers import approved_rendered
+
+pytestmark = pytest.mark.slow
+
+BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn.\nBà con nộp hồ sơ trực tuyến tại nhà."
+
+
+def _slot_file(project: Path, tz, seconds_ahead: float, minutes: int = 5) -> datetime:  # type: ignore[no-untyped-def]
+    """Replace the town's slots with one starting `seconds_ahead` from now; return its start."""
+    start = (datetime.now(timezone.utc) + timedelta(seconds=seconds_ahead)).astimezone(tz).replace(microsecond=0)
+    for old in (project / "schedules").glob("*.toml"):
+        old.unlink()
+    (project / "schedules" / "test.toml").write_text(
+        f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = {minutes}\n', encoding="utf-8"
+    )
+    return start
+
+
+def _cli(project: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    env |= {"BROADCASTER_ENGINE": "espeak", "BROADCASTER_OUTPUT": "file:var/aired"}
+    return subprocess.run(
+        [sys.executable, "-m", "broadcaster.cli", *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_received(project: Path) -> None:
+    """The whole path with real processes: file in, approved, rendered, aired by the daemon, logged."""
+    (project / "ban-tin.txt").write_text(BULLETIN, encoding="utf-8")
+    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
+    added = _cli(project, "scripts", "add", "ban-tin.txt", "--topic", "c", "--json")
+    script_id = json.loads(added.stdout)[0]["id"]
+    assert _cli(project, "scripts", "approve", str(script_id), "--by", "Chủ tịch").returncode == 0
+    assert _cli(project, "render", str(script_id)).returncode == 0
+    from broadcaster.config import load_settings
+
+    tz = load_settings(project, environ={}).tz
+    slot_start = _slot_file(project, tz, seconds_ahead=4)
+    daemon = _cli(project, "run", "--for", "9")
+    assert daemon.returncode == 0, daemon.stderr
+    assert "1 airing(s)" in daemon.stdout
+
+    rows = json.loads(_cli(project, "log", "--json").stdout)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["outcome"] == "aired" and row["script_id"] == script_id and row["slot"] == "Thử"
+    assert datetime.fromisoformat(row["planned_start"]) == slot_start
+    started = datetime.fromisoformat(row["started_at"])
+    assert timedelta(0) <= started - slot_start < timedelta(seconds=3)
+    received = list((project / "var" / "aired").glob("*.mp3"))
+    assert len(received) == 1
+    assert file_sha256(received[0]) == row["audio_sha256"]
+    script = json.loads(_cli(project, "scripts", "show", str(script_id), "--json").stdout)
+    assert script["status"] == "approved"
+
+
+def test_a_second_daemon_on_the_same_database_is_refused(project: Path) -> None:
+    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "broadcaster.cli", "run", "--output", "null", "--for", "60"],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as first:  # fmt: skip
+        try:
+            deadline = time.monotonic() + 20
+            while "Daemon running" not in (first.stdout.readline() if first.stdout else ""):
+                assert time.monotonic() < deadline and first.poll() is None, "first daemon did not start"
+            second = _cli(project, "run", "--output", "null", "--for", "1")
+            assert second.returncode == 1
+            assert "Another daemon" in second.stderr and f"pid {first.pid}" in second.stderr
+            assert "Traceback" not in second.stderr
+        finally:
+            first.terminate()
+            first.communicate(timeout=20)
+    assert first.returncode == 0
+    # The first daemon released its lease on SIGTERM, so a new one starts at once.
+    assert _cli(project, "run", "--output", "null", "--for", "1").returncode == 0
+
+
+def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+    first = approved_rendered(station, FIXED_NOW, BULLETIN)
+    second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
+    slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
+    clock_time = [FIXED_NOW + timedelta(seconds=5)]  # 09:00:05 local on Monday
+    output = FileOutput(project / "drop")
+    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], output, clock=lambda: clock_time[0])
+    results = daemon.air_slot("Sáng")
+    assert [(r.script_id, r.outcome) for r in results] == [(first, "aired"), (second, "aired")]
+    clock_time[0] += timedelta(seconds=30)
+    assert daemon.air_slot("Sáng") == []  # a late second firing finds both entries aired
+    with station.sessions() as session:
+        airings = session.scalars(select(Airing).order_by(Airing.id)).all()
+        assert len(airings) == 2 and len({a.programme_entry_id for a in airings}) == 2
+        assert all(a.planned_start == FIXED_NOW for a in airings)
+        assert session.query(ProgrammeEntry).count() == 2
+    assert len(list((project / "drop").glob("*.mp3"))) == 2
+
+
+def test_a_failing_output_gives_a_failed_row_with_the_reason(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.outputs import CommandOutput
+
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
+    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], CommandOutput("false"), clock=lambda: FIXED_NOW)
+    (result,) = daemon.air_slot("Sáng")
+    assert result.outcome == "failed" and "exited with code 1" in (result.error or "")
+    with station.sessions() as session:
+        row = session.scalars(select(Airing)).one()
+        assert row.outcome == "failed" and row.ended_at is not None
+
+
+def test_a_slot_that_is_already_over_airs_nothing(station) -> None:  # type: ignore[no-untyped-def]
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
+    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], NullOutput(), clock=lambda: FIXED_NOW)
+    assert daemon.air_slot("Sáng") == []
+
+
+def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> None:  # type: ignore[no-untyped-def]
+    script_id = approved_rendered(station, FIXED_NOW, BULLETIN)
+    with station.sessions() as session:
+        session.add(Airing(script_id=script_id, planned_start=FIXED_NOW, started_at=FIXED_NOW, outcome="started"))
+        session.add(DaemonLease(id=1, holder="other-host pid 1", heartbeat_at=datetime.now(timezone.utc)))
+        session.commit()
+    slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
+    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], NullOutput())
+    with pytest.raises(DaemonBusy, match="other-host pid 1"):
+        daemon.run(threading.Event(), 0.1)
+    with station.sessions() as session:
+        assert session.scalars(select(Airing)).one().outcome == "started"
+        session.get_one(DaemonLease, 1).heartbeat_at = datetime.now(timezone.utc) - timedelta(minutes=5)
+        session.commit()
+    daemon.run(threading.Event(), 0.1)  # a stale lease is taken over
+    with station.sessions() as session:
+        row = session.scalars(select(Airing)).one()
+        assert row.outcome == "interrupted" and "stopped" in (row.error or "")
