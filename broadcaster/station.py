@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, make_url, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from broadcaster.config import Settings
@@ -25,7 +26,7 @@ DEMO_LOGIN_FILE = "demo-login.txt"
 
 
 class NotInitialised(Exception):
-    """The database has not been created yet."""
+    """The database has not been created yet, or cannot be reached."""
 
 
 @dataclass
@@ -55,12 +56,20 @@ class Station:
 
 def open_station(settings: Settings) -> Station:
     """Open an initialised installation, or raise NotInitialised."""
+    url = make_url(settings.db_url)
+    shown = url.render_as_string(hide_password=True)
+    missing = NotInitialised(f"There is no Broadcaster database at {shown}; run 'broadcaster init' first.")
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        raise missing  # connecting would create an empty file
     engine = make_engine(settings.db_url)
-    if not inspect(engine).has_table("script"):
+    try:
+        ready = inspect(engine).has_table("script")
+    except OperationalError as exc:
         engine.dispose()
-        raise NotInitialised(
-            f"There is no Broadcaster database at {settings.db_url}; run 'broadcaster init' first."
-        )
+        raise NotInitialised(f"Cannot open the database at {shown}: {exc.orig}.") from exc
+    if not ready:
+        engine.dispose()
+        raise missing
     return Station(settings, engine, make_session_factory(engine))
 
 

@@ -1,0 +1,194 @@
+"""The command line: each stage by name; a mistake gets one sentence, exit 1, and changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from broadcaster.cli import main
+
+from .conftest import ADMIN_PASSWORD, db_snapshot
+
+DB_URL = "sqlite:///var/broadcaster.db"
+
+
+def ok(runner: CliRunner, *args: str, input: str | None = None) -> str:  # noqa: A002
+    result = runner.invoke(main, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def refused(runner: CliRunner, *args: str) -> str:
+    """Run a command that must fail cleanly; return its one-line message."""
+    result = runner.invoke(main, list(args))
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    return result.output.strip()
+
+
+@pytest.fixture
+def initialised(runner: CliRunner, project: Path) -> CliRunner:
+    ok(runner, "init", "--admin-password", ADMIN_PASSWORD)
+    return runner
+
+
+def test_init_is_safe_to_repeat_and_prints_a_generated_password(runner: CliRunner, project: Path) -> None:
+    out = ok(runner, "init")
+    assert "password '" in out and "Created the database" in out
+    again = ok(runner, "init")
+    assert "already exists" in again and "password" not in again
+    assert (project / "var" / "broadcaster.db").exists()
+
+
+def test_init_writes_default_slots_when_the_folder_is_missing(runner: CliRunner, project: Path) -> None:
+    import shutil
+
+    shutil.rmtree(project / "schedules")
+    out = ok(runner, "init")
+    assert "Wrote default slots" in out
+    assert "06:00" in (project / "schedules" / "town.toml").read_text(encoding="utf-8")
+
+
+def test_commands_before_init_say_what_to_do(runner: CliRunner) -> None:
+    message = refused(runner, "scripts", "list")
+    assert message == f"Error: There is no Broadcaster database at sqlite:///{Path.cwd() / 'var' / 'broadcaster.db'}; run 'broadcaster init' first."
+
+
+def test_add_list_show_approve_render_plan(initialised: CliRunner, project: Path) -> None:
+    runner = initialised
+    out = ok(runner, "scripts", "add", "scripts_vi/03-dich-vu-cong-truc-tuyen.md", "--json")
+    added = json.loads(out)
+    assert added[0]["topic"] == "c" and added[0]["status"] == "draft" and added[0]["encoding"] == "utf-8"
+    script_id = str(added[0]["id"])
+    assert "Hướng dẫn nộp hồ sơ" in ok(runner, "scripts", "list")
+    assert "Bộ phận Một cửa" in ok(runner, "scripts", "show", script_id)
+    plan = json.loads(ok(runner, "plan", "--week", "2030-W10", "--json"))
+    assert all(not o["items"] for o in plan["occurrences"])  # drafts never air
+    assert "approved by Chủ tịch" in ok(runner, "scripts", "approve", script_id, "--by", "Chủ tịch")
+    rendered = json.loads(ok(runner, "render", "--all", "--json"))
+    assert rendered[0]["engine"] == "espeak" and not rendered[0]["cached"]
+    assert "cached" in ok(runner, "render", script_id)
+    plan = json.loads(ok(runner, "plan", "--week", "2030-W10", "--json"))
+    assert len(plan["occurrences"]) == 14
+    assert all(o["items"][0]["script_id"] == int(script_id) for o in plan["occurrences"])
+
+
+def test_normalize_prints_the_spoken_form(runner: CliRunner, project: Path) -> None:
+    out = ok(runner, "normalize", "-", input="UBND thị trấn thông báo về CCHC.\nXem https://x.vn")
+    assert out.strip() == "Ủy ban nhân dân thị trấn thông báo về cải cách hành chính.\n\nXem"
+    (project / "a.txt").write_bytes("TTHC".encode("utf-16"))
+    assert ok(runner, "normalize", "a.txt").strip() == "thủ tục hành chính"
+
+
+@pytest.mark.parametrize(
+    ("files", "extra", "expected"),
+    [
+        ({"empty.txt": b""}, ["--topic", "a"], "empty.txt is empty."),
+        ({"x.txt": b"\x00\x01\x02\x03binary\x00\x00"}, ["--topic", "a"], "x.txt looks like a binary file, not a text script."),
+        ({"x.txt": b"Th\x81ng b\x8d"}, ["--topic", "a"], "x.txt is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258)."),
+        ({"x.txt": "Nội dung.".encode()}, [], "x.txt has no topic; give one with --topic (a, b, c, d or đ)."),
+        ({"x.txt": "Nội dung.".encode()}, ["--topic", "z"], "Topic 'z' is not one of the plan's topics: a, b, c, d, đ (or dd)."),
+        ({"x.txt": "Nội dung.".encode()}, ["--topic", "a", "--week", "2024-10"], "Week '2024-10' is not an ISO week such as 2024-W10."),
+        ({"x.pdf": b"%PDF-1.4"}, ["--topic", "a"], "x.pdf: only .txt, .md and .docx scripts can be added."),
+        # One bad file among good ones: nothing is added.
+        ({"good.txt": "Tốt.".encode(), "bad.txt": b""}, ["--topic", "a"], "bad.txt is empty."),
+    ],
+)
+def test_bad_scripts_are_refused_and_change_nothing(
+    initialised: CliRunner, project: Path, files: dict[str, bytes], extra: list[str], expected: str
+) -> None:
+    for name, data in files.items():
+        (project / name).write_bytes(data)
+    before = db_snapshot(DB_URL)
+    assert refused(initialised, "scripts", "add", *files, *extra) == f"Error: {expected}"
+    assert db_snapshot(DB_URL) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["scripts", "add", "missing.txt", "--topic", "a"], "Error: missing.txt does not exist."),
+        (["scripts", "show", "99"], "Error: There is no script with id 99."),
+        (["scripts", "approve", "99", "--by", "A"], "Error: There is no script with id 99."),
+        (["scripts", "approve", "1", "--by", " "], "Error: Say who approves the script (--by NAME)."),
+        (["air-now", "1"], "Error: Script 1 is draft; only approved scripts can be aired."),
+        (["render", "99"], "Error: There is no script with id 99."),
+        (["run", "--output", "speaker", "--for", "1"], "Error: Output 'speaker' is not one of file:DIR, command:CMD or null."),
+        (["plan", "--week", "2024-99"], "Error: Week '2024-99' is not an ISO week such as 2024-W10."),
+    ],
+)
+def test_bad_commands_are_refused_and_change_nothing(initialised: CliRunner, project: Path, args: list[str], expected: str) -> None:
+    (project / "ok.txt").write_text("Nội dung bản tin.", encoding="utf-8")
+    ok(initialised, "scripts", "add", "ok.txt", "--topic", "a")
+    before = db_snapshot(DB_URL)
+    assert refused(initialised, *args) == expected
+    assert db_snapshot(DB_URL) == before
+
+
+def test_approving_twice_is_refused(initialised: CliRunner, project: Path) -> None:
+    (project / "ok.txt").write_text("Nội dung bản tin.", encoding="utf-8")
+    ok(initialised, "scripts", "add", "ok.txt", "--topic", "a")
+    ok(initialised, "scripts", "approve", "1", "--by", "Chủ tịch")
+    before = db_snapshot(DB_URL)
+    assert refused(initialised, "scripts", "approve", "1", "--by", "Phó chủ tịch") == "Error: Script 1 is already approved by Chủ tịch."
+    assert db_snapshot(DB_URL) == before
+
+
+def test_bad_slot_file_is_refused_by_init_and_nothing_is_created(runner: CliRunner, project: Path) -> None:
+    (project / "schedules" / "town.toml").write_text('[[slot]]\nname = "A"\nstart = "6h"\nminutes = 30\n', encoding="utf-8")
+    message = refused(runner, "init")
+    assert message == "Error: town.toml, slot 1 (A): start '6h' must be HH:MM or HH:MM:SS."
+    assert not (project / "var" / "broadcaster.db").exists()
+
+
+def test_bad_config_is_one_sentence(runner: CliRunner, project: Path) -> None:
+    (project / "broadcaster.toml").write_text('web_port = "eighty"\n', encoding="utf-8")
+    assert refused(runner, "init") == "Error: Setting 'web_port' must be a int, got 'eighty'."
+    (project / "broadcaster.toml").write_text('colour = "red"\n', encoding="utf-8")
+    assert "Unknown setting(s)" in refused(runner, "init")
+
+
+def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
+    runner = initialised
+    for path in sorted((project / "scripts_vi").glob("0[12]*.md")):
+        ok(runner, "scripts", "add", str(path))
+    for script_id in ("1", "2"):
+        ok(runner, "scripts", "approve", script_id, "--by", "Chủ tịch")
+    ok(runner, "render", "--all")
+    ok(runner, "air-now", "1")
+    ok(runner, "air-now", "2")
+    failed = runner.invoke(main, ["air-now", "2", "--output", "command:false"])
+    assert failed.exit_code == 1 and "failed: The player command exited with code 1." in failed.output
+    rows = json.loads(ok(runner, "log", "--json"))
+    assert [r["outcome"] for r in rows] == ["aired", "aired", "failed"]
+    assert [r["topic"] for r in rows] == ["a", "b", "b"]
+    table = list(csv.reader(io.StringIO(ok(runner, "log", "--csv"))))
+    assert table[0][:3] == ["id", "planned_start", "started_at"] and len(table) == 4
+    assert ok(runner, "log", "--from", "2000-01-01", "--to", "2000-01-02").strip() == "No airings in this period."
+
+    day = rows[0]["planned_start"][:10]
+    out = ok(runner, "report", "--from", day, "--to", day, "-o", "report.csv")
+    assert "Wrote 3 airing(s)" in out
+    text = (project / "report.csv").read_text(encoding="utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][0].startswith("Báo cáo phát thanh tuyên truyền CCHC")
+    assert lines[1] == ["Tháng", "Chủ đề", "Nội dung chủ đề", "Số lượt đã phát", "Số phút đã phát", "Số lượt không phát được"]
+    month = f"{day[5:7]}/{day[:4]}"
+    assert lines[2][:2] == [month, "a"] and lines[2][3] == "1" and lines[2][5] == "0"
+    assert lines[3][:2] == [month, "b"] and lines[3][3] == "1" and lines[3][5] == "1"
+    minutes = float(lines[2][4]) + float(lines[3][4])
+    assert minutes == pytest.approx((rows[0]["duration_s"] + rows[1]["duration_s"]) / 60, abs=0.1)
+    assert lines[4][0] == "Tổng cộng" and lines[4][3] == "2"
+    assert lines[6][0] == "STT" and len(lines) == 7 + 3
+    assert lines[9][8] == "lỗi"
+
+
+def test_report_refuses_bad_dates(initialised: CliRunner) -> None:
+    assert "is not a date like 2024-03-31" in refused(initialised, "report", "--from", "31/03/2024", "--to", "2024-04-01", "-o", "r.csv")
+    assert "--to is before --from" in refused(initialised, "report", "--from", "2024-04-01", "--to", "2024-03-01", "-o", "r.csv")
