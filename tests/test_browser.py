@@ -1,0 +1,88 @@
+"""A real Chromium logs in, uploads a bulletin, reads its spoken form and plays and seeks its audio."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from broadcaster.web import create_app
+
+from .conftest import ADMIN_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+
+if not CHROMIUM and not os.environ.get("BROADCASTER_REQUIRE_BROWSER"):
+    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (make test installs it)")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def live_server(station):  # type: ignore[no-untyped-def]
+    """The real app behind the real WSGI server (waitress) on a free loopback port."""
+    from waitress.server import create_server
+
+    app = create_app(station.settings)
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+    app.extensions["broadcaster"].engine.dispose()
+
+
+def test_officer_uploads_and_plays_a_bulletin_in_chromium(live_server: str, project: Path, tmp_path: Path) -> None:
+    script = project / "ban-tin.txt"
+    script.write_text("UBND thị trấn thông báo về CCHC.\nBà con nộp hồ sơ trực tuyến tại nhà. Xin cảm ơn.", encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(live_server + "/")
+            assert "Vui lòng đăng nhập" in page.content()
+            page.fill("input[name=name]", "admin")
+            page.fill("input[name=password]", ADMIN_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=Bản tin tuyên truyền")
+            page.set_input_files("input[type=file]", str(script))
+            page.select_option("select[name=topic]", "c")
+            page.click("button:has-text('Thêm bản tin')")
+            page.wait_for_selector("text=Lời đọc")
+            assert "Ủy ban nhân dân thị trấn thông báo về cải cách hành chính." in page.inner_text("pre.spoken")
+            duration = page.eval_on_selector(
+                "audio",
+                """a => new Promise((ok, fail) => {
+                    a.muted = true;
+                    const done = () => ok(a.duration);
+                    if (a.readyState >= 1) done(); else a.addEventListener('loadedmetadata', done);
+                    a.addEventListener('error', () => fail('audio error ' + (a.error && a.error.code)));
+                    a.load();
+                })""",
+            )
+            assert 3 < duration < 30
+            position = page.eval_on_selector(
+                "audio",
+                """a => new Promise(ok => {
+                    a.muted = true;
+                    a.addEventListener('seeked', () => ok(a.currentTime), {once: true});
+                    a.currentTime = 2.5;
+                    a.play();
+                })""",
+            )
+            assert position >= 2.4  # the player seeks, so the server honoured the Range request
+            page.screenshot(path=str(tmp_path / "script.png"), full_page=True)
+            page.click("button:has-text('Duyệt phát sóng')")
+            page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được phát")
+        finally:
+            browser.close()
