@@ -9,7 +9,7 @@ import pytest
 
 from broadcaster.spoken import normalise
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "ke-hoach-tuyen-truyen-cchc-2024.txt"
+SEED = Path(__file__).resolve().parent / "data" / "ke-hoach-tuyen-truyen-cchc-2024.txt"  # the town's 2024 plan
 
 
 @pytest.mark.parametrize(
