@@ -175,6 +175,12 @@ class Daemon:
     # --- lifecycle ---------------------------------------------------------
 
     def _install_jobs(self) -> None:
+        """Add or update one cron job per slot; drop jobs of slots that no longer exist.
+
+        Runs while the scheduler is paused. A stored job whose trigger is unchanged is
+        kept as it is, so a slot missed while the daemon was down still airs late
+        within the grace time when the scheduler resumes.
+        """
         for slot in self.slots.values():
             trigger = CronTrigger(
                 day_of_week=",".join(slot.days),
@@ -183,11 +189,15 @@ class Daemon:
                 second=slot.start.second,
                 timezone=self.settings.tz,
             )
+            job_id = SLOT_JOB_PREFIX + slot.name
+            stored = self.scheduler.get_job(job_id, jobstore="default")
+            if stored is not None and str(stored.trigger) == str(trigger):
+                continue
             self.scheduler.add_job(
                 air_slot_job,
                 trigger,
                 args=[slot.name],
-                id=SLOT_JOB_PREFIX + slot.name,
+                id=job_id,
                 name=f"air slot {slot.name}",
                 replace_existing=True,
             )
@@ -213,8 +223,11 @@ class Daemon:
                 closed = close_interrupted(session, self.clock())
             if closed:
                 logger.warning("%d airing(s) were cut off by an earlier stop; marked interrupted", closed)
-            self.scheduler.start()
+            self.scheduler.start(paused=True)
             self._install_jobs()
+            self.scheduler.resume()
+            for name, when in self.next_airings():
+                logger.info("slot %s next airs at %s", name, when.astimezone(self.settings.tz))
             stop.wait(for_seconds)
         finally:
             if self.scheduler.running:

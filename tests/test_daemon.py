@@ -158,3 +158,24 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
     with station.sessions() as session:
         row = session.scalars(select(Airing)).one()
         assert row.outcome == "interrupted" and "stopped" in (row.error or "")
+
+
+def test_a_slot_missed_while_the_daemon_was_down_airs_late_within_the_grace(project: Path) -> None:
+    """The slot job is stored in the database; a restart keeps it and APScheduler runs the late slot."""
+    from broadcaster.config import load_settings
+
+    (project / "ban-tin.txt").write_text(BULLETIN, encoding="utf-8")
+    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
+    assert _cli(project, "scripts", "add", "ban-tin.txt", "--topic", "a").returncode == 0
+    assert _cli(project, "scripts", "approve", "1", "--by", "Chủ tịch").returncode == 0
+    assert _cli(project, "render", "1").returncode == 0
+    slot_start = _slot_file(project, load_settings(project, environ={}).tz, seconds_ahead=5)
+    assert "0 airing(s)" in _cli(project, "run", "--for", "1").stdout  # down before the slot
+    while datetime.now(timezone.utc) < slot_start + timedelta(seconds=2):
+        time.sleep(0.2)
+    late = _cli(project, "run", "--for", "3")
+    assert "1 airing(s)" in late.stdout, late.stderr
+    (row,) = json.loads(_cli(project, "log", "--json").stdout)
+    assert row["outcome"] == "aired"
+    assert datetime.fromisoformat(row["planned_start"]) == slot_start
+    assert datetime.fromisoformat(row["started_at"]) >= slot_start + timedelta(seconds=2)

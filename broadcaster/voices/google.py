@@ -46,7 +46,9 @@ class GttsEngine:
             try:
                 reply = self.session.send(prepared, timeout=self.timeout, verify=True)
             except requests.RequestException as exc:
-                raise EngineUnavailable(f"Google's voice is not reachable: {exc}") from exc
+                raise EngineUnavailable(
+                    f"Google's voice is not reachable ({type(exc).__name__}); is the Internet down?"
+                ) from exc
             if reply.status_code != 200:
                 raise EngineUnavailable(f"Google's voice answered HTTP {reply.status_code}.")
             match = _AUDIO_RE.search(reply.text)
