@@ -12,21 +12,18 @@ import logging
 import socket
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broadcaster import audio
+from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.db import Airing, ProgrammeEntry, Rendering, Script
 from broadcaster.outputs import Output, OutputError
 
 logger = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,23 @@ def _label(moment: datetime, settings: Settings, slot: str, script_id: int) -> s
     return f"{local}_{safe_slot}_script{script_id}"
 
 
+def _open_row(
+    script_id: int, rendering: Rendering, planned: datetime, started: datetime, output: Output
+) -> Airing:
+    """A new evidence row in state `started`, before any sound."""
+    return Airing(
+        script_id=script_id,
+        rendering_id=rendering.id,
+        audio_sha256=rendering.sha256,
+        duration_s=rendering.duration_s,
+        planned_start=planned,
+        started_at=started,
+        outcome="started",
+        output=output.description,
+        host=socket.gethostname(),
+    )
+
+
 def _play(
     session: Session,
     airing: Airing,
@@ -59,7 +73,9 @@ def _play(
     path = settings.var_path / rendering.audio_path
     try:
         if not path.is_file() or audio.file_sha256(path) != rendering.sha256:
-            raise OutputError(f"The audio file {path.name} is missing or has changed since rendering.")
+            raise OutputError(
+                f"The audio file {path.name} is missing or has changed since rendering."
+            )
         label = _label(airing.planned_start, settings, airing.slot_name or "now", airing.script_id)
         output.play(path, label, rendering.duration_s)
     except OutputError as exc:
@@ -79,20 +95,9 @@ def air_entry(
     clock: Clock,
 ) -> AiringResult | None:
     """Air one programme entry once; None if it already has an airing row."""
-    rendering = entry.rendering
-    airing = Airing(
-        programme_entry_id=entry.id,
-        script_id=entry.script_id,
-        rendering_id=rendering.id,
-        slot_name=entry.slot_name,
-        audio_sha256=rendering.sha256,
-        duration_s=rendering.duration_s,
-        planned_start=entry.starts_at,
-        started_at=clock(),
-        outcome="started",
-        output=output.description,
-        host=socket.gethostname(),
-    )
+    airing = _open_row(entry.script_id, entry.rendering, entry.starts_at, clock(), output)
+    airing.programme_entry_id = entry.id
+    airing.slot_name = entry.slot_name
     session.add(airing)
     try:
         session.commit()
@@ -100,9 +105,14 @@ def air_entry(
         session.rollback()
         logger.info("entry %s was already aired; not airing it again", entry.id)
         return None
-    _play(session, airing, rendering, output, settings, clock)
+    _play(session, airing, entry.rendering, output, settings, clock)
     return AiringResult(
-        airing.id, entry.script_id, entry.script.title, airing.outcome, airing.error, airing.audio_sha256
+        airing.id,
+        entry.script_id,
+        entry.script.title,
+        airing.outcome,
+        airing.error,
+        airing.audio_sha256,
     )
 
 
@@ -116,23 +126,13 @@ def air_now(
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
-    airing = Airing(
-        programme_entry_id=None,
-        script_id=script.id,
-        rendering_id=rendering.id,
-        slot_name=None,
-        audio_sha256=rendering.sha256,
-        duration_s=rendering.duration_s,
-        planned_start=now,
-        started_at=now,
-        outcome="started",
-        output=output.description,
-        host=socket.gethostname(),
-    )
+    airing = _open_row(script.id, rendering, now, now, output)
     session.add(airing)
     session.commit()
     _play(session, airing, rendering, output, settings, clock)
-    return AiringResult(airing.id, script.id, script.title, airing.outcome, airing.error, airing.audio_sha256)
+    return AiringResult(
+        airing.id, script.id, script.title, airing.outcome, airing.error, airing.audio_sha256
+    )
 
 
 def close_interrupted(session: Session, now: datetime) -> int:
@@ -144,8 +144,3 @@ def close_interrupted(session: Session, now: datetime) -> int:
     )
     session.commit()
     return result.rowcount or 0
-
-
-def audio_path(settings: Settings, rendering: Rendering) -> Path:
-    """Absolute path of a rendering's MP3."""
-    return settings.var_path / rendering.audio_path

@@ -32,7 +32,9 @@ def _pydub() -> type["AudioSegment"]:
         # pydub warns at import when ffmpeg is not on PATH; we tell it where ffmpeg is next.
         warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
         # pydub imports audioop, deprecated in 3.11-3.12 (audioop-lts replaces it on 3.13).
-        warnings.filterwarnings("ignore", message="'audioop' is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message="'audioop' is deprecated", category=DeprecationWarning
+        )
         from pydub import AudioSegment
     AudioSegment.converter = ffmpeg_exe()
     return AudioSegment

@@ -15,12 +15,19 @@ import click
 
 from broadcaster import evidence, report
 from broadcaster.airing import air_now
+from broadcaster.clock import utc_now
 from broadcaster.config import ConfigError, Settings, load_settings
-from broadcaster.daemon import Daemon, DaemonBusy, utc_now
+from broadcaster.daemon import Daemon, DaemonBusy
 from broadcaster.ingest import ScriptRejected, clean_week, parse_script
 from broadcaster.outputs import OutputError, make_output
 from broadcaster.programme import plan_week
-from broadcaster.render import ENGINE_CHOICES, RenderFailed, current_rendering, make_engines, render_script
+from broadcaster.render import (
+    ENGINE_CHOICES,
+    RenderFailed,
+    current_rendering,
+    make_engines,
+    render_script,
+)
 from broadcaster.scripts import ScriptNotFound, add_script, approve_script, get_script, list_scripts
 from broadcaster.slots import SlotError, iso_week_of
 from broadcaster.spoken import normalise
@@ -64,7 +71,9 @@ def _local_date(raw: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise click.BadParameter(f"'{raw}' is not a date like 2024-03-31.", param_hint=label)
+        raise click.BadParameter(
+            f"'{raw}' is not a date like 2024-03-31.", param_hint=label
+        ) from None
 
 
 @click.group(cls=_Group)
@@ -82,7 +91,9 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--demo", is_flag=True, help="Also import, approve and render the scripts in ./scripts_vi.")
+@click.option(
+    "--demo", is_flag=True, help="Also import, approve and render the scripts in ./scripts_vi."
+)
 @click.option("--admin-password", help="Password for the 'admin' user (generated when not given).")
 @click.pass_context
 def init(ctx: click.Context, demo: bool, admin_password: str | None) -> None:
@@ -90,7 +101,9 @@ def init(ctx: click.Context, demo: bool, admin_password: str | None) -> None:
     settings = _settings(ctx)
     result = initialise(settings, admin_password, utc_now(), demo=demo)
     if result.wrote_default_slots:
-        click.echo(f"Wrote default slots (06:00 and 17:00 daily) to {settings.schedules_path}/town.toml.")
+        click.echo(
+            f"Wrote default slots (06:00 and 17:00 daily) to {settings.schedules_path}/town.toml."
+        )
     if result.created:
         click.echo(f"Created the database at {settings.db_url}.")
     else:
@@ -131,7 +144,9 @@ def scripts_add(ctx, files, title, topic, week, author, as_json) -> None:  # typ
     for path in files:
         if not path.is_file():
             raise ScriptRejected(f"{path} does not exist.")
-        items.append(parse_script(path.read_bytes(), path.name, title=title, topic=topic, week=week))
+        items.append(
+            parse_script(path.read_bytes(), path.name, title=title, topic=topic, week=week)
+        )
     with station.sessions() as session:
         added = [add_script(session, item, utc_now(), author) for item in items]
         session.commit()
@@ -140,7 +155,9 @@ def scripts_add(ctx, files, title, topic, week, author, as_json) -> None:  # typ
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for row in rows:
-            click.echo(f"Added script {row['id']}: {row['title']} (topic {row['topic']}, {row['encoding']}).")
+            click.echo(
+                f"Added script {row['id']}: {row['title']} (topic {row['topic']}, {row['encoding']})."
+            )
 
 
 @scripts.command("list")
@@ -155,7 +172,9 @@ def scripts_list(ctx, status, as_json) -> None:  # type: ignore[no-untyped-def]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['id']:>4}  {row['status']:<8}  {row['topic']:<2}  {row['week'] or '-':<8}  {row['title']}")
+        click.echo(
+            f"{row['id']:>4}  {row['status']:<8}  {row['topic']:<2}  {row['week'] or '-':<8}  {row['title']}"
+        )
     if not rows:
         click.echo("No scripts yet; add one with 'broadcaster scripts add FILE --topic a'.")
 
@@ -186,7 +205,9 @@ def scripts_approve(ctx, script_id, approver) -> None:  # type: ignore[no-untype
     with _station(ctx).sessions() as session:
         script = approve_script(session, script_id, approver, utc_now())
         session.commit()
-        click.echo(f"Script {script.id} approved by {script.approved_by}; render it with 'broadcaster render {script.id}'.")
+        click.echo(
+            f"Script {script.id} approved by {script.approved_by}; render it with 'broadcaster render {script.id}'."
+        )
 
 
 @main.command()
@@ -202,7 +223,9 @@ def normalize(source) -> None:  # type: ignore[no-untyped-def]
 @main.command()
 @click.argument("script_ids", nargs=-1, type=int)
 @click.option("--all", "render_all", is_flag=True, help="Render every approved script.")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), help="Voice engine (default from config).")
+@click.option(
+    "--engine", type=click.Choice(ENGINE_CHOICES), help="Voice engine (default from config)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def render(ctx, script_ids, render_all, engine, as_json) -> None:  # type: ignore[no-untyped-def]
@@ -214,7 +237,9 @@ def render(ctx, script_ids, render_all, engine, as_json) -> None:  # type: ignor
     results = []
     with station.sessions() as session:
         chosen = (
-            list_scripts(session, "approved") if render_all else [get_script(session, i) for i in script_ids]
+            list_scripts(session, "approved")
+            if render_all
+            else [get_script(session, i) for i in script_ids]
         )
         for script in chosen:
             result = render_script(session, script, engines, station.settings, utc_now())
@@ -222,9 +247,13 @@ def render(ctx, script_ids, render_all, engine, as_json) -> None:  # type: ignor
             results.append(result)
             if not as_json:
                 state = "cached" if result.cached else "rendered"
-                click.echo(f"Script {script.id}: {state} with {result.engine} ({result.voice}), {result.duration_s:.1f} s -> {result.audio_path}")
+                click.echo(
+                    f"Script {script.id}: {state} with {result.engine} ({result.voice}), {result.duration_s:.1f} s -> {result.audio_path}"
+                )
     if as_json:
-        click.echo(json.dumps([asdict(r) | {"audio_path": str(r.audio_path)} for r in results], indent=2))
+        click.echo(
+            json.dumps([asdict(r) | {"audio_path": str(r.audio_path)} for r in results], indent=2)
+        )
     elif not results:
         click.echo("No approved scripts to render.")
 
@@ -255,8 +284,10 @@ def plan(ctx, week, as_json) -> None:  # type: ignore[no-untyped-def]
         return
     click.echo(f"Programme for {week}:")
     now = utc_now()
-    for (occurrence, _), row in zip(planned, rows):
-        empty = "(past, not planned)" if occurrence.start <= now else "(nothing approved and rendered)"
+    for (occurrence, _), row in zip(planned, rows, strict=True):
+        empty = (
+            "(past, not planned)" if occurrence.start <= now else "(nothing approved and rendered)"
+        )
         titles = "; ".join(f"[{i['script_id']}] {i['title']}" for i in row["items"]) or empty
         click.echo(f"  {row['start']}  {row['slot']}: {titles}")
 
@@ -291,10 +322,14 @@ def air_now_command(ctx, script_id, output) -> None:  # type: ignore[no-untyped-
     with station.sessions() as session:
         script = get_script(session, script_id)
         if script.status != "approved":
-            raise ScriptRejected(f"Script {script_id} is {script.status}; only approved scripts can be aired.")
+            raise ScriptRejected(
+                f"Script {script_id} is {script.status}; only approved scripts can be aired."
+            )
         rendering = current_rendering(session, script)
         if rendering is None:
-            raise ScriptRejected(f"Script {script_id} has no audio yet; run 'broadcaster render {script_id}' first.")
+            raise ScriptRejected(
+                f"Script {script_id} has no audio yet; run 'broadcaster render {script_id}' first."
+            )
         result = air_now(session, script, rendering, sink, settings, utc_now)
     if result.outcome != "aired":
         raise OutputError(f"Airing {result.airing_id} failed: {result.error}")
@@ -323,7 +358,9 @@ def log(ctx, date_from, date_to, as_json, as_csv) -> None:  # type: ignore[no-un
         click.echo(evidence.to_csv(records), nl=False)
     else:
         for r in records:
-            click.echo(f"{r.id:>5}  {r.planned_start}  {r.slot or 'now':<8}  {r.outcome:<11}  [{r.script_id}] {r.title}")
+            click.echo(
+                f"{r.id:>5}  {r.planned_start}  {r.slot or 'now':<8}  {r.outcome:<11}  [{r.script_id}] {r.title}"
+            )
         if not records:
             click.echo("No airings in this period.")
 
@@ -332,7 +369,9 @@ def log(ctx, date_from, date_to, as_json, as_csv) -> None:  # type: ignore[no-un
 @click.option("--from", "date_from", required=True, help="First local day, e.g. 2024-01-01.")
 @click.option("--to", "date_to", required=True, help="Last local day, included.")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("-o", "--output", "dest", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", "dest", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
 @click.pass_context
 def report_command(ctx, date_from, date_to, fmt, dest) -> None:  # type: ignore[no-untyped-def]
     """Write the Office's report: airings and minutes per month and topic, then every row."""
@@ -347,7 +386,7 @@ def report_command(ctx, date_from, date_to, fmt, dest) -> None:  # type: ignore[
     try:
         dest.write_text(report.report_csv(records, title), encoding="utf-8")
     except OSError as exc:
-        raise click.ClickException(f"Could not write {dest}: {exc.strerror}.")
+        raise click.ClickException(f"Could not write {dest}: {exc.strerror}.") from exc
     click.echo(f"Wrote {len(records)} airing(s) to {dest}.")
 
 

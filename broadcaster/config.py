@@ -115,7 +115,7 @@ def load_settings(
     }
     settings = Settings(base_dir=base, **typed)  # type: ignore[arg-type]
     try:
-        settings.tz
+        ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"Unknown time zone '{settings.timezone}'.") from exc
     return settings

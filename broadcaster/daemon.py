@@ -13,7 +13,6 @@ import os
 import socket
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -25,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from broadcaster.airing import AiringResult, air_entry, close_interrupted
+from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.db import DaemonLease
 from broadcaster.outputs import Output
@@ -33,7 +33,6 @@ from broadcaster.slots import SlotDef, latest_occurrence
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 LEASE_SECONDS = 30
 HEARTBEAT_SECONDS = 10
 SLOT_JOB_PREFIX = "slot:"
@@ -45,11 +44,6 @@ _running: "Daemon | None" = None
 
 class DaemonBusy(Exception):
     """Another daemon holds this database."""
-
-
-def utc_now() -> datetime:
-    """The system clock, in UTC."""
-    return datetime.now(timezone.utc)
 
 
 def air_slot_job(slot_name: str) -> None:
@@ -156,19 +150,25 @@ class Daemon:
         now = self.clock()
         occurrence = latest_occurrence(slot, now, self.settings.tz) if slot else None
         if occurrence is None or now >= occurrence.end:
-            logger.warning("slot %s fired at %s with no current occurrence; nothing aired", slot_name, now)
+            logger.warning(
+                "slot %s fired at %s with no current occurrence; nothing aired", slot_name, now
+            )
             return []
         results = []
         with self.sessions() as session:
             entries = plan_occurrence(session, occurrence, self.settings.tz)
             session.commit()
             if not entries:
-                logger.warning("slot %s at %s: no approved, rendered bulletin to air", slot_name, now)
+                logger.warning(
+                    "slot %s at %s: no approved, rendered bulletin to air", slot_name, now
+                )
             for entry in entries:
                 result = air_entry(session, entry, self.output, self.settings, self.clock)
                 if result is not None:
                     results.append(result)
-                    logger.info("slot %s: script %s %s", slot_name, result.script_id, result.outcome)
+                    logger.info(
+                        "slot %s: script %s %s", slot_name, result.script_id, result.outcome
+                    )
         self.results.extend(results)
         return results
 
@@ -202,7 +202,10 @@ class Daemon:
                 replace_existing=True,
             )
         for job in self.scheduler.get_jobs(jobstore="default"):
-            if job.id.startswith(SLOT_JOB_PREFIX) and job.id[len(SLOT_JOB_PREFIX) :] not in self.slots:
+            if (
+                job.id.startswith(SLOT_JOB_PREFIX)
+                and job.id[len(SLOT_JOB_PREFIX) :] not in self.slots
+            ):
                 job.remove()
         self.scheduler.add_job(
             heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat", jobstore="memory"
@@ -222,7 +225,9 @@ class Daemon:
             with self.sessions() as session:
                 closed = close_interrupted(session, self.clock())
             if closed:
-                logger.warning("%d airing(s) were cut off by an earlier stop; marked interrupted", closed)
+                logger.warning(
+                    "%d airing(s) were cut off by an earlier stop; marked interrupted", closed
+                )
             self.scheduler.start(paused=True)
             self._install_jobs()
             self.scheduler.resume()

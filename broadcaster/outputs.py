@@ -58,7 +58,9 @@ class FileOutput:
             finally:
                 Path(tmp).unlink(missing_ok=True)
         except OSError as exc:
-            raise OutputError(f"Could not copy the audio to {self.folder}: {exc.strerror}.") from exc
+            raise OutputError(
+                f"Could not copy the audio to {self.folder}: {exc.strerror}."
+            ) from exc
 
 
 class CommandOutput:
@@ -84,10 +86,14 @@ class CommandOutput:
         except FileNotFoundError as exc:
             raise OutputError(f"The player command '{args[0]}' was not found.") from exc
         except subprocess.TimeoutExpired as exc:
-            raise OutputError(f"The player command did not finish within {exc.timeout:.0f} s.") from exc
+            raise OutputError(
+                f"The player command did not finish within {exc.timeout:.0f} s."
+            ) from exc
         if done.returncode != 0:
             tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            raise OutputError(f"The player command exited with code {done.returncode}. {tail[0]}".strip())
+            raise OutputError(
+                f"The player command exited with code {done.returncode}. {tail[0]}".strip()
+            )
 
 
 def make_output(spec: str, base_dir: Path) -> Output:

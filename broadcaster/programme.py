@@ -36,7 +36,9 @@ class Candidate:
 def candidates(session: Session) -> list[Candidate]:
     """Approved scripts that have a rendering of their current text."""
     found = []
-    for script in session.scalars(select(Script).where(Script.status == "approved").order_by(Script.id)):
+    for script in session.scalars(
+        select(Script).where(Script.status == "approved").order_by(Script.id)
+    ):
         rendering = current_rendering(session, script)
         if rendering is not None:
             found.append(Candidate(script.id, rendering.id, rendering.duration_s, script.week))
@@ -131,4 +133,3 @@ def plan_week(
             entries = entries_for(session, occurrence.slot.name, occurrence.start)
         plan.append((occurrence, entries))
     return plan
-

@@ -64,14 +64,18 @@ class _FailFast:
             return self.engine.synthesise(text)
         except EngineUnavailable as exc:
             self.down = str(exc)
-            logger.warning("%s is unavailable; using the next voice for this batch: %s", self.name, exc)
+            logger.warning(
+                "%s is unavailable; using the next voice for this batch: %s", self.name, exc
+            )
             raise
 
 
 def make_engines(choice: str, settings: Settings) -> list[SpeechEngine]:
     """The engines to try, in order, for `auto`, `gtts` or `espeak`."""
     espeak = EspeakEngine(voice=settings.espeak_voice, rate=settings.espeak_rate)
-    google = GttsEngine(lang=settings.gtts_lang, tld=settings.gtts_tld, timeout=settings.gtts_timeout)
+    google = GttsEngine(
+        lang=settings.gtts_lang, tld=settings.gtts_tld, timeout=settings.gtts_timeout
+    )
     if choice == "espeak":
         return [espeak]
     if choice == "gtts":
@@ -229,6 +233,8 @@ def render_script(
         rendering.created_at = now
         session.add(rendering)
         session.flush()
-        logger.info("rendered script %s with %s in %.1f s", script.id, engine.name, rendering.duration_s)
+        logger.info(
+            "rendered script %s with %s in %.1f s", script.id, engine.name, rendering.duration_s
+        )
         return _result(rendering, settings, cached=False)
     raise RenderFailed(f"No voice could render script {script.id}: {'; '.join(reasons)}.")

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from broadcaster.db import TOPICS
 from broadcaster.evidence import OUTCOME_LABELS_VI, AiringRecord
 
-SUMMARY_HEADINGS = ["Tháng", "Chủ đề", "Nội dung chủ đề", "Số lượt đã phát", "Số phút đã phát", "Số lượt không phát được"]
+SUMMARY_HEADINGS = [
+    "Tháng",
+    "Chủ đề",
+    "Nội dung chủ đề",
+    "Số lượt đã phát",
+    "Số phút đã phát",
+    "Số lượt không phát được",
+]
 DETAIL_HEADINGS = [
     "STT", "Thời gian dự kiến", "Bắt đầu phát", "Kết thúc", "Khung giờ", "Mã bản tin",
     "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Mã băm âm thanh (SHA-256)", "Lỗi",
@@ -57,7 +64,9 @@ def report_csv(records: list[AiringRecord], title: str) -> str:
     rows = summarise(records)
     for row in rows:
         month = f"{row.month[5:7]}/{row.month[:4]}"
-        writer.writerow([month, row.topic, TOPICS[row.topic], row.aired, row.minutes, row.not_aired])
+        writer.writerow(
+            [month, row.topic, TOPICS[row.topic], row.aired, row.minutes, row.not_aired]
+        )
     writer.writerow(
         ["Tổng cộng", "", "", sum(r.aired for r in rows), round(sum(r.minutes for r in rows), 1),
          sum(r.not_aired for r in rows)]

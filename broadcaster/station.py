@@ -58,7 +58,9 @@ def open_station(settings: Settings) -> Station:
     """Open an initialised installation, or raise NotInitialised."""
     url = make_url(settings.db_url)
     shown = url.render_as_string(hide_password=True)
-    missing = NotInitialised(f"There is no Broadcaster database at {shown}; run 'broadcaster init' first.")
+    missing = NotInitialised(
+        f"There is no Broadcaster database at {shown}; run 'broadcaster init' first."
+    )
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         raise missing  # connecting would create an empty file
     engine = make_engine(settings.db_url)

@@ -33,7 +33,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def settings(project: Path) -> Settings:
     """Settings for the project folder; the offline voice so tests never wait on the network."""
-    return load_settings(project, environ={}, overrides={"engine": "espeak", "output": "file:var/aired"})
+    return load_settings(
+        project, environ={}, overrides={"engine": "espeak", "output": "file:var/aired"}
+    )
 
 
 @pytest.fixture

@@ -12,13 +12,25 @@ from broadcaster.station import Station
 
 
 def approved_rendered(
-    station: Station, now: datetime, body: str, *, topic: str = "c", week: str | None = None, title: str | None = None
+    station: Station,
+    now: datetime,
+    body: str,
+    *,
+    topic: str = "c",
+    week: str | None = None,
+    title: str | None = None,
 ) -> int:
     """Add, approve and render (offline voice) one script; return its id."""
     with station.sessions() as session:
         item = parse_script(body.encode(), "t.txt", title=title, topic=topic, week=week)
         script = add_script(session, item, now, "test")
         approve_script(session, script.id, "Chủ tịch", now)
-        render_script(session, session.get_one(Script, script.id), make_engines("espeak", station.settings), station.settings, now)
+        render_script(
+            session,
+            session.get_one(Script, script.id),
+            make_engines("espeak", station.settings),
+            station.settings,
+            now,
+        )
         session.commit()
         return script.id

@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from broadcaster.web import create_app
 
 from .conftest import ADMIN_PASSWORD
@@ -23,7 +22,9 @@ CHROMIUM_FLAGS = [
 if not CHROMIUM and not os.environ.get("BROADCASTER_REQUIRE_BROWSER"):
     pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (make test installs it)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright not installed (make test installs it)"
+)
 pytestmark = pytest.mark.slow
 
 
@@ -42,9 +43,14 @@ def live_server(station):  # type: ignore[no-untyped-def]
     app.extensions["broadcaster"].engine.dispose()
 
 
-def test_officer_uploads_and_plays_a_bulletin_in_chromium(live_server: str, project: Path, tmp_path: Path) -> None:
+def test_officer_uploads_and_plays_a_bulletin_in_chromium(
+    live_server: str, project: Path, tmp_path: Path
+) -> None:
     script = project / "ban-tin.txt"
-    script.write_text("UBND thị trấn thông báo về CCHC.\nBà con nộp hồ sơ trực tuyến tại nhà. Xin cảm ơn.", encoding="utf-8")
+    script.write_text(
+        "UBND thị trấn thông báo về CCHC.\nBà con nộp hồ sơ trực tuyến tại nhà. Xin cảm ơn.",
+        encoding="utf-8",
+    )
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
@@ -59,7 +65,9 @@ def test_officer_uploads_and_plays_a_bulletin_in_chromium(live_server: str, proj
             page.select_option("select[name=topic]", "c")
             page.click("button:has-text('Thêm bản tin')")
             page.wait_for_selector("text=Lời đọc")
-            assert "Ủy ban nhân dân thị trấn thông báo về cải cách hành chính." in page.inner_text("pre.spoken")
+            assert "Ủy ban nhân dân thị trấn thông báo về cải cách hành chính." in page.inner_text(
+                "pre.spoken"
+            )
             duration = page.eval_on_selector(
                 "audio",
                 """a => new Promise((ok, fail) => {

@@ -38,7 +38,9 @@ def initialised(runner: CliRunner, project: Path) -> CliRunner:
     return runner
 
 
-def test_init_is_safe_to_repeat_and_prints_a_generated_password(runner: CliRunner, project: Path) -> None:
+def test_init_is_safe_to_repeat_and_prints_a_generated_password(
+    runner: CliRunner, project: Path
+) -> None:
     out = ok(runner, "init")
     assert "password '" in out and "Created the database" in out
     again = ok(runner, "init")
@@ -46,7 +48,9 @@ def test_init_is_safe_to_repeat_and_prints_a_generated_password(runner: CliRunne
     assert (project / "var" / "broadcaster.db").exists()
 
 
-def test_init_writes_default_slots_when_the_folder_is_missing(runner: CliRunner, project: Path) -> None:
+def test_init_writes_default_slots_when_the_folder_is_missing(
+    runner: CliRunner, project: Path
+) -> None:
     import shutil
 
     shutil.rmtree(project / "schedules")
@@ -57,14 +61,21 @@ def test_init_writes_default_slots_when_the_folder_is_missing(runner: CliRunner,
 
 def test_commands_before_init_say_what_to_do(runner: CliRunner) -> None:
     message = refused(runner, "scripts", "list")
-    assert message == f"Error: There is no Broadcaster database at sqlite:///{Path.cwd() / 'var' / 'broadcaster.db'}; run 'broadcaster init' first."
+    assert (
+        message
+        == f"Error: There is no Broadcaster database at sqlite:///{Path.cwd() / 'var' / 'broadcaster.db'}; run 'broadcaster init' first."
+    )
 
 
 def test_add_list_show_approve_render_plan(initialised: CliRunner, project: Path) -> None:
     runner = initialised
     out = ok(runner, "scripts", "add", "scripts_vi/03-dich-vu-cong-truc-tuyen.md", "--json")
     added = json.loads(out)
-    assert added[0]["topic"] == "c" and added[0]["status"] == "draft" and added[0]["encoding"] == "utf-8"
+    assert (
+        added[0]["topic"] == "c"
+        and added[0]["status"] == "draft"
+        and added[0]["encoding"] == "utf-8"
+    )
     script_id = str(added[0]["id"])
     assert "Hướng dẫn nộp hồ sơ" in ok(runner, "scripts", "list")
     assert "Bộ phận Một cửa" in ok(runner, "scripts", "show", script_id)
@@ -90,12 +101,36 @@ def test_normalize_prints_the_spoken_form(runner: CliRunner, project: Path) -> N
     ("files", "extra", "expected"),
     [
         ({"empty.txt": b""}, ["--topic", "a"], "empty.txt is empty."),
-        ({"x.txt": b"\x00\x01\x02\x03binary\x00\x00"}, ["--topic", "a"], "x.txt looks like a binary file, not a text script."),
-        ({"x.txt": b"Th\x81ng b\x8d"}, ["--topic", "a"], "x.txt is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258)."),
-        ({"x.txt": "Nội dung.".encode()}, [], "x.txt has no topic; give one with --topic (a, b, c, d or đ)."),
-        ({"x.txt": "Nội dung.".encode()}, ["--topic", "z"], "Topic 'z' is not one of the plan's topics: a, b, c, d, đ (or dd)."),
-        ({"x.txt": "Nội dung.".encode()}, ["--topic", "a", "--week", "2024-10"], "Week '2024-10' is not an ISO week such as 2024-W10."),
-        ({"x.pdf": b"%PDF-1.4"}, ["--topic", "a"], "x.pdf: only .txt, .md and .docx scripts can be added."),
+        (
+            {"x.txt": b"\x00\x01\x02\x03binary\x00\x00"},
+            ["--topic", "a"],
+            "x.txt looks like a binary file, not a text script.",
+        ),
+        (
+            {"x.txt": b"Th\x81ng b\x8d"},
+            ["--topic", "a"],
+            "x.txt is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258).",
+        ),
+        (
+            {"x.txt": "Nội dung.".encode()},
+            [],
+            "x.txt has no topic; give one with --topic (a, b, c, d or đ).",
+        ),
+        (
+            {"x.txt": "Nội dung.".encode()},
+            ["--topic", "z"],
+            "Topic 'z' is not one of the plan's topics: a, b, c, d, đ (or dd).",
+        ),
+        (
+            {"x.txt": "Nội dung.".encode()},
+            ["--topic", "a", "--week", "2024-10"],
+            "Week '2024-10' is not an ISO week such as 2024-W10.",
+        ),
+        (
+            {"x.pdf": b"%PDF-1.4"},
+            ["--topic", "a"],
+            "x.pdf: only .txt, .md and .docx scripts can be added.",
+        ),
         # One bad file among good ones: nothing is added.
         ({"good.txt": "Tốt.".encode(), "bad.txt": b""}, ["--topic", "a"], "bad.txt is empty."),
     ],
@@ -116,14 +151,25 @@ def test_bad_scripts_are_refused_and_change_nothing(
         (["scripts", "add", "missing.txt", "--topic", "a"], "Error: missing.txt does not exist."),
         (["scripts", "show", "99"], "Error: There is no script with id 99."),
         (["scripts", "approve", "99", "--by", "A"], "Error: There is no script with id 99."),
-        (["scripts", "approve", "1", "--by", " "], "Error: Say who approves the script (--by NAME)."),
+        (
+            ["scripts", "approve", "1", "--by", " "],
+            "Error: Say who approves the script (--by NAME).",
+        ),
         (["air-now", "1"], "Error: Script 1 is draft; only approved scripts can be aired."),
         (["render", "99"], "Error: There is no script with id 99."),
-        (["run", "--output", "speaker", "--for", "1"], "Error: Output 'speaker' is not one of file:DIR, command:CMD or null."),
-        (["plan", "--week", "2024-99"], "Error: Week '2024-99' is not an ISO week such as 2024-W10."),
+        (
+            ["run", "--output", "speaker", "--for", "1"],
+            "Error: Output 'speaker' is not one of file:DIR, command:CMD or null.",
+        ),
+        (
+            ["plan", "--week", "2024-99"],
+            "Error: Week '2024-99' is not an ISO week such as 2024-W10.",
+        ),
     ],
 )
-def test_bad_commands_are_refused_and_change_nothing(initialised: CliRunner, project: Path, args: list[str], expected: str) -> None:
+def test_bad_commands_are_refused_and_change_nothing(
+    initialised: CliRunner, project: Path, args: list[str], expected: str
+) -> None:
     (project / "ok.txt").write_text("Nội dung bản tin.", encoding="utf-8")
     ok(initialised, "scripts", "add", "ok.txt", "--topic", "a")
     before = db_snapshot(DB_URL)
@@ -136,12 +182,19 @@ def test_approving_twice_is_refused(initialised: CliRunner, project: Path) -> No
     ok(initialised, "scripts", "add", "ok.txt", "--topic", "a")
     ok(initialised, "scripts", "approve", "1", "--by", "Chủ tịch")
     before = db_snapshot(DB_URL)
-    assert refused(initialised, "scripts", "approve", "1", "--by", "Phó chủ tịch") == "Error: Script 1 is already approved by Chủ tịch."
+    assert (
+        refused(initialised, "scripts", "approve", "1", "--by", "Phó chủ tịch")
+        == "Error: Script 1 is already approved by Chủ tịch."
+    )
     assert db_snapshot(DB_URL) == before
 
 
-def test_bad_slot_file_is_refused_by_init_and_nothing_is_created(runner: CliRunner, project: Path) -> None:
-    (project / "schedules" / "town.toml").write_text('[[slot]]\nname = "A"\nstart = "6h"\nminutes = 30\n', encoding="utf-8")
+def test_bad_slot_file_is_refused_by_init_and_nothing_is_created(
+    runner: CliRunner, project: Path
+) -> None:
+    (project / "schedules" / "town.toml").write_text(
+        '[[slot]]\nname = "A"\nstart = "6h"\nminutes = 30\n', encoding="utf-8"
+    )
     message = refused(runner, "init")
     assert message == "Error: town.toml, slot 1 (A): start '6h' must be HH:MM or HH:MM:SS."
     assert not (project / "var" / "broadcaster.db").exists()
@@ -164,13 +217,18 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     ok(runner, "air-now", "1")
     ok(runner, "air-now", "2")
     failed = runner.invoke(main, ["air-now", "2", "--output", "command:false"])
-    assert failed.exit_code == 1 and "failed: The player command exited with code 1." in failed.output
+    assert (
+        failed.exit_code == 1 and "failed: The player command exited with code 1." in failed.output
+    )
     rows = json.loads(ok(runner, "log", "--json"))
     assert [r["outcome"] for r in rows] == ["aired", "aired", "failed"]
     assert [r["topic"] for r in rows] == ["a", "b", "b"]
     table = list(csv.reader(io.StringIO(ok(runner, "log", "--csv"))))
     assert table[0][:3] == ["id", "planned_start", "started_at"] and len(table) == 4
-    assert ok(runner, "log", "--from", "2000-01-01", "--to", "2000-01-02").strip() == "No airings in this period."
+    assert (
+        ok(runner, "log", "--from", "2000-01-01", "--to", "2000-01-02").strip()
+        == "No airings in this period."
+    )
 
     day = rows[0]["planned_start"][:10]
     out = ok(runner, "report", "--from", day, "--to", day, "-o", "report.csv")
@@ -178,7 +236,14 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     text = (project / "report.csv").read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][0].startswith("Báo cáo phát thanh tuyên truyền CCHC")
-    assert lines[1] == ["Tháng", "Chủ đề", "Nội dung chủ đề", "Số lượt đã phát", "Số phút đã phát", "Số lượt không phát được"]
+    assert lines[1] == [
+        "Tháng",
+        "Chủ đề",
+        "Nội dung chủ đề",
+        "Số lượt đã phát",
+        "Số phút đã phát",
+        "Số lượt không phát được",
+    ]
     month = f"{day[5:7]}/{day[:4]}"
     assert lines[2][:2] == [month, "a"] and lines[2][3] == "1" and lines[2][5] == "0"
     assert lines[3][:2] == [month, "b"] and lines[3][3] == "1" and lines[3][5] == "1"
@@ -190,5 +255,9 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
 
 
 def test_report_refuses_bad_dates(initialised: CliRunner) -> None:
-    assert "is not a date like 2024-03-31" in refused(initialised, "report", "--from", "31/03/2024", "--to", "2024-04-01", "-o", "r.csv")
-    assert "--to is before --from" in refused(initialised, "report", "--from", "2024-04-01", "--to", "2024-03-01", "-o", "r.csv")
+    assert "is not a date like 2024-03-31" in refused(
+        initialised, "report", "--from", "31/03/2024", "--to", "2024-04-01", "-o", "r.csv"
+    )
+    assert "--to is before --from" in refused(
+        initialised, "report", "--from", "2024-04-01", "--to", "2024-03-01", "-o", "r.csv"
+    )

@@ -30,11 +30,16 @@ BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn.\nBà con nộp h
 
 def _slot_file(project: Path, tz, seconds_ahead: float, minutes: int = 5) -> datetime:  # type: ignore[no-untyped-def]
     """Replace the town's slots with one starting `seconds_ahead` from now; return its start."""
-    start = (datetime.now(timezone.utc) + timedelta(seconds=seconds_ahead)).astimezone(tz).replace(microsecond=0)
+    start = (
+        (datetime.now(timezone.utc) + timedelta(seconds=seconds_ahead))
+        .astimezone(tz)
+        .replace(microsecond=0)
+    )
     for old in (project / "schedules").glob("*.toml"):
         old.unlink()
     (project / "schedules" / "test.toml").write_text(
-        f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = {minutes}\n', encoding="utf-8"
+        f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = {minutes}\n',
+        encoding="utf-8",
     )
     return start
 
@@ -48,7 +53,9 @@ def _cli(project: Path, *args: str, timeout: float = 60) -> subprocess.Completed
     )  # fmt: skip
 
 
-def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_received(project: Path) -> None:
+def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_received(
+    project: Path,
+) -> None:
     """The whole path with real processes: file in, approved, rendered, aired by the daemon, logged."""
     (project / "ban-tin.txt").write_text(BULLETIN, encoding="utf-8")
     assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
@@ -88,7 +95,9 @@ def test_a_second_daemon_on_the_same_database_is_refused(project: Path) -> None:
         try:
             deadline = time.monotonic() + 20
             while "Daemon running" not in (first.stdout.readline() if first.stdout else ""):
-                assert time.monotonic() < deadline and first.poll() is None, "first daemon did not start"
+                assert time.monotonic() < deadline and first.poll() is None, (
+                    "first daemon did not start"
+                )
             second = _cli(project, "run", "--output", "null", "--for", "1")
             assert second.returncode == 1
             assert "Another daemon" in second.stderr and f"pid {first.pid}" in second.stderr
@@ -107,7 +116,14 @@ def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: P
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
     clock_time = [FIXED_NOW + timedelta(seconds=5)]  # 09:00:05 local on Monday
     output = FileOutput(project / "drop")
-    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], output, clock=lambda: clock_time[0])
+    daemon = Daemon(
+        station.settings,
+        station.engine,
+        station.sessions,
+        [slot],
+        output,
+        clock=lambda: clock_time[0],
+    )
     results = daemon.air_slot("Sáng")
     assert [(r.script_id, r.outcome) for r in results] == [(first, "aired"), (second, "aired")]
     clock_time[0] += timedelta(seconds=30)
@@ -125,7 +141,14 @@ def test_a_failing_output_gives_a_failed_row_with_the_reason(station, project: P
 
     approved_rendered(station, FIXED_NOW, BULLETIN)
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
-    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], CommandOutput("false"), clock=lambda: FIXED_NOW)
+    daemon = Daemon(
+        station.settings,
+        station.engine,
+        station.sessions,
+        [slot],
+        CommandOutput("false"),
+        clock=lambda: FIXED_NOW,
+    )
     (result,) = daemon.air_slot("Sáng")
     assert result.outcome == "failed" and "exited with code 1" in (result.error or "")
     with station.sessions() as session:
@@ -136,15 +159,31 @@ def test_a_failing_output_gives_a_failed_row_with_the_reason(station, project: P
 def test_a_slot_that_is_already_over_airs_nothing(station) -> None:  # type: ignore[no-untyped-def]
     approved_rendered(station, FIXED_NOW, BULLETIN)
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
-    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], NullOutput(), clock=lambda: FIXED_NOW)
+    daemon = Daemon(
+        station.settings,
+        station.engine,
+        station.sessions,
+        [slot],
+        NullOutput(),
+        clock=lambda: FIXED_NOW,
+    )
     assert daemon.air_slot("Sáng") == []
 
 
 def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> None:  # type: ignore[no-untyped-def]
     script_id = approved_rendered(station, FIXED_NOW, BULLETIN)
     with station.sessions() as session:
-        session.add(Airing(script_id=script_id, planned_start=FIXED_NOW, started_at=FIXED_NOW, outcome="started"))
-        session.add(DaemonLease(id=1, holder="other-host pid 1", heartbeat_at=datetime.now(timezone.utc)))
+        session.add(
+            Airing(
+                script_id=script_id,
+                planned_start=FIXED_NOW,
+                started_at=FIXED_NOW,
+                outcome="started",
+            )
+        )
+        session.add(
+            DaemonLease(id=1, holder="other-host pid 1", heartbeat_at=datetime.now(timezone.utc))
+        )
         session.commit()
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
     daemon = Daemon(station.settings, station.engine, station.sessions, [slot], NullOutput())
@@ -152,7 +191,9 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
         daemon.run(threading.Event(), 0.1)
     with station.sessions() as session:
         assert session.scalars(select(Airing)).one().outcome == "started"
-        session.get_one(DaemonLease, 1).heartbeat_at = datetime.now(timezone.utc) - timedelta(minutes=5)
+        session.get_one(DaemonLease, 1).heartbeat_at = datetime.now(timezone.utc) - timedelta(
+            minutes=5
+        )
         session.commit()
     daemon.run(threading.Event(), 0.1)  # a stale lease is taken over
     with station.sessions() as session:

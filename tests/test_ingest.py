@@ -11,6 +11,7 @@ import pytest
 
 from broadcaster.ingest import ScriptRejected, clean_topic, clean_week, parse_script
 
+
 def to_cp1258(text: str) -> bytes:
     """Encode as Windows-1258 does: precomposed base letters (â, ơ, đ) plus combining tone marks."""
     out = []
@@ -43,7 +44,16 @@ TEXT = "Thông báo về cải cách hành chính: Ủy ban nhân dân thị tr�
         (to_cp1258(TEXT), "cp1258"),
         (unicodedata.normalize("NFD", TEXT).encode("utf-8"), "utf-8"),
     ],
-    ids=["utf8", "utf8-bom", "utf16-bom", "utf16be-bom", "utf16le-nobom", "utf16be-nobom", "cp1258", "utf8-nfd"],
+    ids=[
+        "utf8",
+        "utf8-bom",
+        "utf16-bom",
+        "utf16be-bom",
+        "utf16le-nobom",
+        "utf16be-nobom",
+        "cp1258",
+        "utf8-nfd",
+    ],
 )
 def test_text_encodings_become_nfc(data: bytes, encoding: str) -> None:
     item = parse_script(data, "ban-tin.txt", topic="c")
@@ -54,7 +64,9 @@ def test_text_encodings_become_nfc(data: bytes, encoding: str) -> None:
 
 
 def test_markdown_front_matter_sets_title_topic_week() -> None:
-    data = "---\ntitle: Một cửa\ntopic: dd\nweek: 2024-w10\n---\n# Tiêu đề\nNội dung bản tin.".encode()
+    data = (
+        "---\ntitle: Một cửa\ntopic: dd\nweek: 2024-w10\n---\n# Tiêu đề\nNội dung bản tin.".encode()
+    )
     item = parse_script(data, "a.md")
     assert (item.title, item.topic, item.week) == ("Một cửa", "đ", "2024-W10")
     assert item.body == "# Tiêu đề\nNội dung bản tin."

@@ -38,7 +38,12 @@ def test_week_is_filled_only_with_approved_rendered_scripts(station) -> None:  #
         from broadcaster.ingest import parse_script
         from broadcaster.scripts import add_script
 
-        add_script(session, parse_script("Bản nháp chưa duyệt.".encode(), "d.txt", topic="a"), FIXED_NOW, "x")
+        add_script(
+            session,
+            parse_script("Bản nháp chưa duyệt.".encode(), "d.txt", topic="a"),
+            FIXED_NOW,
+            "x",
+        )
         plan = plan_week(session, _slots(30), "2024-W11", station.settings.tz, FIXED_NOW)
         session.commit()
         future = [(occ, entries) for occ, entries in plan if occ.start > FIXED_NOW]
@@ -82,9 +87,17 @@ def test_edited_script_is_pulled_from_future_slots(station) -> None:  # type: ig
         plan_week(session, slots, "2024-W11", tz, FIXED_NOW)
         edit_script(session, edited, "Nội dung đã sửa, chờ duyệt lại.")
         session.commit()
-        occurrence = next(o for o, _ in plan_week(session, slots, "2024-W11", tz, FIXED_NOW) if o.start > FIXED_NOW)
+        occurrence = next(
+            o
+            for o, _ in plan_week(session, slots, "2024-W11", tz, FIXED_NOW)
+            if o.start > FIXED_NOW
+        )
         entries = plan_occurrence(session, occurrence, tz)
         assert [e.script_id for e in entries] == [keep]
         later = plan_week(session, slots, "2024-W11", tz, FIXED_NOW + timedelta(hours=1))
-        assert all(edited not in [e.script_id for e in entries] for o, entries in later if o.start > FIXED_NOW)
+        assert all(
+            edited not in [e.script_id for e in entries]
+            for o, entries in later
+            if o.start > FIXED_NOW
+        )
         assert session.query(ProgrammeEntry).filter_by(script_id=edited).count() == 0

@@ -55,7 +55,9 @@ def real_mp3(tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
 
 def _add(station, body: str = BODY, title: str = "Thông báo"):  # type: ignore[no-untyped-def]
     with station.sessions() as session:
-        script = add_script(session, parse_script(body.encode(), "t.txt", title=title, topic="c"), FIXED_NOW, "test")
+        script = add_script(
+            session, parse_script(body.encode(), "t.txt", title=title, topic="c"), FIXED_NOW, "test"
+        )
         session.commit()
     return script.id
 
@@ -64,7 +66,13 @@ def test_espeak_speaks_vietnamese() -> None:
     speech = EspeakEngine(voice="vi").synthesise("Cải cách hành chính vì người dân.")
     assert speech.sample_rate == 22050
     assert 1.0 < speech.seconds < 6.0
-    assert max(abs(int.from_bytes(speech.pcm[i : i + 2], "little", signed=True)) for i in range(0, len(speech.pcm), 200)) > 1000
+    assert (
+        max(
+            abs(int.from_bytes(speech.pcm[i : i + 2], "little", signed=True))
+            for i in range(0, len(speech.pcm), 200)
+        )
+        > 1000
+    )
     assert {"vi", "vi-VN-x-central", "vi-VN-x-south"} <= set(list_voices())
 
 
@@ -79,7 +87,9 @@ def test_render_writes_a_real_tagged_mp3(station) -> None:  # type: ignore[no-un
         from broadcaster.db import Script
 
         script = session.get(Script, script_id)
-        result = render_script(session, script, make_engines("espeak", station.settings), station.settings, FIXED_NOW)
+        result = render_script(
+            session, script, make_engines("espeak", station.settings), station.settings, FIXED_NOW
+        )
         session.commit()
     assert not result.cached and result.engine == "espeak"
     assert result.audio_path.is_file()
@@ -99,11 +109,17 @@ def test_same_text_same_engine_is_a_cache_hit_with_no_work(station) -> None:  # 
     second_id = _add(station, title="Bản sao")
     engine = CountingEngine(EspeakEngine())
     with station.sessions() as session:
-        first = render_script(session, session.get(Script, first_id), [engine], station.settings, FIXED_NOW)
+        first = render_script(
+            session, session.get(Script, first_id), [engine], station.settings, FIXED_NOW
+        )
         calls = engine.calls
         stamp = os.stat(first.audio_path).st_mtime_ns
-        again = render_script(session, session.get(Script, first_id), [engine], station.settings, FIXED_NOW)
-        shared = render_script(session, session.get(Script, second_id), [engine], station.settings, FIXED_NOW)
+        again = render_script(
+            session, session.get(Script, first_id), [engine], station.settings, FIXED_NOW
+        )
+        shared = render_script(
+            session, session.get(Script, second_id), [engine], station.settings, FIXED_NOW
+        )
         session.commit()
     assert calls == 3  # three sentences
     assert engine.calls == calls
@@ -119,9 +135,13 @@ def test_changed_text_renders_again(station) -> None:  # type: ignore[no-untyped
     script_id = _add(station)
     engines = make_engines("espeak", station.settings)
     with station.sessions() as session:
-        first = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        first = render_script(
+            session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
+        )
         edit_script(session, script_id, BODY + " Thêm một câu.")
-        second = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        second = render_script(
+            session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
+        )
         session.commit()
     assert not second.cached and second.audio_path != first.audio_path
     assert second.duration_s > first.duration_s
@@ -133,9 +153,13 @@ def test_a_corrupted_cached_file_is_rendered_again(station) -> None:  # type: ig
     script_id = _add(station)
     engines = make_engines("espeak", station.settings)
     with station.sessions() as session:
-        first = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        first = render_script(
+            session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
+        )
         first.audio_path.write_bytes(b"garbage")
-        second = render_script(session, session.get(Script, script_id), engines, station.settings, FIXED_NOW)
+        second = render_script(
+            session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
+        )
     assert not second.cached and second.rendering_id == first.rendering_id
     assert audio.file_sha256(second.audio_path) == second.sha256
     assert second.duration_s == pytest.approx(first.duration_s, abs=0.1)
@@ -156,7 +180,13 @@ def test_auto_uses_google_when_it_answers(station, real_mp3: bytes) -> None:  # 
     responses.post(GOOGLE_URL, body=google_reply(real_mp3))
     script_id = _add(station)
     with station.sessions() as session:
-        result = render_script(session, session.get(Script, script_id), make_engines("auto", station.settings), station.settings, FIXED_NOW)
+        result = render_script(
+            session,
+            session.get(Script, script_id),
+            make_engines("auto", station.settings),
+            station.settings,
+            FIXED_NOW,
+        )
         session.commit()
         row = session.get(Rendering, result.rendering_id)
     assert result.engine == row.engine == "gtts"
@@ -181,7 +211,13 @@ def test_auto_falls_back_to_the_offline_voice(station, reply) -> None:  # type: 
     responses.post(GOOGLE_URL, **reply)
     script_id = _add(station)
     with station.sessions() as session:
-        result = render_script(session, session.get(Script, script_id), make_engines("auto", station.settings), station.settings, FIXED_NOW)
+        result = render_script(
+            session,
+            session.get(Script, script_id),
+            make_engines("auto", station.settings),
+            station.settings,
+            FIXED_NOW,
+        )
     assert result.engine == "espeak"
     assert len(responses.calls) == 1  # the rest of the batch does not wait on Google again
 
@@ -194,6 +230,16 @@ def test_gtts_only_fails_clearly_when_google_is_down(station) -> None:  # type: 
     script_id = _add(station)
     with station.sessions() as session:
         with pytest.raises(RenderFailed, match="No voice could render"):
-            render_script(session, session.get(Script, script_id), make_engines("gtts", station.settings), station.settings, FIXED_NOW)
+            render_script(
+                session,
+                session.get(Script, script_id),
+                make_engines("gtts", station.settings),
+                station.settings,
+                FIXED_NOW,
+            )
         assert session.query(Rendering).count() == 0
-    assert not list(Path(station.settings.audio_dir).glob("*.mp3")) if station.settings.audio_dir.exists() else True
+    assert (
+        not list(Path(station.settings.audio_dir).glob("*.mp3"))
+        if station.settings.audio_dir.exists()
+        else True
+    )

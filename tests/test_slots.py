@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from broadcaster.slots import (
-    SlotError, iso_week_of, latest_occurrence, load_slots, occurrences_between, parse_slots, week_range,
+    SlotError,
+    iso_week_of,
+    latest_occurrence,
+    load_slots,
+    occurrences_between,
+    parse_slots,
+    week_range,
 )  # fmt: skip
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,7 +36,12 @@ minutes = 15
 
 def test_parse_slot_file() -> None:
     morning, evening = parse_slots(TWO_SLOTS, "town.toml")
-    assert (morning.name, morning.start, morning.minutes, len(morning.days)) == ("Sáng", time(6), 30, 7)
+    assert (morning.name, morning.start, morning.minutes, len(morning.days)) == (
+        "Sáng",
+        time(6),
+        30,
+        7,
+    )
     assert (evening.start, evening.days) == (time(17, 0, 30), ("sat", "sun"))
 
 

@@ -9,14 +9,19 @@ import pytest
 
 from broadcaster.spoken import normalise
 
-SEED = Path(__file__).resolve().parent / "data" / "ke-hoach-tuyen-truyen-cchc-2024.txt"  # the town's 2024 plan
+SEED = (
+    Path(__file__).resolve().parent / "data" / "ke-hoach-tuyen-truyen-cchc-2024.txt"
+)  # the town's 2024 plan
 
 
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
         ("Công tác CCHC năm nay.", "Công tác cải cách hành chính năm nay."),
-        ("UBND thị trấn và HĐND thị trấn.", "Ủy ban nhân dân thị trấn và Hội đồng nhân dân thị trấn."),
+        (
+            "UBND thị trấn và HĐND thị trấn.",
+            "Ủy ban nhân dân thị trấn và Hội đồng nhân dân thị trấn.",
+        ),
         ("Giải quyết TTHC đúng hẹn.", "Giải quyết thủ tục hành chính đúng hẹn."),
         ("Kế hoạch cải cách hành chính (CCHC) năm 2024.", "Kế hoạch cải cách hành chính năm 2024."),
         ("Phát triển KT-XH bền vững.", "Phát triển kinh tế - xã hội bền vững."),

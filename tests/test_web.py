@@ -6,13 +6,13 @@ import io
 import re
 
 import pytest
+from broadcaster.web import create_app
 from flask.testing import FlaskClient
 
 from broadcaster.daemon import Daemon
 from broadcaster.outputs import NullOutput
 from broadcaster.slots import parse_slots
 from broadcaster.users import create_user
-from broadcaster.web import create_app
 
 from .conftest import ADMIN_PASSWORD, FIXED_NOW, db_snapshot
 
@@ -39,7 +39,9 @@ def token(client: FlaskClient, path: str = "/") -> str:
 
 
 def login(client: FlaskClient, name: str, password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token(client, "/login")})
+    response = client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": token(client, "/login")}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -47,9 +49,13 @@ def page(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
 
 
-def upload(client: FlaskClient, data: bytes, name: str = "ban-tin.txt", topic: str = "c", **extra: str):  # type: ignore[no-untyped-def]
+def upload(
+    client: FlaskClient, data: bytes, name: str = "ban-tin.txt", topic: str = "c", **extra: str
+):  # type: ignore[no-untyped-def]
     form = {"file": (io.BytesIO(data), name), "topic": topic, "csrf_token": token(client)} | extra
-    return client.post("/scripts", data=form, content_type="multipart/form-data", follow_redirects=True)
+    return client.post(
+        "/scripts", data=form, content_type="multipart/form-data", follow_redirects=True
+    )
 
 
 def test_pages_need_a_login(app) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +67,9 @@ def test_pages_need_a_login(app) -> None:  # type: ignore[no-untyped-def]
 
 def test_wrong_password_is_told_in_vietnamese(app) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
-    response = client.post("/login", data={"name": "admin", "password": "sai", "csrf_token": token(client, "/login")})
+    response = client.post(
+        "/login", data={"name": "admin", "password": "sai", "csrf_token": token(client, "/login")}
+    )
     assert response.status_code == 401
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in page(response)
     login(client, "admin", ADMIN_PASSWORD)
@@ -97,7 +105,9 @@ def test_officer_uploads_sees_spoken_form_and_listens_with_seeking(app) -> None:
         ("Nội dung.".encode(), "x.txt", "q", "chủ đề không thuộc kế hoạch"),
     ],
 )
-def test_bad_uploads_get_one_vietnamese_sentence_and_change_nothing(app, data, name, topic, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_uploads_get_one_vietnamese_sentence_and_change_nothing(
+    app, data, name, topic, message
+) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     login(client, "vhxh")
     url = app.extensions["broadcaster"].settings.db_url
@@ -112,7 +122,9 @@ def test_forms_without_a_csrf_token_are_refused(app) -> None:  # type: ignore[no
     login(client, "vhxh")
     url = app.extensions["broadcaster"].settings.db_url
     before = db_snapshot(url)
-    response = client.post("/scripts", data={"body": "Nội dung.", "topic": "a"}, follow_redirects=True)
+    response = client.post(
+        "/scripts", data={"body": "Nội dung.", "topic": "a"}, follow_redirects=True
+    )
     assert "biểu mẫu không hợp lệ" in page(response)
     assert db_snapshot(url) == before
 
@@ -125,11 +137,19 @@ def test_only_leaders_approve_and_an_edit_needs_approval_again(app) -> None:  # 
     denied = officer.post("/scripts/1/approve", data={"csrf_token": token(officer, "/scripts/1")})
     assert denied.status_code == 403 and "không có quyền" in page(denied)
     assert "Duyệt phát sóng" in page(leader.get("/scripts/1"))
-    approved = leader.post("/scripts/1/approve", data={"csrf_token": token(leader, "/scripts/1")}, follow_redirects=True)
+    approved = leader.post(
+        "/scripts/1/approve",
+        data={"csrf_token": token(leader, "/scripts/1")},
+        follow_redirects=True,
+    )
     assert "Đã duyệt" in page(approved) and "duyệt bởi chutich" in page(approved)
     edited = officer.post(
         "/scripts/1/edit",
-        data={"body": BULLETIN + " Thêm câu mới.", "title": "Mới", "csrf_token": token(officer, "/scripts/1")},
+        data={
+            "body": BULLETIN + " Thêm câu mới.",
+            "title": "Mới",
+            "csrf_token": token(officer, "/scripts/1"),
+        },
         follow_redirects=True,
     )
     html = page(edited)
@@ -139,7 +159,9 @@ def test_only_leaders_approve_and_an_edit_needs_approval_again(app) -> None:  # 
 def test_office_cannot_add_scripts(app) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     login(client, "vanphong")
-    response = client.post("/scripts", data={"body": "Nội dung.", "topic": "a", "csrf_token": token(client)})
+    response = client.post(
+        "/scripts", data={"body": "Nội dung.", "topic": "a", "csrf_token": token(client)}
+    )
     assert response.status_code == 403
 
 
@@ -150,7 +172,11 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
     officer.post("/scripts/1/approve", data={"csrf_token": token(officer, "/scripts/1")})
     grid = page(officer.get("/programme/?week=2024-W11"))
     assert "Sáng" in grid and "Chiều" in grid and "Thứ Hai" in grid and "11/03" in grid
-    planned = officer.post("/programme/plan", data={"week": "2024-W11", "csrf_token": token(officer, "/programme/")}, follow_redirects=True)
+    planned = officer.post(
+        "/programme/plan",
+        data={"week": "2024-W11", "csrf_token": token(officer, "/programme/")},
+        follow_redirects=True,
+    )
     html = page(planned)
     assert "Đã lập chương trình tuần 2024-W11: 13/14" in html  # Monday 06:00 had passed
     assert html.count("Bản tin một cửa") == 13
@@ -159,7 +185,14 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
 
     slot = parse_slots('[[slot]]\nname = "Chiều"\nstart = "17:00"\nminutes = 30\n', "t.toml")[0]
     evening = FIXED_NOW.replace(hour=10, minute=0, second=1)  # 17:00:01 local
-    Daemon(station.settings, station.engine, station.sessions, [slot], NullOutput(), clock=lambda: evening).air_slot("Chiều")
+    Daemon(
+        station.settings,
+        station.engine,
+        station.sessions,
+        [slot],
+        NullOutput(),
+        clock=lambda: evening,
+    ).air_slot("Chiều")
     log = page(officer.get("/log/?from=2024-03-01&to=2024-03-31"))
     assert "Bản tin một cửa" in log and "đã phát" in log and "17:00 11/03/2024" in log
     empty = page(officer.get("/log/?from=2024-01-01&to=2024-01-31"))

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
-from broadcaster.daemon import utc_now
 from broadcaster.station import open_station
 
 
 def create_app(
     settings: Settings,
     test_config: dict[str, Any] | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
 ) -> Flask:
     """Build the web app for one installation; it never starts a scheduler."""
     app = Flask(__name__)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
+from broadcaster.web.db import session as db_session
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from broadcaster.db import User
 from broadcaster.users import authenticate
-from broadcaster.web.db import session as db_session
 
 bp = Blueprint("auth", __name__)
 
@@ -49,14 +49,18 @@ def login_required(*roles: str) -> Callable:
 @bp.app_errorhandler(403)
 def forbidden(_error):  # type: ignore[no-untyped-def]
     """A user without the right role."""
-    return render_template("error.html", message="Tài khoản của bạn không có quyền làm việc này."), 403
+    return render_template(
+        "error.html", message="Tài khoản của bạn không có quyền làm việc này."
+    ), 403
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     """Show the login form and check the password."""
     if request.method == "POST":
-        user = authenticate(db_session(), request.form.get("name", ""), request.form.get("password", ""))
+        user = authenticate(
+            db_session(), request.form.get("name", ""), request.form.get("password", "")
+        )
         if user is None:
             flash("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng nhập lại.", "error")
             return render_template("login.html"), 401
@@ -64,7 +68,11 @@ def login():  # type: ignore[no-untyped-def]
         session["user_id"] = user.id
         flash(f"Xin chào {user.name}.", "ok")
         target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("scripts.index"))
+        return redirect(
+            target
+            if target.startswith("/") and not target.startswith("//")
+            else url_for("scripts.index")
+        )
     return render_template("login.html")
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Callable
-
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from broadcaster.clock import Clock
 from broadcaster.station import Station
 
 
@@ -23,6 +21,6 @@ def session() -> Session:
     return g.db
 
 
-def station_clock() -> Callable[[], datetime]:
+def station_clock() -> Clock:
     """The app's clock (injected so tests control time)."""
     return current_app.extensions["broadcaster.clock"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from broadcaster.web.auth import login_required
+from broadcaster.web.db import session, station, station_clock
 from flask import Blueprint, Response, flash, render_template, request
 
 from broadcaster import evidence, report
 from broadcaster.evidence import OUTCOME_LABELS_VI
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import session, station, station_clock
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 
@@ -66,5 +66,3 @@ def report_csv():  # type: ignore[no-untyped-def]
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
-
-

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from broadcaster.web.auth import login_required
+from broadcaster.web.db import session, station, station_clock
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from broadcaster.ingest import ScriptRejected, clean_week
 from broadcaster.programme import entries_for, plan_week
 from broadcaster.slots import SlotError, iso_week_of, occurrences_between, week_range
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import session, station, station_clock
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 

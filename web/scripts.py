@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from broadcaster.web.auth import login_required
+from broadcaster.web.db import session, station, station_clock
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from broadcaster.db import TOPICS, Script
@@ -11,8 +13,6 @@ from broadcaster.ingest import ScriptRejected, parse_script
 from broadcaster.render import RenderFailed, current_rendering, make_engines, render_script
 from broadcaster.scripts import add_script, approve_script, edit_script, list_scripts
 from broadcaster.spoken import normalise
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import session, station, station_clock
 
 bp = Blueprint("scripts", __name__)
 
@@ -34,7 +34,9 @@ def _render(script: Script) -> None:
     """Render a preview now so the officer and leader can listen; failures are flashed."""
     settings = station().settings
     try:
-        result = render_script(session(), script, make_engines(settings.engine, settings), settings, _now())
+        result = render_script(
+            session(), script, make_engines(settings.engine, settings), settings, _now()
+        )
     except RenderFailed:
         flash("Chưa tạo được âm thanh: không giọng đọc nào hoạt động. Hãy thử lại sau.", "error")
         return
@@ -122,11 +124,16 @@ def edit(script_id: int):  # type: ignore[no-untyped-def]
         edit_script(session(), script_id, request.form.get("body", ""), request.form.get("title"))
     except ScriptRejected:
         session().rollback()
-        flash("Không lưu được: nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.", "error")
+        flash(
+            "Không lưu được: nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.", "error"
+        )
         return redirect(url_for("scripts.detail", script_id=script_id)), 303
     session().commit()
     if was_approved and script.status == "draft":
-        flash("Đã lưu. Bản tin đã sửa nên trở lại bản nháp và cần lãnh đạo duyệt lại trước khi phát.", "ok")
+        flash(
+            "Đã lưu. Bản tin đã sửa nên trở lại bản nháp và cần lãnh đạo duyệt lại trước khi phát.",
+            "ok",
+        )
     else:
         flash("Đã lưu thay đổi.", "ok")
     if current_rendering(session(), script) is None:
@@ -150,7 +157,10 @@ def approve(script_id: int):  # type: ignore[no-untyped-def]
     """Approve the script for air."""
     script = _script_or_404(script_id)
     if current_rendering(session(), script) is None:
-        flash("Chưa duyệt được: bản tin chưa có âm thanh. Hãy bấm “Tạo âm thanh” và nghe thử trước.", "error")
+        flash(
+            "Chưa duyệt được: bản tin chưa có âm thanh. Hãy bấm “Tạo âm thanh” và nghe thử trước.",
+            "error",
+        )
         return redirect(url_for("scripts.detail", script_id=script_id)), 303
     try:
         approve_script(session(), script_id, g.user.name, _now())
@@ -173,4 +183,6 @@ def audio(script_id: int):  # type: ignore[no-untyped-def]
     path = station().settings.var_path / rendering.audio_path
     if not path.is_file():
         abort(404, "Không tìm thấy tệp âm thanh; hãy tạo lại âm thanh.")
-    return send_file(path, mimetype="audio/mpeg", conditional=True, etag=rendering.sha256, max_age=0)
+    return send_file(
+        path, mimetype="audio/mpeg", conditional=True, etag=rendering.sha256, max_age=0
+    )

@@ -30,7 +30,9 @@ class _Library:
         try:
             import espeakng_loader
         except ImportError as exc:
-            raise EngineUnavailable("espeak-ng is not installed (package espeakng-loader).") from exc
+            raise EngineUnavailable(
+                "espeak-ng is not installed (package espeakng-loader)."
+            ) from exc
         lib = ctypes.CDLL(espeakng_loader.get_library_path())
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]

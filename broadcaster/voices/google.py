@@ -9,7 +9,6 @@ build ("prepare") the requests and send them ourselves through a verifying
 from __future__ import annotations
 
 import base64
-import io
 import re
 
 import requests
@@ -68,7 +67,9 @@ class GttsEngine:
         try:
             pcm = decode_mp3(mp3, SAMPLE_RATE)
         except ValueError as exc:
-            raise EngineUnavailable(f"Google's voice sent something that is not audio: {exc}") from exc
+            raise EngineUnavailable(
+                f"Google's voice sent something that is not audio: {exc}"
+            ) from exc
         if not pcm:
             raise EngineUnavailable("Google's voice sent empty audio.")
         return Speech(pcm=pcm, sample_rate=SAMPLE_RATE)
