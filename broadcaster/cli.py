@@ -26,17 +26,18 @@ from broadcaster.render import (
     RenderFailed,
     current_rendering,
     make_engines,
+    normaliser_for,
     render_script,
 )
 from broadcaster.scripts import ScriptNotFound, add_script, approve_script, get_script, list_scripts
 from broadcaster.slots import SlotError, iso_week_of
-from broadcaster.spoken import normalise
+from broadcaster.spoken import LexiconError
 from broadcaster.station import NotInitialised, Station, demo_login, initialise, open_station
 from broadcaster.users import UserError
 
 USER_ERRORS = (
     ConfigError, ScriptRejected, ScriptNotFound, SlotError, OutputError, RenderFailed,
-    DaemonBusy, NotInitialised, UserError,
+    DaemonBusy, NotInitialised, UserError, LexiconError,
 )  # fmt: skip
 
 
@@ -212,12 +213,30 @@ def scripts_approve(ctx, script_id, approver) -> None:  # type: ignore[no-untype
 
 @main.command()
 @click.argument("source", default="-", type=click.File("rb"))
-def normalize(source) -> None:  # type: ignore[no-untyped-def]
+@click.option(
+    "--explain", is_flag=True, help="Also list every replacement and the rule that made it."
+)
+@click.pass_context
+def normalize(ctx, source, explain) -> None:  # type: ignore[no-untyped-def]
     """Print a script exactly as the voice will read it (FILE or - for stdin)."""
     from broadcaster.ingest import decode_text
 
+    normaliser = normaliser_for(_settings(ctx))  # a bad dictionary file is reported first
     text, _ = decode_text(source.read(), getattr(source, "name", "input"))
-    click.echo(normalise(text).text)
+    spoken = normaliser(text, explain=explain)
+    click.echo(spoken.text)
+    if explain:
+        click.echo("\nChanges (rule: written -> spoken):")
+        for change in spoken.changes:
+            click.echo(f"  {change.rule}: {change.before!r} -> {change.after!r}")
+        if not spoken.changes:
+            click.echo("  none")
+    if spoken.unknown:
+        click.echo(
+            f"\nSpelled letter by letter (not in the dictionary): {', '.join(spoken.unknown)}. "
+            "Add them to your abbreviations file to have them read as words.",
+            err=True,
+        )
 
 
 @main.command()
@@ -388,6 +407,39 @@ def report_command(ctx, date_from, date_to, fmt, dest) -> None:  # type: ignore[
     except OSError as exc:
         raise click.ClickException(f"Could not write {dest}: {exc.strerror}.") from exc
     click.echo(f"Wrote {len(records)} airing(s) to {dest}.")
+
+
+@main.group(cls=_Group)
+def bench() -> None:
+    """Measure speed on this machine (prints figures; nothing is changed)."""
+
+
+@bench.command("normalise")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
+    show_default=True,
+    help="Text to normalise (default: the town's 2024 plan from the repository).",
+)
+@click.option("--repeat", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.pass_context
+def bench_normalise_command(ctx, path, repeat) -> None:  # type: ignore[no-untyped-def]
+    """Normalise a text REPEAT times on one core; print characters and megabytes per second."""
+    from broadcaster.bench import bench_normalise
+
+    text = path.read_text(encoding="utf-8")
+    figures = bench_normalise(text, repeat, normaliser_for(_settings(ctx)))
+    utf8 = len(text.encode("utf-8"))
+    click.echo(f"text: {path} ({figures.characters} characters, {utf8} bytes UTF-8)")
+    click.echo(
+        f"runs: {repeat}, total {figures.seconds:.3f} s, {figures.seconds / repeat * 1000:.2f} ms per run"
+    )
+    click.echo(
+        f"throughput: {figures.chars_per_second:,.0f} characters/s = {utf8 * repeat / figures.seconds / 1e6:.2f} MB/s (UTF-8)"
+    )
+    click.echo(f"target 1 MB/s: {'met' if utf8 * repeat / figures.seconds >= 1e6 else 'NOT met'}")
 
 
 @main.command()

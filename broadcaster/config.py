@@ -28,6 +28,8 @@ class Settings:
     schedules_dir: str = "schedules"
     timezone: str = "Asia/Ho_Chi_Minh"
     town: str = "thị trấn Yên Mỹ"
+    reading: str = "north"
+    abbreviations_file: str = ""
     engine: str = "auto"
     espeak_voice: str = "vi"
     espeak_rate: int = 150
@@ -57,6 +59,13 @@ class Settings:
     def schedules_path(self) -> Path:
         """The folder of slot definition files."""
         return (self.base_dir / self.schedules_dir).resolve()
+
+    @property
+    def abbreviations_path(self) -> Path | None:
+        """The town's own abbreviation list, if one is configured."""
+        return (
+            (self.base_dir / self.abbreviations_file).resolve() if self.abbreviations_file else None
+        )
 
     @property
     def tz(self) -> ZoneInfo:

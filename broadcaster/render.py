@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from broadcaster import audio
 from broadcaster.config import Settings
 from broadcaster.db import Rendering, Script
-from broadcaster.spoken import SpokenText, normalise
+from broadcaster.spoken import Normaliser, SpokenText
 from broadcaster.voices import EngineUnavailable, SpeechEngine
 from broadcaster.voices.espeak import EspeakEngine
 from broadcaster.voices.google import GttsEngine
@@ -97,6 +97,20 @@ def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> s
         "format": [settings.mp3_bitrate, settings.sample_rate],
     }
     return hashlib.sha256(json.dumps(recipe, ensure_ascii=False).encode()).hexdigest()
+
+
+_normalisers: dict[tuple[str, str, float], Normaliser] = {}
+
+
+def normaliser_for(settings: Settings) -> Normaliser:
+    """The normaliser for these settings, rebuilt when the town's abbreviation file changes."""
+    path = settings.abbreviations_path
+    stamp = path.stat().st_mtime if path is not None and path.exists() else 0.0
+    key = (settings.reading, str(path), stamp)
+    if key not in _normalisers:
+        _normalisers.clear()
+        _normalisers[key] = Normaliser(settings.reading, path)
+    return _normalisers[key]
 
 
 def current_rendering(session: Session, script: Script) -> Rendering | None:
@@ -201,7 +215,7 @@ def render_script(
     now: datetime,
 ) -> RenderResult:
     """Render `script` with the first engine that can speak; reuse an identical rendering."""
-    spoken = normalise(script.body)
+    spoken = normaliser_for(settings)(script.body)
     if not spoken.paragraphs:
         raise RenderFailed(f"Script {script.id} has nothing to say after normalisation.")
     reasons = []

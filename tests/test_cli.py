@@ -94,7 +94,30 @@ def test_normalize_prints_the_spoken_form(runner: CliRunner, project: Path) -> N
     out = ok(runner, "normalize", "-", input="UBND thị trấn thông báo về CCHC.\nXem https://x.vn")
     assert out.strip() == "Ủy ban nhân dân thị trấn thông báo về cải cách hành chính.\n\nXem"
     (project / "a.txt").write_bytes("TTHC".encode("utf-16"))
-    assert ok(runner, "normalize", "a.txt").strip() == "thủ tục hành chính"
+    assert ok(runner, "normalize", "a.txt").strip() == "Thủ tục hành chính"
+    explained = runner.invoke(
+        main, ["normalize", "--explain", "-"], input="Họp lúc 6h30 về dự án ABC."
+    )
+    assert explained.exit_code == 0
+    assert "Họp lúc sáu giờ ba mươi phút về dự án a bê xê." in explained.output
+    assert "time: '6h30' -> 'sáu giờ ba mươi phút'" in explained.output
+    assert "Spelled letter by letter (not in the dictionary): ABC." in explained.output
+
+
+def test_reading_and_abbreviations_come_from_the_config(runner: CliRunner, project: Path) -> None:
+    (project / "viet-tat.tsv").write_text("TTVH\ttrung tâm văn hóa\n", encoding="utf-8")
+    (project / "broadcaster.toml").write_text(
+        'reading = "south"\nabbreviations_file = "viet-tat.tsv"\n', encoding="utf-8"
+    )
+    assert (
+        ok(runner, "normalize", "-", input="TTVH có 105 người.").strip()
+        == "Trung tâm văn hóa có một trăm lẻ năm người."
+    )
+    (project / "viet-tat.tsv").write_text("TTVH trung tâm\n", encoding="utf-8")
+    assert (
+        refused(runner, "normalize", "-")
+        == "Error: viet-tat.tsv, line 1: expected ABBREVIATION<TAB>spoken form."
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,39 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from broadcaster.db import TOPICS, Script
 from broadcaster.ingest import ScriptRejected, parse_script
-from broadcaster.render import RenderFailed, current_rendering, make_engines, render_script
+from broadcaster.render import (
+    RenderFailed,
+    current_rendering,
+    make_engines,
+    normaliser_for,
+    render_script,
+)
 from broadcaster.scripts import add_script, approve_script, edit_script, list_scripts
-from broadcaster.spoken import normalise
 
 bp = Blueprint("scripts", __name__)
 
+RULE_LABELS_VI = {
+    "url": "địa chỉ trang web",
+    "email": "địa chỉ thư điện tử",
+    "page furniture": "số trang, dòng kẻ",
+    "list marker": "đánh số mục",
+    "document symbol": "số, ký hiệu văn bản",
+    "phone number": "số điện thoại",
+    "quarter": "quý",
+    "date": "ngày tháng",
+    "date or share": "ngày tháng hoặc tỷ lệ",
+    "time": "giờ",
+    "range": "khoảng (từ … đến …)",
+    "per": "đơn vị tính",
+    "ordinal": "thứ, tháng",
+    "Roman numeral": "số La Mã",
+    "abbreviation echo": "chữ viết tắt lặp lại",
+    "abbreviation": "chữ viết tắt",
+    "number": "số",
+    "letter names": "đánh vần chữ cái",
+    "symbol": "ký hiệu",
+    "punctuation": "dấu câu",
+}
 REJECTION_VI = "Không nhận được bản tin: {reason} Vui lòng kiểm tra tệp hoặc nội dung rồi thử lại."
 
 
@@ -108,9 +135,14 @@ def detail(script_id: int):  # type: ignore[no-untyped-def]
     """One script: its text, spoken form, audio and approval."""
     script = _script_or_404(script_id)
     rendering = current_rendering(session(), script)
-    spoken = rendering.spoken_text if rendering else normalise(script.body).text
+    spoken = normaliser_for(station().settings)(script.body, explain=True)
     return render_template(
-        "script.html", script=script, rendering=rendering, spoken=spoken, topics=TOPICS
+        "script.html",
+        script=script,
+        rendering=rendering,
+        spoken=spoken,
+        topics=TOPICS,
+        rule_labels=RULE_LABELS_VI,
     )
 
 

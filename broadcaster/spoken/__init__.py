@@ -1,0 +1,138 @@
+"""Normalise: a script's text becomes the spoken form, exactly what a trained announcer would say.
+
+The stage, in order:
+1. Layout (`layout.py`): Unicode NFC; URLs, web addresses, e-mail addresses and page
+   furniture (page numbers, "Trang 2/5", rules of dots or underscores) removed; lines
+   broken by copy-paste joined; headings (lines in capitals) stand alone and are read
+   in lower case, except known abbreviations.
+2. Reading rules (`rules.py`), per paragraph, in this order: list markers ("I." →
+   "Phần một.", "1." → "Một,", "a)" and bullets dropped); document symbols
+   ("193/KH-UBND", "61/2018/NĐ-CP", "18-NQ/TW": the number, the year, and the issuing
+   body unless the sentence names it with "của"); phone numbers digit by digit;
+   quarters ("Quý I/2024"); dates (dd/mm/yyyy, dd/mm, mm/yyyy, with "ngày"/"tháng"
+   added only when missing); times (6h30, 17h, 6:30); ranges ("2021-2030" → "… đến …");
+   "thứ 2" → "thứ hai", "tháng 4" → "tháng tư"; Roman numerals after words such as
+   "khóa", "quý", "phần"; abbreviations from `abbreviations.tsv` (whole words, case
+   as written, "(CCHC)" after its own expansion dropped); numbers with thousands dots,
+   decimal commas, units and percentages (`numbers.py`: Northern "nghìn/linh" or
+   Southern "ngàn/lẻ"); unknown capital letter groups spelled with Vietnamese letter
+   names and reported; symbols and quotes; any digit left.
+3. Pauses: each paragraph is a list of sentences. The audio stage puts a sentence
+   pause between sentences and a longer paragraph pause between paragraphs, so
+   headings and list items are heard apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from broadcaster.spoken.layout import clean_lines, join_lines
+from broadcaster.spoken.lexicon import LexiconError, alternation, load_abbreviations
+from broadcaster.spoken.rules import Context, Rule, apply, ordered_rules
+
+__all__ = ["Change", "LexiconError", "SpokenText", "Normaliser", "normalise"]
+
+DIALECTS = ("north", "south")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;:…]) +(?=\S)")
+_SPACES_RE = re.compile(r" {2,}")
+_SPACE_BEFORE_PUNCT_RE = re.compile(r" +([,.;:!?…])")
+_REPEATED_PUNCT_RE = re.compile(r"([,.;:!?])(?: *[,;])+|, *([.;:!?])")
+_EDGE_PUNCT_RE = re.compile(r"^[ ,;:]+|[ ,;]+$")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One replacement a rule made, shown to the officer by `normalize --explain`."""
+
+    rule: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class SpokenText:
+    """The words the voice will say, as paragraphs of sentences (pauses go between them)."""
+
+    paragraphs: tuple[tuple[str, ...], ...]
+    changes: tuple[Change, ...] = field(default=(), compare=False)
+    unknown: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def text(self) -> str:
+        """One sentence per line, a blank line between paragraphs, as shown to the officer."""
+        return "\n\n".join("\n".join(p) for p in self.paragraphs)
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """All sentences in reading order."""
+        return tuple(s for p in self.paragraphs for s in p)
+
+
+def _tidy(sentence: str) -> str:
+    sentence = _SPACES_RE.sub(" ", sentence).strip()
+    sentence = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", sentence)
+    sentence = _REPEATED_PUNCT_RE.sub(lambda m: m.group(1) or m.group(2), sentence)
+    sentence = _EDGE_PUNCT_RE.sub("", sentence)
+    return sentence[:1].upper() + sentence[1:] if sentence else sentence
+
+
+class Normaliser:
+    """Normalises text with one dialect and one abbreviation dictionary (built once, reused)."""
+
+    def __init__(self, dialect: str = "north", abbreviations_file: Path | None = None) -> None:
+        if dialect not in DIALECTS:
+            raise LexiconError(f"Reading '{dialect}' is not one of: {', '.join(DIALECTS)}.")
+        self.dialect = dialect
+        self.abbreviations = load_abbreviations(abbreviations_file)
+        self.rules: list[Rule] = ordered_rules(self.abbreviations)
+        self._keep_in_headings = re.compile(
+            rf"(?<![\w&/-])(?:{alternation(self.abbreviations)})(?![\w&/-])|^[IVXLC]+\."
+        )
+
+    def _heading_case(self, text: str) -> str:
+        """Lower-case a heading in capitals, keeping known abbreviations and a Roman marker."""
+        out, last = [], 0
+        for match in self._keep_in_headings.finditer(text):
+            out.append(text[last : match.start()].lower())
+            out.append(match.group(0))
+            last = match.end()
+        out.append(text[last:].lower())
+        return "".join(out)
+
+    def __call__(self, text: str, explain: bool = False) -> SpokenText:
+        """Turn a script body into the spoken form."""
+        changes: list[Change] = []
+        record = (
+            (lambda rule, before, after: changes.append(Change(rule, before, after)))
+            if explain
+            else None
+        )
+        ctx = Context(self.dialect, self.abbreviations, record, [])
+        lines = [
+            self._heading_case(p.text) if p.heading else p.text
+            for p in join_lines(clean_lines(text, record))
+        ]
+        spoken = "\n".join(lines)
+        for rule in self.rules:
+            spoken = apply(rule, spoken, ctx)
+        paragraphs = []
+        for line in spoken.split("\n"):
+            sentences = tuple(
+                s for s in map(_tidy, _SENTENCE_SPLIT_RE.split(line)) if s.strip(" .,;:")
+            )
+            if sentences:
+                paragraphs.append(sentences)
+        return SpokenText(tuple(paragraphs), tuple(changes), tuple(dict.fromkeys(ctx.unknown)))
+
+
+_default: Normaliser | None = None
+
+
+def normalise(text: str, explain: bool = False) -> SpokenText:
+    """Spoken form with the default settings (Northern reading, built-in dictionary)."""
+    global _default
+    if _default is None:
+        _default = Normaliser()
+    return _default(text, explain)

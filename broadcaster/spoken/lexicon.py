@@ -1,0 +1,85 @@
+"""Word lists kept as data files: abbreviations, document issuers, letter names, units."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+LETTER_NAMES = {
+    "A": "a", "B": "bê", "C": "xê", "D": "dê", "Đ": "đê", "E": "e", "F": "ép", "G": "giê",
+    "H": "hát", "I": "i", "J": "gi", "K": "ca", "L": "lờ", "M": "mờ", "N": "nờ", "O": "o",
+    "P": "pê", "Q": "quy", "R": "rờ", "S": "ét", "T": "tê", "U": "u", "V": "vê", "W": "vê kép",
+    "X": "ích", "Y": "i dài", "Z": "dét",
+}  # fmt: skip
+
+UNITS = {
+    "km2": "ki lô mét vuông", "km²": "ki lô mét vuông", "m2": "mét vuông", "m²": "mét vuông",
+    "m3": "mét khối", "m³": "mét khối", "km/h": "ki lô mét một giờ", "km": "ki lô mét",
+    "ha": "héc ta", "kg": "ki lô gam", "cm": "xăng ti mét", "mm": "mi li mét", "m": "mét",
+    "tấn": "tấn", "VNĐ": "đồng", "VND": "đồng", "đ": "đồng", "%": "phần trăm",
+}  # fmt: skip
+
+
+class LexiconError(Exception):
+    """A word-list file with a line we cannot read."""
+
+
+def parse_tsv(text: str, source: str) -> dict[str, str]:
+    """`KEY<TAB>spoken form` lines; '#' starts a comment line."""
+    entries = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, tab, value = line.partition("\t")
+        if not tab or not key.strip() or not value.strip():
+            raise LexiconError(f"{source}, line {number}: expected ABBREVIATION<TAB>spoken form.")
+        entries[unicodedata.normalize("NFC", key.strip())] = unicodedata.normalize(
+            "NFC", value.strip()
+        )
+    return entries
+
+
+@functools.cache
+def builtin_abbreviations() -> dict[str, str]:
+    """The reviewed dictionary shipped with Broadcaster."""
+    path = HERE / "abbreviations.tsv"
+    return parse_tsv(path.read_text(encoding="utf-8"), path.name)
+
+
+@functools.cache
+def issuers() -> dict[str, str]:
+    """Issuing bodies as they appear in document symbols."""
+    path = HERE / "issuers.tsv"
+    return parse_tsv(path.read_text(encoding="utf-8"), path.name)
+
+
+def load_abbreviations(extra_file: Path | None) -> dict[str, str]:
+    """The built-in dictionary plus (overriding) a town's own file, if given."""
+    merged = dict(builtin_abbreviations())
+    if extra_file is not None:
+        try:
+            text = extra_file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise LexiconError(
+                f"Cannot read the abbreviations file {extra_file}: {exc.strerror}."
+            ) from exc
+        merged.update(parse_tsv(text, extra_file.name))
+    return merged
+
+
+def alternation(keys: list[str] | set[str]) -> str:
+    """A regex alternation of literal keys, longest first so 'CBCCVC' wins over 'CBCC'."""
+    return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for comparing 'Uỷ ban' with 'Ủy ban'."""
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c)
+    )
+    return stripped.replace("đ", "d")

@@ -1,0 +1,422 @@
+"""The reading rules, applied in order to each paragraph. Each is one regex and one function.
+
+Order matters: a phone number must be read before its dashes look like a range,
+a document symbol before its letters look like abbreviations, dates before the
+plain numbers inside them, and the catch-all rules for digits and capitals last.
+The rules run over the whole text at once, one paragraph per line (fast: one
+pass per rule). Patterns match single spaces only (layout has already folded
+white space), so no rule reaches across a paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from broadcaster.spoken import numbers as num
+from broadcaster.spoken.lexicon import LETTER_NAMES, UNITS, alternation, fold, issuers
+
+Record = Callable[[str, str, str], None]
+
+
+@dataclass
+class Context:
+    """What the rules need besides the text."""
+
+    dialect: str
+    abbreviations: dict[str, str]
+    record: Record | None
+    unknown: list[str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named regex whose matches `replace` turns into spoken words."""
+
+    name: str
+    pattern: re.Pattern[str]
+    replace: Callable[[re.Match[str], Context], str]
+
+
+def _n(text: str, ctx: Context) -> str:
+    """A written whole number (dots as thousands separators, leading zeros) in words."""
+    return num.number_words(int(text.replace(".", "")), ctx.dialect)
+
+
+def _valid_date(day: str | None, month: str, year: str | None = None) -> bool:
+    return (day is None or 1 <= int(day) <= 31) and 1 <= int(month) <= 12
+
+
+def _before(match: re.Match[str], words: int = 1) -> str:
+    """The last `words` words before the match in its paragraph, lower-cased."""
+    head = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
+    return " ".join(head.split()[-words:]).lower()
+
+
+# --- list markers -------------------------------------------------------------
+
+
+def _marker(m: re.Match[str], ctx: Context) -> str:
+    roman, arabic = m.group("roman"), m.group("arabic")
+    if roman:
+        return f"Phần {num.number_words(num.roman_value(roman) or 0, ctx.dialect)}. "
+    if arabic:
+        parts = [num.number_words(int(p), ctx.dialect) for p in arabic.split(".") if p]
+        return " chấm ".join(parts).capitalize() + ", "
+    return ""  # a), b), -, +, •: the announcer just reads the item
+
+
+MARKER = Rule(
+    "list marker",
+    re.compile(
+        r"^(?:(?P<roman>[IVXLC]+)\.(?= )|(?P<arabic>\d{1,2}(?:\.\d{1,2})*)[.)](?= [^\d])"
+        r"|[a-zđ]\)|[-+•*–])(?: |$)",
+        re.MULTILINE,
+    ),
+    _marker,
+)
+
+# --- document symbols: 193/KH-UBND, 01/2023/QĐ-UBND, 61/2018/NĐ-CP, 18-NQ/TW ---------
+
+_CODE = r"[A-ZĐ][A-Za-zĐđ&]*"
+# Kinds of document; the text says "Kế hoạch số …" itself, so the code is not read.
+DOCUMENT_TYPES = frozenset(
+    "KH QĐ NĐ CT TT NQ TB BC HD CV TTr QC QĐi KL CĐ TTLT NQLT HĐ BB GM GP PA ĐA DA QyĐ".split()
+)
+
+
+def _document(m: re.Match[str], ctx: Context) -> str:
+    number = num.number_words(int(m.group("num")), ctx.dialect)
+    words = [number]
+    if m.group("year"):
+        words.append(f"năm {num.number_words(int(m.group('year')), ctx.dialect)}")
+    codes = [c for c in re.split(r"[-/]", m.group("codes")) if c and c not in DOCUMENT_TYPES]
+    known = issuers()
+    issuer = next((known[c] for c in codes if c in known), None)
+    rest = re.split(r"[.;!?\n]", m.string[m.end() : m.end() + 120], maxsplit=1)[0]
+    # "… 193/KH-UBND ngày 26/12/2023 của UBND tỉnh": the text names the body itself.
+    if issuer and " của " not in f" {rest} ":
+        words.append(f"của {issuer}")
+    return " ".join(words)
+
+
+DOCUMENT = Rule(
+    "document symbol",
+    re.compile(
+        rf"(?=\d)(?<![\w/])(?P<num>\d{{1,5}})(?:/(?P<year>(?:19|20)\d{{2}}))?"
+        rf"(?P<codes>/{_CODE}(?:-{_CODE})*|-{_CODE}/{_CODE}(?:-{_CODE})*|{_CODE}-{_CODE}(?:-{_CODE})*)"
+        rf"(?![\w/])"
+    ),
+    _document,
+)
+
+# --- phone numbers --------------------------------------------------------------
+
+
+def _phone(m: re.Match[str], ctx: Context) -> str:
+    groups = re.split(r"[ .-]", m.group(0))
+    return ", ".join(num.digit_words(g) for g in groups if g)
+
+
+PHONE = Rule(
+    "phone number",
+    re.compile(
+        r"(?=[01])(?<![\w.,/])(?:0\d{9,10}|0\d{2,4}(?:[ .-]\d{2,4}){2,3}|1[89]00(?:[ .-]?\d{3,4}){1,2})"
+        r"(?![\w/]|[.,]\d)"
+    ),
+    _phone,
+)
+
+# --- dates, quarters, times ---------------------------------------------------------
+
+
+def _day_prefix(m: re.Match[str]) -> str:
+    return "" if _before(m) in ("ngày", "mùng", "mồng") else "ngày "
+
+
+def _full_date(m: re.Match[str], ctx: Context) -> str:
+    day, month, year = m.group("d"), m.group("m"), m.group("y")
+    if not _valid_date(day, month):
+        return m.group(0)
+    return (
+        f"{_day_prefix(m)}{num.number_words(int(day), ctx.dialect)} "
+        f"tháng {num.month_words(int(month), ctx.dialect)} "
+        f"năm {num.number_words(int(year), ctx.dialect)}"
+    )
+
+
+FULL_DATE = Rule(
+    "date",
+    re.compile(r"(?=\d)(?<![\d/.,-])(?P<d>\d{1,2})([/.-])(?P<m>\d{1,2})\2(?P<y>\d{4})(?![\d/])"),
+    _full_date,
+)
+
+
+_DATE_WORDS = frozenset(
+    "ngày mùng mồng từ đến tới hạn trước sau vào đêm sáng trưa chiều tối hôm và".split()
+)
+_DATE_AFTER_RE = re.compile(r"^(?:[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
+
+
+def _day_month(m: re.Match[str], ctx: Context) -> str:
+    day, month = m.group("d"), m.group("m")
+    after = m.string[m.end() : m.end() + 8]
+    if _valid_date(day, month) and (_before(m) in _DATE_WORDS or _DATE_AFTER_RE.match(after)):
+        return (
+            f"{_day_prefix(m)}{num.number_words(int(day), ctx.dialect)} "
+            f"tháng {num.month_words(int(month), ctx.dialect)}"
+        )
+    # "3/11 tổ dân phố", "1/17 xã": a share, not a date
+    return f"{num.number_words(int(day), ctx.dialect)} trên {num.number_words(int(month), ctx.dialect)}"
+
+
+DAY_MONTH = Rule(
+    "date or share",
+    re.compile(r"(?=\d)(?<![\d/.,])(?P<d>\d{1,3})/(?P<m>\d{1,3})(?![\d/]|[.,]\d)"),
+    _day_month,
+)
+
+DATE_RANGE = Rule(
+    "range",
+    # "01/3-31/3/2024": the dash between two dates (before the date rules see it)
+    re.compile(r"(?<=\d/\d)(?P<rest>\d?(?:/\d{4})?) ?[-–] ?(?=\d{1,2}/\d{1,2})"),
+    lambda m, ctx: f"{m.group('rest')} đến ",
+)
+
+PER = Rule(
+    "per",
+    re.compile(r"(?P<a>\d[\d.,]* ?[^\W\d_]+)/(?=[^\W\d_])"),
+    lambda m, ctx: f"{m.group('a')} một ",
+)
+
+CODE = Rule(
+    "letter names",
+    re.compile(r"(?=\d)(?<![\w.,])(?P<n>\d{1,3})(?P<l>[A-Z]{1,2})(?![\w])"),
+    lambda m, ctx: (
+        f"{num.number_words(int(m.group('n')), ctx.dialect)} "
+        + " ".join(LETTER_NAMES[c] for c in m.group("l"))
+    ),
+)
+
+
+def _month_year(m: re.Match[str], ctx: Context) -> str:
+    month, year = m.group("m"), m.group("y")
+    if not _valid_date(None, month):
+        return m.group(0)
+    prefix = "" if _before(m) == "tháng" else "tháng "
+    return (
+        f"{prefix}{num.month_words(int(month), ctx.dialect)} "
+        f"năm {num.number_words(int(year), ctx.dialect)}"
+    )
+
+
+MONTH_YEAR = Rule(
+    "date",
+    re.compile(r"(?=\d)(?<![\d/.,])(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"),
+    _month_year,
+)
+
+
+def _quarter(m: re.Match[str], ctx: Context) -> str:
+    raw = m.group("q")
+    value = num.roman_value(raw) if raw.isalpha() else int(raw)
+    words = f"{m.group('word')} {num.number_words(value or 0, ctx.dialect)}"
+    if m.group("y"):
+        words += f" năm {num.number_words(int(m.group('y')), ctx.dialect)}"
+    return words
+
+
+QUARTER = Rule(
+    "quarter",
+    re.compile(
+        r"(?=[Qq])\b(?P<word>[Qq]uý) (?P<q>IV|I{1,3}|[1-4])(?: ?[/-] ?(?P<y>(?:19|20)\d{2}))?\b"
+    ),
+    _quarter,
+)
+
+
+def _time(m: re.Match[str], ctx: Context) -> str:
+    hour, minute = int(m.group("h")), m.group("min")
+    if hour > 24 or (minute and int(minute) > 59):
+        return m.group(0)
+    words = f"{num.number_words(hour, ctx.dialect)} giờ"
+    if minute and int(minute):
+        words += f" {num.number_words(int(minute), ctx.dialect)} phút"
+    return words
+
+
+TIME = Rule(
+    "time",
+    re.compile(r"(?=\d)(?<![\w,.])(?P<h>\d{1,2}) ?[hg](?P<min>\d{2})?'?(?![\w:])"),
+    _time,
+)
+TIME_COLON = Rule(
+    "time",
+    re.compile(r"(?=\d)(?<![\w,.:])(?P<h>\d{1,2}):(?P<min>\d{2})(?![\w:])"),
+    _time,
+)
+
+# --- ranges: 2021-2030, 5-7 ngày, 01/3-31/3 ---------------------------------------------
+
+RANGE = Rule(
+    "range",
+    re.compile(r"(?=[ \-–])(?<=\d) ?[-–] ?(?=\d)"),
+    lambda m, ctx: " đến ",
+)
+
+# --- words before numbers: thứ 2, tháng 4, lần thứ 1 ----------------------------------------
+
+
+def _after_word(m: re.Match[str], ctx: Context) -> str:
+    word, value = m.group("word"), int(m.group("n"))
+    if word.lower() == "thứ":
+        return f"{word} {num.ordinal_words(value, ctx.dialect)}"
+    return f"{word} {num.month_words(value, ctx.dialect)}"
+
+
+ORDINAL = Rule(
+    "ordinal",
+    re.compile(r"(?=[Tt])\b(?P<word>[Tt]hứ|[Tt]háng) (?P<n>\d{1,2})(?![\d/.,])"),
+    _after_word,
+)
+
+
+_ROMAN_KEYWORDS = frozenset(
+    "khóa khoá phần chương mục kỳ điều lần quý tập số giai đoạn thế kỷ đại hội nhiệm kỳ"
+    " hội nghị phụ lục".split()
+)
+
+
+def _roman_after(m: re.Match[str], ctx: Context) -> str:
+    value = num.roman_value(m.group(0))
+    if value is None or not (_before(m) in _ROMAN_KEYWORDS or _before(m, 2) in _ROMAN_KEYWORDS):
+        return m.group(0)
+    return num.number_words(value, ctx.dialect)
+
+
+ROMAN = Rule(
+    "Roman numeral",
+    # After "khóa", "quý", "phần", "thế kỷ", "đại hội", …: a Roman numeral is a number.
+    re.compile(r"(?<= )[IVXLC]+\b"),
+    _roman_after,
+)
+
+# --- abbreviations ----------------------------------------------------------------------
+
+
+def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule]:
+    """An echo rule ('… hành chính (CCHC)' keeps one) and the expansion rule."""
+    keys = alternation(abbreviations)
+    first = "".join(sorted({re.escape(k[0]) for k in abbreviations}))
+
+    def echo(m: re.Match[str], ctx: Context) -> str:
+        full = ctx.abbreviations[m.group("k")]
+        before = fold(m.string[max(0, m.start() - len(full) - 2) : m.start()]).rstrip()
+        return "" if before.endswith(fold(full)) else f", {full},"
+
+    def expand(m: re.Match[str], ctx: Context) -> str:
+        return ctx.abbreviations[m.group("k")]
+
+    return (
+        Rule("abbreviation echo", re.compile(rf" ?\((?P<k>{keys})\)"), echo),
+        Rule(
+            "abbreviation",
+            re.compile(rf"(?=[{first}])(?<![\w&/-])(?P<k>{keys})(?![\w&/-])"),
+            expand,
+        ),
+    )
+
+
+# --- numbers with units, decimals, percentages ----------------------------------------------
+
+
+def _number(m: re.Match[str], ctx: Context) -> str:
+    whole, fraction, unit = m.group("w"), m.group("f"), m.group("u")
+    digits = whole.replace(".", "")
+    if m.group("dot"):  # "4.0" as in "công nghiệp 4.0"
+        words = f"{num.number_words(int(digits))} chấm {num.digit_words(m.group('dot'))}"
+    elif fraction:
+        words = num.decimal_words(digits, fraction, ctx.dialect)
+    elif len(digits) > 2 and digits.startswith("0"):
+        words = num.digit_words(digits)  # a code such as 001
+    else:
+        words = _n(whole, ctx)
+    return f"{words} {UNITS[unit]}" if unit else words
+
+
+NUMBER = Rule(
+    "number",
+    re.compile(
+        r"(?=\d)(?<![\w])(?P<w>\d{1,3}(?:\.\d{3})+(?![\d])|\d+)(?:,(?P<f>\d+)|\.(?P<dot>\d{1,2})(?!\d))?"
+        rf"(?: ?(?P<u>{alternation(UNITS)}))?(?![\w²³])"
+    ),
+    _number,
+)
+
+# --- what is left: capitals no dictionary knows, symbols ---------------------------------------
+
+
+def _letters(m: re.Match[str], ctx: Context) -> str:
+    token = m.group(0)
+    ctx.unknown.append(token)
+    return " ".join(LETTER_NAMES[c] for c in token)
+
+
+LETTERS = Rule(
+    "letter names",
+    re.compile(r"(?=[A-ZĐ])(?<![\w])[A-ZĐ]{2,}(?![\w])"),
+    _letters,
+)
+
+_SYMBOLS = {"&": " và ", "=": " bằng ", "+": " cộng ", "/": ", ", "%": " phần trăm "}
+SYMBOLS = Rule(
+    "symbol",
+    re.compile(r"[&=+/%]"),
+    lambda m, ctx: _SYMBOLS[m.group(0)],
+)
+
+
+def _punctuation(m: re.Match[str], ctx: Context) -> str:
+    mark = m.group(0)
+    if mark.startswith("..."):
+        return "."
+    if mark in "()[]-–—":
+        return ", "  # brackets and a dash between words become a short pause
+    return ""  # quotes and stray markup are not read
+
+
+PUNCTUATION = Rule(
+    "punctuation",
+    re.compile(r"[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|[()\[\]]"),
+    _punctuation,
+)
+LEFTOVER_DIGITS = Rule(
+    "number",
+    re.compile(r"\d+"),
+    lambda m, ctx: " " + num.number_words(int(m.group(0)), ctx.dialect) + " ",
+)
+
+
+def apply(rule: Rule, text: str, ctx: Context) -> str:
+    """Run one rule over `text`, recording each change when asked."""
+    if ctx.record is None:
+        return rule.pattern.sub(lambda m: rule.replace(m, ctx), text)
+
+    def replace(m: re.Match[str]) -> str:
+        after = rule.replace(m, ctx)
+        if after != m.group(0):
+            ctx.record(rule.name, m.group(0), after)  # type: ignore[misc]
+        return after
+
+    return rule.pattern.sub(replace, text)
+
+
+def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
+    """Every rule in the order it must run."""
+    echo, expand = abbreviation_rules(abbreviations)
+    return [
+        MARKER, DOCUMENT, PHONE, QUARTER, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, RANGE,
+        MONTH_YEAR, DAY_MONTH, PER, ORDINAL, ROMAN, echo, expand, CODE, NUMBER, LETTERS,
+        SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
+    ]  # fmt: skip
