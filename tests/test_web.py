@@ -211,3 +211,16 @@ def test_missing_script_is_a_vietnamese_404(app) -> None:  # type: ignore[no-unt
     login(client, "vhxh")
     response = client.get("/scripts/42")
     assert response.status_code == 404 and "Không có bản tin số 42" in page(response)
+
+
+def test_spoken_form_page_explains_each_change_and_flags_unknown_letters(app) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    login(client, "vhxh")
+    html = page(upload(client, "Dự án ABC của UBND khởi công lúc 6h30 ngày 15/4.".encode()))
+    assert (
+        "Dự án a bê xê của Ủy ban nhân dân khởi công lúc sáu giờ ba mươi phút ngày mười lăm tháng tư."
+        in html
+    )
+    assert "chưa có trong từ điển" in html and "<strong>ABC</strong>" in html
+    assert "Xem các chỗ đã chuyển sang lời đọc (4)" in html
+    assert "<td>chữ viết tắt</td><td>UBND</td><td>Ủy ban nhân dân</td>" in html

@@ -18,6 +18,7 @@ from broadcaster.render import (
     render_script,
 )
 from broadcaster.scripts import add_script, approve_script, edit_script, list_scripts
+from broadcaster.spoken import LexiconError
 
 bp = Blueprint("scripts", __name__)
 
@@ -135,7 +136,12 @@ def detail(script_id: int):  # type: ignore[no-untyped-def]
     """One script: its text, spoken form, audio and approval."""
     script = _script_or_404(script_id)
     rendering = current_rendering(session(), script)
-    spoken = normaliser_for(station().settings)(script.body, explain=True)
+    try:
+        spoken = normaliser_for(station().settings)(script.body, explain=True)
+    except LexiconError as exc:
+        return render_template(
+            "error.html", message=f"Tệp từ viết tắt có lỗi: {exc} Báo kỹ thuật viên sửa tệp."
+        ), 500
     return render_template(
         "script.html",
         script=script,
