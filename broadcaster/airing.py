@@ -1,29 +1,37 @@
 """Air: play a planned bulletin through the output and write the evidence row around it.
 
 The row is committed as `started` before the first sample plays and closed as
-`aired` or `failed` afterwards, so a killed daemon leaves visible evidence. The
-airing table's unique key on the programme entry makes a second airing of the
-same entry impossible, whoever tries it.
+`aired`, `failed` or `preempted` afterwards, then sealed into the ledger's hash
+chain, so a killed daemon leaves visible evidence. A partial unique index on the
+airing table lets each programme entry have one airing that is not `failed`:
+the database itself refuses a second airing, whoever tries it. After a failure
+(nothing reached the speakers) the entry is tried again while the slot has time.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 
-from sqlalchemy import update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from broadcaster import audio
+from broadcaster import audio, ledger
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.db import Airing, ProgrammeEntry, Rendering, Script
-from broadcaster.outputs import Output, OutputError
+from broadcaster.outputs import Output, OutputError, Preempted
 
 logger = logging.getLogger(__name__)
+
+RETRY_PAUSE_SECONDS = 5.0
+MAX_ATTEMPTS = 3
+Sleep = Callable[[float], object]
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,27 @@ class AiringResult:
     audio_sha256: str | None
 
 
-def _label(moment: datetime, settings: Settings, slot: str, script_id: int) -> str:
+def _label(moment: datetime, settings: Settings, slot: str, script_id: int, attempt: int) -> str:
     local = moment.astimezone(settings.tz).strftime("%Y%m%d-%H%M%S")
     safe_slot = "".join(c if c.isalnum() else "-" for c in slot)
-    return f"{local}_{safe_slot}_script{script_id}"
+    suffix = f"_try{attempt}" if attempt > 1 else ""
+    return f"{local}_{safe_slot}_script{script_id}{suffix}"
+
+
+def finish(session: Session, airing: Airing, settings: Settings, now: datetime) -> None:
+    """Seal a finished row into the chain, commit, and write the anchor."""
+    for _ in range(5):
+        ledger.seal(session, airing)
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another process sealed a row at the same moment: take the next place.
+            session.rollback()
+            session.add(airing)
+            continue
+        ledger.anchor(settings.var_path / "ledger", airing, now)
+        return
+    raise RuntimeError(f"could not seal airing {airing.id} into the ledger")
 
 
 def _open_row(
@@ -68,23 +93,39 @@ def _play(
     output: Output,
     settings: Settings,
     clock: Clock,
+    cancel: threading.Event | None,
 ) -> None:
-    """Verify the file, play it, and close the evidence row."""
+    """Verify the file, play it, and close and seal the evidence row."""
     path = settings.var_path / rendering.audio_path
     try:
         if not path.is_file() or audio.file_sha256(path) != rendering.sha256:
             raise OutputError(
                 f"The audio file {path.name} is missing or has changed since rendering."
             )
-        label = _label(airing.planned_start, settings, airing.slot_name or "now", airing.script_id)
-        output.play(path, label, rendering.duration_s)
+        label = _label(
+            airing.planned_start,
+            settings,
+            airing.slot_name or "now",
+            airing.script_id,
+            airing.attempt,
+        )
+        output.play(path, label, rendering.duration_s, cancel)
+    except Preempted:
+        if getattr(cancel, "stopping", False):
+            airing.outcome, airing.error = (
+                "interrupted",
+                "The daemon was stopped during this airing.",
+            )
+        else:
+            airing.outcome, airing.error = "preempted", "Stopped for an emergency bulletin."
+        logger.warning("airing %s %s", airing.id, airing.outcome)
     except OutputError as exc:
         airing.outcome, airing.error = "failed", str(exc)
         logger.error("airing %s failed: %s", airing.id, exc)
     else:
         airing.outcome = "aired"
     airing.ended_at = clock()
-    session.commit()
+    finish(session, airing, settings, airing.ended_at)
 
 
 def air_entry(
@@ -93,19 +134,49 @@ def air_entry(
     output: Output,
     settings: Settings,
     clock: Clock,
+    *,
+    deadline: datetime | None = None,
+    sleep: Sleep | None = None,
+    cancel: threading.Event | None = None,
 ) -> AiringResult | None:
-    """Air one programme entry once; None if it already has an airing row."""
-    airing = _open_row(entry.script_id, entry.rendering, entry.starts_at, clock(), output)
-    airing.programme_entry_id = entry.id
-    airing.slot_name = entry.slot_name
-    session.add(airing)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        logger.info("entry %s was already aired; not airing it again", entry.id)
-        return None
-    _play(session, airing, entry.rendering, output, settings, clock)
+    """Air one programme entry once; retry a failure while `deadline` allows.
+
+    Returns None when the entry already has an airing that is not `failed`.
+    """
+    previous = session.scalar(
+        select(Airing.attempt)
+        .where(Airing.programme_entry_id == entry.id)
+        .order_by(Airing.attempt.desc())
+        .limit(1)
+    )
+    attempt = (previous or 0) + 1
+    while True:
+        rendering = entry.rendering
+        airing = _open_row(entry.script_id, rendering, entry.starts_at, clock(), output)
+        airing.programme_entry_id = entry.id
+        airing.slot_name = entry.slot_name
+        airing.attempt = attempt
+        session.add(airing)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            logger.info("entry %s already has an airing; not airing it again", entry.id)
+            return None
+        _play(session, airing, rendering, output, settings, clock, cancel)
+        retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
+        fits = (
+            deadline is not None and retry_at + timedelta(seconds=rendering.duration_s) <= deadline
+        )
+        if airing.outcome != "failed" or not fits or sleep is None or attempt >= MAX_ATTEMPTS:
+            break
+        logger.warning(
+            "retrying entry %s (attempt %d) in %.0f s", entry.id, attempt + 1, RETRY_PAUSE_SECONDS
+        )
+        sleep(RETRY_PAUSE_SECONDS)
+        if cancel is not None and cancel.is_set():
+            break
+        attempt += 1
     return AiringResult(
         airing.id,
         entry.script_id,
@@ -129,18 +200,42 @@ def air_now(
     airing = _open_row(script.id, rendering, now, now, output)
     session.add(airing)
     session.commit()
-    _play(session, airing, rendering, output, settings, clock)
+    _play(session, airing, rendering, output, settings, clock, None)
     return AiringResult(
         airing.id, script.id, script.title, airing.outcome, airing.error, airing.audio_sha256
     )
 
 
-def close_interrupted(session: Session, now: datetime) -> int:
-    """Rows left `started` by a daemon that died become `interrupted`; returns how many."""
-    result = session.execute(
-        update(Airing)
-        .where(Airing.outcome == "started")
-        .values(outcome="interrupted", ended_at=now, error="The daemon stopped during this airing.")
+def record_missed(
+    session: Session, entry: ProgrammeEntry, reason: str, settings: Settings, now: datetime
+) -> AiringResult:
+    """Write the `missed` row of an entry whose slot passed without it."""
+    rendering = entry.rendering
+    airing = Airing(
+        programme_entry_id=entry.id,
+        script_id=entry.script_id,
+        rendering_id=rendering.id,
+        slot_name=entry.slot_name,
+        audio_sha256=rendering.sha256,
+        duration_s=rendering.duration_s,
+        planned_start=entry.starts_at,
+        outcome="missed",
+        error=reason,
+        host=socket.gethostname(),
     )
-    session.commit()
-    return result.rowcount or 0
+    session.add(airing)
+    finish(session, airing, settings, now)
+    return AiringResult(airing.id, entry.script_id, entry.script.title, "missed", reason, None)
+
+
+def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
+    """Rows left `started` by a daemon that died become `interrupted`; returns how many."""
+    rows = list(
+        session.scalars(select(Airing).where(Airing.outcome == "started").order_by(Airing.id))
+    )
+    for airing in rows:
+        airing.outcome = "interrupted"
+        airing.ended_at = now
+        airing.error = "The daemon stopped during this airing."
+        finish(session, airing, settings, now)
+    return len(rows)

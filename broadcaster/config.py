@@ -40,7 +40,11 @@ class Settings:
     paragraph_pause_ms: int = 800
     mp3_bitrate: str = "64k"
     sample_rate: int = 44100
-    output: str = "file:var/aired"
+    output: str = "auto"
+    output_before: str = ""
+    output_after: str = ""
+    sound_backend: str = ""
+    render_ahead_hours: int = 24
     misfire_grace_minutes: int = 10
     web_host: str = "127.0.0.1"
     web_port: int = 8080

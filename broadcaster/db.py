@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -27,6 +29,8 @@ TOPICS = {
     "đ": "Biểu dương gương điển hình",
 }
 STATUSES = ("draft", "approved", "retired")
+# The three levels of Circular 39/2020/TT-BTTTT for commune radio.
+PRIORITIES = ("normal", "priority", "emergency")
 ROLES = ("officer", "leader", "office", "admin")
 OUTCOMES = ("started", "aired", "failed", "missed", "interrupted", "preempted")
 
@@ -66,6 +70,7 @@ class Script(Base):
     week: Mapped[Optional[str]] = mapped_column(String(8))
     author: Mapped[Optional[str]] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
     approved_by: Mapped[Optional[str]] = mapped_column(String(100))
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -129,12 +134,22 @@ class Airing(Base):
     """Evidence that a bulletin went (or failed to go) to the loudspeakers."""
 
     __tablename__ = "airing"
+    __table_args__ = (
+        # The database itself refuses a second airing of one programme entry: only a
+        # `failed` attempt (nothing reached the speakers) may be followed by another.
+        Index(
+            "one_airing_per_entry",
+            "programme_entry_id",
+            unique=True,
+            sqlite_where=text("outcome != 'failed'"),
+            postgresql_where=text("outcome != 'failed'"),
+        ),
+        UniqueConstraint("programme_entry_id", "attempt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Unique: the database itself refuses a second airing of one programme entry.
-    programme_entry_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("programme_entry.id"), unique=True
-    )
+    programme_entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme_entry.id"))
+    attempt: Mapped[int] = mapped_column(default=1)
     script_id: Mapped[int] = mapped_column(ForeignKey("script.id"))
     rendering_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rendering.id"))
     slot_name: Mapped[Optional[str]] = mapped_column(String(100))
@@ -147,6 +162,10 @@ class Airing(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     output: Mapped[Optional[str]] = mapped_column(String(300))
     host: Mapped[Optional[str]] = mapped_column(String(100))
+    # The hash chain (see ledger.py): position, the previous row's hash, this row's hash.
+    seq: Mapped[Optional[int]] = mapped_column(unique=True)
+    prev_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    row_hash: Mapped[Optional[str]] = mapped_column(String(64))
 
     script: Mapped[Script] = relationship()
 
@@ -162,6 +181,29 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10))
 
 
+class AirRequest(Base):
+    """A request from `air-now` or the web page for the running daemon to air a bulletin."""
+
+    __tablename__ = "air_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    script_id: Mapped[int] = mapped_column(ForeignKey("script.id"))
+    emergency: Mapped[bool] = mapped_column(default=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    airing_id: Mapped[Optional[int]] = mapped_column(ForeignKey("airing.id"))
+
+
+class Problem(Base):
+    """Something the daemon could not do, kept for the status page."""
+
+    __tablename__ = "problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    message: Mapped[str] = mapped_column(Text)
+
+
 class DaemonLease(Base):
     """Which daemon holds the database; one row, renewed by the holder's heartbeat."""
 
@@ -170,6 +212,8 @@ class DaemonLease(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Slots before this moment were never the daemon's to air, so they are not "missed".
+    tracked_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 def make_engine(url: str) -> Engine:

@@ -1,20 +1,46 @@
-"""Outputs: where aired audio goes (a drop folder, a player command, or nowhere)."""
+"""Outputs: where aired audio goes (the sound card, a player command, a drop folder, nowhere).
+
+Every output plays one file and returns when playback is over; it raises
+OutputError when it cannot, and Preempted when `cancel` is set mid-way (an
+emergency bulletin takes the air). Optional `before`/`after` commands switch an
+amplifier or FM transmitter relay on and off around each bulletin.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+logger = logging.getLogger(__name__)
+
 COMMAND_MARGIN_SECONDS = 30.0
+HOOK_TIMEOUT_SECONDS = 20.0
+SAMPLE_RATE = 44100
 
 
 class OutputError(Exception):
     """The output could not play the audio; the message says why."""
+
+
+class Preempted(Exception):
+    """Playback was stopped: an emergency bulletin takes the air, or the daemon is stopping."""
+
+
+class Cancel(threading.Event):
+    """Set to stop playback; `stopping` tells a shutdown from an emergency."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopping = False
 
 
 class Output(Protocol):
@@ -22,17 +48,21 @@ class Output(Protocol):
 
     description: str
 
-    def play(self, audio: Path, label: str, duration_s: float) -> None:
-        """Play `audio`; raise OutputError when it cannot."""
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
+        """Play `audio`; raise OutputError when it cannot, Preempted when cancelled."""
         ...
 
 
 class NullOutput:
-    """Discards the audio (for tests and benchmarks)."""
+    """Discards the audio at once (tests, trials, benchmarks)."""
 
     description = "null"
 
-    def play(self, audio: Path, label: str, duration_s: float) -> None:
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
         """Check the file is there and do nothing else."""
         if not audio.is_file():
             raise OutputError(f"Audio file {audio} is missing.")
@@ -45,10 +75,15 @@ class FileOutput:
         self.folder = folder
         self.description = f"file:{folder}"
 
-    def play(self, audio: Path, label: str, duration_s: float) -> None:
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
         """Copy atomically (temporary name, then rename) so a watcher never sees half a file."""
+        if not self.folder.is_dir():
+            raise OutputError(
+                f"The drop folder {self.folder} does not exist; create it or fix the output setting."
+            )
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             handle, tmp = tempfile.mkstemp(suffix=".part", dir=self.folder)
             os.close(handle)
             try:
@@ -63,6 +98,42 @@ class FileOutput:
             ) from exc
 
 
+def _run_until_done(
+    args: list[str], limit: float, cancel: threading.Event | None
+) -> tuple[int, str]:
+    """Run a command; stop it when it outlives `limit` seconds or `cancel` is set.
+
+    Returns the exit code and the last line it wrote to stderr. Stderr goes to a
+    temporary file, not a pipe: players such as ffplay write progress all the time
+    and would block once a pipe filled up.
+    """
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+            )
+        except FileNotFoundError as exc:
+            raise OutputError(f"The command '{args[0]}' was not found.") from exc
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                process.wait(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if cancel is not None and cancel.is_set():
+                process.terminate()
+                process.wait()
+                raise Preempted("Stopped for an emergency bulletin.")
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise OutputError(f"The command '{args[0]}' did not finish within {limit:.0f} s.")
+        errors.seek(0)
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    return process.returncode, lines[-1] if lines else ""
+
+
 class CommandOutput:
     """Runs a player command such as `ffplay -nodisp -autoexit {file}` for the sound card."""
 
@@ -70,40 +141,165 @@ class CommandOutput:
         self.template = template
         self.description = f"command:{template}"
 
-    def play(self, audio: Path, label: str, duration_s: float) -> None:
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
         """Run the command with {file} replaced; it must finish within the audio length plus a margin."""
         args = [part.replace("{file}", str(audio)) for part in shlex.split(self.template)]
         if "{file}" not in self.template:
             args.append(str(audio))
+        code, last_line = _run_until_done(args, duration_s + COMMAND_MARGIN_SECONDS, cancel)
+        if code != 0:
+            raise OutputError(f"The player command exited with code {code}. {last_line}".strip())
+
+
+@dataclass(frozen=True)
+class SoundDevice:
+    """A playback device the machine offers."""
+
+    name: str
+    backend: str
+
+
+def _backends(backend: str | None) -> list | None:  # type: ignore[type-arg]
+    import miniaudio
+
+    if not backend:
+        return None
+    try:
+        return [miniaudio.Backend[backend.upper()]]
+    except KeyError as exc:
+        names = ", ".join(b.name.lower() for b in miniaudio.Backend)
+        raise OutputError(f"Sound backend '{backend}' is not one of: {names}.") from exc
+
+
+def list_sound_devices(backend: str | None = None) -> list[SoundDevice]:
+    """Playback devices found by miniaudio (the default backend, or the one named)."""
+    import miniaudio
+
+    try:
+        devices = miniaudio.Devices(backends=_backends(backend))
+        return [SoundDevice(d["name"], devices.backend) for d in devices.get_playbacks()]
+    except miniaudio.MiniaudioError as exc:
+        raise OutputError(f"The sound system could not be opened: {exc}.") from exc
+
+
+class SoundcardOutput:
+    """Plays through the machine's sound card with miniaudio (decodes the MP3 itself)."""
+
+    def __init__(self, device: str | None = None, backend: str | None = None) -> None:
+        self.device = device
+        self.backend = backend
+        self.description = f"soundcard:{device or 'default'}"
+
+    def _device_id(self, backends: list | None) -> object:  # type: ignore[type-arg]
+        import miniaudio
+
+        playbacks = miniaudio.Devices(backends=backends).get_playbacks()
+        if not playbacks:
+            raise OutputError(
+                "No sound card was found; plug one in or choose a file or command output."
+            )
+        if not self.device:
+            return None
+        for found in playbacks:
+            if self.device.lower() in found["name"].lower():
+                return found["id"]
+        names = "; ".join(d["name"] for d in playbacks)
+        raise OutputError(f"No sound card named '{self.device}'; this machine has: {names}.")
+
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
+        """Stream the file to the device; wait until the last sample has been handed over."""
+        import miniaudio
+
+        backends = _backends(self.backend)
         try:
-            done = subprocess.run(
-                args,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=duration_s + COMMAND_MARGIN_SECONDS,
-                check=False,
+            device_id = self._device_id(backends)
+            done = threading.Event()
+            stream = miniaudio.stream_with_callbacks(
+                miniaudio.stream_file(str(audio), nchannels=1, sample_rate=SAMPLE_RATE),
+                end_callback=done.set,
             )
-        except FileNotFoundError as exc:
-            raise OutputError(f"The player command '{args[0]}' was not found.") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise OutputError(
-                f"The player command did not finish within {exc.timeout:.0f} s."
-            ) from exc
-        if done.returncode != 0:
-            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            raise OutputError(
-                f"The player command exited with code {done.returncode}. {tail[0]}".strip()
-            )
+            next(stream)
+            with miniaudio.PlaybackDevice(
+                nchannels=1, sample_rate=SAMPLE_RATE, device_id=device_id, backends=backends,
+                app_name="broadcaster",
+            ) as device:  # fmt: skip
+                device.start(stream)
+                deadline = time.monotonic() + duration_s + COMMAND_MARGIN_SECONDS
+                while not done.wait(0.05):
+                    if cancel is not None and cancel.is_set():
+                        raise Preempted("Stopped for an emergency bulletin.")
+                    if time.monotonic() > deadline:
+                        raise OutputError("The sound card stopped taking audio.")
+        except (miniaudio.MiniaudioError, miniaudio.DecodeError) as exc:
+            raise OutputError(f"The sound card could not play {audio.name}: {exc}.") from exc
 
 
-def make_output(spec: str, base_dir: Path) -> Output:
-    """Build an output from 'file:DIR', 'command:CMD' or 'null'."""
+class HookedOutput:
+    """Runs `before` (e.g. amplifier on) and `after` (off) commands around another output."""
+
+    def __init__(self, inner: Output, before: str | None, after: str | None) -> None:
+        self.inner, self.before, self.after = inner, before, after
+        self.description = inner.description
+
+    def _hook(self, name: str, command: str) -> None:
+        code, _ = _run_until_done(shlex.split(command), HOOK_TIMEOUT_SECONDS, None)
+        if code != 0:
+            raise OutputError(f"The {name} command '{command}' exited with code {code}.")
+
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
+        """before → play → after; a failing before means nothing plays, a failing after is reported."""
+        if self.before:
+            self._hook("before", self.before)
+        try:
+            self.inner.play(audio, label, duration_s, cancel)
+        finally:
+            if self.after:
+                try:
+                    self._hook("after", self.after)
+                except OutputError as exc:
+                    logger.error("%s (the bulletin itself played)", exc)
+                    raise OutputError(
+                        f"{exc} The bulletin itself played; check the amplifier."
+                    ) from exc
+
+
+def make_output(
+    spec: str,
+    base_dir: Path,
+    before: str | None = None,
+    after: str | None = None,
+    sound_backend: str | None = None,
+) -> Output:
+    """Build an output from 'soundcard[:NAME]', 'file:DIR', 'command:CMD' or 'null'."""
     kind, _, value = spec.partition(":")
+    output: Output
     if kind == "null" and not value:
-        return NullOutput()
-    if kind == "file" and value:
+        output = NullOutput()
+    elif kind == "file" and value:
         folder = Path(value)
-        return FileOutput(folder if folder.is_absolute() else base_dir / folder)
-    if kind == "command" and value.strip():
-        return CommandOutput(value.strip())
-    raise OutputError(f"Output '{spec}' is not one of file:DIR, command:CMD or null.")
+        output = FileOutput(folder if folder.is_absolute() else base_dir / folder)
+    elif kind == "command" and value.strip():
+        output = CommandOutput(value.strip())
+    elif kind == "soundcard":
+        output = SoundcardOutput(value or None, sound_backend or None)
+    else:
+        raise OutputError(
+            f"Output '{spec}' is not one of soundcard[:NAME], file:DIR, command:CMD or null."
+        )
+    return HookedOutput(output, before, after) if before or after else output
+
+
+def default_output(configured: str, base_dir: Path, sound_backend: str | None = None) -> str:
+    """'auto' means the sound card when the machine has one, else the var/aired drop folder."""
+    if configured != "auto":
+        return configured
+    try:
+        return "soundcard" if list_sound_devices(sound_backend) else "file:var/aired"
+    except OutputError:
+        return "file:var/aired"

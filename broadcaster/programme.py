@@ -1,6 +1,7 @@
 """Programme: fill each slot occurrence with approved, rendered bulletins that fit its length.
 
-Rotation is fair: within a week, the bulletin planned least often so far goes
+Priority and emergency bulletins go first. Rotation is fair: within a week and a
+level, the bulletin planned least often so far goes
 first (oldest first on a tie), so when a slot cannot hold them all, the ones
 left out lead the next slot. An occurrence that has begun airing is never
 re-planned; a future one is planned afresh from what is approved now.
@@ -23,6 +24,9 @@ from broadcaster.slots import SlotDef, SlotOccurrence, iso_week_of, occurrences_
 GAP_SECONDS = 2.0  # breath between two bulletins in one slot
 
 
+PRIORITY_ORDER = {"emergency": 0, "priority": 1, "normal": 2}
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An approved bulletin with audio ready for its current words."""
@@ -31,6 +35,7 @@ class Candidate:
     rendering_id: int
     duration_s: float
     week: str | None
+    priority: str = "normal"
 
 
 def candidates(session: Session) -> list[Candidate]:
@@ -41,7 +46,11 @@ def candidates(session: Session) -> list[Candidate]:
     ):
         rendering = current_rendering(session, script)
         if rendering is not None:
-            found.append(Candidate(script.id, rendering.id, rendering.duration_s, script.week))
+            found.append(
+                Candidate(
+                    script.id, rendering.id, rendering.duration_s, script.week, script.priority
+                )
+            )
     return found
 
 
@@ -94,9 +103,10 @@ def plan_occurrence(
     week = iso_week_of(starts_at, tz)
     counts = _week_counts(session, *week_range(week, tz))
     pool = candidates(session) if pool is None else pool
+    # Priority bulletins lead the slot; within a level, the least aired this week first.
     eligible = sorted(
         (c for c in pool if c.week in (None, week)),
-        key=lambda c: (counts[c.script_id], c.script_id),
+        key=lambda c: (PRIORITY_ORDER.get(c.priority, 2), counts[c.script_id], c.script_id),
     )
     capacity = occurrence.slot.minutes * 60.0
     used = 0.0
@@ -133,3 +143,19 @@ def plan_week(
             entries = entries_for(session, occurrence.slot.name, occurrence.start)
         plan.append((occurrence, entries))
     return plan
+
+
+def withdraw_script(session: Session, script_id: int, now: datetime) -> int:
+    """Take a script out of every future slot that has not begun airing; return how many."""
+    future = session.scalars(
+        select(ProgrammeEntry).where(
+            ProgrammeEntry.script_id == script_id, ProgrammeEntry.starts_at > now
+        )
+    )
+    removed = 0
+    for entry in future:
+        if not _has_airings(session, entry.slot_name, entry.starts_at):
+            session.delete(entry)
+            removed += 1
+    session.flush()
+    return removed

@@ -90,6 +90,7 @@ def initialise(
 ) -> InitReport:
     """Create var/, the database, the admin user and (demo) the sample bulletins; safe to repeat."""
     settings.var_path.mkdir(parents=True, exist_ok=True)
+    (settings.var_path / "aired").mkdir(exist_ok=True)  # the default drop folder
     wrote_slots = False
     if not settings.schedules_path.exists():
         settings.schedules_path.mkdir(parents=True)

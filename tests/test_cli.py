@@ -182,7 +182,7 @@ def test_bad_scripts_are_refused_and_change_nothing(
         (["render", "99"], "Error: There is no script with id 99."),
         (
             ["run", "--output", "speaker", "--for", "1"],
-            "Error: Output 'speaker' is not one of file:DIR, command:CMD or null.",
+            "Error: Output 'speaker' is not one of soundcard[:NAME], file:DIR, command:CMD or null.",
         ),
         (
             ["plan", "--week", "2024-99"],

@@ -115,6 +115,7 @@ def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: P
     second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
     clock_time = [FIXED_NOW + timedelta(seconds=5)]  # 09:00:05 local on Monday
+    (project / "drop").mkdir()
     output = FileOutput(project / "drop")
     daemon = Daemon(
         station.settings,
@@ -136,24 +137,44 @@ def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: P
     assert len(list((project / "drop").glob("*.mp3"))) == 2
 
 
-def test_a_failing_output_gives_a_failed_row_with_the_reason(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.airing import MAX_ATTEMPTS
     from broadcaster.outputs import CommandOutput
 
     approved_rendered(station, FIXED_NOW, BULLETIN)
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
+    waits: list[float] = []
     daemon = Daemon(
-        station.settings,
-        station.engine,
-        station.sessions,
-        [slot],
-        CommandOutput("false"),
-        clock=lambda: FIXED_NOW,
-    )
+        station.settings, station.engine, station.sessions, [slot], CommandOutput("false"),
+        clock=lambda: FIXED_NOW, sleep=waits.append,
+    )  # fmt: skip
     (result,) = daemon.air_slot("Sáng")
     assert result.outcome == "failed" and "exited with code 1" in (result.error or "")
+    assert len(waits) == MAX_ATTEMPTS - 1
     with station.sessions() as session:
-        row = session.scalars(select(Airing)).one()
-        assert row.outcome == "failed" and row.ended_at is not None
+        rows = session.scalars(select(Airing).order_by(Airing.id)).all()
+        assert [(r.attempt, r.outcome) for r in rows] == [(n, "failed") for n in range(1, MAX_ATTEMPTS + 1)]
+        assert all(r.ended_at is not None and r.programme_entry_id == rows[0].programme_entry_id for r in rows)
+
+
+def test_a_retry_that_works_airs_once(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.outputs import CommandOutput
+
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    flag = project / "second-time"
+    player = f"sh -c 'test -e {flag} || {{ touch {flag}; exit 3; }}'"
+    slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
+    daemon = Daemon(
+        station.settings, station.engine, station.sessions, [slot], CommandOutput(player),
+        clock=lambda: FIXED_NOW, sleep=lambda _: None,
+    )  # fmt: skip
+    (result,) = daemon.air_slot("Sáng")
+    assert result.outcome == "aired"
+    with station.sessions() as session:
+        rows = session.scalars(select(Airing).order_by(Airing.id)).all()
+        assert [(r.attempt, r.outcome) for r in rows] == [(1, "failed"), (2, "aired")]
+        assert "exited with code 3" in (rows[0].error or "")
+    assert daemon.air_slot("Sáng") == []  # aired: never again
 
 
 def test_a_slot_that_is_already_over_airs_nothing(station) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from broadcaster.render import (
     render_script,
 )
 from broadcaster.scripts import add_script, approve_script, edit_script, list_scripts
+from broadcaster.programme import withdraw_script
 from broadcaster.spoken import LexiconError
 
 bp = Blueprint("scripts", __name__)
@@ -166,6 +167,8 @@ def edit(script_id: int):  # type: ignore[no-untyped-def]
             "Không lưu được: nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.", "error"
         )
         return redirect(url_for("scripts.detail", script_id=script_id)), 303
+    if script.status == "draft":
+        withdraw_script(session(), script_id, _now())  # pulled from every future slot
     session().commit()
     if was_approved and script.status == "draft":
         flash(

@@ -1,0 +1,131 @@
+"""`broadcaster normalize | render | bench | serve`: the tools around the pipeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from broadcaster.cli.base import Group, main, settings_of, station_of
+from broadcaster.clock import utc_now
+from broadcaster.render import ENGINE_CHOICES, make_engines, normaliser_for, render_script
+from broadcaster.scripts import get_script, list_scripts
+
+
+@main.command()
+@click.argument("source", default="-", type=click.File("rb"))
+@click.option(
+    "--explain", is_flag=True, help="Also list every replacement and the rule that made it."
+)
+@click.pass_context
+def normalize(ctx, source, explain) -> None:  # type: ignore[no-untyped-def]
+    """Print a script exactly as the voice will read it (FILE or - for stdin)."""
+    from broadcaster.ingest import decode_text
+
+    normaliser = normaliser_for(settings_of(ctx))  # a bad dictionary file is reported first
+    text, _ = decode_text(source.read(), getattr(source, "name", "input"))
+    spoken = normaliser(text, explain=explain)
+    click.echo(spoken.text)
+    if explain:
+        click.echo("\nChanges (rule: written -> spoken):")
+        for change in spoken.changes:
+            click.echo(f"  {change.rule}: {change.before!r} -> {change.after!r}")
+        if not spoken.changes:
+            click.echo("  none")
+    if spoken.unknown:
+        click.echo(
+            f"\nSpelled letter by letter (not in the dictionary): {', '.join(spoken.unknown)}. "
+            "Add them to your abbreviations file to have them read as words.",
+            err=True,
+        )
+
+
+@main.command()
+@click.argument("script_ids", nargs=-1, type=int)
+@click.option("--all", "render_all", is_flag=True, help="Render every approved script.")
+@click.option(
+    "--engine", type=click.Choice(ENGINE_CHOICES), help="Voice engine (default from config)."
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def render(ctx, script_ids, render_all, engine, as_json) -> None:  # type: ignore[no-untyped-def]
+    """Render scripts to broadcast MP3 (cached: unchanged text does no work)."""
+    station = station_of(ctx)
+    if not script_ids and not render_all:
+        raise click.UsageError("Give script ids or --all.")
+    engines = make_engines(engine or station.settings.engine, station.settings)
+    results = []
+    with station.sessions() as session:
+        chosen = (
+            list_scripts(session, "approved")
+            if render_all
+            else [get_script(session, i) for i in script_ids]
+        )
+        for script in chosen:
+            result = render_script(session, script, engines, station.settings, utc_now())
+            session.commit()
+            results.append(result)
+            if not as_json:
+                state = "cached" if result.cached else "rendered"
+                click.echo(
+                    f"Script {script.id}: {state} with {result.engine} ({result.voice}), {result.duration_s:.1f} s -> {result.audio_path}"
+                )
+    if as_json:
+        click.echo(
+            json.dumps([asdict(r) | {"audio_path": str(r.audio_path)} for r in results], indent=2)
+        )
+    elif not results:
+        click.echo("No approved scripts to render.")
+
+
+@main.group(cls=Group)
+def bench() -> None:
+    """Measure speed on this machine (prints figures; nothing is changed)."""
+
+
+@bench.command("normalise")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
+    show_default=True,
+    help="Text to normalise (default: the town's 2024 plan from the repository).",
+)
+@click.option("--repeat", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.pass_context
+def bench_normalise_command(ctx, path, repeat) -> None:  # type: ignore[no-untyped-def]
+    """Normalise a text REPEAT times on one core; print characters and megabytes per second."""
+    from broadcaster.bench import bench_normalise
+
+    text = path.read_text(encoding="utf-8")
+    figures = bench_normalise(text, repeat, normaliser_for(settings_of(ctx)))
+    utf8 = len(text.encode("utf-8"))
+    click.echo(f"text: {path} ({figures.characters} characters, {utf8} bytes UTF-8)")
+    click.echo(
+        f"runs: {repeat}, total {figures.seconds:.3f} s, {figures.seconds / repeat * 1000:.2f} ms per run"
+    )
+    click.echo(
+        f"throughput: {figures.chars_per_second:,.0f} characters/s = {utf8 * repeat / figures.seconds / 1e6:.2f} MB/s (UTF-8)"
+    )
+    click.echo(f"target 1 MB/s: {'met' if utf8 * repeat / figures.seconds >= 1e6 else 'NOT met'}")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default from config).")
+@click.option("--port", type=int, help="Port (default from config).")
+@click.pass_context
+def serve(ctx, host, port) -> None:  # type: ignore[no-untyped-def]
+    """Serve the web page for officers, leaders and the Office."""
+    import waitress
+
+    from broadcaster.web import create_app
+
+    station = station_of(ctx)
+    settings = station.settings
+    app = create_app(settings)
+    host, port = host or settings.web_host, port or settings.web_port
+    click.echo(f"Web page on http://{host}:{port}/ (Ctrl+C to stop).")
+    waitress.serve(app, host=host, port=port, threads=4)

@@ -1,0 +1,193 @@
+"""The ledger: airing rows sealed into a hash chain that shows any edit or deletion.
+
+When an airing row reaches its final outcome it is sealed: it gets the next sequence
+number, the previous sealed row's hash, and its own hash over its content and that
+link. Editing a sealed row changes its hash; deleting one breaks the sequence. The
+newest rows are protected by an anchor outside the table: after each seal the head
+(sequence number and hash) is appended to a daily file under var/ledger/, and
+`verify` checks that the chain still contains that head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from broadcaster.db import Airing
+
+GENESIS = "0" * 64
+FINAL_OUTCOMES = frozenset({"aired", "failed", "missed", "interrupted", "preempted"})
+
+
+def _when(moment: datetime | None) -> str | None:
+    return (
+        None
+        if moment is None
+        else moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    )
+
+
+def row_content(airing: Airing) -> dict[str, object]:
+    """Everything the evidence says, in a stable form for hashing."""
+    return {
+        "id": airing.id,
+        "programme_entry_id": airing.programme_entry_id,
+        "attempt": airing.attempt,
+        "script_id": airing.script_id,
+        "rendering_id": airing.rendering_id,
+        "slot_name": airing.slot_name,
+        "audio_sha256": airing.audio_sha256,
+        "duration_s": None if airing.duration_s is None else f"{airing.duration_s:.3f}",
+        "planned_start": _when(airing.planned_start),
+        "started_at": _when(airing.started_at),
+        "ended_at": _when(airing.ended_at),
+        "outcome": airing.outcome,
+        "error": airing.error,
+        "output": airing.output,
+        "host": airing.host,
+        "seq": airing.seq,
+        "prev_hash": airing.prev_hash,
+    }
+
+
+def row_hash(airing: Airing) -> str:
+    """sha256 over the row's content, which includes the previous row's hash."""
+    canonical = json.dumps(row_content(airing), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def seal(session: Session, airing: Airing) -> None:
+    """Give a finished row its place and hash in the chain (the caller commits)."""
+    if airing.outcome not in FINAL_OUTCOMES:
+        raise ValueError(f"airing {airing.id} is still {airing.outcome}")
+    session.flush()  # the row needs its id before it is hashed
+    head = session.scalars(
+        select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq.desc()).limit(1)
+    ).first()
+    airing.seq = 1 if head is None else head.seq + 1  # type: ignore[operator]
+    airing.prev_hash = GENESIS if head is None else head.row_hash
+    airing.row_hash = row_hash(airing)
+
+
+def anchor(anchor_dir: Path, airing: Airing, now: datetime) -> None:
+    """Append the chain head to today's anchor file (after the commit that sealed it)."""
+    anchor_dir.mkdir(parents=True, exist_ok=True)
+    line = f"{airing.seq} {airing.row_hash} {now.astimezone(timezone.utc).isoformat(timespec='seconds')}\n"
+    with open(
+        anchor_dir / f"{now.astimezone(timezone.utc):%Y-%m-%d}.log", "a", encoding="ascii"
+    ) as handle:
+        handle.write(line)
+
+
+def anchored_head(anchor_dir: Path) -> tuple[int, str] | None:
+    """The newest (sequence, hash) written to the anchor files, if any."""
+    files = sorted(anchor_dir.glob("*.log")) if anchor_dir.is_dir() else []
+    for path in reversed(files):
+        lines = [ln.split() for ln in path.read_text(encoding="ascii").splitlines() if ln.strip()]
+        if lines:
+            best = max(lines, key=lambda parts: int(parts[0]))
+            return int(best[0]), best[1]
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking the chain."""
+
+    ok: bool
+    checked: int
+    head_seq: int | None
+    head_hash: str | None
+    first_bad_id: int | None = None
+    reason: str | None = None
+
+    def sentence(self) -> str:
+        """One line for people."""
+        if self.ok:
+            return f"The airing log is intact: {self.checked} sealed row(s), head {self.head_seq} {self.head_hash}."
+        where = f"row {self.first_bad_id}" if self.first_bad_id is not None else "the newest rows"
+        return f"The airing log has been altered at {where}: {self.reason}"
+
+
+def verify(session: Session, anchor_dir: Path) -> Verdict:
+    """Walk the chain from the first sealed row; name the first row that does not fit."""
+    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    last: Airing | None = None
+    for airing in session.scalars(
+        select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq)
+    ):
+        if airing.seq != expected_seq:
+            return Verdict(
+                False,
+                checked,
+                None,
+                None,
+                airing.id,
+                f"row(s) before it were deleted (sequence jumps from {expected_seq - 1} to {airing.seq}).",
+            )
+        if airing.prev_hash != expected_prev:
+            return Verdict(
+                False,
+                checked,
+                None,
+                None,
+                airing.id,
+                "its link to the previous row does not match.",
+            )
+        if row_hash(airing) != airing.row_hash:
+            return Verdict(
+                False, checked, None, None, airing.id, "its content no longer matches its hash."
+            )
+        expected_prev, expected_seq, checked, last = (
+            airing.row_hash,
+            expected_seq + 1,
+            checked + 1,
+            airing,
+        )
+    unsealed = session.scalars(
+        select(Airing)
+        .where(Airing.seq.is_(None), Airing.outcome.in_(FINAL_OUTCOMES))
+        .order_by(Airing.id)
+        .limit(1)
+    ).first()
+    if unsealed is not None:
+        return Verdict(
+            False,
+            checked,
+            None,
+            None,
+            unsealed.id,
+            "it is finished but was never sealed into the chain.",
+        )
+    head = anchored_head(anchor_dir)
+    if head is not None:
+        seq, digest = head
+        if last is None or last.seq < seq:  # type: ignore[operator]
+            return Verdict(
+                False,
+                checked,
+                None,
+                None,
+                None,
+                f"the anchor file names row {seq} of the chain, which is gone.",
+            )
+        anchored = session.scalar(select(Airing.row_hash).where(Airing.seq == seq))
+        if anchored != digest:
+            return Verdict(
+                False,
+                checked,
+                None,
+                None,
+                None,
+                f"row {seq} differs from the hash kept in the anchor file.",
+            )
+    count = session.scalar(select(func.count()).select_from(Airing).where(Airing.seq.is_not(None)))
+    return Verdict(
+        True, int(count or 0), last.seq if last else None, last.row_hash if last else None
+    )
