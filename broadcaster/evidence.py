@@ -42,6 +42,10 @@ class AiringRecord:
     output: str | None
     host: str | None
     error: str | None
+    attempt: int
+    seq: int | None
+    prev_hash: str | None
+    row_hash: str | None
 
 
 def local_day_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -81,6 +85,10 @@ def airings_between(
             output=airing.output,
             host=airing.host,
             error=airing.error,
+            attempt=airing.attempt,
+            seq=airing.seq,
+            prev_hash=airing.prev_hash,
+            row_hash=airing.row_hash,
         )
         for airing, script in session.execute(query)
     ]

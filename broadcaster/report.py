@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from broadcaster.db import TOPICS
 from broadcaster.evidence import OUTCOME_LABELS_VI, AiringRecord
+from broadcaster.ledger import Verdict
 
 SUMMARY_HEADINGS = [
     "Tháng",
@@ -21,6 +22,7 @@ SUMMARY_HEADINGS = [
 DETAIL_HEADINGS = [
     "STT", "Thời gian dự kiến", "Bắt đầu phát", "Kết thúc", "Khung giờ", "Mã bản tin",
     "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Mã băm âm thanh (SHA-256)", "Lỗi",
+    "Số thứ tự chuỗi", "Mã băm dòng",
 ]  # fmt: skip
 
 
@@ -54,12 +56,25 @@ def summarise(records: list[AiringRecord]) -> list[SummaryRow]:
     ]
 
 
-def report_csv(records: list[AiringRecord], title: str) -> str:
-    """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM)."""
+def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None = None) -> str:
+    """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM).
+
+    With a ledger verdict, a line under the title says whether the airing log is intact and
+    gives the chain head, so a printed report can be checked against the database later.
+    """
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([title])
+    if verdict is not None:
+        if verdict.ok:
+            writer.writerow(
+                [
+                    f"Nhật ký phát toàn vẹn: {verdict.checked} dòng, mã đầu chuỗi số {verdict.head_seq}: {verdict.head_hash}"
+                ]
+            )
+        else:
+            writer.writerow([f"CẢNH BÁO: nhật ký phát đã bị sửa hoặc xóa ({verdict.sentence()})"])
     writer.writerow(SUMMARY_HEADINGS)
     rows = summarise(records)
     for row in rows:
@@ -77,6 +92,7 @@ def report_csv(records: list[AiringRecord], title: str) -> str:
         writer.writerow(
             [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
              r.script_id, r.title, r.topic, OUTCOME_LABELS_VI.get(r.outcome, r.outcome),
-             round(r.duration_s or 0, 1), r.audio_sha256 or "", r.error or ""]
+             round(r.duration_s or 0, 1), r.audio_sha256 or "", r.error or "", r.seq or "",
+             r.row_hash or ""]
         )  # fmt: skip
     return buffer.getvalue()

@@ -259,7 +259,8 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     text = (project / "report.csv").read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][0].startswith("Báo cáo phát thanh tuyên truyền CCHC")
-    assert lines[1] == [
+    assert lines[1][0].startswith("Nhật ký phát toàn vẹn: 3 dòng, mã đầu chuỗi số 3: ")
+    assert lines[2] == [
         "Tháng",
         "Chủ đề",
         "Nội dung chủ đề",
@@ -268,13 +269,13 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
         "Số lượt không phát được",
     ]
     month = f"{day[5:7]}/{day[:4]}"
-    assert lines[2][:2] == [month, "a"] and lines[2][3] == "1" and lines[2][5] == "0"
-    assert lines[3][:2] == [month, "b"] and lines[3][3] == "1" and lines[3][5] == "1"
-    minutes = float(lines[2][4]) + float(lines[3][4])
+    assert lines[3][:2] == [month, "a"] and lines[3][3] == "1" and lines[3][5] == "0"
+    assert lines[4][:2] == [month, "b"] and lines[4][3] == "1" and lines[4][5] == "1"
+    minutes = float(lines[3][4]) + float(lines[4][4])
     assert minutes == pytest.approx((rows[0]["duration_s"] + rows[1]["duration_s"]) / 60, abs=0.1)
-    assert lines[4][0] == "Tổng cộng" and lines[4][3] == "2"
-    assert lines[6][0] == "STT" and len(lines) == 7 + 3
-    assert lines[9][8] == "lỗi"
+    assert lines[5][0] == "Tổng cộng" and lines[5][3] == "2"
+    assert lines[7][0] == "STT" and len(lines) == 8 + 3
+    assert lines[10][8] == "lỗi"
 
 
 def test_report_refuses_bad_dates(initialised: CliRunner) -> None:

@@ -137,7 +137,9 @@ def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: P
     assert len(list((project / "drop").glob("*.mp3"))) == 2
 
 
-def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(
+    station, project: Path
+) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.airing import MAX_ATTEMPTS
     from broadcaster.outputs import CommandOutput
 
@@ -153,8 +155,13 @@ def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(sta
     assert len(waits) == MAX_ATTEMPTS - 1
     with station.sessions() as session:
         rows = session.scalars(select(Airing).order_by(Airing.id)).all()
-        assert [(r.attempt, r.outcome) for r in rows] == [(n, "failed") for n in range(1, MAX_ATTEMPTS + 1)]
-        assert all(r.ended_at is not None and r.programme_entry_id == rows[0].programme_entry_id for r in rows)
+        assert [(r.attempt, r.outcome) for r in rows] == [
+            (n, "failed") for n in range(1, MAX_ATTEMPTS + 1)
+        ]
+        assert all(
+            r.ended_at is not None and r.programme_entry_id == rows[0].programme_entry_id
+            for r in rows
+        )
 
 
 def test_a_retry_that_works_airs_once(station, project: Path) -> None:  # type: ignore[no-untyped-def]

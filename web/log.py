@@ -8,7 +8,7 @@ from broadcaster.web.auth import login_required
 from broadcaster.web.db import session, station, station_clock
 from flask import Blueprint, Response, flash, render_template, request
 
-from broadcaster import evidence, report
+from broadcaster import evidence, ledger, report
 from broadcaster.evidence import OUTCOME_LABELS_VI
 
 bp = Blueprint("log", __name__, url_prefix="/log")
@@ -59,7 +59,8 @@ def report_csv():  # type: ignore[no-untyped-def]
     """The report for the chosen period as a CSV file Excel opens."""
     start, end = _period()
     title = f"Báo cáo phát thanh tuyên truyền CCHC từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
-    body = report.report_csv(_records(start, end), title)
+    verdict = ledger.verify(session(), station().settings.var_path / "ledger")
+    body = report.report_csv(_records(start, end), title, verdict)
     name = f"bao-cao-phat-thanh-{start:%Y%m%d}-{end:%Y%m%d}.csv"
     return Response(
         body,

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from broadcaster.db import TOPICS, Script
 from broadcaster.ingest import ScriptRejected, parse_script
+from broadcaster.programme import withdraw_script
 from broadcaster.render import (
     RenderFailed,
     current_rendering,
@@ -18,7 +19,6 @@ from broadcaster.render import (
     render_script,
 )
 from broadcaster.scripts import add_script, approve_script, edit_script, list_scripts
-from broadcaster.programme import withdraw_script
 from broadcaster.spoken import LexiconError
 
 bp = Blueprint("scripts", __name__)

@@ -58,9 +58,10 @@ def report_command(ctx, date_from, date_to, fmt, dest) -> None:  # type: ignore[
         raise click.BadParameter("--to is before --from.", param_hint="--to")
     with station.sessions() as session:
         records = evidence.airings_between(session, *evidence.local_day_range(start, end, tz), tz)
+        verdict = ledger.verify(session, station.settings.var_path / "ledger")
     title = f"Báo cáo phát thanh tuyên truyền CCHC từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
     try:
-        dest.write_text(report.report_csv(records, title), encoding="utf-8")
+        dest.write_text(report.report_csv(records, title, verdict), encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"Could not write {dest}: {exc.strerror}.") from exc
     click.echo(f"Wrote {len(records)} airing(s) to {dest}.")

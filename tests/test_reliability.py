@@ -1,0 +1,380 @@
+"""Exactly once, crash evidence, missed slots, render-ahead, priorities, emergencies, the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from broadcaster import ledger
+from broadcaster.audio import file_sha256
+from broadcaster.daemon import Daemon
+from broadcaster.db import Airing, AirRequest, Problem, ProgrammeEntry, Script
+from broadcaster.outputs import CommandOutput, NullOutput
+from broadcaster.programme import plan_occurrence
+from broadcaster.slots import SlotDef, occurrences_between, parse_slots
+
+from .conftest import FIXED_NOW
+from .helpers import approved_rendered
+
+BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn. Bà con nộp hồ sơ trực tuyến tại nhà."
+MORNING = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
+# A player that takes as long as the audio, like a sound card would.
+REALTIME_PLAYER = (
+    f'{sys.executable} -c "import sys, time; from mutagen.mp3 import MP3; '
+    f'time.sleep(MP3(sys.argv[1]).info.length)" {{file}}'
+)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def daemon_for(station, slots: list[SlotDef], output=None, clock=None) -> Daemon:  # type: ignore[no-untyped-def]
+    return Daemon(
+        station.settings, station.engine, station.sessions, slots, output or NullOutput(),
+        clock=clock or (lambda: FIXED_NOW), sleep=lambda _: None,
+    )  # fmt: skip
+
+
+def airings(station) -> list[Airing]:  # type: ignore[no-untyped-def]
+    with station.sessions() as session:
+        return list(session.scalars(select(Airing).order_by(Airing.id)))
+
+
+# --- missed slots and catching up -----------------------------------------------------------
+
+
+def test_a_slot_later_than_the_grace_gets_one_missed_row_per_planned_bulletin(station) -> None:  # type: ignore[no-untyped-def]
+    first = approved_rendered(station, FIXED_NOW, BULLETIN)
+    second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai.")
+    clock = Clock(FIXED_NOW - timedelta(hours=1))  # 08:00: the daemon starts tracking
+    daemon = daemon_for(station, MORNING, clock=clock)
+    daemon.acquire()
+    clock.now = FIXED_NOW + timedelta(minutes=11)  # 09:11, grace is 10 minutes
+    assert daemon.air_slot("Sáng") == []  # APScheduler would not even fire it; we still settle
+    daemon.settle()  # settling again adds nothing
+    rows = airings(station)
+    assert sorted((r.script_id, r.outcome) for r in rows) == [(first, "missed"), (second, "missed")]
+    assert all("passed while the daemon was stopped" in (r.error or "") for r in rows)
+    with station.sessions() as session:
+        assert ledger.verify(session, station.settings.var_path / "ledger").ok
+
+
+def test_a_slot_within_the_grace_airs_late(station) -> None:  # type: ignore[no-untyped-def]
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    daemon = daemon_for(station, MORNING, clock=lambda: FIXED_NOW + timedelta(minutes=9))
+    (result,) = daemon.air_slot("Sáng")
+    assert result.outcome == "aired"
+
+
+def test_slots_before_the_first_start_are_not_called_missed(station) -> None:  # type: ignore[no-untyped-def]
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    clock = Clock(
+        FIXED_NOW + timedelta(hours=2)
+    )  # first start at 11:00, the 09:00 slot was never ours
+    daemon = daemon_for(station, MORNING, clock=clock)
+    daemon.acquire()
+    daemon.settle()
+    assert airings(station) == []
+
+
+def test_a_whole_week_on_the_injected_clock_airs_every_slot_exactly_once(station) -> None:  # type: ignore[no-untyped-def]
+    """The real cron triggers, the real job function, a clock that jumps from slot to slot."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    ids = [approved_rendered(station, FIXED_NOW, f"Bản tin số {n}. Xin cảm ơn.") for n in range(3)]
+    slots = parse_slots(
+        '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n[[slot]]\nname = "Chiều"\nstart = "17:00"\nminutes = 30\n',
+        "t.toml",
+    )
+    tz = station.settings.tz
+    clock = Clock(FIXED_NOW)
+    daemon = daemon_for(station, slots, clock=clock)
+    daemon.acquire()
+    fires = []
+    for slot in slots:
+        trigger = CronTrigger(hour=slot.start.hour, minute=slot.start.minute, timezone=tz)
+        when = trigger.get_next_fire_time(None, FIXED_NOW)
+        while when < FIXED_NOW + timedelta(days=7):
+            fires.append((when, slot.name))
+            when = trigger.get_next_fire_time(when, when + timedelta(seconds=1))
+    started = time.perf_counter()
+    for when, name in sorted(fires):
+        clock.now = when + timedelta(seconds=1)
+        daemon.air_slot(name)
+        daemon.air_slot(name)  # a second, late firing changes nothing
+    elapsed = time.perf_counter() - started
+    rows = airings(station)
+    assert len(fires) == 14 and elapsed < 60
+    assert len(rows) == 14 * 3 and {r.outcome for r in rows} == {"aired"}
+    assert len({r.programme_entry_id for r in rows}) == len(rows)
+    assert sorted({r.script_id for r in rows}) == ids
+
+
+# --- crash evidence: a real daemon killed with SIGKILL -----------------------------------------
+
+
+def _cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")} | {
+        "BROADCASTER_ENGINE": "espeak"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "broadcaster.cli", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow
+def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_it(
+    project: Path,
+) -> None:
+    from broadcaster.config import load_settings
+
+    (project / "a.txt").write_text(BULLETIN * 3, encoding="utf-8")
+    (project / "b.txt").write_text("Bản tin thứ hai. Xin cảm ơn bà con.", encoding="utf-8")
+    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
+    for name in ("a.txt", "b.txt"):
+        assert _cli(project, "scripts", "add", name, "--topic", "a").returncode == 0
+    for script_id in ("1", "2"):
+        assert _cli(project, "scripts", "approve", script_id, "--by", "Chủ tịch").returncode == 0
+    assert _cli(project, "render", "--all").returncode == 0
+    tz = load_settings(project, environ={}).tz
+    start = (datetime.now(timezone.utc) + timedelta(seconds=3)).astimezone(tz)
+    for old in (project / "schedules").glob("*.toml"):
+        old.unlink()
+    (project / "schedules" / "t.toml").write_text(
+        f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = 5\n', encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "broadcaster.cli", "run", "--output", f"command:{REALTIME_PLAYER}"],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            rows = json.loads(_cli(project, "log", "--json").stdout or "[]")
+            if any(r["outcome"] == "started" for r in rows):
+                break
+            assert time.monotonic() < deadline, "the airing never started"
+            time.sleep(0.3)
+        daemon.send_signal(signal.SIGKILL)
+    finally:
+        daemon.wait(timeout=10)
+    assert daemon.returncode == -signal.SIGKILL
+    # The killed daemon's lease is stale only after 30 s; a restart right away is refused...
+    refused = _cli(project, "run", "--output", "null", "--for", "1")
+    assert refused.returncode == 1 and "Another daemon" in refused.stderr
+    # ...so wait it out, as a technician would after a power cut.
+    time.sleep(31)
+    restarted = _cli(project, "run", "--output", "null", "--for", "4")
+    assert restarted.returncode == 0, restarted.stderr
+    rows = json.loads(_cli(project, "log", "--json").stdout)
+    by_script = {r["script_id"]: r for r in rows}
+    assert by_script[1]["outcome"] == "interrupted" and "stopped" in by_script[1]["error"]
+    assert [r["script_id"] for r in rows].count(
+        1
+    ) == 1  # the interrupted bulletin is not aired again
+    assert by_script[2]["outcome"] == "aired"  # the slot resumed with what was left
+    assert "intact" in _cli(project, "log", "verify").stdout
+
+
+# --- render ahead and damaged audio --------------------------------------------------------------
+
+
+def test_render_ahead_replaces_missing_audio_before_air_time(station) -> None:  # type: ignore[no-untyped-def]
+    script_id = approved_rendered(station, FIXED_NOW, BULLETIN)
+    daemon = daemon_for(station, MORNING, clock=lambda: FIXED_NOW - timedelta(hours=1))
+    with station.sessions() as session:
+        path = (
+            station.settings.var_path / session.get_one(Script, script_id).renderings[0].audio_path
+        )
+    path.unlink()
+    daemon.render_ahead()
+    with station.sessions() as session:
+        (entry,) = session.scalars(select(ProgrammeEntry)).all()
+        assert (
+            file_sha256(station.settings.var_path / entry.rendering.audio_path)
+            == entry.rendering.sha256
+        )
+
+
+def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster import daemon as daemon_module
+    from broadcaster.voices import EngineUnavailable
+
+    broken = approved_rendered(station, FIXED_NOW, BULLETIN)
+    fine = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
+    with station.sessions() as session:
+        (
+            station.settings.var_path / session.get_one(Script, broken).renderings[0].audio_path
+        ).write_bytes(b"damaged")
+
+    class Mute:
+        name, voice = "espeak", "vi"
+
+        def synthesise(self, text):  # type: ignore[no-untyped-def]
+            raise EngineUnavailable("no voice today")
+
+    monkeypatch.setattr(daemon_module, "make_engines", lambda choice, settings: [Mute()])
+    results = daemon_for(station, MORNING, clock=lambda: FIXED_NOW + timedelta(seconds=5)).air_slot(
+        "Sáng"
+    )
+    assert [(r.script_id, r.outcome) for r in results] == [(fine, "aired")]
+    with station.sessions() as session:
+        (problem,) = session.scalars(select(Problem)).all()
+        assert (
+            f"Audio of script {broken}" in problem.message and "no voice today" in problem.message
+        )
+
+
+# --- priorities and emergencies -------------------------------------------------------------------
+
+
+def test_a_priority_bulletin_leads_the_next_slot(station) -> None:  # type: ignore[no-untyped-def]
+    normal = approved_rendered(station, FIXED_NOW, BULLETIN)
+    urgent = approved_rendered(station, FIXED_NOW, "Thông báo khẩn về lịch tiếp dân.")
+    with station.sessions() as session:
+        session.get_one(Script, urgent).priority = "priority"
+        session.commit()
+        occurrence = occurrences_between(
+            MORNING, FIXED_NOW, FIXED_NOW + timedelta(days=1), station.settings.tz
+        )[0]
+        entries = plan_occurrence(session, occurrence, station.settings.tz)
+        assert [e.script_id for e in entries] == [urgent, normal]
+
+
+@pytest.mark.slow
+def test_an_emergency_preempts_the_bulletin_on_air_and_the_slot_resumes(station) -> None:  # type: ignore[no-untyped-def]
+    first = approved_rendered(station, FIXED_NOW, BULLETIN * 2)
+    second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
+    tz = station.settings.tz
+    start = (datetime.now(timezone.utc) + timedelta(seconds=2)).astimezone(tz)
+    slots = parse_slots(
+        f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = 5\n', "t.toml"
+    )
+    daemon = Daemon(
+        station.settings, station.engine, station.sessions, slots, CommandOutput(REALTIME_PLAYER)
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(stop, 60))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not any(a.outcome == "started" for a in airings(station)):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        storm = approved_rendered(station, FIXED_NOW, "Khẩn cấp: bão số ba sắp đổ bộ.")
+        with station.sessions() as session:
+            session.get_one(Script, storm).priority = "emergency"
+            session.add(
+                AirRequest(script_id=storm, emergency=True, requested_at=datetime.now(timezone.utc))
+            )
+            session.commit()
+        while len([a for a in airings(station) if a.outcome != "started"]) < 3:
+            assert time.monotonic() < deadline + 40
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    rows = airings(station)
+    assert [(r.script_id, r.outcome) for r in rows] == [
+        (first, "preempted"),
+        (storm, "aired"),
+        (second, "aired"),
+    ]
+    assert rows[1].programme_entry_id is None and rows[1].slot_name is None
+    with station.sessions() as session:
+        assert session.scalars(select(AirRequest)).one().airing_id == rows[1].id
+
+
+# --- the tamper-evident ledger ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def sealed(station):  # type: ignore[no-untyped-def]
+    """Three aired bulletins, sealed into the chain."""
+    for n in range(3):
+        approved_rendered(station, FIXED_NOW, f"Bản tin số {n}. Xin cảm ơn.")
+    daemon_for(station, MORNING, clock=lambda: FIXED_NOW + timedelta(seconds=5)).air_slot("Sáng")
+    return station
+
+
+def _verdict(station):  # type: ignore[no-untyped-def]
+    with station.sessions() as session:
+        return ledger.verify(session, station.settings.var_path / "ledger")
+
+
+def test_an_untouched_chain_verifies(sealed) -> None:  # type: ignore[no-untyped-def]
+    verdict = _verdict(sealed)
+    assert verdict.ok and verdict.checked == 3 and verdict.head_seq == 3
+    rows = airings(sealed)
+    assert rows[0].prev_hash == ledger.GENESIS and rows[1].prev_hash == rows[0].row_hash
+
+
+@pytest.mark.parametrize(
+    ("statement", "bad_row", "reason"),
+    [
+        ("UPDATE airing SET outcome = 'failed' WHERE id = 2", 2, "content no longer matches"),
+        (
+            "UPDATE airing SET duration_s = duration_s + 60 WHERE id = 1",
+            1,
+            "content no longer matches",
+        ),
+        ("DELETE FROM airing WHERE id = 2", 3, "deleted"),
+        (
+            "UPDATE airing SET seq = NULL, prev_hash = NULL, row_hash = NULL WHERE id = 3",
+            3,
+            "never sealed",
+        ),
+    ],
+    ids=["edit-outcome", "edit-time", "delete-middle", "unseal-newest"],
+)
+def test_edits_and_deletions_in_the_database_are_detected(
+    sealed, statement, bad_row, reason
+) -> None:  # type: ignore[no-untyped-def]
+    with sealed.engine.begin() as conn:
+        conn.execute(text(statement))
+    verdict = _verdict(sealed)
+    assert not verdict.ok and verdict.first_bad_id == bad_row and reason in (verdict.reason or "")
+
+
+def test_deleting_the_newest_row_is_caught_by_the_anchor_file(sealed) -> None:  # type: ignore[no-untyped-def]
+    with sealed.engine.begin() as conn:
+        conn.execute(text("DELETE FROM airing WHERE id = 3"))
+    verdict = _verdict(sealed)
+    assert not verdict.ok and "anchor file names row 3" in (verdict.reason or "")
+    assert "altered at the newest rows" in verdict.sentence()
+
+
+def test_log_verify_and_exports_carry_the_hashes(sealed, runner) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.cli import main
+
+    result = runner.invoke(main, ["log", "verify"])
+    assert result.exit_code == 0 and "intact: 3 sealed row(s)" in result.output
+    rows = json.loads(runner.invoke(main, ["log", "--json"]).output)
+    assert all(len(r["row_hash"]) == 64 and len(r["prev_hash"]) == 64 for r in rows)
+    with sealed.engine.begin() as conn:
+        conn.execute(text("UPDATE airing SET error = 'edited' WHERE id = 1"))
+    bad = runner.invoke(main, ["log", "verify"])
+    assert bad.exit_code == 1 and "altered at row 1" in bad.output
