@@ -285,3 +285,18 @@ def test_report_refuses_bad_dates(initialised: CliRunner) -> None:
     assert "--to is before --from" in refused(
         initialised, "report", "--from", "2024-04-01", "--to", "2024-03-01", "-o", "r.csv"
     )
+
+
+def test_status_shows_daemon_next_airings_and_last_outcomes(initialised: CliRunner, project: Path) -> None:
+    for path in sorted((project / "scripts_vi").glob("01*.md")):
+        ok(initialised, "scripts", "add", str(path))
+    ok(initialised, "scripts", "approve", "1", "--by", "Chủ tịch")
+    ok(initialised, "render", "1")
+    ok(initialised, "plan")
+    ok(initialised, "air-now", "1", "--output", "null")
+    out = ok(initialised, "status")
+    assert "Daemon: NOT running" in out
+    assert "Cải cách hành chính vì người dân" in out and "[audio ready]" in out
+    assert "aired" in out and "GB free" in out
+    data = json.loads(ok(initialised, "status", "--json"))
+    assert data["daemon_alive"] is False and data["last_outcomes"][0]["outcome"] == "aired"

@@ -224,3 +224,11 @@ def test_spoken_form_page_explains_each_change_and_flags_unknown_letters(app) ->
     assert "chưa có trong từ điển" in html and "<strong>ABC</strong>" in html
     assert "Xem các chỗ đã chuyển sang lời đọc (4)" in html
     assert "<td>chữ viết tắt</td><td>UBND</td><td>Ủy ban nhân dân</td>" in html
+
+
+def test_status_page_says_when_the_daemon_is_not_running(app, station) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    login(client, "vanphong")
+    html = page(client.get("/status/"))
+    assert "KHÔNG chạy" in html and "broadcaster run" in html
+    assert "Chưa có lượt phát nào." in html and "Dung lượng trống" in html

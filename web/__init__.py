@@ -31,12 +31,13 @@ def create_app(
     app.extensions["broadcaster.clock"] = clock
     CSRFProtect(app)
 
-    from broadcaster.web import auth, log, programme, scripts
+    from broadcaster.web import auth, log, programme, scripts, status
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(scripts.bp)
     app.register_blueprint(programme.bp)
     app.register_blueprint(log.bp)
+    app.register_blueprint(status.bp)
     app.teardown_appcontext(_close_session)
     app.add_template_filter(_local_time, "local")
 
