@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy import MetaData, create_engine, make_url, select, text
 
 from broadcaster.config import Settings, load_settings
 from broadcaster.station import Station, initialise, open_station
@@ -30,12 +32,46 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+# Database tests run on SQLite always, and on PostgreSQL when a server is given.
+DATABASE_MODULES = {"test_daemon", "test_reliability", "test_programme"}
+PG_ADMIN_URL = os.environ.get("BROADCASTER_TEST_DATABASE_URL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the database modules once per backend."""
+    if "database_url" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        backends = ["sqlite", "postgresql"] if module in DATABASE_MODULES else ["sqlite"]
+        metafunc.parametrize("database_url", backends, indirect=True)
+
+
 @pytest.fixture
-def settings(project: Path) -> Settings:
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the default SQLite file, or the URL of a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if not PG_ADMIN_URL:
+        if os.environ.get("BROADCASTER_REQUIRE_POSTGRES"):
+            pytest.fail("BROADCASTER_REQUIRE_POSTGRES is set but BROADCASTER_TEST_DATABASE_URL is not")
+        pytest.skip("no PostgreSQL server given (set BROADCASTER_TEST_DATABASE_URL to run these on one)")
+    name = f"broadcaster_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(project: Path, database_url: str | None) -> Settings:
     """Settings for the project folder; the offline voice so tests never wait on the network."""
-    return load_settings(
-        project, environ={}, overrides={"engine": "espeak", "output": "file:var/aired"}
-    )
+    overrides = {"engine": "espeak", "output": "file:var/aired"}
+    if database_url:
+        overrides["database_url"] = database_url
+    return load_settings(project, environ={}, overrides=overrides)
 
 
 @pytest.fixture
@@ -48,9 +84,12 @@ def station(settings: Settings) -> Station:
 
 
 @pytest.fixture
-def runner(project: Path) -> CliRunner:
+def runner(project: Path, database_url: str | None) -> CliRunner:
     """Click's runner; commands run in the project folder with the offline voice."""
-    return CliRunner(env={"BROADCASTER_ENGINE": "espeak", "BROADCASTER_OUTPUT": "file:var/aired"})
+    env = {"BROADCASTER_ENGINE": "espeak", "BROADCASTER_OUTPUT": "file:var/aired"}
+    if database_url:
+        env["BROADCASTER_DATABASE_URL"] = database_url
+    return CliRunner(env=env)
 
 
 def db_snapshot(url: str) -> dict[str, list[tuple]]:

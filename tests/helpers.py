@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 from broadcaster.db import Script
 from broadcaster.ingest import parse_script
@@ -34,3 +38,22 @@ def approved_rendered(
         )
         session.commit()
         return script.id
+
+
+def cli_env(database_url: str | None) -> dict[str, str]:
+    """The environment for a real `broadcaster` process: offline voice, the test's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    env |= {"BROADCASTER_ENGINE": "espeak", "BROADCASTER_OUTPUT": "file:var/aired"}
+    if database_url:
+        env["BROADCASTER_DATABASE_URL"] = database_url
+    return env
+
+
+def run_cli(
+    project: Path, database_url: str | None, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run `broadcaster ARGS` as its own process in the project folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "broadcaster.cli", *args],
+        cwd=project, env=cli_env(database_url), capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip

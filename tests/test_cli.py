@@ -287,7 +287,9 @@ def test_report_refuses_bad_dates(initialised: CliRunner) -> None:
     )
 
 
-def test_status_shows_daemon_next_airings_and_last_outcomes(initialised: CliRunner, project: Path) -> None:
+def test_status_shows_daemon_next_airings_and_last_outcomes(
+    initialised: CliRunner, project: Path
+) -> None:
     for path in sorted((project / "scripts_vi").glob("01*.md")):
         ok(initialised, "scripts", "add", str(path))
     ok(initialised, "scripts", "approve", "1", "--by", "Chủ tịch")

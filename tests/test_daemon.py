@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from broadcaster.outputs import FileOutput, NullOutput
 from broadcaster.slots import parse_slots
 
 from .conftest import FIXED_NOW
-from .helpers import approved_rendered
+from .helpers import approved_rendered, cli_env, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -44,34 +43,34 @@ def _slot_file(project: Path, tz, seconds_ahead: float, minutes: int = 5) -> dat
     return start
 
 
-def _cli(project: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
-    env |= {"BROADCASTER_ENGINE": "espeak", "BROADCASTER_OUTPUT": "file:var/aired"}
-    return subprocess.run(
-        [sys.executable, "-m", "broadcaster.cli", *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
-
-
 def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_received(
-    project: Path,
+    project: Path, database_url: str | None
 ) -> None:
     """The whole path with real processes: file in, approved, rendered, aired by the daemon, logged."""
     (project / "ban-tin.txt").write_text(BULLETIN, encoding="utf-8")
-    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
-    added = _cli(project, "scripts", "add", "ban-tin.txt", "--topic", "c", "--json")
+    assert (
+        run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
+    )
+    added = run_cli(
+        project, database_url, "scripts", "add", "ban-tin.txt", "--topic", "c", "--json"
+    )
     script_id = json.loads(added.stdout)[0]["id"]
-    assert _cli(project, "scripts", "approve", str(script_id), "--by", "Chủ tịch").returncode == 0
-    assert _cli(project, "render", str(script_id)).returncode == 0
+    assert (
+        run_cli(
+            project, database_url, "scripts", "approve", str(script_id), "--by", "Chủ tịch"
+        ).returncode
+        == 0
+    )
+    assert run_cli(project, database_url, "render", str(script_id)).returncode == 0
     from broadcaster.config import load_settings
 
     tz = load_settings(project, environ={}).tz
     slot_start = _slot_file(project, tz, seconds_ahead=4)
-    daemon = _cli(project, "run", "--for", "9")
+    daemon = run_cli(project, database_url, "run", "--for", "9")
     assert daemon.returncode == 0, daemon.stderr
     assert "1 airing(s)" in daemon.stdout
 
-    rows = json.loads(_cli(project, "log", "--json").stdout)
+    rows = json.loads(run_cli(project, database_url, "log", "--json").stdout)
     assert len(rows) == 1
     row = rows[0]
     assert row["outcome"] == "aired" and row["script_id"] == script_id and row["slot"] == "Thử"
@@ -81,13 +80,19 @@ def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_receive
     received = list((project / "var" / "aired").glob("*.mp3"))
     assert len(received) == 1
     assert file_sha256(received[0]) == row["audio_sha256"]
-    script = json.loads(_cli(project, "scripts", "show", str(script_id), "--json").stdout)
+    script = json.loads(
+        run_cli(project, database_url, "scripts", "show", str(script_id), "--json").stdout
+    )
     assert script["status"] == "approved"
 
 
-def test_a_second_daemon_on_the_same_database_is_refused(project: Path) -> None:
-    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+def test_a_second_daemon_on_the_same_database_is_refused(
+    project: Path, database_url: str | None
+) -> None:
+    assert (
+        run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
+    )
+    env = cli_env(database_url)
     with subprocess.Popen(
         [sys.executable, "-m", "broadcaster.cli", "run", "--output", "null", "--for", "60"],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -98,7 +103,7 @@ def test_a_second_daemon_on_the_same_database_is_refused(project: Path) -> None:
                 assert time.monotonic() < deadline and first.poll() is None, (
                     "first daemon did not start"
                 )
-            second = _cli(project, "run", "--output", "null", "--for", "1")
+            second = run_cli(project, database_url, "run", "--output", "null", "--for", "1")
             assert second.returncode == 1
             assert "Another daemon" in second.stderr and f"pid {first.pid}" in second.stderr
             assert "Traceback" not in second.stderr
@@ -107,7 +112,7 @@ def test_a_second_daemon_on_the_same_database_is_refused(project: Path) -> None:
             first.communicate(timeout=20)
     assert first.returncode == 0
     # The first daemon released its lease on SIGTERM, so a new one starts at once.
-    assert _cli(project, "run", "--output", "null", "--for", "1").returncode == 0
+    assert run_cli(project, database_url, "run", "--output", "null", "--for", "1").returncode == 0
 
 
 def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: Path) -> None:  # type: ignore[no-untyped-def]
@@ -229,22 +234,34 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
         assert row.outcome == "interrupted" and "stopped" in (row.error or "")
 
 
-def test_a_slot_missed_while_the_daemon_was_down_airs_late_within_the_grace(project: Path) -> None:
+def test_a_slot_missed_while_the_daemon_was_down_airs_late_within_the_grace(
+    project: Path, database_url: str | None
+) -> None:
     """The slot job is stored in the database; a restart keeps it and APScheduler runs the late slot."""
     from broadcaster.config import load_settings
 
     (project / "ban-tin.txt").write_text(BULLETIN, encoding="utf-8")
-    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
-    assert _cli(project, "scripts", "add", "ban-tin.txt", "--topic", "a").returncode == 0
-    assert _cli(project, "scripts", "approve", "1", "--by", "Chủ tịch").returncode == 0
-    assert _cli(project, "render", "1").returncode == 0
+    assert (
+        run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
+    )
+    assert (
+        run_cli(project, database_url, "scripts", "add", "ban-tin.txt", "--topic", "a").returncode
+        == 0
+    )
+    assert (
+        run_cli(project, database_url, "scripts", "approve", "1", "--by", "Chủ tịch").returncode
+        == 0
+    )
+    assert run_cli(project, database_url, "render", "1").returncode == 0
     slot_start = _slot_file(project, load_settings(project, environ={}).tz, seconds_ahead=5)
-    assert "0 airing(s)" in _cli(project, "run", "--for", "1").stdout  # down before the slot
+    assert (
+        "0 airing(s)" in run_cli(project, database_url, "run", "--for", "1").stdout
+    )  # down before the slot
     while datetime.now(timezone.utc) < slot_start + timedelta(seconds=2):
         time.sleep(0.2)
-    late = _cli(project, "run", "--for", "3")
+    late = run_cli(project, database_url, "run", "--for", "3")
     assert "1 airing(s)" in late.stdout, late.stderr
-    (row,) = json.loads(_cli(project, "log", "--json").stdout)
+    (row,) = json.loads(run_cli(project, database_url, "log", "--json").stdout)
     assert row["outcome"] == "aired"
     assert datetime.fromisoformat(row["planned_start"]) == slot_start
     assert datetime.fromisoformat(row["started_at"]) >= slot_start + timedelta(seconds=2)

@@ -10,8 +10,16 @@ import pytest
 
 from broadcaster import audio
 from broadcaster.outputs import (
-    CommandOutput, FileOutput, HookedOutput, NullOutput, OutputError, Preempted, SoundcardOutput,
-    default_output, list_sound_devices, make_output,
+    CommandOutput,
+    FileOutput,
+    HookedOutput,
+    NullOutput,
+    OutputError,
+    Preempted,
+    SoundcardOutput,
+    default_output,
+    list_sound_devices,
+    make_output,
 )  # fmt: skip
 from broadcaster.voices.espeak import EspeakEngine
 
@@ -49,7 +57,10 @@ def test_soundcard_stops_for_an_emergency(clip) -> None:  # type: ignore[no-unty
 
 
 def test_soundcard_names_the_devices_when_the_one_asked_for_is_missing(clip) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(OutputError, match="No sound card named 'Loa phường'; this machine has: NULL Playback Device."):
+    with pytest.raises(
+        OutputError,
+        match="No sound card named 'Loa phường'; this machine has: NULL Playback Device.",
+    ):
         SoundcardOutput("Loa phường", backend="null").play(clip[0], "clip", clip[1])
     with pytest.raises(OutputError, match="Sound backend 'bluetooth' is not one of"):
         SoundcardOutput(backend="bluetooth").play(clip[0], "clip", clip[1])
@@ -73,7 +84,9 @@ def test_a_drop_folder_that_cannot_be_written_fails_clearly(clip) -> None:  # ty
         FileOutput(Path("/proc")).play(clip[0], "x", clip[1])
 
 
-def test_a_hanging_player_is_stopped_after_the_audio_length_plus_the_margin(clip, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_hanging_player_is_stopped_after_the_audio_length_plus_the_margin(
+    clip, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from broadcaster import outputs
 
     monkeypatch.setattr(outputs, "COMMAND_MARGIN_SECONDS", 0.5)
@@ -91,7 +104,9 @@ def test_a_noisy_player_does_not_block(clip) -> None:  # type: ignore[no-untyped
 def test_before_and_after_commands_switch_the_amplifier(clip, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     log = tmp_path / "relay.log"
     output = HookedOutput(
-        CommandOutput(f"sh -c 'echo play >> {log}'"), f"sh -c 'echo on >> {log}'", f"sh -c 'echo off >> {log}'"
+        CommandOutput(f"sh -c 'echo play >> {log}'"),
+        f"sh -c 'echo on >> {log}'",
+        f"sh -c 'echo off >> {log}'",
     )
     output.play(clip[0], "x", clip[1])
     assert log.read_text().split() == ["on", "play", "off"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from broadcaster.programme import plan_occurrence
 from broadcaster.slots import SlotDef, occurrences_between, parse_slots
 
 from .conftest import FIXED_NOW
-from .helpers import approved_rendered
+from .helpers import approved_rendered, cli_env, run_cli
 
 BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn. Bà con nộp hồ sơ trực tuyến tại nhà."
 MORNING = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
@@ -130,34 +129,29 @@ def test_a_whole_week_on_the_injected_clock_airs_every_slot_exactly_once(station
 # --- crash evidence: a real daemon killed with SIGKILL -----------------------------------------
 
 
-def _cli(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")} | {
-        "BROADCASTER_ENGINE": "espeak"
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "broadcaster.cli", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.slow
 def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_it(
-    project: Path,
+    project: Path, database_url: str | None
 ) -> None:
     from broadcaster.config import load_settings
 
     (project / "a.txt").write_text(BULLETIN * 3, encoding="utf-8")
     (project / "b.txt").write_text("Bản tin thứ hai. Xin cảm ơn bà con.", encoding="utf-8")
-    assert _cli(project, "init", "--admin-password", "admin-pass-1").returncode == 0
+    assert (
+        run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
+    )
     for name in ("a.txt", "b.txt"):
-        assert _cli(project, "scripts", "add", name, "--topic", "a").returncode == 0
+        assert (
+            run_cli(project, database_url, "scripts", "add", name, "--topic", "a").returncode == 0
+        )
     for script_id in ("1", "2"):
-        assert _cli(project, "scripts", "approve", script_id, "--by", "Chủ tịch").returncode == 0
-    assert _cli(project, "render", "--all").returncode == 0
+        assert (
+            run_cli(
+                project, database_url, "scripts", "approve", script_id, "--by", "Chủ tịch"
+            ).returncode
+            == 0
+        )
+    assert run_cli(project, database_url, "render", "--all").returncode == 0
     tz = load_settings(project, environ={}).tz
     start = (datetime.now(timezone.utc) + timedelta(seconds=3)).astimezone(tz)
     for old in (project / "schedules").glob("*.toml"):
@@ -165,7 +159,7 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
     (project / "schedules" / "t.toml").write_text(
         f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = 5\n', encoding="utf-8"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    env = cli_env(database_url)
     daemon = subprocess.Popen(
         [sys.executable, "-m", "broadcaster.cli", "run", "--output", f"command:{REALTIME_PLAYER}"],
         cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -173,7 +167,7 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
     try:
         deadline = time.monotonic() + 30
         while True:
-            rows = json.loads(_cli(project, "log", "--json").stdout or "[]")
+            rows = json.loads(run_cli(project, database_url, "log", "--json").stdout or "[]")
             if any(r["outcome"] == "started" for r in rows):
                 break
             assert time.monotonic() < deadline, "the airing never started"
@@ -183,20 +177,20 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
         daemon.wait(timeout=10)
     assert daemon.returncode == -signal.SIGKILL
     # The killed daemon's lease is stale only after 30 s; a restart right away is refused...
-    refused = _cli(project, "run", "--output", "null", "--for", "1")
+    refused = run_cli(project, database_url, "run", "--output", "null", "--for", "1")
     assert refused.returncode == 1 and "Another daemon" in refused.stderr
     # ...so wait it out, as a technician would after a power cut.
     time.sleep(31)
-    restarted = _cli(project, "run", "--output", "null", "--for", "4")
+    restarted = run_cli(project, database_url, "run", "--output", "null", "--for", "4")
     assert restarted.returncode == 0, restarted.stderr
-    rows = json.loads(_cli(project, "log", "--json").stdout)
+    rows = json.loads(run_cli(project, database_url, "log", "--json").stdout)
     by_script = {r["script_id"]: r for r in rows}
     assert by_script[1]["outcome"] == "interrupted" and "stopped" in by_script[1]["error"]
     assert [r["script_id"] for r in rows].count(
         1
     ) == 1  # the interrupted bulletin is not aired again
     assert by_script[2]["outcome"] == "aired"  # the slot resumed with what was left
-    assert "intact" in _cli(project, "log", "verify").stdout
+    assert "intact" in run_cli(project, database_url, "log", "verify").stdout
 
 
 # --- render ahead and damaged audio --------------------------------------------------------------
