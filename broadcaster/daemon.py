@@ -90,6 +90,20 @@ def requests_job() -> None:
     _call("serve_requests")
 
 
+def _dead_here(holder: str) -> bool:
+    """Whether a lease holder ('host pid N') ran on this machine and its process has ended."""
+    host, _, pid = holder.rpartition(" pid ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def lease_is_alive(session: Session, now: datetime) -> bool:
     """Whether a daemon has renewed the lease recently."""
     lease = session.get(DaemonLease, 1)
@@ -160,6 +174,11 @@ class Daemon:
             except IntegrityError:
                 session.rollback()
             stale = now - timedelta(seconds=LEASE_SECONDS)
+            holder = session.scalar(select(DaemonLease.holder).where(DaemonLease.id == 1))
+            if holder and _dead_here(holder):
+                stale = now + timedelta(
+                    days=1
+                )  # its process is gone from this machine: take over now
             taken = session.execute(
                 update(DaemonLease)
                 .where(DaemonLease.id == 1)

@@ -179,7 +179,9 @@ def list_sound_devices(backend: str | None = None) -> list[SoundDevice]:
 
     try:
         devices = miniaudio.Devices(backends=_backends(backend))
-        return [SoundDevice(d["name"], str(devices.backend).lower()) for d in devices.get_playbacks()]
+        return [
+            SoundDevice(d["name"], str(devices.backend).lower()) for d in devices.get_playbacks()
+        ]
     except miniaudio.MiniaudioError as exc:
         raise OutputError(f"The sound system could not be opened: {exc}.") from exc
 

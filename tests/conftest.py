@@ -53,8 +53,12 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
         return
     if not PG_ADMIN_URL:
         if os.environ.get("BROADCASTER_REQUIRE_POSTGRES"):
-            pytest.fail("BROADCASTER_REQUIRE_POSTGRES is set but BROADCASTER_TEST_DATABASE_URL is not")
-        pytest.skip("no PostgreSQL server given (set BROADCASTER_TEST_DATABASE_URL to run these on one)")
+            pytest.fail(
+                "BROADCASTER_REQUIRE_POSTGRES is set but BROADCASTER_TEST_DATABASE_URL is not"
+            )
+        pytest.skip(
+            "no PostgreSQL server given (set BROADCASTER_TEST_DATABASE_URL to run these on one)"
+        )
     name = f"broadcaster_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def render(ctx, script_ids, render_all, engine, as_json) -> None:  # type: ignor
 @main.group(cls=Group)
 def bench() -> None:
     """Measure speed on this machine (prints figures; nothing is changed)."""
+    logging.getLogger("broadcaster").setLevel(logging.WARNING)  # figures, not a log per airing
 
 
 @bench.command("normalise")
@@ -111,6 +113,44 @@ def bench_normalise_command(ctx, path, repeat) -> None:  # type: ignore[no-untyp
         f"throughput: {figures.chars_per_second:,.0f} characters/s = {utf8 * repeat / figures.seconds / 1e6:.2f} MB/s (UTF-8)"
     )
     click.echo(f"target 1 MB/s: {'met' if utf8 * repeat / figures.seconds >= 1e6 else 'NOT met'}")
+
+
+@bench.command("punctuality")
+@click.option("--count", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@click.option(
+    "--interval",
+    type=click.FloatRange(1.0, 60.0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between slots.",
+)
+def bench_punctuality_command(count, interval) -> None:  # type: ignore[no-untyped-def]
+    """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
+    from broadcaster.bench import bench_punctuality
+
+    click.echo(
+        f"Scheduling {count} airings {interval:g} s apart; this takes about {count * interval + 20:.0f} s."
+    )
+    figures = bench_punctuality(count, interval)
+    click.echo(f"aired: {figures.aired}/{figures.count}")
+    click.echo(
+        f"start lateness: p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms"
+    )
+    click.echo(f"target p99 < 20 ms: {'met' if figures.p99_ms < 20 else 'NOT met'}")
+
+
+@bench.command("year")
+@click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True)
+def bench_year_command(days) -> None:  # type: ignore[no-untyped-def]
+    """Simulate DAYS of a town's two daily slots on the injected clock; print airings/s and checks."""
+    from broadcaster.bench import bench_year
+
+    figures = bench_year(days)
+    click.echo(
+        f"slot occurrences: {figures.occurrences}, airings: {figures.airings}, wall time {figures.seconds:.1f} s"
+    )
+    click.echo(f"throughput: {figures.airings_per_second:.0f} airings/s")
+    click.echo(f"doubled: {figures.doubled}, lost: {figures.lost}")
 
 
 @main.command()
