@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from broadcaster.web.auth import login_required
+from broadcaster.web.db import session, station, station_clock
 from flask import Blueprint, render_template
 
 from broadcaster.evidence import OUTCOME_LABELS_VI
 from broadcaster.health import check_health
 from broadcaster.slots import SlotError
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import session, station, station_clock
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
