@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import array
 import functools
 import hashlib
 import io
+import re
 import shutil
+import subprocess
+import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,3 +102,86 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class AudioToolError(Exception):
+    """ffmpeg could not do what was asked; the message carries its last line."""
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """Integrated loudness (LUFS, ITU-R BS.1770) and true peak (dBTP) of a piece of audio."""
+
+    integrated: float
+    true_peak: float
+
+
+def _raw_input(raw: Path, rate: int) -> list[str]:
+    return ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(raw)]
+
+
+def _ffmpeg(args: list[str]) -> str:
+    """Run ffmpeg quietly; return what it wrote to stderr."""
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise AudioToolError(f"ffmpeg failed: {last[0]}")
+    return done.stderr
+
+
+_INTEGRATED_RE = re.compile(r"\bI:\s+(-?[\d.]+|-inf) LUFS")
+_TRUE_PEAK_RE = re.compile(r"\bPeak:\s+(-?[\d.]+|-inf) dBFS")
+
+
+def measure_loudness(source: Path, raw_rate: int | None = None, chain: str = "") -> Loudness:
+    """Integrated loudness and true peak (ffmpeg's ebur128, ITU-R BS.1770) of a file or, with
+    `raw_rate`, of mono 16-bit PCM; with `chain`, of the result of those filters."""
+    inputs = _raw_input(source, raw_rate) if raw_rate else ["-i", str(source)]
+    filters = (
+        f"{chain},ebur128=peak=true:framelog=quiet" if chain else "ebur128=peak=true:framelog=quiet"
+    )
+    report = _ffmpeg([*inputs, "-af", filters, "-f", "null", "-"])
+    integrated = _INTEGRATED_RE.findall(report)
+    peak = _TRUE_PEAK_RE.findall(report)
+    if not integrated or not peak:
+        raise AudioToolError("ffmpeg gave no loudness measurement")
+    return Loudness(float(integrated[-1]), float(peak[-1]))
+
+
+def master_chain(gain_db: float, limit: float, out_rate: int) -> str:
+    """The mastering filters: a peak limiter, then the gain, then the output sample rate."""
+    return f"alimiter=limit={limit:.5f}:level=0:attack=5:release=60,volume={gain_db:.3f}dB,aresample={out_rate}"
+
+
+def encode_mp3_file(
+    raw: Path, raw_rate: int, dest: Path, *, chain: str, bitrate: str, tags: dict[str, str]
+) -> None:
+    """Run mono PCM through `chain` and encode it as an MP3 with ID3 tags."""
+    metadata = [arg for key, value in tags.items() for arg in ("-metadata", f"{key}={value}")]
+    _ffmpeg(
+        [*_raw_input(raw, raw_rate), "-af", chain, "-ac", "1", "-c:a", "libmp3lame", "-b:a", bitrate,
+         "-id3v2_version", "3", *metadata, "-f", "mp3", str(dest)]
+    )  # fmt: skip
+
+
+def decode_file(path: Path, sample_rate: int) -> bytes:
+    """Any audio file ffmpeg reads, as mono 16-bit PCM at `sample_rate` (for jingles)."""
+    with tempfile.NamedTemporaryFile(suffix=".raw") as out:
+        _ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), out.name])
+        return Path(out.name).read_bytes()
+
+
+def trim_silence(pcm: bytes, threshold: int = 250) -> bytes:
+    """Drop leading and trailing samples quieter than `threshold` (about -42 dBFS)."""
+    samples = array.array("h", pcm)
+    start, end = 0, len(samples)
+    while start < end and abs(samples[start]) < threshold:
+        start += 1
+    while end > start and abs(samples[end - 1]) < threshold:
+        end -= 1
+    return samples[start:end].tobytes()

@@ -95,6 +95,8 @@ class Rendering(Base):
     audio_path: Mapped[str] = mapped_column(String(500))
     duration_s: Mapped[float]
     sha256: Mapped[str] = mapped_column(String(64))
+    loudness_lufs: Mapped[Optional[float]]
+    true_peak_dbtp: Mapped[Optional[float]]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     script: Mapped[Script] = relationship(back_populates="renderings")

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcaster import audio
+from broadcaster.audio import Loudness
 from broadcaster.config import Settings
-from broadcaster.db import Rendering, Script
+from broadcaster.db import TOPICS, Rendering, Script
+from broadcaster.master import MasteringError, assemble, jingle_fingerprint, master, render_pcm_file
 from broadcaster.spoken import Normaliser, SpokenText
 from broadcaster.voices import EngineUnavailable, SpeechEngine
 from broadcaster.voices.espeak import EspeakEngine
@@ -26,7 +28,7 @@ from broadcaster.voices.google import GttsEngine
 logger = logging.getLogger(__name__)
 
 # Bump when the audio assembly changes so old files are not reused.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 ENGINE_CHOICES = ("auto", "gtts", "espeak")
 
 
@@ -72,7 +74,9 @@ class _FailFast:
 
 def make_engines(choice: str, settings: Settings) -> list[SpeechEngine]:
     """The engines to try, in order, for `auto`, `gtts` or `espeak`."""
-    espeak = EspeakEngine(voice=settings.espeak_voice, rate=settings.espeak_rate)
+    espeak = EspeakEngine(
+        voice=settings.espeak_voice, rate=settings.espeak_rate, pitch=settings.espeak_pitch
+    )
     google = GttsEngine(
         lang=settings.gtts_lang, tld=settings.gtts_tld, timeout=settings.gtts_timeout
     )
@@ -92,9 +96,15 @@ def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> s
         "text": spoken.text,
         "engine": engine.name,
         "voice": engine.voice,
-        "rate": settings.espeak_rate if engine.name == "espeak" else None,
-        "pauses": [settings.sentence_pause_ms, settings.paragraph_pause_ms],
+        "rate": [settings.espeak_rate, settings.espeak_pitch] if engine.name == "espeak" else None,
+        "pauses": [settings.sentence_pause_ms, settings.paragraph_pause_ms, settings.edge_pause_ms],
         "format": [settings.mp3_bitrate, settings.sample_rate],
+        "loudness": [settings.target_lufs, settings.true_peak_dbtp],
+        "intro": [
+            jingle_fingerprint(settings.intro, settings.base_dir),
+            settings.intro_text,
+            jingle_fingerprint(settings.outro, settings.base_dir),
+        ],
     }
     return hashlib.sha256(json.dumps(recipe, ensure_ascii=False).encode()).hexdigest()
 
@@ -123,50 +133,40 @@ def current_rendering(session: Session, script: Script) -> Rendering | None:
     ).first()
 
 
-def _speak(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> tuple[bytes, int]:
-    """Synthesise every sentence and join them with the configured pauses."""
-    pieces: list[bytes] = []
-    rate = 0
-    for p_index, paragraph in enumerate(spoken.paragraphs):
-        for s_index, sentence in enumerate(paragraph):
-            speech = engine.synthesise(sentence)
-            if rate and speech.sample_rate != rate:
-                raise RenderFailed(f"{engine.name} changed sample rate mid-script.")
-            rate = speech.sample_rate
-            pieces.append(speech.pcm)
-            last_sentence = s_index == len(paragraph) - 1
-            if last_sentence and p_index == len(spoken.paragraphs) - 1:
-                break
-            pause = settings.paragraph_pause_ms if last_sentence else settings.sentence_pause_ms
-            pieces.append(audio.silence(pause, rate))
-    return b"".join(pieces), rate
+def _tags(script: Script, settings: Settings, now: datetime) -> dict[str, str]:
+    return {
+        "title": script.title,
+        "artist": f"Đài truyền thanh {settings.town}",
+        "album": "Tuyên truyền cải cách hành chính",
+        "genre": "Speech",
+        "date": now.astimezone(settings.tz).strftime("%Y-%m-%d"),
+        "comment": f"Chủ đề {script.topic}: {TOPICS[script.topic]}",
+    }
 
 
-def _write_mp3(pcm: bytes, rate: int, dest: Path, script: Script, settings: Settings) -> None:
-    """Encode to a temporary file beside `dest`, then rename: never a half-written MP3."""
+def _produce(
+    spoken: SpokenText,
+    engine: SpeechEngine,
+    script: Script,
+    settings: Settings,
+    dest: Path,
+    now: datetime,
+) -> Loudness:
+    """Speech → assembled PCM (streamed to a temporary file) → mastered MP3, written atomically."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(suffix=".part", dir=dest.parent)
     os.close(handle)
     tmp = Path(tmp_name)
     try:
-        audio.encode_mp3(
-            pcm,
-            rate,
-            tmp,
-            bitrate=settings.mp3_bitrate,
-            out_rate=settings.sample_rate,
-            tags={
-                "title": script.title,
-                "artist": f"Đài truyền thanh {settings.town}",
-                "album": "Tuyên truyền cải cách hành chính",
-                "genre": "Speech",
-                "comment": f"topic {script.topic}",
-            },
-        )
+        with render_pcm_file(dest.parent) as pcm:
+            rate, _ = assemble(spoken, engine.synthesise, settings, pcm)
+            pcm.flush()
+            loudness = master(Path(pcm.name), rate, tmp, settings, _tags(script, settings, now))
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; players and the web server read it
-        os.replace(tmp, dest)
+        os.replace(tmp, dest)  # never a half-written file under the final name
     finally:
         tmp.unlink(missing_ok=True)
+    return loudness
 
 
 def _reuse(session: Session, script: Script, key: str, settings: Settings) -> Rendering | None:
@@ -186,6 +186,8 @@ def _reuse(session: Session, script: Script, key: str, settings: Settings) -> Re
                 audio_path=existing.audio_path,
                 duration_s=existing.duration_s,
                 sha256=existing.sha256,
+                loudness_lufs=existing.loudness_lufs,
+                true_peak_dbtp=existing.true_peak_dbtp,
                 created_at=existing.created_at,
             )
             session.add(copy)
@@ -224,15 +226,16 @@ def render_script(
         reused = _reuse(session, script, key, settings)
         if reused is not None:
             return _result(reused, settings, cached=True)
+        relative = Path("audio") / f"{key}.mp3"
+        dest = settings.var_path / relative
         try:
-            pcm, rate = _speak(spoken, engine, settings)
+            loudness = _produce(spoken, engine, script, settings, dest, now)
+        except (MasteringError, audio.AudioToolError) as exc:
+            raise RenderFailed(f"Script {script.id} could not be mastered: {exc}") from exc
         except EngineUnavailable as exc:
             logger.debug("engine %s unavailable for script %s: %s", engine.name, script.id, exc)
             reasons.append(f"{engine.name}: {exc}")
             continue
-        relative = Path("audio") / f"{key}.mp3"
-        dest = settings.var_path / relative
-        _write_mp3(pcm, rate, dest, script, settings)
         # A row for this script and key whose file was lost is repaired, not duplicated.
         rendering = session.scalar(
             select(Rendering).where(Rendering.script_id == script.id, Rendering.cache_key == key)
@@ -244,6 +247,8 @@ def render_script(
         rendering.audio_path = relative.as_posix()
         rendering.duration_s = audio.mp3_duration(dest)
         rendering.sha256 = audio.file_sha256(dest)
+        rendering.loudness_lufs = round(loudness.integrated, 2)
+        rendering.true_peak_dbtp = round(loudness.true_peak, 2)
         rendering.created_at = now
         session.add(rendering)
         session.flush()

@@ -205,9 +205,12 @@ def test_auto_uses_google_when_it_answers(station, real_mp3: bytes) -> None:  # 
     ids=["503", "429", "offline", "no-audio", "not-mp3"],
 )
 @responses.activate
-def test_auto_falls_back_to_the_offline_voice(station, reply) -> None:  # type: ignore[no-untyped-def]
+def test_auto_falls_back_to_the_offline_voice(station, reply, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.db import Script
+    from broadcaster.voices import google
 
+    waits: list[float] = []
+    monkeypatch.setattr(google.time, "sleep", waits.append)
     responses.post(GOOGLE_URL, **reply)
     script_id = _add(station)
     with station.sessions() as session:
@@ -219,7 +222,10 @@ def test_auto_falls_back_to_the_offline_voice(station, reply) -> None:  # type: 
             FIXED_NOW,
         )
     assert result.engine == "espeak"
-    assert len(responses.calls) == 1  # the rest of the batch does not wait on Google again
+    retried = reply.get("status") in (429, 503)
+    # 429/5xx are retried with backoff (1, 2, 4 s); then the rest of the batch skips Google.
+    assert len(responses.calls) == (1 + station.settings.gtts_retries if retried else 1)
+    assert waits == ([1.0, 2.0, 4.0] if retried else [])
 
 
 @responses.activate
@@ -243,3 +249,58 @@ def test_gtts_only_fails_clearly_when_google_is_down(station) -> None:  # type: 
         if station.settings.audio_dir.exists()
         else True
     )
+
+
+class RecordingSession(requests.Session):
+    """A real requests session that remembers how each request was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[dict] = []
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.sent.append(kwargs)
+        return super().send(request, **kwargs)
+
+
+@responses.activate
+def test_google_requests_verify_tls_and_carry_a_timeout(real_mp3: bytes) -> None:
+    responses.post(GOOGLE_URL, body=google_reply(real_mp3))
+    session = RecordingSession()
+    GttsEngine(timeout=3, session=session).synthesise("Xin chào bà con.")
+    assert session.sent and all(kw["verify"] is True for kw in session.sent)
+    assert all(0 < kw["timeout"] <= 3 for kw in session.sent)
+
+
+@responses.activate
+def test_a_certificate_failure_is_refused_not_ignored() -> None:
+    responses.post(GOOGLE_URL, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(EngineUnavailable, match="failed the TLS certificate check"):
+        GttsEngine(sleep=lambda _: None).synthesise("Xin chào.")
+
+
+@responses.activate
+def test_google_is_retried_after_a_busy_answer(real_mp3: bytes) -> None:
+    responses.post(GOOGLE_URL, status=429)
+    responses.post(GOOGLE_URL, status=503)
+    responses.post(GOOGLE_URL, body=google_reply(real_mp3))
+    waits: list[float] = []
+    speech = GttsEngine(sleep=waits.append).synthesise("Xin chào bà con.")
+    assert speech.seconds > 0.5 and waits == [1.0, 2.0] and len(responses.calls) == 3
+
+
+@responses.activate
+def test_the_time_budget_stops_retrying() -> None:
+    responses.post(GOOGLE_URL, status=503)
+    now = [0.0]
+    engine = GttsEngine(budget_seconds=2.5, retries=10, sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
+    with pytest.raises(EngineUnavailable, match="used up its 2 s budget|answered HTTP 503"):
+        engine.synthesise("Xin chào.")
+    assert len(responses.calls) <= 3
+
+
+@responses.activate
+def test_audio_of_an_implausible_length_is_refused(real_mp3: bytes) -> None:
+    responses.post(GOOGLE_URL, body=google_reply(real_mp3 * 8))  # twelve seconds for two words
+    with pytest.raises(EngineUnavailable, match=r"s of audio for 9 characters; refusing it"):
+        GttsEngine().synthesise("Xin chào.")

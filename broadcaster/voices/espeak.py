@@ -11,6 +11,7 @@ from broadcaster.voices import EngineUnavailable, Speech
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 0x02
 _ESPEAK_RATE = 1
+_ESPEAK_PITCH = 3
 _ESPEAK_CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(
@@ -77,9 +78,10 @@ class EspeakEngine:
 
     name = "espeak"
 
-    def __init__(self, voice: str = "vi", rate: int = 150) -> None:
+    def __init__(self, voice: str = "vi", rate: int = 150, pitch: int = 50) -> None:
         self.voice = voice
         self.rate = rate
+        self.pitch = pitch
 
     def synthesise(self, text: str) -> Speech:
         """Speak one sentence with espeak-ng."""
@@ -89,6 +91,7 @@ class EspeakEngine:
             if library.lib.espeak_SetVoiceByName(self.voice.encode()) != 0:
                 raise EngineUnavailable(f"espeak-ng has no voice named '{self.voice}'.")
             library.lib.espeak_SetParameter(_ESPEAK_RATE, self.rate, 0)
+            library.lib.espeak_SetParameter(_ESPEAK_PITCH, self.pitch, 0)
             library.chunks = []
             result = library.lib.espeak_Synth(
                 data, len(data) + 1, 0, _POS_CHARACTER, 0, _ESPEAK_CHARS_UTF8, None, None

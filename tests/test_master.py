@@ -1,0 +1,130 @@
+"""Mastering on real audio: loudness target, true-peak ceiling, pauses, intro/outro, cache, atomic writes."""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import wave
+from pathlib import Path
+
+import pytest
+
+from broadcaster import audio
+from broadcaster.db import Rendering, Script
+from broadcaster.master import CHIME
+from broadcaster.render import RenderFailed, make_engines, render_script
+
+from .conftest import FIXED_NOW
+from .helpers import approved_rendered
+
+TEXT = "Ủy ban nhân dân thị trấn thông báo. Bà con nộp hồ sơ trực tuyến tại nhà.\n\nXin cảm ơn bà con."
+
+
+def _render(station, settings, body: str = TEXT):  # type: ignore[no-untyped-def]
+    from broadcaster.ingest import parse_script
+    from broadcaster.scripts import add_script
+
+    with station.sessions() as session:
+        script = add_script(session, parse_script(body.encode(), "t.txt", topic="c"), FIXED_NOW, "test")
+        result = render_script(session, script, make_engines("espeak", settings), settings, FIXED_NOW)
+        session.commit()
+        return result, session.get_one(Rendering, result.rendering_id)
+
+
+def _silent_runs(path: Path, rate: int = 8000, threshold: int = 120, shortest_ms: int = 150) -> list[int]:
+    """Lengths in ms of the silent stretches inside a file (not at its ends)."""
+    samples = array.array("h", audio.decode_file(path, rate))
+    runs, start = [], None
+    for index, value in enumerate(samples):
+        if abs(value) < threshold:
+            start = index if start is None else start
+        else:
+            if start is not None and start > 0 and (index - start) * 1000 // rate >= shortest_ms:
+                runs.append((index - start) * 1000 // rate)
+            start = None
+    return runs
+
+
+@pytest.mark.parametrize(("voice", "pitch"), [("vi", 50), ("vi-VN-x-south", 30), ("vi-VN-x-central", 70)])
+def test_every_voice_lands_on_the_loudness_target_under_the_peak_ceiling(station, voice, pitch) -> None:  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(station.settings, espeak_voice=voice, espeak_pitch=pitch)
+    result, row = _render(station, settings)
+    measured = audio.measure_loudness(result.audio_path)  # measured again, independently of the stored figures
+    assert measured.integrated == pytest.approx(-16.0, abs=0.5)
+    assert measured.true_peak <= -1.0
+    assert (row.loudness_lufs, row.true_peak_dbtp) == pytest.approx((measured.integrated, measured.true_peak), abs=0.05)
+
+
+def test_a_different_target_is_met_too(station) -> None:  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(station.settings, target_lufs=-20.0, true_peak_dbtp=-3.0)
+    result, _ = _render(station, settings)
+    measured = audio.measure_loudness(result.audio_path)
+    assert measured.integrated == pytest.approx(-20.0, abs=0.5) and measured.true_peak <= -3.0
+
+
+def test_pause_marks_become_silences_of_the_configured_length(station) -> None:  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(station.settings, sentence_pause_ms=400, paragraph_pause_ms=1200, intro="", outro="")
+    result, _ = _render(station, settings)
+    runs = _silent_runs(result.audio_path)
+    # Sentence one . pause . sentence two . paragraph pause . sentence three
+    long_runs = [r for r in runs if r >= 300]
+    assert len(long_runs) == 2, runs
+    assert long_runs[0] == pytest.approx(400, abs=120)
+    assert long_runs[1] == pytest.approx(1200, abs=150)
+
+
+def test_the_chime_opens_and_closes_the_bulletin(station) -> None:  # type: ignore[no-untyped-def]
+    plain = dataclasses.replace(station.settings, intro="", outro="")
+    with_chime = dataclasses.replace(station.settings, intro="chime", outro="chime", edge_pause_ms=600)
+    bare, _ = _render(station, plain)
+    framed, _ = _render(station, with_chime)
+    with wave.open(str(CHIME)) as shipped:
+        chime = shipped.getnframes() / shipped.getframerate()
+    assert framed.duration_s - bare.duration_s == pytest.approx(2 * (chime + 0.6), abs=0.3)
+    assert framed.audio_path != bare.audio_path
+
+
+def test_a_missing_jingle_is_one_clear_error(station) -> None:  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(station.settings, intro="nhac-hieu.mp3")
+    with pytest.raises(RenderFailed, match="intro/outro file .*nhac-hieu.mp3 does not exist"):
+        _render(station, settings)
+
+
+def test_tags_and_format(station) -> None:  # type: ignore[no-untyped-def]
+    from mutagen.easyid3 import EasyID3
+    from mutagen.mp3 import MP3
+
+    settings = dataclasses.replace(station.settings, sample_rate=22050, mp3_bitrate="48k")
+    result, _ = _render(station, settings)
+    info = MP3(result.audio_path).info
+    assert (info.sample_rate, info.channels, info.bitrate) == (22050, 1, 48000)
+    tags = EasyID3(result.audio_path)
+    assert tags["artist"] == ["Đài truyền thanh thị trấn Yên Mỹ"] and tags["date"] == ["2024-03-11"]
+    assert tags["genre"] == ["Speech"]
+
+
+def test_any_sound_setting_change_renders_again_and_none_is_a_quick_hit(station) -> None:  # type: ignore[no-untyped-def]
+    script_id = approved_rendered(station, FIXED_NOW, TEXT)
+    with station.sessions() as session:
+        script = session.get_one(Script, script_id)
+        engines = make_engines("espeak", station.settings)
+        again = render_script(session, script, engines, station.settings, FIXED_NOW)
+        assert again.cached
+        for change in ({"target_lufs": -18.0}, {"sentence_pause_ms": 500}, {"intro": ""}, {"espeak_pitch": 60}, {"mp3_bitrate": "96k"}):
+            changed = dataclasses.replace(station.settings, **change)
+            result = render_script(session, script, make_engines("espeak", changed), changed, FIXED_NOW)
+            assert not result.cached and result.audio_path != again.audio_path, change
+
+
+def test_a_crash_while_encoding_leaves_no_file_that_looks_finished(station, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def crash(raw, rate, dest, **kwargs):  # type: ignore[no-untyped-def]
+        Path(dest).write_bytes(b"ID3 half an mp3")
+        raise audio.AudioToolError("ffmpeg failed: killed")
+
+    monkeypatch.setattr(audio, "encode_mp3_file", crash)
+    with pytest.raises(RenderFailed, match="could not be mastered"):
+        _render(station, station.settings)
+    folder = station.settings.audio_dir
+    assert not list(folder.glob("*.mp3")) and not list(folder.glob("*.part")) and not list(folder.glob("*.pcm"))
+    with station.sessions() as session:
+        assert session.query(Rendering).count() == 0
