@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from broadcaster import audio
 from broadcaster.clock import utc_now
-from broadcaster.config import load_settings
+from broadcaster.config import Settings, load_settings
 from broadcaster.db import Airing, ProgrammeEntry
 from broadcaster.spoken import Normaliser
 from broadcaster.station import Station
@@ -180,3 +181,156 @@ def bench_year(days: int = 365, scripts: int = 3) -> YearFigures:
     doubled = sum(1 for _, n in per_entry if n > 1)
     lost = entries - len(per_entry)
     return YearFigures(len(fires), sum(n for _, n in per_entry), elapsed, doubled, lost)
+
+
+@dataclass(frozen=True)
+class RenderFigures:
+    """One bulletin rendered offline end to end."""
+
+    label: str
+    characters: int
+    audio_seconds: float
+    normalise_s: float
+    speech_s: float
+    assemble_s: float
+    master_s: float
+    bare_s: float
+    cached_s: float
+    python_peak_mb: float
+
+    @property
+    def total_s(self) -> float:
+        """Wall time of the whole cold render."""
+        return self.normalise_s + self.speech_s + self.assemble_s + self.master_s
+
+    @property
+    def realtime_factor(self) -> float:
+        """How many times faster than real time the cold render ran."""
+        return self.audio_seconds / self.total_s
+
+
+def render_offline(text: str, settings: Settings, dest: Path) -> dict[str, float]:
+    """Normalise → speech → assemble → master one text with the offline voice; time each stage."""
+    from broadcaster.master import assemble, master, render_pcm_file
+    from broadcaster.voices.espeak import EspeakEngine
+
+    engine = EspeakEngine(settings.espeak_voice, settings.espeak_rate, settings.espeak_pitch)
+    speech_time = [0.0]
+
+    def speak(sentence: str):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return engine.synthesise(sentence)
+        finally:
+            speech_time[0] += time.perf_counter() - started
+
+    started = time.perf_counter()
+    spoken = Normaliser(settings.reading)(text)
+    normalised = time.perf_counter()
+    with render_pcm_file(dest.parent) as pcm:
+        rate, seconds = assemble(spoken, speak, settings, pcm)
+        pcm.flush()
+        assembled = time.perf_counter()
+        master(Path(pcm.name), rate, dest, settings, {"title": "bench"})
+    mastered = time.perf_counter()
+    return {
+        "normalise": normalised - started,
+        "speech": speech_time[0],
+        "assemble": assembled - normalised - speech_time[0],
+        "master": mastered - assembled,
+        "seconds": audio.mp3_duration(dest),
+    }
+
+
+def _bare(text: str, settings: Settings, dest: Path) -> float:
+    """The floor: synthesise the raw text in one call and encode it, nothing else."""
+    from broadcaster.voices.espeak import EspeakEngine
+
+    started = time.perf_counter()
+    speech = EspeakEngine(
+        settings.espeak_voice, settings.espeak_rate, settings.espeak_pitch
+    ).synthesise(text)
+    audio.encode_mp3(
+        speech.pcm,
+        speech.sample_rate,
+        dest,
+        bitrate=settings.mp3_bitrate,
+        out_rate=settings.sample_rate,
+        tags={},
+    )
+    return time.perf_counter() - started
+
+
+def bench_render(texts: dict[str, str]) -> list[RenderFigures]:
+    """Cold and cached renders of each text, with a bare synthesis + encode to compare with."""
+    import tracemalloc
+
+    from broadcaster.ingest import parse_script
+    from broadcaster.render import make_engines, render_script
+    from broadcaster.scripts import add_script
+    from broadcaster.station import initialise, open_station
+
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "schedules").mkdir()
+        (folder / "schedules" / "t.toml").write_text(
+            '[[slot]]\nname = "A"\nstart = "06:00"\nminutes = 30\n'
+        )
+        settings = load_settings(folder, environ={}, overrides={"engine": "espeak"})
+        initialise(settings, "bench-password", utc_now())
+        station = open_station(settings)
+        for label, text in texts.items():
+            tracemalloc.start()
+            stages = render_offline(text, settings, folder / f"{label}.mp3")
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            bare = _bare(text, settings, folder / f"{label}-bare.mp3")
+            with station.sessions() as session:
+                script = add_script(
+                    session,
+                    parse_script(text.encode(), f"{label}.txt", topic="a"),
+                    utc_now(),
+                    "bench",
+                )
+                engines = make_engines("espeak", settings)
+                render_script(session, script, engines, settings, utc_now())  # fills the cache
+                started = time.perf_counter()
+                result = render_script(session, script, engines, settings, utc_now())
+                cached = time.perf_counter() - started
+                session.commit()
+            assert result.cached
+            figures.append(
+                RenderFigures(
+                    label,
+                    len(text),
+                    stages["seconds"],
+                    stages["normalise"],
+                    stages["speech"],
+                    stages["assemble"],
+                    stages["master"],
+                    bare,
+                    cached,
+                    peak / 1e6,
+                )  # fmt: skip
+            )
+        station.engine.dispose()
+    return figures
+
+
+def _week_worker(job: tuple[str, str, str]) -> float:
+    text, base, dest = job
+    settings = load_settings(Path(base), environ={}, overrides={"engine": "espeak"})
+    return render_offline(text, settings, Path(dest))["seconds"]
+
+
+def bench_week(texts: list[str], workers: int) -> tuple[float, float]:
+    """Render every text cold with `workers` processes; return (wall seconds, audio seconds)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = [(text, tmp, str(Path(tmp) / f"{n}.mp3")) for n, text in enumerate(texts)]
+        started = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            seconds = sum(pool.map(_week_worker, jobs))
+        return time.perf_counter() - started, seconds

@@ -117,6 +117,19 @@ def assemble(
     return rate, written / 2 / rate
 
 
+def estimate_seconds(spoken: SpokenText, settings: Settings) -> float:
+    """How long the bulletin will last before it is rendered: words at the voice's rate, plus pauses."""
+    words = sum(len(sentence.split()) for sentence in spoken.sentences)
+    seconds = words / (max(settings.espeak_rate, 60) / 60)
+    sentences = len(spoken.sentences)
+    seconds += max(0, sentences - len(spoken.paragraphs)) * settings.sentence_pause_ms / 1000
+    seconds += max(0, len(spoken.paragraphs) - 1) * settings.paragraph_pause_ms / 1000
+    for jingle in (settings.intro, settings.outro):
+        if jingle:
+            seconds += 2.2  # the chime is 1.6 s, plus the pause beside it
+    return seconds
+
+
 def master(raw: Path, rate: int, dest: Path, settings: Settings, tags: dict[str, str]) -> Loudness:
     """Limit, normalise to the loudness target, encode `raw` PCM into `dest`; return the measured result."""
     target, ceiling = settings.target_lufs, settings.true_peak_dbtp

@@ -19,7 +19,14 @@ from broadcaster import audio
 from broadcaster.audio import Loudness
 from broadcaster.config import Settings
 from broadcaster.db import TOPICS, Rendering, Script
-from broadcaster.master import MasteringError, assemble, jingle_fingerprint, master, render_pcm_file
+from broadcaster.master import (
+    MasteringError,
+    assemble,
+    estimate_seconds,
+    jingle_fingerprint,
+    master,
+    render_pcm_file,
+)
 from broadcaster.spoken import Normaliser, SpokenText
 from broadcaster.voices import EngineUnavailable, SpeechEngine
 from broadcaster.voices.espeak import EspeakEngine
@@ -121,6 +128,14 @@ def normaliser_for(settings: Settings) -> Normaliser:
         _normalisers.clear()
         _normalisers[key] = Normaliser(settings.reading, path)
     return _normalisers[key]
+
+
+def expected_seconds(session: Session, script: Script, settings: Settings) -> float:
+    """The bulletin's length: measured from its audio if rendered, else estimated from the text."""
+    rendering = current_rendering(session, script)
+    if rendering is not None:
+        return rendering.duration_s
+    return estimate_seconds(normaliser_for(settings)(script.body), settings)
 
 
 def current_rendering(session: Session, script: Script) -> Rendering | None:

@@ -57,9 +57,21 @@ def list_scripts(session: Session, status: str | None = None) -> list[Script]:
     return list(session.scalars(query))
 
 
-def approve_script(session: Session, script_id: int, approver: str, now: datetime) -> Script:
-    """Mark a draft script approved for air by `approver`."""
+def approve_script(
+    session: Session,
+    script_id: int,
+    approver: str,
+    now: datetime,
+    seconds: float | None = None,
+    longest_slot_minutes: int | None = None,
+) -> Script:
+    """Mark a draft script approved for air by `approver`; refuse one longer than every slot."""
     script = get_script(session, script_id)
+    if seconds is not None and longest_slot_minutes and seconds > longest_slot_minutes * 60:
+        raise ScriptRejected(
+            f"Script {script_id} lasts about {int(seconds // 60)} min {int(seconds % 60)} s, longer than "
+            f"the longest slot ({longest_slot_minutes} min); shorten or split it before approval."
+        )
     if not approver.strip():
         raise ScriptRejected("Say who approves the script (--by NAME).")
     if script.status == "retired":

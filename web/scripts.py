@@ -14,11 +14,13 @@ from broadcaster.programme import withdraw_script
 from broadcaster.render import (
     RenderFailed,
     current_rendering,
+    expected_seconds,
     make_engines,
     normaliser_for,
     render_script,
 )
 from broadcaster.scripts import add_script, approve_script, edit_script, list_scripts
+from broadcaster.slots import SlotError, load_slots
 from broadcaster.spoken import LexiconError
 
 bp = Blueprint("scripts", __name__)
@@ -200,6 +202,19 @@ def approve(script_id: int):  # type: ignore[no-untyped-def]
     if current_rendering(session(), script) is None:
         flash(
             "Chưa duyệt được: bản tin chưa có âm thanh. Hãy bấm “Tạo âm thanh” và nghe thử trước.",
+            "error",
+        )
+        return redirect(url_for("scripts.detail", script_id=script_id)), 303
+    seconds = expected_seconds(session(), script, station().settings)
+    try:
+        longest = max(slot.minutes for slot in load_slots(station().settings.schedules_path))
+    except SlotError as exc:
+        flash(f"Chưa duyệt được: lịch phát sóng có lỗi ({exc}). Báo kỹ thuật viên sửa tệp lịch.", "error")
+        return redirect(url_for("scripts.detail", script_id=script_id)), 303
+    if seconds > longest * 60:
+        flash(
+            f"Chưa duyệt được: bản tin dài khoảng {int(seconds // 60)} phút {int(seconds % 60)} giây, "
+            f"dài hơn khung giờ dài nhất ({longest} phút). Hãy rút gọn hoặc tách thành nhiều bản tin.",
             "error",
         )
         return redirect(url_for("scripts.detail", script_id=script_id)), 303

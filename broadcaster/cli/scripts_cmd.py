@@ -12,7 +12,9 @@ from broadcaster.clock import utc_now
 from broadcaster.db import PRIORITIES
 from broadcaster.ingest import ScriptRejected, parse_script
 from broadcaster.programme import withdraw_script
+from broadcaster.render import expected_seconds
 from broadcaster.scripts import add_script, approve_script, get_script, list_scripts, retire_script
+from broadcaster.slots import load_slots
 
 
 @main.group(cls=Group)
@@ -111,8 +113,12 @@ def scripts_show(ctx, script_id, as_json) -> None:  # type: ignore[no-untyped-de
 @click.pass_context
 def scripts_approve(ctx, script_id, approver) -> None:  # type: ignore[no-untyped-def]
     """Approve a draft script for air."""
-    with station_of(ctx).sessions() as session:
-        script = approve_script(session, script_id, approver, utc_now())
+    station = station_of(ctx)
+    with station.sessions() as session:
+        script = get_script(session, script_id)
+        longest = max(slot.minutes for slot in load_slots(station.settings.schedules_path))
+        seconds = expected_seconds(session, script, station.settings)
+        script = approve_script(session, script_id, approver, utc_now(), seconds, longest)
         session.commit()
         click.echo(
             f"Script {script.id} approved by {script.approved_by}; render it with 'broadcaster render {script.id}'."

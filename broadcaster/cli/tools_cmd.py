@@ -35,6 +35,12 @@ def normalize(ctx, source, explain) -> None:  # type: ignore[no-untyped-def]
             click.echo(f"  {change.rule}: {change.before!r} -> {change.after!r}")
         if not spoken.changes:
             click.echo("  none")
+    if spoken.unsayable:
+        click.echo(
+            f"\nCharacters the voice cannot say (left out): {' '.join(spoken.unsayable)}. "
+            "Write them out in words if they matter.",
+            err=True,
+        )
     if spoken.unknown:
         click.echo(
             f"\nSpelled letter by letter (not in the dictionary): {', '.join(spoken.unknown)}. "
@@ -137,6 +143,55 @@ def bench_punctuality_command(count, interval) -> None:  # type: ignore[no-untyp
         f"start lateness: p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms"
     )
     click.echo(f"target p99 < 20 ms: {'met' if figures.p99_ms < 20 else 'NOT met'}")
+
+
+@bench.command("render")
+@click.option(
+    "--source",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
+    show_default=True,
+    help="Text the bulletins are cut from.",
+)
+@click.option(
+    "--week",
+    "week_count",
+    type=click.IntRange(1, 100),
+    default=14,
+    show_default=True,
+    help="Bulletins in the week test.",
+)
+def bench_render_command(source, week_count) -> None:  # type: ignore[no-untyped-def]
+    """Render a 1,500-character and a 5-minute bulletin offline, cold and cached; then a week on 1 and 2 cores."""
+    import resource
+
+    from broadcaster.bench import bench_render, bench_week
+
+    text = source.read_text(encoding="utf-8")
+    cut = lambda n: text[:n].rsplit(" ", 1)[0]  # noqa: E731
+    figures = bench_render({"1500-char": cut(1500), "5-minute": cut(4800)})
+    for f in figures:
+        click.echo(f"{f.label}: {f.characters} characters -> {f.audio_seconds:.1f} s of audio")
+        click.echo(
+            f"  cold {f.total_s:.2f} s = {f.realtime_factor:.1f}x real time "
+            f"(normalise {f.normalise_s * 1000:.0f} ms, speech {f.speech_s:.2f} s, assemble {f.assemble_s:.2f} s, master {f.master_s:.2f} s)"
+        )
+        click.echo(
+            f"  bare synthesis + MP3 encode {f.bare_s:.2f} s; ours / bare = {f.total_s / f.bare_s:.2f}"
+        )
+        click.echo(
+            f"  cached {f.cached_s * 1000:.1f} ms; Python peak memory {f.python_peak_mb:.1f} MB"
+        )
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    click.echo(f"peak RSS: this process {usage:.0f} MB, largest ffmpeg {children:.0f} MB")
+    paragraphs = [p.strip() for p in text.split("\n\n") if len(p.strip()) > 40]
+    week = [" ".join(paragraphs[i::week_count])[:1500] for i in range(week_count)]
+    for workers in (1, 2):
+        wall, seconds = bench_week(week, workers)
+        click.echo(
+            f"week of {week_count} bulletins ({seconds:.0f} s of audio) on {workers} core(s): {wall:.1f} s"
+        )
 
 
 @bench.command("year")

@@ -25,6 +25,7 @@ The stage, in order:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,19 @@ _SPACES_RE = re.compile(r" {2,}")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r" +([,.;:!?…])")
 _REPEATED_PUNCT_RE = re.compile(r"([,.;:!?])(?: *[,;])+|, *([.;:!?])")
 _EDGE_PUNCT_RE = re.compile(r"^[ ,;:]+|[ ,;]+$")
+_SAYABLE_MARKS = frozenset(" .,;:!?…-'\n")
+
+
+def _unsayable(text: str) -> list[str]:
+    """Characters no Vietnamese voice can say: not a Latin letter, not punctuation it pauses at."""
+    found = []
+    for char in set(text):
+        if char in _SAYABLE_MARKS:
+            continue
+        if char.isalpha() and unicodedata.name(char, "").startswith("LATIN"):
+            continue
+        found.append(char)
+    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class SpokenText:
     paragraphs: tuple[tuple[str, ...], ...]
     changes: tuple[Change, ...] = field(default=(), compare=False)
     unknown: tuple[str, ...] = field(default=(), compare=False)
+    unsayable: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
@@ -117,6 +132,10 @@ class Normaliser:
         spoken = "\n".join(lines)
         for rule in self.rules:
             spoken = apply(rule, spoken, ctx)
+        unsayable = _unsayable(spoken)
+        if unsayable:
+            # Reported to the officer (CLI and web page), then left out of what the voice reads.
+            spoken = "".join(" " if c in unsayable else c for c in spoken)
         paragraphs = []
         for line in spoken.split("\n"):
             sentences = tuple(
@@ -124,7 +143,9 @@ class Normaliser:
             )
             if sentences:
                 paragraphs.append(sentences)
-        return SpokenText(tuple(paragraphs), tuple(changes), tuple(dict.fromkeys(ctx.unknown)))
+        return SpokenText(
+            tuple(paragraphs), tuple(changes), tuple(dict.fromkeys(ctx.unknown)), tuple(unsayable)
+        )
 
 
 _default: Normaliser | None = None
