@@ -31,6 +31,8 @@ class Settings:
     reading: str = "north"
     abbreviations_file: str = ""
     engine: str = "auto"
+    auto_voices: str = "gtts,espeak"
+    edge_voice: str = "vi-VN-HoaiMyNeural"
     espeak_voice: str = "vi"
     espeak_rate: int = 150
     espeak_pitch: int = 50

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from broadcaster import audio
 from broadcaster.audio import Loudness
-from broadcaster.config import Settings
+from broadcaster.config import ConfigError, Settings
 from broadcaster.db import TOPICS, Rendering, Script
 from broadcaster.master import (
     MasteringError,
@@ -29,6 +29,7 @@ from broadcaster.master import (
 )
 from broadcaster.spoken import Normaliser, SpokenText
 from broadcaster.voices import EngineUnavailable, SpeechEngine
+from broadcaster.voices.edge import EdgeEngine
 from broadcaster.voices.espeak import EspeakEngine
 from broadcaster.voices.google import GttsEngine
 
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the audio assembly changes so old files are not reused.
 RENDER_VERSION = 2
-ENGINE_CHOICES = ("auto", "gtts", "espeak")
+ENGINE_CHOICES = ("auto", "gtts", "edge", "espeak")
 
 
 class RenderFailed(Exception):
@@ -80,20 +81,38 @@ class _FailFast:
 
 
 def make_engines(choice: str, settings: Settings) -> list[SpeechEngine]:
-    """The engines to try, in order, for `auto`, `gtts` or `espeak`."""
-    espeak = EspeakEngine(
-        voice=settings.espeak_voice, rate=settings.espeak_rate, pitch=settings.espeak_pitch
+    """The engines to try, in order: one named voice, or `auto` = the `auto_voices` list."""
+    names = (
+        [n.strip() for n in settings.auto_voices.split(",") if n.strip()]
+        if choice == "auto"
+        else [choice]
     )
-    google = GttsEngine(
-        lang=settings.gtts_lang, tld=settings.gtts_tld, timeout=settings.gtts_timeout
-    )
-    if choice == "espeak":
-        return [espeak]
-    if choice == "gtts":
-        return [google]
+    engines: list[SpeechEngine] = []
+    for name in names:
+        if name == "espeak":
+            engines.append(
+                EspeakEngine(settings.espeak_voice, settings.espeak_rate, settings.espeak_pitch)
+            )
+        elif name == "gtts":
+            engines.append(
+                GttsEngine(
+                    lang=settings.gtts_lang,
+                    tld=settings.gtts_tld,
+                    timeout=settings.gtts_timeout,
+                    retries=settings.gtts_retries,
+                    budget_seconds=settings.gtts_budget_seconds,
+                )
+            )
+        elif name == "edge":
+            engines.append(EdgeEngine(voice=settings.edge_voice, timeout=settings.gtts_timeout))
+        else:
+            raise ConfigError(
+                f"Voice '{name}' is not one of: auto, gtts, edge, espeak (check engine and auto_voices)."
+            )
     if choice == "auto":
-        return [_FailFast(google), espeak]
-    raise ValueError(f"Engine '{choice}' is not one of: {', '.join(ENGINE_CHOICES)}.")
+        # Online voices fail fast for the rest of a batch once they are found unreachable.
+        return [e if e.name == "espeak" else _FailFast(e) for e in engines]
+    return engines
 
 
 def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> str:

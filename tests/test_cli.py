@@ -305,13 +305,22 @@ def test_status_shows_daemon_next_airings_and_last_outcomes(
     assert data["daemon_alive"] is False and data["last_outcomes"][0]["outcome"] == "aired"
 
 
-def test_a_bulletin_longer_than_every_slot_is_refused_at_approval(initialised: CliRunner, project: Path) -> None:
-    (project / "schedules" / "town.toml").write_text('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 1\n', encoding="utf-8")
-    (project / "dai.txt").write_text("Bà con nộp hồ sơ trực tuyến tại nhà để tiết kiệm thời gian. " * 12, encoding="utf-8")
+def test_a_bulletin_longer_than_every_slot_is_refused_at_approval(
+    initialised: CliRunner, project: Path
+) -> None:
+    (project / "schedules" / "town.toml").write_text(
+        '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 1\n', encoding="utf-8"
+    )
+    (project / "dai.txt").write_text(
+        "Bà con nộp hồ sơ trực tuyến tại nhà để tiết kiệm thời gian. " * 12, encoding="utf-8"
+    )
     ok(initialised, "scripts", "add", "dai.txt", "--topic", "c")
     before = db_snapshot(DB_URL)
     message = refused(initialised, "scripts", "approve", "1", "--by", "Chủ tịch")
-    assert re.fullmatch(r"Error: Script 1 lasts about \d+ min \d+ s, longer than the longest slot \(1 min\); shorten or split it before approval\.", message)
+    assert re.fullmatch(
+        r"Error: Script 1 lasts about \d+ min \d+ s, longer than the longest slot \(1 min\); shorten or split it before approval\.",
+        message,
+    )
     assert db_snapshot(DB_URL) == before
 
 

@@ -17,7 +17,9 @@ from broadcaster.render import RenderFailed, make_engines, render_script
 from .conftest import FIXED_NOW
 from .helpers import approved_rendered
 
-TEXT = "Ủy ban nhân dân thị trấn thông báo. Bà con nộp hồ sơ trực tuyến tại nhà.\n\nXin cảm ơn bà con."
+TEXT = (
+    "Ủy ban nhân dân thị trấn thông báo. Bà con nộp hồ sơ trực tuyến tại nhà.\n\nXin cảm ơn bà con."
+)
 
 
 def _render(station, settings, body: str = TEXT):  # type: ignore[no-untyped-def]
@@ -25,13 +27,19 @@ def _render(station, settings, body: str = TEXT):  # type: ignore[no-untyped-def
     from broadcaster.scripts import add_script
 
     with station.sessions() as session:
-        script = add_script(session, parse_script(body.encode(), "t.txt", topic="c"), FIXED_NOW, "test")
-        result = render_script(session, script, make_engines("espeak", settings), settings, FIXED_NOW)
+        script = add_script(
+            session, parse_script(body.encode(), "t.txt", topic="c"), FIXED_NOW, "test"
+        )
+        result = render_script(
+            session, script, make_engines("espeak", settings), settings, FIXED_NOW
+        )
         session.commit()
         return result, session.get_one(Rendering, result.rendering_id)
 
 
-def _silent_runs(path: Path, rate: int = 8000, threshold: int = 120, shortest_ms: int = 150) -> list[int]:
+def _silent_runs(
+    path: Path, rate: int = 8000, threshold: int = 120, shortest_ms: int = 150
+) -> list[int]:
     """Lengths in ms of the silent stretches inside a file (not at its ends)."""
     samples = array.array("h", audio.decode_file(path, rate))
     runs, start = [], None
@@ -45,14 +53,22 @@ def _silent_runs(path: Path, rate: int = 8000, threshold: int = 120, shortest_ms
     return runs
 
 
-@pytest.mark.parametrize(("voice", "pitch"), [("vi", 50), ("vi-VN-x-south", 30), ("vi-VN-x-central", 70)])
-def test_every_voice_lands_on_the_loudness_target_under_the_peak_ceiling(station, voice, pitch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("voice", "pitch"), [("vi", 50), ("vi-VN-x-south", 30), ("vi-VN-x-central", 70)]
+)
+def test_every_voice_lands_on_the_loudness_target_under_the_peak_ceiling(
+    station, voice, pitch
+) -> None:  # type: ignore[no-untyped-def]
     settings = dataclasses.replace(station.settings, espeak_voice=voice, espeak_pitch=pitch)
     result, row = _render(station, settings)
-    measured = audio.measure_loudness(result.audio_path)  # measured again, independently of the stored figures
+    measured = audio.measure_loudness(
+        result.audio_path
+    )  # measured again, independently of the stored figures
     assert measured.integrated == pytest.approx(-16.0, abs=0.5)
     assert measured.true_peak <= -1.0
-    assert (row.loudness_lufs, row.true_peak_dbtp) == pytest.approx((measured.integrated, measured.true_peak), abs=0.05)
+    assert (row.loudness_lufs, row.true_peak_dbtp) == pytest.approx(
+        (measured.integrated, measured.true_peak), abs=0.05
+    )
 
 
 def test_a_different_target_is_met_too(station) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +79,9 @@ def test_a_different_target_is_met_too(station) -> None:  # type: ignore[no-unty
 
 
 def test_pause_marks_become_silences_of_the_configured_length(station) -> None:  # type: ignore[no-untyped-def]
-    settings = dataclasses.replace(station.settings, sentence_pause_ms=400, paragraph_pause_ms=1200, intro="", outro="")
+    settings = dataclasses.replace(
+        station.settings, sentence_pause_ms=400, paragraph_pause_ms=1200, intro="", outro=""
+    )
     result, _ = _render(station, settings)
     runs = _silent_runs(result.audio_path)
     # Sentence one . pause . sentence two . paragraph pause . sentence three
@@ -75,7 +93,9 @@ def test_pause_marks_become_silences_of_the_configured_length(station) -> None: 
 
 def test_the_chime_opens_and_closes_the_bulletin(station) -> None:  # type: ignore[no-untyped-def]
     plain = dataclasses.replace(station.settings, intro="", outro="")
-    with_chime = dataclasses.replace(station.settings, intro="chime", outro="chime", edge_pause_ms=600)
+    with_chime = dataclasses.replace(
+        station.settings, intro="chime", outro="chime", edge_pause_ms=600
+    )
     bare, _ = _render(station, plain)
     framed, _ = _render(station, with_chime)
     with wave.open(str(CHIME)) as shipped:
@@ -110,9 +130,17 @@ def test_any_sound_setting_change_renders_again_and_none_is_a_quick_hit(station)
         engines = make_engines("espeak", station.settings)
         again = render_script(session, script, engines, station.settings, FIXED_NOW)
         assert again.cached
-        for change in ({"target_lufs": -18.0}, {"sentence_pause_ms": 500}, {"intro": ""}, {"espeak_pitch": 60}, {"mp3_bitrate": "96k"}):
+        for change in (
+            {"target_lufs": -18.0},
+            {"sentence_pause_ms": 500},
+            {"intro": ""},
+            {"espeak_pitch": 60},
+            {"mp3_bitrate": "96k"},
+        ):
             changed = dataclasses.replace(station.settings, **change)
-            result = render_script(session, script, make_engines("espeak", changed), changed, FIXED_NOW)
+            result = render_script(
+                session, script, make_engines("espeak", changed), changed, FIXED_NOW
+            )
             assert not result.cached and result.audio_path != again.audio_path, change
 
 
@@ -125,6 +153,10 @@ def test_a_crash_while_encoding_leaves_no_file_that_looks_finished(station, monk
     with pytest.raises(RenderFailed, match="could not be mastered"):
         _render(station, station.settings)
     folder = station.settings.audio_dir
-    assert not list(folder.glob("*.mp3")) and not list(folder.glob("*.part")) and not list(folder.glob("*.pcm"))
+    assert (
+        not list(folder.glob("*.mp3"))
+        and not list(folder.glob("*.part"))
+        and not list(folder.glob("*.pcm"))
+    )
     with station.sessions() as session:
         assert session.query(Rendering).count() == 0

@@ -293,7 +293,12 @@ def test_google_is_retried_after_a_busy_answer(real_mp3: bytes) -> None:
 def test_the_time_budget_stops_retrying() -> None:
     responses.post(GOOGLE_URL, status=503)
     now = [0.0]
-    engine = GttsEngine(budget_seconds=2.5, retries=10, sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
+    engine = GttsEngine(
+        budget_seconds=2.5,
+        retries=10,
+        sleep=lambda s: now.__setitem__(0, now[0] + s),
+        clock=lambda: now[0],
+    )
     with pytest.raises(EngineUnavailable, match="used up its 2 s budget|answered HTTP 503"):
         engine.synthesise("Xin chào.")
     assert len(responses.calls) <= 3
@@ -304,3 +309,55 @@ def test_audio_of_an_implausible_length_is_refused(real_mp3: bytes) -> None:
     responses.post(GOOGLE_URL, body=google_reply(real_mp3 * 8))  # twelve seconds for two words
     with pytest.raises(EngineUnavailable, match=r"s of audio for 9 characters; refusing it"):
         GttsEngine().synthesise("Xin chào.")
+
+
+def test_the_neural_voice_uses_its_audio_when_it_answers(real_mp3: bytes) -> None:
+    from broadcaster.voices.edge import EdgeEngine
+
+    async def fetch(text, voice, rate, timeout):  # type: ignore[no-untyped-def]
+        assert voice == "vi-VN-NamMinhNeural" and text == "Xin chào bà con."
+        return real_mp3
+
+    speech = EdgeEngine("vi-VN-NamMinhNeural", fetch=fetch).synthesise("Xin chào bà con.")
+    assert speech.sample_rate == 24000 and 0.5 < speech.seconds < 5
+
+
+@pytest.mark.parametrize(
+    "reply", [b"", b"<html>captive portal</html>" * 30], ids=["empty", "not-mp3"]
+)
+def test_the_neural_voice_refuses_what_is_not_speech(reply: bytes) -> None:
+    from broadcaster.voices.edge import EdgeEngine
+
+    async def fetch(*_):  # type: ignore[no-untyped-def]
+        return reply
+
+    with pytest.raises(EngineUnavailable, match="no audio|not audio"):
+        EdgeEngine(fetch=fetch).synthesise("Xin chào.")
+
+
+def test_without_internet_the_neural_voice_falls_back_to_the_offline_one(station) -> None:  # type: ignore[no-untyped-def]
+    """No fake here: this machine has no route to Microsoft, as a town PC in a power cut."""
+    import dataclasses
+
+    from broadcaster.db import Script
+
+    settings = dataclasses.replace(station.settings, auto_voices="edge,espeak")
+    script_id = _add(station)
+    with station.sessions() as session:
+        engines = make_engines("auto", settings)
+        assert [e.name for e in engines] == ["edge", "espeak"]
+        result = render_script(
+            session, session.get(Script, script_id), engines, settings, FIXED_NOW
+        )
+    assert result.engine == "espeak"
+
+
+def test_bad_voice_settings_are_one_sentence(station) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from broadcaster.config import ConfigError
+
+    with pytest.raises(ConfigError, match="Voice 'siri' is not one of"):
+        make_engines("auto", dataclasses.replace(station.settings, auto_voices="siri,espeak"))
+    with pytest.raises(ConfigError, match="edge_voice 'vi-VN-Ghost' is not one of"):
+        make_engines("edge", dataclasses.replace(station.settings, edge_voice="vi-VN-Ghost"))

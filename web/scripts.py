@@ -25,6 +25,11 @@ from broadcaster.spoken import LexiconError
 
 bp = Blueprint("scripts", __name__)
 
+VOICE_LABELS_VI = {
+    "gtts": "giọng Google",
+    "edge": "giọng Microsoft (giọng nơ-ron)",
+    "espeak": "giọng dự phòng (espeak-ng, ngoại tuyến)",
+}
 RULE_LABELS_VI = {
     "url": "địa chỉ trang web",
     "email": "địa chỉ thư điện tử",
@@ -71,7 +76,7 @@ def _render(script: Script) -> None:
     except RenderFailed:
         flash("Chưa tạo được âm thanh: không giọng đọc nào hoạt động. Hãy thử lại sau.", "error")
         return
-    voice = "giọng Google" if result.engine == "gtts" else "giọng dự phòng (espeak-ng, ngoại tuyến)"
+    voice = VOICE_LABELS_VI.get(result.engine, result.engine)
     flash(f"Đã tạo âm thanh bằng {voice}, dài {result.duration_s:.0f} giây.", "ok")
 
 
@@ -152,6 +157,7 @@ def detail(script_id: int):  # type: ignore[no-untyped-def]
         spoken=spoken,
         topics=TOPICS,
         rule_labels=RULE_LABELS_VI,
+        voice_labels=VOICE_LABELS_VI,
     )
 
 
@@ -209,7 +215,10 @@ def approve(script_id: int):  # type: ignore[no-untyped-def]
     try:
         longest = max(slot.minutes for slot in load_slots(station().settings.schedules_path))
     except SlotError as exc:
-        flash(f"Chưa duyệt được: lịch phát sóng có lỗi ({exc}). Báo kỹ thuật viên sửa tệp lịch.", "error")
+        flash(
+            f"Chưa duyệt được: lịch phát sóng có lỗi ({exc}). Báo kỹ thuật viên sửa tệp lịch.",
+            "error",
+        )
         return redirect(url_for("scripts.detail", script_id=script_id)), 303
     if seconds > longest * 60:
         flash(
