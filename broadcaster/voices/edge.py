@@ -13,8 +13,7 @@ import asyncio
 from typing import Awaitable, Callable
 
 from broadcaster.config import ConfigError
-from broadcaster.voices import EngineUnavailable, Speech
-from broadcaster.voices.google import MAX_SECONDS_PER_CHAR, MIN_SECONDS_PER_CHAR
+from broadcaster.voices import EngineUnavailable, Speech, checked_speech
 
 SAMPLE_RATE = 24000
 VOICES = ("vi-VN-HoaiMyNeural", "vi-VN-NamMinhNeural")
@@ -54,32 +53,19 @@ class EdgeEngine:
 
     def synthesise(self, text: str) -> Speech:
         """Speak one sentence with the neural voice; EngineUnavailable if offline, refused or odd."""
-        from broadcaster.audio import decode_mp3
-
+        try:
+            import aiohttp
+            from edge_tts.exceptions import EdgeTTSException
+        except ImportError as exc:
+            raise EngineUnavailable("The neural voice needs the edge-tts package.") from exc
         try:
             mp3 = asyncio.run(
                 asyncio.wait_for(
                     self.fetch(text, self.voice, self.rate, self.timeout), self.timeout * 8
                 )
             )
-        except ImportError as exc:
-            raise EngineUnavailable("The neural voice needs the edge-tts package.") from exc
-        except Exception as exc:  # noqa: BLE001 - any network or protocol failure means: use the next voice
+        except (aiohttp.ClientError, EdgeTTSException, asyncio.TimeoutError, OSError) as exc:
             raise EngineUnavailable(
                 f"Microsoft's voice is not reachable ({type(exc).__name__})."
             ) from exc
-        if not mp3:
-            raise EngineUnavailable("Microsoft's voice sent no audio.")
-        try:
-            pcm = decode_mp3(mp3, SAMPLE_RATE)
-        except ValueError as exc:
-            raise EngineUnavailable(
-                f"Microsoft's voice sent something that is not audio: {exc}"
-            ) from exc
-        speech = Speech(pcm=pcm, sample_rate=SAMPLE_RATE)
-        chars = max(1, len(text.strip()))
-        if not MIN_SECONDS_PER_CHAR * chars <= speech.seconds <= MAX_SECONDS_PER_CHAR * chars + 1.0:
-            raise EngineUnavailable(
-                f"Microsoft's voice sent {speech.seconds:.1f} s of audio for {chars} characters; refusing it."
-            )
-        return speech
+        return checked_speech(mp3, text, "Microsoft's voice", SAMPLE_RATE)

@@ -17,14 +17,11 @@ from typing import Callable
 
 import requests
 
-from broadcaster.voices import EngineUnavailable, Speech
+from broadcaster.voices import EngineUnavailable, Speech, checked_speech
 
 _AUDIO_RE = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
 SAMPLE_RATE = 24000
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Plausible speech: Google reads Vietnamese at roughly 10–20 characters a second.
-MIN_SECONDS_PER_CHAR = 0.02
-MAX_SECONDS_PER_CHAR = 0.35
 
 
 class GttsEngine:
@@ -98,19 +95,4 @@ class GttsEngine:
 
     def synthesise(self, text: str) -> Speech:
         """Speak one sentence with Google's voice; EngineUnavailable if offline, refused or odd."""
-        from broadcaster.audio import decode_mp3
-
-        mp3 = self._fetch_mp3(text)
-        try:
-            pcm = decode_mp3(mp3, SAMPLE_RATE)
-        except ValueError as exc:
-            raise EngineUnavailable(
-                f"Google's voice sent something that is not audio: {exc}"
-            ) from exc
-        speech = Speech(pcm=pcm, sample_rate=SAMPLE_RATE)
-        chars = max(1, len(text.strip()))
-        if not MIN_SECONDS_PER_CHAR * chars <= speech.seconds <= MAX_SECONDS_PER_CHAR * chars + 1.0:
-            raise EngineUnavailable(
-                f"Google's voice sent {speech.seconds:.1f} s of audio for {chars} characters; refusing it."
-            )
-        return speech
+        return checked_speech(self._fetch_mp3(text), text, "Google's voice", SAMPLE_RATE)
