@@ -14,10 +14,8 @@ verifies the next 24 hours' audio, so a dead network at air time changes nothing
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -25,8 +23,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster import audio
@@ -34,6 +31,7 @@ from broadcaster.airing import AiringResult, air_entry, air_now, close_interrupt
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.db import Airing, AirRequest, DaemonLease, Problem, ProgrammeEntry, Script
+from broadcaster.lease import Lease
 from broadcaster.outputs import Cancel, Output
 from broadcaster.programme import entries_for, plan_occurrence
 from broadcaster.render import RenderFailed, current_rendering, make_engines, render_script
@@ -41,7 +39,6 @@ from broadcaster.slots import SlotDef, SlotOccurrence, latest_occurrence, occurr
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30
 HEARTBEAT_SECONDS = 10
 SETTLE_SECONDS = 60
 RENDER_AHEAD_MINUTES = 10
@@ -52,10 +49,6 @@ LOOKBACK = timedelta(days=8)
 # The persistent job store keeps a reference to `air_slot_job` by name, so the job
 # functions are module level and find the running daemon here.
 _running: "Daemon | None" = None
-
-
-class DaemonBusy(Exception):
-    """Another daemon holds this database."""
 
 
 def air_slot_job(slot_name: str) -> None:
@@ -72,7 +65,8 @@ def _call(method: str) -> None:
 
 def heartbeat_job() -> None:
     """APScheduler entry point: renew the daemon's lease."""
-    _call("heartbeat")
+    if _running is not None:
+        _running.lease.heartbeat()
 
 
 def settle_job() -> None:
@@ -88,26 +82,6 @@ def render_ahead_job() -> None:
 def requests_job() -> None:
     """APScheduler entry point: air what `air-now` asked for."""
     _call("serve_requests")
-
-
-def _dead_here(holder: str) -> bool:
-    """Whether a lease holder ('host pid N') ran on this machine and its process has ended."""
-    host, _, pid = holder.rpartition(" pid ")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def lease_is_alive(session: Session, now: datetime) -> bool:
-    """Whether a daemon has renewed the lease recently."""
-    lease = session.get(DaemonLease, 1)
-    return lease is not None and now - lease.heartbeat_at < timedelta(seconds=LEASE_SECONDS)
 
 
 class Daemon:
@@ -131,7 +105,7 @@ class Daemon:
         self.output = output
         self.clock = clock
         self.grace = timedelta(minutes=settings.misfire_grace_minutes)
-        self.holder = f"{socket.gethostname()} pid {os.getpid()}"
+        self.lease = Lease(session_factory, clock, settings.tz)
         self.results: list[AiringResult] = []
         self.stop_event = threading.Event()
         # An emergency sets `preempt` (the playing bulletin stops) and holds `on_air`
@@ -158,65 +132,6 @@ class Daemon:
                 "misfire_grace_time": int(self.grace.total_seconds()),
             },
         )
-
-    # --- lease -------------------------------------------------------------
-
-    def acquire(self) -> None:
-        """Take the database's daemon lease, or raise DaemonBusy naming the holder."""
-        now = self.clock()
-        with self.sessions() as session:
-            try:
-                session.add(
-                    DaemonLease(id=1, holder=self.holder, heartbeat_at=now, tracked_since=now)
-                )
-                session.commit()
-                return
-            except IntegrityError:
-                session.rollback()
-            stale = now - timedelta(seconds=LEASE_SECONDS)
-            holder = session.scalar(select(DaemonLease.holder).where(DaemonLease.id == 1))
-            if holder and _dead_here(holder):
-                stale = now + timedelta(
-                    days=1
-                )  # its process is gone from this machine: take over now
-            taken = session.execute(
-                update(DaemonLease)
-                .where(DaemonLease.id == 1)
-                .where((DaemonLease.holder == self.holder) | (DaemonLease.heartbeat_at < stale))
-                .values(holder=self.holder, heartbeat_at=now)
-            )
-            session.commit()
-            if taken.rowcount != 1:
-                lease = session.get_one(DaemonLease, 1)
-                local = lease.heartbeat_at.astimezone(self.settings.tz).strftime("%H:%M:%S")
-                raise DaemonBusy(
-                    f"Another daemon ({lease.holder}) is running on this database "
-                    f"(last heartbeat {local}); stop it first."
-                )
-            lease = session.get_one(DaemonLease, 1)
-            if lease.tracked_since is None:
-                lease.tracked_since = now
-                session.commit()
-
-    def heartbeat(self) -> None:
-        """Renew the lease."""
-        with self.sessions() as session:
-            session.execute(
-                update(DaemonLease)
-                .where(DaemonLease.id == 1, DaemonLease.holder == self.holder)
-                .values(heartbeat_at=self.clock())
-            )
-            session.commit()
-
-    def release(self) -> None:
-        """Give the lease up so the next daemon can start at once."""
-        with self.sessions() as session:
-            session.execute(
-                update(DaemonLease)
-                .where(DaemonLease.id == 1, DaemonLease.holder == self.holder)
-                .values(heartbeat_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
-            )
-            session.commit()
 
     # --- problems and audio ----------------------------------------------------
 
@@ -437,7 +352,7 @@ class Daemon:
     def run(self, stop: threading.Event, for_seconds: float | None = None) -> None:
         """Air slots until `stop` is set or `for_seconds` pass."""
         global _running
-        self.acquire()
+        self.lease.acquire()
         self.stop_event = stop
         _running = self
         try:
@@ -463,4 +378,4 @@ class Daemon:
                 self.preempt.set()
                 self.scheduler.shutdown(wait=True)
             _running = None
-            self.release()
+            self.lease.release()

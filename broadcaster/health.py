@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from broadcaster import audio
 from broadcaster.config import Settings
-from broadcaster.daemon import LEASE_SECONDS
 from broadcaster.db import Airing, DaemonLease, Problem, Script
+from broadcaster.lease import LEASE_SECONDS
 from broadcaster.programme import entries_for
 from broadcaster.slots import SlotDef, occurrences_between
 

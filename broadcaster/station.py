@@ -137,11 +137,3 @@ def demo_login(settings: Settings) -> str | None:
     """The demo login written at init, if any."""
     path = settings.var_path / DEMO_LOGIN_FILE
     return path.read_text(encoding="utf-8") if path.exists() else None
-
-
-def relative_to_base(settings: Settings, path: Path) -> str:
-    """A path shown relative to the working folder when it is inside it."""
-    try:
-        return str(path.relative_to(settings.base_dir))
-    except ValueError:
-        return str(path)

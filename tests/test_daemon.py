@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.audio import file_sha256
-from broadcaster.daemon import Daemon, DaemonBusy
+from broadcaster.daemon import Daemon
 from broadcaster.db import Airing, DaemonLease, ProgrammeEntry
+from broadcaster.lease import DaemonBusy
 from broadcaster.outputs import FileOutput, NullOutput
 from broadcaster.slots import parse_slots
 

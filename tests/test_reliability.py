@@ -64,7 +64,7 @@ def test_a_slot_later_than_the_grace_gets_one_missed_row_per_planned_bulletin(st
     second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai.")
     clock = Clock(FIXED_NOW - timedelta(hours=1))  # 08:00: the daemon starts tracking
     daemon = daemon_for(station, MORNING, clock=clock)
-    daemon.acquire()
+    daemon.lease.acquire()
     clock.now = FIXED_NOW + timedelta(minutes=11)  # 09:11, grace is 10 minutes
     assert daemon.air_slot("Sáng") == []  # APScheduler would not even fire it; we still settle
     daemon.settle()  # settling again adds nothing
@@ -88,7 +88,7 @@ def test_slots_before_the_first_start_are_not_called_missed(station) -> None:  #
         FIXED_NOW + timedelta(hours=2)
     )  # first start at 11:00, the 09:00 slot was never ours
     daemon = daemon_for(station, MORNING, clock=clock)
-    daemon.acquire()
+    daemon.lease.acquire()
     daemon.settle()
     assert airings(station) == []
 
@@ -105,7 +105,7 @@ def test_a_whole_week_on_the_injected_clock_airs_every_slot_exactly_once(station
     tz = station.settings.tz
     clock = Clock(FIXED_NOW)
     daemon = daemon_for(station, slots, clock=clock)
-    daemon.acquire()
+    daemon.lease.acquire()
     fires = []
     for slot in slots:
         trigger = CronTrigger(hour=slot.start.hour, minute=slot.start.minute, timezone=tz)

@@ -14,10 +14,11 @@ from broadcaster.airing import AiringResult, air_now
 from broadcaster.cli.base import main, station_of
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings
-from broadcaster.daemon import Daemon, lease_is_alive
+from broadcaster.daemon import Daemon
 from broadcaster.db import Airing, AirRequest
 from broadcaster.health import check_health
 from broadcaster.ingest import ScriptRejected, clean_week
+from broadcaster.lease import lease_is_alive
 from broadcaster.outputs import Output, OutputError, default_output, list_sound_devices, make_output
 from broadcaster.programme import plan_week
 from broadcaster.render import current_rendering

@@ -9,8 +9,8 @@ import click
 
 from broadcaster.clock import utc_now
 from broadcaster.config import ConfigError, Settings, load_settings
-from broadcaster.daemon import DaemonBusy
 from broadcaster.ingest import ScriptRejected
+from broadcaster.lease import DaemonBusy
 from broadcaster.outputs import OutputError
 from broadcaster.render import RenderFailed
 from broadcaster.scripts import ScriptNotFound
