@@ -232,3 +232,42 @@ def test_status_page_says_when_the_daemon_is_not_running(app, station) -> None: 
     html = page(client.get("/status/"))
     assert "KHÔNG chạy" in html and "broadcaster run" in html
     assert "Chưa có lượt phát nào." in html and "Dung lượng trống" in html
+
+
+def test_a_leader_sends_an_emergency_to_the_running_daemon(app, station) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from broadcaster.db import AirRequest, DaemonLease
+
+    leader = app.test_client()
+    login(leader, "admin", ADMIN_PASSWORD)
+    upload(
+        leader,
+        "Khẩn cấp: bão số ba sắp đổ bộ, bà con chằng chống nhà cửa.".encode(),
+        priority="emergency",
+    )
+    leader.post("/scripts/1/approve", data={"csrf_token": token(leader, "/scripts/1")})
+    stopped = page(
+        leader.post(
+            "/scripts/1/air-now",
+            data={"csrf_token": token(leader, "/scripts/1")},
+            follow_redirects=True,
+        )
+    )
+    assert "đang không chạy" in stopped
+    with station.sessions() as session:
+        assert session.scalars(select(AirRequest)).all() == []
+        # What a running daemon leaves in the database: a fresh heartbeat.
+        session.add(DaemonLease(id=1, holder="radio-pc pid 7", heartbeat_at=FIXED_NOW))
+        session.commit()
+    sent = page(
+        leader.post(
+            "/scripts/1/air-now",
+            data={"csrf_token": token(leader, "/scripts/1")},
+            follow_redirects=True,
+        )
+    )
+    assert "Đã gửi yêu cầu phát KHẨN" in sent and "KHẨN CẤP" in sent
+    with station.sessions() as session:
+        (request,) = session.scalars(select(AirRequest)).all()
+        assert request.emergency and request.script_id == 1

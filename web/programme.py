@@ -49,6 +49,7 @@ def week():  # type: ignore[no-untyped-def]
     return render_template(
         "programme.html", week=chosen, days=days, weekdays=WEEKDAYS_VI, slots=slots, grid=grid,
         monday=monday, previous_week=previous_week, next_week=next_week, tz=tz,
+        now=station_clock()(),
     )  # fmt: skip
 
 

@@ -8,8 +8,9 @@ from broadcaster.web.auth import login_required
 from broadcaster.web.db import session, station, station_clock
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from broadcaster.db import TOPICS, Script
+from broadcaster.db import PRIORITIES, TOPICS, AirRequest, Script
 from broadcaster.ingest import ScriptRejected, parse_script
+from broadcaster.lease import lease_is_alive
 from broadcaster.programme import withdraw_script
 from broadcaster.render import (
     RenderFailed,
@@ -111,6 +112,8 @@ def create():  # type: ignore[no-untyped-def]
         flash(REJECTION_VI.format(reason=_vi_reason(str(exc))), "error")
         return redirect(url_for("scripts.index")), 303
     script = add_script(session(), item, _now(), g.user.name)
+    priority = request.form.get("priority", "normal")
+    script.priority = priority if priority in PRIORITIES else "normal"
     session().commit()
     flash(f"Đã thêm bản tin số {script.id} (bản nháp, chờ lãnh đạo duyệt).", "ok")
     _render(script)
@@ -251,3 +254,31 @@ def audio(script_id: int):  # type: ignore[no-untyped-def]
     return send_file(
         path, mimetype="audio/mpeg", conditional=True, etag=rendering.sha256, max_age=0
     )
+
+
+@bp.route("/scripts/<int:script_id>/air-now", methods=["POST"])
+@login_required("leader")
+def air_now(script_id: int):  # type: ignore[no-untyped-def]
+    """Ask the running daemon to air an approved bulletin at once (an emergency interrupts)."""
+    script = _script_or_404(script_id)
+    back = redirect(url_for("scripts.detail", script_id=script_id)), 303
+    if script.status != "approved" or current_rendering(session(), script) is None:
+        flash("Chỉ phát ngay được bản tin đã duyệt và đã có âm thanh.", "error")
+        return back
+    if not lease_is_alive(session(), _now()):
+        flash(
+            "Chương trình phát tự động đang không chạy nên chưa phát ngay được. Báo kỹ thuật viên khởi động lại.",
+            "error",
+        )
+        return back
+    emergency = script.priority == "emergency"
+    session().add(AirRequest(script_id=script.id, emergency=emergency, requested_at=_now()))
+    session().commit()
+    if emergency:
+        flash(
+            "Đã gửi yêu cầu phát KHẨN: bản tin đang phát sẽ dừng để phát bản tin này. Xem kết quả ở Nhật ký phát.",
+            "ok",
+        )
+    else:
+        flash("Đã gửi yêu cầu phát ngay sau bản tin đang phát. Xem kết quả ở Nhật ký phát.", "ok")
+    return back
