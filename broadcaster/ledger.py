@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing
@@ -115,6 +115,11 @@ class Verdict:
         return f"The airing log has been altered at {where}: {self.reason}"
 
 
+def _broken(checked: int, row_id: int | None, reason: str) -> Verdict:
+    """The verdict for a chain that does not hold at `row_id` (None: the newest rows)."""
+    return Verdict(False, checked, None, None, row_id, reason)
+
+
 def verify(session: Session, anchor_dir: Path) -> Verdict:
     """Walk the chain from the first sealed row; name the first row that does not fit."""
     expected_prev, expected_seq, checked = GENESIS, 1, 0
@@ -123,27 +128,15 @@ def verify(session: Session, anchor_dir: Path) -> Verdict:
         select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq)
     ):
         if airing.seq != expected_seq:
-            return Verdict(
-                False,
+            return _broken(
                 checked,
-                None,
-                None,
                 airing.id,
                 f"row(s) before it were deleted (sequence jumps from {expected_seq - 1} to {airing.seq}).",
             )
         if airing.prev_hash != expected_prev:
-            return Verdict(
-                False,
-                checked,
-                None,
-                None,
-                airing.id,
-                "its link to the previous row does not match.",
-            )
+            return _broken(checked, airing.id, "its link to the previous row does not match.")
         if row_hash(airing) != airing.row_hash:
-            return Verdict(
-                False, checked, None, None, airing.id, "its content no longer matches its hash."
-            )
+            return _broken(checked, airing.id, "its content no longer matches its hash.")
         expected_prev, expected_seq, checked, last = (
             airing.row_hash,
             expected_seq + 1,
@@ -157,37 +150,17 @@ def verify(session: Session, anchor_dir: Path) -> Verdict:
         .limit(1)
     ).first()
     if unsealed is not None:
-        return Verdict(
-            False,
-            checked,
-            None,
-            None,
-            unsealed.id,
-            "it is finished but was never sealed into the chain.",
-        )
+        return _broken(checked, unsealed.id, "it is finished but was never sealed into the chain.")
     head = anchored_head(anchor_dir)
     if head is not None:
         seq, digest = head
         if last is None or last.seq < seq:  # type: ignore[operator]
-            return Verdict(
-                False,
-                checked,
-                None,
-                None,
-                None,
-                f"the anchor file names row {seq} of the chain, which is gone.",
+            return _broken(
+                checked, None, f"the anchor file names row {seq} of the chain, which is gone."
             )
         anchored = session.scalar(select(Airing.row_hash).where(Airing.seq == seq))
         if anchored != digest:
-            return Verdict(
-                False,
-                checked,
-                None,
-                None,
-                None,
-                f"row {seq} differs from the hash kept in the anchor file.",
+            return _broken(
+                checked, None, f"row {seq} differs from the hash kept in the anchor file."
             )
-    count = session.scalar(select(func.count()).select_from(Airing).where(Airing.seq.is_not(None)))
-    return Verdict(
-        True, int(count or 0), last.seq if last else None, last.row_hash if last else None
-    )
+    return Verdict(True, checked, last.seq if last else None, last.row_hash if last else None)

@@ -287,7 +287,10 @@ def render_script(
         session.add(rendering)
         session.flush()
         logger.info(
-            "rendered script %s with %s: %.1f s of audio", script.id, engine.name, rendering.duration_s
+            "rendered script %s with %s: %.1f s of audio",
+            script.id,
+            engine.name,
+            rendering.duration_s,
         )
         return _result(rendering, settings, cached=False)
     raise RenderFailed(f"No voice could render script {script.id}: {'; '.join(reasons)}.")
