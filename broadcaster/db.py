@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -127,6 +128,8 @@ class ProgrammeEntry(Base):
     position: Mapped[int] = mapped_column(Integer)
     script_id: Mapped[int] = mapped_column(ForeignKey("script.id"))
     rendering_id: Mapped[int] = mapped_column(ForeignKey("rendering.id"))
+    # Arranged by hand: the planner leaves this occurrence as it is (revision 0002).
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     script: Mapped[Script] = relationship()
     rendering: Mapped[Rendering] = relationship()
