@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -21,11 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from broadcaster import audio, ledger
+from broadcaster import ledger
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.db import Airing, ProgrammeEntry, Rendering, Script
-from broadcaster.outputs import Output, OutputError, Preempted
+from broadcaster.enums import Outcome
+from broadcaster.outputs import Cancel, Output, OutputError, Preempted, StopReason
+from broadcaster.render import rendering_intact
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class AiringResult:
     airing_id: int
     script_id: int
     title: str
-    outcome: str
+    outcome: Outcome
     error: str | None
     audio_sha256: str | None
 
@@ -80,7 +81,7 @@ def _open_row(
         duration_s=rendering.duration_s,
         planned_start=planned,
         started_at=started,
-        outcome="started",
+        outcome=Outcome.STARTED,
         output=output.description,
         host=socket.gethostname(),
     )
@@ -93,12 +94,12 @@ def _play(
     output: Output,
     settings: Settings,
     clock: Clock,
-    cancel: threading.Event | None,
+    cancel: Cancel | None,
 ) -> None:
     """Verify the file, play it, and close and seal the evidence row."""
     path = settings.var_path / rendering.audio_path
     try:
-        if not path.is_file() or audio.file_sha256(path) != rendering.sha256:
+        if not rendering_intact(settings, rendering):
             raise OutputError(
                 f"The audio file {path.name} is missing or has changed since rendering."
             )
@@ -111,19 +112,17 @@ def _play(
         )
         output.play(path, label, rendering.duration_s, cancel)
     except Preempted:
-        if getattr(cancel, "stopping", False):
-            airing.outcome, airing.error = (
-                "interrupted",
-                "The daemon was stopped during this airing.",
-            )
+        if cancel is not None and cancel.reason == StopReason.STOPPING:
+            airing.outcome = Outcome.INTERRUPTED
+            airing.error = "The daemon was stopped during this airing."
         else:
-            airing.outcome, airing.error = "preempted", "Stopped for an emergency bulletin."
+            airing.outcome, airing.error = Outcome.PREEMPTED, "Stopped for an emergency bulletin."
         logger.warning("airing %s %s", airing.id, airing.outcome)
     except OutputError as exc:
-        airing.outcome, airing.error = "failed", str(exc)
+        airing.outcome, airing.error = Outcome.FAILED, str(exc)
         logger.error("airing %s failed: %s", airing.id, exc)
     else:
-        airing.outcome = "aired"
+        airing.outcome = Outcome.AIRED
     airing.ended_at = clock()
     finish(session, airing, settings, airing.ended_at)
 
@@ -137,11 +136,12 @@ def air_entry(
     *,
     deadline: datetime | None = None,
     sleep: Sleep | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancel | None = None,
 ) -> AiringResult | None:
     """Air one programme entry once; retry a failure while `deadline` allows.
 
-    Returns None when the entry already has an airing that is not `failed`.
+    Returns None when the entry already has an airing that is not `failed`, or has used
+    up its MAX_ATTEMPTS attempts in all (however many times it was started).
     """
     previous = session.scalar(
         select(Airing.attempt)
@@ -150,6 +150,8 @@ def air_entry(
         .limit(1)
     )
     attempt = (previous or 0) + 1
+    if attempt > MAX_ATTEMPTS:
+        return None
     while True:
         rendering = entry.rendering
         airing = _open_row(entry.script_id, rendering, entry.starts_at, clock(), output)
@@ -168,7 +170,7 @@ def air_entry(
         fits = (
             deadline is not None and retry_at + timedelta(seconds=rendering.duration_s) <= deadline
         )
-        if airing.outcome != "failed" or not fits or sleep is None or attempt >= MAX_ATTEMPTS:
+        if airing.outcome != Outcome.FAILED or not fits or sleep is None or attempt >= MAX_ATTEMPTS:
             break
         logger.warning(
             "retrying entry %s (attempt %d) in %.0f s", entry.id, attempt + 1, RETRY_PAUSE_SECONDS
@@ -194,13 +196,14 @@ def air_now(
     output: Output,
     settings: Settings,
     clock: Clock,
+    cancel: Cancel | None = None,
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
     airing = _open_row(script.id, rendering, now, now, output)
     session.add(airing)
     session.commit()
-    _play(session, airing, rendering, output, settings, clock, None)
+    _play(session, airing, rendering, output, settings, clock, cancel)
     return AiringResult(
         airing.id, script.id, script.title, airing.outcome, airing.error, airing.audio_sha256
     )
@@ -219,22 +222,24 @@ def record_missed(
         audio_sha256=rendering.sha256,
         duration_s=rendering.duration_s,
         planned_start=entry.starts_at,
-        outcome="missed",
+        outcome=Outcome.MISSED,
         error=reason,
         host=socket.gethostname(),
     )
     session.add(airing)
     finish(session, airing, settings, now)
-    return AiringResult(airing.id, entry.script_id, entry.script.title, "missed", reason, None)
+    return AiringResult(
+        airing.id, entry.script_id, entry.script.title, Outcome.MISSED, reason, None
+    )
 
 
 def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
     """Rows left `started` by a daemon that died become `interrupted`; returns how many."""
     rows = list(
-        session.scalars(select(Airing).where(Airing.outcome == "started").order_by(Airing.id))
+        session.scalars(select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id))
     )
     for airing in rows:
-        airing.outcome = "interrupted"
+        airing.outcome = Outcome.INTERRUPTED
         airing.ended_at = now
         airing.error = "The daemon stopped during this airing."
         finish(session, airing, settings, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -10,12 +11,18 @@ from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from broadcaster.errors import Code, DetailError
+
+logger = logging.getLogger(__name__)
+
 CONFIG_FILE = "broadcaster.toml"
 ENV_PREFIX = "BROADCASTER_"
 
 
-class ConfigError(Exception):
+class ConfigError(DetailError):
     """The configuration file or an environment variable holds a value we cannot use."""
+
+    code = Code.CONFIG
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class Settings:
     gtts_timeout: float = 10.0
     sentence_pause_ms: int = 350
     paragraph_pause_ms: int = 800
-    edge_pause_ms: int = 600
+    jingle_pause_ms: int = 600
     intro: str = "chime"
     outro: str = "chime"
     intro_text: str = ""
@@ -107,6 +114,22 @@ def _coerce(name: str, kind: type, raw: object) -> object:
     raise ConfigError(f"Setting '{name}' must be a {kind.__name__}, got {raw!r}.")
 
 
+# Old key → new key. The old key still works and logs a warning naming the new one.
+DEPRECATED_KEYS = {"edge_pause_ms": "jingle_pause_ms"}
+
+
+def _rename_deprecated(values: dict[str, object], environ: Mapping[str, str], source: Path) -> None:
+    """Move values given under a deprecated key to its new name (the new name wins)."""
+    for old, new in DEPRECATED_KEYS.items():
+        env_old = environ.get(ENV_PREFIX + old.upper())
+        if old in values or env_old is not None:
+            logger.warning("setting '%s' is deprecated; call it '%s' (in %s)", old, new, source)
+        if old in values:
+            values.setdefault(new, values.pop(old))
+        if env_old is not None and ENV_PREFIX + new.upper() not in environ:
+            values[new] = env_old
+
+
 def load_settings(
     base_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -124,6 +147,7 @@ def load_settings(
             values.update(tomllib.loads(config_path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{config_path} is not valid TOML: {exc}.") from exc
+    _rename_deprecated(values, environ, config_path)
     fields = {f.name: f for f in dataclasses.fields(Settings) if f.name != "base_dir"}
     unknown = sorted(set(values) - set(fields))
     if unknown:

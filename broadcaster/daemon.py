@@ -1,20 +1,21 @@
-"""The daemon: an APScheduler scheduler that airs each slot's programme at the slot time.
+"""The daemon: a thin APScheduler adapter that runs the on-air services at their times.
 
 Only `broadcaster run` builds one; the web app never does (APScheduler's FAQ: two
 schedulers on one job store run jobs twice). Slot jobs live in APScheduler's
 SQLAlchemy job store in our database with fixed ids and `replace_existing=True`;
 `coalesce=True`, `max_instances=1`, and a misfire grace of `misfire_grace_minutes`
 (APScheduler's default is one second). A lease row keeps a second daemon off the
-same database. At start, and every minute, slots whose time passed are settled:
-a slot cut short by a crash resumes while it lasts, one missed by more than the
-grace gets a `missed` row per planned bulletin. A look-ahead job renders and
-verifies the next 24 hours' audio, so a dead network at air time changes nothing.
+same database. At start, and every minute, slots whose time passed are settled
+(`services.onair.settle`): missed ones get their rows, and open ones that still need
+airing are handed to the slot executor, never aired inside a housekeeping job. The
+heartbeat has an executor of its own, so nothing that waits for the air can starve it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -23,19 +24,21 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from broadcaster import audio
-from broadcaster.airing import AiringResult, air_entry, air_now, close_interrupted, record_missed
+from broadcaster.airing import AiringResult, close_interrupted
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
-from broadcaster.db import Airing, AirRequest, DaemonLease, Problem, ProgrammeEntry, Script
+from broadcaster.db import DaemonLease
+from broadcaster.enums import Outcome
 from broadcaster.lease import Lease
-from broadcaster.outputs import Cancel, Output
-from broadcaster.programme import entries_for, plan_occurrence
-from broadcaster.render import RenderFailed, current_rendering, make_engines, render_script
-from broadcaster.slots import SlotDef, SlotOccurrence, latest_occurrence, occurrences_between
+from broadcaster.outputs import Output
+from broadcaster.render import make_engines
+from broadcaster.services import onair
+from broadcaster.services.context import Context, VoiceFactory
+from broadcaster.services.planning import install_slots
+from broadcaster.slots import SlotDef, SlotOccurrence, occurrences_between
 
 logger = logging.getLogger(__name__)
 
@@ -44,44 +47,46 @@ SETTLE_SECONDS = 60
 RENDER_AHEAD_MINUTES = 10
 REQUEST_POLL_SECONDS = 1
 SLOT_JOB_PREFIX = "slot:"
-LOOKBACK = timedelta(days=8)
 
 # The persistent job store keeps a reference to `air_slot_job` by name, so the job
 # functions are module level and find the running daemon here.
 _running: "Daemon | None" = None
 
 
+def _daemon() -> "Daemon":
+    if _running is None:
+        raise RuntimeError("a daemon job ran without a running daemon")
+    return _running
+
+
 def air_slot_job(slot_name: str) -> None:
     """APScheduler entry point: air the slot that is due now."""
-    if _running is None:
-        raise RuntimeError("air_slot_job ran without a running daemon")
-    _running.air_slot(slot_name)
+    _daemon().air_slot(slot_name)
 
 
-def _call(method: str) -> None:
-    if _running is not None:
-        getattr(_running, method)()
+def air_occurrence_job(slot_name: str, start: datetime) -> None:
+    """APScheduler entry point: air (or resume) one open occurrence found by settling."""
+    _daemon().air_occurrence(slot_name, start)
 
 
 def heartbeat_job() -> None:
     """APScheduler entry point: renew the daemon's lease."""
-    if _running is not None:
-        _running.lease.heartbeat()
+    _daemon().lease.heartbeat()
 
 
 def settle_job() -> None:
-    """APScheduler entry point: resume or mark missed the slots whose time has passed."""
-    _call("settle")
+    """APScheduler entry point: record missed slots, hand open ones to the slot executor."""
+    _daemon().settle_and_dispatch()
 
 
 def render_ahead_job() -> None:
-    """APScheduler entry point: render and verify the coming day's audio."""
-    _call("render_ahead")
+    """APScheduler entry point: plan the coming day and check its audio."""
+    _daemon().render_ahead()
 
 
 def requests_job() -> None:
     """APScheduler entry point: air what `air-now` asked for."""
-    _call("serve_requests")
+    _daemon().serve_requests()
 
 
 class Daemon:
@@ -91,29 +96,23 @@ class Daemon:
         self,
         settings: Settings,
         engine: Engine,
-        session_factory: sessionmaker,
+        session_factory: sessionmaker[Session],
         slots: list[SlotDef],
         output: Output,
         clock: Clock = utc_now,
         sleep: Callable[[float], object] | None = None,
+        voices: VoiceFactory = make_engines,
     ) -> None:
         self.settings = settings
-        self._sleep = sleep
-        self.engine = engine
         self.sessions = session_factory
         self.slots = {slot.name: slot for slot in slots}
-        self.output = output
         self.clock = clock
-        self.grace = timedelta(minutes=settings.misfire_grace_minutes)
+        self.voices = voices
         self.lease = Lease(session_factory, clock, settings.tz)
-        self.results: list[AiringResult] = []
-        self.stop_event = threading.Event()
-        # An emergency sets `preempt` (the playing bulletin stops) and holds `on_air`
-        # while it plays; scheduled airing waits on `clear_air`, then resumes.
-        self.preempt = Cancel()
-        self.clear_air = threading.Event()
-        self.clear_air.set()
-        self.on_air = threading.Lock()
+        grace = timedelta(minutes=settings.misfire_grace_minutes)
+        self.air = onair.Airwaves(output, grace, sleep or self._pause)
+        # Outcome → how many; bounded, so nothing grows for the life of the process.
+        self.counts: Counter[Outcome] = Counter()
         self.scheduler = BackgroundScheduler(
             timezone=settings.tz,
             jobstores={
@@ -123,186 +122,79 @@ class Daemon:
             executors={
                 # One worker for slots: two slots never play over each other on one output.
                 "default": ThreadPoolExecutor(1),
+                "lease": ThreadPoolExecutor(1),
                 "housekeeping": ThreadPoolExecutor(1),
                 "requests": ThreadPoolExecutor(1),
             },
             job_defaults={
                 "coalesce": True,  # a backlog of one slot's runs airs once
                 "max_instances": 1,
-                "misfire_grace_time": int(self.grace.total_seconds()),
+                "misfire_grace_time": int(grace.total_seconds()),
             },
         )
 
-    # --- problems and audio ----------------------------------------------------
+    def _pause(self, seconds: float) -> None:
+        """Wait between retries; a stop cuts the wait short."""
+        self.air.stop.wait(seconds)
 
-    def problem(self, session: Session, message: str) -> None:
-        """Log a problem and keep it for the status page."""
-        logger.error("%s", message)
-        session.add(Problem(at=self.clock(), message=message))
-        session.commit()
+    def _context(self, session: Session) -> Context:
+        return Context(self.settings, session, self.clock, self.voices)
 
-    def ensure_audio(self, session: Session, entry: ProgrammeEntry) -> bool:
-        """Check the entry's file (exists, sha256 matches); re-render it if not. False if that fails."""
-        path = self.settings.var_path / entry.rendering.audio_path
-        if path.is_file() and audio.file_sha256(path) == entry.rendering.sha256:
-            return True
-        script = session.get_one(Script, entry.script_id)
-        try:
-            result = render_script(
-                session,
-                script,
-                make_engines(self.settings.engine, self.settings),
-                self.settings,
-                self.clock(),
-            )
-        except RenderFailed as exc:
-            session.rollback()
-            self.problem(
-                session,
-                f"Audio of script {script.id} ({script.title}) is missing and could not be re-rendered: {exc}",
-            )
-            return False
-        entry.rendering_id = result.rendering_id
-        session.commit()
-        session.refresh(entry)
-        logger.warning("re-rendered the missing or damaged audio of script %s", script.id)
-        return True
-
-    # --- airing ------------------------------------------------------------
-
-    def _air_occurrence(self, session: Session, occurrence: SlotOccurrence) -> list[AiringResult]:
-        entries = plan_occurrence(session, occurrence, self.settings.tz)
-        session.commit()
-        if not entries:
-            logger.warning(
-                "slot %s at %s: no approved, rendered bulletin to air",
-                occurrence.slot.name,
-                occurrence.start,
-            )
-        results = []
-        for entry in entries:
-            if self.clock() >= occurrence.end or self.stop_event.is_set():
-                break
-            if not self.ensure_audio(session, entry):
-                continue  # the slot airs what else it holds; the problem is logged and shown
-            self.clear_air.wait()
-            with self.on_air:
-                result = air_entry(
-                    session, entry, self.output, self.settings, self.clock,
-                    deadline=occurrence.end, sleep=self._sleep or self.stop_event.wait,
-                    cancel=self.preempt,
-                )  # fmt: skip
-            if result is not None:
-                results.append(result)
-                logger.info(
-                    "slot %s: script %s %s", occurrence.slot.name, result.script_id, result.outcome
-                )
-        self.results.extend(results)
+    def _count(self, results: list[AiringResult]) -> list[AiringResult]:
+        self.counts.update(result.outcome for result in results)
         return results
 
+    # --- jobs ----------------------------------------------------------------------------
+
     def air_slot(self, slot_name: str) -> list[AiringResult]:
-        """Air the occurrence of `slot_name` that is due now, unless it is later than the grace."""
+        """Air the occurrence of `slot_name` that is due now."""
         slot = self.slots.get(slot_name)
-        now = self.clock()
-        occurrence = latest_occurrence(slot, now, self.settings.tz) if slot else None
-        if occurrence is None:
-            logger.warning("slot %s fired at %s with no occurrence; nothing aired", slot_name, now)
+        if slot is None:
+            logger.warning("slot %s is no longer configured; nothing aired", slot_name)
             return []
         with self.sessions() as session:
-            if now - occurrence.start > self.grace:
-                self._mark_missed(session, occurrence, now)
-                return []
-            return self._air_occurrence(session, occurrence)
+            return self._count(onair.air_slot(self._context(session), slot, self.air))
 
-    def _mark_missed(self, session: Session, occurrence: SlotOccurrence, now: datetime) -> None:
-        local = occurrence.start.astimezone(self.settings.tz).strftime("%H:%M %d/%m/%Y")
-        reason = (
-            f"Not aired: the slot {occurrence.slot.name} at {local} passed while the daemon was "
-            f"stopped or more than {self.settings.misfire_grace_minutes} minutes late."
-        )
-        for entry in plan_occurrence(session, occurrence, self.settings.tz):
-            if (
-                session.scalar(
-                    select(Airing.id).where(Airing.programme_entry_id == entry.id).limit(1)
-                )
-                is None
-            ):
-                self.results.append(record_missed(session, entry, reason, self.settings, now))
-        session.commit()
+    def air_occurrence(self, slot_name: str, start: datetime) -> list[AiringResult]:
+        """Air (or resume) the occurrence of `slot_name` that starts at `start`."""
+        slot = self.slots.get(slot_name)
+        if slot is None:
+            return []
+        occurrence = SlotOccurrence(slot, start, start + timedelta(minutes=slot.minutes))
+        with self.sessions() as session:
+            return self._count(onair.air_occurrence(self._context(session), occurrence, self.air))
 
-    def settle(self) -> None:
-        """Resume a slot cut short while it lasts; give every passed, unaired entry its `missed` row."""
-        now = self.clock()
+    def settle(self) -> list[SlotOccurrence]:
+        """Record missed slots since this database was first aired; return the open ones due."""
         with self.sessions() as session:
             lease = session.get(DaemonLease, 1)
-            since = max(
-                lease.tracked_since if lease and lease.tracked_since else now, now - LOOKBACK
-            )
-            for occurrence in occurrences_between(
-                list(self.slots.values()), since, now, self.settings.tz
-            ):
-                entries = entries_for(session, occurrence.slot.name, occurrence.start)
-                began = any(
-                    session.scalar(
-                        select(Airing.id).where(Airing.programme_entry_id == e.id).limit(1)
-                    )
-                    for e in entries
-                )
-                late = now - occurrence.start > self.grace
-                if began and now < occurrence.end:
-                    self._air_occurrence(session, occurrence)  # cut short by a crash: go on
-                elif late:
-                    self._mark_missed(session, occurrence, now)
+            since = lease.tracked_since if lease else None
+            return onair.settle(self._context(session), list(self.slots.values()), since, self.air)
+
+    def settle_and_dispatch(self) -> None:
+        """Settle, then give each open occurrence to the slot executor (one voice on air)."""
+        for occurrence in self.settle():
+            self.scheduler.add_job(
+                air_occurrence_job, args=[occurrence.slot.name, occurrence.start],
+                id=f"occurrence:{occurrence.slot.name}", jobstore="memory",
+                executor="default", replace_existing=True, misfire_grace_time=None,
+            )  # fmt: skip
 
     def render_ahead(self) -> None:
         """Plan the coming day's slots and make sure every planned file is there and intact."""
-        now = self.clock()
-        horizon = now + timedelta(hours=self.settings.render_ahead_hours)
         with self.sessions() as session:
-            for occurrence in occurrences_between(
-                list(self.slots.values()), now, horizon, self.settings.tz
-            ):
-                entries = plan_occurrence(session, occurrence, self.settings.tz)
-                session.commit()
-                for entry in entries:
-                    self.ensure_audio(session, entry)
+            onair.render_ahead(
+                self._context(session),
+                list(self.slots.values()),
+                self.settings.render_ahead_hours,
+            )
 
     def serve_requests(self) -> None:
-        """Air requests from `air-now`: an emergency preempts the bulletin on air."""
+        """Air requests from `air-now` and the web page."""
         with self.sessions() as session:
-            pending = session.scalars(
-                select(AirRequest)
-                .where(AirRequest.handled_at.is_(None))
-                .order_by(AirRequest.emergency.desc(), AirRequest.id)
-            ).all()
-            for request in pending:
-                self._serve(session, request)
+            self._count(onair.serve_requests(self._context(session), self.air))
 
-    def _serve(self, session: Session, request: AirRequest) -> None:
-        script = session.get_one(Script, request.script_id)
-        rendering = current_rendering(session, script)
-        if request.emergency:
-            self.clear_air.clear()
-            self.preempt.set()
-        try:
-            with self.on_air:
-                self.preempt.clear()
-                if rendering is None or script.status != "approved":
-                    request.handled_at = self.clock()
-                    session.commit()
-                    self.problem(
-                        session,
-                        f"Air-now request {request.id}: script {script.id} is not approved with audio.",
-                    )
-                    return
-                result = air_now(session, script, rendering, self.output, self.settings, self.clock)
-                request.handled_at, request.airing_id = self.clock(), result.airing_id
-                session.commit()
-                self.results.append(result)
-        finally:
-            self.clear_air.set()
-
-    # --- lifecycle ---------------------------------------------------------
+    # --- lifecycle -------------------------------------------------------------------------
 
     def _install_jobs(self) -> None:
         """Add or update one cron job per slot; drop jobs of slots that no longer exist.
@@ -328,13 +220,11 @@ class Daemon:
                 name=f"air slot {slot.name}", replace_existing=True,
             )  # fmt: skip
         for job in self.scheduler.get_jobs(jobstore="default"):
-            if (
-                job.id.startswith(SLOT_JOB_PREFIX)
-                and job.id[len(SLOT_JOB_PREFIX) :] not in self.slots
-            ):
+            name = job.id.removeprefix(SLOT_JOB_PREFIX)
+            if job.id.startswith(SLOT_JOB_PREFIX) and name not in self.slots:
                 job.remove()
         for function, seconds, executor in (
-            (heartbeat_job, HEARTBEAT_SECONDS, "housekeeping"),
+            (heartbeat_job, HEARTBEAT_SECONDS, "lease"),
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
             (requests_job, REQUEST_POLL_SECONDS, "requests"),
@@ -346,17 +236,29 @@ class Daemon:
 
     def next_airings(self) -> list[tuple[str, datetime]]:
         """Slot names and their next fire times, soonest first."""
-        jobs = [j for j in self.scheduler.get_jobs() if j.id.startswith(SLOT_JOB_PREFIX)]
-        return sorted(((j.args[0], j.next_run_time) for j in jobs), key=lambda pair: pair[1])
+        now = self.clock()
+        found = occurrences_between(
+            list(self.slots.values()), now, now + timedelta(days=8), self.settings.tz
+        )
+        firsts: dict[str, datetime] = {}
+        for occurrence in found:
+            firsts.setdefault(occurrence.slot.name, occurrence.start)
+        return sorted(firsts.items(), key=lambda pair: pair[1])
 
-    def run(self, stop: threading.Event, for_seconds: float | None = None) -> None:
-        """Air slots until `stop` is set or `for_seconds` pass."""
+    def run(
+        self,
+        stop: threading.Event,
+        for_seconds: float | None = None,
+        on_ready: Callable[[], object] | None = None,
+    ) -> None:
+        """Air slots until `stop` is set or `for_seconds` pass; `on_ready` once jobs are in."""
         global _running
         self.lease.acquire()
-        self.stop_event = stop
         _running = self
         try:
             with self.sessions() as session:
+                install_slots(session, list(self.slots.values()))
+                session.commit()
                 closed = close_interrupted(session, self.settings, self.clock())
             if closed:
                 logger.warning(
@@ -366,16 +268,19 @@ class Daemon:
             self._install_jobs()
             self.scheduler.resume()
             self.scheduler.add_job(
+                settle_job, id="settle_now", jobstore="memory", executor="housekeeping"
+            )
+            self.scheduler.add_job(
                 render_ahead_job, id="render_ahead_now", jobstore="memory", executor="housekeeping"
             )
-            self.scheduler.add_job(settle_job, id="settle_now", jobstore="memory")
             for name, when in self.next_airings():
                 logger.info("slot %s next airs at %s", name, when.astimezone(self.settings.tz))
+            if on_ready is not None:
+                on_ready()
             stop.wait(for_seconds)
         finally:
+            self.air.shut_down()  # a bulletin in progress is logged as interrupted
             if self.scheduler.running:
-                self.preempt.stopping = True  # a bulletin in progress is logged as interrupted
-                self.preempt.set()
                 self.scheduler.shutdown(wait=True)
             _running = None
             self.lease.release()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import (
@@ -22,18 +23,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
-TOPICS = {
-    "a": "Tầm quan trọng và kết quả CCHC",
-    "b": "Chủ trương, chính sách của Đảng và Nhà nước về CCHC",
-    "c": "Cải cách thể chế, TTHC, một cửa, bộ máy, công vụ, tài chính công, chính quyền điện tử",
-    "d": "Chỉ số PAR INDEX, SIPAS",
-    "đ": "Biểu dương gương điển hình",
-}
-STATUSES = ("draft", "approved", "retired")
-# The three levels of Circular 39/2020/TT-BTTTT for commune radio.
-PRIORITIES = ("normal", "priority", "emergency")
-ROLES = ("officer", "leader", "office", "admin")
-OUTCOMES = ("started", "aired", "failed", "missed", "interrupted", "preempted")
+from broadcaster.enums import Outcome, Priority, Role, Status, Topic
+
+
+class EnumText(TypeDecorator[StrEnum]):
+    """Stores an enum by its value in a plain text column and hands back the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, kind: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.kind = kind
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else self.kind(value).value
+
+    def process_result_value(self, value: str | None, dialect: object) -> StrEnum | None:
+        return None if value is None else self.kind(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -67,11 +74,11 @@ class Script(Base):
     body: Mapped[str] = mapped_column(Text)
     source_name: Mapped[Optional[str]] = mapped_column(String(300))
     encoding: Mapped[Optional[str]] = mapped_column(String(40))
-    topic: Mapped[str] = mapped_column(String(2))
+    topic: Mapped[Topic] = mapped_column(EnumText(Topic, 2))
     week: Mapped[Optional[str]] = mapped_column(String(8))
     author: Mapped[Optional[str]] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(10), default="draft")
-    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[Status] = mapped_column(EnumText(Status, 10), default=Status.DRAFT)
+    priority: Mapped[Priority] = mapped_column(EnumText(Priority, 10), default=Priority.NORMAL)
     approved_by: Mapped[Optional[str]] = mapped_column(String(100))
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -163,7 +170,7 @@ class Airing(Base):
     planned_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[Outcome] = mapped_column(EnumText(Outcome, 12))
     error: Mapped[Optional[str]] = mapped_column(Text)
     output: Mapped[Optional[str]] = mapped_column(String(300))
     host: Mapped[Optional[str]] = mapped_column(String(100))
@@ -183,7 +190,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[Role] = mapped_column(EnumText(Role, 10))
 
 
 class AirRequest(Base):

@@ -14,15 +14,6 @@ from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing, Script
 
-OUTCOME_LABELS_VI = {
-    "started": "đang phát",
-    "aired": "đã phát",
-    "failed": "lỗi",
-    "missed": "bị lỡ",
-    "interrupted": "bị ngắt",
-    "preempted": "bị chen ngang",
-}
-
 
 @dataclass(frozen=True)
 class AiringRecord:

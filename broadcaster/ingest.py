@@ -10,7 +10,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.db import TOPICS
+from broadcaster.enums import Topic
+from broadcaster.errors import BroadcasterError, Code
 
 MAX_BYTES = 2_000_000
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -19,8 +20,8 @@ TOPIC_ALIASES = {"dd": "đ", "đ": "đ"}
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-class ScriptRejected(Exception):
-    """A script that cannot be taken in; the message says why in one sentence."""
+class ScriptRejected(BroadcasterError):
+    """A script (or a value given with it) that cannot be taken in or changed as asked."""
 
 
 @dataclass(frozen=True)
@@ -29,21 +30,19 @@ class ScriptInput:
 
     title: str
     body: str
-    topic: str
+    topic: Topic
     week: str | None
     source_name: str | None
     encoding: str
 
 
-def clean_topic(raw: str | None) -> str:
+def clean_topic(raw: str | None) -> Topic:
     """Return the plan topic letter for `raw` (a, b, c, d, đ; 'dd' also means đ)."""
     value = unicodedata.normalize("NFC", (raw or "").strip().lower())
     value = TOPIC_ALIASES.get(value, value)
-    if value not in TOPICS:
-        raise ScriptRejected(
-            f"Topic '{raw}' is not one of the plan's topics: a, b, c, d, đ (or dd)."
-        )
-    return value
+    if value not in set(Topic):
+        raise ScriptRejected(Code.TOPIC_UNKNOWN, topic=raw)
+    return Topic(value)
 
 
 def clean_week(raw: str | None) -> str | None:
@@ -52,14 +51,14 @@ def clean_week(raw: str | None) -> str | None:
         return None
     match = WEEK_RE.match(str(raw).strip().upper())
     if not match or not 1 <= int(match.group(2)) <= 53:
-        raise ScriptRejected(f"Week '{raw}' is not an ISO week such as 2024-W10.")
+        raise ScriptRejected(Code.WEEK_INVALID, week=raw)
     return match.group(0)
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """Decode script bytes (UTF-8 with or without BOM, UTF-16, CP1258); return text and encoding."""
     if not data.strip():
-        raise ScriptRejected(f"{name} is empty.")
+        raise ScriptRejected(Code.FILE_EMPTY, name=name)
     if data.startswith(codecs.BOM_UTF8):
         candidates = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -73,7 +72,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         elif even_nuls > len(data) // 4 and odd_nuls == 0:
             candidates = ["utf-16-be"]
         else:
-            raise ScriptRejected(f"{name} looks like a binary file, not a text script.")
+            raise ScriptRejected(Code.FILE_BINARY, name=name)
     else:
         candidates = ["utf-8", "cp1258"]
     for encoding in candidates:
@@ -82,11 +81,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         if _CONTROL_RE.search(text):
-            raise ScriptRejected(f"{name} looks like a binary file, not a text script.")
+            raise ScriptRejected(Code.FILE_BINARY, name=name)
         return unicodedata.normalize("NFC", text), encoding
-    raise ScriptRejected(
-        f"{name} is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258)."
-    )
+    raise ScriptRejected(Code.FILE_ENCODING, name=name)
 
 
 def _read_docx(data: bytes, name: str) -> str:
@@ -97,7 +94,7 @@ def _read_docx(data: bytes, name: str) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ScriptRejected(f"{name} is not a readable Word (.docx) file.") from exc
+        raise ScriptRejected(Code.DOCX_UNREADABLE, name=name) from exc
     return "\n".join(p.text for p in document.paragraphs)
 
 
@@ -114,7 +111,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
                 if sep:
                     meta[key.strip().lower()] = value.strip().strip("\"'")
             return meta, "\n".join(lines[end + 1 :])
-    raise ScriptRejected("The front matter that starts with '---' is never closed by '---'.")
+    raise ScriptRejected(Code.FRONT_MATTER_OPEN)
 
 
 def _first_line_title(body: str) -> str:
@@ -135,7 +132,7 @@ def parse_script(
 ) -> ScriptInput:
     """Read one script from bytes named `name` (.txt, .md or .docx); options override the file."""
     if len(data) > MAX_BYTES:
-        raise ScriptRejected(f"{name} is larger than {MAX_BYTES // 1_000_000} MB; split it up.")
+        raise ScriptRejected(Code.FILE_TOO_LARGE, name=name, megabytes=MAX_BYTES // 1_000_000)
     suffix = Path(name).suffix.lower()
     meta: dict[str, str] = {}
     if suffix == ".docx":
@@ -146,14 +143,14 @@ def parse_script(
         if suffix == ".md":
             meta, body = _split_front_matter(body)
     else:
-        raise ScriptRejected(f"{name}: only .txt, .md and .docx scripts can be added.")
+        raise ScriptRejected(Code.FILE_TYPE, name=name)
     body = body.strip()
     if not body:
-        raise ScriptRejected(f"{name} has no text.")
+        raise ScriptRejected(Code.FILE_NO_TEXT, name=name)
     chosen_title = title or meta.get("title") or _first_line_title(body)
     chosen_topic = topic or meta.get("topic")
     if not chosen_topic:
-        raise ScriptRejected(f"{name} has no topic; give one with --topic (a, b, c, d or đ).")
+        raise ScriptRejected(Code.TOPIC_MISSING, name=name)
     return ScriptInput(
         title=unicodedata.normalize("NFC", chosen_title.strip()),
         body=body,

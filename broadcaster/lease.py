@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.clock import Clock
 from broadcaster.db import DaemonLease
+from broadcaster.errors import BroadcasterError, Code
 
 LEASE_SECONDS = 30
 
 
-class DaemonBusy(Exception):
+class DaemonBusy(BroadcasterError):
     """Another daemon holds this database."""
 
 
@@ -70,9 +71,7 @@ class Lease:
             stale = now - timedelta(seconds=LEASE_SECONDS)
             holder = session.scalar(select(DaemonLease.holder).where(DaemonLease.id == 1))
             if holder and _dead_here(holder):
-                stale = now + timedelta(
-                    days=1
-                )  # its process is gone from this machine: take over now
+                stale = now + timedelta(days=1)  # its process is gone from this machine: take over
             taken = session.execute(
                 update(DaemonLease)
                 .where(DaemonLease.id == 1)
@@ -83,10 +82,7 @@ class Lease:
             if taken.rowcount != 1:
                 lease = session.get_one(DaemonLease, 1)
                 local = lease.heartbeat_at.astimezone(self.tz).strftime("%H:%M:%S")
-                raise DaemonBusy(
-                    f"Another daemon ({lease.holder}) is running on this database "
-                    f"(last heartbeat {local}); stop it first."
-                )
+                raise DaemonBusy(Code.DAEMON_BUSY, holder=lease.holder, heartbeat=local)
             lease = session.get_one(DaemonLease, 1)
             if lease.tracked_since is None:
                 lease.tracked_since = now

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing
+from broadcaster.enums import FINAL_OUTCOMES
 
 GENESIS = "0" * 64
-FINAL_OUTCOMES = frozenset({"aired", "failed", "missed", "interrupted", "preempted"})
 
 
 def _when(moment: datetime | None) -> str | None:

@@ -98,7 +98,7 @@ def assemble(
     intro = _jingle(settings.intro, settings.base_dir, rate)
     if intro:
         put(intro)
-        put(audio.silence(settings.edge_pause_ms, rate))
+        put(audio.silence(settings.jingle_pause_ms, rate))
     if settings.intro_text:
         say(settings.intro_text)
         put(audio.silence(settings.paragraph_pause_ms, rate))
@@ -112,7 +112,7 @@ def assemble(
             put(audio.silence(pause, rate))
     outro = _jingle(settings.outro, settings.base_dir, rate)
     if outro:
-        put(audio.silence(settings.edge_pause_ms, rate))
+        put(audio.silence(settings.jingle_pause_ms, rate))
         put(outro)
     return rate, written / 2 / rate
 

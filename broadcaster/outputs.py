@@ -17,8 +17,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
+
+from broadcaster.errors import Code, DetailError
 
 logger = logging.getLogger(__name__)
 
@@ -27,20 +30,39 @@ HOOK_TIMEOUT_SECONDS = 20.0
 SAMPLE_RATE = 44100
 
 
-class OutputError(Exception):
+class OutputError(DetailError):
     """The output could not play the audio; the message says why."""
+
+    code = Code.OUTPUT
 
 
 class Preempted(Exception):
     """Playback was stopped: an emergency bulletin takes the air, or the daemon is stopping."""
 
 
+class StopReason(StrEnum):
+    """Why playback was stopped: it decides the evidence row's outcome."""
+
+    EMERGENCY = "emergency"  # an emergency bulletin takes the air: `preempted`
+    STOPPING = "stopping"  # the daemon is shutting down: `interrupted`
+
+
 class Cancel(threading.Event):
-    """Set to stop playback; `stopping` tells a shutdown from an emergency."""
+    """Set with a reason to stop playback; outputs only see an event that is set."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.stopping = False
+        self.reason: StopReason | None = None
+
+    def stop(self, reason: StopReason) -> None:
+        """Stop what is playing, for `reason`."""
+        self.reason = reason
+        self.set()
+
+    def clear(self) -> None:
+        """Allow playback again."""
+        self.reason = None
+        super().clear()
 
 
 class Output(Protocol):

@@ -3,8 +3,9 @@
 Priority and emergency bulletins go first. Rotation is fair: within a week and a
 level, the bulletin planned least often so far goes
 first (oldest first on a tie), so when a slot cannot hold them all, the ones
-left out lead the next slot. An occurrence that has begun airing is never
-re-planned; a future one is planned afresh from what is approved now.
+left out lead the next slot. An entry is identified by (occurrence, script): planning
+again updates entries in place, so their ids stay put. An occurrence that has begun
+airing, or that someone arranged by hand (pinned), is never re-planned.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing, ProgrammeEntry, Script
+from broadcaster.enums import Priority, Status
 from broadcaster.render import current_rendering
 from broadcaster.slots import SlotDef, SlotOccurrence, iso_week_of, occurrences_between, week_range
 
 GAP_SECONDS = 2.0  # breath between two bulletins in one slot
 
 
-PRIORITY_ORDER = {"emergency": 0, "priority": 1, "normal": 2}
+PRIORITY_ORDER = {Priority.EMERGENCY: 0, Priority.PRIORITY: 1, Priority.NORMAL: 2}
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,14 @@ class Candidate:
     rendering_id: int
     duration_s: float
     week: str | None
-    priority: str = "normal"
+    priority: Priority = Priority.NORMAL
 
 
 def candidates(session: Session) -> list[Candidate]:
     """Approved scripts that have a rendering of their current text."""
     found = []
     for script in session.scalars(
-        select(Script).where(Script.status == "approved").order_by(Script.id)
+        select(Script).where(Script.status == Status.APPROVED).order_by(Script.id)
     ):
         rendering = current_rendering(session, script)
         if rendering is not None:
@@ -79,10 +81,16 @@ def _has_airings(session: Session, slot_name: str, starts_at: datetime) -> bool:
     )
 
 
-def _week_counts(session: Session, week_start: datetime, week_end: datetime) -> Counter[int]:
+def _counts_before(
+    session: Session, week_start: datetime, occurrence: SlotOccurrence
+) -> Counter[int]:
+    """How often each script is planned in the week before `occurrence` (so far, in air order).
+
+    Only earlier occurrences count, so planning the week again gives the same answer.
+    """
     rows = session.scalars(
         select(ProgrammeEntry.script_id).where(
-            ProgrammeEntry.starts_at >= week_start, ProgrammeEntry.starts_at < week_end
+            ProgrammeEntry.starts_at >= week_start, ProgrammeEntry.starts_at < occurrence.start
         )
     )
     return Counter(rows)
@@ -91,17 +99,13 @@ def _week_counts(session: Session, week_start: datetime, week_end: datetime) -> 
 def plan_occurrence(
     session: Session, occurrence: SlotOccurrence, tz: ZoneInfo, pool: list[Candidate] | None = None
 ) -> list[ProgrammeEntry]:
-    """(Re)plan one occurrence unless it has begun airing; return its entries in order."""
+    """Plan one occurrence in place unless it began airing or is pinned; return its entries."""
     slot_name, starts_at = occurrence.slot.name, occurrence.start
-    if _has_airings(session, slot_name, starts_at):
-        return entries_for(session, slot_name, starts_at)
-    session.execute(
-        delete(ProgrammeEntry).where(
-            ProgrammeEntry.slot_name == slot_name, ProgrammeEntry.starts_at == starts_at
-        )
-    )
+    existing = entries_for(session, slot_name, starts_at)
+    if any(e.pinned for e in existing) or _has_airings(session, slot_name, starts_at):
+        return existing
     week = iso_week_of(starts_at, tz)
-    counts = _week_counts(session, *week_range(week, tz))
+    counts = _counts_before(session, week_range(week, tz)[0], occurrence)
     pool = candidates(session) if pool is None else pool
     # Priority bulletins lead the slot; within a level, the least aired this week first.
     eligible = sorted(
@@ -110,23 +114,46 @@ def plan_occurrence(
     )
     capacity = occurrence.slot.minutes * 60.0
     used = 0.0
-    entries = []
+    chosen: list[Candidate] = []
     for item in eligible:
-        needed = item.duration_s + (GAP_SECONDS if entries else 0.0)
-        if used + needed > capacity:
-            continue
-        used += needed
-        entry = ProgrammeEntry(
-            slot_name=slot_name,
-            starts_at=starts_at,
-            position=len(entries),
-            script_id=item.script_id,
-            rendering_id=item.rendering_id,
+        needed = item.duration_s + (GAP_SECONDS if chosen else 0.0)
+        if used + needed <= capacity:
+            used += needed
+            chosen.append(item)
+    return _place(session, occurrence, existing, chosen)
+
+
+def _place(
+    session: Session,
+    occurrence: SlotOccurrence,
+    existing: list[ProgrammeEntry],
+    chosen: list[Candidate],
+    pinned: bool = False,
+) -> list[ProgrammeEntry]:
+    """Make the occurrence hold `chosen` in order, keeping the rows of scripts already there."""
+    by_script = {entry.script_id: entry for entry in existing}
+    entries = []
+    for position, item in enumerate(chosen):
+        entry = by_script.pop(item.script_id, None) or ProgrammeEntry(
+            slot_name=occurrence.slot.name, starts_at=occurrence.start, script_id=item.script_id
         )
+        entry.position = position
+        entry.rendering_id = item.rendering_id
+        entry.pinned = pinned
         session.add(entry)
         entries.append(entry)
+    for dropped in by_script.values():
+        session.delete(dropped)
     session.flush()
     return entries
+
+
+def arrange_occurrence(
+    session: Session, occurrence: SlotOccurrence, chosen: list[Candidate]
+) -> list[ProgrammeEntry]:
+    """Put exactly `chosen` in the occurrence, in order, and pin it so the planner leaves it be."""
+    existing = entries_for(session, occurrence.slot.name, occurrence.start)
+    return _place(session, occurrence, existing, chosen, pinned=True)
 
 
 def plan_week(

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from broadcaster import audio
 from broadcaster.audio import Loudness
 from broadcaster.config import ConfigError, Settings
-from broadcaster.db import TOPICS, Rendering, Script
+from broadcaster.db import Rendering, Script
+from broadcaster.enums import label_vi
+from broadcaster.errors import BroadcasterError, Code
 from broadcaster.master import (
     MasteringError,
     assemble,
@@ -28,7 +30,7 @@ from broadcaster.master import (
     render_pcm_file,
 )
 from broadcaster.spoken import Normaliser, SpokenText
-from broadcaster.voices import EngineUnavailable, SpeechEngine
+from broadcaster.voices import EngineUnavailable, Speech, SpeechEngine
 from broadcaster.voices.edge import EdgeEngine
 from broadcaster.voices.espeak import EspeakEngine
 from broadcaster.voices.google import GttsEngine
@@ -40,8 +42,8 @@ RENDER_VERSION = 2
 ENGINE_CHOICES = ("auto", "gtts", "edge", "espeak")
 
 
-class RenderFailed(Exception):
-    """No engine could speak the script."""
+class RenderFailed(BroadcasterError):
+    """The script could not be made into audio; the code says why."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ class _FailFast:
         self.voice = engine.voice
         self.down: str | None = None
 
-    def synthesise(self, text: str):  # type: ignore[no-untyped-def]
+    def start_bulletin(self) -> None:
+        """Pass the start of a bulletin on to the wrapped engine."""
+        self.engine.start_bulletin()
+
+    def synthesise(self, text: str) -> Speech:
         if self.down:
             raise EngineUnavailable(self.down)
         try:
@@ -123,7 +129,7 @@ def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> s
         "engine": engine.name,
         "voice": engine.voice,
         "rate": [settings.espeak_rate, settings.espeak_pitch] if engine.name == "espeak" else None,
-        "pauses": [settings.sentence_pause_ms, settings.paragraph_pause_ms, settings.edge_pause_ms],
+        "pauses": [settings.sentence_pause_ms, settings.paragraph_pause_ms, settings.jingle_pause_ms],
         "format": [settings.mp3_bitrate, settings.sample_rate],
         "loudness": [settings.target_lufs, settings.true_peak_dbtp],
         "intro": [
@@ -167,6 +173,12 @@ def current_rendering(session: Session, script: Script) -> Rendering | None:
     ).first()
 
 
+def rendering_intact(settings: Settings, rendering: Rendering) -> bool:
+    """Whether the rendering's file is there with the bytes it was made with (the one check)."""
+    path = settings.var_path / rendering.audio_path
+    return path.is_file() and audio.file_sha256(path) == rendering.sha256
+
+
 def _tags(script: Script, settings: Settings, now: datetime) -> dict[str, str]:
     return {
         "title": script.title,
@@ -174,7 +186,7 @@ def _tags(script: Script, settings: Settings, now: datetime) -> dict[str, str]:
         "album": "Tuyên truyền cải cách hành chính",
         "genre": "Speech",
         "date": now.astimezone(settings.tz).strftime("%Y-%m-%d"),
-        "comment": f"Chủ đề {script.topic}: {TOPICS[script.topic]}",
+        "comment": f"Chủ đề {script.topic}: {label_vi(script.topic)}",
     }
 
 
@@ -206,8 +218,7 @@ def _produce(
 def _reuse(session: Session, script: Script, key: str, settings: Settings) -> Rendering | None:
     """A rendering with the same cache key whose file is intact, attached to this script."""
     for existing in session.scalars(select(Rendering).where(Rendering.cache_key == key)):
-        path = settings.var_path / existing.audio_path
-        if path.exists() and audio.file_sha256(path) == existing.sha256:
+        if rendering_intact(settings, existing):
             if existing.script_id == script.id:
                 return existing
             copy = Rendering(
@@ -253,7 +264,7 @@ def render_script(
     """Render `script` with the first engine that can speak; reuse an identical rendering."""
     spoken = normaliser_for(settings)(script.body)
     if not spoken.paragraphs:
-        raise RenderFailed(f"Script {script.id} has nothing to say after normalisation.")
+        raise RenderFailed(Code.RENDER_NOTHING_TO_SAY, script_id=script.id)
     reasons = []
     for engine in engines:
         key = cache_key(spoken, engine, settings)
@@ -262,10 +273,11 @@ def render_script(
             return _result(reused, settings, cached=True)
         relative = Path("audio") / f"{key}.mp3"
         dest = settings.var_path / relative
+        engine.start_bulletin()
         try:
             loudness = _produce(spoken, engine, script, settings, dest, now)
         except (MasteringError, audio.AudioToolError) as exc:
-            raise RenderFailed(f"Script {script.id} could not be mastered: {exc}") from exc
+            raise RenderFailed(Code.RENDER_MASTERING, script_id=script.id, detail=str(exc)) from exc
         except EngineUnavailable as exc:
             logger.debug("engine %s unavailable for script %s: %s", engine.name, script.id, exc)
             reasons.append(f"{engine.name}: {exc}")
@@ -293,4 +305,4 @@ def render_script(
             rendering.duration_s,
         )
         return _result(rendering, settings, cached=False)
-    raise RenderFailed(f"No voice could render script {script.id}: {'; '.join(reasons)}.")
+    raise RenderFailed(Code.RENDER_NO_VOICE, script_id=script.id, detail="; ".join(reasons))

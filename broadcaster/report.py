@@ -7,8 +7,8 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 
-from broadcaster.db import TOPICS
-from broadcaster.evidence import OUTCOME_LABELS_VI, AiringRecord
+from broadcaster.enums import Outcome, Topic, label_vi
+from broadcaster.evidence import AiringRecord
 from broadcaster.ledger import Verdict
 
 SUMMARY_HEADINGS = [
@@ -47,7 +47,7 @@ def summarise(records: list[AiringRecord]) -> list[SummaryRow]:
             totals[key][1] += (record.duration_s or 0.0) / 60
         elif record.outcome != "started":
             totals[key][2] += 1
-    topic_order = list(TOPICS)
+    topic_order = [topic.value for topic in Topic]
     return [
         SummaryRow(month, topic, int(v[0]), round(v[1], 1), int(v[2]))
         for (month, topic), v in sorted(
@@ -80,7 +80,7 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
     for row in rows:
         month = f"{row.month[5:7]}/{row.month[:4]}"
         writer.writerow(
-            [month, row.topic, TOPICS[row.topic], row.aired, row.minutes, row.not_aired]
+            [month, row.topic, label_vi(Topic(row.topic)), row.aired, row.minutes, row.not_aired]
         )
     writer.writerow(
         ["Tổng cộng", "", "", sum(r.aired for r in rows), round(sum(r.minutes for r in rows), 1),
@@ -91,7 +91,7 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
     for number, r in enumerate(records, start=1):
         writer.writerow(
             [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
-             r.script_id, r.title, r.topic, OUTCOME_LABELS_VI.get(r.outcome, r.outcome),
+             r.script_id, r.title, r.topic, label_vi(Outcome(r.outcome)),
              round(r.duration_s or 0, 1), r.audio_sha256 or "", r.error or "", r.seq or "",
              r.row_hash or ""]
         )  # fmt: skip

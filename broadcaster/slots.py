@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Slot as SlotRow
+from broadcaster.errors import Code, DetailError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_SLOTS_TOML = """\
@@ -30,8 +31,10 @@ minutes = 30
 """
 
 
-class SlotError(Exception):
+class SlotError(DetailError):
     """A slot file that cannot be used; the message names the file and the problem."""
+
+    code = Code.SLOTS
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from sqlalchemy.orm import sessionmaker
 from broadcaster.config import Settings
 from broadcaster.db import User, create_schema, make_engine, make_session_factory
 from broadcaster.ingest import parse_script
-from broadcaster.render import make_engines, render_script
-from broadcaster.scripts import add_script, approve_script
 from broadcaster.slots import DEFAULT_SLOTS_TOML, SlotDef, load_slots, sync_slot_rows
 from broadcaster.users import create_user, new_password
 
@@ -121,15 +119,18 @@ def initialise(
 
 def _import_demo(settings: Settings, sessions: sessionmaker, now: datetime) -> int:
     """Add, approve and render the sample scripts in ./scripts_vi."""
+    from broadcaster.services import audio, scripts
+    from broadcaster.services.context import Context
+
     folder = settings.base_dir / "scripts_vi"
     files = sorted(p for p in folder.glob("*") if p.suffix in (".txt", ".md", ".docx"))
-    engines = make_engines(settings.engine, settings)
+    items = [parse_script(path.read_bytes(), path.name) for path in files]
     with sessions() as session:
-        for path in files:
-            script = add_script(session, parse_script(path.read_bytes(), path.name), now, "demo")
-            approve_script(session, script.id, "admin (demo)", now)
-            render_script(session, script, engines, settings, now)
-        session.commit()
+        ctx = Context(settings, session, lambda: now)
+        added = scripts.add_scripts(ctx, items, "demo")
+        for script in added:
+            scripts.approve_script(ctx, script.id, "admin (demo)")
+        audio.render_scripts(ctx, [script.id for script in added])
     return len(files)
 
 

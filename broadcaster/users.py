@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from broadcaster.db import ROLES, User
+from broadcaster.db import User
+from broadcaster.enums import Role
+from broadcaster.errors import BroadcasterError, Code
 
 
-class UserError(Exception):
+class UserError(BroadcasterError):
     """A user that cannot be created as asked."""
 
 
@@ -25,14 +27,14 @@ def create_user(session: Session, name: str, password: str, role: str) -> User:
     """Add a user; names are unique."""
     name = name.strip()
     if not name:
-        raise UserError("A user needs a name.")
-    if role not in ROLES:
-        raise UserError(f"Role '{role}' is not one of: {', '.join(ROLES)}.")
+        raise UserError(Code.USER_NAME_MISSING)
+    if role not in set(Role):
+        raise UserError(Code.USER_ROLE_UNKNOWN, role=role, roles=", ".join(Role))
     if len(password) < 8:
-        raise UserError("A password needs at least 8 characters.")
+        raise UserError(Code.USER_PASSWORD_SHORT)
     if session.scalar(select(User).where(User.name == name)) is not None:
-        raise UserError(f"A user named '{name}' already exists.")
-    user = User(name=name, password_hash=generate_password_hash(password), role=role)
+        raise UserError(Code.USER_EXISTS, name=name)
+    user = User(name=name, password_hash=generate_password_hash(password), role=Role(role))
     session.add(user)
     session.flush()
     return user

@@ -23,13 +23,13 @@ TEXT = (
 
 
 def _render(station, settings, body: str = TEXT):  # type: ignore[no-untyped-def]
-    from broadcaster.ingest import parse_script
-    from broadcaster.scripts import add_script
+    from broadcaster.db import Script
 
+    from .helpers import add_draft
+
+    script_id = add_draft(station, FIXED_NOW, body)
     with station.sessions() as session:
-        script = add_script(
-            session, parse_script(body.encode(), "t.txt", topic="c"), FIXED_NOW, "test"
-        )
+        script = session.get_one(Script, script_id)
         result = render_script(
             session, script, make_engines("espeak", settings), settings, FIXED_NOW
         )
@@ -94,7 +94,7 @@ def test_pause_marks_become_silences_of_the_configured_length(station) -> None: 
 def test_the_chime_opens_and_closes_the_bulletin(station) -> None:  # type: ignore[no-untyped-def]
     plain = dataclasses.replace(station.settings, intro="", outro="")
     with_chime = dataclasses.replace(
-        station.settings, intro="chime", outro="chime", edge_pause_ms=600
+        station.settings, intro="chime", outro="chime", jingle_pause_ms=600
     )
     bare, _ = _render(station, plain)
     framed, _ = _render(station, with_chime)

@@ -14,14 +14,13 @@ from mutagen.mp3 import MP3
 
 from broadcaster import audio
 from broadcaster.db import Rendering
-from broadcaster.ingest import parse_script
 from broadcaster.render import RenderFailed, make_engines, render_script
-from broadcaster.scripts import add_script
 from broadcaster.voices import EngineUnavailable, Speech
 from broadcaster.voices.espeak import EspeakEngine, list_voices
 from broadcaster.voices.google import GttsEngine
 
 from .conftest import FIXED_NOW
+from .helpers import add_draft, services
 
 GOOGLE_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 BODY = "Ủy ban nhân dân thị trấn thông báo. Người dân có thể nộp hồ sơ trực tuyến.\n\nXin cảm ơn bà con."
@@ -32,6 +31,9 @@ class CountingEngine:
 
     def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
         self.engine, self.name, self.voice, self.calls = engine, engine.name, engine.voice, 0
+
+    def start_bulletin(self) -> None:
+        self.engine.start_bulletin()
 
     def synthesise(self, text: str) -> Speech:
         self.calls += 1
@@ -54,12 +56,7 @@ def real_mp3(tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def _add(station, body: str = BODY, title: str = "Thông báo"):  # type: ignore[no-untyped-def]
-    with station.sessions() as session:
-        script = add_script(
-            session, parse_script(body.encode(), "t.txt", title=title, topic="c"), FIXED_NOW, "test"
-        )
-        session.commit()
-    return script.id
+    return add_draft(station, FIXED_NOW, body, title=title)
 
 
 def test_espeak_speaks_vietnamese() -> None:
@@ -130,7 +127,7 @@ def test_same_text_same_engine_is_a_cache_hit_with_no_work(station) -> None:  # 
 
 def test_changed_text_renders_again(station) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.db import Script
-    from broadcaster.scripts import edit_script
+    from broadcaster.services.scripts import edit_script
 
     script_id = _add(station)
     engines = make_engines("espeak", station.settings)
@@ -138,7 +135,10 @@ def test_changed_text_renders_again(station) -> None:  # type: ignore[no-untyped
         first = render_script(
             session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
         )
-        edit_script(session, script_id, BODY + " Thêm một câu.")
+        session.commit()
+        with services(station, FIXED_NOW) as ctx:
+            edit_script(ctx, script_id, BODY + " Thêm một câu.")
+        session.expire_all()
         second = render_script(
             session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
         )

@@ -97,12 +97,12 @@ def test_officer_uploads_sees_spoken_form_and_listens_with_seeking(app) -> None:
 @pytest.mark.parametrize(
     ("data", "name", "topic", "message"),
     [
-        (b"", "trong.txt", "a", "tệp trống"),
+        (b"", "trong.txt", "a", "Tệp trong.txt trống"),
         (b"\x00\x01\x02binary\x00\x00\x00", "x.txt", "a", "không phải văn bản"),
         (b"Th\x81ng b\x8d", "x.txt", "a", "bảng mã"),
-        ("Nội dung.".encode(), "x.pdf", "a", "chỉ nhận tệp .txt, .md hoặc .docx"),
-        ("Nội dung.".encode(), "x.txt", "", "chưa chọn chủ đề"),
-        ("Nội dung.".encode(), "x.txt", "q", "chủ đề không thuộc kế hoạch"),
+        ("Nội dung.".encode(), "x.pdf", "a", "Chỉ nhận tệp .txt, .md hoặc .docx"),
+        ("Nội dung.".encode(), "x.txt", "", "Chưa chọn chủ đề"),
+        ("Nội dung.".encode(), "x.txt", "q", "không thuộc kế hoạch"),
     ],
 )
 def test_bad_uploads_get_one_vietnamese_sentence_and_change_nothing(

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
+from broadcaster.enums import label_vi
 from broadcaster.station import open_station
 
 
@@ -40,6 +41,7 @@ def create_app(
     app.register_blueprint(status.bp)
     app.teardown_appcontext(_close_session)
     app.add_template_filter(_local_time, "local")
+    app.add_template_filter(label_vi, "label")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]

@@ -9,17 +9,10 @@ from broadcaster.web.db import session as db_session
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from broadcaster.db import User
+from broadcaster.enums import Role
 from broadcaster.users import authenticate
 
 bp = Blueprint("auth", __name__)
-
-ROLE_LABELS = {
-    "officer": "Cán bộ Văn hóa – Xã hội",
-    "leader": "Lãnh đạo UBND",
-    "office": "Văn phòng – Thống kê",
-    "admin": "Quản trị",
-}
-
 
 @bp.before_app_request
 def load_user() -> None:
@@ -37,7 +30,7 @@ def login_required(*roles: str) -> Callable:
             if g.user is None:
                 flash("Vui lòng đăng nhập để tiếp tục.", "error")
                 return redirect(url_for("auth.login", next=request.path))
-            if roles and g.user.role not in roles and g.user.role != "admin":
+            if roles and g.user.role not in roles and g.user.role != Role.ADMIN:
                 abort(403)
             return view(**kwargs)
 

@@ -1,4 +1,4 @@
-"""One database session per request, closed at teardown."""
+"""One database session per request, closed at teardown, and the service context over it."""
 
 from __future__ import annotations
 
@@ -6,21 +6,30 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from broadcaster.clock import Clock
+from broadcaster.services.context import Context
 from broadcaster.station import Station
 
 
 def station() -> Station:
     """The installation this app serves."""
-    return current_app.extensions["broadcaster"]
+    station: Station = current_app.extensions["broadcaster"]
+    return station
 
 
 def session() -> Session:
     """This request's session."""
     if "db" not in g:
         g.db = station().sessions()
-    return g.db
+    db: Session = g.db
+    return db
 
 
 def station_clock() -> Clock:
     """The app's clock (injected so tests control time)."""
-    return current_app.extensions["broadcaster.clock"]
+    clock: Clock = current_app.extensions["broadcaster.clock"]
+    return clock
+
+
+def services() -> Context:
+    """The service context for this request: settings, its session, the app's clock."""
+    return Context(station().settings, session(), station_clock())

@@ -2,68 +2,53 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from broadcaster.web.auth import login_required
-from broadcaster.web.db import session, station, station_clock
+from broadcaster.web.db import services
+from broadcaster.web.messages import vietnamese
 from flask import Blueprint, Response, flash, render_template, request
 
-from broadcaster import evidence, ledger, report
-from broadcaster.evidence import OUTCOME_LABELS_VI
+from broadcaster.enums import Outcome, labels_vi
+from broadcaster.errors import BroadcasterError
+from broadcaster.services import records
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 
 
-def _period() -> tuple[date, date]:
+def _period() -> records.Period:
     """The chosen days (default: this month so far); bad dates fall back with a message."""
-    tz = station().settings.tz
-    today = station_clock()().astimezone(tz).date()
     try:
-        start = date.fromisoformat(request.args.get("from") or today.replace(day=1).isoformat())
-        end = date.fromisoformat(request.args.get("to") or today.isoformat())
-    except ValueError:
-        flash("Ngày không hợp lệ (dạng đúng: 2024-03-31); đang hiển thị tháng này.", "error")
-        return today.replace(day=1), today
-    if end < start:
-        flash("Ngày kết thúc đứng trước ngày bắt đầu; đã đổi chỗ hai ngày.", "error")
-        start, end = end, start
-    return start, end
+        return records.period(services(), request.args.get("from"), request.args.get("to"))
+    except BroadcasterError as exc:
+        flash(vietnamese(exc) + " Đang hiển thị tháng này.", "error")
+        return records.period(services(), None, None)
 
 
-def _records(start: date, end: date) -> list[evidence.AiringRecord]:
-    tz = station().settings.tz
-    records = evidence.airings_between(session(), *evidence.local_day_range(start, end, tz), tz)
-    outcome = request.args.get("outcome")
-    return [r for r in records if r.outcome == outcome] if outcome else records
+def _outcome() -> Outcome | None:
+    raw = request.args.get("outcome", "")
+    return Outcome(raw) if raw in set(Outcome) else None
 
 
 @bp.route("/")
 @login_required()
 def index():  # type: ignore[no-untyped-def]
     """Show the airing log for a period, optionally one outcome only."""
-    start, end = _period()
+    days = _period()
+    outcome = _outcome()
+    quarter_start = days.end.replace(month=(days.end.month - 1) // 3 * 3 + 1, day=1)
     return render_template(
-        "log.html", records=_records(start, end), start=start, end=end,
-        outcome=request.args.get("outcome", ""), outcomes=OUTCOME_LABELS_VI,
-        quarter_start=_quarter_start(end),
+        "log.html", records=records.airing_log(services(), days, outcome), start=days.start,
+        end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
+        quarter_start=quarter_start,
     )  # fmt: skip
-
-
-def _quarter_start(day: date) -> date:
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
 
 
 @bp.route("/report.csv")
 @login_required("office", "leader", "officer")
 def report_csv():  # type: ignore[no-untyped-def]
     """The report for the chosen period as a CSV file Excel opens."""
-    start, end = _period()
-    title = f"Báo cáo phát thanh tuyên truyền CCHC từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
-    verdict = ledger.verify(session(), station().settings.var_path / "ledger")
-    body = report.report_csv(_records(start, end), title, verdict)
-    name = f"bao-cao-phat-thanh-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+    made = records.office_report(services(), _period())
     return Response(
-        body,
+        made.body,
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+        headers={"Content-Disposition": f"attachment; filename={made.name}"},
     )

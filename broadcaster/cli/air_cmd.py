@@ -1,4 +1,4 @@
-"""`broadcaster plan | run | air-now | status | devices`: putting bulletins on air."""
+"""`broadcaster plan | arrange | run | air-now | status | devices`: putting bulletins on air."""
 
 from __future__ import annotations
 
@@ -7,57 +7,73 @@ import signal
 import threading
 import time
 from dataclasses import asdict
+from datetime import datetime
 
 import click
 
-from broadcaster.airing import AiringResult, air_now
-from broadcaster.cli.base import main, station_of
-from broadcaster.clock import utc_now
+from broadcaster.airing import AiringResult
+from broadcaster.cli.base import main, services_of, station_of
 from broadcaster.config import Settings
 from broadcaster.daemon import Daemon
-from broadcaster.db import Airing, AirRequest
-from broadcaster.health import check_health
-from broadcaster.ingest import ScriptRejected, clean_week
-from broadcaster.lease import lease_is_alive
+from broadcaster.errors import BroadcasterError, Code
 from broadcaster.outputs import Output, OutputError, default_output, list_sound_devices, make_output
-from broadcaster.programme import plan_week
-from broadcaster.render import current_rendering
-from broadcaster.scripts import get_script
-from broadcaster.slots import iso_week_of
+from broadcaster.services import onair, planning
+from broadcaster.services.health import check_health
+from broadcaster.slots import load_slots
+
+REQUEST_POLL_SECONDS = 0.2
 
 
 @main.command()
 @click.option("--week", help="ISO week such as 2024-W10 (default: this week).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def plan(ctx, week, as_json) -> None:  # type: ignore[no-untyped-def]
+def plan(ctx: click.Context, week: str | None, as_json: bool) -> None:
     """Fill the week's slot occurrences with approved, rendered bulletins."""
-    station = station_of(ctx)
-    tz = station.settings.tz
-    week = clean_week(week) or iso_week_of(utc_now(), tz)
-    slots = station.load_slots()
-    with station.sessions() as session:
-        planned = plan_week(session, slots, week, tz, utc_now())
-        session.commit()
+    with services_of(ctx) as services:
+        tz, now = services.settings.tz, services.now()
+        planned = planning.plan_week(services, week)
         rows = [
             {
                 "slot": occ.slot.name,
                 "start": occ.start.astimezone(tz).isoformat(timespec="minutes"),
+                "pinned": any(e.pinned for e in entries),
                 "items": [{"script_id": e.script_id, "title": e.script.title, "seconds": round(e.rendering.duration_s, 1)} for e in entries],
             }
-            for occ, entries in planned
+            for occ, entries in planned.occurrences
         ]  # fmt: skip
     if as_json:
-        click.echo(json.dumps({"week": week, "occurrences": rows}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps({"week": planned.week, "occurrences": rows}, ensure_ascii=False, indent=2)
+        )
         return
-    click.echo(f"Programme for {week}:")
-    now = utc_now()
-    for (occurrence, _), row in zip(planned, rows, strict=True):
+    click.echo(f"Programme for {planned.week}:")
+    for (occurrence, _), row in zip(planned.occurrences, rows, strict=True):
         empty = (
             "(past, not planned)" if occurrence.start <= now else "(nothing approved and rendered)"
         )
         titles = "; ".join(f"[{i['script_id']}] {i['title']}" for i in row["items"]) or empty
-        click.echo(f"  {row['start']}  {row['slot']}: {titles}")
+        pinned = " (arranged by hand)" if row["pinned"] else ""
+        click.echo(f"  {row['start']}  {row['slot']}: {titles}{pinned}")
+
+
+@main.command()
+@click.argument("slot")
+@click.argument("when")
+@click.argument("script_ids", nargs=-1, type=int)
+@click.pass_context
+def arrange(ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...]) -> None:
+    """Put exactly SCRIPT_IDS, in order, in SLOT on WHEN ('2024-03-11 17:00'); the planner keeps it."""
+    with services_of(ctx) as services:
+        try:
+            local = datetime.fromisoformat(when).replace(tzinfo=services.settings.tz)
+        except ValueError:
+            raise BroadcasterError(Code.DATE_INVALID, value=when) from None
+        entries = planning.arrange(services, slot, local, list(script_ids))
+        click.echo(
+            f"Slot {slot} at {when} now holds {len(entries)} bulletin(s), arranged by hand; "
+            "planning leaves it as it is."
+        )
 
 
 def output_for(settings: Settings, override: str | None) -> Output:
@@ -83,18 +99,20 @@ def output_for(settings: Settings, override: str | None) -> Output:
 )
 @click.option("--for", "for_seconds", type=float, help="Stop after this many seconds.")
 @click.pass_context
-def run(ctx, output, for_seconds) -> None:  # type: ignore[no-untyped-def]
+def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> None:
     """Run the daemon: air each slot's programme at its time and log every airing."""
     station = station_of(ctx)
     settings = station.settings
     sink = output_for(settings, output)
-    daemon = Daemon(settings, station.engine, station.sessions, station.load_slots(), sink)
+    slots = load_slots(settings.schedules_path)
+    daemon = Daemon(settings, station.engine, station.sessions, slots, sink)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo(f"Daemon running; airing to {sink.description}. Press Ctrl+C to stop.")
-    daemon.run(stop, for_seconds)
-    click.echo(f"Daemon stopped after {len(daemon.results)} airing(s).")
+    click.echo(f"Daemon starting; airing to {sink.description}. Press Ctrl+C to stop.")
+    daemon.run(stop, for_seconds, on_ready=lambda: click.echo("Daemon ready.", nl=True))
+    aired = sum(daemon.counts.values())
+    click.echo(f"Daemon stopped after {aired} airing(s).")
 
 
 @main.command("air-now")
@@ -110,79 +128,41 @@ def run(ctx, output, for_seconds) -> None:  # type: ignore[no-untyped-def]
     help="How long to wait for the daemon (default: the audio length plus 2 minutes).",
 )
 @click.pass_context
-def air_now_command(ctx, script_id, output, wait_seconds) -> None:  # type: ignore[no-untyped-def]
+def air_now_command(
+    ctx: click.Context, script_id: int, output: str | None, wait_seconds: float | None
+) -> None:
     """Air one approved bulletin at once; an emergency bulletin interrupts the one on air."""
-    station = station_of(ctx)
-    settings = station.settings
-    with station.sessions() as session:
-        script = get_script(session, script_id)
-        if script.status != "approved":
-            raise ScriptRejected(
-                f"Script {script_id} is {script.status}; only approved scripts can be aired."
-            )
-        rendering = current_rendering(session, script)
-        if rendering is None:
-            raise ScriptRejected(
-                f"Script {script_id} has no audio yet; run 'broadcaster render {script_id}' first."
-            )
-        emergency = script.priority == "emergency"
-        if not lease_is_alive(session, utc_now()):
-            result = air_now(
-                session, script, rendering, output_for(settings, output), settings, utc_now
-            )
+    with services_of(ctx) as services:
+        local = lambda: output_for(services.settings, output)  # noqa: E731
+        outcome = onair.air_now(services, script_id, local, output_named=output is not None)
+        if isinstance(outcome, AiringResult):
+            result = outcome
         else:
-            if output:
-                raise click.UsageError(
-                    "A daemon is running and owns the output; leave out --output."
-                )
-            request = AirRequest(script_id=script.id, emergency=emergency, requested_at=utc_now())
-            session.add(request)
-            session.commit()
             what = (
                 "emergency: the bulletin on air stops first"
-                if emergency
+                if outcome.emergency
                 else "after the bulletin on air"
             )
             click.echo(f"Handed to the running daemon ({what}).")
-            limit = wait_seconds if wait_seconds is not None else rendering.duration_s + 120
+            limit = wait_seconds if wait_seconds is not None else outcome.seconds + 120
             deadline = time.monotonic() + limit
-            while True:
-                session.refresh(request)
-                if request.handled_at is not None:
-                    break
+            while (found := onair.request_result(services, outcome.request_id)) is None:
                 if time.monotonic() > deadline:
-                    raise OutputError(
-                        f"The daemon did not air it within {limit:.0f} s; check 'broadcaster status'. The request stays queued."
-                    )
-                time.sleep(0.2)
-            airing = session.get(Airing, request.airing_id) if request.airing_id else None
-            if airing is None:
-                raise OutputError(
-                    "The daemon could not air it; see 'broadcaster status' for the reason."
-                )
-            result = AiringResult(
-                airing.id,
-                script.id,
-                script.title,
-                airing.outcome,
-                airing.error,
-                airing.audio_sha256,
-            )
-    if result.outcome != "aired":
-        raise OutputError(f"Airing {result.airing_id} {result.outcome}: {result.error}")
+                    raise BroadcasterError(Code.AIR_REQUEST_TIMEOUT, seconds=round(limit))
+                time.sleep(REQUEST_POLL_SECONDS)
+            result = found
     click.echo(f"Aired script {script_id} (airing {result.airing_id}).")
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def status(ctx, as_json) -> None:  # type: ignore[no-untyped-def]
+def status(ctx: click.Context, as_json: bool) -> None:
     """Show whether the daemon is alive, what airs next, the last outcomes and free disk space."""
-    station = station_of(ctx)
-    settings = station.settings
+    with services_of(ctx) as services:
+        settings = services.settings
+        health = check_health(services)
     tz = settings.tz
-    with station.sessions() as session:
-        health = check_health(session, settings, station.load_slots(), utc_now())
     if as_json:
         click.echo(json.dumps(asdict(health), default=str, ensure_ascii=False, indent=2))
         return
@@ -193,6 +173,8 @@ def status(ctx, as_json) -> None:  # type: ignore[no-untyped-def]
     )
     state = f"running ({health.holder})" if health.daemon_alive else "NOT running"
     click.echo(f"Daemon: {state}; last heartbeat {when}.")
+    if health.slots_changed:
+        click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
     click.echo("Next airings:")
     for item in health.next_airings:
         ready = (
@@ -223,7 +205,7 @@ def status(ctx, as_json) -> None:  # type: ignore[no-untyped-def]
 @click.option(
     "--backend", help="Sound backend to ask (e.g. alsa, pulseaudio, null; default: automatic)."
 )
-def devices(backend) -> None:  # type: ignore[no-untyped-def]
+def devices(backend: str | None) -> None:
     """List the sound cards the soundcard output can play to."""
     found = list_sound_devices(backend)
     for device in found:

@@ -3,39 +3,33 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import click
 
 from broadcaster.clock import utc_now
-from broadcaster.config import ConfigError, Settings, load_settings
-from broadcaster.ingest import ScriptRejected
-from broadcaster.lease import DaemonBusy
-from broadcaster.outputs import OutputError
-from broadcaster.render import RenderFailed
-from broadcaster.scripts import ScriptNotFound
-from broadcaster.slots import SlotError
-from broadcaster.spoken import LexiconError
+from broadcaster.config import Settings, load_settings
+from broadcaster.errors import BroadcasterError, english
+from broadcaster.services.context import Context
 from broadcaster.station import NotInitialised, Station, demo_login, initialise, open_station
-from broadcaster.users import UserError
-
-USER_ERRORS = (
-    ConfigError, ScriptRejected, ScriptNotFound, SlotError, OutputError, RenderFailed,
-    DaemonBusy, NotInitialised, UserError, LexiconError,
-)  # fmt: skip
 
 
 class Group(click.Group):
-    """Turns the core's errors into one line on stderr and exit code 1."""
+    """Turns the core's errors into one English sentence on stderr and exit code 1."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a refusal becomes its sentence, chosen by its code."""
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
+        except BroadcasterError as exc:
+            raise click.ClickException(english(exc.code, exc.data)) from exc
+        except NotInitialised as exc:
             raise click.ClickException(str(exc)) from exc
 
 
 def settings_of(ctx: click.Context) -> Settings:
+    """The settings, read once per command from broadcaster.toml and the environment."""
     settings = ctx.obj.get("settings")
     if settings is None:
         settings = ctx.obj["settings"] = load_settings()
@@ -43,6 +37,7 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def station_of(ctx: click.Context) -> Station:
+    """The opened installation (database engine and sessions), once per command."""
     station = ctx.obj.get("station")
     if station is None:
         station = ctx.obj["station"] = open_station(settings_of(ctx))
@@ -50,15 +45,12 @@ def station_of(ctx: click.Context) -> Station:
     return station
 
 
-def local_date(raw: str | None, label: str) -> date | None:
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise click.BadParameter(
-            f"'{raw}' is not a date like 2024-03-31.", param_hint=label
-        ) from None
+@contextmanager
+def services_of(ctx: click.Context) -> Iterator[Context]:
+    """A service context over a fresh session, closed when the command is done."""
+    station = station_of(ctx)
+    with station.sessions() as session:
+        yield Context(station.settings, session, utc_now)
 
 
 @click.group(cls=Group)

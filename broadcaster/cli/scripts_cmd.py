@@ -1,4 +1,4 @@
-"""`broadcaster scripts …`: add, list, show, approve and retire bulletin scripts."""
+"""`broadcaster scripts add | list | show | approve | return | retire`: the bulletin scripts."""
 
 from __future__ import annotations
 
@@ -7,28 +7,30 @@ from pathlib import Path
 
 import click
 
-from broadcaster.cli.base import Group, main, station_of
-from broadcaster.clock import utc_now
-from broadcaster.db import PRIORITIES
+from broadcaster.cli.base import Group, main, services_of
+from broadcaster.db import Script
+from broadcaster.enums import Priority, Status
+from broadcaster.errors import Code
 from broadcaster.ingest import ScriptRejected, parse_script
-from broadcaster.programme import withdraw_script
-from broadcaster.render import expected_seconds
-from broadcaster.scripts import add_script, approve_script, get_script, list_scripts, retire_script
-from broadcaster.slots import load_slots
+from broadcaster.services import scripts as service
 
 
 @main.group(cls=Group)
 def scripts() -> None:
-    """Add, list, show and approve bulletin scripts."""
+    """Add, list, show, approve, return and retire bulletin scripts."""
 
 
-def _script_dict(script) -> dict:  # type: ignore[no-untyped-def]
+def _script_dict(script: Script) -> dict[str, object]:
     return {
         "id": script.id, "title": script.title, "topic": script.topic, "week": script.week,
         "status": script.status, "encoding": script.encoding, "source": script.source_name,
         "approved_by": script.approved_by, "content_hash": script.content_hash,
         "priority": script.priority,
     }  # fmt: skip
+
+
+def _echo_json(value: object) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 @scripts.command("add")
@@ -39,48 +41,48 @@ def _script_dict(script) -> dict:  # type: ignore[no-untyped-def]
 @click.option("--author", help="Who wrote it.")
 @click.option(
     "--priority",
-    type=click.Choice(PRIORITIES),
-    default="normal",
+    type=click.Choice([p.value for p in Priority]),
+    default=Priority.NORMAL.value,
     show_default=True,
     help="normal: in its slots; priority: first in the next slot; emergency: aired at once by air-now.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the added scripts as JSON.")
 @click.pass_context
-def scripts_add(ctx, files, title, topic, week, author, priority, as_json) -> None:  # type: ignore[no-untyped-def]
+def scripts_add(
+    ctx: click.Context, files: tuple[Path, ...], title: str | None, topic: str | None,
+    week: str | None, author: str | None, priority: str, as_json: bool,
+) -> None:  # fmt: skip
     """Add .txt, .md or .docx scripts as drafts (all or none)."""
-    station = station_of(ctx)
     items = []
     for path in files:
         if not path.is_file():
-            raise ScriptRejected(f"{path} does not exist.")
+            raise ScriptRejected(Code.FILE_MISSING, name=path)
         items.append(
             parse_script(path.read_bytes(), path.name, title=title, topic=topic, week=week)
         )
-    with station.sessions() as session:
-        added = [add_script(session, item, utc_now(), author) for item in items]
-        for script in added:
-            script.priority = priority
-        session.commit()
+    with services_of(ctx) as services:
+        added = service.add_scripts(services, items, author, Priority(priority))
         rows = [_script_dict(s) for s in added]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        for row in rows:
-            click.echo(
-                f"Added script {row['id']}: {row['title']} (topic {row['topic']}, {row['encoding']})."
-            )
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"Added script {row['id']}: {row['title']} (topic {row['topic']}, {row['encoding']})."
+        )
 
 
 @scripts.command("list")
-@click.option("--status", type=click.Choice(["draft", "approved", "retired"]))
+@click.option("--status", type=click.Choice([s.value for s in Status]))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def scripts_list(ctx, status, as_json) -> None:  # type: ignore[no-untyped-def]
+def scripts_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """List scripts, newest first."""
-    with station_of(ctx).sessions() as session:
-        rows = [_script_dict(s) for s in list_scripts(session, status)]
+    with services_of(ctx) as services:
+        chosen = Status(status) if status else None
+        rows = [_script_dict(s) for s in service.list_scripts(services, chosen)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        _echo_json(rows)
         return
     for row in rows:
         click.echo(
@@ -94,44 +96,50 @@ def scripts_list(ctx, status, as_json) -> None:  # type: ignore[no-untyped-def]
 @click.argument("script_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def scripts_show(ctx, script_id, as_json) -> None:  # type: ignore[no-untyped-def]
+def scripts_show(ctx: click.Context, script_id: int, as_json: bool) -> None:
     """Show one script with its text."""
-    with station_of(ctx).sessions() as session:
-        script = get_script(session, script_id)
+    with services_of(ctx) as services:
+        script = service.get_script(services, script_id)
         row = _script_dict(script) | {"body": script.body}
     if as_json:
-        click.echo(json.dumps(row, ensure_ascii=False, indent=2))
+        _echo_json(row)
         return
     for key in ("id", "title", "topic", "week", "status", "approved_by", "encoding", "source"):
         click.echo(f"{key}: {row[key] if row[key] is not None else '-'}")
-    click.echo("\n" + row["body"])
+    click.echo("\n" + str(row["body"]))
 
 
 @scripts.command("approve")
 @click.argument("script_id", type=int)
 @click.option("--by", "approver", required=True, help="Name of the leader approving it.")
 @click.pass_context
-def scripts_approve(ctx, script_id, approver) -> None:  # type: ignore[no-untyped-def]
+def scripts_approve(ctx: click.Context, script_id: int, approver: str) -> None:
     """Approve a draft script for air."""
-    station = station_of(ctx)
-    with station.sessions() as session:
-        script = get_script(session, script_id)
-        longest = max(slot.minutes for slot in load_slots(station.settings.schedules_path))
-        seconds = expected_seconds(session, script, station.settings)
-        script = approve_script(session, script_id, approver, utc_now(), seconds, longest)
-        session.commit()
+    with services_of(ctx) as services:
+        script = service.approve_script(services, script_id, approver)
         click.echo(
-            f"Script {script.id} approved by {script.approved_by}; render it with 'broadcaster render {script.id}'."
+            f"Script {script.id} approved by {script.approved_by}; the daemon renders it ahead "
+            f"of air (or now: 'broadcaster render {script.id}')."
         )
+
+
+@scripts.command("return")
+@click.argument("script_id", type=int)
+@click.pass_context
+def scripts_return(ctx: click.Context, script_id: int) -> None:
+    """Send an approved script back to draft for changes (it leaves every future slot)."""
+    with services_of(ctx) as services:
+        change = service.return_script(services, script_id)
+    click.echo(
+        f"Script {script_id} is a draft again; removed from {change.withdrawn} planned slot(s)."
+    )
 
 
 @scripts.command("retire")
 @click.argument("script_id", type=int)
 @click.pass_context
-def scripts_retire(ctx, script_id) -> None:  # type: ignore[no-untyped-def]
+def scripts_retire(ctx: click.Context, script_id: int) -> None:
     """Take a script off the air for good (it leaves every future slot)."""
-    with station_of(ctx).sessions() as session:
-        retire_script(session, script_id)
-        removed = withdraw_script(session, script_id, utc_now())
-        session.commit()
-    click.echo(f"Script {script_id} retired; removed from {removed} planned slot(s).")
+    with services_of(ctx) as services:
+        change = service.retire_script(services, script_id)
+    click.echo(f"Script {script_id} retired; removed from {change.withdrawn} planned slot(s).")

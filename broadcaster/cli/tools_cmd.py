@@ -9,10 +9,9 @@ from pathlib import Path
 
 import click
 
-from broadcaster.cli.base import Group, main, settings_of, station_of
-from broadcaster.clock import utc_now
-from broadcaster.render import ENGINE_CHOICES, make_engines, normaliser_for, render_script
-from broadcaster.scripts import get_script, list_scripts
+from broadcaster.cli.base import Group, main, services_of, settings_of, station_of
+from broadcaster.render import ENGINE_CHOICES, RenderResult, normaliser_for
+from broadcaster.services import audio as audio_service
 
 
 @main.command()
@@ -57,28 +56,27 @@ def normalize(ctx, source, explain) -> None:  # type: ignore[no-untyped-def]
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def render(ctx, script_ids, render_all, engine, as_json) -> None:  # type: ignore[no-untyped-def]
+def render(
+    ctx: click.Context,
+    script_ids: tuple[int, ...],
+    render_all: bool,
+    engine: str | None,
+    as_json: bool,
+) -> None:
     """Render scripts to broadcast MP3 (cached: unchanged text does no work)."""
-    station = station_of(ctx)
     if not script_ids and not render_all:
         raise click.UsageError("Give script ids or --all.")
-    engines = make_engines(engine or station.settings.engine, station.settings)
-    results = []
-    with station.sessions() as session:
-        chosen = (
-            list_scripts(session, "approved")
-            if render_all
-            else [get_script(session, i) for i in script_ids]
-        )
-        for script in chosen:
-            result = render_script(session, script, engines, station.settings, utc_now())
-            session.commit()
-            results.append(result)
-            if not as_json:
-                state = "cached" if result.cached else "rendered"
-                click.echo(
-                    f"Script {script.id}: {state} with {result.engine} ({result.voice}), {result.duration_s:.1f} s -> {result.audio_path}"
-                )
+
+    def said(result: RenderResult) -> None:
+        if not as_json:
+            state = "cached" if result.cached else "rendered"
+            click.echo(
+                f"Script {result.script_id}: {state} with {result.engine} ({result.voice}), "
+                f"{result.duration_s:.1f} s -> {result.audio_path}"
+            )
+
+    with services_of(ctx) as services:
+        results = audio_service.render_scripts(services, script_ids, engine, said)
     if as_json:
         click.echo(
             json.dumps([asdict(r) | {"audio_path": str(r.audio_path)} for r in results], indent=2)

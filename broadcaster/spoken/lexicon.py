@@ -7,6 +7,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from broadcaster.errors import Code, DetailError
+
 HERE = Path(__file__).parent
 
 LETTER_NAMES = {
@@ -24,8 +26,10 @@ UNITS = {
 }  # fmt: skip
 
 
-class LexiconError(Exception):
+class LexiconError(DetailError):
     """A word-list file with a line we cannot read."""
+
+    code = Code.LEXICON
 
 
 def parse_tsv(text: str, source: str) -> dict[str, str]:

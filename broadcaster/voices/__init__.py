@@ -33,6 +33,10 @@ class SpeechEngine(Protocol):
         """Speak `text`; raise EngineUnavailable when the engine cannot."""
         ...
 
+    def start_bulletin(self) -> None:
+        """A new bulletin begins: per-bulletin limits (such as a time budget) start again."""
+        ...
+
 
 # Plausible speech: Vietnamese voices read roughly 3–50 characters a second.
 MIN_SECONDS_PER_CHAR = 0.02

@@ -51,6 +51,9 @@ class EdgeEngine:
         self.timeout = timeout
         self.fetch = fetch or _fetch_edge
 
+    def start_bulletin(self) -> None:
+        """Nothing to reset: each request has its own timeout."""
+
     def synthesise(self, text: str) -> Speech:
         """Speak one sentence with the neural voice; EngineUnavailable if offline, refused or odd."""
         try:

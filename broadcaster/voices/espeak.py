@@ -83,6 +83,9 @@ class EspeakEngine:
         self.rate = rate
         self.pitch = pitch
 
+    def start_bulletin(self) -> None:
+        """Nothing to reset: the offline voice has no per-bulletin limit."""
+
     def synthesise(self, text: str) -> Speech:
         """Speak one sentence with espeak-ng."""
         data = text.encode("utf-8")

@@ -51,6 +51,10 @@ class GttsEngine:
         self.clock = clock or (lambda: time.monotonic())
         self._deadline: float | None = None
 
+    def start_bulletin(self) -> None:
+        """Start the time budget afresh: it is per bulletin, not per batch."""
+        self._deadline = None
+
     def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
         """Send one request, retrying 429/5xx with exponential backoff within the budget."""
         if self._deadline is None:

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from broadcaster import audio
-from broadcaster.config import Settings
 from broadcaster.db import Airing, DaemonLease, Problem, Script
+from broadcaster.enums import Outcome
 from broadcaster.lease import LEASE_SECONDS
 from broadcaster.programme import entries_for
-from broadcaster.slots import SlotDef, occurrences_between
+from broadcaster.render import rendering_intact
+from broadcaster.services.context import Context
+from broadcaster.services.planning import slot_files_changed, station_slots
+from broadcaster.slots import occurrences_between
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class LastOutcome:
 
     planned_start: datetime
     title: str
-    outcome: str
+    outcome: Outcome
     error: str | None
 
 
@@ -49,26 +50,23 @@ class Health:
     problems: list[tuple[datetime, str]]
     disk_free_bytes: int
     disk_total_bytes: int
+    slots_changed: str | None  # why the schedule files differ from the daemon's slots
 
 
-def _file_ready(settings: Settings, audio_path: str, sha256: str) -> bool:
-    path = settings.var_path / audio_path
-    return path.is_file() and audio.file_sha256(path) == sha256
-
-
-def check_health(
-    session: Session, settings: Settings, slots: list[SlotDef], now: datetime, count: int = 5
-) -> Health:
-    """Gather the station's health as of `now`."""
+def check_health(ctx: Context, count: int = 5) -> Health:
+    """Gather the station's health as of now; reads only."""
+    session, settings, now = ctx.session, ctx.settings, ctx.now()
     lease = session.get(DaemonLease, 1)
     alive = lease is not None and now - lease.heartbeat_at < timedelta(seconds=LEASE_SECONDS)
     upcoming: list[NextAiring] = []
-    for occurrence in occurrences_between(slots, now, now + timedelta(days=8), settings.tz):
+    for occurrence in occurrences_between(
+        station_slots(ctx), now, now + timedelta(days=8), settings.tz
+    ):
         entries = entries_for(session, occurrence.slot.name, occurrence.start)
         if not entries:
             upcoming.append(NextAiring(occurrence.start, occurrence.slot.name, None, False))
         for entry in entries:
-            ready = _file_ready(settings, entry.rendering.audio_path, entry.rendering.sha256)
+            ready = rendering_intact(settings, entry.rendering)
             upcoming.append(
                 NextAiring(occurrence.start, occurrence.slot.name, entry.script.title, ready)
             )
@@ -87,8 +85,8 @@ def check_health(
         (p.at, p.message)
         for p in session.scalars(select(Problem).order_by(Problem.id.desc()).limit(count))
     ]
-    settings.var_path.mkdir(parents=True, exist_ok=True)
-    disk = shutil.disk_usage(settings.var_path)
+    existing = settings.var_path if settings.var_path.is_dir() else settings.base_dir
+    disk = shutil.disk_usage(existing)
     return Health(
         daemon_alive=alive,
         holder=lease.holder if lease else None,
@@ -98,4 +96,5 @@ def check_health(
         problems=problems,
         disk_free_bytes=disk.free,
         disk_total_bytes=disk.total,
+        slots_changed=slot_files_changed(ctx),
     )

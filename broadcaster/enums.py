@@ -1,0 +1,90 @@
+"""The states of the records, as enums stored by value, with their Vietnamese labels in one table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A script's life: draft → approved → retired (an edit sends it back to draft)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class Priority(StrEnum):
+    """The three levels of Circular 39/2020/TT-BTTTT for commune radio."""
+
+    NORMAL = "normal"
+    PRIORITY = "priority"
+    EMERGENCY = "emergency"
+
+
+class Outcome(StrEnum):
+    """What became of one airing; `started` is the only one that is not final."""
+
+    STARTED = "started"
+    AIRED = "aired"
+    FAILED = "failed"
+    MISSED = "missed"
+    INTERRUPTED = "interrupted"
+    PREEMPTED = "preempted"
+
+
+class Role(StrEnum):
+    """What a web user may do (admin may do everything)."""
+
+    OFFICER = "officer"
+    LEADER = "leader"
+    OFFICE = "office"
+    ADMIN = "admin"
+
+
+class Topic(StrEnum):
+    """The content items of section II.1 of the town's propaganda plan."""
+
+    A = "a"
+    B = "b"
+    C = "c"
+    D = "d"
+    DD = "đ"
+
+
+FINAL_OUTCOMES = frozenset(set(Outcome) - {Outcome.STARTED})
+
+LABELS_VI: dict[StrEnum, str] = {
+    Status.DRAFT: "Bản nháp",
+    Status.APPROVED: "Đã duyệt",
+    Status.RETIRED: "Ngừng phát",
+    Priority.NORMAL: "thường",
+    Priority.PRIORITY: "ưu tiên",
+    Priority.EMERGENCY: "KHẨN CẤP",
+    Outcome.STARTED: "đang phát",
+    Outcome.AIRED: "đã phát",
+    Outcome.FAILED: "lỗi",
+    Outcome.MISSED: "bị lỡ",
+    Outcome.INTERRUPTED: "bị ngắt",
+    Outcome.PREEMPTED: "bị chen ngang",
+    Role.OFFICER: "Cán bộ Văn hóa – Xã hội",
+    Role.LEADER: "Lãnh đạo UBND",
+    Role.OFFICE: "Văn phòng – Thống kê",
+    Role.ADMIN: "Quản trị",
+    Topic.A: "Tầm quan trọng và kết quả CCHC",
+    Topic.B: "Chủ trương, chính sách của Đảng và Nhà nước về CCHC",
+    Topic.C: (
+        "Cải cách thể chế, TTHC, một cửa, bộ máy, công vụ, tài chính công, chính quyền điện tử"
+    ),
+    Topic.D: "Chỉ số PAR INDEX, SIPAS",
+    Topic.DD: "Biểu dương gương điển hình",
+}
+
+
+def label_vi(value: StrEnum) -> str:
+    """The Vietnamese label of a state, for the web page and the Office's report."""
+    return LABELS_VI[value]
+
+
+def labels_vi(kind: type[StrEnum]) -> dict[str, str]:
+    """Value → Vietnamese label for every member of one enum, in declaration order."""
+    return {member.value: LABELS_VI[member] for member in kind}

@@ -1,0 +1,183 @@
+"""Errors with a code and data: the core says what went wrong, the front door chooses the words.
+
+Every refusal the core can make is a `Code`. A front door turns an error into a
+sentence by its code: the CLI with `english(error)` from the table below, the web
+page with its Vietnamese table (`broadcaster.web.messages`). Nobody matches
+message text. Each template is `str.format`-ed with the error's data.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Code(StrEnum):
+    """Every kind of refusal, by name."""
+
+    # Reading a script file or form
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_EMPTY = "file_empty"
+    FILE_NO_TEXT = "file_no_text"
+    FILE_BINARY = "file_binary"
+    FILE_ENCODING = "file_encoding"
+    FILE_TYPE = "file_type"
+    FILE_MISSING = "file_missing"
+    DOCX_UNREADABLE = "docx_unreadable"
+    FRONT_MATTER_OPEN = "front_matter_open"
+    NOTHING_GIVEN = "nothing_given"
+    TOPIC_MISSING = "topic_missing"
+    TOPIC_UNKNOWN = "topic_unknown"
+    WEEK_INVALID = "week_invalid"
+    DATE_INVALID = "date_invalid"
+    DATES_REVERSED = "dates_reversed"
+    PRIORITY_UNKNOWN = "priority_unknown"
+    # Script life cycle
+    SCRIPT_NOT_FOUND = "script_not_found"
+    SCRIPT_EMPTY = "script_empty"
+    SCRIPT_RETIRED = "script_retired"
+    SCRIPT_ALREADY_APPROVED = "script_already_approved"
+    SCRIPT_NOT_APPROVED = "script_not_approved"
+    SCRIPT_TOO_LONG = "script_too_long"
+    APPROVER_MISSING = "approver_missing"
+    NO_AUDIO = "no_audio"
+    # Rendering
+    RENDER_NOTHING_TO_SAY = "render_nothing_to_say"
+    RENDER_MASTERING = "render_mastering"
+    RENDER_NO_VOICE = "render_no_voice"
+    # Planning
+    SLOT_NO_OCCURRENCE = "slot_no_occurrence"
+    SLOT_BEGUN = "slot_begun"
+    SLOT_OVERFULL = "slot_overfull"
+    # Airing
+    DAEMON_BUSY = "daemon_busy"
+    DAEMON_NOT_RUNNING = "daemon_not_running"
+    DAEMON_OWNS_OUTPUT = "daemon_owns_output"
+    AIR_REQUEST_TIMEOUT = "air_request_timeout"
+    AIR_REQUEST_FAILED = "air_request_failed"
+    AIRING_FAILED = "airing_failed"
+    OUTPUT = "output"
+    # Installation
+    CONFIG = "config"
+    SLOTS = "slots"
+    LEXICON = "lexicon"
+    NOT_INITIALISED = "not_initialised"
+    DATABASE_UNREACHABLE = "database_unreachable"
+    SCHEMA_OUTDATED = "schema_outdated"
+    SCHEMA_NEWER = "schema_newer"
+    SCHEMA_UNKNOWN = "schema_unknown"
+    SCHEMA_DOWNGRADE_REFUSED = "schema_downgrade_refused"
+    # Accounts
+    USER_NAME_MISSING = "user_name_missing"
+    USER_ROLE_UNKNOWN = "user_role_unknown"
+    USER_PASSWORD_SHORT = "user_password_short"
+    USER_EXISTS = "user_exists"
+
+
+ENGLISH: dict[Code, str] = {
+    Code.FILE_TOO_LARGE: "{name} is larger than {megabytes} MB; split it up.",
+    Code.FILE_EMPTY: "{name} is empty.",
+    Code.FILE_NO_TEXT: "{name} has no text.",
+    Code.FILE_BINARY: "{name} looks like a binary file, not a text script.",
+    Code.FILE_ENCODING: (
+        "{name} is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258)."
+    ),
+    Code.FILE_TYPE: "{name}: only .txt, .md and .docx scripts can be added.",
+    Code.FILE_MISSING: "{name} does not exist.",
+    Code.DOCX_UNREADABLE: "{name} is not a readable Word (.docx) file.",
+    Code.FRONT_MATTER_OPEN: "The front matter that starts with '---' is never closed by '---'.",
+    Code.NOTHING_GIVEN: "Give a file or the text of the script.",
+    Code.TOPIC_MISSING: "{name} has no topic; give one with --topic (a, b, c, d or đ).",
+    Code.TOPIC_UNKNOWN: "Topic '{topic}' is not one of the plan's topics: a, b, c, d, đ (or dd).",
+    Code.WEEK_INVALID: "Week '{week}' is not an ISO week such as 2024-W10.",
+    Code.DATE_INVALID: "'{value}' is not a date like 2024-03-31.",
+    Code.DATES_REVERSED: "The last day ({end}) is before the first day ({start}).",
+    Code.PRIORITY_UNKNOWN: "Priority '{priority}' is not one of: normal, priority, emergency.",
+    Code.SCRIPT_NOT_FOUND: "There is no script with id {script_id}.",
+    Code.SCRIPT_EMPTY: "The script text is empty.",
+    Code.SCRIPT_RETIRED: "Script {script_id} is retired; it cannot be changed or aired.",
+    Code.SCRIPT_ALREADY_APPROVED: "Script {script_id} is already approved by {approver}.",
+    Code.SCRIPT_NOT_APPROVED: (
+        "Script {script_id} is {status}; only approved scripts can be aired."
+    ),
+    Code.SCRIPT_TOO_LONG: (
+        "Script {script_id} lasts about {minutes} min {seconds} s, longer than the longest slot "
+        "({longest} min); shorten or split it before approval."
+    ),
+    Code.APPROVER_MISSING: "Say who approves the script (--by NAME).",
+    Code.NO_AUDIO: (
+        "Script {script_id} has no audio for its current text yet; "
+        "run 'broadcaster render {script_id}' first."
+    ),
+    Code.RENDER_NOTHING_TO_SAY: "Script {script_id} has nothing to say after normalisation.",
+    Code.RENDER_MASTERING: "Script {script_id} could not be mastered: {detail}",
+    Code.RENDER_NO_VOICE: "No voice could render script {script_id}: {detail}.",
+    Code.SLOT_NO_OCCURRENCE: "The slot {slot} does not air at {when}.",
+    Code.SLOT_BEGUN: "The slot {slot} at {when} has already begun; it can no longer be changed.",
+    Code.SLOT_OVERFULL: (
+        "The chosen bulletins last {seconds} s, more than the {minutes} min of the slot {slot}."
+    ),
+    Code.DAEMON_BUSY: (
+        "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "
+        "stop it first."
+    ),
+    Code.DAEMON_NOT_RUNNING: (
+        "The daemon is not running; start it with 'broadcaster run' or pass --output to air "
+        "from here."
+    ),
+    Code.DAEMON_OWNS_OUTPUT: "A daemon is running and owns the output; leave out --output.",
+    Code.AIR_REQUEST_TIMEOUT: (
+        "The daemon did not air it within {seconds} s; check 'broadcaster status'. "
+        "The request stays queued."
+    ),
+    Code.AIR_REQUEST_FAILED: "The daemon could not air it: {detail}",
+    Code.AIRING_FAILED: "Airing {airing_id} {outcome}: {detail}",
+    Code.OUTPUT: "{detail}",
+    Code.CONFIG: "{detail}",
+    Code.SLOTS: "{detail}",
+    Code.LEXICON: "{detail}",
+    Code.NOT_INITIALISED: "There is no Broadcaster database at {url}; run 'broadcaster init' first.",
+    Code.DATABASE_UNREACHABLE: "Cannot open the database at {url}: {detail}.",
+    Code.SCHEMA_OUTDATED: (
+        "The database at {url} is from an older version of Broadcaster; run 'broadcaster init' "
+        "to upgrade it (a SQLite file is backed up first)."
+    ),
+    Code.SCHEMA_NEWER: (
+        "The database at {url} was made by a newer version of Broadcaster (revision {revision}); "
+        "install that version or restore a backup."
+    ),
+    Code.SCHEMA_UNKNOWN: (
+        "The database at {url} does not look like a Broadcaster database this version knows "
+        "({detail}); nothing was changed."
+    ),
+    Code.SCHEMA_DOWNGRADE_REFUSED: (
+        "Downgrading to {revision} would drop sealed evidence ({detail}); refused."
+    ),
+    Code.USER_NAME_MISSING: "A user needs a name.",
+    Code.USER_ROLE_UNKNOWN: "Role '{role}' is not one of: {roles}.",
+    Code.USER_PASSWORD_SHORT: "A password needs at least 8 characters.",
+    Code.USER_EXISTS: "A user named '{name}' already exists.",
+}
+
+
+class BroadcasterError(Exception):
+    """A refusal the core makes: a `Code` and the data its sentence needs."""
+
+    def __init__(self, code: Code, **data: Any) -> None:
+        self.code = code
+        self.data = data
+        super().__init__(english(code, data))
+
+
+def english(code: Code, data: dict[str, Any]) -> str:
+    """The English sentence for a code and its data (CLI output, logs, evidence rows)."""
+    return ENGLISH[code].format(**data)
+
+
+class DetailError(BroadcasterError):
+    """A refusal whose sentence is a technician's detail (a slot file, a setting, a player)."""
+
+    code: Code
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(self.code, detail=detail)

@@ -1,0 +1,79 @@
+"""Audio use cases: render scripts, and make sure a planned file is there and intact before air."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Sequence
+
+from broadcaster.db import Problem, ProgrammeEntry, Script
+from broadcaster.enums import Status
+from broadcaster.render import RenderFailed, RenderResult, render_script, rendering_intact
+from broadcaster.services.context import Context
+from broadcaster.services.scripts import get_script, list_scripts
+from broadcaster.voices import SpeechEngine
+
+logger = logging.getLogger(__name__)
+
+
+def render_scripts(
+    ctx: Context,
+    script_ids: Sequence[int],
+    engine: str | None = None,
+    progress: Callable[[RenderResult], object] | None = None,
+) -> list[RenderResult]:
+    """Render the given scripts (or, with no ids, every approved one); commit after each."""
+    scripts = (
+        [get_script(ctx, i) for i in script_ids]
+        if script_ids
+        else list_scripts(ctx, Status.APPROVED)
+    )
+    engines = ctx.voices(engine or ctx.settings.engine, ctx.settings)
+    results = []
+    for script in scripts:
+        results.append(_render(ctx, script, engines))
+        if progress is not None:
+            progress(results[-1])
+    return results
+
+
+def render_one(ctx: Context, script_id: int, engine: str | None = None) -> RenderResult:
+    """Render (or reuse) the audio of one script's current words; RenderFailed says why not."""
+    return render_scripts(ctx, [script_id], engine)[0]
+
+
+def _render(ctx: Context, script: Script, engines: Sequence[SpeechEngine]) -> RenderResult:
+    try:
+        result = render_script(ctx.session, script, engines, ctx.settings, ctx.now())
+    except RenderFailed:
+        ctx.session.rollback()
+        raise
+    ctx.session.commit()
+    return result
+
+
+def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
+    """Check a planned entry's file; re-render it when missing or changed. False if that fails."""
+    if rendering_intact(ctx.settings, entry.rendering):
+        return True
+    script = ctx.session.get_one(Script, entry.script_id)
+    try:
+        result = _render(ctx, script, ctx.voices(ctx.settings.engine, ctx.settings))
+    except RenderFailed as exc:
+        record_problem(
+            ctx,
+            f"Audio of script {script.id} ({script.title}) is missing and could not be "
+            f"re-rendered: {exc}",
+        )
+        return False
+    entry.rendering_id = result.rendering_id
+    ctx.session.commit()
+    ctx.session.refresh(entry)
+    logger.warning("re-rendered the missing or damaged audio of script %s", script.id)
+    return True
+
+
+def record_problem(ctx: Context, message: str) -> None:
+    """Log a problem and keep it for the status page."""
+    logger.error("%s", message)
+    ctx.session.add(Problem(at=ctx.now(), message=message))
+    ctx.session.commit()

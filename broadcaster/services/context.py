@@ -1,0 +1,30 @@
+"""The small context every service takes: settings, the caller's session, the clock, the voices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from broadcaster.clock import Clock, utc_now
+from broadcaster.config import Settings
+from broadcaster.render import make_engines
+from broadcaster.voices import SpeechEngine
+
+VoiceFactory = Callable[[str, Settings], list[SpeechEngine]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a use case needs from its caller; the caller owns the session."""
+
+    settings: Settings
+    session: Session
+    clock: Clock = utc_now
+    voices: VoiceFactory = field(default=make_engines)
+
+    def now(self) -> datetime:
+        """The current time from the injected clock (UTC)."""
+        return self.clock()

@@ -1,0 +1,299 @@
+"""On-air use cases: air a slot, settle the slots that passed, serve air-now requests, air now.
+
+The daemon calls these from its scheduler jobs; `air-now` and the web page call
+`air_now`. One `Airwaves` holds what airing shares across jobs: the output, the lock
+that keeps one voice on air, and the cancel an emergency or a stop uses.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select
+
+from broadcaster.airing import AiringResult, air_entry, record_missed
+from broadcaster.airing import air_now as air_script_now
+from broadcaster.db import Airing, AirRequest, ProgrammeEntry, Script
+from broadcaster.enums import Outcome, Priority, Status
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.lease import lease_is_alive
+from broadcaster.outputs import Cancel, Output, StopReason
+from broadcaster.programme import entries_for, plan_occurrence
+from broadcaster.render import current_rendering, rendering_intact
+from broadcaster.services.audio import ensure_audio, record_problem
+from broadcaster.services.context import Context
+from broadcaster.services.scripts import get_script
+from broadcaster.slots import SlotDef, SlotOccurrence, latest_occurrence, occurrences_between
+
+logger = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(days=8)
+
+
+@dataclass
+class Airwaves:
+    """What every airing shares: the output, one voice on air, and how to stop what plays.
+
+    An emergency sets `cancel` (the bulletin on air stops) and holds `on_air` while it
+    plays; scheduled airing waits for `clear` before it takes the air again.
+    """
+
+    output: Output
+    grace: timedelta
+    sleep: Callable[[float], object]
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_air: threading.Lock = field(default_factory=threading.Lock)
+    cancel: Cancel = field(default_factory=Cancel)
+    clear: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.clear.set()
+
+    def shut_down(self) -> None:
+        """Stop for good: the bulletin on air is cut off and logged as interrupted."""
+        self.stop.set()
+        self.cancel.stop(StopReason.STOPPING)
+
+
+def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
+    """Air what is planned for one occurrence (planning it first if it has not begun)."""
+    entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
+    ctx.session.commit()
+    if not entries:
+        logger.warning(
+            "slot %s at %s: no approved, rendered bulletin to air",
+            occurrence.slot.name,
+            occurrence.start,
+        )
+    results = []
+    for entry in entries:
+        if ctx.now() >= occurrence.end or air.stop.is_set():
+            break
+        if not ensure_audio(ctx, entry):
+            continue  # the slot airs what else it holds; the problem is logged and shown
+        air.clear.wait()
+        with air.on_air:
+            if air.stop.is_set():
+                break
+            result = air_entry(
+                ctx.session, entry, air.output, ctx.settings, ctx.clock,
+                deadline=occurrence.end, sleep=air.sleep, cancel=air.cancel,
+            )  # fmt: skip
+        if result is not None:
+            results.append(result)
+            logger.info(
+                "slot %s: script %s %s", occurrence.slot.name, result.script_id, result.outcome
+            )
+    return results
+
+
+def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:
+    """Air the occurrence of `slot` that is due now; one later than the grace is recorded missed."""
+    now = ctx.now()
+    occurrence = latest_occurrence(slot, now, ctx.settings.tz)
+    if occurrence is None or now >= occurrence.end:
+        logger.warning("slot %s fired at %s with no open occurrence; nothing aired", slot.name, now)
+        return []
+    if now - occurrence.start > air.grace and not _began(ctx, occurrence):
+        return record_missed_occurrence(ctx, occurrence, air.grace)
+    return air_occurrence(ctx, occurrence, air)
+
+
+def record_missed_occurrence(
+    ctx: Context, occurrence: SlotOccurrence, grace: timedelta
+) -> list[AiringResult]:
+    """Give each bulletin that was planned for a passed occurrence, and never aired, a `missed` row."""
+    local = occurrence.start.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y")
+    reason = (
+        f"Not aired: the slot {occurrence.slot.name} at {local} passed while the daemon was "
+        f"stopped or more than {int(grace.total_seconds() // 60)} minutes late."
+    )
+    results = []
+    for entry in entries_for(ctx.session, occurrence.slot.name, occurrence.start):
+        if not _has_airing(ctx, entry):
+            results.append(record_missed(ctx.session, entry, reason, ctx.settings, ctx.now()))
+    ctx.session.commit()
+    return results
+
+
+def settle(
+    ctx: Context, slots: list[SlotDef], tracked_since: datetime | None, air: Airwaves
+) -> list[SlotOccurrence]:
+    """Record passed occurrences as missed; return the open ones that still need airing.
+
+    An occurrence is due while it lasts if it began airing (a crash cut it short) or
+    began less than the grace ago (the daemon started late). One whose grace has passed
+    without airing gets a `missed` row per planned bulletin.
+    """
+    now = ctx.now()
+    since = max(tracked_since or now, now - LOOKBACK)
+    due = []
+    for occurrence in occurrences_between(slots, since, now, ctx.settings.tz):
+        began = _began(ctx, occurrence)
+        late = now - occurrence.start > air.grace
+        if now < occurrence.end and (began or not late):
+            if _has_unaired(ctx, occurrence) or not began:
+                due.append(occurrence)
+        elif late:
+            record_missed_occurrence(ctx, occurrence, air.grace)
+    return due
+
+
+def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
+    """Plan the coming hours' slots and make sure each planned file is intact; return how many."""
+    now = ctx.now()
+    checked = 0
+    for occurrence in occurrences_between(
+        slots, now, now + timedelta(hours=hours), ctx.settings.tz
+    ):
+        entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
+        ctx.session.commit()
+        for entry in entries:
+            ensure_audio(ctx, entry)
+            checked += 1
+    return checked
+
+
+def serve_requests(ctx: Context, air: Airwaves) -> list[AiringResult]:
+    """Air what `air-now` and the web page asked for; an emergency stops the bulletin on air."""
+    pending = ctx.session.scalars(
+        select(AirRequest)
+        .where(AirRequest.handled_at.is_(None))
+        .order_by(AirRequest.emergency.desc(), AirRequest.id)
+    ).all()
+    results = []
+    for request in pending:
+        result = _serve(ctx, request, air)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | None:
+    script = ctx.session.get_one(Script, request.script_id)
+    rendering = current_rendering(ctx.session, script)
+    if request.emergency:
+        air.clear.clear()
+        air.cancel.stop(StopReason.EMERGENCY)
+    try:
+        with air.on_air:
+            if air.stop.is_set():
+                return None  # stays queued for the next daemon
+            air.cancel.clear()
+            if (
+                script.status != Status.APPROVED
+                or rendering is None
+                or not rendering_intact(ctx.settings, rendering)
+            ):
+                request.handled_at = ctx.now()
+                ctx.session.commit()
+                record_problem(
+                    ctx,
+                    f"Air-now request {request.id}: script {script.id} is not approved with audio.",
+                )
+                return None
+            result = air_script_now(
+                ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel
+            )
+            request.handled_at, request.airing_id = ctx.now(), result.airing_id
+            ctx.session.commit()
+            return result
+    finally:
+        air.clear.set()
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An air-now request handed to the running daemon."""
+
+    request_id: int
+    emergency: bool
+    seconds: float
+
+
+def air_now(
+    ctx: Context,
+    script_id: int,
+    local_output: Callable[[], Output] | None,
+    output_named: bool = False,
+) -> Queued | AiringResult:
+    """Air an approved bulletin at once: through the running daemon, else through `local_output`.
+
+    The web page gives no local output (only the daemon owns the speakers); the CLI gives
+    the configured one, and `output_named` when the user chose it (refused while a daemon runs).
+    """
+    script = get_script(ctx, script_id)
+    if script.status != Status.APPROVED:
+        raise BroadcasterError(Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status)
+    rendering = current_rendering(ctx.session, script)
+    if rendering is None or not rendering_intact(ctx.settings, rendering):
+        raise BroadcasterError(Code.NO_AUDIO, script_id=script_id)
+    if lease_is_alive(ctx.session, ctx.now()):
+        if output_named:
+            raise BroadcasterError(Code.DAEMON_OWNS_OUTPUT)
+        emergency = script.priority == Priority.EMERGENCY
+        request = AirRequest(script_id=script.id, emergency=emergency, requested_at=ctx.now())
+        ctx.session.add(request)
+        ctx.session.commit()
+        return Queued(request.id, emergency, rendering.duration_s)
+    if local_output is None:
+        raise BroadcasterError(Code.DAEMON_NOT_RUNNING)
+    result = air_script_now(
+        ctx.session, script, rendering, local_output(), ctx.settings, ctx.clock
+    )
+    if result.outcome != Outcome.AIRED:
+        raise BroadcasterError(
+            Code.AIRING_FAILED, airing_id=result.airing_id, outcome=result.outcome,
+            detail=result.error,
+        )  # fmt: skip
+    return result
+
+
+def request_result(ctx: Context, request_id: int) -> AiringResult | None:
+    """The airing a queued request led to; None while it waits; AIR_REQUEST_FAILED if refused."""
+    ctx.session.expire_all()
+    request = ctx.session.get_one(AirRequest, request_id)
+    if request.handled_at is None:
+        return None
+    airing = ctx.session.get(Airing, request.airing_id) if request.airing_id else None
+    if airing is None:
+        raise BroadcasterError(
+            Code.AIR_REQUEST_FAILED, detail="see 'broadcaster status' for the reason."
+        )
+    result = AiringResult(
+        airing.id, airing.script_id, airing.script.title, airing.outcome, airing.error,
+        airing.audio_sha256,
+    )  # fmt: skip
+    if result.outcome != Outcome.AIRED:
+        raise BroadcasterError(
+            Code.AIRING_FAILED, airing_id=airing.id, outcome=airing.outcome, detail=airing.error
+        )
+    return result
+
+
+def _has_airing(ctx: Context, entry: ProgrammeEntry) -> bool:
+    query = select(Airing.id).where(Airing.programme_entry_id == entry.id).limit(1)
+    return ctx.session.scalar(query) is not None
+
+
+def _began(ctx: Context, occurrence: SlotOccurrence) -> bool:
+    entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
+    return any(_has_airing(ctx, entry) for entry in entries)
+
+
+def _has_unaired(ctx: Context, occurrence: SlotOccurrence) -> bool:
+    """Whether a planned entry has no airing yet other than failed attempts."""
+    entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
+    return any(
+        ctx.session.scalar(
+            select(Airing.id)
+            .where(Airing.programme_entry_id == entry.id, Airing.outcome != Outcome.FAILED)
+            .limit(1)
+        )
+        is None
+        for entry in entries
+    )

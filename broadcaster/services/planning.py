@@ -1,0 +1,144 @@
+"""Planning use cases: the daemon's slots, planning a week, reading it, arranging a slot by hand.
+
+The slot table holds the slots the daemon airs: `init` and `broadcaster run` write it
+from `schedules/*.toml`; everything else only reads it, so a page view never changes
+the database. `slot_files_changed` tells when the files on disk say something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from broadcaster.db import ProgrammeEntry
+from broadcaster.enums import Status
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.ingest import clean_week
+from broadcaster.programme import (
+    GAP_SECONDS,
+    Candidate,
+    arrange_occurrence,
+    candidates,
+    entries_for,
+    plan_occurrence,
+)
+from broadcaster.render import current_rendering
+from broadcaster.services.context import Context
+from broadcaster.services.scripts import get_script
+from broadcaster.slots import (
+    SlotDef,
+    SlotError,
+    SlotOccurrence,
+    iso_week_of,
+    load_slots,
+    occurrences_between,
+    slots_from_rows,
+    sync_slot_rows,
+    week_range,
+)
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """A week's slot occurrences and what is planned in each, in time order."""
+
+    week: str
+    occurrences: list[tuple[SlotOccurrence, list[ProgrammeEntry]]]
+
+
+def install_slots(session: Session, slots: list[SlotDef]) -> None:
+    """Make the slot table hold `slots` (only `init` and the daemon's start call this)."""
+    sync_slot_rows(session, slots)
+
+
+def station_slots(ctx: Context) -> list[SlotDef]:
+    """The slots the daemon airs, as it last installed them."""
+    return slots_from_rows(ctx.session)
+
+
+def slot_files_changed(ctx: Context) -> str | None:
+    """Why the schedule files differ from the daemon's slots (None when they agree)."""
+    try:
+        on_disk = load_slots(ctx.settings.schedules_path)
+    except SlotError as exc:
+        return f"the schedule files have an error: {exc}"
+    if set(on_disk) != set(station_slots(ctx)):
+        return "the schedule files were changed after the daemon started"
+    return None
+
+
+def _week(ctx: Context, week: str | None) -> str:
+    return clean_week(week) or iso_week_of(ctx.now(), ctx.settings.tz)
+
+
+def plan_week(ctx: Context, week: str | None = None) -> WeekPlan:
+    """Plan every occurrence of the week that has not started yet; list the whole week."""
+    chosen = _week(ctx, week)
+    start, end = week_range(chosen, ctx.settings.tz)
+    pool = candidates(ctx.session)
+    now = ctx.now()
+    rows = []
+    for occurrence in occurrences_between(station_slots(ctx), start, end, ctx.settings.tz):
+        if occurrence.start > now:
+            entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz, pool)
+        else:
+            entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
+        rows.append((occurrence, entries))
+    ctx.session.commit()
+    return WeekPlan(chosen, rows)
+
+
+def week_programme(ctx: Context, week: str | None = None) -> WeekPlan:
+    """The week as planned so far; reads only."""
+    chosen = _week(ctx, week)
+    start, end = week_range(chosen, ctx.settings.tz)
+    return WeekPlan(
+        chosen,
+        [
+            (occurrence, entries_for(ctx.session, occurrence.slot.name, occurrence.start))
+            for occurrence in occurrences_between(station_slots(ctx), start, end, ctx.settings.tz)
+        ],
+    )
+
+
+def arrange(
+    ctx: Context, slot_name: str, start: datetime, script_ids: list[int]
+) -> list[ProgrammeEntry]:
+    """Put exactly these approved, rendered scripts in one future occurrence and pin it."""
+    tz = ctx.settings.tz
+    matches = [
+        occurrence
+        for occurrence in occurrences_between(
+            station_slots(ctx), start - timedelta(seconds=1), start + timedelta(seconds=1), tz
+        )
+        if occurrence.slot.name == slot_name and occurrence.start == start
+    ]
+    when = f"{start.astimezone(tz):%H:%M %d/%m/%Y}"
+    if not matches:
+        raise BroadcasterError(Code.SLOT_NO_OCCURRENCE, slot=slot_name, when=when)
+    if start <= ctx.now():
+        raise BroadcasterError(Code.SLOT_BEGUN, slot=slot_name, when=when)
+    chosen = []
+    for script_id in script_ids:
+        script = get_script(ctx, script_id)
+        if script.status != Status.APPROVED:
+            raise BroadcasterError(
+                Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status
+            )
+        rendering = current_rendering(ctx.session, script)
+        if rendering is None:
+            raise BroadcasterError(Code.NO_AUDIO, script_id=script_id)
+        chosen.append(
+            Candidate(script.id, rendering.id, rendering.duration_s, script.week, script.priority)
+        )
+    slot = matches[0].slot
+    seconds = sum(c.duration_s for c in chosen) + GAP_SECONDS * max(0, len(chosen) - 1)
+    if seconds > slot.minutes * 60:
+        raise BroadcasterError(
+            Code.SLOT_OVERFULL, seconds=round(seconds), minutes=slot.minutes, slot=slot_name
+        )
+    entries = arrange_occurrence(ctx.session, matches[0], chosen)
+    ctx.session.commit()
+    return entries

@@ -1,0 +1,160 @@
+"""Script use cases: add, edit, approve, return, retire, look up (draft → approved → retired)."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlalchemy import select
+
+from broadcaster.db import Script
+from broadcaster.enums import Priority, Status
+from broadcaster.errors import Code
+from broadcaster.ingest import ScriptInput, ScriptRejected
+from broadcaster.programme import withdraw_script
+from broadcaster.render import expected_seconds
+from broadcaster.services.context import Context
+from broadcaster.slots import slots_from_rows
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit, return or retirement did."""
+
+    script: Script
+    back_to_draft: bool
+    withdrawn: int
+
+
+def content_hash(body: str) -> str:
+    """The sha256 of a script body; it changes whenever the words change."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def clean_priority(raw: str | None) -> Priority:
+    """The priority named by `raw` (default normal), or PRIORITY_UNKNOWN."""
+    value = (raw or Priority.NORMAL).strip().lower()
+    if value not in set(Priority):
+        raise ScriptRejected(Code.PRIORITY_UNKNOWN, priority=raw)
+    return Priority(value)
+
+
+def get_script(ctx: Context, script_id: int) -> Script:
+    """The script with this id, or SCRIPT_NOT_FOUND."""
+    script = ctx.session.get(Script, script_id) if 0 < script_id < 2**63 else None
+    if script is None:
+        raise ScriptRejected(Code.SCRIPT_NOT_FOUND, script_id=script_id)
+    return script
+
+
+def list_scripts(ctx: Context, status: Status | None = None) -> list[Script]:
+    """All scripts, newest first, optionally only those with one status."""
+    query = select(Script).order_by(Script.id.desc())
+    if status:
+        query = query.where(Script.status == status)
+    return list(ctx.session.scalars(query))
+
+
+def add_scripts(
+    ctx: Context,
+    items: Sequence[ScriptInput],
+    author: str | None,
+    priority: Priority = Priority.NORMAL,
+) -> list[Script]:
+    """Store checked scripts as drafts, all or none, and commit."""
+    added = []
+    for item in items:
+        script = Script(
+            title=item.title,
+            body=item.body,
+            source_name=item.source_name,
+            encoding=item.encoding,
+            topic=item.topic,
+            week=item.week,
+            author=author,
+            status=Status.DRAFT,
+            priority=priority,
+            content_hash=content_hash(item.body),
+            created_at=ctx.now(),
+        )
+        ctx.session.add(script)
+        added.append(script)
+    ctx.session.commit()
+    return added
+
+
+def edit_script(ctx: Context, script_id: int, body: str, title: str | None = None) -> Change:
+    """Change a script's words or title; changed words send an approved script back to draft."""
+    script = get_script(ctx, script_id)
+    if script.status == Status.RETIRED:
+        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n")).strip()
+    if not body:
+        raise ScriptRejected(Code.SCRIPT_EMPTY)
+    if title is not None and title.strip():
+        script.title = unicodedata.normalize("NFC", title.strip())[:300]
+    new_hash = content_hash(body)
+    back_to_draft = False
+    withdrawn = 0
+    if new_hash != script.content_hash:
+        back_to_draft = script.status == Status.APPROVED
+        script.body, script.content_hash = body, new_hash
+        withdrawn = _to_draft(ctx, script)
+    ctx.session.commit()
+    return Change(script, back_to_draft, withdrawn)
+
+
+def approve_script(ctx: Context, script_id: int, approver: str) -> Script:
+    """Approve a draft for air; refuse one longer than every slot the daemon airs."""
+    script = get_script(ctx, script_id)
+    if not approver.strip():
+        raise ScriptRejected(Code.APPROVER_MISSING)
+    if script.status == Status.RETIRED:
+        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+    if script.status == Status.APPROVED:
+        raise ScriptRejected(
+            Code.SCRIPT_ALREADY_APPROVED, script_id=script_id, approver=script.approved_by
+        )
+    longest = max((slot.minutes for slot in slots_from_rows(ctx.session)), default=0)
+    seconds = expected_seconds(ctx.session, script, ctx.settings)
+    if longest and seconds > longest * 60:
+        raise ScriptRejected(
+            Code.SCRIPT_TOO_LONG, script_id=script_id, minutes=int(seconds // 60),
+            seconds=int(seconds % 60), longest=longest,
+        )  # fmt: skip
+    script.status = Status.APPROVED
+    script.approved_by = approver.strip()
+    script.approved_at = ctx.now()
+    ctx.session.commit()
+    return script
+
+
+def return_script(ctx: Context, script_id: int) -> Change:
+    """Send an approved script back to draft (it leaves every future slot)."""
+    script = get_script(ctx, script_id)
+    if script.status != Status.APPROVED:
+        raise ScriptRejected(Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status)
+    withdrawn = _to_draft(ctx, script)
+    ctx.session.commit()
+    return Change(script, True, withdrawn)
+
+
+def retire_script(ctx: Context, script_id: int) -> Change:
+    """Take a script off the air for good (it leaves every future slot)."""
+    script = get_script(ctx, script_id)
+    if script.status == Status.RETIRED:
+        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+    script.status = Status.RETIRED
+    withdrawn = withdraw_script(ctx.session, script.id, ctx.now())
+    ctx.session.commit()
+    return Change(script, False, withdrawn)
+
+
+def _to_draft(ctx: Context, script: Script) -> int:
+    """Make a script a draft again and pull it from every future slot; return how many."""
+    script.status = Status.DRAFT
+    script.approved_by = None
+    script.approved_at = None
+    return withdraw_script(ctx.session, script.id, ctx.now())

@@ -1,0 +1,101 @@
+"""The web page's words for every refusal the core can make, chosen by its code (never by text).
+
+Each sentence says what happened and what to do next. Technical details from slot
+files, settings and players stay in English inside the sentence: the technician
+who fixes them reads the English README.
+"""
+
+from __future__ import annotations
+
+from broadcaster.errors import BroadcasterError, Code
+
+VIETNAMESE: dict[Code, str] = {
+    Code.FILE_TOO_LARGE: "Tệp {name} quá lớn (tối đa {megabytes} MB). Hãy chia nhỏ bản tin.",
+    Code.FILE_EMPTY: "Tệp {name} trống. Hãy chọn đúng tệp bản tin.",
+    Code.FILE_NO_TEXT: "Tệp {name} không có chữ. Hãy chọn đúng tệp bản tin.",
+    Code.FILE_BINARY: (
+        "Tệp {name} không phải văn bản (có thể là tệp nhị phân). Hãy chọn tệp .txt, .md hoặc .docx."
+    ),
+    Code.FILE_ENCODING: (
+        "Không đọc được bảng mã của tệp {name} (hỗ trợ UTF-8, UTF-16, Windows-1258). "
+        "Hãy lưu lại tệp dạng UTF-8 rồi tải lên."
+    ),
+    Code.FILE_TYPE: "Chỉ nhận tệp .txt, .md hoặc .docx ({name}).",
+    Code.FILE_MISSING: "Không tìm thấy tệp {name}.",
+    Code.DOCX_UNREADABLE: (
+        "Tệp Word {name} bị hỏng hoặc không đọc được. Hãy mở bằng Word, lưu lại rồi tải lên."
+    ),
+    Code.FRONT_MATTER_OPEN: "Phần thông tin đầu tệp mở bằng '---' nhưng không có '---' đóng lại.",
+    Code.NOTHING_GIVEN: "Chưa chọn tệp hoặc dán nội dung bản tin.",
+    Code.TOPIC_MISSING: "Chưa chọn chủ đề theo kế hoạch (a, b, c, d, đ).",
+    Code.TOPIC_UNKNOWN: "Chủ đề “{topic}” không thuộc kế hoạch (a, b, c, d, đ).",
+    Code.WEEK_INVALID: "Tuần không hợp lệ: “{week}” (ví dụ đúng: 2024-W10).",
+    Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: 2024-03-31).",
+    Code.DATES_REVERSED: "Ngày kết thúc đứng trước ngày bắt đầu. Hãy chọn lại.",
+    Code.PRIORITY_UNKNOWN: "Mức ưu tiên “{priority}” không hợp lệ.",
+    Code.SCRIPT_NOT_FOUND: "Không có bản tin số {script_id}.",
+    Code.SCRIPT_EMPTY: "Nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.",
+    Code.SCRIPT_RETIRED: "Bản tin số {script_id} đã ngừng phát nên không thể sửa, duyệt hay phát.",
+    Code.SCRIPT_ALREADY_APPROVED: "Bản tin số {script_id} đã được {approver} duyệt rồi.",
+    Code.SCRIPT_NOT_APPROVED: (
+        "Bản tin số {script_id} chưa được duyệt. Cần lãnh đạo duyệt trước khi phát."
+    ),
+    Code.SCRIPT_TOO_LONG: (
+        "Bản tin dài khoảng {minutes} phút {seconds} giây, dài hơn khung giờ dài nhất "
+        "({longest} phút). Hãy rút gọn hoặc tách thành nhiều bản tin."
+    ),
+    Code.APPROVER_MISSING: "Cần ghi tên người duyệt.",
+    Code.NO_AUDIO: (
+        "Bản tin số {script_id} chưa có âm thanh cho nội dung hiện tại. "
+        "Hãy bấm “Tạo âm thanh” rồi thử lại."
+    ),
+    Code.RENDER_NOTHING_TO_SAY: (
+        "Bản tin số {script_id} không còn gì để đọc sau khi chuẩn hóa. Hãy kiểm tra nội dung."
+    ),
+    Code.RENDER_MASTERING: (
+        "Chưa tạo được âm thanh cho bản tin số {script_id}: lỗi xử lý âm thanh ({detail}). "
+        "Báo kỹ thuật viên."
+    ),
+    Code.RENDER_NO_VOICE: (
+        "Chưa tạo được âm thanh cho bản tin số {script_id}: không giọng đọc nào hoạt động "
+        "({detail}). Hãy thử lại sau hoặc báo kỹ thuật viên."
+    ),
+    Code.SLOT_NO_OCCURRENCE: "Khung giờ {slot} không phát vào lúc {when}.",
+    Code.SLOT_BEGUN: "Khung giờ {slot} lúc {when} đã bắt đầu, không thể thay đổi nữa.",
+    Code.SLOT_OVERFULL: (
+        "Các bản tin đã chọn dài {seconds} giây, vượt quá {minutes} phút của khung giờ {slot}."
+    ),
+    Code.DAEMON_BUSY: "Một chương trình phát tự động khác ({holder}) đang chạy.",
+    Code.DAEMON_NOT_RUNNING: (
+        "Chương trình phát tự động đang không chạy nên chưa phát ngay được. "
+        "Báo kỹ thuật viên khởi động lại."
+    ),
+    Code.DAEMON_OWNS_OUTPUT: "Chương trình phát tự động đang giữ loa; không chọn đầu ra khác.",
+    Code.AIR_REQUEST_TIMEOUT: (
+        "Chương trình phát tự động chưa phát sau {seconds} giây; yêu cầu vẫn chờ. "
+        "Xem trang Tình trạng."
+    ),
+    Code.AIR_REQUEST_FAILED: "Không phát được bản tin. Xem lý do ở trang Tình trạng.",
+    Code.AIRING_FAILED: "Lượt phát số {airing_id} không thành công: {detail}",
+    Code.OUTPUT: "Không phát ra loa được: {detail} Báo kỹ thuật viên.",
+    Code.CONFIG: "Tệp cấu hình có lỗi: {detail} Báo kỹ thuật viên.",
+    Code.SLOTS: "Lịch phát sóng có lỗi: {detail} Báo kỹ thuật viên sửa tệp lịch.",
+    Code.LEXICON: "Tệp từ viết tắt có lỗi: {detail} Báo kỹ thuật viên sửa tệp.",
+    Code.NOT_INITIALISED: "Chưa có cơ sở dữ liệu. Báo kỹ thuật viên chạy lệnh broadcaster init.",
+    Code.DATABASE_UNREACHABLE: "Không mở được cơ sở dữ liệu. Báo kỹ thuật viên.",
+    Code.SCHEMA_OUTDATED: (
+        "Cơ sở dữ liệu thuộc phiên bản cũ. Báo kỹ thuật viên chạy lệnh broadcaster init để nâng cấp."
+    ),
+    Code.SCHEMA_NEWER: "Cơ sở dữ liệu thuộc phiên bản mới hơn phần mềm. Báo kỹ thuật viên.",
+    Code.SCHEMA_UNKNOWN: "Cơ sở dữ liệu không đúng dạng của phần mềm. Báo kỹ thuật viên.",
+    Code.SCHEMA_DOWNGRADE_REFUSED: "Không thể hạ phiên bản vì sẽ mất dữ liệu bằng chứng phát sóng.",
+    Code.USER_NAME_MISSING: "Cần nhập tên đăng nhập.",
+    Code.USER_ROLE_UNKNOWN: "Vai trò “{role}” không hợp lệ.",
+    Code.USER_PASSWORD_SHORT: "Mật khẩu cần ít nhất 8 ký tự.",
+    Code.USER_EXISTS: "Tên đăng nhập “{name}” đã có người dùng.",
+}
+
+
+def vietnamese(error: BroadcasterError) -> str:
+    """The Vietnamese sentence for a refusal, by its code."""
+    return VIETNAMESE[error.code].format(**error.data)
