@@ -13,8 +13,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from broadcaster.config import Settings
-from broadcaster.db import User, create_schema, make_engine, make_session_factory
+from broadcaster.db import User, make_engine, make_session_factory
+from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import parse_script
+from broadcaster.migrate import MigrationReport, check_database, upgrade_database
 from broadcaster.slots import DEFAULT_SLOTS_TOML, SlotDef, load_slots, sync_slot_rows
 from broadcaster.users import create_user, new_password
 
@@ -23,8 +25,8 @@ logger = logging.getLogger(__name__)
 DEMO_LOGIN_FILE = "demo-login.txt"
 
 
-class NotInitialised(Exception):
-    """The database has not been created yet, or cannot be reached."""
+class NotInitialised(BroadcasterError):
+    """The database is missing, unreachable, or not at this version's schema."""
 
 
 @dataclass
@@ -52,25 +54,45 @@ class Station:
         return path.read_text().strip()
 
 
-def open_station(settings: Settings) -> Station:
-    """Open an initialised installation, or raise NotInitialised."""
+def _connect(settings: Settings) -> tuple[Engine, str]:
+    """The engine of an existing Broadcaster database and its URL fit to show, or refuse."""
     url = make_url(settings.db_url)
     shown = url.render_as_string(hide_password=True)
-    missing = NotInitialised(
-        f"There is no Broadcaster database at {shown}; run 'broadcaster init' first."
-    )
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-        raise missing  # connecting would create an empty file
+        # connecting would create an empty file
+        raise NotInitialised(Code.NOT_INITIALISED, url=shown)
     engine = make_engine(settings.db_url)
     try:
         ready = inspect(engine).has_table("script")
     except OperationalError as exc:
         engine.dispose()
-        raise NotInitialised(f"Cannot open the database at {shown}: {exc.orig}.") from exc
+        raise NotInitialised(Code.DATABASE_UNREACHABLE, url=shown, detail=exc.orig) from exc
     if not ready:
         engine.dispose()
-        raise missing
+        raise NotInitialised(Code.NOT_INITIALISED, url=shown)
+    return engine, shown
+
+
+def open_station(settings: Settings) -> Station:
+    """Open an initialised installation at this code's schema, or raise NotInitialised."""
+    engine, shown = _connect(settings)
+    try:
+        check_database(engine, shown)
+    except BroadcasterError as exc:
+        engine.dispose()
+        raise NotInitialised(exc.code, **exc.data) from exc
     return Station(settings, engine, make_session_factory(engine))
+
+
+def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station, MigrationReport]:
+    """Open an initialised installation for `broadcaster run`, upgrading its schema first."""
+    engine, _shown = _connect(settings)
+    try:
+        report = upgrade_database(settings, engine, now)
+    except BroadcasterError as exc:
+        engine.dispose()
+        raise NotInitialised(exc.code, **exc.data) from exc
+    return Station(settings, engine, make_session_factory(engine)), report
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ class InitReport:
     admin_password: str | None
     wrote_default_slots: bool
     demo_scripts: int
+    migration: MigrationReport | None = None
 
 
 def initialise(
@@ -98,7 +121,10 @@ def initialise(
     engine = make_engine(settings.db_url)
     try:
         created = not inspect(engine).has_table("script")
-        create_schema(engine)
+        try:
+            migration = upgrade_database(settings, engine, now)
+        except BroadcasterError as exc:
+            raise NotInitialised(exc.code, **exc.data) from exc
         sessions = make_session_factory(engine)
         password = None
         with sessions() as session:
@@ -114,7 +140,7 @@ def initialise(
         login = settings.var_path / DEMO_LOGIN_FILE
         login.write_text(f"user: admin\npassword: {password}\n", encoding="utf-8")
         login.chmod(0o600)
-    return InitReport(created, password, wrote_slots, demo_count)
+    return InitReport(created, password, wrote_slots, demo_count, migration)
 
 
 def _import_demo(settings: Settings, sessions: sessionmaker, now: datetime) -> int:
