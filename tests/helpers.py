@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, text
 
 from broadcaster.ingest import parse_script
 from broadcaster.services import audio, scripts
@@ -82,3 +88,82 @@ def run_cli(
         [sys.executable, "-m", "broadcaster.cli", *args],
         cwd=project, env=cli_env(database_url), capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
+
+
+def begun_slot_file(project: Path, tz: ZoneInfo, seconds_ago: float, minutes: int = 5) -> datetime:
+    """Replace the town's slots with one that began `seconds_ago`; return its start (UTC).
+
+    A daemon that starts inside the slot's grace airs it whenever it is ready, so the
+    test needs no lead on the wall clock, however busy the machine is.
+    """
+    start = (datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)).replace(microsecond=0)
+    for old in (project / "schedules").glob("*.toml"):
+        old.unlink()
+    (project / "schedules" / "test.toml").write_text(
+        f'[[slot]]\nname = "Thử"\nstart = "{start.astimezone(tz):%H:%M:%S}"\nminutes = {minutes}\n',
+        encoding="utf-8",
+    )
+    return start
+
+
+def airing_rows(project: Path, database_url: str | None) -> list[dict[str, object]]:
+    """The airing table as dicts, read straight from the database a real daemon writes."""
+    engine = create_engine(database_url or f"sqlite:///{project / 'var' / 'broadcaster.db'}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT * FROM airing ORDER BY id"))
+            return [dict(row._mapping) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def wait_for(condition: Callable[[], object], what: str, limit: float = 180.0) -> None:
+    """Poll until `condition()` holds; the limit only turns a hang into a failure."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.2)
+
+
+@contextmanager
+def running_daemon(
+    project: Path, database_url: str | None, *args: str
+) -> Iterator[subprocess.Popen[str]]:
+    """`broadcaster run ARGS` as a real process, yielded once it says it is ready.
+
+    It runs in its own process group, which is killed in `finally` with every player
+    it started, whatever the test did.
+    """
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadcaster.cli", "run", *args],
+        cwd=project, env=cli_env(database_url), stdout=subprocess.PIPE, stderr=log, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("Daemon ready"):
+                break
+        else:
+            log.seek(0)
+            raise AssertionError(f"the daemon stopped before it was ready: {log.read()}")
+        yield process
+    finally:
+        try:  # the daemon, if still there, and any player or hook it left behind
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        log.close()
+
+
+def stop_daemon(process: subprocess.Popen[str]) -> str:
+    """SIGTERM the daemon as a service manager would; return what it printed after ready."""
+    process.send_signal(signal.SIGTERM)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    process.wait()
+    return out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -23,7 +22,15 @@ from broadcaster.programme import plan_occurrence
 from broadcaster.slots import SlotDef, occurrences_between, parse_slots
 
 from .conftest import FIXED_NOW
-from .helpers import approved_rendered, cli_env, run_cli
+from .helpers import (
+    airing_rows,
+    approved_rendered,
+    begun_slot_file,
+    run_cli,
+    running_daemon,
+    stop_daemon,
+    wait_for,
+)
 
 BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn. Bà con nộp hồ sơ trực tuyến tại nhà."
 MORNING = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
@@ -44,10 +51,11 @@ class Clock:
         return self.now
 
 
-def daemon_for(station, slots: list[SlotDef], output=None, clock=None) -> Daemon:  # type: ignore[no-untyped-def]
+def daemon_for(station, slots: list[SlotDef], output=None, clock=None, voices=None) -> Daemon:  # type: ignore[no-untyped-def]
+    extra = {"voices": voices} if voices else {}
     return Daemon(
         station.settings, station.engine, station.sessions, slots, output or NullOutput(),
-        clock=clock or (lambda: FIXED_NOW), sleep=lambda _: None,
+        clock=clock or (lambda: FIXED_NOW), sleep=lambda _: None, **extra,
     )  # fmt: skip
 
 
@@ -62,13 +70,23 @@ def airings(station) -> list[Airing]:  # type: ignore[no-untyped-def]
 def test_a_slot_later_than_the_grace_gets_one_missed_row_per_planned_bulletin(station) -> None:  # type: ignore[no-untyped-def]
     first = approved_rendered(station, FIXED_NOW, BULLETIN)
     second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai.")
+    third = approved_rendered(station, FIXED_NOW, "Bản tin duyệt sau khi đã lập chương trình.")
+    with station.sessions() as session:
+        session.get_one(Script, third).status = "draft"
+        session.commit()
     clock = Clock(FIXED_NOW - timedelta(hours=1))  # 08:00: the daemon starts tracking
     daemon = daemon_for(station, MORNING, clock=clock)
     daemon.lease.acquire()
+    daemon.render_ahead()  # plans the 09:00 slot: the first two bulletins
+    with station.sessions() as session:
+        session.get_one(Script, third).status = "approved"  # approved after planning
+        session.commit()
     clock.now = FIXED_NOW + timedelta(minutes=11)  # 09:11, grace is 10 minutes
-    assert daemon.air_slot("Sáng") == []  # APScheduler would not even fire it; we still settle
+    assert daemon.settle() == []  # nothing to air: recorded missed instead
+    assert daemon.air_slot("Sáng") == []  # a late firing adds nothing
     daemon.settle()  # settling again adds nothing
     rows = airings(station)
+    # Missed is recorded from what was planned for the slot, not from what is approved now.
     assert sorted((r.script_id, r.outcome) for r in rows) == [(first, "missed"), (second, "missed")]
     assert all("passed while the daemon was stopped" in (r.error or "") for r in rows)
     with station.sessions() as session:
@@ -137,54 +155,38 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
 
     (project / "a.txt").write_text(BULLETIN * 3, encoding="utf-8")
     (project / "b.txt").write_text("Bản tin thứ hai. Xin cảm ơn bà con.", encoding="utf-8")
-    assert (
-        run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
-    )
-    for name in ("a.txt", "b.txt"):
-        assert (
-            run_cli(project, database_url, "scripts", "add", name, "--topic", "a").returncode == 0
+    for args in (
+        ("init", "--admin-password", "admin-pass-1"),
+        ("scripts", "add", "a.txt", "--topic", "a"),
+        ("scripts", "add", "b.txt", "--topic", "a"),
+        ("scripts", "approve", "1", "--by", "Chủ tịch"),
+        ("scripts", "approve", "2", "--by", "Chủ tịch"),
+        ("render", "--all"),
+    ):
+        assert run_cli(project, database_url, *args).returncode == 0
+    begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
+    player = f"command:{REALTIME_PLAYER}"
+    with running_daemon(project, database_url, "--output", player) as daemon:
+        wait_for(
+            lambda: any(r["outcome"] == "started" for r in airing_rows(project, database_url)),
+            "the airing to start",
         )
-    for script_id in ("1", "2"):
-        assert (
-            run_cli(
-                project, database_url, "scripts", "approve", script_id, "--by", "Chủ tịch"
-            ).returncode
-            == 0
-        )
-    assert run_cli(project, database_url, "render", "--all").returncode == 0
-    tz = load_settings(project, environ={}).tz
-    start = (datetime.now(timezone.utc) + timedelta(seconds=3)).astimezone(tz)
-    for old in (project / "schedules").glob("*.toml"):
-        old.unlink()
-    (project / "schedules" / "t.toml").write_text(
-        f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = 5\n', encoding="utf-8"
-    )
-    env = cli_env(database_url)
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "broadcaster.cli", "run", "--output", f"command:{REALTIME_PLAYER}"],
-        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            rows = json.loads(run_cli(project, database_url, "log", "--json").stdout or "[]")
-            if any(r["outcome"] == "started" for r in rows):
-                break
-            assert time.monotonic() < deadline, "the airing never started"
-            time.sleep(0.3)
         daemon.send_signal(signal.SIGKILL)
-    finally:
-        daemon.wait(timeout=10)
+        daemon.wait()
     assert daemon.returncode == -signal.SIGKILL
     # Its lease names a process that is gone from this machine, so a restart takes over at once.
-    restarted = run_cli(project, database_url, "run", "--output", "null", "--for", "4")
-    assert restarted.returncode == 0, restarted.stderr
+    with running_daemon(project, database_url, "--output", "null") as restarted:
+        wait_for(
+            lambda: [r["outcome"] for r in airing_rows(project, database_url)]
+            == ["interrupted", "aired"],
+            "the slot to resume with what was left",
+        )
+        stop_daemon(restarted)
+    assert restarted.returncode == 0
     rows = json.loads(run_cli(project, database_url, "log", "--json").stdout)
     by_script = {r["script_id"]: r for r in rows}
     assert by_script[1]["outcome"] == "interrupted" and "stopped" in by_script[1]["error"]
-    assert [r["script_id"] for r in rows].count(
-        1
-    ) == 1  # the interrupted bulletin is not aired again
+    assert [r["script_id"] for r in rows].count(1) == 1  # the interrupted one is not aired again
     assert by_script[2]["outcome"] == "aired"  # the slot resumed with what was left
     assert "intact" in run_cli(project, database_url, "log", "verify").stdout
 
@@ -209,8 +211,7 @@ def test_render_ahead_replaces_missing_audio_before_air_time(station) -> None:  
         )
 
 
-def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster import daemon as daemon_module
+def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.voices import EngineUnavailable
 
     broken = approved_rendered(station, FIXED_NOW, BULLETIN)
@@ -223,13 +224,16 @@ def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station, monk
     class Mute:
         name, voice = "espeak", "vi"
 
+        def start_bulletin(self) -> None:
+            pass
+
         def synthesise(self, text):  # type: ignore[no-untyped-def]
             raise EngineUnavailable("no voice today")
 
-    monkeypatch.setattr(daemon_module, "make_engines", lambda choice, settings: [Mute()])
-    results = daemon_for(station, MORNING, clock=lambda: FIXED_NOW + timedelta(seconds=5)).air_slot(
-        "Sáng"
-    )
+    results = daemon_for(
+        station, MORNING, clock=lambda: FIXED_NOW + timedelta(seconds=5),
+        voices=lambda choice, settings: [Mute()],
+    ).air_slot("Sáng")  # fmt: skip
     assert [(r.script_id, r.outcome) for r in results] == [(fine, "aired")]
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
@@ -259,7 +263,7 @@ def test_an_emergency_preempts_the_bulletin_on_air_and_the_slot_resumes(station)
     first = approved_rendered(station, FIXED_NOW, BULLETIN * 2)
     second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
     tz = station.settings.tz
-    start = (datetime.now(timezone.utc) + timedelta(seconds=2)).astimezone(tz)
+    start = (datetime.now(timezone.utc) - timedelta(seconds=1)).astimezone(tz)  # begun: no lead
     slots = parse_slots(
         f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = 5\n', "t.toml"
     )
@@ -267,13 +271,12 @@ def test_an_emergency_preempts_the_bulletin_on_air_and_the_slot_resumes(station)
         station.settings, station.engine, station.sessions, slots, CommandOutput(REALTIME_PLAYER)
     )
     stop = threading.Event()
-    thread = threading.Thread(target=daemon.run, args=(stop, 60))
+    thread = threading.Thread(target=daemon.run, args=(stop, None))
     thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not any(a.outcome == "started" for a in airings(station)):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_for(
+            lambda: any(a.outcome == "started" for a in airings(station)), "the slot to start"
+        )
         storm = approved_rendered(station, FIXED_NOW, "Khẩn cấp: bão số ba sắp đổ bộ.")
         with station.sessions() as session:
             session.get_one(Script, storm).priority = "emergency"
@@ -281,12 +284,13 @@ def test_an_emergency_preempts_the_bulletin_on_air_and_the_slot_resumes(station)
                 AirRequest(script_id=storm, emergency=True, requested_at=datetime.now(timezone.utc))
             )
             session.commit()
-        while len([a for a in airings(station) if a.outcome != "started"]) < 3:
-            assert time.monotonic() < deadline + 40
-            time.sleep(0.2)
+        wait_for(
+            lambda: len([a for a in airings(station) if a.outcome != "started"]) >= 3,
+            "the emergency and the rest of the slot",
+        )
     finally:
         stop.set()
-        thread.join(timeout=30)
+        thread.join()
     rows = airings(station)
     assert [(r.script_id, r.outcome) for r in rows] == [
         (first, "preempted"),

@@ -126,19 +126,20 @@ def settle(
     """Record passed occurrences as missed; return the open ones that still need airing.
 
     An occurrence is due while it lasts if it began airing (a crash cut it short) or
-    began less than the grace ago (the daemon started late). One whose grace has passed
-    without airing gets a `missed` row per planned bulletin.
+    began less than the grace ago (the daemon started late, even for the first time).
+    One whose grace passed without airing gets a `missed` row per planned bulletin,
+    unless it was before `tracked_since` (the first start on this database: never ours).
     """
     now = ctx.now()
-    since = max(tracked_since or now, now - LOOKBACK)
+    since = tracked_since or now
     due = []
-    for occurrence in occurrences_between(slots, since, now, ctx.settings.tz):
+    for occurrence in occurrences_between(slots, now - LOOKBACK, now, ctx.settings.tz):
         began = _began(ctx, occurrence)
         late = now - occurrence.start > air.grace
         if now < occurrence.end and (began or not late):
-            if _has_unaired(ctx, occurrence) or not began:
+            if not began or _has_unaired(ctx, occurrence):
                 due.append(occurrence)
-        elif late:
+        elif late and occurrence.start >= since:
             record_missed_occurrence(ctx, occurrence, air.grace)
     return due
 
@@ -281,8 +282,14 @@ def _has_airing(ctx: Context, entry: ProgrammeEntry) -> bool:
 
 
 def _began(ctx: Context, occurrence: SlotOccurrence) -> bool:
-    entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
-    return any(_has_airing(ctx, entry) for entry in entries)
+    """Whether airing of the occurrence began (a `missed` row is not a beginning)."""
+    ids = [e.id for e in entries_for(ctx.session, occurrence.slot.name, occurrence.start)]
+    query = (
+        select(Airing.id)
+        .where(Airing.programme_entry_id.in_(ids), Airing.outcome != Outcome.MISSED)
+        .limit(1)
+    )
+    return bool(ids) and ctx.session.scalar(query) is not None
 
 
 def _has_unaired(ctx: Context, occurrence: SlotOccurrence) -> bool:
