@@ -18,9 +18,19 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    column,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    select,
+    table,
+)
 from sqlalchemy.pool import StaticPool
 
 from broadcaster.config import Settings
@@ -124,11 +134,19 @@ def _read_state(conn: Connection, shown: str) -> _State:
     """Which known revision the database is at; refuse a newer or unrecognised one."""
     tables = set(inspect(conn).get_table_names()) - FOREIGN_TABLES
     if VERSION_TABLE in tables:
-        revision = MigrationContext.configure(conn).get_current_revision()
-        if revision is not None:
+        # Read directly: Alembic's own reader logs at INFO on every command.
+        stamps: list[str] = list(
+            conn.scalars(select(column("version_num")).select_from(table(VERSION_TABLE)))
+        )
+        for revision in stamps:
             if revision not in known_revisions():
                 raise BroadcasterError(Code.SCHEMA_NEWER, url=shown, revision=revision)
-            return _State(revision, versioned=True)
+        if len(stamps) > 1:
+            raise BroadcasterError(
+                Code.SCHEMA_UNKNOWN, url=shown, detail=f"several versions: {', '.join(stamps)}"
+            )
+        if stamps:
+            return _State(stamps[0], versioned=True)
     found = _fingerprint(conn)
     if not found:
         return _State(None, versioned=False)

@@ -379,6 +379,34 @@ def test_downgrading_an_empty_database_to_nothing(settings: Settings) -> None:
     assert revision_of(url) is None
 
 
+def test_an_unstamped_baseline_is_recognised_and_the_job_store_left_alone(
+    settings: Settings,
+) -> None:
+    """As the baseline code left it: its tables (create_all), APScheduler's, no version table."""
+    initialise(settings, ADMIN_PASSWORD, FIXED_NOW)
+    url = settings.db_url
+    populate(url)
+    engine = make_engine(url)
+    downgrade_database(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))
+        conn.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO apscheduler_jobs (id) VALUES ('slot:Sáng')"))
+    before = rows(url)
+
+    report = upgrade_database(settings, engine, FIXED_NOW)
+
+    assert (report.from_revision, report.stamped_baseline) == ("0001", True)
+    assert rows(url) == before
+    with engine.begin() as conn:
+        assert list(conn.scalars(text("SELECT id FROM apscheduler_jobs"))) == ["slot:Sáng"]
+        conn.execute(text("DELETE FROM airing"))
+        conn.execute(text("DELETE FROM air_request"))
+    downgrade_database(engine, "base")
+    engine.dispose()
+    assert set(schema(url)) == {VERSION_TABLE, "apscheduler_jobs"}
+
+
 # --- an upgrade killed half-way ---
 
 PAUSE_BEFORE_COMMIT = """
