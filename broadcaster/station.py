@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, make_url, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.config import Settings
 from broadcaster.db import User, make_engine, make_session_factory
@@ -35,7 +35,7 @@ class Station:
 
     settings: Settings
     engine: Engine
-    sessions: sessionmaker
+    sessions: sessionmaker[Session]
 
     def load_slots(self) -> list[SlotDef]:
         """Slots from the schedule files, mirrored into the database for the web page."""
@@ -143,7 +143,7 @@ def initialise(
     return InitReport(created, password, wrote_slots, demo_count, migration)
 
 
-def _import_demo(settings: Settings, sessions: sessionmaker, now: datetime) -> int:
+def _import_demo(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> int:
     """Add, approve and render the sample scripts in ./scripts_vi."""
     from broadcaster.services import audio, scripts
     from broadcaster.services.context import Context
