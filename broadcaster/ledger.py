@@ -62,6 +62,13 @@ def row_hash(airing: Airing) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _sealed_seq(airing: Airing) -> int:
+    """The place in the chain of a row read as sealed (queried with `seq IS NOT NULL`)."""
+    if airing.seq is None:
+        raise ValueError(f"airing {airing.id} is not sealed")
+    return airing.seq
+
+
 def seal(session: Session, airing: Airing) -> None:
     """Give a finished row its place and hash in the chain (the caller commits)."""
     if airing.outcome not in FINAL_OUTCOMES:
@@ -70,7 +77,7 @@ def seal(session: Session, airing: Airing) -> None:
     head = session.scalars(
         select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq.desc()).limit(1)
     ).first()
-    airing.seq = 1 if head is None else head.seq + 1  # type: ignore[operator]
+    airing.seq = 1 if head is None else _sealed_seq(head) + 1
     airing.prev_hash = GENESIS if head is None else head.row_hash
     airing.row_hash = row_hash(airing)
 
@@ -154,7 +161,7 @@ def verify(session: Session, anchor_dir: Path) -> Verdict:
     head = anchored_head(anchor_dir)
     if head is not None:
         seq, digest = head
-        if last is None or last.seq < seq:  # type: ignore[operator]
+        if last is None or _sealed_seq(last) < seq:
             return _broken(
                 checked, None, f"the anchor file names row {seq} of the chain, which is gone."
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from broadcaster import evidence, ledger, report
 from broadcaster.enums import Outcome
@@ -53,7 +53,9 @@ def airing_log(
 ) -> list[AiringRecord]:
     """The evidence rows planned in `days` (all when None), oldest first."""
     tz = ctx.settings.tz
-    bounds = evidence.local_day_range(days.start, days.end, tz) if days else (None, None)
+    bounds: tuple[datetime | None, datetime | None] = (
+        evidence.local_day_range(days.start, days.end, tz) if days else (None, None)
+    )
     records = evidence.airings_between(ctx.session, *bounds, tz)
     return [r for r in records if r.outcome == outcome] if outcome else records
 

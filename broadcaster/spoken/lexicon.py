@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from broadcaster.errors import Code, DetailError
@@ -76,7 +77,7 @@ def load_abbreviations(extra_file: Path | None) -> dict[str, str]:
     return merged
 
 
-def alternation(keys: list[str] | set[str]) -> str:
+def alternation(keys: Iterable[str]) -> str:
     """A regex alternation of literal keys, longest first so 'CBCCVC' wins over 'CBCC'."""
     return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 

@@ -62,7 +62,7 @@ def _grouped(n: int, dialect: str, full: bool) -> str:
     """Below a billion, by groups of three: triệu, nghìn, units."""
     millions, rest = divmod(n, 1_000_000)
     thousands, units = divmod(rest, 1000)
-    parts = []
+    parts: list[str] = []
     for value, scale in (
         (millions, "triệu"),
         (thousands, SCALES[dialect]["thousand"]),

@@ -400,13 +400,14 @@ LEFTOVER_DIGITS = Rule(
 
 def apply(rule: Rule, text: str, ctx: Context) -> str:
     """Run one rule over `text`, recording each change when asked."""
-    if ctx.record is None:
+    record = ctx.record
+    if record is None:
         return rule.pattern.sub(lambda m: rule.replace(m, ctx), text)
 
     def replace(m: re.Match[str]) -> str:
         after = rule.replace(m, ctx)
         if after != m.group(0):
-            ctx.record(rule.name, m.group(0), after)  # type: ignore[misc]
+            record(rule.name, m.group(0), after)
         return after
 
     return rule.pattern.sub(replace, text)
