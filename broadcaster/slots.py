@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Slot as SlotRow
@@ -159,18 +159,17 @@ def iso_week_of(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
-    """Make the slot table mirror the schedule files (for the web page)."""
-    session.execute(delete(SlotRow))
+    """Make the slot table hold `slots`: rows are updated in place by name, so ids stay put."""
+    rows = {row.name: row for row in session.scalars(select(SlotRow))}
     for slot in slots:
-        session.add(
-            SlotRow(
-                name=slot.name,
-                days=",".join(slot.days),
-                start=slot.start.isoformat(),
-                minutes=slot.minutes,
-                output=slot.output,
-            )
-        )
+        row = rows.pop(slot.name, None) or SlotRow(name=slot.name)
+        row.days = ",".join(slot.days)
+        row.start = slot.start.isoformat()
+        row.minutes = slot.minutes
+        row.output = slot.output
+        session.add(row)
+    for gone in rows.values():
+        session.delete(gone)
     session.flush()
 
 

@@ -29,11 +29,10 @@ from .helpers import (
     wait_for,
 )
 
-pytestmark = pytest.mark.slow
-
 BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn.\nBà con nộp hồ sơ trực tuyến tại nhà."
 
 
+@pytest.mark.slow
 def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_received(
     project: Path, database_url: str | None
 ) -> None:
@@ -74,6 +73,7 @@ def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_receive
     assert script["status"] == "approved"
 
 
+@pytest.mark.slow
 def test_a_second_daemon_on_the_same_database_is_refused(
     project: Path, database_url: str | None
 ) -> None:
@@ -214,6 +214,7 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
         assert row.outcome == "interrupted" and "stopped" in (row.error or "")
 
 
+@pytest.mark.slow
 def test_a_slot_that_began_while_the_daemon_was_down_airs_late_within_the_grace(
     project: Path, database_url: str | None
 ) -> None:

@@ -8,11 +8,13 @@ import threading
 import time
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 import click
 
 from broadcaster.airing import AiringResult
-from broadcaster.cli.base import main, services_of, station_of
+from broadcaster.cli.base import main, services_of, settings_of, upgraded
+from broadcaster.clock import utc_now
 from broadcaster.config import Settings
 from broadcaster.daemon import Daemon
 from broadcaster.errors import BroadcasterError, Code
@@ -20,6 +22,7 @@ from broadcaster.outputs import Output, OutputError, default_output, list_sound_
 from broadcaster.services import onair, planning
 from broadcaster.services.health import check_health
 from broadcaster.slots import load_slots
+from broadcaster.station import open_station_for_daemon
 
 REQUEST_POLL_SECONDS = 0.2
 
@@ -33,7 +36,7 @@ def plan(ctx: click.Context, week: str | None, as_json: bool) -> None:
     with services_of(ctx) as services:
         tz, now = services.settings.tz, services.now()
         planned = planning.plan_week(services, week)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "slot": occ.slot.name,
                 "start": occ.start.astimezone(tz).isoformat(timespec="minutes"),
@@ -101,10 +104,13 @@ def output_for(settings: Settings, override: str | None) -> Output:
 @click.pass_context
 def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> None:
     """Run the daemon: air each slot's programme at its time and log every airing."""
-    station = station_of(ctx)
-    settings = station.settings
+    settings = settings_of(ctx)
     sink = output_for(settings, output)
-    slots = load_slots(settings.schedules_path)
+    slots = load_slots(settings.schedules_path)  # bad slot files are refused before anything
+    station, migration = open_station_for_daemon(settings, utc_now())
+    ctx.call_on_close(station.engine.dispose)
+    if migration.changed:
+        click.echo(upgraded(migration))
     daemon = Daemon(settings, station.engine, station.sessions, slots, sink)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

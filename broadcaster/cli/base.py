@@ -11,8 +11,9 @@ import click
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, english
+from broadcaster.migrate import MigrationReport
 from broadcaster.services.context import Context
-from broadcaster.station import NotInitialised, Station, demo_login, initialise, open_station
+from broadcaster.station import Station, demo_login, initialise, open_station
 
 
 class Group(click.Group):
@@ -24,8 +25,6 @@ class Group(click.Group):
             return super().invoke(ctx)
         except BroadcasterError as exc:
             raise click.ClickException(english(exc.code, exc.data)) from exc
-        except NotInitialised as exc:
-            raise click.ClickException(str(exc)) from exc
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -43,6 +42,17 @@ def station_of(ctx: click.Context) -> Station:
         station = ctx.obj["station"] = open_station(settings_of(ctx))
         ctx.call_on_close(station.engine.dispose)
     return station
+
+
+def upgraded(report: MigrationReport) -> str:
+    """One sentence on a schema upgrade and where the backup is."""
+    before = report.from_revision or "the first release (unversioned)"
+    backup = (
+        f"; the old database was copied to {report.backup_path}"
+        if report.backup_path
+        else "; PostgreSQL is not backed up automatically (see README, Upgrading)"
+    )
+    return f"Upgraded the database from {before} to revision {report.to_revision}{backup}."
 
 
 @contextmanager
@@ -63,7 +73,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("apscheduler", "urllib3", "waitress"):
+    for noisy in ("apscheduler", "urllib3", "waitress", "alembic"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
@@ -83,11 +93,13 @@ def init(ctx: click.Context, demo: bool, admin_password: str | None) -> None:
         )
     if result.created:
         click.echo(f"Created the database at {settings.db_url}.")
+    elif result.migration is not None and result.migration.changed:
+        click.echo(upgraded(result.migration))
     else:
-        click.echo(f"The database at {settings.db_url} already exists; it was kept as it is.")
+        click.echo(f"The database at {settings.db_url} already exists and is up to date.")
     if result.demo_scripts:
         click.echo(f"Imported, approved and rendered {result.demo_scripts} sample scripts.")
     if result.admin_password:
         click.echo(f"Web login: user 'admin', password '{result.admin_password}' (write it down).")
-    elif demo and demo_login(settings):
-        click.echo("Web login (from the first run):\n" + demo_login(settings).strip())
+    elif demo and (login := demo_login(settings)):
+        click.echo("Web login (from the first run):\n" + login.strip())
