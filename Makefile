@@ -2,11 +2,12 @@
 #   make run   - install, create var/ and the database, import and render the samples,
 #                then start the daemon and the web page on http://127.0.0.1:8080
 #   make test  - install with the test extras and run the whole test suite
+#   make typecheck - mypy over broadcaster/ and web/ (settings in pyproject.toml)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test clean
+.PHONY: run test typecheck clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Broadcaster needs Python 3.11 or newer"'
@@ -24,6 +25,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+typecheck: $(VENV)/.installed
+	$(BIN)/python -m mypy
 
 clean:
 	rm -rf $(VENV) var

@@ -90,9 +90,12 @@ def mp3_duration(path: Path) -> float:
     from mutagen.mp3 import MP3, HeaderNotFoundError
 
     try:
-        return float(MP3(path).info.length)
+        info = MP3(path).info
     except HeaderNotFoundError as exc:
         raise ValueError(f"{path.name} is not an MP3 file") from exc
+    if info is None:  # mutagen leaves it unset only for a file it did not load
+        raise ValueError(f"{path.name} is not an MP3 file")
+    return float(info.length)
 
 
 def file_sha256(path: Path) -> str:

@@ -17,6 +17,7 @@ from broadcaster.config import Settings, load_settings
 from broadcaster.db import Airing, ProgrammeEntry
 from broadcaster.spoken import Normaliser
 from broadcaster.station import Station
+from broadcaster.voices import Speech
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def _scratch_station(folder: Path, slots_toml: str, scripts: int) -> Station:
     """A throwaway installation in `folder` with `scripts` short approved, rendered bulletins."""
     from broadcaster.ingest import parse_script
     from broadcaster.render import make_engines, render_script
-    from broadcaster.scripts import add_script, approve_script
+    from broadcaster.services.context import Context
+    from broadcaster.services.scripts import add_scripts, approve_script
     from broadcaster.station import initialise, open_station
 
     (folder / "schedules").mkdir()
@@ -56,10 +58,11 @@ def _scratch_station(folder: Path, slots_toml: str, scripts: int) -> Station:
     initialise(settings, "bench-password", now)
     station = open_station(settings)
     with station.sessions() as session:
+        ctx = Context(settings, session, clock=lambda: now)
         for n in range(scripts):
             item = parse_script(f"Bản tin thử số {n + 1}.".encode(), "bench.txt", topic="a")
-            script = add_script(session, item, now, "bench")
-            approve_script(session, script.id, "bench", now)
+            (script,) = add_scripts(ctx, [item], "bench")
+            approve_script(ctx, script.id, "bench")
             render_script(session, script, make_engines("espeak", settings), settings, now)
         session.commit()
     return station
@@ -217,7 +220,7 @@ def render_offline(text: str, settings: Settings, dest: Path) -> dict[str, float
     engine = EspeakEngine(settings.espeak_voice, settings.espeak_rate, settings.espeak_pitch)
     speech_time = [0.0]
 
-    def speak(sentence: str):  # type: ignore[no-untyped-def]
+    def speak(sentence: str) -> Speech:
         started = time.perf_counter()
         try:
             return engine.synthesise(sentence)
@@ -267,7 +270,8 @@ def bench_render(texts: dict[str, str]) -> list[RenderFigures]:
 
     from broadcaster.ingest import parse_script
     from broadcaster.render import make_engines, render_script
-    from broadcaster.scripts import add_script
+    from broadcaster.services.context import Context
+    from broadcaster.services.scripts import add_scripts
     from broadcaster.station import initialise, open_station
 
     figures = []
@@ -287,12 +291,8 @@ def bench_render(texts: dict[str, str]) -> list[RenderFigures]:
             tracemalloc.stop()
             bare = _bare(text, settings, folder / f"{label}-bare.mp3")
             with station.sessions() as session:
-                script = add_script(
-                    session,
-                    parse_script(text.encode(), f"{label}.txt", topic="a"),
-                    utc_now(),
-                    "bench",
-                )
+                item = parse_script(text.encode(), f"{label}.txt", topic="a")
+                (script,) = add_scripts(Context(settings, session), [item], "bench")
                 engines = make_engines("espeak", settings)
                 render_script(session, script, engines, settings, utc_now())  # fills the cache
                 started = time.perf_counter()

@@ -8,7 +8,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadcaster.errors import Code, DetailError
@@ -103,10 +103,10 @@ class Settings:
 def _coerce(name: str, kind: type, raw: object) -> object:
     """Turn a file or environment value into the field's type, or say what is wrong."""
     try:
-        if kind is int and not isinstance(raw, bool):
-            return int(raw)  # type: ignore[arg-type]
-        if kind is float and not isinstance(raw, bool):
-            return float(raw)  # type: ignore[arg-type]
+        if kind is int and isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+            return int(raw)
+        if kind is float and isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+            return float(raw)
         if kind is str and isinstance(raw, (str, int, float)):
             return str(raw)
     except ValueError:
@@ -158,10 +158,11 @@ def load_settings(
             values[name] = env_value
     values.update(overrides or {})
     kinds = {"int": int, "float": float, "str": str}
-    typed = {
+    # Any: each value was checked against its field's type by _coerce
+    typed: dict[str, Any] = {
         name: _coerce(name, kinds[str(fields[name].type)], raw) for name, raw in values.items()
     }
-    settings = Settings(base_dir=base, **typed)  # type: ignore[arg-type]
+    settings = Settings(base_dir=base, **typed)
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

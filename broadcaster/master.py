@@ -21,7 +21,7 @@ import logging
 import math
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import IO, Callable
 
 from broadcaster import audio
 from broadcaster.audio import Loudness
@@ -71,7 +71,7 @@ def assemble(
     spoken: SpokenText,
     speak: Callable[[str], Speech],
     settings: Settings,
-    out: BinaryIO,
+    out: IO[bytes],
 ) -> tuple[int, float]:
     """Write the bulletin's PCM to `out` piece by piece; return its sample rate and length."""
     rate = 0
@@ -180,7 +180,7 @@ def _limit(out_ceiling: float, gain: float) -> float:
     return min(1.0, max(0.0625, 10 ** ((out_ceiling - gain) / 20)))
 
 
-def render_pcm_file(directory: Path) -> tempfile._TemporaryFileWrapper:  # type: ignore[type-arg]
+def render_pcm_file(directory: Path) -> IO[bytes]:
     """A temporary PCM file beside the audio folder (same disk, removed when closed)."""
     directory.mkdir(parents=True, exist_ok=True)
     return tempfile.NamedTemporaryFile(suffix=".pcm", dir=directory)

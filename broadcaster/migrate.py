@@ -31,7 +31,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from broadcaster.config import Settings
 from broadcaster.errors import BroadcasterError, Code
@@ -171,11 +171,13 @@ def _migration_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30}, **in_memory)
 
     @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _no_driver_transactions(
+        dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry
+    ) -> None:
         dbapi_conn.isolation_level = None
 
     @event.listens_for(engine, "begin")
-    def _begin(conn):  # type: ignore[no-untyped-def]
+    def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

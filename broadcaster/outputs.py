@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from broadcaster.errors import Code, DetailError
 
@@ -183,7 +183,7 @@ class SoundDevice:
     backend: str
 
 
-def _backends(backend: str | None) -> list | None:  # type: ignore[type-arg]
+def _backends(backend: str | None) -> list[Any] | None:
     import miniaudio
 
     if not backend:
@@ -216,7 +216,7 @@ class SoundcardOutput:
         self.backend = backend
         self.description = f"soundcard:{device or 'default'}"
 
-    def _device_id(self, backends: list | None) -> object:  # type: ignore[type-arg]
+    def _device_id(self, backends: list[Any] | None) -> object:
         import miniaudio
 
         playbacks = miniaudio.Devices(backends=backends).get_playbacks()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
@@ -32,7 +35,7 @@ def create_app(
     app.extensions["broadcaster.clock"] = clock
     CSRFProtect(app)
 
-    from broadcaster.web import auth, log, programme, scripts, status
+    from . import auth, log, programme, scripts, status
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(scripts.bp)
@@ -44,19 +47,19 @@ def create_app(
     app.add_template_filter(label_vi, "label")
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(_error: CSRFError) -> tuple[Response, int]:
         """A form sent without a valid token: say so and go back."""
         flash("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng thử lại.", "error")
         return redirect(request.referrer or url_for("scripts.index")), 303
 
     @app.errorhandler(404)
-    def not_found(error):  # type: ignore[no-untyped-def]
+    def not_found(error: HTTPException) -> tuple[str, int]:
         """A page or record that does not exist."""
         message = getattr(error, "description", "") or "Không tìm thấy trang."
         return render_template("error.html", message=message), 404
 
     @app.errorhandler(413)
-    def too_large(_error):  # type: ignore[no-untyped-def]
+    def too_large(_error: HTTPException) -> tuple[Response, int]:
         """An upload over the size limit."""
         flash("Tệp tải lên quá lớn (tối đa 5 MB). Hãy chia nhỏ bản tin.", "error")
         return redirect(url_for("scripts.index")), 303
@@ -70,7 +73,7 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def _local_time(moment, fmt: str = "%H:%M %d/%m/%Y") -> str:  # type: ignore[no-untyped-def]
+def _local_time(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
     """Show a UTC time in the radio's local time."""
     from flask import current_app
 

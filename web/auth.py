@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
-from broadcaster.web.db import session as db_session
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from broadcaster.db import User
 from broadcaster.enums import Role
 from broadcaster.users import authenticate
 
+from .db import session as db_session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 bp = Blueprint("auth", __name__)
+
 
 @bp.before_app_request
 def load_user() -> None:
@@ -21,18 +29,18 @@ def load_user() -> None:
     g.user = db_session().get(User, user_id) if user_id else None
 
 
-def login_required(*roles: str) -> Callable:
+def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Require a logged-in user; with roles, one of them (admin may do everything)."""
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
         @functools.wraps(view)
-        def wrapped(**kwargs):  # type: ignore[no-untyped-def]
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             if g.user is None:
                 flash("Vui lòng đăng nhập để tiếp tục.", "error")
                 return redirect(url_for("auth.login", next=request.path))
             if roles and g.user.role not in roles and g.user.role != Role.ADMIN:
                 abort(403)
-            return view(**kwargs)
+            return view(*args, **kwargs)
 
         return wrapped
 
@@ -40,7 +48,7 @@ def login_required(*roles: str) -> Callable:
 
 
 @bp.app_errorhandler(403)
-def forbidden(_error):  # type: ignore[no-untyped-def]
+def forbidden(_error: HTTPException) -> tuple[str, int]:
     """A user without the right role."""
     return render_template(
         "error.html", message="Tài khoản của bạn không có quyền làm việc này."
@@ -48,7 +56,7 @@ def forbidden(_error):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> str | tuple[str, int] | Response:
     """Show the login form and check the password."""
     if request.method == "POST":
         user = authenticate(
@@ -70,7 +78,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> Response:
     """Forget the logged-in user."""
     session.clear()
     flash("Bạn đã đăng xuất.", "ok")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import services
-from broadcaster.web.messages import vietnamese
 from flask import Blueprint, Response, flash, render_template, request
 
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
 from broadcaster.services import records
+
+from .auth import login_required
+from .db import services
+from .messages import vietnamese
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 
@@ -30,7 +31,7 @@ def _outcome() -> Outcome | None:
 
 @bp.route("/")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     """Show the airing log for a period, optionally one outcome only."""
     days = _period()
     outcome = _outcome()
@@ -44,7 +45,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/report.csv")
 @login_required("office", "leader", "officer")
-def report_csv():  # type: ignore[no-untyped-def]
+def report_csv() -> Response:
     """The report for the chosen period as a CSV file Excel opens."""
     made = records.office_report(services(), _period())
     return Response(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import services
-from broadcaster.web.messages import vietnamese
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from broadcaster.errors import BroadcasterError
 from broadcaster.services import planning
 from broadcaster.slots import iso_week_of, week_range
+
+from .auth import login_required
+from .db import services
+from .messages import vietnamese
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -30,7 +32,7 @@ def _week_arg() -> str | None:
 
 @bp.route("/")
 @login_required()
-def week():  # type: ignore[no-untyped-def]
+def week() -> str:
     """Show the week's slot occurrences and the bulletins planned in each (reads only)."""
     ctx = services()
     tz = ctx.settings.tz
@@ -50,7 +52,7 @@ def week():  # type: ignore[no-untyped-def]
 
 @bp.route("/plan", methods=["POST"])
 @login_required("officer")
-def plan():  # type: ignore[no-untyped-def]
+def plan() -> tuple[Response, int]:
     """Plan the week's slots that have not started yet."""
     chosen = _week_arg()
     planned = planning.plan_week(services(), chosen)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import services, station
-from broadcaster.web.messages import vietnamese
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
@@ -18,6 +15,10 @@ from broadcaster.services import onair
 from broadcaster.services import scripts as service
 from broadcaster.services.onair import Queued
 from broadcaster.spoken import LexiconError
+
+from .auth import login_required
+from .db import services, station
+from .messages import vietnamese
 
 bp = Blueprint("scripts", __name__)
 
@@ -85,7 +86,7 @@ def _render(script_id: int) -> None:
 
 @bp.route("/")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     """List all scripts and the form to add one."""
     return render_template(
         "scripts.html", scripts=service.list_scripts(services()), topics=labels_vi(Topic)
@@ -94,7 +95,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts", methods=["POST"])
 @login_required("officer")
-def create():  # type: ignore[no-untyped-def]
+def create() -> tuple[Response, int]:
     """Take an uploaded file or pasted text as a new draft, and render its preview."""
     upload = request.files.get("file")
     pasted = request.form.get("body", "").strip()
@@ -123,7 +124,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>")
 @login_required()
-def detail(script_id: int):  # type: ignore[no-untyped-def]
+def detail(script_id: int) -> str | tuple[str, int]:
     """One script: its text, spoken form, audio and approval."""
     script = _script_or_404(script_id)
     rendering = current_rendering(services().session, script)
@@ -144,7 +145,7 @@ def detail(script_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>/edit", methods=["POST"])
 @login_required("officer")
-def edit(script_id: int):  # type: ignore[no-untyped-def]
+def edit(script_id: int) -> tuple[Response, int]:
     """Save new words; an approved script goes back to draft."""
     try:
         change = service.edit_script(
@@ -166,7 +167,7 @@ def edit(script_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>/render", methods=["POST"])
 @login_required("officer")
-def render(script_id: int):  # type: ignore[no-untyped-def]
+def render(script_id: int) -> tuple[Response, int]:
     """Make (or reuse) the audio of the script's current words."""
     _script_or_404(script_id)
     _render(script_id)
@@ -175,7 +176,7 @@ def render(script_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>/approve", methods=["POST"])
 @login_required("leader")
-def approve(script_id: int):  # type: ignore[no-untyped-def]
+def approve(script_id: int) -> tuple[Response, int]:
     """Approve the script for air."""
     try:
         service.approve_script(services(), script_id, g.user.name)
@@ -187,21 +188,19 @@ def approve(script_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>/return", methods=["POST"])
 @login_required("leader")
-def return_to_draft(script_id: int):  # type: ignore[no-untyped-def]
+def return_to_draft(script_id: int) -> tuple[Response, int]:
     """Send an approved script back to the officer as a draft."""
     try:
         change = service.return_script(services(), script_id)
     except BroadcasterError as exc:
         return _refused(exc, script_id)
-    flash(
-        f"Đã trả bản tin về bản nháp; đã rút khỏi {change.withdrawn} buổi phát sắp tới.", "ok"
-    )
+    flash(f"Đã trả bản tin về bản nháp; đã rút khỏi {change.withdrawn} buổi phát sắp tới.", "ok")
     return _back(script_id)
 
 
 @bp.route("/scripts/<int:script_id>/retire", methods=["POST"])
 @login_required("leader")
-def retire(script_id: int):  # type: ignore[no-untyped-def]
+def retire(script_id: int) -> tuple[Response, int]:
     """Take the script off the air for good."""
     try:
         change = service.retire_script(services(), script_id)
@@ -213,7 +212,7 @@ def retire(script_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>/audio.mp3")
 @login_required()
-def audio(script_id: int):  # type: ignore[no-untyped-def]
+def audio(script_id: int) -> Response:
     """The script's current MP3, with HTTP Range so the player can seek."""
     rendering = current_rendering(services().session, _script_or_404(script_id))
     if rendering is None:
@@ -228,7 +227,7 @@ def audio(script_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/scripts/<int:script_id>/air-now", methods=["POST"])
 @login_required("leader")
-def air_now(script_id: int):  # type: ignore[no-untyped-def]
+def air_now(script_id: int) -> tuple[Response, int]:
     """Ask the running daemon to air an approved bulletin at once (an emergency interrupts)."""
     try:
         queued = onair.air_now(services(), script_id, local_output=None)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from broadcaster.web.auth import login_required
-from broadcaster.web.db import services
 from flask import Blueprint, render_template
 
 from broadcaster.services.health import check_health
+
+from .auth import login_required
+from .db import services
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
 
 @bp.route("/")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     """Show the station's health (reads only)."""
     return render_template("status.html", health=check_health(services()))

@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -20,7 +21,7 @@ from broadcaster.services import audio as audio_service
     "--explain", is_flag=True, help="Also list every replacement and the rule that made it."
 )
 @click.pass_context
-def normalize(ctx, source, explain) -> None:  # type: ignore[no-untyped-def]
+def normalize(ctx: click.Context, source: BinaryIO, explain: bool) -> None:
     """Print a script exactly as the voice will read it (FILE or - for stdin)."""
     from broadcaster.ingest import decode_text
 
@@ -102,7 +103,7 @@ def bench() -> None:
 )
 @click.option("--repeat", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @click.pass_context
-def bench_normalise_command(ctx, path, repeat) -> None:  # type: ignore[no-untyped-def]
+def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None:
     """Normalise a text REPEAT times on one core; print characters and megabytes per second."""
     from broadcaster.bench import bench_normalise
 
@@ -128,7 +129,7 @@ def bench_normalise_command(ctx, path, repeat) -> None:  # type: ignore[no-untyp
     show_default=True,
     help="Seconds between slots.",
 )
-def bench_punctuality_command(count, interval) -> None:  # type: ignore[no-untyped-def]
+def bench_punctuality_command(count: int, interval: float) -> None:
     """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
     from broadcaster.bench import bench_punctuality
 
@@ -159,7 +160,7 @@ def bench_punctuality_command(count, interval) -> None:  # type: ignore[no-untyp
     show_default=True,
     help="Bulletins in the week test.",
 )
-def bench_render_command(source, week_count) -> None:  # type: ignore[no-untyped-def]
+def bench_render_command(source: Path, week_count: int) -> None:
     """Render a 1,500-character and a 5-minute bulletin offline, cold and cached; then a week on 1 and 2 cores."""
     import resource
 
@@ -194,7 +195,7 @@ def bench_render_command(source, week_count) -> None:  # type: ignore[no-untyped
 
 @bench.command("year")
 @click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True)
-def bench_year_command(days) -> None:  # type: ignore[no-untyped-def]
+def bench_year_command(days: int) -> None:
     """Simulate DAYS of a town's two daily slots on the injected clock; print airings/s and checks."""
     from broadcaster.bench import bench_year
 
@@ -210,7 +211,7 @@ def bench_year_command(days) -> None:  # type: ignore[no-untyped-def]
 @click.option("--host", help="Address to listen on (default from config).")
 @click.option("--port", type=int, help="Port (default from config).")
 @click.pass_context
-def serve(ctx, host, port) -> None:  # type: ignore[no-untyped-def]
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the web page for officers, leaders and the Office."""
     import waitress
 

@@ -52,7 +52,9 @@ class _Library:
         self._callback = _SYNTH_CALLBACK(self._collect)  # kept alive with the library
         lib.espeak_SetSynthCallback(self._callback)
 
-    def _collect(self, wav, count, _events):  # type: ignore[no-untyped-def]
+    def _collect(
+        self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None
+    ) -> int:
         if count > 0 and wav:
             self.chunks.append(ctypes.string_at(wav, count * 2))
         return 0
