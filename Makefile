@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test typecheck clean
+.PHONY: run test test-fast test-stress typecheck clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Broadcaster needs Python 3.11 or newer"'
@@ -24,6 +24,16 @@ run: $(VENV)/.installed
 	$(BIN)/broadcaster run
 
 test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+# No real daemon processes and no browser, on both cores: the quick check while working.
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
+
+# The whole suite on a busy machine: two CPU hogs run beside it (a town's old PC is busy).
+test-stress: $(VENV)/.installed
+	@yes > /dev/null & hog1=$$!; yes > /dev/null & hog2=$$!; \
+	trap 'kill $$hog1 $$hog2 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m pytest -q
 
 typecheck: $(VENV)/.installed

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
+from broadcaster.db import Rendering, Script
 from broadcaster.ingest import parse_script
+from broadcaster.render import cache_key, make_engines, normaliser_for
 from broadcaster.services import audio, scripts
 from broadcaster.services.context import Context
 from broadcaster.services.planning import install_slots
@@ -60,8 +62,36 @@ def approved_rendered(
     script_id = add_draft(station, now, body, topic=topic, week=week, title=title)
     with services(station, now) as ctx:
         scripts.approve_script(ctx, script_id, "Chủ tịch")
-        audio.render_one(ctx, script_id, "espeak")
+        render_shared(ctx, script_id)
     return script_id
+
+
+# Rendered audio shared by every test in the session, by cache key: the same words with the
+# same settings make the same file, so only the first test that needs it pays for it.
+_SHARED_AUDIO: dict[str, tuple[bytes, Rendering]] = {}
+
+
+def render_shared(ctx: Context, script_id: int) -> None:
+    """Render with the offline voice, or copy the file and row a test already made (same key)."""
+    script = ctx.session.get_one(Script, script_id)
+    engine = make_engines("espeak", ctx.settings)[0]
+    key = cache_key(normaliser_for(ctx.settings)(script.body), engine, ctx.settings)
+    if key not in _SHARED_AUDIO:
+        result = audio.render_one(ctx, script_id, "espeak")
+        made = ctx.session.get_one(Rendering, result.rendering_id)
+        _SHARED_AUDIO[key] = (result.audio_path.read_bytes(), made)
+        return
+    data, made = _SHARED_AUDIO[key]
+    path = ctx.settings.var_path / made.audio_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    copy = {
+        column: getattr(made, column)
+        for column in ("cache_key", "engine", "voice", "spoken_text", "audio_path", "duration_s",
+                       "sha256", "loudness_lufs", "true_peak_dbtp", "created_at")
+    }  # fmt: skip
+    ctx.session.add(Rendering(script_id=script.id, content_hash=script.content_hash, **copy))
+    ctx.session.commit()
 
 
 def use_slots(station: Station, slots: list[SlotDef]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 from pathlib import Path
 
@@ -234,13 +235,14 @@ def test_gtts_only_fails_clearly_when_google_is_down(station) -> None:  # type: 
 
     responses.post(GOOGLE_URL, status=500)
     script_id = _add(station)
+    no_retries = dataclasses.replace(station.settings, gtts_retries=0)  # no real backoff waits
     with station.sessions() as session:
         with pytest.raises(RenderFailed, match="No voice could render"):
             render_script(
                 session,
                 session.get(Script, script_id),
-                make_engines("gtts", station.settings),
-                station.settings,
+                make_engines("gtts", no_retries),
+                no_retries,
                 FIXED_NOW,
             )
         assert session.query(Rendering).count() == 0
