@@ -329,3 +329,20 @@ def test_characters_the_voice_cannot_say_are_reported(runner: CliRunner) -> None
     result = runner.invoke(main, ["normalize", "-"], input="Giá 5€ và ký hiệu ©.")
     assert result.exit_code == 0
     assert "Characters the voice cannot say (left out): © €." in result.output
+
+
+def test_the_old_name_of_the_jingle_pause_still_works_and_warns(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from broadcaster.config import load_settings
+
+    (project / "broadcaster.toml").write_text("edge_pause_ms = 900\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        assert load_settings(project, environ={}).jingle_pause_ms == 900
+    assert "'edge_pause_ms' is deprecated; call it 'jingle_pause_ms'" in caplog.text
+    from_env = load_settings(project, environ={"BROADCASTER_EDGE_PAUSE_MS": "700"})
+    assert from_env.jingle_pause_ms == 700  # the environment overrides the file, as for any key
+    (project / "broadcaster.toml").write_text(
+        "edge_pause_ms = 900\njingle_pause_ms = 500\n", encoding="utf-8"
+    )
+    assert load_settings(project, environ={}).jingle_pause_ms == 500  # the new name wins

@@ -363,3 +363,23 @@ def test_bad_voice_settings_are_one_sentence(station) -> None:  # type: ignore[n
         make_engines("auto", dataclasses.replace(station.settings, auto_voices="siri,espeak"))
     with pytest.raises(ConfigError, match="edge_voice 'vi-VN-Ghost' is not one of"):
         make_engines("edge", dataclasses.replace(station.settings, edge_voice="vi-VN-Ghost"))
+
+
+@responses.activate
+def test_the_time_budget_is_per_bulletin_not_per_batch(real_mp3: bytes) -> None:
+    """One bulletin that used up Google's budget must not leave the next one with none."""
+    now = [0.0]
+    engine = GttsEngine(
+        budget_seconds=2.5, retries=10,
+        sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0],
+    )  # fmt: skip
+    responses.post(GOOGLE_URL, status=503)
+    engine.start_bulletin()
+    with pytest.raises(EngineUnavailable):
+        engine.synthesise("Xin chào.")
+    assert now[0] >= 2.5  # the first bulletin's budget is spent
+    responses.replace(responses.POST, GOOGLE_URL, body=google_reply(real_mp3))
+    with pytest.raises(EngineUnavailable, match="used up its 2 s budget"):
+        engine.synthesise("Xin chào bà con.")  # still inside the first bulletin
+    engine.start_bulletin()
+    assert engine.synthesise("Xin chào bà con.").seconds > 0.5

@@ -271,3 +271,17 @@ def test_a_leader_sends_an_emergency_to_the_running_daemon(app, station) -> None
     with station.sessions() as session:
         (request,) = session.scalars(select(AirRequest)).all()
         assert request.emergency and request.script_id == 1
+
+
+def test_a_failed_render_says_why_in_the_page(station) -> None:  # type: ignore[no-untyped-def]
+    """The reason a voice failed reaches the officer, not only the log."""
+    import dataclasses
+
+    broken = dataclasses.replace(station.settings, espeak_voice="xx-nowhere")
+    app = create_app(broken, {"TESTING": True}, clock=lambda: FIXED_NOW)
+    client = app.test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    html = page(upload(client, BULLETIN.encode()))
+    assert "Đã thêm bản tin số 1" in html
+    assert "không giọng đọc nào hoạt động" in html and "xx-nowhere" in html
+    app.extensions["broadcaster"].engine.dispose()
