@@ -15,6 +15,7 @@ from broadcaster import audio
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
 from broadcaster.db import Airing, ProgrammeEntry
+from broadcaster.slots import load_slots
 from broadcaster.spoken import Normaliser
 from broadcaster.station import Station
 from broadcaster.voices import Speech
@@ -98,7 +99,11 @@ def bench_punctuality(count: int, interval: float, lead: float = 5.0) -> Punctua
             lines.append(f'[[slot]]\nname = "b{n:04d}"\nstart = "{start:%H:%M:%S}"\nminutes = 1\n')
         station = _scratch_station(Path(tmp), "\n".join(lines), scripts=1)
         daemon = Daemon(
-            station.settings, station.engine, station.sessions, station.load_slots(), NullOutput()
+            station.settings,
+            station.engine,
+            station.sessions,
+            load_slots(station.settings.schedules_path),
+            NullOutput(),
         )
         stop = threading.Event()
         runner = threading.Thread(target=daemon.run, args=(stop, None))
@@ -152,7 +157,8 @@ def bench_year(days: int = 365, scripts: int = 3) -> YearFigures:
     )
     with tempfile.TemporaryDirectory() as tmp:
         station = _scratch_station(Path(tmp), slots_toml, scripts)
-        settings, slots = station.settings, station.load_slots()
+        settings = station.settings
+        slots = load_slots(settings.schedules_path)
         begin = utc_now()
         moment = [begin]
         daemon = Daemon(

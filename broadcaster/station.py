@@ -17,7 +17,7 @@ from broadcaster.db import User, make_engine, make_session_factory
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import parse_script
 from broadcaster.migrate import MigrationReport, check_database, upgrade_database
-from broadcaster.slots import DEFAULT_SLOTS_TOML, SlotDef, load_slots, sync_slot_rows
+from broadcaster.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
 from broadcaster.users import create_user, new_password
 
 logger = logging.getLogger(__name__)
@@ -36,14 +36,6 @@ class Station:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-
-    def load_slots(self) -> list[SlotDef]:
-        """Slots from the schedule files, mirrored into the database for the web page."""
-        slots = load_slots(self.settings.schedules_path)
-        with self.sessions() as session:
-            sync_slot_rows(session, slots)
-            session.commit()
-        return slots
 
     def secret_key(self) -> str:
         """The web session key, made once and kept under var/."""
