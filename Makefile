@@ -26,8 +26,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
-# No real daemon processes and no browser, on both cores: the quick check while working.
+# No real daemon processes, no browser and no PostgreSQL server (SQLite only), on both
+# cores: the quick check while working. `make test` runs everything.
 test-fast: $(VENV)/.installed
+	env -u BROADCASTER_TEST_DATABASE_URL -u BROADCASTER_REQUIRE_POSTGRES \
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 # The whole suite on a busy machine: two CPU hogs run beside it (a town's old PC is busy).
