@@ -174,6 +174,8 @@ class Daemon:
     def settle_and_dispatch(self) -> None:
         """Settle, then give each open occurrence to the slot executor (one voice on air)."""
         for occurrence in self.settle():
+            if self.air.current == (occurrence.slot.name, occurrence.start):
+                continue  # on air now: the running job goes on with it
             self.scheduler.add_job(
                 air_occurrence_job, args=[occurrence.slot.name, occurrence.start],
                 id=f"occurrence:{occurrence.slot.name}", jobstore="memory",

@@ -129,7 +129,11 @@ def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> s
         "engine": engine.name,
         "voice": engine.voice,
         "rate": [settings.espeak_rate, settings.espeak_pitch] if engine.name == "espeak" else None,
-        "pauses": [settings.sentence_pause_ms, settings.paragraph_pause_ms, settings.jingle_pause_ms],
+        "pauses": [
+            settings.sentence_pause_ms,
+            settings.paragraph_pause_ms,
+            settings.jingle_pause_ms,
+        ],
         "format": [settings.mp3_bitrate, settings.sample_rate],
         "loudness": [settings.target_lufs, settings.true_peak_dbtp],
         "intro": [

@@ -45,7 +45,9 @@ def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_receive
         project, database_url, "scripts", "add", "ban-tin.txt", "--topic", "c", "--json"
     )
     script_id = json.loads(added.stdout)[0]["id"]
-    approved = run_cli(project, database_url, "scripts", "approve", str(script_id), "--by", "Chủ tịch")
+    approved = run_cli(
+        project, database_url, "scripts", "approve", str(script_id), "--by", "Chủ tịch"
+    )
     assert approved.returncode == 0, approved.stderr
     assert run_cli(project, database_url, "render", str(script_id)).returncode == 0
     tz = load_settings(project, environ={}).tz

@@ -37,7 +37,9 @@ def _stretch_renderings(station, seconds: float) -> None:  # type: ignore[no-unt
 
 
 def _future(plan: planning.WeekPlan) -> list[list[int]]:
-    return [[e.script_id for e in entries] for occ, entries in plan.occurrences if occ.start > FIXED_NOW]
+    return [
+        [e.script_id for e in entries] for occ, entries in plan.occurrences if occ.start > FIXED_NOW
+    ]
 
 
 def test_week_is_filled_only_with_approved_rendered_scripts(station) -> None:  # type: ignore[no-untyped-def]

@@ -177,8 +177,10 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
     # Its lease names a process that is gone from this machine, so a restart takes over at once.
     with running_daemon(project, database_url, "--output", "null") as restarted:
         wait_for(
-            lambda: [r["outcome"] for r in airing_rows(project, database_url)]
-            == ["interrupted", "aired"],
+            lambda: (
+                [r["outcome"] for r in airing_rows(project, database_url)]
+                == ["interrupted", "aired"]
+            ),
             "the slot to resume with what was left",
         )
         stop_daemon(restarted)
@@ -274,9 +276,7 @@ def test_an_emergency_preempts_the_bulletin_on_air_and_the_slot_resumes(station)
     thread = threading.Thread(target=daemon.run, args=(stop, None))
     thread.start()
     try:
-        wait_for(
-            lambda: any(a.outcome == "started" for a in airings(station)), "the slot to start"
-        )
+        wait_for(lambda: any(a.outcome == "started" for a in airings(station)), "the slot to start")
         storm = approved_rendered(station, FIXED_NOW, "Khẩn cấp: bão số ba sắp đổ bộ.")
         with station.sessions() as session:
             session.get_one(Script, storm).priority = "emergency"

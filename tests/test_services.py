@@ -50,9 +50,7 @@ def test_every_message_code_setting_and_command_is_in_the_readme() -> None:
             found += commands(command, f"{prefix}{name} ")
         return found
 
-    missing += [
-        f"command {c}" for c in commands(main, "") if f"broadcaster {c}" not in readme
-    ]
+    missing += [f"command {c}" for c in commands(main, "") if f"broadcaster {c}" not in readme]
     assert missing == []
 
 

@@ -49,6 +49,8 @@ class Airwaves:
     on_air: threading.Lock = field(default_factory=threading.Lock)
     cancel: Cancel = field(default_factory=Cancel)
     clear: threading.Event = field(default_factory=threading.Event)
+    # The occurrence being aired now (slot name, start), so settling does not queue it again.
+    current: tuple[str, datetime] | None = None
 
     def __post_init__(self) -> None:
         self.clear.set()
@@ -69,6 +71,16 @@ def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> l
             occurrence.slot.name,
             occurrence.start,
         )
+    air.current = (occurrence.slot.name, occurrence.start)
+    try:
+        return _air_entries(ctx, occurrence, entries, air)
+    finally:
+        air.current = None
+
+
+def _air_entries(
+    ctx: Context, occurrence: SlotOccurrence, entries: list[ProgrammeEntry], air: Airwaves
+) -> list[AiringResult]:
     results = []
     for entry in entries:
         if ctx.now() >= occurrence.end or air.stop.is_set():
@@ -243,9 +255,7 @@ def air_now(
         return Queued(request.id, emergency, rendering.duration_s)
     if local_output is None:
         raise BroadcasterError(Code.DAEMON_NOT_RUNNING)
-    result = air_script_now(
-        ctx.session, script, rendering, local_output(), ctx.settings, ctx.clock
-    )
+    result = air_script_now(ctx.session, script, rendering, local_output(), ctx.settings, ctx.clock)
     if result.outcome != Outcome.AIRED:
         raise BroadcasterError(
             Code.AIRING_FAILED, airing_id=result.airing_id, outcome=result.outcome,
