@@ -176,6 +176,8 @@ class Airing(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     output: Mapped[Optional[str]] = mapped_column(String(300))
     host: Mapped[Optional[str]] = mapped_column(String(100))
+    # The lease epoch the daemon aired under (revision 0003): a fenced-off daemon's is stale.
+    epoch: Mapped[Optional[int]]
     # The hash chain (see ledger.py): position, the previous row's hash, this row's hash.
     seq: Mapped[Optional[int]] = mapped_column(unique=True)
     prev_hash: Mapped[Optional[str]] = mapped_column(String(64))
@@ -228,6 +230,10 @@ class DaemonLease(Base):
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Slots before this moment were never the daemon's to air, so they are not "missed".
     tracked_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The fencing token: every takeover adds one, and a daemon airs only under its own (0003).
+    epoch: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # The process group of the player on air, so a takeover on this host can silence it.
+    player_pgid: Mapped[Optional[int]]
 
 
 def make_engine(url: str) -> Engine:

@@ -34,7 +34,7 @@ from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO
 BASELINE = REPO / "tests" / "data" / "baseline-b75b397.db"
 BASELINE_COUNTS = {"script": 6, "rendering": 5, "programme_entry": 70, "airing": 7}
 # Columns that later revisions added; a row is intact when everything else is equal.
-ADDED_COLUMNS = {"pinned"}
+ADDED_COLUMNS = {"pinned", "epoch", "player_pgid"}  # added by 0002 and 0003
 
 
 @pytest.fixture
@@ -330,6 +330,25 @@ def test_migrations_from_empty_give_the_models_schema(settings: Settings) -> Non
     )
     assert differences_from_models(settings.db_url) == []
     assert revision_of(settings.db_url) == head_revision()
+
+
+def test_downgrading_0003_drops_the_epochs_and_keeps_every_row(settings: Settings) -> None:
+    initialise(settings, ADMIN_PASSWORD, FIXED_NOW)
+    url = settings.db_url
+    populate(url)
+    before = rows(url)
+    engine = make_engine(url)
+
+    downgrade_database(engine, "0002")
+
+    assert revision_of(url) == "0002"
+    assert "epoch" not in schema(url)["airing"][0]
+    assert "epoch" not in schema(url)["daemon_lease"][0]
+    assert rows(url) == before
+    upgrade_database(settings, engine, FIXED_NOW)
+    assert rows(url) == before
+    assert differences_from_models(url) == []
+    engine.dispose()
 
 
 def test_downgrading_0002_drops_pinned_and_keeps_every_row(settings: Settings) -> None:
