@@ -37,6 +37,7 @@ class Settings:
     town: str = "thị trấn Yên Mỹ"
     reading: str = "north"
     abbreviations_file: str = ""
+    letterhead: str = "skip"
     engine: str = "auto"
     auto_voices: str = "gtts,espeak"
     edge_voice: str = "vi-VN-HoaiMyNeural"

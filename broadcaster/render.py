@@ -145,17 +145,17 @@ def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> s
     return hashlib.sha256(json.dumps(recipe, ensure_ascii=False).encode()).hexdigest()
 
 
-_normalisers: dict[tuple[str, str, float], Normaliser] = {}
+_normalisers: dict[tuple[str, str, float, str], Normaliser] = {}
 
 
 def normaliser_for(settings: Settings) -> Normaliser:
     """The normaliser for these settings, rebuilt when the town's abbreviation file changes."""
     path = settings.abbreviations_path
     stamp = path.stat().st_mtime if path is not None and path.exists() else 0.0
-    key = (settings.reading, str(path), stamp)
+    key = (settings.reading, str(path), stamp, settings.letterhead)
     if key not in _normalisers:
         _normalisers.clear()
-        _normalisers[key] = Normaliser(settings.reading, path)
+        _normalisers[key] = Normaliser(settings.reading, path, settings.letterhead)
     return _normalisers[key]
 
 

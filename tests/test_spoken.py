@@ -184,3 +184,47 @@ def test_dictionary_is_reviewed_and_large() -> None:
         "BCĐ",
     ):
         assert short in entries
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        # a title, a time slot and a heading end their own sentence, whatever their punctuation
+        ("Tin bão khẩn cấp\nBão số 7 đi nhanh.", "Tin bão khẩn cấp\n\nBão số bảy đi nhanh."),
+        (
+            "Buổi sáng: Từ 08h00 đến 11h00\nBuổi chiều: Từ 14h00 đến 16h30",
+            "Buổi sáng:\nTừ tám giờ đến mười một giờ\n\nBuổi chiều:\nTừ mười bốn giờ đến mười sáu giờ ba mươi phút",
+        ),
+        ("1. Tiếp công dân định kỳ\nChủ tịch tiếp dân.", "Một, Tiếp công dân định kỳ\n\nChủ tịch tiếp dân."),
+        # a line broken mid-phrase still goes on
+        ("Ý kiến gửi về trụ sở của\nỦy ban nhân dân xã.", "Ý kiến gửi về trụ sở của Ủy ban nhân dân xã."),
+        # a table: the header row left out, each row its own sentence, cells apart
+        (
+            "Tháng | Người tiếp | Chức vụ |\nTháng 7 | Nguyễn Văn A | Chủ tịch |\nTháng 8 | Trần Văn B | Phó Chủ tịch |",
+            "Tháng bảy, Nguyễn Văn A, Chủ tịch.\n\nTháng tám, Trần Văn B, Phó Chủ tịch.",
+        ),
+        ("| Ngày | Nơi |\n| --- | --- |\n| 5/3 | Thôn Đông |", "Ngày năm tháng ba, Thôn Đông."),
+    ],
+)  # fmt: skip
+def test_lines_end_their_own_sentence(written: str, spoken: str) -> None:
+    assert normalise(written).text == spoken
+
+
+LETTERHEAD = (
+    "ỦY BAN NHÂN DÂN\nXÃ ĐỨC HỢP\n––––––\nSố: 12/TB-UBND\n"
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập – Tự do – Hạnh phúc\n"
+    "Đức Hợp, ngày 05 tháng 12 năm 2021\nTHÔNG BÁO\nVề việc tạm dừng tiếp công dân\n"
+    "Ủy ban nhân dân xã thông báo."
+)
+
+
+def test_letterhead_left_out_unless_kept() -> None:
+    assert normalise(LETTERHEAD).text == (
+        "Thông báo\n\nVề việc tạm dừng tiếp công dân\n\nỦy ban nhân dân xã thông báo."
+    )
+    kept = Normaliser(letterhead="read")(LETTERHEAD).text
+    assert kept.startswith("Ủy ban nhân dân\n\nXã đức hợp") and "Độc lập" in kept
+    with pytest.raises(LexiconError, match="Letterhead 'maybe'"):
+        Normaliser(letterhead="maybe")
+    # "V/v" in running text, without the motto or a number line, is read
+    assert normalise("V/v tổ chức họp thôn.").text == "Về việc tổ chức họp thôn."

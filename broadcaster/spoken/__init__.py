@@ -29,13 +29,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from broadcaster.spoken.layout import clean_lines, join_lines
+from broadcaster.spoken.layout import Record, clean_lines, join_lines, strip_letterhead, table_rows
 from broadcaster.spoken.lexicon import LexiconError, alternation, load_abbreviations
 from broadcaster.spoken.rules import Context, Rule, apply, ordered_rules
 
 __all__ = ["Change", "LexiconError", "SpokenText", "Normaliser", "normalise"]
 
 DIALECTS = ("north", "south")
+LETTERHEAD = ("skip", "read")  # the letterhead block of an administrative document
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;:…]) +(?=\S)")
 _SPACES_RE = re.compile(r" {2,}")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r" +([,.;:!?…])")
@@ -96,10 +97,18 @@ def _tidy(sentence: str) -> str:
 class Normaliser:
     """Normalises text with one dialect and one abbreviation dictionary (built once, reused)."""
 
-    def __init__(self, dialect: str = "north", abbreviations_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        dialect: str = "north",
+        abbreviations_file: Path | None = None,
+        letterhead: str = "skip",
+    ) -> None:
         if dialect not in DIALECTS:
             raise LexiconError(f"Reading '{dialect}' is not one of: {', '.join(DIALECTS)}.")
+        if letterhead not in LETTERHEAD:
+            raise LexiconError(f"Letterhead '{letterhead}' is not one of: {', '.join(LETTERHEAD)}.")
         self.dialect = dialect
+        self.letterhead = letterhead
         self.abbreviations = load_abbreviations(abbreviations_file)
         self.rules: list[Rule] = ordered_rules(self.abbreviations)
         self._keep_in_headings = re.compile(
@@ -116,6 +125,13 @@ class Normaliser:
         out.append(text[last:].lower())
         return "".join(out)
 
+    def _lines(self, text: str, record: Record | None) -> list[str]:
+        """Physical lines with noise out, the letterhead left out unless kept, tables as rows."""
+        lines = clean_lines(text, record)
+        if self.letterhead == "skip":
+            lines = strip_letterhead(lines, record)
+        return table_rows(lines, record)
+
     def __call__(self, text: str, explain: bool = False) -> SpokenText:
         """Turn a script body into the spoken form."""
         changes: list[Change] = []
@@ -127,7 +143,7 @@ class Normaliser:
         ctx = Context(self.dialect, self.abbreviations, record, [])
         lines = [
             self._heading_case(p.text) if p.heading else p.text
-            for p in join_lines(clean_lines(text, record))
+            for p in join_lines(self._lines(text, record))
         ]
         spoken = "\n".join(lines)
         for rule in self.rules:

@@ -65,9 +65,104 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
     return lines
 
 
+# The letterhead of an administrative document (Nghị định 30/2020/NĐ-CP): issuing body,
+# national motto and slogan, number and symbol, "V/v" summary, place and date, addressee.
+_MOTTO_RE = re.compile(
+    r"^(?:cộng hòa xã hội chủ nghĩa việt nam\W*|độc lập\W+tự do\W+hạnh phúc\W*|số\s*:.*/.*)$",
+    re.IGNORECASE,
+)
+_LETTERHEAD_RE = re.compile(
+    r"^(?:v/v\b.*|kính gửi\s*:?\s*$"
+    r"|[^\W\d_][\w ]{0,40}, ngày\b.{0,20}\btháng\b.{0,12}\bnăm\b[\s.…\d]*)$",
+    re.IGNORECASE,
+)
+
+
+def strip_letterhead(lines: list[str], record: Record | None) -> list[str]:
+    """Leave out the letterhead block at the top of an administrative document.
+
+    Only the leading block is looked at, and only when it holds the national motto or a
+    "Số: …" line; lines in capitals there (the issuing body) go with it, the title
+    ("THÔNG BÁO") and everything after it stay."""
+    block = 0
+    marked = False
+    for line in lines[:16]:
+        if not line:
+            block += 1
+            continue
+        if _MOTTO_RE.match(line):
+            marked = True
+        elif _LETTERHEAD_RE.match(line):
+            pass
+        elif not (is_heading(line) and len(line.split()) <= 8 and not _TITLE_RE.match(line)):
+            break
+        block += 1
+    if not marked:
+        return lines
+    if record is not None:
+        for line in lines[:block]:
+            if line:
+                record("letterhead", line, "")
+    return lines[block:]
+
+
+_TITLE_RE = re.compile(
+    r"^(?:thông báo|kế hoạch|quyết định|công văn|giấy mời|thư|lịch|chỉ thị|nghị quyết|báo cáo"
+    r"|hướng dẫn|tờ trình|lời kêu gọi|công điện|tin|bản tin)\b",
+    re.IGNORECASE,
+)
+
+
+# A line ending in one of these words (or a comma) goes on in the next line, whatever its case.
+_OPEN_END_RE = re.compile(
+    r"(?:[,(&/-]|\b(?:của|và|các|những|ngày|tại|theo|về|với|cho|là|số|trong|từ|đến|tới|được"
+    r"|có|hoặc|thì|mà|để|như|do|bởi|vào|trên|dưới|tháng|năm|lúc|sau|trước|khi|nếu|nhưng"
+    r"|gồm|thuộc|ông|bà|anh|chị|đồng chí))$",
+    re.IGNORECASE,
+)
+_TABLE_RULE_RE = re.compile(r"^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
+
+
+def _is_table_row(line: str) -> bool:
+    return line.count("|") >= 2 or (line.count("|") == 1 and line.endswith("|"))
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|") if c.strip()]
+
+
+def table_rows(lines: list[str], record: Record | None) -> list[str]:
+    """Tables (Markdown pipe rows, as .docx tables are stored) read row by row.
+
+    A row becomes its own line with its cells separated by commas; the header row
+    (the first row of a table, above a rule row or above two or more rows) is left out,
+    since each row is read with its own values."""
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if not _is_table_row(line):
+            out.append(line)
+            continue
+        if _TABLE_RULE_RE.match(line):
+            continue
+        previous = lines[index - 1] if index else ""
+        following = lines[index + 1 : index + 3]
+        if not _is_table_row(previous) and (
+            len(following) == 2
+            and all(_is_table_row(f) for f in following)
+            or (following and _TABLE_RULE_RE.match(following[0]))
+        ):
+            if record is not None:
+                record("table header", line, "")
+            continue
+        row = ", ".join(_cells(line))
+        out.append(row + "." if row and not row.endswith(_SENTENCE_END) else row)
+    return out
+
+
 def join_lines(lines: list[str]) -> list[Paragraph]:
-    """Rebuild paragraphs: a line continues the previous one unless that ended a sentence,
-    or the line starts a list item or is a heading."""
+    """Rebuild paragraphs: a line continues the previous one only when that one was broken
+    mid-phrase (copy-paste from PDF); a line that ends a title, heading, salutation, dateline,
+    list item or time slot ends its own sentence, whatever its punctuation."""
     paragraphs: list[Paragraph] = []
     current = ""
     current_heading = False
@@ -81,6 +176,7 @@ def join_lines(lines: list[str]) -> list[Paragraph]:
             or _LIST_START_RE.match(line) is not None
             or heading
             or current_heading
+            or (_starts_upper(line) and not _OPEN_END_RE.search(current))
         )
         if _SPLIT_SYMBOL_RE.search(current) and line[:1].isalnum():
             current += line  # "184/KH-" + "UBND": a symbol broken at the line end
@@ -93,3 +189,9 @@ def join_lines(lines: list[str]) -> list[Paragraph]:
     if current:
         paragraphs.append(Paragraph(current, current_heading))
     return paragraphs
+
+
+def _starts_upper(line: str) -> bool:
+    """A line opening with a capital letter or a digit starts something new."""
+    first = next((c for c in line if c.isalnum()), "")
+    return first.isdigit() or first.isupper()
