@@ -31,6 +31,15 @@ from broadcaster.render import rendering_intact
 logger = logging.getLogger(__name__)
 
 RETRY_PAUSE_SECONDS = 5.0
+# Why playback stopped → the outcome and the sentence the evidence row keeps.
+STOPPED = {
+    StopReason.EMERGENCY: (Outcome.PREEMPTED, "Stopped for an emergency bulletin."),
+    StopReason.STOPPING: (Outcome.INTERRUPTED, "The daemon was stopped during this airing."),
+    StopReason.FENCED: (
+        Outcome.INTERRUPTED,
+        "Stopped at once: another daemon took this database over.",
+    ),
+}
 MAX_ATTEMPTS = 3
 Sleep = Callable[[float], object]
 
@@ -71,10 +80,16 @@ def finish(session: Session, airing: Airing, settings: Settings, now: datetime) 
 
 
 def _open_row(
-    script_id: int, rendering: Rendering, planned: datetime, started: datetime, output: Output
+    script_id: int,
+    rendering: Rendering,
+    planned: datetime,
+    started: datetime,
+    output: Output,
+    epoch: int | None,
 ) -> Airing:
     """A new evidence row in state `started`, before any sound."""
     return Airing(
+        epoch=epoch,
         script_id=script_id,
         rendering_id=rendering.id,
         audio_sha256=rendering.sha256,
@@ -110,19 +125,19 @@ def _play(
             airing.script_id,
             airing.attempt,
         )
-        output.play(path, label, rendering.duration_s, cancel)
+        note = output.play(path, label, rendering.duration_s, cancel)
     except Preempted:
-        if cancel is not None and cancel.reason == StopReason.STOPPING:
-            airing.outcome = Outcome.INTERRUPTED
-            airing.error = "The daemon was stopped during this airing."
-        else:
-            airing.outcome, airing.error = Outcome.PREEMPTED, "Stopped for an emergency bulletin."
+        reason = cancel.reason if cancel is not None and cancel.reason else StopReason.EMERGENCY
+        airing.outcome, airing.error = STOPPED[reason]
         logger.warning("airing %s %s", airing.id, airing.outcome)
     except OutputError as exc:
         airing.outcome, airing.error = Outcome.FAILED, str(exc)
+        airing.duration_s = None  # nothing reached the speakers
         logger.error("airing %s failed: %s", airing.id, exc)
     else:
-        airing.outcome = Outcome.AIRED
+        airing.outcome, airing.error = Outcome.AIRED, note
+        if note:
+            logger.warning("airing %s aired with a warning: %s", airing.id, note)
     airing.ended_at = clock()
     finish(session, airing, settings, airing.ended_at)
 
@@ -137,12 +152,16 @@ def air_entry(
     deadline: datetime | None = None,
     sleep: Sleep | None = None,
     cancel: Cancel | None = None,
+    epoch: int | None = None,
 ) -> AiringResult | None:
     """Air one programme entry once; retry a failure while `deadline` allows.
 
-    Returns None when the entry already has an airing that is not `failed`, or has used
-    up its MAX_ATTEMPTS attempts in all (however many times it was started).
+    Returns None when the entry already has an airing that is not `failed`, has used up
+    its MAX_ATTEMPTS attempts in all (however many times it was started), or when its
+    slot is over: no attempt starts after `deadline`.
     """
+    if deadline is not None and clock() >= deadline:
+        return None
     previous = session.scalar(
         select(Airing.attempt)
         .where(Airing.programme_entry_id == entry.id)
@@ -154,7 +173,7 @@ def air_entry(
         return None
     while True:
         rendering = entry.rendering
-        airing = _open_row(entry.script_id, rendering, entry.starts_at, clock(), output)
+        airing = _open_row(entry.script_id, rendering, entry.starts_at, clock(), output, epoch)
         airing.programme_entry_id = entry.id
         airing.slot_name = entry.slot_name
         airing.attempt = attempt
@@ -197,10 +216,11 @@ def air_now(
     settings: Settings,
     clock: Clock,
     cancel: Cancel | None = None,
+    epoch: int | None = None,
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
-    airing = _open_row(script.id, rendering, now, now, output)
+    airing = _open_row(script.id, rendering, now, now, output, epoch)
     session.add(airing)
     session.commit()
     _play(session, airing, rendering, output, settings, clock, cancel)

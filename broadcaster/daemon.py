@@ -8,15 +8,22 @@ SQLAlchemy job store in our database with fixed ids and `replace_existing=True`;
 same database. At start, and every minute, slots whose time passed are settled
 (`services.onair.settle`): missed ones get their rows, and open ones that still need
 airing are handed to the slot executor, never aired inside a housekeeping job. The
-heartbeat has an executor of its own, so nothing that waits for the air can starve it.
+heartbeat runs on a thread of its own, so nothing that waits for the air can starve it.
+
+One voice on air: the lease carries an epoch (a fencing token). The daemon checks it
+before each bulletin, and the heartbeat thread renews it every few seconds; the moment
+either finds another daemon's epoch, the player on air is killed and this daemon stops
+(`LeaseLost`). Players run in their own process group and die with the daemon.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -25,6 +32,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.airing import AiringResult, close_interrupted
@@ -32,8 +40,8 @@ from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.db import DaemonLease
 from broadcaster.enums import Outcome
-from broadcaster.lease import Lease
-from broadcaster.outputs import Output
+from broadcaster.lease import HEARTBEAT_SECONDS, Lease, LeaseLost
+from broadcaster.outputs import Output, StopReason
 from broadcaster.render import make_engines
 from broadcaster.services import onair
 from broadcaster.services.context import Context, VoiceFactory
@@ -42,7 +50,6 @@ from broadcaster.slots import SlotDef, SlotOccurrence, occurrences_between
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10
 SETTLE_SECONDS = 60
 RENDER_AHEAD_MINUTES = 10
 REQUEST_POLL_SECONDS = 1
@@ -53,6 +60,24 @@ SLOT_JOB_PREFIX = "slot:"
 _running: "Daemon | None" = None
 
 
+# Half-written files a killed process left behind; younger ones may belong to a render
+# or a copy that is running now in another process.
+TEMPORARY_SUFFIXES = (".part", ".pcm")
+STALE_TEMPORARY_SECONDS = 600
+
+
+def _remove_stale_temporaries(folders: list[Path]) -> None:
+    """Delete temporary audio files older than STALE_TEMPORARY_SECONDS in `folders`."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.suffix in TEMPORARY_SUFFIXES and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                logger.info("removed %s, left behind by an earlier stop", path)
+
+
 def _daemon() -> "Daemon":
     if _running is None:
         raise RuntimeError("a daemon job ran without a running daemon")
@@ -61,17 +86,14 @@ def _daemon() -> "Daemon":
 
 def air_slot_job(slot_name: str) -> None:
     """APScheduler entry point: air the slot that is due now."""
-    _daemon().air_slot(slot_name)
+    daemon = _daemon()
+    daemon.fenced(daemon.air_slot, slot_name)
 
 
 def air_occurrence_job(slot_name: str, start: datetime) -> None:
     """APScheduler entry point: air (or resume) one open occurrence found by settling."""
-    _daemon().air_occurrence(slot_name, start)
-
-
-def heartbeat_job() -> None:
-    """APScheduler entry point: renew the daemon's lease."""
-    _daemon().lease.heartbeat()
+    daemon = _daemon()
+    daemon.fenced(daemon.air_occurrence, slot_name, start)
 
 
 def settle_job() -> None:
@@ -86,7 +108,8 @@ def render_ahead_job() -> None:
 
 def requests_job() -> None:
     """APScheduler entry point: air what `air-now` asked for."""
-    _daemon().serve_requests()
+    daemon = _daemon()
+    daemon.fenced(daemon.serve_requests)
 
 
 class Daemon:
@@ -113,6 +136,8 @@ class Daemon:
         self.air = onair.Airwaves(output, grace, sleep or self._pause)
         # Outcome → how many; bounded, so nothing grows for the life of the process.
         self.counts: Counter[Outcome] = Counter()
+        self.lost: LeaseLost | None = None
+        self._stop = threading.Event()
         self.scheduler = BackgroundScheduler(
             timezone=settings.tz,
             jobstores={
@@ -122,7 +147,6 @@ class Daemon:
             executors={
                 # One worker for slots: two slots never play over each other on one output.
                 "default": ThreadPoolExecutor(1),
-                "lease": ThreadPoolExecutor(1),
                 "housekeeping": ThreadPoolExecutor(1),
                 "requests": ThreadPoolExecutor(1),
             },
@@ -132,6 +156,45 @@ class Daemon:
                 "misfire_grace_time": int(grace.total_seconds()),
             },
         )
+
+    def fenced(self, job: Callable[..., object], *args: object) -> None:
+        """Run a job that airs; a lost lease stops this daemon instead of failing the job."""
+        try:
+            job(*args)
+        except LeaseLost as exc:
+            self._lose(exc)
+
+    def _lose(self, lost: LeaseLost) -> None:
+        """Another daemon holds the air now: kill the player at once and stop."""
+        if self.lost is None:
+            logger.error("%s", lost)
+            self.lost = lost
+        self.air.cancel.stop(StopReason.FENCED)
+        self.air.stop.set()
+        self._stop.set()
+
+    def _beat(self, halt: threading.Event) -> None:
+        """The heartbeat thread: renew the lease every HEARTBEAT_SECONDS until halted or lost."""
+        while not halt.wait(HEARTBEAT_SECONDS):
+            try:
+                ours = self.lease.heartbeat()
+            except OperationalError as exc:
+                # Locked or busy: nobody can take the lease over through the same outage.
+                logger.warning("could not renew the lease (the database did not answer): %s", exc)
+                continue
+            if not ours:
+                try:
+                    self.lease.check()
+                except LeaseLost as exc:
+                    self._lose(exc)
+                return
+
+    def _record_player(self, pgid: int | None) -> None:
+        """Keep the player's process group with the lease, so a takeover here can silence it."""
+        try:
+            self.lease.record_player(pgid)
+        except OperationalError as exc:
+            logger.warning("could not record the player with the lease: %s", exc)
 
     def _pause(self, seconds: float) -> None:
         """Wait between retries; a stop cuts the wait short."""
@@ -226,7 +289,6 @@ class Daemon:
             if job.id.startswith(SLOT_JOB_PREFIX) and name not in self.slots:
                 job.remove()
         for function, seconds, executor in (
-            (heartbeat_job, HEARTBEAT_SECONDS, "lease"),
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
             (requests_job, REQUEST_POLL_SECONDS, "requests"),
@@ -253,11 +315,22 @@ class Daemon:
         for_seconds: float | None = None,
         on_ready: Callable[[], object] | None = None,
     ) -> None:
-        """Air slots until `stop` is set or `for_seconds` pass; `on_ready` once jobs are in."""
+        """Air slots until `stop` is set or `for_seconds` pass; `on_ready` once jobs are in.
+
+        Raises LeaseLost, after stopping everything, when another daemon took the air.
+        """
         global _running
-        self.lease.acquire()
+        self.air.epoch = self.lease.acquire()
+        self.air.fence = self.lease.check
+        self.air.cancel.on_player = self._record_player
+        self._stop = stop
+        halt = threading.Event()
+        heart = threading.Thread(target=self._beat, args=(halt,), name="lease heartbeat")
+        heart.start()
         _running = self
         try:
+            folders = [self.settings.audio_dir, getattr(self.air.output, "folder", None)]
+            _remove_stale_temporaries([f for f in folders if isinstance(f, Path)])
             with self.sessions() as session:
                 install_slots(session, list(self.slots.values()))
                 session.commit()
@@ -284,5 +357,9 @@ class Daemon:
             self.air.shut_down()  # a bulletin in progress is logged as interrupted
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
+            halt.set()
+            heart.join()
             _running = None
             self.lease.release()
+        if self.lost is not None:
+            raise self.lost

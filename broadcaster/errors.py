@@ -52,6 +52,7 @@ class Code(StrEnum):
     # Airing
     DAEMON_BUSY = "daemon_busy"
     DAEMON_NOT_RUNNING = "daemon_not_running"
+    LEASE_LOST = "lease_lost"
     DAEMON_OWNS_OUTPUT = "daemon_owns_output"
     AIR_REQUEST_TIMEOUT = "air_request_timeout"
     AIR_REQUEST_FAILED = "air_request_failed"
@@ -120,6 +121,10 @@ ENGLISH: dict[Code, str] = {
     Code.DAEMON_BUSY: (
         "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "
         "stop it first."
+    ),
+    Code.LEASE_LOST: (
+        "Another daemon ({holder}) took this database over; this one stopped its player and "
+        "exits. Check that only one 'broadcaster run' is meant to air from this database."
     ),
     Code.DAEMON_NOT_RUNNING: (
         "The daemon is not running; start it with 'broadcaster run' or pass --output to air "

@@ -1,44 +1,83 @@
-"""The lease: one row in the database names the daemon that airs from it, renewed by heartbeat.
+"""The lease: one row names the daemon that airs from a database, with a fencing epoch.
 
 A second daemon on the same database refuses to start and names the holder. A holder
 that stopped renewing for LEASE_SECONDS, or whose process is gone from this machine,
-is taken over.
+is taken over: the taker adds one to the epoch, and first silences the old holder's
+player when it ran on this machine. The holder renews every HEARTBEAT_SECONDS on a
+thread of its own and checks the epoch before each bulletin; the moment it finds a
+different epoch it has lost the air and stops (see `daemon.py`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
+import time
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, CursorResult, Update, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.clock import Clock
 from broadcaster.db import DaemonLease
 from broadcaster.errors import BroadcasterError, Code
 
+logger = logging.getLogger(__name__)
+
 LEASE_SECONDS = 30
+HEARTBEAT_SECONDS = 5
+PLAYER_STOP_SECONDS = 5.0
 
 
 class DaemonBusy(BroadcasterError):
     """Another daemon holds this database."""
 
 
-def _dead_here(holder: str) -> bool:
-    """Whether a lease holder ('host pid N') ran on this machine and its process has ended."""
+class LeaseLost(BroadcasterError):
+    """Another daemon took this database over; this one must stop airing at once."""
+
+
+def _here(holder: str) -> int | None:
+    """The pid of a lease holder ('host pid N') when it ran on this machine."""
     host, _, pid = holder.rpartition(" pid ")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
         return False
-    return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _silence(pgid: int) -> None:
+    """Kill a player's process group and wait until it is gone (a takeover on this host)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + PLAYER_STOP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    logger.error("the old holder's player (process group %s) did not stop", pgid)
+
+
+def _changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE; return how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement))  # DML gives a cursor result
+    return result.rowcount
 
 
 def lease_is_alive(session: Session, now: datetime) -> bool:
@@ -48,62 +87,100 @@ def lease_is_alive(session: Session, now: datetime) -> bool:
 
 
 class Lease:
-    """This process's claim on the database."""
+    """This process's claim on the database, fenced by the epoch it took it under."""
 
-    def __init__(self, sessions: sessionmaker, clock: Clock, tz: ZoneInfo) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, tz: ZoneInfo) -> None:
         self.sessions = sessions
         self.clock = clock
         self.tz = tz
         self.holder = f"{socket.gethostname()} pid {os.getpid()}"
+        self.epoch: int | None = None
 
-    def acquire(self) -> None:
-        """Take the database's daemon lease, or raise DaemonBusy naming the holder."""
+    def acquire(self) -> int:
+        """Take the lease under a new epoch and return it, or raise DaemonBusy naming the holder."""
         now = self.clock()
         with self.sessions() as session:
             try:
                 session.add(
-                    DaemonLease(id=1, holder=self.holder, heartbeat_at=now, tracked_since=now)
+                    DaemonLease(
+                        id=1, holder=self.holder, heartbeat_at=now, tracked_since=now, epoch=1
+                    )
                 )
                 session.commit()
-                return
+                self.epoch = 1
+                return 1
             except IntegrityError:
                 session.rollback()
-            stale = now - timedelta(seconds=LEASE_SECONDS)
-            holder = session.scalar(select(DaemonLease.holder).where(DaemonLease.id == 1))
-            if holder and _dead_here(holder):
-                stale = now + timedelta(days=1)  # its process is gone from this machine: take over
-            taken = session.execute(
-                update(DaemonLease)
-                .where(DaemonLease.id == 1)
-                .where((DaemonLease.holder == self.holder) | (DaemonLease.heartbeat_at < stale))
-                .values(holder=self.holder, heartbeat_at=now)
-            )
-            session.commit()
-            if taken.rowcount != 1:
-                lease = session.get_one(DaemonLease, 1)
+            lease = session.get_one(DaemonLease, 1)
+            old_pid = _here(lease.holder)
+            stale = now - lease.heartbeat_at >= timedelta(seconds=LEASE_SECONDS)
+            dead_here = old_pid is not None and not _alive(old_pid)
+            if not (stale or dead_here or lease.holder == self.holder):
                 local = lease.heartbeat_at.astimezone(self.tz).strftime("%H:%M:%S")
                 raise DaemonBusy(Code.DAEMON_BUSY, holder=lease.holder, heartbeat=local)
-            lease = session.get_one(DaemonLease, 1)
+            if old_pid is not None and lease.player_pgid is not None:
+                _silence(lease.player_pgid)  # a paused holder's player must not play on
+            taken = _changed(
+                session,
+                update(DaemonLease)
+                .where(DaemonLease.id == 1, DaemonLease.epoch == lease.epoch)
+                .values(
+                    holder=self.holder, heartbeat_at=now, epoch=lease.epoch + 1, player_pgid=None
+                ),
+            )
+            if taken != 1:  # another daemon took it between our read and write
+                session.rollback()
+                raise DaemonBusy(Code.DAEMON_BUSY, holder="another daemon", heartbeat="just now")
             if lease.tracked_since is None:
                 lease.tracked_since = now
-                session.commit()
+            session.commit()
+            self.epoch = lease.epoch
+            logger.info("took the lease over from %s (epoch %s)", lease.holder, self.epoch)
+            return self.epoch
 
-    def heartbeat(self) -> None:
-        """Renew the lease."""
+    def _ours(self) -> tuple[ColumnElement[bool], ...]:
+        return (
+            DaemonLease.id == 1,
+            DaemonLease.holder == self.holder,
+            DaemonLease.epoch == self.epoch,
+        )
+
+    def heartbeat(self) -> bool:
+        """Renew the lease; False when another daemon holds it now (this one lost the air)."""
         with self.sessions() as session:
-            session.execute(
-                update(DaemonLease)
-                .where(DaemonLease.id == 1, DaemonLease.holder == self.holder)
-                .values(heartbeat_at=self.clock())
-            )
+            stmt = update(DaemonLease).where(*self._ours()).values(heartbeat_at=self.clock())
+            renewed = _changed(session, stmt)
+            session.commit()
+            return renewed == 1
+
+    def check(self) -> None:
+        """Raise LeaseLost unless this daemon still holds the lease under its epoch (the fence).
+
+        A database that does not answer is no reason to stop: no other daemon can take the
+        lease over without writing the same row.
+        """
+        with self.sessions() as session:
+            try:
+                lease = session.get(DaemonLease, 1)
+            except OperationalError as exc:
+                logger.warning("could not read the lease before airing: %s", exc)
+                return
+            if lease is None or (lease.holder, lease.epoch) != (self.holder, self.epoch):
+                holder = lease.holder if lease else "nobody"
+                raise LeaseLost(Code.LEASE_LOST, holder=holder)
+
+    def record_player(self, pgid: int | None) -> None:
+        """Note the process group of the player on air (None when it ended)."""
+        with self.sessions() as session:
+            session.execute(update(DaemonLease).where(*self._ours()).values(player_pgid=pgid))
             session.commit()
 
     def release(self) -> None:
-        """Give the lease up so the next daemon can start at once."""
+        """Give the lease up so the next daemon can start at once (only if it is still ours)."""
         with self.sessions() as session:
             session.execute(
                 update(DaemonLease)
-                .where(DaemonLease.id == 1, DaemonLease.holder == self.holder)
-                .values(heartbeat_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
+                .where(*self._ours())
+                .values(heartbeat_at=datetime(2000, 1, 1, tzinfo=timezone.utc), player_pgid=None)
             )
             session.commit()

@@ -12,14 +12,16 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from broadcaster.errors import Code, DetailError
 
@@ -45,14 +47,20 @@ class StopReason(StrEnum):
 
     EMERGENCY = "emergency"  # an emergency bulletin takes the air: `preempted`
     STOPPING = "stopping"  # the daemon is shutting down: `interrupted`
+    FENCED = "fenced"  # another daemon took the lease over: `interrupted`, at once
 
 
 class Cancel(threading.Event):
-    """Set with a reason to stop playback; outputs only see an event that is set."""
+    """Set with a reason to stop playback; outputs only see an event that is set.
 
-    def __init__(self) -> None:
+    `on_player` (if given) hears the process group of each player as it starts and None
+    when it ends, so the daemon can record it with its lease.
+    """
+
+    def __init__(self, on_player: Callable[[int | None], object] | None = None) -> None:
         super().__init__()
         self.reason: StopReason | None = None
+        self.on_player = on_player
 
     def stop(self, reason: StopReason) -> None:
         """Stop what is playing, for `reason`."""
@@ -72,8 +80,11 @@ class Output(Protocol):
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> None:
-        """Play `audio`; raise OutputError when it cannot, Preempted when cancelled."""
+    ) -> str | None:
+        """Play `audio`; raise OutputError when it cannot, Preempted when cancelled.
+
+        Returns a note for the evidence row when it played but something around it failed.
+        """
         ...
 
 
@@ -84,10 +95,11 @@ class NullOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> None:
+    ) -> str | None:
         """Check the file is there and do nothing else."""
         if not audio.is_file():
             raise OutputError(f"Audio file {audio} is missing.")
+        return None
 
 
 class FileOutput:
@@ -99,7 +111,7 @@ class FileOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> None:
+    ) -> str | None:
         """Copy atomically (temporary name, then rename) so a watcher never sees half a file."""
         if not self.folder.is_dir():
             raise OutputError(
@@ -118,39 +130,84 @@ class FileOutput:
             raise OutputError(
                 f"Could not copy the audio to {self.folder}: {exc.strerror}."
             ) from exc
+        return None
+
+
+# Run before the player: die with the daemon (Linux PR_SET_PDEATHSIG = 1, SIGKILL), unless it
+# is already gone, then become the player. A tiny Python, because preexec_fn is unsafe in a
+# process with threads. The signal follows the thread that spawned the player: the daemon
+# spawns players from its long-lived executor threads.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, 9)\n"
+    "os.getppid() == int(sys.argv[1]) or os._exit(1)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
+KILL_WAIT_SECONDS = 2.0
+
+
+def _player_args(args: list[str]) -> list[str]:
+    """The command line that runs `args` so that it dies with this process (on Linux)."""
+    if sys.platform != "linux":
+        return args
+    return [sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *args]
+
+
+def _stop_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Signal the player's whole process group (its children too) and reap it."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=KILL_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _run_until_done(
     args: list[str], limit: float, cancel: threading.Event | None
 ) -> tuple[int, str]:
-    """Run a command; stop it when it outlives `limit` seconds or `cancel` is set.
+    """Run a command in its own process group; stop the group when it outlives `limit`
+    seconds or `cancel` is set.
 
     Returns the exit code and the last line it wrote to stderr. Stderr goes to a
     temporary file, not a pipe: players such as ffplay write progress all the time
     and would block once a pipe filled up.
     """
+    if shutil.which(args[0]) is None:
+        raise OutputError(f"The command '{args[0]}' was not found.")
+    watcher = cancel.on_player if isinstance(cancel, Cancel) else None
     with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            _player_args(args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=errors, start_new_session=True,
+        )  # fmt: skip
+        if watcher is not None:
+            watcher(process.pid)
         try:
-            process = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
-            )
-        except FileNotFoundError as exc:
-            raise OutputError(f"The command '{args[0]}' was not found.") from exc
-        deadline = time.monotonic() + limit
-        while True:
-            try:
-                process.wait(timeout=0.05)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            if cancel is not None and cancel.is_set():
-                process.terminate()
-                process.wait()
-                raise Preempted("Stopped for an emergency bulletin.")
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                raise OutputError(f"The command '{args[0]}' did not finish within {limit:.0f} s.")
+            deadline = time.monotonic() + limit
+            while True:
+                try:
+                    process.wait(timeout=0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if cancel is not None and cancel.is_set():
+                    _stop_group(process, signal.SIGTERM)
+                    raise Preempted("Playback was stopped.")
+                if time.monotonic() > deadline:
+                    _stop_group(process, signal.SIGKILL)
+                    raise OutputError(
+                        f"The command '{args[0]}' did not finish within {limit:.0f} s."
+                    )
+            _stop_group(process, signal.SIGKILL)  # whatever it left running in its group
+        finally:
+            if process.poll() is None:
+                _stop_group(process, signal.SIGKILL)
+            if watcher is not None:
+                watcher(None)
         errors.seek(0)
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
     return process.returncode, lines[-1] if lines else ""
@@ -165,7 +222,7 @@ class CommandOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> None:
+    ) -> str | None:
         """Run the command with {file} replaced; it must finish within the audio length plus a margin."""
         args = [part.replace("{file}", str(audio)) for part in shlex.split(self.template)]
         if "{file}" not in self.template:
@@ -173,6 +230,7 @@ class CommandOutput:
         code, last_line = _run_until_done(args, duration_s + COMMAND_MARGIN_SECONDS, cancel)
         if code != 0:
             raise OutputError(f"The player command exited with code {code}. {last_line}".strip())
+        return None
 
 
 @dataclass(frozen=True)
@@ -234,7 +292,7 @@ class SoundcardOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> None:
+    ) -> str | None:
         """Stream the file to the device; wait until the last sample has been handed over."""
         import miniaudio
 
@@ -260,6 +318,7 @@ class SoundcardOutput:
                         raise OutputError("The sound card stopped taking audio.")
         except (miniaudio.MiniaudioError, miniaudio.DecodeError) as exc:
             raise OutputError(f"The sound card could not play {audio.name}: {exc}.") from exc
+        return None
 
 
 class HookedOutput:
@@ -276,21 +335,34 @@ class HookedOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> None:
-        """before → play → after; a failing before means nothing plays, a failing after is reported."""
+    ) -> str | None:
+        """before → play → after; a failing before means nothing plays.
+
+        A failing after-hook never hides the bulletin's own outcome and never makes it play
+        again: when the bulletin played, the failure comes back as a note for its row.
+        """
         if self.before:
             self._hook("before", self.before)
         try:
-            self.inner.play(audio, label, duration_s, cancel)
+            note = self.inner.play(audio, label, duration_s, cancel)
         finally:
-            if self.after:
-                try:
-                    self._hook("after", self.after)
-                except OutputError as exc:
-                    logger.error("%s (the bulletin itself played)", exc)
-                    raise OutputError(
-                        f"{exc} The bulletin itself played; check the amplifier."
-                    ) from exc
+            after_failed = self._after()
+        if after_failed:
+            return f"{after_failed} The bulletin itself played; check the amplifier." + (
+                f" {note}" if note else ""
+            )
+        return note
+
+    def _after(self) -> str | None:
+        """Run the after-hook; its failure as a sentence, or None."""
+        if not self.after:
+            return None
+        try:
+            self._hook("after", self.after)
+        except OutputError as exc:
+            logger.error("%s", exc)
+            return str(exc)
+        return None
 
 
 def make_output(

@@ -17,6 +17,7 @@ from broadcaster.outputs import (
     OutputError,
     Preempted,
     SoundcardOutput,
+    _run_until_done,
     default_output,
     list_sound_devices,
     make_output,
@@ -120,9 +121,69 @@ def test_a_failing_before_command_means_nothing_plays(clip, tmp_path: Path) -> N
     assert not played.exists()
 
 
-def test_a_failing_after_command_is_reported(clip) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(OutputError, match="after command 'false'.*The bulletin itself played"):
-        HookedOutput(NullOutput(), None, "false").play(clip[0], "x", clip[1])
+def test_a_failing_after_command_is_a_note_not_a_failure(clip) -> None:  # type: ignore[no-untyped-def]
+    """The bulletin played: a failing after-hook must not make it count as failed (and replay)."""
+    note = HookedOutput(NullOutput(), None, "false").play(clip[0], "x", clip[1])
+    assert note is not None and "after command 'false'" in note and "itself played" in note
+
+
+def test_a_failing_after_command_never_hides_the_players_own_error(clip) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OutputError, match="player command exited with code 1"):
+        HookedOutput(CommandOutput("false"), None, "false").play(clip[0], "x", clip[1])
+
+
+def test_a_player_and_everything_it_started_die_with_a_timeout(tmp_path: Path) -> None:
+    """A player that hangs is killed as a group: the grandchild it started goes too."""
+    pid_file = tmp_path / "child.pid"
+    with pytest.raises(OutputError, match="did not finish within"):
+        _run_until_done(["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], 0.5, None)
+    wait_until(lambda: not _alive(int(pid_file.read_text())))
+
+
+def test_a_player_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    """kill -9 of the daemon silences the loudspeaker: the player gets SIGKILL with it."""
+    import os
+    import subprocess
+    import sys
+
+    pid_file = tmp_path / "player.pid"
+    starter = (
+        "import sys, threading; from broadcaster.outputs import _run_until_done; "
+        f"_run_until_done(['sh', '-c', 'echo $$ > {pid_file}; sleep 60'], 120, None)"
+    )
+    daemon = subprocess.Popen([sys.executable, "-c", starter])
+    try:
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip())
+        player = int(pid_file.read_text())
+        daemon.kill()
+        daemon.wait()
+        wait_until(lambda: not _alive(player))
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        if pid_file.exists() and _alive(int(pid_file.read_text() or 0)):
+            os.kill(int(pid_file.read_text()), 9)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead, only not yet reaped
+        return stat.read().split()[2] != "Z"
+
+
+def wait_until(condition, limit: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.05)
 
 
 def test_output_specs(tmp_path: Path) -> None:

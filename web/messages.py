@@ -66,6 +66,9 @@ VIETNAMESE: dict[Code, str] = {
         "Các bản tin đã chọn dài {seconds} giây, vượt quá {minutes} phút của khung giờ {slot}."
     ),
     Code.DAEMON_BUSY: "Một chương trình phát tự động khác ({holder}) đang chạy.",
+    Code.LEASE_LOST: (
+        "Một chương trình phát tự động khác ({holder}) đã tiếp quản; chương trình này đã dừng."
+    ),
     Code.DAEMON_NOT_RUNNING: (
         "Chương trình phát tự động đang không chạy nên chưa phát ngay được. "
         "Báo kỹ thuật viên khởi động lại."

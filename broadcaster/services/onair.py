@@ -51,6 +51,10 @@ class Airwaves:
     clear: threading.Event = field(default_factory=threading.Event)
     # The occurrence being aired now (slot name, start), so settling does not queue it again.
     current: tuple[str, datetime] | None = None
+    # The lease epoch this daemon airs under, and the check before each bulletin that it
+    # still holds it (raises LeaseLost); outside a daemon there is no lease to check.
+    epoch: int | None = None
+    fence: Callable[[], None] = lambda: None
 
     def __post_init__(self) -> None:
         self.clear.set()
@@ -58,7 +62,8 @@ class Airwaves:
     def shut_down(self) -> None:
         """Stop for good: the bulletin on air is cut off and logged as interrupted."""
         self.stop.set()
-        self.cancel.stop(StopReason.STOPPING)
+        if self.cancel.reason != StopReason.FENCED:
+            self.cancel.stop(StopReason.STOPPING)
 
 
 def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
@@ -91,9 +96,10 @@ def _air_entries(
         with air.on_air:
             if air.stop.is_set():
                 break
+            air.fence()
             result = air_entry(
                 ctx.session, entry, air.output, ctx.settings, ctx.clock,
-                deadline=occurrence.end, sleep=air.sleep, cancel=air.cancel,
+                deadline=occurrence.end, sleep=air.sleep, cancel=air.cancel, epoch=air.epoch,
             )  # fmt: skip
         if result is not None:
             results.append(result)
@@ -196,6 +202,7 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
         with air.on_air:
             if air.stop.is_set():
                 return None  # stays queued for the next daemon
+            air.fence()
             air.cancel.clear()
             if (
                 script.status != Status.APPROVED
@@ -210,8 +217,9 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
                 )
                 return None
             result = air_script_now(
-                ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel
-            )
+                ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel,
+                air.epoch,
+            )  # fmt: skip
             request.handled_at, request.airing_id = ctx.now(), result.airing_id
             ctx.session.commit()
             return result
