@@ -228,3 +228,27 @@ def test_letterhead_left_out_unless_kept() -> None:
         Normaliser(letterhead="maybe")
     # "V/v" in running text, without the motto or a number line, is read
     assert normalise("V/v tổ chức họp thôn.").text == "Về việc tổ chức họp thôn."
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Bão đi 10-15 km/h, gió 50-61km/h.", "Bão đi mười đến mười lăm ki lô mét một giờ, gió năm mươi đến sáu mươi mốt ki lô mét một giờ."),
+        ("Gió 12 m/s, nhiệt độ 38°C, có nơi 40oC.", "Gió mười hai mét một giây, nhiệt độ ba mươi tám độ xê, có nơi bốn mươi độ xê."),
+        ("Mưa 200-350mm.", "Mưa hai trăm đến ba trăm năm mươi mi li mét."),
+        ("Trên mức BĐ2 0,12m.", "Trên mức báo động hai không phẩy mười hai mét."),
+        ("Lúc 14/10/2020 21:04.", "Lúc ngày mười bốn tháng mười năm hai nghìn không trăm hai mươi, hai mươi mốt giờ bốn phút."),
+        ("Lúc 09:27:31.", "Lúc chín giờ hai mươi bảy phút ba mươi mốt giây."),
+        ("Buổi sáng: 08 giờ 00 phút.", "Buổi sáng:\nTám giờ."),
+        ("Bầu cử ngày 23 – 5 – 2021.", "Bầu cử ngày hai mươi ba tháng năm năm hai nghìn không trăm hai mươi mốt."),
+        ("Luật số 42/2013/QH13.", "Luật số bốn mươi hai năm hai nghìn không trăm mười ba của Quốc hội khóa mười ba."),
+        ("Thông tư 16/2016/TTLT-BYT-BQP.", "Thông tư mười sáu năm hai nghìn không trăm mười sáu của Bộ Y tế và Bộ Quốc phòng."),
+        ("Văn phòng HĐND-UBND, trụ sở HĐND&UBND, UBND/HĐND.", "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân, trụ sở Hội đồng nhân dân và Ủy ban nhân dân, Ủy ban nhân dân và Hội đồng nhân dân."),
+        ("Phòng, chống HIV/AIDS.", "Phòng, chống hát i vê ết."),
+        ("Tiêm vaccine COVID-19, CoVid-19.", "Tiêm vắc-xin cô-vít mười chín, cô-vít mười chín."),
+        ("Bão YAGI đổ bộ vào Philippines.", "Bão Ya-gi đổ bộ vào Phi-líp-pin."),
+        ("Khám NVQS, tham gia CAND, độ tuổi SSNN.", "Khám nghĩa vụ quân sự, tham gia Công an nhân dân, độ tuổi sẵn sàng nhập ngũ."),
+    ],
+)  # fmt: skip
+def test_real_notice_tokens(written: str, spoken: str) -> None:
+    assert normalise(written).text == spoken

@@ -48,6 +48,11 @@ RULE_LABELS_VI = {
     "letter names": "đánh vần chữ cái",
     "symbol": "ký hiệu",
     "punctuation": "dấu câu",
+    "letterhead": "phần đầu văn bản (quốc hiệu, số, nơi gửi)",
+    "table header": "dòng tiêu đề của bảng",
+    "joined abbreviations": "chữ viết tắt ghép",
+    "alarm level": "mức báo động lũ",
+    "loanword": "từ nước ngoài",
 }
 
 

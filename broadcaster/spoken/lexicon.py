@@ -22,6 +22,7 @@ LETTER_NAMES = {
 UNITS = {
     "km2": "ki lô mét vuông", "km²": "ki lô mét vuông", "m2": "mét vuông", "m²": "mét vuông",
     "m3": "mét khối", "m³": "mét khối", "km/h": "ki lô mét một giờ", "km": "ki lô mét",
+    "km/giờ": "ki lô mét một giờ", "m/s": "mét một giây", "°C": "độ xê", "oC": "độ xê",
     "ha": "héc ta", "kg": "ki lô gam", "cm": "xăng ti mét", "mm": "mi li mét", "m": "mét",
     "tấn": "tấn", "VNĐ": "đồng", "VND": "đồng", "đ": "đồng", "%": "phần trăm",
 }  # fmt: skip
@@ -54,6 +55,13 @@ def builtin_abbreviations() -> dict[str, str]:
     """The reviewed dictionary shipped with Broadcaster."""
     path = HERE / "abbreviations.tsv"
     return parse_tsv(path.read_text(encoding="utf-8"), path.name)
+
+
+@functools.cache
+def loanwords() -> dict[str, str]:
+    """Foreign words and names with their Vietnamese readings, keyed in lower case."""
+    path = HERE / "loanwords.tsv"
+    return {k.lower(): v for k, v in parse_tsv(path.read_text(encoding="utf-8"), path.name).items()}
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from broadcaster.spoken import numbers as num
-from broadcaster.spoken.lexicon import LETTER_NAMES, UNITS, alternation, fold, issuers
+from broadcaster.spoken.lexicon import LETTER_NAMES, UNITS, alternation, fold, issuers, loanwords
 
 Record = Callable[[str, str, str], None]
 
@@ -79,7 +79,7 @@ MARKER = Rule(
 
 # --- document symbols: 193/KH-UBND, 01/2023/QĐ-UBND, 61/2018/NĐ-CP, 18-NQ/TW ---------
 
-_CODE = r"[A-ZĐ][A-Za-zĐđ&]*"
+_CODE = r"[A-ZĐ][A-Za-zĐđ&]*(?:\d{1,2}(?![\d/]))?"  # "QH14": Quốc hội khóa XIV
 # Kinds of document; the text says "Kế hoạch số …" itself, so the code is not read.
 DOCUMENT_TYPES = frozenset(
     "KH QĐ NĐ CT TT NQ TB BC HD CV TTr QC QĐi KL CĐ TTLT NQLT HĐ BB GM GP PA ĐA DA QyĐ".split()
@@ -93,7 +93,18 @@ def _document(m: re.Match[str], ctx: Context) -> str:
         words.append(f"năm {num.number_words(int(m.group('year')), ctx.dialect)}")
     codes = [c for c in re.split(r"[-/]", m.group("codes")) if c and c not in DOCUMENT_TYPES]
     known = issuers()
-    issuer = next((known[c] for c in codes if c in known), None)
+    bodies = []
+    for code in codes:
+        letters, term = code.rstrip("0123456789"), code[len(code.rstrip("0123456789")) :]
+        if letters in known:
+            body = known[letters]
+            bodies.append(
+                f"{body} khóa {num.number_words(int(term), ctx.dialect)}" if term else body
+            )
+    # A joint document ("TTLT-BYT-BQP") names every body; otherwise the second code is the
+    # drafting office ("125/UBND-VP"), which the announcer does not read.
+    joint = any(c.endswith("LT") for c in re.split(r"[-/]", m.group("codes")))
+    issuer = " và ".join(dict.fromkeys(bodies if joint else bodies[:1]))
     rest = re.split(r"[.;!?\n]", m.string[m.end() : m.end() + 120], maxsplit=1)[0]
     # "… 193/KH-UBND ngày 26/12/2023 của UBND tỉnh": the text names the body itself.
     if issuer and " của " not in f" {rest} ":
@@ -139,12 +150,16 @@ def _full_date(m: re.Match[str], ctx: Context) -> str:
     day, month, year = m.group("d"), m.group("m"), m.group("y")
     if not _valid_date(day, month):
         return m.group(0)
+    # "14/10/2020 21:04": without a pause the year runs into the hour.
+    pause = "," if _TIME_AFTER_RE.match(m.string, m.end()) else ""
     return (
         f"{_day_prefix(m)}{num.number_words(int(day), ctx.dialect)} "
         f"tháng {num.month_words(int(month), ctx.dialect)} "
-        f"năm {num.number_words(int(year), ctx.dialect)}"
+        f"năm {num.number_words(int(year), ctx.dialect)}{pause}"
     )
 
+
+_TIME_AFTER_RE = re.compile(r" \W{0,2}\d{1,2}(?:[:h]\d{2}|h\b| giờ)")
 
 FULL_DATE = Rule(
     "date",
@@ -184,10 +199,19 @@ DATE_RANGE = Rule(
     lambda m, ctx: f"{m.group('rest')} đến ",
 )
 
+_WORD_RE = re.compile(r"[^\W\d_]*")
+
+
+def _per(m: re.Match[str], ctx: Context) -> str:
+    after = _WORD_RE.match(m.string, m.end())
+    unit = f"{m.group('u')}/{after.group(0) if after else ''}"
+    return m.group(0) if unit in UNITS else f"{m.group('a')} một "
+
+
 PER = Rule(
     "per",
-    re.compile(r"(?P<a>\d[\d.,]* ?[^\W\d_]+)/(?=[^\W\d_])"),
-    lambda m, ctx: f"{m.group('a')} một ",
+    re.compile(r"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+))/(?=[^\W\d_])"),
+    _per,
 )
 
 CODE = Rule(
@@ -237,12 +261,14 @@ QUARTER = Rule(
 
 
 def _time(m: re.Match[str], ctx: Context) -> str:
-    hour, minute = int(m.group("h")), m.group("min")
-    if hour > 24 or (minute and int(minute) > 59):
+    hour, minute, second = int(m.group("h")), m.group("min"), m.groupdict().get("s")
+    if hour > 24 or (minute and int(minute) > 59) or (second and int(second) > 59):
         return m.group(0)
     words = f"{num.number_words(hour, ctx.dialect)} giờ"
-    if minute and int(minute):
+    if minute and (int(minute) or second):
         words += f" {num.number_words(int(minute), ctx.dialect)} phút"
+    if second:
+        words += f" {num.number_words(int(second), ctx.dialect)} giây"
     return words
 
 
@@ -253,8 +279,24 @@ TIME = Rule(
 )
 TIME_COLON = Rule(
     "time",
-    re.compile(r"(?=\d)(?<![\w,.:])(?P<h>\d{1,2}):(?P<min>\d{2})(?![\w:])"),
+    re.compile(r"(?=\d)(?<![\w,.:])(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2}))?(?![\w:])"),
     _time,
+)
+
+ZERO_MINUTES = Rule(
+    "time",
+    # "08 giờ 00 phút": the announcer says "tám giờ"
+    re.compile(r"(?<=\d giờ) 0?0 phút\b"),
+    lambda m, ctx: "",
+)
+
+SPACED_DATE = Rule(
+    "date",
+    # "ngày 23 – 5 – 2021"
+    re.compile(
+        r"(?<=ngày )(?P<d>\d{1,2}) ?[-–] ?(?P<m>\d{1,2}) ?[-–] ?(?P<y>(?:19|20)\d{2})(?![\d/])"
+    ),
+    lambda m, ctx: _full_date(m, ctx),
 )
 
 # --- ranges: 2021-2030, 5-7 ngày, 01/3-31/3 ---------------------------------------------
@@ -305,8 +347,8 @@ ROMAN = Rule(
 # --- abbreviations ----------------------------------------------------------------------
 
 
-def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule]:
-    """An echo rule ('… hành chính (CCHC)' keeps one) and the expansion rule."""
+def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]:
+    """An echo rule ('… hành chính (CCHC)' keeps one), joined abbreviations and the expansion."""
     keys = alternation(abbreviations)
     first = "".join(sorted({re.escape(k[0]) for k in abbreviations}))
 
@@ -318,13 +360,42 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule]:
     def expand(m: re.Match[str], ctx: Context) -> str:
         return ctx.abbreviations[m.group("k")]
 
+    def joined(m: re.Match[str], ctx: Context) -> str:
+        whole = m.group(0)
+        if whole in ctx.abbreviations:  # "KT-XH", "HIV/AIDS": an entry of its own
+            return ctx.abbreviations[whole]
+        return f"{ctx.abbreviations[m.group('a')]} và {ctx.abbreviations[m.group('b')]}"
+
     return (
         Rule("abbreviation echo", re.compile(rf" ?\((?P<k>{keys})\)"), echo),
+        Rule(
+            "joined abbreviations",
+            # "HĐND&UBND", "HĐND-UBND", "UBND/HĐND": each part is in the dictionary
+            re.compile(rf"(?=[{first}])(?<![\w&/-])(?P<a>{keys}) ?[&/-] ?(?P<b>{keys})(?![\w&/-])"),
+            joined,
+        ),
         Rule(
             "abbreviation",
             re.compile(rf"(?=[{first}])(?<![\w&/-])(?P<k>{keys})(?![\w&/-])"),
             expand,
         ),
+    )
+
+
+ALARM = Rule(
+    "alarm level",
+    # flood bulletins: "trên mức BĐ2" is "trên mức báo động hai"
+    re.compile(r"(?<![\w])BĐ ?(?P<n>[1-3])(?!\d)"),
+    lambda m, ctx: f"báo động {num.number_words(int(m.group('n')), ctx.dialect)}",
+)
+
+
+def loanword_rule(words: dict[str, str]) -> Rule:
+    """Foreign words and names (`loanwords.tsv`) in their Vietnamese reading, any case."""
+    return Rule(
+        "loanword",
+        re.compile(rf"(?<![\w-])(?:{alternation(words)})(?![\w-])", re.IGNORECASE),
+        lambda m, ctx: words[m.group(0).lower()],
     )
 
 
@@ -415,9 +486,10 @@ def apply(rule: Rule, text: str, ctx: Context) -> str:
 
 def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     """Every rule in the order it must run."""
-    echo, expand = abbreviation_rules(abbreviations)
+    echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        MARKER, DOCUMENT, PHONE, QUARTER, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, RANGE,
-        MONTH_YEAR, DAY_MONTH, PER, ORDINAL, ROMAN, echo, expand, CODE, NUMBER, LETTERS,
+        MARKER, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE, DATE_RANGE,
+        FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, RANGE, MONTH_YEAR, DAY_MONTH, PER, ORDINAL,
+        ROMAN, echo, joined, expand, ALARM, CODE, NUMBER, LETTERS,
         SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip
