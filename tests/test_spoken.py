@@ -248,6 +248,13 @@ def test_letterhead_left_out_unless_kept() -> None:
         ("Tiêm vaccine COVID-19, CoVid-19.", "Tiêm vắc-xin cô-vít mười chín, cô-vít mười chín."),
         ("Bão YAGI đổ bộ vào Philippines.", "Bão Ya-gi đổ bộ vào Phi-líp-pin."),
         ("Khám NVQS, tham gia CAND, độ tuổi SSNN.", "Khám nghĩa vụ quân sự, tham gia Công an nhân dân, độ tuổi sẵn sàng nhập ngũ."),
+        ("Ngày 26-11 trao lệnh, từ ngày 20-25 khám.", "Ngày hai mươi sáu tháng mười một trao lệnh, từ ngày hai mươi đến hai mươi lăm khám."),
+        ("Lịch tháng 7-2021 tạm hoãn.", "Lịch tháng bảy năm hai nghìn không trăm hai mươi mốt tạm hoãn."),
+        ("Lên mức BĐ2-BĐ3, trên báo động (BĐ)1 0,5m.", "Lên mức báo động hai đến báo động ba, trên báo động một không phẩy năm mét."),
+        ("UBND tỉnh có Thông báo số 364/TB-UBND về việc đổi lịch.", "Ủy ban nhân dân tỉnh có Thông báo số ba trăm sáu mươi tư về việc đổi lịch."),
+        ("Hướng dẫn 688/HD – BCH ngày 10/10/2018.", "Hướng dẫn sáu trăm tám mươi tám của Ban Chấp hành ngày mười tháng mười năm hai nghìn không trăm mười tám."),
+        ("Đăng lúc 07:54 16/04/2021 (GMT+7).", "Đăng lúc bảy giờ năm mươi tư phút ngày mười sáu tháng tư năm hai nghìn không trăm hai mươi mốt."),
+        ("Trường có dấu * bắt buộc, trụ sở UB MTTQ TP Hà Tĩnh.", "Trường có dấu sao bắt buộc, trụ sở Ủy ban Mặt trận Tổ quốc thành phố Hà Tĩnh."),
     ],
 )  # fmt: skip
 def test_real_notice_tokens(written: str, spoken: str) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from broadcaster.spoken.layout import Record, clean_lines, join_lines, strip_letterhead, table_rows
-from broadcaster.spoken.lexicon import LexiconError, alternation, load_abbreviations
+from broadcaster.spoken.lexicon import LexiconError, load_abbreviations, trie_alternation
 from broadcaster.spoken.rules import Context, Rule, apply, ordered_rules
 
 __all__ = ["Change", "LexiconError", "SpokenText", "Normaliser", "normalise"]
@@ -112,7 +112,7 @@ class Normaliser:
         self.abbreviations = load_abbreviations(abbreviations_file)
         self.rules: list[Rule] = ordered_rules(self.abbreviations)
         self._keep_in_headings = re.compile(
-            rf"(?<![\w&/-])(?:{alternation(self.abbreviations)})(?![\w&/-])|^[IVXLC]+\."
+            rf"(?<![\w&/-]){trie_alternation(self.abbreviations)}(?![\w&/-])|^[IVXLC]+\."
         )
 
     def _heading_case(self, text: str) -> str:

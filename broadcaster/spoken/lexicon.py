@@ -90,6 +90,33 @@ def alternation(keys: Iterable[str]) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 
 
+_Trie = dict[str, "_Trie"]
+
+
+def trie_alternation(keys: Iterable[str]) -> str:
+    """A regex matching exactly the literal keys, factored by shared prefixes.
+
+    Python's regex engine tries an alternation branch by branch at every position; with
+    the branches folded into a tree ("co(?:vid(?:-19)?)") it follows one path, several
+    times faster on a dictionary of a hundred words."""
+    trie: _Trie = {}
+    for key in keys:
+        node = trie
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        branches = [re.escape(c) + build(node[c]) for c in sorted(node) if c]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+
+    return build(trie)
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics, for comparing 'Uỷ ban' with 'Ủy ban'."""
     stripped = "".join(

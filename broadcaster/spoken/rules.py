@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 from broadcaster.spoken import numbers as num
-from broadcaster.spoken.lexicon import LETTER_NAMES, UNITS, alternation, fold, issuers, loanwords
+from broadcaster.spoken.lexicon import (
+    LETTER_NAMES,
+    UNITS,
+    alternation,
+    fold,
+    issuers,
+    loanwords,
+    trie_alternation,
+)
 
 Record = Callable[[str, str, str], None]
 
@@ -80,6 +88,7 @@ MARKER = Rule(
 # --- document symbols: 193/KH-UBND, 01/2023/QĐ-UBND, 61/2018/NĐ-CP, 18-NQ/TW ---------
 
 _CODE = r"[A-ZĐ][A-Za-zĐđ&]*(?:\d{1,2}(?![\d/]))?"  # "QH14": Quốc hội khóa XIV
+_JOIN = r"(?:-| ?[-–] (?=[A-ZĐ]{2})|[-–] ?(?=[A-ZĐ]{2}))"  # "TT- TTCP", "HD – BCH": stray spaces
 # Kinds of document; the text says "Kế hoạch số …" itself, so the code is not read.
 DOCUMENT_TYPES = frozenset(
     "KH QĐ NĐ CT TT NQ TB BC HD CV TTr QC QĐi KL CĐ TTLT NQLT HĐ BB GM GP PA ĐA DA QyĐ".split()
@@ -91,7 +100,8 @@ def _document(m: re.Match[str], ctx: Context) -> str:
     words = [number]
     if m.group("year"):
         words.append(f"năm {num.number_words(int(m.group('year')), ctx.dialect)}")
-    codes = [c for c in re.split(r"[-/]", m.group("codes")) if c and c not in DOCUMENT_TYPES]
+    codes = [c.strip() for c in re.split(r"[-–/]", m.group("codes"))]
+    codes = [c for c in codes if c and c not in DOCUMENT_TYPES]
     known = issuers()
     bodies = []
     for code in codes:
@@ -103,11 +113,14 @@ def _document(m: re.Match[str], ctx: Context) -> str:
             )
     # A joint document ("TTLT-BYT-BQP") names every body; otherwise the second code is the
     # drafting office ("125/UBND-VP"), which the announcer does not read.
-    joint = any(c.endswith("LT") for c in re.split(r"[-/]", m.group("codes")))
+    joint = "LT" in m.group("codes")
     issuer = " và ".join(dict.fromkeys(bodies if joint else bodies[:1]))
     rest = re.split(r"[.;!?\n]", m.string[m.end() : m.end() + 120], maxsplit=1)[0]
-    # "… 193/KH-UBND ngày 26/12/2023 của UBND tỉnh": the text names the body itself.
-    if issuer and " của " not in f" {rest} ":
+    head = re.split(r"[.;!?\n]", m.string[max(0, m.start() - 120) : m.start()])[-1]
+    # "… 193/KH-UBND ngày 26/12/2023 của UBND tỉnh", "UBND tỉnh vừa có Thông báo số
+    # 364/TB-UBND": the text names the body itself.
+    named = bool(issuer) and (codes[0] in head.split() or fold(issuer) in fold(head))
+    if issuer and not named and " của " not in f" {rest} ":
         words.append(f"của {issuer}")
     return " ".join(words)
 
@@ -116,7 +129,7 @@ DOCUMENT = Rule(
     "document symbol",
     re.compile(
         rf"(?=\d)(?<![\w/])(?P<num>\d{{1,5}})(?:/(?P<year>(?:19|20)\d{{2}}))?"
-        rf"(?P<codes>/{_CODE}(?:-{_CODE})*|-{_CODE}/{_CODE}(?:-{_CODE})*|{_CODE}-{_CODE}(?:-{_CODE})*)"
+        rf"(?P<codes>/{_CODE}(?:{_JOIN}{_CODE})*|-{_CODE}/{_CODE}(?:-{_CODE})*|{_CODE}-{_CODE}(?:-{_CODE})*)"
         rf"(?![\w/])"
     ),
     _document,
@@ -225,7 +238,7 @@ CODE = Rule(
 
 
 def _month_year(m: re.Match[str], ctx: Context) -> str:
-    month, year = m.group("m"), m.group("y")
+    month, year = m.group("m") or m.group("m2"), m.group("y") or m.group("y2")
     if not _valid_date(None, month):
         return m.group(0)
     prefix = "" if _before(m) == "tháng" else "tháng "
@@ -237,7 +250,10 @@ def _month_year(m: re.Match[str], ctx: Context) -> str:
 
 MONTH_YEAR = Rule(
     "date",
-    re.compile(r"(?=\d)(?<![\d/.,])(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"),
+    re.compile(
+        r"(?=\d)(?<![\d/.,])(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
+        r"|(?<=tháng )(?P<m2>\d{1,2})-(?P<y2>(?:19|20)\d{2})(?![\d/-])"  # "tháng 7-2021"
+    ),
     _month_year,
 )
 
@@ -281,6 +297,21 @@ TIME_COLON = Rule(
     "time",
     re.compile(r"(?=\d)(?<![\w,.:])(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2}))?(?![\w:])"),
     _time,
+)
+
+
+def _dashed_day_month(m: re.Match[str], ctx: Context) -> str:
+    if not _valid_date(m.group("d"), m.group("m")):
+        return m.group(0)
+    words = f"{num.number_words(int(m.group('d')), ctx.dialect)} tháng "
+    return words + num.month_words(int(m.group("m")), ctx.dialect)
+
+
+DASHED_DAY_MONTH = Rule(
+    "date",
+    # "ngày 26-11" is a date (but "từ ngày 20-25" a range of days: left to the range rule)
+    re.compile(r"(?=\d)(?<=[Nn]gày )(?<!từ ngày )(?P<d>\d{1,2})-(?P<m>\d{1,2})(?![\d/-])"),
+    _dashed_day_month,
 )
 
 ZERO_MINUTES = Rule(
@@ -349,7 +380,7 @@ ROMAN = Rule(
 
 def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]:
     """An echo rule ('… hành chính (CCHC)' keeps one), joined abbreviations and the expansion."""
-    keys = alternation(abbreviations)
+    keys = trie_alternation(abbreviations)
     first = "".join(sorted({re.escape(k[0]) for k in abbreviations}))
 
     def echo(m: re.Match[str], ctx: Context) -> str:
@@ -382,19 +413,32 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
     )
 
 
+def _alarm(m: re.Match[str], ctx: Context) -> str:
+    words = "" if m.group("echo") else "báo động "
+    words += num.number_words(int(m.group("n")), ctx.dialect)
+    if m.group("to"):
+        words += f" đến báo động {num.number_words(int(m.group('to')), ctx.dialect)}"
+    return words
+
+
 ALARM = Rule(
     "alarm level",
-    # flood bulletins: "trên mức BĐ2" is "trên mức báo động hai"
-    re.compile(r"(?<![\w])BĐ ?(?P<n>[1-3])(?!\d)"),
-    lambda m, ctx: f"báo động {num.number_words(int(m.group('n')), ctx.dialect)}",
+    # flood bulletins: "trên mức BĐ2" is "trên mức báo động hai", "BĐ1-BĐ2" a range, and
+    # "trên báo động (BĐ)1" names the level once
+    re.compile(
+        r"(?=[B(])(?:(?<=báo động )(?P<echo>\(BĐ\))|(?<![\w])BĐ) ?(?P<n>[1-3])(?!\d)"
+        r"(?: ?[-–] ?BĐ ?(?P<to>[1-3])(?!\d))?"
+    ),
+    _alarm,
 )
 
 
 def loanword_rule(words: dict[str, str]) -> Rule:
     """Foreign words and names (`loanwords.tsv`) in their Vietnamese reading, any case."""
+    first = "".join(sorted({re.escape(c) for k in words for c in (k[0], k[0].upper())}))
     return Rule(
         "loanword",
-        re.compile(rf"(?<![\w-])(?:{alternation(words)})(?![\w-])", re.IGNORECASE),
+        re.compile(rf"(?=[{first}])(?<![\w-]){trie_alternation(words)}(?![\w-])", re.IGNORECASE),
         lambda m, ctx: words[m.group(0).lower()],
     )
 
@@ -448,6 +492,15 @@ SYMBOLS = Rule(
 )
 
 
+TIME_ZONE = Rule(
+    "page furniture",
+    # a web page's time stamp "(GMT+7)": not read
+    re.compile(r"(?=[(\[G])[(\[]?GMT ?\+ ?7[)\]]?"),
+    lambda m, ctx: "",
+)
+STAR = Rule("symbol", re.compile(r"(?<=dấu )\*"), lambda m, ctx: "sao")
+
+
 def _punctuation(m: re.Match[str], ctx: Context) -> str:
     mark = m.group(0)
     if mark.startswith("..."):
@@ -488,8 +541,9 @@ def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     """Every rule in the order it must run."""
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        MARKER, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE, DATE_RANGE,
-        FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, RANGE, MONTH_YEAR, DAY_MONTH, PER, ORDINAL,
-        ROMAN, echo, joined, expand, ALARM, CODE, NUMBER, LETTERS,
+        MARKER, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
+        DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, MONTH_YEAR,
+        ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
+        LETTERS,
         SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip
