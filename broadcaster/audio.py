@@ -13,7 +13,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -113,10 +113,11 @@ class AudioToolError(Exception):
 
 @dataclass(frozen=True)
 class Loudness:
-    """Integrated loudness (LUFS, ITU-R BS.1770) and true peak (dBTP) of a piece of audio."""
+    """Integrated loudness (LUFS, ITU-R BS.1770), true peak (dBTP) and loudness range of audio."""
 
     integrated: float
     true_peak: float
+    loudness_range: float = 0.0  # LU (EBU Tech 3342)
 
 
 def _raw_input(raw: Path, rate: int) -> list[str]:
@@ -138,38 +139,96 @@ def _ffmpeg(args: list[str]) -> str:
 
 
 _INTEGRATED_RE = re.compile(r"\bI:\s+(-?[\d.]+|-inf) LUFS")
+_LRA_RE = re.compile(r"\bLRA:\s+(-?[\d.]+) LU\b")
 _TRUE_PEAK_RE = re.compile(r"\bPeak:\s+(-?[\d.]+|-inf) dBFS")
 
 
-def measure_loudness(source: Path, raw_rate: int | None = None, chain: str = "") -> Loudness:
-    """Integrated loudness and true peak (ffmpeg's ebur128, ITU-R BS.1770) of a file or, with
-    `raw_rate`, of mono 16-bit PCM; with `chain`, of the result of those filters."""
+def measure_loudness(source: Path, raw_rate: int | None = None) -> Loudness:
+    """Loudness by ffmpeg's ebur128 of a file or, with `raw_rate`, of mono 16-bit PCM: an
+    independent check of the in-process meter (tests and checks only; mastering never calls it)."""
     inputs = _raw_input(source, raw_rate) if raw_rate else ["-i", str(source)]
-    filters = (
-        f"{chain},ebur128=peak=true:framelog=quiet" if chain else "ebur128=peak=true:framelog=quiet"
-    )
-    report = _ffmpeg([*inputs, "-af", filters, "-f", "null", "-"])
+    report = _ffmpeg([*inputs, "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"])
     integrated = _INTEGRATED_RE.findall(report)
     peak = _TRUE_PEAK_RE.findall(report)
-    if not integrated or not peak:
+    lra = _LRA_RE.findall(report)
+    if not integrated or not peak or not lra:
         raise AudioToolError("ffmpeg gave no loudness measurement")
-    return Loudness(float(integrated[-1]), float(peak[-1]))
+    return Loudness(float(integrated[-1]), float(peak[-1]), float(lra[-1]))
 
 
-def master_chain(gain_db: float, limit: float, out_rate: int) -> str:
-    """The mastering filters: a peak limiter, then the gain, then the output sample rate."""
-    return f"alimiter=limit={limit:.5f}:level=0:attack=5:release=60,volume={gain_db:.3f}dB,aresample={out_rate}"
+class Mp3Writer:
+    """One ffmpeg process that encodes mono float32 samples fed through a pipe into an MP3 file."""
+
+    def __init__(
+        self, dest: Path, rate: int, *, out_rate: int, bitrate: str, tags: dict[str, str]
+    ) -> None:
+        metadata = [arg for key, value in tags.items() for arg in ("-metadata", f"{key}={value}")]
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+             "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+             "-ar", str(out_rate), "-ac", "1", "-c:a", "libmp3lame", "-b:a", bitrate,
+             "-id3v2_version", "3", *metadata, "-f", "mp3", str(dest)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors,
+        )  # fmt: skip
+
+    def write(self, samples: bytes) -> None:
+        """Send little-endian float32 samples to the encoder."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(samples)
+        except BrokenPipeError:
+            self._fail()
+
+    def close(self) -> None:
+        """End the input and wait for the file; AudioToolError if ffmpeg failed."""
+        self._close_pipe()
+        if self.process.wait() != 0:
+            self._fail()
+        self.errors.close()
+
+    def abort(self) -> None:
+        """Stop the encoder without waiting for a file (the caller is failing)."""
+        self.process.kill()
+        self._close_pipe()
+        self.process.wait()
+        self.errors.close()
+
+    def _close_pipe(self) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg already stopped; its exit status says why
+
+    def _fail(self) -> None:
+        self.process.kill()
+        self._close_pipe()
+        self.process.wait()
+        self.errors.seek(0)
+        text = self.errors.read().decode(errors="replace").strip().splitlines()[-1:]
+        self.errors.close()
+        raise AudioToolError(f"ffmpeg failed: {(text or ['no message'])[0]}")
 
 
-def encode_mp3_file(
-    raw: Path, raw_rate: int, dest: Path, *, chain: str, bitrate: str, tags: dict[str, str]
-) -> None:
-    """Run mono PCM through `chain` and encode it as an MP3 with ID3 tags."""
-    metadata = [arg for key, value in tags.items() for arg in ("-metadata", f"{key}={value}")]
-    _ffmpeg(
-        [*_raw_input(raw, raw_rate), "-af", chain, "-ac", "1", "-c:a", "libmp3lame", "-b:a", bitrate,
-         "-id3v2_version", "3", *metadata, "-f", "mp3", str(dest)]
-    )  # fmt: skip
+def mp3_blocks(path: Path, frames: int = 1 << 16) -> tuple[int, Iterator[array.array[float]]]:
+    """Decode an MP3 file in process, in blocks of mono float32 samples: (sample rate, blocks)."""
+    import miniaudio
+
+    try:
+        rate = int(miniaudio.mp3_get_file_info(str(path)).sample_rate)
+    except miniaudio.DecodeError as exc:
+        raise AudioToolError(f"{path.name} is not an MP3 file") from exc
+    stream = miniaudio.stream_file(
+        str(path),
+        output_format=miniaudio.SampleFormat.FLOAT32,
+        nchannels=1,
+        sample_rate=rate,
+        frames_to_read=frames,
+    )
+    return rate, stream
 
 
 def decode_file(path: Path, sample_rate: int) -> bytes:

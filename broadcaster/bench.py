@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import func, select
 
@@ -252,26 +256,46 @@ def render_offline(text: str, settings: Settings, dest: Path) -> dict[str, float
 
 
 def _bare(text: str, settings: Settings, dest: Path) -> float:
-    """The floor: synthesise the raw text in one call and encode it, nothing else."""
+    """The floor: synthesise the raw text in one call at the voice's rate, encode it once to
+    MP3 at the output rate (ffmpeg resamples), nothing else."""
+    import numpy as np
+
     from broadcaster.voices.espeak import EspeakEngine
 
     started = time.perf_counter()
     speech = EspeakEngine(
         settings.espeak_voice, settings.espeak_rate, settings.espeak_pitch
     ).synthesise(text)
-    audio.encode_mp3(
-        speech.pcm,
-        speech.sample_rate,
+    writer = audio.Mp3Writer(
         dest,
-        bitrate=settings.mp3_bitrate,
+        speech.sample_rate,
         out_rate=settings.sample_rate,
+        bitrate=settings.mp3_bitrate,
         tags={},
     )
+    samples = np.frombuffer(speech.pcm, dtype="<i2").astype("<f4") / np.float32(32768)
+    writer.write(samples.tobytes())
+    writer.close()
     return time.perf_counter() - started
 
 
+@contextmanager
+def _one_core() -> Iterator[None]:
+    """Run the block (and the ffmpeg it starts) on one CPU, where the OS allows pinning."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cores)
+
+
 def bench_render(texts: dict[str, str]) -> list[RenderFigures]:
-    """Cold and cached renders of each text, with a bare synthesis + encode to compare with."""
+    """Cold renders of each text on one core with a bare synthesis + encode to compare with,
+    then cached renders."""
     import tracemalloc
 
     from broadcaster.ingest import parse_script
@@ -291,11 +315,12 @@ def bench_render(texts: dict[str, str]) -> list[RenderFigures]:
         initialise(settings, "bench-password", utc_now())
         station = open_station(settings)
         for label, text in texts.items():
-            tracemalloc.start()
-            stages = render_offline(text, settings, folder / f"{label}.mp3")
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            bare = _bare(text, settings, folder / f"{label}-bare.mp3")
+            with _one_core():
+                tracemalloc.start()
+                stages = render_offline(text, settings, folder / f"{label}.mp3")
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                bare = _bare(text, settings, folder / f"{label}-bare.mp3")
             with station.sessions() as session:
                 item = parse_script(text.encode(), f"{label}.txt", topic="a")
                 (script,) = add_scripts(Context(settings, session), [item], "bench")
@@ -340,3 +365,69 @@ def bench_week(texts: list[str], workers: int) -> tuple[float, float]:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             seconds = sum(pool.map(_week_worker, jobs))
         return time.perf_counter() - started, seconds
+
+
+@dataclass(frozen=True)
+class MemoryFigures:
+    """Peak memory of one long bulletin rendered in a fresh process."""
+
+    audio_seconds: float
+    seconds: float
+    peak_mb: float  # the process and its children together, sampled every 10 ms
+    process_mb: float  # the process alone (its kernel-reported peak)
+
+
+def _rss_kb(pid: str) -> int:
+    """Resident memory of one process in kB (0 if it has gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+    return int(line.split()[1])
+
+
+def _family_rss_kb() -> int:
+    """Resident memory of this process plus its child processes, in kB (Linux /proc)."""
+    total = _rss_kb("self")
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        total += sum(_rss_kb(child) for child in children)
+    return total
+
+
+def _memory_worker(job: tuple[str, str]) -> MemoryFigures:
+    text, base = job
+    settings = load_settings(Path(base), environ={}, overrides={"engine": "espeak"})
+    peak = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _family_rss_kb())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.perf_counter()
+    try:
+        seconds = render_offline(text, settings, Path(base) / "long.mp3")["seconds"]
+    finally:
+        done.set()
+        watcher.join()
+    elapsed = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return MemoryFigures(seconds, elapsed, peak[0] / 1024, own)
+
+
+def bench_memory(text: str) -> MemoryFigures:
+    """Render `text` in a newly started process; report its peak memory with its children's."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        context = multiprocessing.get_context("spawn")  # a clean process: nothing inherited
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(_memory_worker, (text, tmp)).result()

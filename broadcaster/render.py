@@ -38,7 +38,7 @@ from broadcaster.voices.google import GttsEngine
 logger = logging.getLogger(__name__)
 
 # Bump when the audio assembly changes so old files are not reused.
-RENDER_VERSION = 2
+RENDER_VERSION = 3  # 3: mastered in process (true-peak limiter, one encode)
 ENGINE_CHOICES = ("auto", "gtts", "edge", "espeak")
 
 

@@ -160,11 +160,18 @@ def bench_punctuality_command(count: int, interval: float) -> None:
     show_default=True,
     help="Bulletins in the week test.",
 )
-def bench_render_command(source: Path, week_count: int) -> None:
+@click.option(
+    "--long-minutes",
+    type=click.IntRange(0, 120),
+    default=0,
+    show_default=True,
+    help="Also render a bulletin this long in a fresh process and report its peak memory.",
+)
+def bench_render_command(source: Path, week_count: int, long_minutes: int) -> None:
     """Render a 1,500-character and a 5-minute bulletin offline, cold and cached; then a week on 1 and 2 cores."""
     import resource
 
-    from broadcaster.bench import bench_render, bench_week
+    from broadcaster.bench import bench_memory, bench_render, bench_week
 
     text = source.read_text(encoding="utf-8")
     cut = lambda n: text[:n].rsplit(" ", 1)[0]  # noqa: E731
@@ -172,11 +179,12 @@ def bench_render_command(source: Path, week_count: int) -> None:
     for f in figures:
         click.echo(f"{f.label}: {f.characters} characters -> {f.audio_seconds:.1f} s of audio")
         click.echo(
-            f"  cold {f.total_s:.2f} s = {f.realtime_factor:.1f}x real time "
+            f"  cold on one core {f.total_s:.2f} s = {f.realtime_factor:.1f}x real time "
             f"(normalise {f.normalise_s * 1000:.0f} ms, speech {f.speech_s:.2f} s, assemble {f.assemble_s:.2f} s, master {f.master_s:.2f} s)"
         )
         click.echo(
-            f"  bare synthesis + MP3 encode {f.bare_s:.2f} s; ours / bare = {f.total_s / f.bare_s:.2f}"
+            f"  bare synthesis + resample + MP3 encode on one core {f.bare_s:.2f} s; "
+            f"ours / bare = {f.total_s / f.bare_s:.2f}"
         )
         click.echo(
             f"  cached {f.cached_s * 1000:.1f} ms; Python peak memory {f.python_peak_mb:.1f} MB"
@@ -190,6 +198,15 @@ def bench_render_command(source: Path, week_count: int) -> None:
         wall, seconds = bench_week(week, workers)
         click.echo(
             f"week of {week_count} bulletins ({seconds:.0f} s of audio) on {workers} core(s): {wall:.1f} s"
+        )
+    if long_minutes:
+        chars = long_minutes * 60 * 17  # the offline voice reads about 17 characters a second
+        long_text = "\n\n".join([text] * (chars // len(text) + 1))[:chars].rsplit(" ", 1)[0]
+        memory = bench_memory(long_text)
+        click.echo(
+            f"long bulletin: {memory.audio_seconds / 60:.1f} min of audio in {memory.seconds:.1f} s; "
+            f"peak RSS with its ffmpeg {memory.peak_mb:.0f} MB "
+            f"(the process alone {memory.process_mb:.0f} MB)"
         )
 
 
