@@ -42,6 +42,7 @@ STOPPED = {
 }
 MAX_ATTEMPTS = 3
 Sleep = Callable[[float], object]
+Fence = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,13 @@ def _play(
     settings: Settings,
     clock: Clock,
     cancel: Cancel | None,
+    fence: Fence | None = None,
 ) -> None:
-    """Verify the file, play it, and close and seal the evidence row."""
+    """Verify the file, play it, and close and seal the evidence row.
+
+    `fence` runs before the row is closed: a daemon that lost the air raises there and
+    leaves the row to the daemon that holds the database now.
+    """
     path = settings.var_path / rendering.audio_path
     try:
         if not rendering_intact(settings, rendering):
@@ -138,6 +144,8 @@ def _play(
         airing.outcome, airing.error = Outcome.AIRED, note
         if note:
             logger.warning("airing %s aired with a warning: %s", airing.id, note)
+    if fence is not None:
+        fence()
     airing.ended_at = clock()
     finish(session, airing, settings, airing.ended_at)
 
@@ -153,6 +161,7 @@ def air_entry(
     sleep: Sleep | None = None,
     cancel: Cancel | None = None,
     epoch: int | None = None,
+    fence: Fence | None = None,
 ) -> AiringResult | None:
     """Air one programme entry once; retry a failure while `deadline` allows.
 
@@ -184,7 +193,7 @@ def air_entry(
             session.rollback()
             logger.info("entry %s already has an airing; not airing it again", entry.id)
             return None
-        _play(session, airing, rendering, output, settings, clock, cancel)
+        _play(session, airing, rendering, output, settings, clock, cancel, fence)
         retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
         fits = (
             deadline is not None and retry_at + timedelta(seconds=rendering.duration_s) <= deadline
@@ -217,13 +226,14 @@ def air_now(
     clock: Clock,
     cancel: Cancel | None = None,
     epoch: int | None = None,
+    fence: Fence | None = None,
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
     airing = _open_row(script.id, rendering, now, now, output, epoch)
     session.add(airing)
     session.commit()
-    _play(session, airing, rendering, output, settings, clock, cancel)
+    _play(session, airing, rendering, output, settings, clock, cancel, fence)
     return AiringResult(
         airing.id, script.id, script.title, airing.outcome, airing.error, airing.audio_sha256
     )

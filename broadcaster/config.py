@@ -65,6 +65,7 @@ class Settings:
     sound_backend: str = ""
     render_ahead_hours: int = 24
     misfire_grace_minutes: int = 10
+    lease_seconds: int = 30
     web_host: str = "127.0.0.1"
     web_port: int = 8080
 
@@ -104,15 +105,46 @@ class Settings:
 def _coerce(name: str, kind: type, raw: object) -> object:
     """Turn a file or environment value into the field's type, or say what is wrong."""
     try:
-        if kind is int and isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
-            return int(raw)
+        if kind is int and isinstance(raw, (str, int)) and not isinstance(raw, bool):
+            return int(raw)  # a float such as 1.7 is refused, never cut to 1
         if kind is float and isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
             return float(raw)
         if kind is str and isinstance(raw, (str, int, float)):
             return str(raw)
     except ValueError:
         pass
-    raise ConfigError(f"Setting '{name}' must be a {kind.__name__}, got {raw!r}.")
+    kinds = {int: "whole number", float: "number", str: "text"}
+    raise ConfigError(f"Setting '{name}' must be a {kinds.get(kind, kind.__name__)}, got {raw!r}.")
+
+
+# Numbers a town can set, and the range that makes sense for each (both ends included).
+RANGES: dict[str, tuple[float, float]] = {
+    "misfire_grace_minutes": (1, 240),
+    "lease_seconds": (6, 600),
+    "render_ahead_hours": (1, 24 * 14),
+    "espeak_rate": (80, 450),
+    "espeak_pitch": (0, 99),
+    "sentence_pause_ms": (0, 10_000),
+    "paragraph_pause_ms": (0, 10_000),
+    "jingle_pause_ms": (0, 10_000),
+    "gtts_timeout": (1, 120),
+    "gtts_retries": (0, 10),
+    "gtts_budget_seconds": (5, 3600),
+    "target_lufs": (-40, -5),
+    "true_peak_dbtp": (-12, 0),
+    "sample_rate": (8000, 48000),
+    "web_port": (1, 65535),
+}
+
+
+def _check_ranges(settings: Settings) -> None:
+    """Refuse a number outside its sensible range, naming the setting and the range."""
+    for name, (low, high) in RANGES.items():
+        value = getattr(settings, name)
+        if not low <= value <= high:
+            raise ConfigError(
+                f"Setting '{name}' must be from {low:g} to {high:g}, got {value!r}."
+            )
 
 
 # Old key → new key. The old key still works and logs a warning naming the new one.
@@ -164,6 +196,7 @@ def load_settings(
         name: _coerce(name, kinds[str(fields[name].type)], raw) for name, raw in values.items()
     }
     settings = Settings(base_dir=base, **typed)
+    _check_ranges(settings)
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

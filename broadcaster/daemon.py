@@ -40,7 +40,7 @@ from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.db import DaemonLease
 from broadcaster.enums import Outcome
-from broadcaster.lease import HEARTBEAT_SECONDS, Lease, LeaseLost
+from broadcaster.lease import Lease, LeaseLost
 from broadcaster.outputs import Output, StopReason
 from broadcaster.render import make_engines
 from broadcaster.services import onair
@@ -131,7 +131,7 @@ class Daemon:
         self.slots = {slot.name: slot for slot in slots}
         self.clock = clock
         self.voices = voices
-        self.lease = Lease(session_factory, clock, settings.tz)
+        self.lease = Lease(session_factory, clock, settings.tz, settings.lease_seconds)
         grace = timedelta(minutes=settings.misfire_grace_minutes)
         self.air = onair.Airwaves(output, grace, sleep or self._pause)
         # Outcome → how many; bounded, so nothing grows for the life of the process.
@@ -174,8 +174,8 @@ class Daemon:
         self._stop.set()
 
     def _beat(self, halt: threading.Event) -> None:
-        """The heartbeat thread: renew the lease every HEARTBEAT_SECONDS until halted or lost."""
-        while not halt.wait(HEARTBEAT_SECONDS):
+        """The heartbeat thread: renew the lease six times a lease until halted or lost."""
+        while not halt.wait(self.lease.heartbeat_seconds):
             try:
                 ours = self.lease.heartbeat()
             except OperationalError as exc:

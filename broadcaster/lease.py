@@ -1,9 +1,9 @@
 """The lease: one row names the daemon that airs from a database, with a fencing epoch.
 
 A second daemon on the same database refuses to start and names the holder. A holder
-that stopped renewing for LEASE_SECONDS, or whose process is gone from this machine,
+that stopped renewing for `lease_seconds` (30), or whose process is gone from this machine,
 is taken over: the taker adds one to the epoch, and first silences the old holder's
-player when it ran on this machine. The holder renews every HEARTBEAT_SECONDS on a
+player when it ran on this machine. The holder renews six times a lease on a
 thread of its own and checks the epoch before each bulletin; the moment it finds a
 different epoch it has lost the air and stops (see `daemon.py`).
 """
@@ -29,8 +29,6 @@ from broadcaster.errors import BroadcasterError, Code
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30
-HEARTBEAT_SECONDS = 5
 PLAYER_STOP_SECONDS = 5.0
 
 
@@ -80,19 +78,23 @@ def _changed(session: Session, statement: Update) -> int:
     return result.rowcount
 
 
-def lease_is_alive(session: Session, now: datetime) -> bool:
-    """Whether a daemon has renewed the lease recently."""
+def lease_is_alive(session: Session, now: datetime, seconds: int) -> bool:
+    """Whether a daemon has renewed the lease within the last `seconds`."""
     lease = session.get(DaemonLease, 1)
-    return lease is not None and now - lease.heartbeat_at < timedelta(seconds=LEASE_SECONDS)
+    return lease is not None and now - lease.heartbeat_at < timedelta(seconds=seconds)
 
 
 class Lease:
     """This process's claim on the database, fenced by the epoch it took it under."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, tz: ZoneInfo) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, tz: ZoneInfo, seconds: int = 30
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.tz = tz
+        self.seconds = seconds
+        self.heartbeat_seconds = max(1.0, seconds / 6)
         self.holder = f"{socket.gethostname()} pid {os.getpid()}"
         self.epoch: int | None = None
 
@@ -113,7 +115,7 @@ class Lease:
                 session.rollback()
             lease = session.get_one(DaemonLease, 1)
             old_pid = _here(lease.holder)
-            stale = now - lease.heartbeat_at >= timedelta(seconds=LEASE_SECONDS)
+            stale = now - lease.heartbeat_at >= timedelta(seconds=self.seconds)
             dead_here = old_pid is not None and not _alive(old_pid)
             if not (stale or dead_here or lease.holder == self.holder):
                 local = lease.heartbeat_at.astimezone(self.tz).strftime("%H:%M:%S")

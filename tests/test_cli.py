@@ -226,7 +226,9 @@ def test_bad_slot_file_is_refused_by_init_and_nothing_is_created(
 
 def test_bad_config_is_one_sentence(runner: CliRunner, project: Path) -> None:
     (project / "broadcaster.toml").write_text('web_port = "eighty"\n', encoding="utf-8")
-    assert refused(runner, "init") == "Error: Setting 'web_port' must be a int, got 'eighty'."
+    assert (
+        refused(runner, "init") == "Error: Setting 'web_port' must be a whole number, got 'eighty'."
+    )
     (project / "broadcaster.toml").write_text('colour = "red"\n', encoding="utf-8")
     assert "Unknown setting(s)" in refused(runner, "init")
 
@@ -346,3 +348,21 @@ def test_the_old_name_of_the_jingle_pause_still_works_and_warns(
         "edge_pause_ms = 900\njingle_pause_ms = 500\n", encoding="utf-8"
     )
     assert load_settings(project, environ={}).jingle_pause_ms == 500  # the new name wins
+
+
+@pytest.mark.parametrize(
+    ("line", "sentence"),
+    [
+        ("misfire_grace_minutes = 0", "'misfire_grace_minutes' must be from 1 to 240, got 0."),
+        ("misfire_grace_minutes = -5", "'misfire_grace_minutes' must be from 1 to 240, got -5."),
+        ("espeak_rate = 1.7", "'espeak_rate' must be a whole number, got 1.7."),
+        ("render_ahead_hours = -24", "'render_ahead_hours' must be from 1 to 336, got -24."),
+        ("lease_seconds = 2", "'lease_seconds' must be from 6 to 600, got 2."),
+    ],
+)
+def test_numbers_out_of_range_are_refused_before_anything_is_made(
+    runner: CliRunner, project: Path, line: str, sentence: str
+) -> None:
+    (project / "broadcaster.toml").write_text(line + "\n", encoding="utf-8")
+    assert refused(runner, "init") == f"Error: Setting {sentence}"
+    assert not (project / "var").exists()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from broadcaster.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
-from broadcaster.lease import LEASE_SECONDS
+from broadcaster.lease import lease_is_alive
 from broadcaster.programme import entries_for
 from broadcaster.render import rendering_intact
 from broadcaster.services.context import Context
@@ -57,7 +57,7 @@ def check_health(ctx: Context, count: int = 5) -> Health:
     """Gather the station's health as of now; reads only."""
     session, settings, now = ctx.session, ctx.settings, ctx.now()
     lease = session.get(DaemonLease, 1)
-    alive = lease is not None and now - lease.heartbeat_at < timedelta(seconds=LEASE_SECONDS)
+    alive = lease_is_alive(session, now, settings.lease_seconds)
     upcoming: list[NextAiring] = []
     for occurrence in occurrences_between(
         station_slots(ctx), now, now + timedelta(days=8), settings.tz

@@ -100,6 +100,7 @@ def _air_entries(
             result = air_entry(
                 ctx.session, entry, air.output, ctx.settings, ctx.clock,
                 deadline=occurrence.end, sleep=air.sleep, cancel=air.cancel, epoch=air.epoch,
+                fence=air.fence,
             )  # fmt: skip
         if result is not None:
             results.append(result)
@@ -218,7 +219,7 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
                 return None
             result = air_script_now(
                 ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel,
-                air.epoch,
+                air.epoch, air.fence,
             )  # fmt: skip
             request.handled_at, request.airing_id = ctx.now(), result.airing_id
             ctx.session.commit()
@@ -253,7 +254,7 @@ def air_now(
     rendering = current_rendering(ctx.session, script)
     if rendering is None or not rendering_intact(ctx.settings, rendering):
         raise BroadcasterError(Code.NO_AUDIO, script_id=script_id)
-    if lease_is_alive(ctx.session, ctx.now()):
+    if lease_is_alive(ctx.session, ctx.now(), ctx.settings.lease_seconds):
         if output_named:
             raise BroadcasterError(Code.DAEMON_OWNS_OUTPUT)
         emergency = script.priority == Priority.EMERGENCY

@@ -1,0 +1,104 @@
+"""One voice on air: a paused daemon is taken over, and when it wakes it stays silent.
+
+Real processes throughout: two `broadcaster run` daemons, a player that writes down
+when it sounds, SIGSTOP past the lease and SIGCONT after the takeover.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from broadcaster.config import load_settings
+
+from ..helpers import (
+    airing_rows,
+    begun_slot_file,
+    run_cli,
+    running_daemon,
+    stop_daemon,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn. Bà con nộp hồ sơ trực tuyến tại nhà. "
+PLAYER = Path(__file__).with_name("player.py")
+LEASE_SECONDS = "6"
+
+
+def _lease_age(project: Path, database_url: str | None) -> float:
+    engine = create_engine(database_url or f"sqlite:///{project / 'var' / 'broadcaster.db'}")
+    try:
+        with engine.connect() as conn:
+            beat = conn.execute(text("SELECT heartbeat_at FROM daemon_lease")).scalar_one()
+    finally:
+        engine.dispose()
+    if isinstance(beat, str):
+        beat = datetime.fromisoformat(beat)
+    return (datetime.now(timezone.utc) - beat.replace(tzinfo=timezone.utc)).total_seconds()
+
+
+def _sounding(log: Path) -> dict[int, tuple[float, float]]:
+    """Each player's first and last sign of sound, from its own log lines."""
+    spans: dict[int, tuple[float, float]] = {}
+    for line in log.read_text().splitlines():
+        _, pid, moment = line.split()
+        first, _last = spans.get(int(pid), (float(moment), float(moment)))
+        spans[int(pid)] = (first, float(moment))
+    return spans
+
+
+def test_a_paused_daemon_is_taken_over_and_never_plays_again(
+    project: Path, database_url: str | None
+) -> None:
+    (project / "broadcaster.toml").write_text(f"lease_seconds = {LEASE_SECONDS}\n")
+    (project / "a.txt").write_text(BULLETIN * 5, encoding="utf-8")
+    (project / "b.txt").write_text("Bản tin thứ hai. Xin cảm ơn bà con.", encoding="utf-8")
+    for args in (
+        ("init", "--admin-password", "admin-pass-1"),
+        ("scripts", "add", "a.txt", "b.txt", "--topic", "a"),
+        ("scripts", "approve", "1", "--by", "Chủ tịch"),
+        ("scripts", "approve", "2", "--by", "Chủ tịch"),
+        ("render", "--all"),
+    ):
+        assert run_cli(project, database_url, *args).returncode == 0, args
+    begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
+    log = project / "played.log"
+    player = f"command:{sys.executable} {PLAYER} {log} {{file}}"
+
+    with running_daemon(project, database_url, "--output", player) as first:
+        wait_for(lambda: log.exists() and "tick" in log.read_text(), "the first bulletin to sound")
+        os.kill(first.pid, signal.SIGSTOP)
+        wait_for(
+            lambda: _lease_age(project, database_url) > float(LEASE_SECONDS),
+            "the paused daemon's lease to run out",
+        )
+        with running_daemon(project, database_url, "--output", player) as second:
+            wait_for(
+                lambda: [r["outcome"] for r in airing_rows(project, database_url)]
+                == ["interrupted", "aired"],
+                "the new daemon to finish the slot",
+            )
+            os.kill(first.pid, signal.SIGCONT)  # it wakes up inside someone else's slot
+            first.wait()
+            stop_daemon(second)
+        assert second.returncode == 0
+    assert first.returncode == 1  # it found the new epoch and stopped, with a sentence
+
+    rows = airing_rows(project, database_url)
+    assert [(r["script_id"], r["outcome"], r["epoch"]) for r in rows] == [
+        (1, "interrupted", 1),  # cut when the new daemon took over; never aired again
+        (2, "aired", 2),
+    ]
+    spans = sorted(_sounding(log).values())
+    assert len(spans) == 2
+    (_, first_silent), (second_sounds, _) = spans
+    assert first_silent < second_sounds, "two players sounded at the same time"
+    assert "intact" in run_cli(project, database_url, "log", "verify").stdout
