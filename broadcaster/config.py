@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 from broadcaster.errors import Code, DetailError
 
 logger = logging.getLogger(__name__)
@@ -101,6 +104,11 @@ class Settings:
         """The database URL, defaulting to a SQLite file under var/."""
         return self.database_url or f"sqlite:///{self.var_path / 'broadcaster.db'}"
 
+    @property
+    def db_url_shown(self) -> str:
+        """The database URL fit to print: its password masked."""
+        return make_url(self.db_url).render_as_string(hide_password=True)
+
 
 def _coerce(name: str, kind: type, raw: object) -> object:
     """Turn a file or environment value into the field's type, or say what is wrong."""
@@ -137,14 +145,25 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+def _check_database_url(raw: str) -> None:
+    """Refuse a database URL SQLAlchemy cannot read or has no driver for."""
+    if not raw:
+        return
+    try:
+        make_url(raw).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError):
+        raise ConfigError(
+            "Setting 'database_url' is not a database URL Broadcaster can use, such as "
+            "postgresql+psycopg://radio:PASSWORD@localhost/radio or sqlite:///var/radio.db."
+        ) from None
+
+
 def _check_ranges(settings: Settings) -> None:
     """Refuse a number outside its sensible range, naming the setting and the range."""
     for name, (low, high) in RANGES.items():
         value = getattr(settings, name)
         if not low <= value <= high:
-            raise ConfigError(
-                f"Setting '{name}' must be from {low:g} to {high:g}, got {value!r}."
-            )
+            raise ConfigError(f"Setting '{name}' must be from {low:g} to {high:g}, got {value!r}.")
 
 
 # Old key → new key. The old key still works and logs a warning naming the new one.
@@ -197,6 +216,7 @@ def load_settings(
     }
     settings = Settings(base_dir=base, **typed)
     _check_ranges(settings)
+    _check_database_url(settings.database_url)
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

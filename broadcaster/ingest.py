@@ -8,6 +8,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from broadcaster.enums import Topic
@@ -50,7 +51,11 @@ def clean_week(raw: str | None) -> str | None:
     if raw is None or not str(raw).strip():
         return None
     match = WEEK_RE.match(str(raw).strip().upper())
-    if not match or not 1 <= int(match.group(2)) <= 53:
+    try:  # 2024 has no week 53: the calendar decides, not a range
+        valid = match is not None and bool(date.fromisocalendar(int(match[1]), int(match[2]), 1))
+    except ValueError:
+        valid = False
+    if not valid or match is None:
         raise ScriptRejected(Code.WEEK_INVALID, week=raw)
     return match.group(0)
 

@@ -79,10 +79,12 @@ def parse_slots(text: str, source: str) -> list[SlotDef]:
         name = str(raw.get("name", "")).strip()
         if not name:
             raise SlotError(f"{where}: every slot needs a name.")
-        days = tuple(str(d).lower()[:3] for d in raw.get("days", DAYS))
-        bad = [d for d in days if d not in DAYS]
+        days = tuple(str(d).strip().lower() for d in raw.get("days", DAYS))
+        bad = [d for d in days if d not in DAYS]  # exactly: "monkey" is not Monday
         if bad or not days:
-            raise SlotError(f"{where} ({name}): days must be from {', '.join(DAYS)}.")
+            raise SlotError(
+                f"{where} ({name}): days must be from {', '.join(DAYS)}, not {', '.join(bad)}."
+            )
         minutes = raw.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
             raise SlotError(f"{where} ({name}): minutes must be a whole number from 1 to 600.")
@@ -114,7 +116,25 @@ def load_slots(folder: Path) -> list[SlotDef]:
         raise SlotError(f"Slot name(s) used twice in {folder}: {', '.join(duplicates)}.")
     if not slots:
         raise SlotError(f"No slots are defined in {folder}/*.toml.")
+    _refuse_overlaps(slots)
     return slots
+
+
+def _refuse_overlaps(slots: list[SlotDef]) -> None:
+    """Two slots that share a day may not overlap: one output plays one bulletin at a time."""
+    for index, first in enumerate(slots):
+        for second in slots[index + 1 :]:
+            shared = [d for d in first.days if d in second.days]
+            if not shared:
+                continue
+            a_start = first.start.hour * 60 + first.start.minute + first.start.second / 60
+            b_start = second.start.hour * 60 + second.start.minute + second.start.second / 60
+            if a_start < b_start + second.minutes and b_start < a_start + first.minutes:
+                raise SlotError(
+                    f"Slots {first.name} ({first.start:%H:%M}, {first.minutes} min) and "
+                    f"{second.name} ({second.start:%H:%M}, {second.minutes} min) overlap on "
+                    f"{', '.join(shared)}; move one or shorten it."
+                )
 
 
 def occurrences_between(

@@ -366,3 +366,24 @@ def test_numbers_out_of_range_are_refused_before_anything_is_made(
     (project / "broadcaster.toml").write_text(line + "\n", encoding="utf-8")
     assert refused(runner, "init") == f"Error: Setting {sentence}"
     assert not (project / "var").exists()
+
+
+def test_a_week_the_calendar_does_not_have_is_refused(initialised: CliRunner) -> None:
+    assert "is not an ISO week" in refused(initialised, "plan", "--week", "2024-W53")
+    assert "2026-W53" in ok(initialised, "plan", "--week", "2026-W53")  # 2026 has one
+
+
+def test_a_database_url_that_is_not_one_is_refused_and_a_password_is_never_shown(
+    runner: CliRunner, project: Path
+) -> None:
+    (project / "broadcaster.toml").write_text('database_url = "nonsense"\n', encoding="utf-8")
+    assert "is not a database URL Broadcaster can use" in refused(runner, "init")
+    assert not (project / "var").exists()
+    secret = "sqlite:///var/radio.db"
+    (project / "broadcaster.toml").write_text(f'database_url = "{secret}"\n', encoding="utf-8")
+    from broadcaster.config import load_settings
+
+    shown = load_settings(
+        project, environ={"BROADCASTER_DATABASE_URL": "postgresql+psycopg://radio:s3cret@db/radio"}
+    ).db_url_shown
+    assert "s3cret" not in shown and "***" in shown

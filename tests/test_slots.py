@@ -52,6 +52,10 @@ def test_parse_slot_file() -> None:
         ('[[slot]]\nname = "A"\nstart = "06:00"\nminutes = 0', "minutes"),
         ('[[slot]]\nname = "A"\nstart = "06:00"\nminutes = "30"', "minutes"),
         ('[[slot]]\nname = "A"\ndays = ["mon", "xyz"]\nstart = "06:00"\nminutes = 30', "days"),
+        (
+            '[[slot]]\nname = "A"\ndays = ["monkey", "sunflower"]\nstart = "06:00"\nminutes = 30',
+            "not monkey, sunflower",
+        ),
         ('[[slot]]\nstart = "06:00"\nminutes = 30', "name"),
         ('[[slot]]\nname = "A"\nminutes = 30', "start"),
         ("[[slot]\n", "not valid TOML"),
@@ -98,3 +102,27 @@ def test_latest_occurrence_and_week_of() -> None:
     assert iso_week_of(now, HCM) == "2024-W11"
     # 23:30 UTC on Sunday is already Monday of the next week in Hà Nội.
     assert iso_week_of(datetime(2024, 3, 10, 23, 30, tzinfo=timezone.utc), HCM) == "2024-W11"
+
+
+@pytest.mark.parametrize(
+    ("days", "start", "minutes", "overlaps"),
+    [
+        ('["mon", "tue"]', "06:10", 10, True),  # inside the first
+        ('["mon"]', "05:45", 20, True),  # runs into it
+        ('["mon"]', "06:30", 10, False),  # starts as the first ends
+        ('["sun"]', "06:10", 10, False),  # another day
+    ],
+)
+def test_overlapping_slots_are_refused_with_both_names_and_times(
+    tmp_path, days: str, start: str, minutes: int, overlaps: bool
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "town.toml").write_text(
+        '[[slot]]\nname = "A"\ndays = ["mon"]\nstart = "06:00"\nminutes = 30\n'
+        f'[[slot]]\nname = "B"\ndays = {days}\nstart = "{start}"\nminutes = {minutes}\n',
+        encoding="utf-8",
+    )
+    if not overlaps:
+        assert [s.name for s in load_slots(tmp_path)] == ["A", "B"]
+        return
+    with pytest.raises(SlotError, match=r"Slots A \(06:00, 30 min\) and B \(.*\) overlap on mon"):
+        load_slots(tmp_path)

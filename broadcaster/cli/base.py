@@ -92,11 +92,11 @@ def init(ctx: click.Context, demo: bool, admin_password: str | None) -> None:
             f"Wrote default slots (06:00 and 17:00 daily) to {settings.schedules_path}/town.toml."
         )
     if result.created:
-        click.echo(f"Created the database at {settings.db_url}.")
+        click.echo(f"Created the database at {settings.db_url_shown}.")
     elif result.migration is not None and result.migration.changed:
         click.echo(upgraded(result.migration))
     else:
-        click.echo(f"The database at {settings.db_url} already exists and is up to date.")
+        click.echo(f"The database at {settings.db_url_shown} already exists and is up to date.")
     if result.demo_scripts:
         click.echo(f"Imported, approved and rendered {result.demo_scripts} sample scripts.")
     if result.admin_password:
