@@ -102,3 +102,33 @@ def test_a_paused_daemon_is_taken_over_and_never_plays_again(
     (_, first_silent), (second_sounds, _) = spans
     assert first_silent < second_sounds, "two players sounded at the same time"
     assert "intact" in run_cli(project, database_url, "log", "verify").stdout
+
+
+def test_kill_9_of_the_daemon_silences_the_loudspeaker_at_once(
+    project: Path, database_url: str | None
+) -> None:
+    (project / "a.txt").write_text(BULLETIN * 5, encoding="utf-8")
+    for args in (
+        ("init", "--admin-password", "admin-pass-1"),
+        ("scripts", "add", "a.txt", "--topic", "a"),
+        ("scripts", "approve", "1", "--by", "Chủ tịch"),
+        ("render", "1"),
+    ):
+        assert run_cli(project, database_url, *args).returncode == 0, args
+    begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
+    log = project / "played.log"
+    player = f"command:{sys.executable} {PLAYER} {log} {{file}}"
+    with running_daemon(project, database_url, "--output", player) as daemon:
+        wait_for(lambda: log.exists() and "tick" in log.read_text(), "the bulletin to sound")
+        os.kill(daemon.pid, signal.SIGKILL)  # the daemon only: its player is its own group
+        daemon.wait()
+        killed_at = datetime.now(timezone.utc).timestamp()
+        wait_for(lambda: "end" in log.read_text() or _quiet_since(log, 1.5), "silence")
+    assert "end" not in log.read_text()  # it never played to the end
+    (_, last_sound) = next(iter(_sounding(log).values()))
+    assert last_sound - killed_at < 1.0
+
+
+def _quiet_since(log: Path, seconds: float) -> bool:
+    last = float(log.read_text().splitlines()[-1].split()[2])
+    return datetime.now(timezone.utc).timestamp() - last > seconds
