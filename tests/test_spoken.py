@@ -141,7 +141,7 @@ def test_explain_lists_each_replacement() -> None:
     assert ("abbreviation", "UBND", "Ủy ban nhân dân") in rules
     assert ("time", "6h30", "sáu giờ ba mươi phút") in rules
     assert ("date or share", "15/4", "mười lăm tháng tư") in rules
-    assert ("url", "https://x.gov.vn.", "") in rules
+    assert ("url", "https://x.gov.vn", "ích chấm gốp chấm vê nờ") in rules
     assert ("letter names", "ABC", "a bê xê") in rules
     assert spoken.unknown == ("ABC",)
     assert normalise("UBND").changes == ()  # explain is off by default
@@ -259,3 +259,23 @@ def test_letterhead_left_out_unless_kept() -> None:
 )  # fmt: skip
 def test_real_notice_tokens(written: str, spoken: str) -> None:
     assert normalise(written).text == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Mở ứng dụng → Thủ tục → Tạo mới.", "Mở ứng dụng.\nThủ tục.\nTạo mới."),
+        ("Chọn Cài đặt -> Bảo mật", "Chọn Cài đặt.\nBảo mật"),
+        ("Tại địa chỉ: https://luquetsatlo.nchmf.gov.vn và bản tin.", "Tại địa chỉ:\nLũ quét sạt lở chấm nờ xê hát mờ ép chấm gốp chấm vê nờ và bản tin."),
+        ("Liên hệ bbt@gmail.com.", "Liên hệ bê bê tê a còng gờ meo chấm com."),
+        ("(BVPL) - Người dân cần biết.", "Người dân cần biết."),
+        ("Tiêm [[COVID-19|cô-vít mười chín]] tại [[EA Tiêu|Ê-a Tiêu]].", "Tiêm cô-vít mười chín tại Ê-a Tiêu."),
+    ],
+)  # fmt: skip
+def test_steps_addresses_and_the_officers_reading(written: str, spoken: str) -> None:
+    assert normalise(written).text == spoken
+
+
+def test_the_officers_reading_is_listed() -> None:
+    first = normalise("Xã [[EA|Ê-a]] Tiêu.", explain=True).changes[0]
+    assert (first.rule, first.before, first.after) == ("officer's reading", "EA", "Ê-a")

@@ -53,6 +53,9 @@ RULE_LABELS_VI = {
     "joined abbreviations": "chữ viết tắt ghép",
     "alarm level": "mức báo động lũ",
     "loanword": "từ nước ngoài",
+    "byline": "tên báo đầu bài",
+    "step": "mũi tên, bước",
+    "officer's reading": "lời đọc do cán bộ ghi",
 }
 
 

@@ -141,6 +141,9 @@ class Normaliser:
             else None
         )
         ctx = Context(self.dialect, self.abbreviations, record, [])
+        overrides: list[str] = []
+        if "[[" in text:
+            text = _OVERRIDE_RE.sub(lambda m: _hold(m, overrides, record), text)
         lines = [
             self._heading_case(p.text) if p.heading else p.text
             for p in join_lines(self._lines(text, record))
@@ -148,6 +151,8 @@ class Normaliser:
         spoken = "\n".join(lines)
         for rule in self.rules:
             spoken = apply(rule, spoken, ctx)
+        if overrides:
+            spoken = _HELD_RE.sub(lambda m: overrides[ord(m.group(0)) - _HELD], spoken)
         unsayable = _unsayable(spoken)
         if unsayable:
             # Reported to the officer (CLI and web page), then left out of what the voice reads.
@@ -162,6 +167,20 @@ class Normaliser:
         return SpokenText(
             tuple(paragraphs), tuple(changes), tuple(dict.fromkeys(ctx.unknown)), tuple(unsayable)
         )
+
+
+# The officer's own reading, "[[COVID-19|cô-vít mười chín]]": it wins over every rule.
+_OVERRIDE_RE = re.compile(r"\[\[([^\[\]|\n]+)\|([^\[\]|\n]+)\]\]")
+_HELD = 0xF0000  # a private-use character stands in for each override while the rules run
+_HELD_RE = re.compile("[\U000f0000-\U000fffff]")
+
+
+def _hold(match: re.Match[str], overrides: list[str], record: Record | None) -> str:
+    written, spoken = match.group(1).strip(), match.group(2).strip()
+    if record is not None:
+        record("officer's reading", written, spoken)
+    overrides.append(spoken)
+    return chr(_HELD + len(overrides) - 1)
 
 
 _default: Normaliser | None = None

@@ -1,4 +1,4 @@
-"""Layout: noise out (URLs, e-mail, page furniture) and lines broken by copy-paste joined."""
+"""Layout: addresses said, page furniture out, lines and tables read as a reader sees them."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
-Record = Callable[[str, str, str], None]
+from broadcaster.spoken.address import EMAIL_RE, URL_RE, say_email, say_url
 
-_URL_RE = re.compile(
-    r"(?:https?://|www\.)\S+"
-    r"|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:gov|com|net|org|edu|info|vn)\b(?:\.vn)?(?:/\S*)?",
-    re.IGNORECASE,
-)
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+Record = Callable[[str, str, str], None]
+Say = Callable[[str], str]
+
 _FURNITURE_RE = re.compile(
     r"^(?:[-–]?\s*\d{1,4}\s*[-–]?"  # a page number, "- 3 -"
     r"|trang\s+\d+(?:\s*(?:/|trên)\s*\d+)?"  # "Trang 2", "Trang 2/5"
@@ -47,13 +44,19 @@ def is_heading(line: str) -> bool:
 def clean_lines(text: str, record: Record | None) -> list[str]:
     """NFC, noise removed, one entry per physical line."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    for name, pattern in (("email", _EMAIL_RE), ("url", _URL_RE)):
+    for name, pattern, say in (("email", EMAIL_RE, say_email), ("url", URL_RE, say_url)):
         if name == "email" and "@" not in text:
             continue
-        if record is not None:
-            for match in pattern.finditer(text):
-                record(name, match.group(0), "")
-        text = pattern.sub(" ", text)
+
+        def replace(match: re.Match[str], name: str = name, say: Say = say) -> str:
+            words = say(match.group(0))
+            if match.group(0)[:1].isupper():  # "VietQ.vn" may open a sentence
+                words = words[:1].upper() + words[1:]
+            if record is not None:
+                record(name, match.group(0), words)
+            return f" {words} "
+
+        text = pattern.sub(replace, text)
     lines = []
     for raw in _SPACES_RE.sub(" ", text).split("\n"):
         line = raw.strip()

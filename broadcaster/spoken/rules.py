@@ -85,6 +85,13 @@ MARKER = Rule(
     _marker,
 )
 
+BYLINE = Rule(
+    "byline",
+    # a newspaper's mark before its article, "(BVPL) - …", "(VTC News) - …": not read
+    re.compile(r"^\([^()\n]{2,30}\) ?[-–—] ?", re.MULTILINE),
+    lambda m, ctx: "",
+)
+
 # --- document symbols: 193/KH-UBND, 01/2023/QĐ-UBND, 61/2018/NĐ-CP, 18-NQ/TW ---------
 
 _CODE = r"[A-ZĐ][A-Za-zĐđ&]*(?:\d{1,2}(?![\d/]))?"  # "QH14": Quốc hội khóa XIV
@@ -498,6 +505,12 @@ TIME_ZONE = Rule(
     re.compile(r"(?=[(\[G])[(\[]?GMT ?\+ ?7[)\]]?"),
     lambda m, ctx: "",
 )
+STEP = Rule(
+    "step",
+    # "Mở ứng dụng → Thủ tục → Tạo mới", "A • B": each step is heard apart
+    re.compile(r"(?=[→⇒➔➜►▶•=-])(?:[→⇒➔➜►▶]|[-=]>|(?<= )•(?= ))"),
+    lambda m, ctx: ". ",
+)
 STAR = Rule("symbol", re.compile(r"(?<=dấu )\*"), lambda m, ctx: "sao")
 
 
@@ -541,7 +554,7 @@ def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     """Every rule in the order it must run."""
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        MARKER, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
+        BYLINE, MARKER, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
         DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, MONTH_YEAR,
         ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
         LETTERS,
