@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from broadcaster import ledger
 from broadcaster.audio import file_sha256
 from broadcaster.daemon import Daemon
-from broadcaster.db import Airing, AirRequest, Problem, ProgrammeEntry, Script
+from broadcaster.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.outputs import CommandOutput, NullOutput
 from broadcaster.programme import plan_occurrence
 from broadcaster.slots import SlotDef, occurrences_between, parse_slots
@@ -372,3 +372,33 @@ def test_log_verify_and_exports_carry_the_hashes(sealed, runner) -> None:  # typ
         conn.execute(text("UPDATE airing SET error = 'edited' WHERE id = 1"))
     bad = runner.invoke(main, ["log", "verify"])
     assert bad.exit_code == 1 and "altered at row 1" in bad.output
+
+
+def test_an_audio_folder_that_cannot_be_written_airs_what_is_intact_and_says_why(station) -> None:  # type: ignore[no-untyped-def]
+    """A damaged file cannot be rendered again into a broken folder: the others still air."""
+    import shutil
+
+    first = approved_rendered(station, FIXED_NOW, BULLETIN)
+    second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
+    daemon = daemon_for(station, MORNING, clock=lambda: FIXED_NOW + timedelta(seconds=5))
+    daemon.render_ahead()  # planned, both files intact
+    with station.sessions() as session:
+        kept = {
+            r.script_id: (station.settings.var_path / r.audio_path).read_bytes()
+            for r in session.scalars(select(Rendering))
+        }
+    shutil.rmtree(station.settings.audio_dir)
+    station.settings.audio_dir.write_text("not a folder")  # mkdir and writes fail: OSError
+    good = station.settings.var_path / "good"
+    good.mkdir()
+    with station.sessions() as session:
+        for rendering in session.scalars(select(Rendering)):
+            if rendering.script_id == second:  # only the second one's audio is still there
+                (good / "b.mp3").write_bytes(kept[second])
+                rendering.audio_path = "good/b.mp3"
+        session.commit()
+    results = daemon.air_slot("Sáng")
+    assert [(r.script_id, r.outcome) for r in results] == [(second, "aired")]
+    with station.sessions() as session:
+        (problem,) = session.scalars(select(Problem)).all()
+        assert f"Audio of script {first}" in problem.message

@@ -58,11 +58,14 @@ def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
     script = ctx.session.get_one(Script, entry.script_id)
     try:
         result = _render(ctx, script, ctx.voices(ctx.settings.engine, ctx.settings))
-    except RenderFailed as exc:
+    except (RenderFailed, OSError) as exc:
+        # OSError: an unwritable or full audio folder. The slot airs what else it holds.
+        ctx.session.rollback()
+        reason = str(exc) if isinstance(exc, RenderFailed) else f"{exc.strerror} ({exc.filename})"
         record_problem(
             ctx,
             f"Audio of script {script.id} ({script.title}) is missing and could not be "
-            f"re-rendered: {exc}",
+            f"re-rendered: {reason}",
         )
         return False
     entry.rendering_id = result.rendering_id
