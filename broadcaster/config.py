@@ -41,6 +41,7 @@ class Settings:
     reading: str = "north"
     abbreviations_file: str = ""
     letterhead: str = "skip"
+    mong_days: str = "on"
     engine: str = "auto"
     auto_voices: str = "gtts,espeak"
     edge_voice: str = "vi-VN-HoaiMyNeural"

@@ -145,17 +145,19 @@ def cache_key(spoken: SpokenText, engine: SpeechEngine, settings: Settings) -> s
     return hashlib.sha256(json.dumps(recipe, ensure_ascii=False).encode()).hexdigest()
 
 
-_normalisers: dict[tuple[str, str, float, str], Normaliser] = {}
+_normalisers: dict[tuple[str, str, float, str, str], Normaliser] = {}
 
 
 def normaliser_for(settings: Settings) -> Normaliser:
     """The normaliser for these settings, rebuilt when the town's abbreviation file changes."""
     path = settings.abbreviations_path
     stamp = path.stat().st_mtime if path is not None and path.exists() else 0.0
-    key = (settings.reading, str(path), stamp, settings.letterhead)
+    key = (settings.reading, str(path), stamp, settings.letterhead, settings.mong_days)
     if key not in _normalisers:
         _normalisers.clear()
-        _normalisers[key] = Normaliser(settings.reading, path, settings.letterhead)
+        _normalisers[key] = Normaliser(
+            settings.reading, path, settings.letterhead, settings.mong_days
+        )
     return _normalisers[key]
 
 

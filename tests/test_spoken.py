@@ -203,7 +203,7 @@ def test_dictionary_is_reviewed_and_large() -> None:
             "Tháng | Người tiếp | Chức vụ |\nTháng 7 | Nguyễn Văn A | Chủ tịch |\nTháng 8 | Trần Văn B | Phó Chủ tịch |",
             "Tháng bảy, Nguyễn Văn A, Chủ tịch.\n\nTháng tám, Trần Văn B, Phó Chủ tịch.",
         ),
-        ("| Ngày | Nơi |\n| --- | --- |\n| 5/3 | Thôn Đông |", "Ngày năm tháng ba, Thôn Đông."),
+        ("| Ngày | Nơi |\n| --- | --- |\n| 5/3 | Thôn Đông |", "Ngày mồng năm tháng ba, Thôn Đông."),
     ],
 )  # fmt: skip
 def test_lines_end_their_own_sentence(written: str, spoken: str) -> None:
@@ -226,6 +226,8 @@ def test_letterhead_left_out_unless_kept() -> None:
     assert kept.startswith("Ủy ban nhân dân\n\nXã đức hợp") and "Độc lập" in kept
     with pytest.raises(LexiconError, match="Letterhead 'maybe'"):
         Normaliser(letterhead="maybe")
+    with pytest.raises(LexiconError, match="mong_days 'yes'"):
+        Normaliser(mong_days="yes")
     # "V/v" in running text, without the motto or a number line, is read
     assert normalise("V/v tổ chức họp thôn.").text == "Về việc tổ chức họp thôn."
 
@@ -252,7 +254,7 @@ def test_letterhead_left_out_unless_kept() -> None:
         ("Lịch tháng 7-2021 tạm hoãn.", "Lịch tháng bảy năm hai nghìn không trăm hai mươi mốt tạm hoãn."),
         ("Lên mức BĐ2-BĐ3, trên báo động (BĐ)1 0,5m.", "Lên mức báo động hai đến báo động ba, trên báo động một không phẩy năm mét."),
         ("UBND tỉnh có Thông báo số 364/TB-UBND về việc đổi lịch.", "Ủy ban nhân dân tỉnh có Thông báo số ba trăm sáu mươi tư về việc đổi lịch."),
-        ("Hướng dẫn 688/HD – BCH ngày 10/10/2018.", "Hướng dẫn sáu trăm tám mươi tám của Ban Chấp hành ngày mười tháng mười năm hai nghìn không trăm mười tám."),
+        ("Hướng dẫn 688/HD – BCH ngày 10/10/2018.", "Hướng dẫn sáu trăm tám mươi tám của Ban Chấp hành ngày mồng mười tháng mười năm hai nghìn không trăm mười tám."),
         ("Đăng lúc 07:54 16/04/2021 (GMT+7).", "Đăng lúc bảy giờ năm mươi tư phút ngày mười sáu tháng tư năm hai nghìn không trăm hai mươi mốt."),
         ("Trường có dấu * bắt buộc, trụ sở UB MTTQ TP Hà Tĩnh.", "Trường có dấu sao bắt buộc, trụ sở Ủy ban Mặt trận Tổ quốc thành phố Hà Tĩnh."),
     ],
@@ -279,3 +281,13 @@ def test_steps_addresses_and_the_officers_reading(written: str, spoken: str) -> 
 def test_the_officers_reading_is_listed() -> None:
     first = normalise("Xã [[EA|Ê-a]] Tiêu.", explain=True).changes[0]
     assert (first.rule, first.before, first.after) == ("officer's reading", "EA", "Ê-a")
+
+
+def test_first_ten_days_take_mong_unless_off() -> None:
+    text = "Họp ngày 05/3, ngày 4 tháng 3 và mồng 6/3; hạn 15/3."
+    assert normalise(text).text == (
+        "Họp ngày mồng năm tháng ba, ngày mồng bốn tháng ba và mồng sáu tháng ba\n"
+        "Hạn ngày mười lăm tháng ba."
+    )
+    assert NORMALISERS["south"]("Ngày 05/3.").text == "Ngày mùng năm tháng ba."
+    assert Normaliser(mong_days="off")(text).text.startswith("Họp ngày năm tháng ba, ngày bốn")

@@ -102,13 +102,17 @@ class Normaliser:
         dialect: str = "north",
         abbreviations_file: Path | None = None,
         letterhead: str = "skip",
+        mong_days: str = "on",
     ) -> None:
         if dialect not in DIALECTS:
             raise LexiconError(f"Reading '{dialect}' is not one of: {', '.join(DIALECTS)}.")
+        if mong_days not in ("on", "off"):
+            raise LexiconError(f"mong_days '{mong_days}' is not one of: on, off.")
         if letterhead not in LETTERHEAD:
             raise LexiconError(f"Letterhead '{letterhead}' is not one of: {', '.join(LETTERHEAD)}.")
         self.dialect = dialect
         self.letterhead = letterhead
+        self.mong = mong_days == "on"
         self.abbreviations = load_abbreviations(abbreviations_file)
         self.rules: list[Rule] = ordered_rules(self.abbreviations)
         self._keep_in_headings = re.compile(
@@ -140,7 +144,7 @@ class Normaliser:
             if explain
             else None
         )
-        ctx = Context(self.dialect, self.abbreviations, record, [])
+        ctx = Context(self.dialect, self.abbreviations, record, [], self.mong)
         overrides: list[str] = []
         if "[[" in text:
             text = _OVERRIDE_RE.sub(lambda m: _hold(m, overrides, record), text)

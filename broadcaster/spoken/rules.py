@@ -36,6 +36,7 @@ class Context:
     abbreviations: dict[str, str]
     record: Record | None
     unknown: list[str]
+    mong: bool = False  # days 1 to 10 as "mồng một" (Northern) or "mùng một" (Southern)
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,15 @@ PHONE = Rule(
 # --- dates, quarters, times ---------------------------------------------------------
 
 
-def _day_prefix(m: re.Match[str]) -> str:
-    return "" if _before(m) in ("ngày", "mùng", "mồng") else "ngày "
+def _day_prefix(m: re.Match[str], day: str, ctx: Context) -> str:
+    """'ngày' unless the text says it, then 'mồng' for the first ten days when that is on."""
+    before = _before(m)
+    if before in ("mùng", "mồng"):
+        return ""
+    mong = ""
+    if ctx.mong and int(day) <= 10:
+        mong = "mồng " if ctx.dialect == "north" else "mùng "
+    return mong if before == "ngày" else f"ngày {mong}"
 
 
 def _full_date(m: re.Match[str], ctx: Context) -> str:
@@ -173,7 +181,7 @@ def _full_date(m: re.Match[str], ctx: Context) -> str:
     # "14/10/2020 21:04": without a pause the year runs into the hour.
     pause = "," if _TIME_AFTER_RE.match(m.string, m.end()) else ""
     return (
-        f"{_day_prefix(m)}{num.number_words(int(day), ctx.dialect)} "
+        f"{_day_prefix(m, day, ctx)}{num.number_words(int(day), ctx.dialect)} "
         f"tháng {num.month_words(int(month), ctx.dialect)} "
         f"năm {num.number_words(int(year), ctx.dialect)}{pause}"
     )
@@ -199,7 +207,7 @@ def _day_month(m: re.Match[str], ctx: Context) -> str:
     after = m.string[m.end() : m.end() + 8]
     if _valid_date(day, month) and (_before(m) in _DATE_WORDS or _DATE_AFTER_RE.match(after)):
         return (
-            f"{_day_prefix(m)}{num.number_words(int(day), ctx.dialect)} "
+            f"{_day_prefix(m, day, ctx)}{num.number_words(int(day), ctx.dialect)} "
             f"tháng {num.month_words(int(month), ctx.dialect)}"
         )
     # "3/11 tổ dân phố", "1/17 xã": a share, not a date
@@ -310,7 +318,7 @@ TIME_COLON = Rule(
 def _dashed_day_month(m: re.Match[str], ctx: Context) -> str:
     if not _valid_date(m.group("d"), m.group("m")):
         return m.group(0)
-    words = f"{num.number_words(int(m.group('d')), ctx.dialect)} tháng "
+    words = f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} tháng "
     return words + num.month_words(int(m.group("m")), ctx.dialect)
 
 
@@ -319,6 +327,15 @@ DASHED_DAY_MONTH = Rule(
     # "ngày 26-11" is a date (but "từ ngày 20-25" a range of days: left to the range rule)
     re.compile(r"(?=\d)(?<=[Nn]gày )(?<!từ ngày )(?P<d>\d{1,2})-(?P<m>\d{1,2})(?![\d/-])"),
     _dashed_day_month,
+)
+
+DAY_IN_WORDS = Rule(
+    "date",
+    # "ngày 4 tháng 3 năm 2021": the first ten days take "mồng" like the dates written 4/3
+    re.compile(r"(?=\d)(?<=[Nn]gày )(?P<d>0?[1-9]|10)(?= tháng \d)"),
+    lambda m, ctx: (
+        _day_prefix(m, m.group("d"), ctx) + num.number_words(int(m.group("d")), ctx.dialect)
+    ),
 )
 
 ZERO_MINUTES = Rule(
@@ -555,7 +572,8 @@ def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
         BYLINE, MARKER, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
-        DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, MONTH_YEAR,
+        DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        MONTH_YEAR,
         ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
         LETTERS,
         SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
