@@ -373,17 +373,21 @@ class MemoryFigures:
 
     audio_seconds: float
     seconds: float
-    peak_mb: float  # the process and its children together, sampled every 10 ms
+    peak_mb: float  # the process and its children together (Pss), sampled every 10 ms
     process_mb: float  # the process alone (its kernel-reported peak)
 
 
 def _rss_kb(pid: str) -> int:
-    """Resident memory of one process in kB (0 if it has gone)."""
+    """Proportional resident memory of one process in kB (0 if it has gone).
+
+    Pss splits shared pages between the processes sharing them: a child just forked (before
+    ffmpeg replaces it) would otherwise count all of its parent's memory a second time.
+    """
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
         return 0
-    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+    line = next((x for x in rollup.splitlines() if x.startswith("Pss:")), "Pss: 0 kB")
     return int(line.split()[1])
 
 
