@@ -1,22 +1,33 @@
 """Normalise: a script's text becomes the spoken form, exactly what a trained announcer would say.
 
 The stage, in order:
-1. Layout (`layout.py`): Unicode NFC; URLs, web addresses, e-mail addresses and page
-   furniture (page numbers, "Trang 2/5", rules of dots or underscores) removed; lines
-   broken by copy-paste joined; headings (lines in capitals) stand alone and are read
-   in lower case, except known abbreviations.
-2. Reading rules (`rules.py`), per paragraph, in this order: list markers ("I." →
-   "Phần một.", "1." → "Một,", "a)" and bullets dropped); document symbols
-   ("193/KH-UBND", "61/2018/NĐ-CP", "18-NQ/TW": the number, the year, and the issuing
-   body unless the sentence names it with "của"); phone numbers digit by digit;
-   quarters ("Quý I/2024"); dates (dd/mm/yyyy, dd/mm, mm/yyyy, with "ngày"/"tháng"
-   added only when missing); times (6h30, 17h, 6:30); ranges ("2021-2030" → "… đến …");
-   "thứ 2" → "thứ hai", "tháng 4" → "tháng tư"; Roman numerals after words such as
-   "khóa", "quý", "phần"; abbreviations from `abbreviations.tsv` (whole words, case
-   as written, "(CCHC)" after its own expansion dropped); numbers with thousands dots,
-   decimal commas, units and percentages (`numbers.py`: Northern "nghìn/linh" or
-   Southern "ngàn/lẻ"); unknown capital letter groups spelled with Vietnamese letter
-   names and reported; symbols and quotes; any digit left.
+0. The officer's own readings, "[[COVID-19|cô-vít mười chín]]", are set aside: they win
+   over every rule and are put back at the end.
+1. Layout (`layout.py`, `address.py`): Unicode NFC; web and e-mail addresses said
+   ("dịch vụ công chấm gốp chấm vê nờ", "a còng"); page furniture (page numbers,
+   "Trang 2/5", rules of dots or underscores) removed; the letterhead block of an
+   administrative document (issuing body, national motto, "Số: …", "V/v", place and
+   date, "Kính gửi:") left out unless `letterhead = "read"`; Markdown tables read row by
+   row (header row left out, cells apart); lines rebuilt: a line continues the previous
+   one only when that was broken mid-phrase, so titles, headings, salutations,
+   datelines, list items and time slots end their own sentence; headings (lines in
+   capitals) are read in lower case, except known abbreviations.
+2. Reading rules (`rules.py`), per paragraph, in this order: newspaper bylines; list
+   markers ("I." → "Phần một.", "1." → "Một,", "a)" and bullets dropped); arrows as
+   step boundaries; foreign words and storm names from `loanwords.tsv`; document
+   symbols ("193/KH-UBND", "61/2018/NĐ-CP", "42/2013/QH13" → "… của Quốc hội khóa mười
+   ba", joint "TTLT-BYT-BQP": the number, the year, and the issuing body unless the
+   sentence names it); phone numbers digit by digit; quarters; dates (dd/mm/yyyy, dd/mm,
+   mm/yyyy, "ngày 26-11", "tháng 7-2021", "ngày 23 – 5 – 2021", with "ngày"/"tháng"
+   added only when missing and "mồng" for days 1–10 when on); times (6h30, 17h, 6:30,
+   13:27:45, "08 giờ 00 phút" → "tám giờ"; a pause between a date and its time); flood
+   alarm levels ("BĐ1-BĐ2"); ranges ("2021-2030" → "… đến …"); "thứ 2" → "thứ hai";
+   Roman numerals after words such as "khóa", "quý", "phần"; abbreviations from
+   `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
+   its own expansion dropped); numbers with thousands dots, decimal commas, units
+   (km/h, m/s, °C, mm, ha, m³, đồng) and percentages (`numbers.py`: Northern
+   "nghìn/linh" or Southern "ngàn/lẻ"); unknown capital letter groups spelled with
+   Vietnamese letter names and reported; symbols and quotes; any digit left.
 3. Pauses: each paragraph is a list of sentences. The audio stage puts a sentence
    pause between sentences and a longer paragraph pause between paragraphs, so
    headings and list items are heard apart.
