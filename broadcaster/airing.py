@@ -80,8 +80,18 @@ def finish(session: Session, airing: Airing, settings: Settings, now: datetime) 
     raise RuntimeError(f"could not seal airing {airing.id} into the ledger")
 
 
+def snapshot(script: Script) -> dict[str, object]:
+    """What the listener hears of a script, copied into its airing row when the row opens."""
+    return {
+        "title": script.title,
+        "topic": script.topic.value,
+        "text_sha256": script.content_hash,
+        "approved_by": script.approved_by,
+    }
+
+
 def _open_row(
-    script_id: int,
+    script: Script,
     rendering: Rendering,
     planned: datetime,
     started: datetime,
@@ -91,7 +101,8 @@ def _open_row(
     """A new evidence row in state `started`, before any sound."""
     return Airing(
         epoch=epoch,
-        script_id=script_id,
+        script_id=script.id,
+        **snapshot(script),
         rendering_id=rendering.id,
         audio_sha256=rendering.sha256,
         duration_s=rendering.duration_s,
@@ -182,7 +193,7 @@ def air_entry(
         return None
     while True:
         rendering = entry.rendering
-        airing = _open_row(entry.script_id, rendering, entry.starts_at, clock(), output, epoch)
+        airing = _open_row(entry.script, rendering, entry.starts_at, clock(), output, epoch)
         airing.programme_entry_id = entry.id
         airing.slot_name = entry.slot_name
         airing.attempt = attempt
@@ -230,7 +241,7 @@ def air_now(
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
-    airing = _open_row(script.id, rendering, now, now, output, epoch)
+    airing = _open_row(script, rendering, now, now, output, epoch)
     session.add(airing)
     session.commit()
     _play(session, airing, rendering, output, settings, clock, cancel, fence)
@@ -247,6 +258,7 @@ def record_missed(
     airing = Airing(
         programme_entry_id=entry.id,
         script_id=entry.script_id,
+        **snapshot(entry.script),
         rendering_id=rendering.id,
         slot_name=entry.slot_name,
         audio_sha256=rendering.sha256,

@@ -178,6 +178,13 @@ class Airing(Base):
     host: Mapped[Optional[str]] = mapped_column(String(100))
     # The lease epoch the daemon aired under (revision 0003): a fenced-off daemon's is stale.
     epoch: Mapped[Optional[int]]
+    # What the listener heard, as it was when the row was opened (0003; seal format 2):
+    # later edits of the script never change the evidence.
+    title: Mapped[Optional[str]] = mapped_column(String(300))
+    topic: Mapped[Optional[str]] = mapped_column(String(2))
+    text_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    approved_by: Mapped[Optional[str]] = mapped_column(String(100))
+    seal_format: Mapped[Optional[int]]  # how row_hash was computed; None: format 1
     # The hash chain (see ledger.py): position, the previous row's hash, this row's hash.
     seq: Mapped[Optional[int]] = mapped_column(unique=True)
     prev_hash: Mapped[Optional[str]] = mapped_column(String(64))

@@ -68,8 +68,9 @@ def airings_between(
             ended_at=_local(airing.ended_at, tz),
             slot=airing.slot_name,
             script_id=script.id,
-            title=script.title,
-            topic=script.topic,
+            # The snapshot taken when the row opened; rows of the first release have none.
+            title=airing.title or script.title,
+            topic=airing.topic or script.topic,
             outcome=airing.outcome,
             duration_s=airing.duration_s,
             audio_sha256=airing.audio_sha256,

@@ -23,6 +23,9 @@ from broadcaster.db import Airing
 from broadcaster.enums import FINAL_OUTCOMES
 
 GENESIS = "0" * 64
+# Format 1 (the first release) hashed the row's own columns; format 2 adds the epoch and
+# the snapshot of what the listener heard. A row verifies under the format it was sealed in.
+SEAL_FORMAT = 2
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -34,8 +37,8 @@ def _when(moment: datetime | None) -> str | None:
 
 
 def row_content(airing: Airing) -> dict[str, object]:
-    """Everything the evidence says, in a stable form for hashing."""
-    return {
+    """Everything the evidence says, in a stable form for hashing (by its seal format)."""
+    content: dict[str, object] = {
         "id": airing.id,
         "programme_entry_id": airing.programme_entry_id,
         "attempt": airing.attempt,
@@ -54,6 +57,16 @@ def row_content(airing: Airing) -> dict[str, object]:
         "seq": airing.seq,
         "prev_hash": airing.prev_hash,
     }
+    if (airing.seal_format or 1) >= 2:
+        content |= {
+            "seal_format": airing.seal_format,
+            "epoch": airing.epoch,
+            "title": airing.title,
+            "topic": airing.topic,
+            "text_sha256": airing.text_sha256,
+            "approved_by": airing.approved_by,
+        }
+    return content
 
 
 def row_hash(airing: Airing) -> str:
@@ -77,6 +90,7 @@ def seal(session: Session, airing: Airing) -> None:
     head = session.scalars(
         select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq.desc()).limit(1)
     ).first()
+    airing.seal_format = SEAL_FORMAT
     airing.seq = 1 if head is None else _sealed_seq(head) + 1
     airing.prev_hash = GENESIS if head is None else head.row_hash
     airing.row_hash = row_hash(airing)

@@ -34,7 +34,10 @@ from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO
 BASELINE = REPO / "tests" / "data" / "baseline-b75b397.db"
 BASELINE_COUNTS = {"script": 6, "rendering": 5, "programme_entry": 70, "airing": 7}
 # Columns that later revisions added; a row is intact when everything else is equal.
-ADDED_COLUMNS = {"pinned", "epoch", "player_pgid"}  # added by 0002 and 0003
+ADDED_COLUMNS = {  # added by 0002 and 0003
+    "pinned", "epoch", "player_pgid", "title", "topic", "text_sha256", "approved_by",
+    "seal_format",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -516,3 +519,33 @@ def test_a_fixed_clock_names_the_backup(town: Settings) -> None:
     engine.dispose()
     assert report.backup_path is not None
     assert report.backup_path.name == "broadcaster-20250102T030405Z-0001.db"
+
+
+def test_evidence_sealed_by_the_first_release_still_verifies_after_the_upgrade(
+    town: Settings, town_runner: CliRunner
+) -> None:
+    """Rows keep the seal format they were sealed in; nothing is re-hashed."""
+    copy_baseline(town)
+    assert town_runner.invoke(main, ["init"]).exit_code == 0
+    verified = town_runner.invoke(main, ["log", "verify"])
+    assert verified.exit_code == 0 and "intact: 7 sealed row(s)" in verified.output
+
+
+def test_downgrading_0003_refuses_when_rows_were_sealed_with_the_snapshot(
+    settings: Settings,
+) -> None:
+    initialise(settings, ADMIN_PASSWORD, FIXED_NOW)
+    url = settings.db_url
+    populate(url)
+    writer = create_engine(url)
+    with writer.begin() as conn:
+        conn.execute(text("UPDATE airing SET seal_format = 2"))
+    writer.dispose()
+    before, layout = rows(url), schema(url)
+    engine = make_engine(url)
+    with pytest.raises(BroadcasterError) as refusal:
+        downgrade_database(engine, "0002")
+    engine.dispose()
+    refused(refusal, Code.SCHEMA_DOWNGRADE_REFUSED)
+    assert "sealed with seal format 2" in str(refusal.value)
+    assert (rows(url), schema(url), revision_of(url)) == (before, layout, head_revision())

@@ -341,8 +341,23 @@ def test_an_untouched_chain_verifies(sealed) -> None:  # type: ignore[no-untyped
             3,
             "never sealed",
         ),
+        ("UPDATE airing SET title = 'Tin khác' WHERE id = 2", 2, "content no longer matches"),
+        ("UPDATE airing SET topic = 'b' WHERE id = 1", 1, "content no longer matches"),
+        ("UPDATE airing SET script_id = 2 WHERE id = 3", 3, "content no longer matches"),
+        ("UPDATE airing SET epoch = 7 WHERE id = 2", 2, "content no longer matches"),
+        ("UPDATE airing SET seal_format = NULL WHERE id = 2", 2, "content no longer matches"),
     ],
-    ids=["edit-outcome", "edit-time", "delete-middle", "unseal-newest"],
+    ids=[
+        "edit-outcome",
+        "edit-time",
+        "delete-middle",
+        "unseal-newest",
+        "edit-title",
+        "edit-topic",
+        "edit-script",
+        "edit-epoch",
+        "downgrade-format",
+    ],
 )
 def test_edits_and_deletions_in_the_database_are_detected(
     sealed, statement, bad_row, reason
@@ -402,3 +417,15 @@ def test_an_audio_folder_that_cannot_be_written_airs_what_is_intact_and_says_why
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
         assert f"Audio of script {first}" in problem.message
+
+
+def test_the_log_shows_what_was_heard_whatever_the_script_says_now(sealed, runner) -> None:  # type: ignore[no-untyped-def]
+    """Editing or retitling a script after it aired changes no evidence and breaks no chain."""
+    from broadcaster.cli import main
+
+    before = json.loads(runner.invoke(main, ["log", "--json"]).output)
+    with sealed.engine.begin() as conn:
+        conn.execute(text("UPDATE script SET title = 'Tiêu đề mới', topic = 'b' WHERE id = 1"))
+    after = json.loads(runner.invoke(main, ["log", "--json"]).output)
+    assert after == before and before[0]["title"] == "Bản tin số 0. Xin cảm ơn."
+    assert _verdict(sealed).ok

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import op
-from sqlalchemy import func, select, table
+from sqlalchemy import column, func, select, table
 
 from broadcaster.errors import BroadcasterError, Code
 
@@ -24,4 +24,22 @@ def refuse_if_sealed(tables: tuple[str, ...], revision: str) -> None:
     if held:
         raise BroadcasterError(
             Code.SCHEMA_DOWNGRADE_REFUSED, revision=revision, detail=", ".join(held)
+        )
+
+
+def refuse_if_sealed_format(seal_format: int, revision: str) -> None:
+    """Refuse a downgrade to `revision` if any airing was sealed under `seal_format` or later.
+
+    Dropping the columns such rows were hashed over would make their evidence unverifiable.
+    """
+    bind = op.get_bind()
+    airing = table("airing", column("seal_format"))
+    count = bind.scalar(
+        select(func.count()).select_from(airing).where(airing.c.seal_format >= seal_format)
+    )
+    if count:
+        raise BroadcasterError(
+            Code.SCHEMA_DOWNGRADE_REFUSED,
+            revision=revision,
+            detail=f"{count} airing rows sealed with seal format {seal_format}",
         )

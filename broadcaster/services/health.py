@@ -73,7 +73,7 @@ def check_health(ctx: Context, count: int = 5) -> Health:
         if len(upcoming) >= count:
             break
     last = [
-        LastOutcome(a.planned_start, title, a.outcome, a.error)
+        LastOutcome(a.planned_start, a.title or title, a.outcome, a.error)
         for a, title in session.execute(
             select(Airing, Script.title)
             .join(Script, Airing.script_id == Script.id)

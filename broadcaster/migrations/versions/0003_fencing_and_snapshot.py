@@ -1,4 +1,9 @@
-"""The lease carries a fencing epoch and the player's process group; airings record the epoch.
+"""Fencing and the listener's snapshot.
+
+The lease carries a fencing epoch and the player's process group; each airing records
+the epoch it aired under and a snapshot of what was heard (title, topic, text sha256,
+approver), sealed under seal format 2. Rows sealed before keep format 1 and verify as
+they were.
 
 Revision ID: 0003
 Revises: 0002
@@ -8,6 +13,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from broadcaster.migrations.guards import refuse_if_sealed_format
 
 revision = "0003"
 down_revision: str | None = "0002"
@@ -24,12 +31,19 @@ def upgrade() -> None:
         batch.add_column(sa.Column("player_pgid", sa.Integer(), nullable=True))
     with op.batch_alter_table("airing") as batch:
         batch.add_column(sa.Column("epoch", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("title", sa.String(300), nullable=True))
+        batch.add_column(sa.Column("topic", sa.String(2), nullable=True))
+        batch.add_column(sa.Column("text_sha256", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("approved_by", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("seal_format", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    """Drop the three columns; the epoch is not part of the sealed content of an airing."""
+    """Drop the columns, unless a row was sealed with them (format 2): that is evidence."""
+    refuse_if_sealed_format(2, "0002")
     with op.batch_alter_table("airing") as batch:
-        batch.drop_column("epoch")
+        for column in ("seal_format", "approved_by", "text_sha256", "topic", "title", "epoch"):
+            batch.drop_column(column)
     with op.batch_alter_table("daemon_lease") as batch:
         batch.drop_column("player_pgid")
         batch.drop_column("epoch")
