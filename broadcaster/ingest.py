@@ -10,9 +10,13 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from broadcaster.enums import Topic
 from broadcaster.errors import BroadcasterError, Code
+
+if TYPE_CHECKING:
+    from docx.table import Table
 
 MAX_BYTES = 2_000_000
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -92,15 +96,44 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _read_docx(data: bytes, name: str) -> str:
-    """Paragraph text of a Word .docx file."""
+    """Text of a Word .docx file in reading order; tables become Markdown pipe tables.
+
+    Tables are kept in the script body (the editor shows them and the content hash covers
+    them); the spoken form reads them row by row, the header row left out."""
     import docx  # python-docx; imported here so the CLI starts fast
     from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ScriptRejected(Code.DOCX_UNREADABLE, name=name) from exc
-    return "\n".join(p.text for p in document.paragraphs)
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(_markdown_table(block))
+        else:
+            lines.append(block.text)
+    return "\n".join(lines)
+
+
+def _markdown_table(table: Table) -> list[str]:
+    """A Word table as Markdown rows: the first row the header, merged cells said once."""
+    rows = []
+    for row in table.rows:
+        cells: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell repeats itself across the columns
+                continue
+            seen.add(id(cell._tc))
+            text = " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
+            cells.append(text.replace("|", "/"))
+        if any(cells):
+            rows.append("| " + " | ".join(cells) + " |")
+    if len(rows) > 1:
+        rows.insert(1, "|" + " --- |" * rows[0].count(" | ") + " --- |")
+    return rows
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, str], str]:

@@ -10,6 +10,7 @@ import docx
 import pytest
 
 from broadcaster.ingest import ScriptRejected, clean_topic, clean_week, parse_script
+from broadcaster.spoken import normalise
 
 
 def to_cp1258(text: str) -> bytes:
@@ -130,3 +131,32 @@ def test_bad_weeks_are_refused(raw: str) -> None:
 def test_topic_accepts_decomposed_and_capital_d_stroke() -> None:
     assert clean_topic(unicodedata.normalize("NFD", "Đ")) == "đ"
     assert clean_topic("DD") == "đ"
+
+
+def test_docx_tables_become_markdown_rows_in_reading_order() -> None:
+    document = docx.Document()
+    document.add_paragraph("Lịch tiếp công dân")
+    table = document.add_table(rows=3, cols=3)
+    values = [
+        ("Tháng", "Người tiếp", "Chức vụ"),
+        ("Tháng 7", "Nguyễn Văn A", "Chủ tịch"),
+        ("Tháng 8", "Trần Văn B", "Phó Chủ tịch"),
+    ]
+    for row, texts in zip(table.rows, values, strict=True):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.text = text
+    merged = document.add_table(rows=1, cols=2)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "Ghi chú chung"
+    document.add_paragraph("Trân trọng thông báo.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    item = parse_script(buffer.getvalue(), "lich.docx", topic="c")
+    assert item.body == (
+        "Lịch tiếp công dân\n"
+        "| Tháng | Người tiếp | Chức vụ |\n| --- | --- | --- |\n"
+        "| Tháng 7 | Nguyễn Văn A | Chủ tịch |\n| Tháng 8 | Trần Văn B | Phó Chủ tịch |\n"
+        "| Ghi chú chung |\nTrân trọng thông báo."
+    )
+    spoken = normalise(item.body).text
+    assert "Tháng bảy, Nguyễn Văn A, Chủ tịch.\n\nTháng tám, Trần Văn B, Phó Chủ tịch." in spoken
+    assert "Người tiếp" not in spoken
