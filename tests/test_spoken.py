@@ -272,6 +272,10 @@ def test_real_notice_tokens(written: str, spoken: str) -> None:
         ("Liên hệ bbt@gmail.com.", "Liên hệ bê bê tê a còng gờ meo chấm com."),
         ("(BVPL) - Người dân cần biết.", "Người dân cần biết."),
         ("Tiêm [[COVID-19|cô-vít mười chín]] tại [[EA Tiêu|Ê-a Tiêu]].", "Tiêm cô-vít mười chín tại Ê-a Tiêu."),
+        ("Đại hội lần thứ XIV (19 - 23/01/2026).", "Đại hội lần thứ mười bốn, từ ngày mười chín đến ngày hai mươi ba tháng một năm hai nghìn không trăm hai mươi sáu."),
+        ("Đăng 23/12/2025 20:46:00.", "Đăng ngày hai mươi ba tháng mười hai năm hai nghìn không trăm hai mươi lăm, hai mươi giờ bốn mươi sáu phút."),
+        ("Nhiều bệnh khác. (1)", "Nhiều bệnh khác."),
+        ("Ông Đặng Thanh Minh- Chủ tịch UBND huyện.", "Ông Đặng Thanh Minh, Chủ tịch Ủy ban nhân dân huyện."),
     ],
 )  # fmt: skip
 def test_steps_addresses_and_the_officers_reading(written: str, spoken: str) -> None:

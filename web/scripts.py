@@ -56,6 +56,7 @@ RULE_LABELS_VI = {
     "byline": "tên báo đầu bài",
     "step": "mũi tên, bước",
     "officer's reading": "lời đọc do cán bộ ghi",
+    "footnote": "chú thích",
 }
 
 

@@ -220,6 +220,16 @@ DAY_MONTH = Rule(
     _day_month,
 )
 
+DAY_RANGE = Rule(
+    "range",
+    # "19 - 23/01/2026": from the 19th to the 23rd of the month
+    re.compile(r"(?=\d)(?<![\d/.,])(?P<d>\d{1,2}) ?[-–] ?(?=\d{1,2}/\d{1,2}/\d{4})"),
+    lambda m, ctx: (
+        f"{'' if _before(m) in ('từ', 'ngày') else 'từ '}"
+        f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} đến "
+    ),
+)
+
 DATE_RANGE = Rule(
     "range",
     # "01/3-31/3/2024": the dash between two dates (before the date rules see it)
@@ -296,9 +306,9 @@ def _time(m: re.Match[str], ctx: Context) -> str:
     if hour > 24 or (minute and int(minute) > 59) or (second and int(second) > 59):
         return m.group(0)
     words = f"{num.number_words(hour, ctx.dialect)} giờ"
-    if minute and (int(minute) or second):
+    if minute and (int(minute) or (second and int(second))):
         words += f" {num.number_words(int(minute), ctx.dialect)} phút"
-    if second:
+    if second and int(second):
         words += f" {num.number_words(int(second), ctx.dialect)} giây"
     return words
 
@@ -381,7 +391,7 @@ ORDINAL = Rule(
 
 _ROMAN_KEYWORDS = frozenset(
     "khóa khoá phần chương mục kỳ điều lần quý tập số giai đoạn thế kỷ đại hội nhiệm kỳ"
-    " hội nghị phụ lục".split()
+    " hội nghị phụ lục thứ".split()
 )
 
 
@@ -522,6 +532,12 @@ TIME_ZONE = Rule(
     re.compile(r"(?=[(\[G])[(\[]?GMT ?\+ ?7[)\]]?"),
     lambda m, ctx: "",
 )
+FOOTNOTE = Rule(
+    "footnote",
+    # "… khác. (1)", "dân tộc[1]": a reference to a note, not read
+    re.compile(r"(?<=[.!?…]) ?[(\[]\d{1,2}[)\]]|(?<=[^\W\d])\[\d{1,2}\]"),
+    lambda m, ctx: "",
+)
 STEP = Rule(
     "step",
     # "Mở ứng dụng → Thủ tục → Tạo mới", "A • B": each step is heard apart
@@ -542,7 +558,7 @@ def _punctuation(m: re.Match[str], ctx: Context) -> str:
 
 PUNCTUATION = Rule(
     "punctuation",
-    re.compile(r"[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|[()\[\]]"),
+    re.compile(r"[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|(?<=[^\W\d])[-–—](?= [^\W\d])|[()\[\]]"),
     _punctuation,
 )
 LEFTOVER_DIGITS = Rule(
@@ -571,8 +587,8 @@ def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     """Every rule in the order it must run."""
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, MARKER, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
-        DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
+        DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
         LETTERS,
