@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from broadcaster import ledger
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
-from broadcaster.db import Airing, ProgrammeEntry, Rendering, Script
+from broadcaster.db import Airing, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Outcome
 from broadcaster.outputs import Cancel, Output, OutputError, Preempted, StopReason
 from broadcaster.render import rendering_intact
@@ -76,6 +76,8 @@ def finish(session: Session, airing: Airing, settings: Settings, now: datetime) 
             session.add(airing)
             continue
         ledger.anchor(settings.var_path / "ledger", airing, now)
+        if settings.witness:
+            _witness(session, settings.witness, airing, now)
         return
     raise RuntimeError(f"could not seal airing {airing.id} into the ledger")
 
@@ -88,6 +90,15 @@ def snapshot(script: Script) -> dict[str, object]:
         "text_sha256": script.content_hash,
         "approved_by": script.approved_by,
     }
+
+
+def _witness(session: Session, command: str, airing: Airing, now: datetime) -> None:
+    """Hand the new head to the witness; a failure is a problem to show, never a stop."""
+    failure = ledger.send_to_witness(command, ledger.head_line(airing, now))
+    if failure is not None:
+        logger.error("%s", failure)
+        session.add(Problem(at=now, message=failure))
+        session.commit()
 
 
 def _open_row(

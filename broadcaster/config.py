@@ -70,6 +70,7 @@ class Settings:
     render_ahead_hours: int = 24
     misfire_grace_minutes: int = 10
     lease_seconds: int = 30
+    witness: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
 

@@ -57,6 +57,7 @@ class Code(StrEnum):
     AIR_REQUEST_TIMEOUT = "air_request_timeout"
     AIR_REQUEST_FAILED = "air_request_failed"
     AIRING_FAILED = "airing_failed"
+    WITNESS_UNREADABLE = "witness_unreadable"
     OUTPUT = "output"
     # Installation
     CONFIG = "config"
@@ -137,6 +138,10 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.AIR_REQUEST_FAILED: "The daemon could not air it: {detail}",
     Code.AIRING_FAILED: "Airing {airing_id} {outcome}: {detail}",
+    Code.WITNESS_UNREADABLE: (
+        "The witness copy is not a list of chain heads ('SEQ HASH TIME' lines); "
+        "give the file the witness command wrote."
+    ),
     Code.OUTPUT: "{detail}",
     Code.CONFIG: "{detail}",
     Code.SLOTS: "{detail}",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +25,7 @@ from broadcaster.db import Airing
 from broadcaster.enums import FINAL_OUTCOMES
 
 GENESIS = "0" * 64
+WITNESS_TIMEOUT_SECONDS = 10.0
 # Format 1 (the first release) hashed the row's own columns; format 2 adds the epoch and
 # the snapshot of what the listener heard. A row verifies under the format it was sealed in.
 SEAL_FORMAT = 2
@@ -99,21 +102,61 @@ def seal(session: Session, airing: Airing) -> None:
 def anchor(anchor_dir: Path, airing: Airing, now: datetime) -> None:
     """Append the chain head to today's anchor file (after the commit that sealed it)."""
     anchor_dir.mkdir(parents=True, exist_ok=True)
-    line = f"{airing.seq} {airing.row_hash} {now.astimezone(timezone.utc).isoformat(timespec='seconds')}\n"
+    line = head_line(airing, now)
     with open(
         anchor_dir / f"{now.astimezone(timezone.utc):%Y-%m-%d}.log", "a", encoding="ascii"
     ) as handle:
         handle.write(line)
 
 
-def anchored_head(anchor_dir: Path) -> tuple[int, str] | None:
-    """The newest (sequence, hash) written to the anchor files, if any."""
-    files = sorted(anchor_dir.glob("*.log")) if anchor_dir.is_dir() else []
-    for path in reversed(files):
-        lines = [ln.split() for ln in path.read_text(encoding="ascii").splitlines() if ln.strip()]
-        if lines:
-            best = max(lines, key=lambda parts: int(parts[0]))
-            return int(best[0]), best[1]
+Head = tuple[int, str]  # (sequence number, row hash) of a chain head
+
+
+def head_line(airing: Airing, now: datetime) -> str:
+    """The line that records a new chain head: 'SEQ HASH TIME'."""
+    return f"{airing.seq} {airing.row_hash} {now.astimezone(timezone.utc).isoformat(timespec='seconds')}\n"
+
+
+def read_heads(text: str) -> list[Head] | None:
+    """The heads in an anchor file or a witness copy; None if a line is not a head."""
+    heads = []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 2 or not parts[0].isdigit() or len(parts[1]) != 64:
+            return None
+        heads.append((int(parts[0]), parts[1]))
+    return heads
+
+
+def anchored_heads(anchor_dir: Path) -> list[Head] | None:
+    """Every head written to the anchor files, oldest file first; None if one is damaged."""
+    heads: list[Head] = []
+    for path in sorted(anchor_dir.glob("*.log")) if anchor_dir.is_dir() else []:
+        found = read_heads(path.read_text(encoding="ascii", errors="replace"))
+        if found is None:
+            return None
+        heads.extend(found)
+    return heads
+
+
+def send_to_witness(command: str, line: str) -> str | None:
+    """Give a new head to the witness command on its standard input; its failure, or None.
+
+    The witness keeps the heads off this machine (a second disk, another server, a
+    printer): whoever rewrites the database and var/ledger cannot rewrite its copy.
+    """
+    try:
+        done = subprocess.run(
+            shlex.split(command), input=line, text=True, capture_output=True,
+            timeout=WITNESS_TIMEOUT_SECONDS,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"The witness command '{command}' could not take the chain head: {exc}."
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [""])[-1]
+        return f"The witness command '{command}' exited with code {done.returncode}. {last}".strip()
     return None
 
 
@@ -141,10 +184,15 @@ def _broken(checked: int, row_id: int | None, reason: str) -> Verdict:
     return Verdict(False, checked, None, None, row_id, reason)
 
 
-def verify(session: Session, anchor_dir: Path) -> Verdict:
-    """Walk the chain from the first sealed row; name the first row that does not fit."""
+def verify(session: Session, anchor_dir: Path, witness: list[Head] | None = None) -> Verdict:
+    """Walk the chain from the first sealed row; name the first row that does not fit.
+
+    Then every head in the anchor files, and in a witness copy when one is given, must
+    still be in the chain with the same hash.
+    """
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last: Airing | None = None
+    hashes: dict[int, str | None] = {}
     for airing in session.scalars(
         select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq)
     ):
@@ -158,6 +206,7 @@ def verify(session: Session, anchor_dir: Path) -> Verdict:
             return _broken(checked, airing.id, "its link to the previous row does not match.")
         if row_hash(airing) != airing.row_hash:
             return _broken(checked, airing.id, "its content no longer matches its hash.")
+        hashes[expected_seq] = airing.row_hash
         expected_prev, expected_seq, checked, last = (
             airing.row_hash,
             expected_seq + 1,
@@ -172,16 +221,15 @@ def verify(session: Session, anchor_dir: Path) -> Verdict:
     ).first()
     if unsealed is not None:
         return _broken(checked, unsealed.id, "it is finished but was never sealed into the chain.")
-    head = anchored_head(anchor_dir)
-    if head is not None:
-        seq, digest = head
-        if last is None or _sealed_seq(last) < seq:
-            return _broken(
-                checked, None, f"the anchor file names row {seq} of the chain, which is gone."
-            )
-        anchored = session.scalar(select(Airing.row_hash).where(Airing.seq == seq))
-        if anchored != digest:
-            return _broken(
-                checked, None, f"row {seq} differs from the hash kept in the anchor file."
-            )
+    anchored = anchored_heads(anchor_dir)
+    if anchored is None:
+        return _broken(checked, None, "an anchor file has a line that is not a chain head.")
+    for source, heads in (("the anchor file", anchored), ("the witness copy", witness or [])):
+        for seq, digest in heads:
+            if seq not in hashes:
+                return _broken(
+                    checked, None, f"{source} names row {seq} of the chain, which is gone."
+                )
+            if hashes[seq] != digest:
+                return _broken(checked, None, f"row {seq} differs from the hash kept in {source}.")
     return Verdict(True, checked, last.seq if last else None, last.row_hash if last else None)

@@ -429,3 +429,100 @@ def test_the_log_shows_what_was_heard_whatever_the_script_says_now(sealed, runne
     after = json.loads(runner.invoke(main, ["log", "--json"]).output)
     assert after == before and before[0]["title"] == "Bản tin số 0. Xin cảm ơn."
     assert _verdict(sealed).ok
+
+
+# --- the witness: a copy of every head off the machine -------------------------------------
+
+
+def _recompute_chain(station) -> None:  # type: ignore[no-untyped-def]
+    """What an attacker with the database does after an edit: re-hash every row in order."""
+    with station.sessions() as session:
+        previous = ledger.GENESIS
+        for airing in session.scalars(select(Airing).order_by(Airing.seq)):
+            airing.prev_hash = previous
+            airing.row_hash = ledger.row_hash(airing)
+            previous = airing.row_hash
+        session.commit()
+
+
+@pytest.fixture
+def witnessed(station):  # type: ignore[no-untyped-def]
+    """Three aired bulletins whose heads a witness command copied to a file."""
+    import dataclasses
+
+    copy = station.settings.base_dir / "witness-copy.log"
+    settings = dataclasses.replace(station.settings, witness=f"sh -c 'cat >> {copy}'")
+    for n in range(3):
+        approved_rendered(station, FIXED_NOW, f"Bản tin số {n}. Xin cảm ơn.")
+    Daemon(
+        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
+    ).air_slot("Sáng")  # fmt: skip
+    return station, copy
+
+
+@pytest.mark.parametrize(
+    "attack",
+    ["recompute after an edit", "recompute after a deletion", "delete the newest with its line"],
+)
+def test_a_rewritten_chain_is_caught_by_the_witness_copy(witnessed, runner, attack: str) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from broadcaster.cli import main
+
+    station, copy = witnessed
+    assert len(copy.read_text().splitlines()) == 3
+    with station.engine.begin() as conn:
+        if attack == "recompute after an edit":
+            conn.execute(text("UPDATE airing SET outcome = 'failed' WHERE id = 2"))
+        elif attack == "recompute after a deletion":
+            conn.execute(text("DELETE FROM airing WHERE id = 2"))
+            conn.execute(text("UPDATE airing SET seq = 2 WHERE id = 3"))
+        else:
+            conn.execute(text("DELETE FROM airing WHERE id = 3"))
+    _recompute_chain(station)
+    shutil.rmtree(station.settings.var_path / "ledger")  # the local anchor goes too
+    fooled = runner.invoke(main, ["log", "verify"])
+    assert fooled.exit_code == 0  # this is what a witness is for
+    caught = runner.invoke(main, ["log", "verify", "--witness", str(copy)])
+    assert caught.exit_code == 1 and "the witness copy" in caught.output
+
+
+def test_a_failing_witness_is_a_problem_not_a_stop(station) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    settings = dataclasses.replace(station.settings, witness="false")
+    (result,) = Daemon(
+        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
+    ).air_slot("Sáng")  # fmt: skip
+    assert result.outcome == "aired"
+    with station.sessions() as session:
+        (problem,) = session.scalars(select(Problem)).all()
+        assert "witness command 'false' exited with code 1" in problem.message
+
+
+def test_a_witness_copy_that_is_not_one_is_refused(sealed, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.cli import main
+
+    junk = tmp_path / "copy.log"
+    junk.write_text("hello\n")
+    result = runner.invoke(main, ["log", "verify", "--witness", str(junk)])
+    assert result.exit_code == 1 and "is not a list of chain heads" in result.output
+
+
+def test_every_ledger_line_is_checked_not_only_the_last(sealed) -> None:  # type: ignore[no-untyped-def]
+    with sealed.engine.begin() as conn:
+        conn.execute(text("UPDATE airing SET outcome = 'failed' WHERE id = 2"))
+    _recompute_chain(sealed)
+    (anchor,) = (sealed.settings.var_path / "ledger").glob("*.log")
+    lines = anchor.read_text().splitlines()
+    with sealed.sessions() as session:
+        head = session.scalars(select(Airing).order_by(Airing.seq.desc())).first()
+        lines[-1] = f"{head.seq} {head.row_hash} {lines[-1].split()[2]}"  # the attacker's head
+    anchor.write_text("\n".join(lines) + "\n")
+    verdict = _verdict(sealed)
+    assert not verdict.ok and "row 2 differs from the hash kept in the anchor file" in (
+        verdict.reason or ""
+    )

@@ -80,6 +80,7 @@ VIETNAMESE: dict[Code, str] = {
     ),
     Code.AIR_REQUEST_FAILED: "Không phát được bản tin. Xem lý do ở trang Tình trạng.",
     Code.AIRING_FAILED: "Lượt phát số {airing_id} không thành công: {detail}",
+    Code.WITNESS_UNREADABLE: "Tệp bản sao đối chứng không đúng dạng; hãy dùng tệp do lệnh lưu bản sao ghi ra.",
     Code.OUTPUT: "Không phát ra loa được: {detail} Báo kỹ thuật viên.",
     Code.CONFIG: "Tệp cấu hình có lỗi: {detail} Báo kỹ thuật viên.",
     Code.SLOTS: "Lịch phát sóng có lỗi: {detail} Báo kỹ thuật viên sửa tệp lịch.",

@@ -63,11 +63,18 @@ def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, d
 
 
 @log.command("verify")
+@click.option(
+    "--witness",
+    "witness_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Also check the chain against a copy the witness command kept off this machine.",
+)
 @click.pass_context
-def log_verify(ctx: click.Context) -> None:
+def log_verify(ctx: click.Context, witness_file: Path | None) -> None:
     """Check that no airing row was edited or deleted; name the first bad row."""
+    copy = witness_file.read_text(encoding="utf-8", errors="replace") if witness_file else None
     with services_of(ctx) as services:
-        verdict = records.verify_log(services)
+        verdict = records.verify_log(services, copy)
     if not verdict.ok:
         raise click.ClickException(verdict.sentence())
     click.echo(verdict.sentence())

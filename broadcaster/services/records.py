@@ -60,9 +60,14 @@ def airing_log(
     return [r for r in records if r.outcome == outcome] if outcome else records
 
 
-def verify_log(ctx: Context) -> Verdict:
-    """Walk the airing log's hash chain and check it against the anchor file."""
-    return ledger.verify(ctx.session, ctx.settings.var_path / "ledger")
+def verify_log(ctx: Context, witness_copy: str | None = None) -> Verdict:
+    """Walk the airing log's hash chain; check it against the anchor files and a witness copy."""
+    witness = None
+    if witness_copy is not None:
+        witness = ledger.read_heads(witness_copy)
+        if witness is None:
+            raise BroadcasterError(Code.WITNESS_UNREADABLE)
+    return ledger.verify(ctx.session, ctx.settings.var_path / "ledger", witness)
 
 
 def office_report(ctx: Context, days: Period) -> ReportFile:
