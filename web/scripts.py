@@ -57,6 +57,7 @@ RULE_LABELS_VI = {
     "step": "mũi tên, bước",
     "officer's reading": "lời đọc do cán bộ ghi",
     "footnote": "chú thích",
+    "coordinate": "tọa độ (kinh độ, vĩ độ)",
 }
 
 

@@ -220,6 +220,42 @@ DAY_MONTH = Rule(
     _day_month,
 )
 
+
+def _degrees(value: str, ctx: Context) -> str:
+    whole, _, fraction = value.replace(".", ",").partition(",")
+    if fraction and fraction.strip("0"):
+        return num.decimal_words(whole, fraction, ctx.dialect)
+    return num.number_words(int(whole), ctx.dialect)
+
+
+_HEMISPHERE = {"N": ("vĩ", "bắc"), "S": ("vĩ", "nam"), "E": ("kinh", "đông"), "W": ("kinh", "tây")}
+
+
+def _coordinate(m: re.Match[str], ctx: Context) -> str:
+    axis, side = _HEMISPHERE[m.group("h")]
+    before = _before(m, 2)
+    plain = not (m.group("deg") or m.group("b") or re.search("[,.]", m.group("a")))
+    if plain and not before.endswith(("độ", "tuyến", "độ:")):
+        return m.group(0)  # "cấp 3N" is not a position
+    words = _degrees(m.group("a"), ctx)
+    if m.group("b"):
+        words += f" đến {_degrees(m.group('b'), ctx)}"
+    # "vĩ độ 17,5N" already names the axis: "vĩ độ mười bảy phẩy năm độ bắc"
+    named = before in (f"{axis} độ", f"{axis} độ:")
+    words = f"{words} độ {side}" if named else f"{words} độ {axis} {side}"
+    return words + (", " if m.group("join") else "")  # "17,5N-108,2E": a pause between
+
+
+COORDINATE = Rule(
+    "coordinate",
+    # storm bulletins: "17,5N-108,2E", "vĩ độ 17,5N – kinh độ 108,2E", "từ 15,0-18,5N"
+    re.compile(
+        r"(?=\d)(?<![\w,.])(?P<a>\d{1,3}(?:[,.]\d{1,2})?)(?: ?[-–] ?(?P<b>\d{1,3}(?:[,.]\d{1,2})?))?"
+        r" ?(?P<deg>°)? ?(?P<h>[NSEW])(?![\w])(?P<join> ?[-–] ?(?=\d))?"
+    ),
+    _coordinate,
+)
+
 DAY_RANGE = Rule(
     "range",
     # "19 - 23/01/2026": from the 19th to the 23rd of the month
@@ -588,7 +624,7 @@ def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
         BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
-        DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        COORDINATE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
         LETTERS,
