@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import tempfile
 from pathlib import Path
 from typing import IO, Callable, Iterator
@@ -49,6 +50,7 @@ PEAK_MARGIN_DB = 1.0
 # 64 and 128 kb/s; ffmpeg's resampling alone takes 0.1): the gain aims this much higher.
 ENCODER_LOSS_LU = 0.4
 MAX_STEPS = 6
+MAX_ENCODES = 3
 TOLERANCE_LU = 0.3
 BLOCK = 1 << 16  # samples per block: about 3 s at the voices' rates
 
@@ -157,20 +159,41 @@ def master(raw: Path, rate: int, dest: Path, settings: Settings, tags: dict[str,
     if math.isinf(measured) or measured < -70:
         raise MasteringError("The speech is silent; nothing to master.")
     out_ceiling = ceiling - PEAK_MARGIN_DB
-    gain = _search_gain(model, target - measured, target + ENCODER_LOSS_LU, out_ceiling)
-    result = _limit_and_encode(raw, rate, dest, settings, tags, gain, out_ceiling)
-    # A second encode only when the first missed: the limiter took more than its allowance
-    # (peaky speech) or the encoder overshot the margin.
-    if result.true_peak > ceiling or abs(target - result.integrated) > TOLERANCE_LU:
-        logger.debug("encoding again: %.2f LUFS, %.2f dBTP", result.integrated, result.true_peak)
-        if result.true_peak > ceiling:
-            out_ceiling -= result.true_peak - ceiling + 0.2
-        gain += target - result.integrated
-        result = _limit_and_encode(raw, rate, dest, settings, tags, gain, out_ceiling)
+    aim = target + ENCODER_LOSS_LU  # what the limited PCM must measure for the MP3 to land
+    gain = _search_gain(model, target - measured, aim, out_ceiling)
+    # Another encode only when one missed: the encoder took more or less loudness than assumed,
+    # or raised the peaks past the margin (densely limited audio does). Each try is its own
+    # file; the best is kept: under the ceiling first, then nearest the target.
+    tries: list[tuple[Loudness, Path]] = []
+    try:
+        for attempt in range(MAX_ENCODES):
+            path = dest.with_name(f"{dest.name}.{attempt}")
+            result = _limit_and_encode(raw, rate, path, settings, tags, gain, out_ceiling)
+            tries.append((result, path))
+            if result.true_peak <= ceiling and abs(target - result.integrated) <= TOLERANCE_LU:
+                break
+            logger.debug(
+                "encoding again: %.2f LUFS, %.2f dBTP", result.integrated, result.true_peak
+            )
+            if result.true_peak > ceiling:
+                # Only lower the limiter's ceiling: more gain as well would limit harder, and
+                # harder limiting makes the encoder overshoot more.
+                out_ceiling -= result.true_peak - ceiling + 0.3
+            else:
+                aim += target - result.integrated
+                gain = _search_gain(model, gain, aim, out_ceiling)
+        result, path = min(
+            tries,
+            key=lambda t: (t[0].true_peak > ceiling, abs(target - t[0].integrated), t[0].true_peak),
+        )
+        os.replace(path, dest)
+    finally:
+        for _, path in tries:
+            path.unlink(missing_ok=True)
     logger.debug(
-        "mastered: %.2f LUFS in, gain %.2f dB, %.2f LUFS and %.2f dBTP out",
+        "mastered: %.2f LUFS in, %d encode(s), %.2f LUFS and %.2f dBTP out",
         measured,
-        gain,
+        len(tries),
         result.integrated,
         result.true_peak,
     )
