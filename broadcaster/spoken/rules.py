@@ -568,11 +568,20 @@ TIME_ZONE = Rule(
     re.compile(r"(?=[(\[G])[(\[]?GMT ?\+ ?7[)\]]?"),
     lambda m, ctx: "",
 )
+
+
+def _footnote(m: re.Match[str]) -> str:
+    before = m.string[max(0, m.start() - 2) : m.start()]
+    after_sentence = before.rstrip()[-1:] in (".", "!", "?", "…")
+    after_word = m.group(0)[0] == "[" and before[-1:].isalpha()
+    return "" if after_sentence or after_word else m.group(0)
+
+
 FOOTNOTE = Rule(
     "footnote",
     # "… khác. (1)", "dân tộc[1]": a reference to a note, not read
-    re.compile(r"(?<=[.!?…]) ?[(\[]\d{1,2}[)\]]|(?<=[^\W\d])\[\d{1,2}\]"),
-    lambda m, ctx: "",
+    re.compile(r"[(\[]\d{1,2}[)\]]"),
+    lambda m, ctx: _footnote(m),
 )
 STEP = Rule(
     "step",
@@ -594,7 +603,10 @@ def _punctuation(m: re.Match[str], ctx: Context) -> str:
 
 PUNCTUATION = Rule(
     "punctuation",
-    re.compile(r"[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|(?<=[^\W\d])[-–—](?= [^\W\d])|[()\[\]]"),
+    re.compile(
+        r"(?=[“”\"«»‘’`*#_.()\[\]—–-])"  # a cheap first look before the alternatives
+        r"(?:[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|(?<=[^\W\d])[-–—](?= [^\W\d])|[()\[\]])"
+    ),
     _punctuation,
 )
 LEFTOVER_DIGITS = Rule(
