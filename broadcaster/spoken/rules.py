@@ -105,6 +105,8 @@ DOCUMENT_TYPES = frozenset(
 
 def _document(m: re.Match[str], ctx: Context) -> str:
     number = num.number_words(int(m.group("num")), ctx.dialect)
+    if m.group("suffix"):  # "168a/QĐ-UBND": the number "một trăm sáu mươi tám a"
+        number += " " + LETTER_NAMES[m.group("suffix").upper()]
     words = [number]
     if m.group("year"):
         words.append(f"năm {num.number_words(int(m.group('year')), ctx.dialect)}")
@@ -136,7 +138,7 @@ def _document(m: re.Match[str], ctx: Context) -> str:
 DOCUMENT = Rule(
     "document symbol",
     re.compile(
-        rf"(?=\d)(?<![\w/])(?P<num>\d{{1,5}})(?:/(?P<year>(?:19|20)\d{{2}}))?"
+        rf"(?=\d)(?<![\w/])(?P<num>\d{{1,5}})(?P<suffix>[a-zđ])?(?:/(?P<year>(?:19|20)\d{{2}}))?"
         rf"(?P<codes>/{_CODE}(?:{_JOIN}{_CODE})*|-{_CODE}/{_CODE}(?:-{_CODE})*|{_CODE}-{_CODE}(?:-{_CODE})*)"
         rf"(?![\w/])"
     ),
@@ -254,6 +256,16 @@ COORDINATE = Rule(
         r" ?(?P<deg>°)? ?(?P<h>[NSEW])(?![\w])(?P<join> ?[-–] ?(?=\d))?"
     ),
     _coordinate,
+)
+
+UNIT_RANGE = Rule(
+    "range",
+    # "800.000 đồng - 1,2 triệu đồng", "18 tuổi - 25 tuổi": a dash after an amount is "đến"
+    re.compile(
+        r"(?<=\d)(?P<u> ?(?:triệu |tỷ |nghìn |ngàn )?(?:đồng|VNĐ|tuổi|người|hộ|ngày|tháng|năm|m|km"
+        r"|kg|tấn|ha|mm|%))(?= ?[-–] ?\d) ?[-–] ?"
+    ),
+    lambda m, ctx: f"{m.group('u')} đến ",
 )
 
 DAY_RANGE = Rule(
@@ -636,7 +648,7 @@ def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
         BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
-        COORDINATE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
         LETTERS,
