@@ -154,6 +154,11 @@ def test_a_town_can_extend_the_dictionary(tmp_path: Path) -> None:
     )
     spoken = Normaliser(abbreviations_file=extra)("TTVH và UBND.")
     assert spoken.text == "Trung tâm văn hóa và Ủy ban nhân dân thị trấn."
+    # the town's file also wins over the built-in loanwords
+    extra.write_text("Zalo\tZa-lô\n", encoding="utf-8")
+    assert Normaliser(abbreviations_file=extra)("Nhóm Zalo của thôn.").text == (
+        "Nhóm Za-lô của thôn."
+    )
     extra.write_text("TTVH trung tâm\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="line 1: expected ABBREVIATION<TAB>spoken form"):
         Normaliser(abbreviations_file=extra)

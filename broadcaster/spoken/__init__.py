@@ -41,7 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from broadcaster.spoken.layout import Record, clean_lines, join_lines, strip_letterhead, table_rows
-from broadcaster.spoken.lexicon import LexiconError, load_abbreviations, trie_alternation
+from broadcaster.spoken.lexicon import (
+    LexiconError,
+    builtin_abbreviations,
+    load_abbreviations,
+    trie_alternation,
+)
 from broadcaster.spoken.rules import Context, Rule, apply, ordered_rules
 
 __all__ = ["Change", "LexiconError", "SpokenText", "Normaliser", "normalise"]
@@ -125,7 +130,9 @@ class Normaliser:
         self.letterhead = letterhead
         self.mong = mong_days == "on"
         self.abbreviations = load_abbreviations(abbreviations_file)
-        self.rules: list[Rule] = ordered_rules(self.abbreviations)
+        builtin = builtin_abbreviations()
+        town = frozenset(k for k, v in self.abbreviations.items() if builtin.get(k) != v)
+        self.rules: list[Rule] = ordered_rules(self.abbreviations, town)
         self._keep_in_headings = re.compile(
             rf"(?<![\w&/-]){trie_alternation(self.abbreviations)}(?![\w&/-])|^[IVXLC]+\."
         )

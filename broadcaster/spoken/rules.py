@@ -643,11 +643,13 @@ def apply(rule: Rule, text: str, ctx: Context) -> str:
     return rule.pattern.sub(replace, text)
 
 
-def ordered_rules(abbreviations: dict[str, str]) -> list[Rule]:
-    """Every rule in the order it must run."""
+def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozenset()) -> list[Rule]:
+    """Every rule in the order it must run; a word in the town's own file (`town`, its keys)
+    is read as the town says, not as `loanwords.tsv` does."""
+    foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(loanwords()), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
+        BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
         COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
