@@ -280,6 +280,7 @@ def test_real_notice_tokens(written: str, spoken: str) -> None:
         ("Đại hội lần thứ XIV (19 - 23/01/2026).", "Đại hội lần thứ mười bốn, từ ngày mười chín đến ngày hai mươi ba tháng một năm hai nghìn không trăm hai mươi sáu."),
         ("Đăng 23/12/2025 20:46:00.", "Đăng ngày hai mươi ba tháng mười hai năm hai nghìn không trăm hai mươi lăm, hai mươi giờ bốn mươi sáu phút."),
         ("Nhiều bệnh khác. (1)", "Nhiều bệnh khác."),
+        ("Khối ASEAN, bão KROSA, UBND và HIV.", "Khối Asean, bão Krosa, Ủy ban nhân dân và hát i vê."),
         ("Phạt từ 800.000 đồng - 1,2 triệu đồng, từ 18 tuổi - 25 tuổi.", "Phạt từ tám trăm nghìn đồng đến một phẩy hai triệu đồng, từ mười tám tuổi đến hai mươi lăm tuổi."),
         ("Quyết định số 168a/QĐ-UBND tại TP.HCM.", "Quyết định số một trăm sáu mươi tám a của Ủy ban nhân dân tại Thành phố Hồ Chí Minh."),
         ("Tâm bão ở 17,5N-108,2E, khoảng 17.5N - 108.2E.", "Tâm bão ở mười bảy phẩy năm độ vĩ bắc, một trăm linh tám phẩy hai độ kinh đông, khoảng mười bảy phẩy năm độ vĩ bắc, một trăm linh tám phẩy hai độ kinh đông."),

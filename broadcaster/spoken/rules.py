@@ -554,9 +554,17 @@ NUMBER = Rule(
 # --- what is left: capitals no dictionary knows, symbols ---------------------------------------
 
 
+# Consonant and vowel groups in turn, at least two vowel groups: a name said as a word
+# ("ASEAN", "KROSA", "UNESCO"), not letters ("UBND", "CCHC", "HIV").
+_SAYABLE_RE = re.compile(r"[^AEIOUY]{0,2}(?:[AEIOUY]{1,2}[^AEIOUY]{1,2}){1,}[AEIOUY]{0,2}")
+
+
 def _letters(m: re.Match[str], ctx: Context) -> str:
     token = m.group(0)
-    ctx.unknown.append(token)
+    ctx.unknown.append(token)  # listed to the officer either way
+    vowels = len(re.findall("[AEIOUY]+", token))
+    if len(token) >= 4 and vowels >= 2 and _SAYABLE_RE.fullmatch(token):
+        return token.capitalize()
     return " ".join(LETTER_NAMES[c] for c in token)
 
 
