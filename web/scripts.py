@@ -58,6 +58,7 @@ RULE_LABELS_VI = {
     "officer's reading": "lời đọc do cán bộ ghi",
     "footnote": "chú thích",
     "coordinate": "tọa độ (kinh độ, vĩ độ)",
+    "unit": "đơn vị đo",
 }
 
 

@@ -609,6 +609,12 @@ STEP = Rule(
     re.compile(r"(?=[→⇒➔➜►▶•=-])(?:[→⇒➔➜►▶]|[-=]>|(?<= )•(?= ))"),
     lambda m, ctx: ". ",
 )
+DEGREES_C = Rule(
+    "unit",
+    # "dưới 13 độ C": the letter of the Celsius scale said, not left to the voice
+    re.compile(r"(?<=\d độ) ?C\b"),
+    lambda m, ctx: " xê",
+)
 STAR = Rule("symbol", re.compile(r"(?<=dấu )\*"), lambda m, ctx: "sao")
 
 
@@ -660,7 +666,7 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
         BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
         COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
+        ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
         LETTERS,
         SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip
