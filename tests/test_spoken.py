@@ -244,6 +244,7 @@ def test_letterhead_left_out_unless_kept() -> None:
         ("Gió 12 m/s, nhiệt độ 38°C, có nơi 40oC.", "Gió mười hai mét một giây, nhiệt độ ba mươi tám độ xê, có nơi bốn mươi độ xê."),
         ("Mưa 200-350mm.", "Mưa hai trăm đến ba trăm năm mươi mi li mét."),
         ("Có nơi dưới 3 độ C.", "Có nơi dưới ba độ xê."),
+        ("Cơn bão số 4 (bão SONCA).Hồi 16 giờ, dịch SXH tại TP.HCM.", "Cơn bão số bốn, bão Sơn Ca.\nHồi mười sáu giờ, dịch sốt xuất huyết tại Thành phố Hồ Chí Minh."),
         ("Trên mức BĐ2 0,12m.", "Trên mức báo động hai không phẩy mười hai mét."),
         ("Lúc 14/10/2020 21:04.", "Lúc ngày mười bốn tháng mười năm hai nghìn không trăm hai mươi, hai mươi mốt giờ bốn phút."),
         ("Lúc 09:27:31.", "Lúc chín giờ hai mươi bảy phút ba mươi mốt giây."),

@@ -59,6 +59,7 @@ RULE_LABELS_VI = {
     "footnote": "chú thích",
     "coordinate": "tọa độ (kinh độ, vĩ độ)",
     "unit": "đơn vị đo",
+    "sentence end": "hết câu (thiếu dấu cách)",
 }
 
 

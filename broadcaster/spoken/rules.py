@@ -597,6 +597,18 @@ def _footnote(m: re.Match[str]) -> str:
     return "" if after_sentence or after_word else m.group(0)
 
 
+def _glued(m: re.Match[str], ctx: Context) -> str:
+    before, after = m.string[m.start() - 1], m.string[m.end()]
+    return ". " if (before.islower() or before == ")") and after.isupper() else m.group(0)
+
+
+GLUED_SENTENCE = Rule(
+    "sentence end",
+    # "(bão SONCA).Hồi 16 giờ": a sentence glued to the next one by a copy-paste
+    re.compile(r"(?=\.)(?<=[\w)])\.(?=[^\W\d_])"),
+    _glued,
+)
+
 FOOTNOTE = Rule(
     "footnote",
     # "… khác. (1)", "dân tộc[1]": a reference to a note, not read
@@ -663,7 +675,7 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, MARKER, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
+        BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
         COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
