@@ -40,7 +40,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from broadcaster.spoken.layout import Record, clean_lines, join_lines, strip_letterhead, table_rows
+from broadcaster.spoken.layout import (
+    Record,
+    clean_lines,
+    join_lines,
+    strip_closing,
+    strip_letterhead,
+    table_rows,
+)
 from broadcaster.spoken.lexicon import (
     LexiconError,
     builtin_abbreviations,
@@ -151,7 +158,7 @@ class Normaliser:
         """Physical lines with noise out, the letterhead left out unless kept, tables as rows."""
         lines = clean_lines(text, record)
         if self.letterhead == "skip":
-            lines = strip_letterhead(lines, record)
+            lines = strip_closing(strip_letterhead(lines, record), record)
         return table_rows(lines, record)
 
     def __call__(self, text: str, explain: bool = False) -> SpokenText:

@@ -109,6 +109,28 @@ def strip_letterhead(lines: list[str], record: Record | None) -> list[str]:
     return lines[block:]
 
 
+_RECIPIENTS_RE = re.compile(r"^nơi nhận\s*:", re.IGNORECASE)
+_RECIPIENT_RE = re.compile(r"^(?:[-+•*–]\s*.*|lưu\s*:.*|như trên.*)$", re.IGNORECASE)
+_SIGNED_RE = re.compile(r"^\((?:đã ký|ký[^()]*)\)$", re.IGNORECASE)
+
+
+def strip_closing(lines: list[str], record: Record | None) -> list[str]:
+    """Leave out the recipients block ("Nơi nhận: - Như trên; - Lưu: VT.") and "(Đã ký)"."""
+    out: list[str] = []
+    in_recipients = False
+    for line in lines:
+        if _RECIPIENTS_RE.match(line):
+            in_recipients = True
+        elif in_recipients and line and not _RECIPIENT_RE.match(line):
+            in_recipients = False
+        if in_recipients or _SIGNED_RE.match(line):
+            if record is not None and line:
+                record("letterhead", line, "")
+            continue
+        out.append(line)
+    return out
+
+
 _TITLE_RE = re.compile(
     r"^(?:thông báo|kế hoạch|quyết định|công văn|giấy mời|thư|lịch|chỉ thị|nghị quyết|báo cáo"
     r"|hướng dẫn|tờ trình|lời kêu gọi|công điện|tin|bản tin)\b",
