@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import tempfile
 import threading
 import time
@@ -374,7 +373,7 @@ class MemoryFigures:
     audio_seconds: float
     seconds: float
     peak_mb: float  # the process and its children together (Pss), sampled every 10 ms
-    process_mb: float  # the process alone (its kernel-reported peak)
+    process_mb: float  # the process alone (Pss), sampled at the same moments
 
 
 def _rss_kb(pid: str) -> int:
@@ -391,27 +390,28 @@ def _rss_kb(pid: str) -> int:
     return int(line.split()[1])
 
 
-def _family_rss_kb() -> int:
-    """Resident memory of this process plus its child processes, in kB (Linux /proc)."""
-    total = _rss_kb("self")
+def _family_rss_kb() -> tuple[int, int]:
+    """Resident memory of this process, and of it plus its child processes, in kB (Linux)."""
+    own = total = _rss_kb("self")
     for task in Path("/proc/self/task").iterdir():
         try:
             children = (task / "children").read_text().split()
         except OSError:
             continue
         total += sum(_rss_kb(child) for child in children)
-    return total
+    return own, total
 
 
 def _memory_worker(job: tuple[str, str]) -> MemoryFigures:
     text, base = job
     settings = load_settings(Path(base), environ={}, overrides={"engine": "espeak"})
-    peak = [0]
+    peak = [0, 0]
     done = threading.Event()
 
     def watch() -> None:
         while not done.wait(0.01):
-            peak[0] = max(peak[0], _family_rss_kb())
+            own, total = _family_rss_kb()
+            peak[0], peak[1] = max(peak[0], own), max(peak[1], total)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -422,8 +422,8 @@ def _memory_worker(job: tuple[str, str]) -> MemoryFigures:
         done.set()
         watcher.join()
     elapsed = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return MemoryFigures(seconds, elapsed, peak[0] / 1024, own)
+    # Not ru_maxrss: a child started by fork counts the memory of the parent it was forked from.
+    return MemoryFigures(seconds, elapsed, peak[1] / 1024, peak[0] / 1024)
 
 
 def bench_memory(text: str) -> MemoryFigures:
