@@ -360,6 +360,9 @@ class Daemon:
             halt.set()
             heart.join()
             _running = None
-            self.lease.release()
+            try:
+                self.lease.release()
+            except OperationalError as exc:  # a full disk or a locked database at the end
+                logger.error("could not release the lease (it lapses by itself): %s", exc)
         if self.lost is not None:
             raise self.lost
