@@ -169,7 +169,6 @@ def bench_punctuality_command(count: int, interval: float) -> None:
 )
 def bench_render_command(source: Path, week_count: int, long_minutes: int) -> None:
     """Render a 1,500-character and a 5-minute bulletin offline, cold and cached; then a week on 1 and 2 cores."""
-    import resource
 
     from broadcaster.bench import bench_memory, bench_render, bench_week
 
@@ -189,9 +188,6 @@ def bench_render_command(source: Path, week_count: int, long_minutes: int) -> No
         click.echo(
             f"  cached {f.cached_s * 1000:.1f} ms; Python peak memory {f.python_peak_mb:.1f} MB"
         )
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    click.echo(f"peak RSS: this process {usage:.0f} MB, largest ffmpeg {children:.0f} MB")
     paragraphs = [p.strip() for p in text.split("\n\n") if len(p.strip()) > 40]
     week = [" ".join(paragraphs[i::week_count])[:1500] for i in range(week_count)]
     for workers in (1, 2):
@@ -205,7 +201,7 @@ def bench_render_command(source: Path, week_count: int, long_minutes: int) -> No
         memory = bench_memory(long_text)
         click.echo(
             f"long bulletin: {memory.audio_seconds / 60:.1f} min of audio in {memory.seconds:.1f} s; "
-            f"peak RSS with its ffmpeg {memory.peak_mb:.0f} MB "
+            f"peak memory (Pss) with its ffmpeg {memory.peak_mb:.0f} MB "
             f"(the process alone {memory.process_mb:.0f} MB)"
         )
 
