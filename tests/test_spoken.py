@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from broadcaster.spoken import LexiconError, Normaliser, normalise
 from broadcaster.spoken.numbers import number_words, roman_value
+from broadcaster.spoken.syllables import is_syllable
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED = DATA / "ke-hoach-tuyen-truyen-cchc-2024.txt"  # the town's 2024 plan
@@ -313,3 +314,34 @@ def test_first_ten_days_take_mong_unless_off() -> None:
     )
     assert NORMALISERS["south"]("Ngày 05/3.").text == "Ngày mùng năm tháng ba."
     assert Normaliser(mong_days="off")(text).text.startswith("Họp ngày năm tháng ba, ngày bốn")
+
+
+@pytest.mark.parametrize(
+    ("word", "valid"),
+    [
+        *((w, True) for w in "KHẨN THÔNG BÁO NGHĨA QUÂN QUYẾT QUỲNH GIÊNG GÌ GIỮ KHUYA YÊN ƯƠNG KỲ HOẠCH NHẬP".split()),
+        # abbreviations and names; "ĐẮK" ends in k; stop codas take only sắc or nặng
+        *((w, False) for w in "UBND KROSA ASEAN TP VN HIV ĐẮK EA BOT BẢT GE NGI CI KA GHA".split()),
+    ],
+)  # fmt: skip
+def test_vietnamese_syllables(word: str, valid: bool) -> None:
+    assert is_syllable(word) is valid
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken", "unknown"),
+    [
+        ("Đây là THÔNG BÁO KHẨN của UBND xã.", "Đây là thông báo khẩn của Ủy ban nhân dân xã.", ()),
+        ("Trao LỆNH GỌI NHẬP NGŨ cho công dân.", "Trao lệnh gọi nhập ngũ cho công dân.", ()),
+        ("Theo KẾ HOẠCH số 5, thực hiện NGHĨA VỤ QUÂN SỰ.", "Theo kế hoạch số năm, thực hiện nghĩa vụ quân sự.", ()),
+        ("Cơn bão SƠN TINH và bão KROSA.", "Cơn bão sơn tinh và bão Krosa.", ("KROSA",)),
+        # three letters or fewer without a mark stay as before, unless beside a plain word
+        ("Trụ sở CA, TP và VN.", "Trụ sở xê a, thành phố và vê nờ.", ("CA", "VN")),
+        ("Vì GIA ĐÌNH, vì VIỆT NAM.", "Vì gia đình, vì việt nam.", ()),
+    ],
+)  # fmt: skip
+def test_capitals_read_as_words_when_they_are_vietnamese(
+    written: str, spoken: str, unknown: tuple[str, ...]
+) -> None:
+    result = normalise(written)
+    assert (result.text, result.unknown) == (spoken, unknown)

@@ -26,8 +26,10 @@ The stage, in order:
    `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
    its own expansion dropped); numbers with thousands dots, decimal commas, units
    (km/h, m/s, °C, mm, ha, m³, đồng) and percentages (`numbers.py`: Northern
-   "nghìn/linh" or Southern "ngàn/lẻ"); unknown capital letter groups spelled with
-   Vietnamese letter names and reported; symbols and quotes; any digit left.
+   "nghìn/linh" or Southern "ngàn/lẻ"); words in capitals that are valid Vietnamese
+   syllables (`syllables.py`) read as words, lower-cased (two or three bare letters only
+   beside such a word); other capital letter groups said as a name or spelled with
+   Vietnamese letter names, and reported; symbols and quotes; any digit left.
 3. Pauses: each paragraph is a list of sentences. The audio stage puts a sentence
    pause between sentences and a longer paragraph pause between paragraphs, so
    headings and list items are heard apart.

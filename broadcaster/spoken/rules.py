@@ -24,6 +24,7 @@ from broadcaster.spoken.lexicon import (
     loanwords,
     trie_alternation,
 )
+from broadcaster.spoken.syllables import is_syllable
 
 Record = Callable[[str, str, str], None]
 
@@ -574,6 +575,43 @@ LETTERS = Rule(
     _letters,
 )
 
+# Capital letters of Vietnamese: A-Z, Đ and the vowels with their marks ("KHẨN", "QUÂN").
+_UPPER = "A-ZĐĂÂÊÔƠƯÀÁÃÈÉÌÍÒÓÕÙÚÝĨŨ" + "".join(
+    chr(c) for c in range(0x1EA0, 0x1EFA) if chr(c).isupper()
+)
+_NEIGHBOUR_BEFORE_RE = re.compile(rf"(?<![\w])([{_UPPER}]+) $")
+_NEIGHBOUR_AFTER_RE = re.compile(rf" ([{_UPPER}]+)(?![\w])")
+
+
+def _plainly_vietnamese(word: str) -> bool:
+    """A capital word no abbreviation looks like: a syllable with a mark, or of four letters."""
+    return word.isupper() and (not word.isascii() or len(word) >= 4) and is_syllable(word)
+
+
+def _capital_word(m: re.Match[str], ctx: Context) -> str:
+    word = m.group(0)
+    start = m.start()
+    if start and (m.string[start - 1].isalnum() or m.string[start - 1] == "_"):
+        return word  # the end of a longer word
+    if not word.isupper() or not is_syllable(word):
+        return word  # an abbreviation or a name: the letter rule decides
+    if word.isascii() and len(word) < 4:
+        # "CA", "TIN", "NAM" alone may be letters; beside "VIỆT", "ĐÌNH" they are words
+        before = _NEIGHBOUR_BEFORE_RE.search(m.string, max(0, m.start() - 8), m.start())
+        after = _NEIGHBOUR_AFTER_RE.match(m.string, m.end())
+        if not any(n and _plainly_vietnamese(n.group(1)) for n in (before, after)):
+            return word
+    return word.lower()
+
+
+CAPITAL_WORDS = Rule(
+    "capitals as words",
+    # "THÔNG BÁO KHẨN", "NGHĨA VỤ QUÂN SỰ": valid Vietnamese syllables are read as words
+    # (a character set first lets the regex engine skip ahead; the start is checked after)
+    re.compile(rf"[{_UPPER}][{_UPPER}]{{1,6}}(?![\w])"),
+    _capital_word,
+)
+
 _SYMBOLS = {"&": " và ", "=": " bằng ", "+": " cộng ", "/": ", ", "%": " phần trăm "}
 SYMBOLS = Rule(
     "symbol",
@@ -679,6 +717,6 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
         COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
-        LETTERS,
+        CAPITAL_WORDS, LETTERS,
         SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip
