@@ -210,6 +210,23 @@ def test_dictionary_is_reviewed_and_large() -> None:
             "Tháng bảy, Nguyễn Văn A, Chủ tịch.\n\nTháng tám, Trần Văn B, Phó Chủ tịch.",
         ),
         ("| Ngày | Nơi |\n| --- | --- |\n| 5/3 | Thôn Đông |", "Ngày mồng năm tháng ba, Thôn Đông."),
+        # under a ruled header a bare number is read with its column's title (and unit)
+        (
+            "| Thôn | Số hộ | Số khẩu |\n| --- | --- | --- |\n| Thôn Đông | 120 | 450 |\n| Thôn Tây | 98 | |",
+            "Thôn Đông, số hộ một trăm hai mươi, số khẩu bốn trăm năm mươi.\n\nThôn Tây, số hộ chín mươi tám.",
+        ),
+        (
+            "| Trạm | Lượng mưa (mm) |\n| --- | --- |\n| Hương Khê | 320,5 |",
+            "Hương Khê, lượng mưa ba trăm hai mươi phẩy năm mi li mét.",
+        ),
+        (
+            "| STT | Đơn vị | Tỷ lệ (%) |\n| --- | --- | --- |\n| 1 | Xã A | 88% |",
+            "Một, Xã A, tỷ lệ tám mươi tám phần trăm.",
+        ),
+        (
+            "| Tháng | Người tiếp | Chức vụ |\n| --- | --- | --- |\n| Tháng 7 | Nguyễn Văn A | Chủ tịch |",
+            "Tháng bảy, Nguyễn Văn A, Chủ tịch.",
+        ),
     ],
 )  # fmt: skip
 def test_lines_end_their_own_sentence(written: str, spoken: str) -> None:

@@ -8,7 +8,8 @@ The stage, in order:
    "Trang 2/5", rules of dots or underscores) removed; the letterhead block of an
    administrative document (issuing body, national motto, "Số: …", "V/v", place and
    date, "Kính gửi:") left out unless `letterhead = "read"`; Markdown tables read row by
-   row (header row left out, cells apart); lines rebuilt: a line continues the previous
+   row (header row left out, cells apart, a bare number under a ruled header read with its
+   column's title and unit); lines rebuilt: a line continues the previous
    one only when that was broken mid-phrase, so titles, headings, salutations,
    datelines, list items and time slots end their own sentence; headings (lines in
    capitals) are read in lower case, except known abbreviations.

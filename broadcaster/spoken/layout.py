@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from broadcaster.spoken.address import EMAIL_RE, URL_RE, say_email, say_url
+from broadcaster.spoken.lexicon import UNITS
 
 Record = Callable[[str, str, str], None]
 Say = Callable[[str], str]
@@ -152,8 +153,34 @@ def _is_table_row(line: str) -> bool:
     return line.count("|") >= 2 or (line.count("|") == 1 and line.endswith("|"))
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|") if c.strip()]
+def _positional_cells(line: str) -> list[str]:
+    """Every cell of a row in its column, empty ones too."""
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+_BARE_NUMBER_RE = re.compile(r"^\d[\d.,]*\s*%?$")
+_HEADER_UNIT_RE = re.compile(r"^(?P<label>.*?)\s*\((?P<unit>[^()]+)\)$")
+
+
+def _labelled(cells: list[str], header: list[str]) -> list[str]:
+    """A bare number says nothing alone: "120" under "Số hộ" is read "số hộ 120", under
+    "Lượng mưa (mm)" "lượng mưa 120 mm". Other cells (names, dates, places) speak for
+    themselves, and the first cell is the row's own label, so they are read as written."""
+    out = cells[:1]
+    for column, cell in enumerate(cells[1:], start=1):
+        title = header[column] if column < len(header) else ""
+        if not (title and _BARE_NUMBER_RE.match(cell)):
+            out.append(cell)
+            continue
+        unit_match = _HEADER_UNIT_RE.match(title)
+        unit = ""
+        if unit_match and unit_match.group("unit") in UNITS:
+            title = unit_match.group("label")
+            unit = "" if cell.endswith(unit_match.group("unit")) else " " + unit_match.group("unit")
+        if title[1:2].islower():  # "Số hộ" inside the row; "UBND" keeps its capitals
+            title = title[:1].lower() + title[1:]
+        out.append(f"{title} {cell}{unit}")
+    return out
 
 
 def table_rows(lines: list[str], record: Record | None) -> list[str]:
@@ -161,25 +188,35 @@ def table_rows(lines: list[str], record: Record | None) -> list[str]:
 
     A row becomes its own line with its cells separated by commas; the header row
     (the first row of a table, above a rule row or above two or more rows) is left out,
-    since each row is read with its own values."""
+    since each row is read with its own values. Under a header confirmed by a rule row
+    (`| --- |`, as ingest writes it), a cell holding only a number is read with its
+    column's title."""
     out: list[str] = []
+    header: list[str] = []
     for index, line in enumerate(lines):
         if not _is_table_row(line):
             out.append(line)
+            header = []
             continue
         if _TABLE_RULE_RE.match(line):
             continue
         previous = lines[index - 1] if index else ""
         following = lines[index + 1 : index + 3]
+        ruled = bool(following) and _TABLE_RULE_RE.match(following[0]) is not None
         if not _is_table_row(previous) and (
-            len(following) == 2
-            and all(_is_table_row(f) for f in following)
-            or (following and _TABLE_RULE_RE.match(following[0]))
+            len(following) == 2 and all(_is_table_row(f) for f in following) or ruled
         ):
+            header = _positional_cells(line) if ruled else []
             if record is not None:
                 record("table header", line, "")
             continue
-        row = ", ".join(_cells(line))
+        cells = _positional_cells(line)
+        if header:
+            labelled = _labelled(cells, header)
+            if record is not None and labelled != cells:
+                record("table column", " | ".join(cells), " | ".join(labelled))
+            cells = labelled
+        row = ", ".join(c for c in cells if c)
         out.append(row + "." if row and not row.endswith(_SENTENCE_END) else row)
     return out
 
