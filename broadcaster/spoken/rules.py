@@ -364,7 +364,8 @@ def _time(m: re.Match[str], ctx: Context) -> str:
 
 TIME = Rule(
     "time",
-    re.compile(r"(?=\d)(?<![\w,.])(?P<h>\d{1,2}) ?[hg](?P<min>\d{2})?'?(?![\w:])"),
+    # "18h40p", "18h40ph": the minutes marked too
+    re.compile(r"(?=\d)(?<![\w,.])(?P<h>\d{1,2}) ?[hg](?:(?P<min>\d{2})(?:ph?)?)?'?(?![\w:])"),
     _time,
 )
 TIME_COLON = Rule(
