@@ -312,6 +312,8 @@ def test_real_notice_tokens(written: str, spoken: str) -> None:
         ("Ở vĩ độ 17,5N – kinh độ 108,2E.", "Ở vĩ độ mười bảy phẩy năm độ bắc, kinh độ một trăm linh tám phẩy hai độ đông."),
         ("Vùng biển từ 15,0-18,5N, phía Tây kinh tuyến 112E.", "Vùng biển từ mười lăm đến mười tám phẩy năm độ vĩ bắc, phía Tây kinh tuyến một trăm mười hai độ kinh đông."),
         ("Ông Đặng Thanh Minh- Chủ tịch UBND huyện.", "Ông Đặng Thanh Minh, Chủ tịch Ủy ban nhân dân huyện."),
+        ("Lúc 18h40p, giật trên cấp 17+, giật cấp 15+, phim 18+.", "Lúc mười tám giờ bốn mươi phút, giật trên cấp mười bảy, giật cấp mười lăm trở lên, phim mười tám cộng."),
+        ("Khoảng ngày 5-6/9.", "Khoảng ngày mồng năm đến ngày mồng sáu tháng chín."),
     ],
 )  # fmt: skip
 def test_steps_addresses_and_the_officers_reading(written: str, spoken: str) -> None:

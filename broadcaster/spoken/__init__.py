@@ -22,7 +22,8 @@ The stage, in order:
    mm/yyyy, "ngày 26-11", "tháng 7-2021", "ngày 23 – 5 – 2021", with "ngày"/"tháng"
    added only when missing and "mồng" for days 1–10 when on); times (6h30, 17h, 6:30,
    13:27:45, "08 giờ 00 phút" → "tám giờ"; a pause between a date and its time); flood
-   alarm levels ("BĐ1-BĐ2"); ranges ("2021-2030" → "… đến …"); "thứ 2" → "thứ hai";
+   alarm levels ("BĐ1-BĐ2"); ranges ("2021-2030" → "… đến …", "ngày 5-6/9"); "cấp 17+"
+   a level or more; "thứ 2" → "thứ hai";
    Roman numerals after words such as "khóa", "quý", "phần"; abbreviations from
    `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
    its own expansion dropped); numbers with thousands dots, decimal commas, units

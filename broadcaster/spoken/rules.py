@@ -269,14 +269,23 @@ UNIT_RANGE = Rule(
     lambda m, ctx: f"{m.group('u')} đến ",
 )
 
-DAY_RANGE = Rule(
-    "range",
-    # "19 - 23/01/2026": from the 19th to the 23rd of the month
-    re.compile(r"(?=\d)(?<![\d/.,])(?P<d>\d{1,2}) ?[-–] ?(?=\d{1,2}/\d{1,2}/\d{4})"),
-    lambda m, ctx: (
+
+def _day_range(m: re.Match[str], ctx: Context) -> str:
+    if not m.group("year") and _before(m) != "ngày":
+        return m.group(0)  # "5-6/9" is a range of days only after "ngày"
+    return (
         f"{'' if _before(m) in ('từ', 'ngày') else 'từ '}"
         f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} đến "
+    )
+
+
+DAY_RANGE = Rule(
+    "range",
+    # "19 - 23/01/2026", "ngày 5-6/9": from the 19th to the 23rd of the month
+    re.compile(
+        r"(?=\d)(?<![\d/.,])(?P<d>\d{1,2}) ?[-–] ?(?=\d{1,2}/\d{1,2}(?P<year>/\d{4})?(?![\d/]))"
     ),
+    _day_range,
 )
 
 DATE_RANGE = Rule(
@@ -613,6 +622,22 @@ CAPITAL_WORDS = Rule(
     _capital_word,
 )
 
+
+def _or_more(m: re.Match[str], ctx: Context) -> str:
+    words = _before(m, 3).split()
+    if "cấp" not in words:
+        return m.group(0)  # "phim 18+" is said "mười tám cộng"
+    # "giật trên cấp 17+": "trên" already says it
+    return "" if "trên" in words else " trở lên"
+
+
+OR_MORE = Rule(
+    "or more",
+    # a wind level with a plus, "cấp 17+": that level or more
+    re.compile(r"(?<=\d)\+(?![\w+])"),
+    _or_more,
+)
+
 _SYMBOLS = {"&": " và ", "=": " bằng ", "+": " cộng ", "/": ", ", "%": " phần trăm "}
 SYMBOLS = Rule(
     "symbol",
@@ -717,7 +742,7 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
         BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
         COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, NUMBER, STAR,
+        ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
         SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip
