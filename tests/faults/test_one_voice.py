@@ -55,23 +55,34 @@ def _sounding(log: Path) -> dict[int, tuple[float, float]]:
     return spans
 
 
+def _station_on_air(
+    project: Path, database_url: str | None, bulletins: list[str]
+) -> tuple[Path, str]:
+    """Approved, rendered bulletins in a slot that has begun; the play log and player spec."""
+    names = []
+    for number, words in enumerate(bulletins, start=1):
+        (project / f"{number}.txt").write_text(words, encoding="utf-8")
+        names.append(f"{number}.txt")
+    steps = [
+        ("init", "--admin-password", "admin-pass-1"),
+        ("scripts", "add", *names, "--topic", "a"),
+    ]
+    steps += [("scripts", "approve", str(n), "--by", "Chủ tịch") for n in range(1, len(names) + 1)]
+    steps.append(("render", "--all"))
+    for args in steps:
+        assert run_cli(project, database_url, *args).returncode == 0, args
+    begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
+    log = project / "played.log"
+    return log, f"command:{sys.executable} {PLAYER} {log} {{file}}"
+
+
 def test_a_paused_daemon_is_taken_over_and_never_plays_again(
     project: Path, database_url: str | None
 ) -> None:
     (project / "broadcaster.toml").write_text(f"lease_seconds = {LEASE_SECONDS}\n")
-    (project / "a.txt").write_text(BULLETIN * 5, encoding="utf-8")
-    (project / "b.txt").write_text("Bản tin thứ hai. Xin cảm ơn bà con.", encoding="utf-8")
-    for args in (
-        ("init", "--admin-password", "admin-pass-1"),
-        ("scripts", "add", "a.txt", "b.txt", "--topic", "a"),
-        ("scripts", "approve", "1", "--by", "Chủ tịch"),
-        ("scripts", "approve", "2", "--by", "Chủ tịch"),
-        ("render", "--all"),
-    ):
-        assert run_cli(project, database_url, *args).returncode == 0, args
-    begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
-    log = project / "played.log"
-    player = f"command:{sys.executable} {PLAYER} {log} {{file}}"
+    log, player = _station_on_air(
+        project, database_url, [BULLETIN * 5, "Bản tin thứ hai. Xin cảm ơn bà con."]
+    )
 
     with running_daemon(project, database_url, "--output", player) as first:
         wait_for(lambda: log.exists() and "tick" in log.read_text(), "the first bulletin to sound")
@@ -82,8 +93,10 @@ def test_a_paused_daemon_is_taken_over_and_never_plays_again(
         )
         with running_daemon(project, database_url, "--output", player) as second:
             wait_for(
-                lambda: [r["outcome"] for r in airing_rows(project, database_url)]
-                == ["interrupted", "aired"],
+                lambda: (
+                    [r["outcome"] for r in airing_rows(project, database_url)]
+                    == ["interrupted", "aired"]
+                ),
                 "the new daemon to finish the slot",
             )
             os.kill(first.pid, signal.SIGCONT)  # it wakes up inside someone else's slot
@@ -107,17 +120,7 @@ def test_a_paused_daemon_is_taken_over_and_never_plays_again(
 def test_kill_9_of_the_daemon_silences_the_loudspeaker_at_once(
     project: Path, database_url: str | None
 ) -> None:
-    (project / "a.txt").write_text(BULLETIN * 5, encoding="utf-8")
-    for args in (
-        ("init", "--admin-password", "admin-pass-1"),
-        ("scripts", "add", "a.txt", "--topic", "a"),
-        ("scripts", "approve", "1", "--by", "Chủ tịch"),
-        ("render", "1"),
-    ):
-        assert run_cli(project, database_url, *args).returncode == 0, args
-    begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
-    log = project / "played.log"
-    player = f"command:{sys.executable} {PLAYER} {log} {{file}}"
+    log, player = _station_on_air(project, database_url, [BULLETIN * 5])
     with running_daemon(project, database_url, "--output", player) as daemon:
         wait_for(lambda: log.exists() and "tick" in log.read_text(), "the bulletin to sound")
         os.kill(daemon.pid, signal.SIGKILL)  # the daemon only: its player is its own group
