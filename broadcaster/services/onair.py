@@ -117,7 +117,7 @@ def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:
     if occurrence is None or now >= occurrence.end:
         logger.warning("slot %s fired at %s with no open occurrence; nothing aired", slot.name, now)
         return []
-    if now - occurrence.start > air.grace and not _began(ctx, occurrence):
+    if now - occurrence.start > air.grace and not _progress(ctx, occurrence)[0]:
         return record_missed_occurrence(ctx, occurrence, air.grace)
     return air_occurrence(ctx, occurrence, air)
 
@@ -153,10 +153,10 @@ def settle(
     since = tracked_since or now
     due = []
     for occurrence in occurrences_between(slots, now - LOOKBACK, now, ctx.settings.tz):
-        began = _began(ctx, occurrence)
+        began, unaired = _progress(ctx, occurrence)
         late = now - occurrence.start > air.grace
         if now < occurrence.end and (began or not late):
-            if not began or _has_unaired(ctx, occurrence):
+            if not began or unaired:
                 due.append(occurrence)
         elif late and occurrence.start >= since:
             record_missed_occurrence(ctx, occurrence, air.grace)
@@ -300,26 +300,13 @@ def _has_airing(ctx: Context, entry: ProgrammeEntry) -> bool:
     return ctx.session.scalar(query) is not None
 
 
-def _began(ctx: Context, occurrence: SlotOccurrence) -> bool:
-    """Whether airing of the occurrence began (a `missed` row is not a beginning)."""
+def _progress(ctx: Context, occurrence: SlotOccurrence) -> tuple[bool, bool]:
+    """(began, unaired): whether airing began (a `missed` row is not a beginning), and whether
+    a planned entry still has no airing other than failed attempts. Two queries in all."""
     ids = [e.id for e in entries_for(ctx.session, occurrence.slot.name, occurrence.start)]
-    query = (
-        select(Airing.id)
-        .where(Airing.programme_entry_id.in_(ids), Airing.outcome != Outcome.MISSED)
-        .limit(1)
-    )
-    return bool(ids) and ctx.session.scalar(query) is not None
-
-
-def _has_unaired(ctx: Context, occurrence: SlotOccurrence) -> bool:
-    """Whether a planned entry has no airing yet other than failed attempts."""
-    entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
-    return any(
-        ctx.session.scalar(
-            select(Airing.id)
-            .where(Airing.programme_entry_id == entry.id, Airing.outcome != Outcome.FAILED)
-            .limit(1)
-        )
-        is None
-        for entry in entries
-    )
+    rows = ctx.session.execute(
+        select(Airing.programme_entry_id, Airing.outcome).where(Airing.programme_entry_id.in_(ids))
+    ).all()
+    began = any(outcome != Outcome.MISSED for _, outcome in rows)
+    done = {entry_id for entry_id, outcome in rows if outcome != Outcome.FAILED}
+    return began, any(entry_id not in done for entry_id in ids)
