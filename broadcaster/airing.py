@@ -1,8 +1,10 @@
 """Air: play a planned bulletin through the output and write the evidence row around it.
 
-The row is committed as `started` before the first sample plays and closed as
-`aired`, `failed` or `preempted` afterwards, then sealed into the ledger's hash
-chain, so a killed daemon leaves visible evidence. A partial unique index on the
+The row is committed as `started`, with its `started` event sealed into the ledger's
+hash chain, before the first sample plays; afterwards it is closed as `aired`,
+`failed`, `interrupted` or `preempted` and that outcome is sealed as a second event,
+so a killed daemon leaves visible evidence. When the database does not answer, the
+bulletin airs all the same and its evidence waits in the journal (journal.py). A partial unique index on the
 airing table lets each programme entry have one airing that is not `failed`:
 the database itself refuses a second airing, whoever tries it. After a failure
 (nothing reached the speakers) the entry is tried again while the slot has time.
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from broadcaster import ledger
@@ -25,6 +27,7 @@ from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.db import Airing, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Outcome
+from broadcaster.journal import Journal, row_fields
 from broadcaster.outputs import Cancel, Output, OutputError, Preempted, StopReason
 from broadcaster.render import rendering_intact
 
@@ -64,41 +67,65 @@ def _label(moment: datetime, settings: Settings, slot: str, script_id: int, atte
     return f"{local}_{safe_slot}_script{script_id}{suffix}"
 
 
-def finish(session: Session, airing: Airing, settings: Settings, now: datetime) -> None:
-    """Seal a finished row into the chain, commit, and write the anchor."""
+def seal_event(
+    session: Session, airing: Airing, kind: Outcome, at: datetime, settings: Settings
+) -> None:
+    """Seal the event `kind` of `airing` at `at`, commit, then write the anchor and tell the witness.
+
+    Another process sealing at the same moment takes the same place: roll back and take
+    the next one. Other refusals (IntegrityError of the row itself) reach the caller.
+    """
+    changes = {key: getattr(airing, key) for key in _CLOSING}
     for _ in range(5):
-        ledger.seal(session, airing)
+        for key, value in changes.items():
+            setattr(airing, key, value)  # a rollback expired them
+        head = ledger.seal(session, airing, kind, at)
         try:
             session.commit()
-        except IntegrityError:
-            # Another process sealed a row at the same moment: take the next place.
+        except IntegrityError as exc:
             session.rollback()
+            if "seq" not in str(exc.orig).lower():
+                raise
             session.add(airing)
             continue
-        ledger.anchor(settings.var_path / "ledger", airing, now)
+        ledger.anchor(settings.var_path / "ledger", head, at)
         if settings.witness:
-            _witness(session, settings.witness, airing, now)
+            _witness(session, settings.witness, head, at)
         return
     raise RuntimeError(f"could not seal airing {airing.id} into the ledger")
 
 
-def snapshot(script: Script) -> dict[str, object]:
+# What closing an airing changes on its row (kept across a rollback of a collided seal).
+_CLOSING = ("outcome", "ended_at", "error", "duration_s")
+
+
+def snapshot(script: Script, rendering: Rendering) -> dict[str, object]:
     """What the listener hears of a script, copied into its airing row when the row opens."""
     return {
+        "script_id": script.id,
         "title": script.title,
         "topic": script.topic.value,
         "text_sha256": script.content_hash,
+        "author": script.author,
         "approved_by": script.approved_by,
+        "approved_at": script.approved_at,
+        "rendering_id": rendering.id,
+        "audio_sha256": rendering.sha256,
+        "duration_s": rendering.duration_s,
+        "voice": f"{rendering.engine}:{rendering.voice}",
     }
 
 
-def _witness(session: Session, command: str, airing: Airing, now: datetime) -> None:
+def _witness(session: Session, command: str, head: ledger.Head, now: datetime) -> None:
     """Hand the new head to the witness; a failure is a problem to show, never a stop."""
-    failure = ledger.send_to_witness(command, ledger.head_line(airing, now))
+    failure = ledger.witness_for(command).send(ledger.head_line(head, now))
     if failure is not None:
         logger.error("%s", failure)
-        session.add(Problem(at=now, message=failure))
-        session.commit()
+        try:
+            session.add(Problem(at=now, message=failure))
+            session.commit()
+        except OperationalError:
+            session.rollback()
 
 
 def _open_row(
@@ -108,21 +135,65 @@ def _open_row(
     started: datetime,
     output: Output,
     epoch: int | None,
+    requested_by: str | None = None,
 ) -> Airing:
     """A new evidence row in state `started`, before any sound."""
     return Airing(
         epoch=epoch,
-        script_id=script.id,
-        **snapshot(script),
-        rendering_id=rendering.id,
-        audio_sha256=rendering.sha256,
-        duration_s=rendering.duration_s,
+        **snapshot(script, rendering),
+        requested_by=requested_by,
         planned_start=planned,
         started_at=started,
         outcome=Outcome.STARTED,
         output=output.description,
         host=socket.gethostname(),
     )
+
+
+def _open(
+    session: Session, airing: Airing, settings: Settings, journal: Journal | None
+) -> str | None:
+    """Commit the row and seal its `started` event before any sound.
+
+    Returns None when the database took it, or the journal key when it did not answer
+    and a journal keeps the airing instead (the bulletin airs all the same). Raises
+    IntegrityError when the entry has an airing already.
+    """
+    session.add(airing)
+    try:
+        seal_event(
+            session, airing, Outcome.STARTED, airing.started_at or airing.planned_start, settings
+        )
+    except OperationalError as exc:
+        session.rollback()
+        if journal is None:
+            raise
+        logger.error("the database did not answer (%s); airing from the plan, journaled", exc)
+        return journal.opened(airing, airing.started_at or airing.planned_start)
+    return None
+
+
+def _close(
+    session: Session,
+    airing: Airing,
+    settings: Settings,
+    journal: Journal | None,
+    key: str | None,
+) -> None:
+    """Seal the outcome the row now holds; into the journal when the database does not answer."""
+    at = airing.ended_at or airing.planned_start
+    fields = row_fields(airing)  # a rollback would forget them
+    if key is None:
+        try:
+            seal_event(session, airing, airing.outcome, at, settings)
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if journal is None:
+                raise
+            logger.error("the database did not answer (%s); the outcome is journaled", exc)
+    if journal is not None:
+        journal.closed(key, airing.id, fields, at)
 
 
 def _play(
@@ -134,6 +205,8 @@ def _play(
     clock: Clock,
     cancel: Cancel | None,
     fence: Fence | None = None,
+    journal: Journal | None = None,
+    key: str | None = None,
 ) -> None:
     """Verify the file, play it, and close and seal the evidence row.
 
@@ -169,7 +242,7 @@ def _play(
     if fence is not None:
         fence()
     airing.ended_at = clock()
-    finish(session, airing, settings, airing.ended_at)
+    _close(session, airing, settings, journal, key)
 
 
 def air_entry(
@@ -184,14 +257,18 @@ def air_entry(
     cancel: Cancel | None = None,
     epoch: int | None = None,
     fence: Fence | None = None,
+    journal: Journal | None = None,
 ) -> AiringResult | None:
     """Air one programme entry once; retry a failure while `deadline` allows.
 
-    Returns None when the entry already has an airing that is not `failed`, has used up
-    its MAX_ATTEMPTS attempts in all (however many times it was started), or when its
-    slot is over: no attempt starts after `deadline`.
+    Returns None when the entry already has an airing that is not `failed` (in the
+    database or waiting in the journal), has used up its MAX_ATTEMPTS attempts in all
+    (however many times it was started), or when its slot is over: no attempt starts
+    after `deadline`.
     """
     if deadline is not None and clock() >= deadline:
+        return None
+    if journal is not None and journal.holds(entry.id):
         return None
     previous = session.scalar(
         select(Airing.attempt)
@@ -199,7 +276,7 @@ def air_entry(
         .order_by(Airing.attempt.desc())
         .limit(1)
     )
-    attempt = (previous or 0) + 1
+    attempt = max(previous or 0, journal.attempts(entry.id) if journal else 0) + 1
     if attempt > MAX_ATTEMPTS:
         return None
     while True:
@@ -208,14 +285,13 @@ def air_entry(
         airing.programme_entry_id = entry.id
         airing.slot_name = entry.slot_name
         airing.attempt = attempt
-        session.add(airing)
         try:
-            session.commit()
+            key = _open(session, airing, settings, journal)
         except IntegrityError:
             session.rollback()
             logger.info("entry %s already has an airing; not airing it again", entry.id)
             return None
-        _play(session, airing, rendering, output, settings, clock, cancel, fence)
+        _play(session, airing, rendering, output, settings, clock, cancel, fence, journal, key)
         retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
         fits = (
             deadline is not None and retry_at + timedelta(seconds=rendering.duration_s) <= deadline
@@ -232,7 +308,7 @@ def air_entry(
     return AiringResult(
         airing.id,
         entry.script_id,
-        entry.script.title,
+        airing.title or entry.script.title,
         airing.outcome,
         airing.error,
         airing.audio_sha256,
@@ -249,41 +325,39 @@ def air_now(
     cancel: Cancel | None = None,
     epoch: int | None = None,
     fence: Fence | None = None,
+    requested_by: str | None = None,
+    journal: Journal | None = None,
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
-    airing = _open_row(script, rendering, now, now, output, epoch)
-    session.add(airing)
-    session.commit()
-    _play(session, airing, rendering, output, settings, clock, cancel, fence)
+    airing = _open_row(script, rendering, now, now, output, epoch, requested_by)
+    key = _open(session, airing, settings, journal)
+    _play(session, airing, rendering, output, settings, clock, cancel, fence, journal, key)
     return AiringResult(
-        airing.id, script.id, script.title, airing.outcome, airing.error, airing.audio_sha256
-    )
+        airing.id, script.id, airing.title or script.title, airing.outcome, airing.error,
+        airing.audio_sha256,
+    )  # fmt: skip
 
 
 def record_missed(
     session: Session, entry: ProgrammeEntry, reason: str, settings: Settings, now: datetime
 ) -> AiringResult:
-    """Write the `missed` row of an entry whose slot passed without it."""
-    rendering = entry.rendering
+    """Write the `missed` row of an entry whose slot passed without it (one sealed event)."""
     airing = Airing(
         programme_entry_id=entry.id,
-        script_id=entry.script_id,
-        **snapshot(entry.script),
-        rendering_id=rendering.id,
+        **snapshot(entry.script, entry.rendering),
         slot_name=entry.slot_name,
-        audio_sha256=rendering.sha256,
-        duration_s=rendering.duration_s,
         planned_start=entry.starts_at,
         outcome=Outcome.MISSED,
         error=reason,
         host=socket.gethostname(),
     )
     session.add(airing)
-    finish(session, airing, settings, now)
+    seal_event(session, airing, Outcome.MISSED, now, settings)
     return AiringResult(
-        airing.id, entry.script_id, entry.script.title, Outcome.MISSED, reason, None
-    )
+        airing.id, entry.script_id, airing.title or entry.script.title, Outcome.MISSED, reason,
+        None,
+    )  # fmt: skip
 
 
 def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
@@ -295,5 +369,5 @@ def close_interrupted(session: Session, settings: Settings, now: datetime) -> in
         airing.outcome = Outcome.INTERRUPTED
         airing.ended_at = now
         airing.error = "The daemon stopped during this airing."
-        finish(session, airing, settings, now)
+        seal_event(session, airing, Outcome.INTERRUPTED, now, settings)
     return len(rows)

@@ -35,11 +35,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from broadcaster.airing import AiringResult, close_interrupted
+from broadcaster.airing import AiringResult, close_interrupted, seal_event
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.db import DaemonLease
 from broadcaster.enums import Outcome
+from broadcaster.journal import Journal
 from broadcaster.lease import Lease, LeaseLost
 from broadcaster.outputs import Output, StopReason
 from broadcaster.render import make_engines
@@ -134,6 +135,7 @@ class Daemon:
         self.lease = Lease(session_factory, clock, settings.tz, settings.lease_seconds)
         grace = timedelta(minutes=settings.misfire_grace_minutes)
         self.air = onair.Airwaves(output, grace, sleep or self._pause)
+        self.air.journal = Journal(settings.var_path / "journal.jsonl")
         # Outcome → how many; bounded, so nothing grows for the life of the process.
         self.counts: Counter[Outcome] = Counter()
         self.lost: LeaseLost | None = None
@@ -227,8 +229,21 @@ class Daemon:
         with self.sessions() as session:
             return self._count(onair.air_occurrence(self._context(session), occurrence, self.air))
 
+    def flush_journal(self) -> None:
+        """Write the airings that waited for the database, if it answers now."""
+        journal = self.air.journal
+        if journal is None or not journal.entries:
+            return
+        with self.sessions() as session:
+            written = journal.flush(
+                session, lambda s, airing, kind, at: seal_event(s, airing, kind, at, self.settings)
+            )
+        if written:
+            logger.warning("%d airing(s) written from the journal", len(written))
+
     def settle(self) -> list[SlotOccurrence]:
         """Record missed slots since this database was first aired; return the open ones due."""
+        self.flush_journal()
         with self.sessions() as session:
             lease = session.get(DaemonLease, 1)
             since = lease.tracked_since if lease else None
@@ -331,6 +346,8 @@ class Daemon:
         try:
             folders = [self.settings.audio_dir, getattr(self.air.output, "folder", None)]
             _remove_stale_temporaries([f for f in folders if isinstance(f, Path)])
+            self.air.since = self.clock()
+            self.flush_journal()  # before the rows a killed daemon left `started` are closed
             with self.sessions() as session:
                 install_slots(session, list(self.slots.values()))
                 session.commit()

@@ -184,13 +184,40 @@ class Airing(Base):
     topic: Mapped[Optional[str]] = mapped_column(String(2))
     text_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     approved_by: Mapped[Optional[str]] = mapped_column(String(100))
-    seal_format: Mapped[Optional[int]]  # how row_hash was computed; None: format 1
-    # The hash chain (see ledger.py): position, the previous row's hash, this row's hash.
+    # Who else the listener's evidence names (revision 0004; seal format 3).
+    author: Mapped[Optional[str]] = mapped_column(String(100))
+    approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    voice: Mapped[Optional[str]] = mapped_column(String(80))
+    requested_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # How the evidence was sealed: None or 1, 2 — the row itself was the chain link
+    # (seq, prev_hash, row_hash below); 3 — its events are (AiringEvent).
+    seal_format: Mapped[Optional[int]]
+    # The hash chain of formats 1 and 2 (see ledger.py): position, previous hash, own hash.
     seq: Mapped[Optional[int]] = mapped_column(unique=True)
     prev_hash: Mapped[Optional[str]] = mapped_column(String(64))
     row_hash: Mapped[Optional[str]] = mapped_column(String(64))
 
     script: Mapped[Script] = relationship()
+
+
+class AiringEvent(Base):
+    """One state change of an airing (started, then its outcome), sealed into the chain.
+
+    The event's hash covers its own place (seq, prev_hash), kind and time, and the
+    airing row's content as the ledger defines it for that kind (see ledger.py), so an
+    edit of either shows. Events are only ever added.
+    """
+
+    __tablename__ = "airing_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    event_hash: Mapped[str] = mapped_column(String(64))
+    seal_format: Mapped[int]
+    kind: Mapped[Outcome] = mapped_column(EnumText(Outcome, 12))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    airing_id: Mapped[int] = mapped_column(ForeignKey("airing.id"), index=True)
 
 
 class User(Base):
@@ -215,6 +242,8 @@ class AirRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     airing_id: Mapped[Optional[int]] = mapped_column(ForeignKey("airing.id"))
+    # Who asked ("cli:<system user>" or a web account), kept in the evidence (0004).
+    requested_by: Mapped[Optional[str]] = mapped_column(String(100))
 
 
 class Problem(Base):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.db import Airing, Script
+from broadcaster.db import Airing, AiringEvent, Script
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ class AiringRecord:
     host: str | None
     error: str | None
     attempt: int
+    voice: str | None
+    author: str | None
+    approved_by: str | None
+    requested_by: str | None
+    # The row's newest link in the chain: its last event (format 3) or the row itself.
     seq: int | None
     prev_hash: str | None
     row_hash: str | None
@@ -56,34 +61,45 @@ def airings_between(
 ) -> list[AiringRecord]:
     """Evidence rows planned in [start, end), oldest first."""
     query = select(Airing, Script).join(Script, Airing.script_id == Script.id).order_by(Airing.id)
+    links = select(AiringEvent).join(Airing, AiringEvent.airing_id == Airing.id)
     if start is not None:
         query = query.where(Airing.planned_start >= start)
+        links = links.where(Airing.planned_start >= start)
     if end is not None:
         query = query.where(Airing.planned_start < end)
-    return [
-        AiringRecord(
-            id=airing.id,
-            planned_start=_local(airing.planned_start, tz) or "",
-            started_at=_local(airing.started_at, tz),
-            ended_at=_local(airing.ended_at, tz),
-            slot=airing.slot_name,
-            script_id=script.id,
-            # The snapshot taken when the row opened; rows of the first release have none.
-            title=airing.title or script.title,
-            topic=airing.topic or script.topic,
-            outcome=airing.outcome,
-            duration_s=airing.duration_s,
-            audio_sha256=airing.audio_sha256,
-            output=airing.output,
-            host=airing.host,
-            error=airing.error,
-            attempt=airing.attempt,
-            seq=airing.seq,
-            prev_hash=airing.prev_hash,
-            row_hash=airing.row_hash,
+        links = links.where(Airing.planned_start < end)
+    newest = {event.airing_id: event for event in session.scalars(links.order_by(AiringEvent.seq))}
+    records = []
+    for airing, script in session.execute(query):
+        event = newest.get(airing.id)
+        records.append(
+            AiringRecord(
+                id=airing.id,
+                planned_start=_local(airing.planned_start, tz) or "",
+                started_at=_local(airing.started_at, tz),
+                ended_at=_local(airing.ended_at, tz),
+                slot=airing.slot_name,
+                script_id=script.id,
+                # The snapshot taken when the row opened; rows of the first release have none.
+                title=airing.title or script.title,
+                topic=airing.topic or script.topic,
+                outcome=airing.outcome,
+                duration_s=airing.duration_s,
+                audio_sha256=airing.audio_sha256,
+                output=airing.output,
+                host=airing.host,
+                error=airing.error,
+                attempt=airing.attempt,
+                voice=airing.voice,
+                author=airing.author,
+                approved_by=airing.approved_by,
+                requested_by=airing.requested_by,
+                seq=event.seq if event else airing.seq,
+                prev_hash=event.prev_hash if event else airing.prev_hash,
+                row_hash=event.event_hash if event else airing.row_hash,
+            )
         )
-        for airing, script in session.execute(query)
-    ]
+    return records
 
 
 def to_json(records: list[AiringRecord]) -> str:

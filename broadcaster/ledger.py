@@ -1,34 +1,45 @@
-"""The ledger: airing rows sealed into a hash chain that shows any edit or deletion.
+"""The ledger: the airing evidence as one hash chain that shows any edit or deletion.
 
-When an airing row reaches its final outcome it is sealed: it gets the next sequence
-number, the previous sealed row's hash, and its own hash over its content and that
-link. Editing a sealed row changes its hash; deleting one breaks the sequence. The
-newest rows are protected by an anchor outside the table: after each seal the head
-(sequence number and hash) is appended to a daily file under var/ledger/, and
-`verify` checks that the chain still contains that head.
+Every state change of an airing is sealed the moment it happens (seal format 3): an
+`AiringEvent` when the row opens (`started`) and one for its outcome (`aired`,
+`failed`, `interrupted`, `preempted`), or a single `missed` event. Each event gets the
+next sequence number, the previous link's hash, and its own hash over what the
+evidence says at that moment (`event_content`: the event, and the snapshot of what the
+listener heard). Rows sealed by earlier releases (formats 1 and 2: the finished row
+itself was the link) stay in the chain before the events and verify as they were.
+
+Editing a sealed row or event changes a hash; deleting one breaks the sequence. The
+newest links are protected outside the table: after each seal the head (sequence
+number and hash) is appended to a daily file under var/ledger/ and handed to the
+witness command, and `verify` checks that the chain still holds every such head.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import shlex
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.db import Airing
-from broadcaster.enums import FINAL_OUTCOMES
+from broadcaster.db import Airing, AiringEvent
+from broadcaster.enums import FINAL_OUTCOMES, Outcome
 
 GENESIS = "0" * 64
 WITNESS_TIMEOUT_SECONDS = 10.0
-# Format 1 (the first release) hashed the row's own columns; format 2 adds the epoch and
-# the snapshot of what the listener heard. A row verifies under the format it was sealed in.
-SEAL_FORMAT = 2
+# Format 1 (the first release) hashed the finished row's own columns; format 2 added the
+# epoch and the snapshot; format 3 seals each state change as an event. A link verifies
+# under the format it was sealed in; nothing is ever re-hashed.
+SEAL_FORMAT = 3
+
+Head = tuple[int, str]  # (sequence number, hash) of a chain link
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -39,8 +50,15 @@ def _when(moment: datetime | None) -> str | None:
     )
 
 
+def _seconds(value: float | None) -> str | None:
+    return None if value is None else f"{value:.3f}"
+
+
+# --- what is sealed ----------------------------------------------------------------------------
+
+
 def row_content(airing: Airing) -> dict[str, object]:
-    """Everything the evidence says, in a stable form for hashing (by its seal format)."""
+    """A finished row of formats 1 and 2, in a stable form for hashing."""
     content: dict[str, object] = {
         "id": airing.id,
         "programme_entry_id": airing.programme_entry_id,
@@ -49,7 +67,7 @@ def row_content(airing: Airing) -> dict[str, object]:
         "rendering_id": airing.rendering_id,
         "slot_name": airing.slot_name,
         "audio_sha256": airing.audio_sha256,
-        "duration_s": None if airing.duration_s is None else f"{airing.duration_s:.3f}",
+        "duration_s": _seconds(airing.duration_s),
         "planned_start": _when(airing.planned_start),
         "started_at": _when(airing.started_at),
         "ended_at": _when(airing.ended_at),
@@ -72,49 +90,127 @@ def row_content(airing: Airing) -> dict[str, object]:
     return content
 
 
-def row_hash(airing: Airing) -> str:
-    """sha256 over the row's content, which includes the previous row's hash."""
-    canonical = json.dumps(row_content(airing), ensure_ascii=False, sort_keys=True)
+def opening(airing: Airing) -> dict[str, object]:
+    """What is known when an airing opens and never changes after: where, who, what was heard."""
+    return {
+        "airing_id": airing.id,
+        "programme_entry_id": airing.programme_entry_id,
+        "slot": airing.slot_name,
+        "attempt": airing.attempt,
+        "planned_start": _when(airing.planned_start),
+        "started_at": _when(airing.started_at),
+        "epoch": airing.epoch,
+        "host": airing.host,
+        "output": airing.output,
+        # the snapshot of what the listener heard
+        "script_id": airing.script_id,
+        "title": airing.title,
+        "topic": airing.topic,
+        "text_sha256": airing.text_sha256,
+        "rendering_id": airing.rendering_id,
+        "audio_sha256": airing.audio_sha256,
+        "voice": airing.voice,
+        "author": airing.author,
+        "approved_by": airing.approved_by,
+        "approved_at": _when(airing.approved_at),
+        "requested_by": airing.requested_by,
+    }
+
+
+def event_content(event: AiringEvent, airing: Airing) -> dict[str, object]:
+    """Everything an event seals (format 3): its place, kind and time, and the airing as it
+    stood then — its opening for `started`, its opening and outcome for the others."""
+    content: dict[str, object] = {
+        "seal_format": event.seal_format,
+        "seq": event.seq,
+        "prev_hash": event.prev_hash,
+        "kind": event.kind,
+        "at": _when(event.at),
+        "airing": opening(airing),
+    }
+    if event.kind != Outcome.STARTED:
+        content["outcome"] = {
+            "ended_at": _when(airing.ended_at),
+            "duration_s": _seconds(airing.duration_s),
+            "error": airing.error,
+        }
+    return content
+
+
+def _digest(content: dict[str, object]) -> str:
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _sealed_seq(airing: Airing) -> int:
-    """The place in the chain of a row read as sealed (queried with `seq IS NOT NULL`)."""
-    if airing.seq is None:
-        raise ValueError(f"airing {airing.id} is not sealed")
-    return airing.seq
+def row_hash(airing: Airing) -> str:
+    """sha256 over a format 1 or 2 row's content, which includes the previous link's hash."""
+    return _digest(row_content(airing))
 
 
-def seal(session: Session, airing: Airing) -> None:
-    """Give a finished row its place and hash in the chain (the caller commits)."""
-    if airing.outcome not in FINAL_OUTCOMES:
-        raise ValueError(f"airing {airing.id} is still {airing.outcome}")
-    session.flush()  # the row needs its id before it is hashed
-    head = session.scalars(
-        select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq.desc()).limit(1)
+def event_hash(event: AiringEvent, airing: Airing) -> str:
+    """sha256 over an event's content, which includes the previous link's hash."""
+    return _digest(event_content(event, airing))
+
+
+# --- sealing -----------------------------------------------------------------------------------
+
+
+def head(session: Session) -> Head | None:
+    """The newest link of the chain (an event, or before any event a format 1/2 row)."""
+    event = session.execute(
+        select(AiringEvent.seq, AiringEvent.event_hash).order_by(AiringEvent.seq.desc()).limit(1)
     ).first()
+    if event is not None:
+        return (event.seq, event.event_hash)
+    row = session.execute(
+        select(Airing.seq, Airing.row_hash)
+        .where(Airing.seq.is_not(None))
+        .order_by(Airing.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None or row.row_hash is None else (row.seq, row.row_hash)
+
+
+def seal(session: Session, airing: Airing, kind: Outcome, at: datetime) -> Head:
+    """Add the event `kind` of `airing` at `at` to the chain (the caller commits).
+
+    `kind` must be what the row says now (`started`, or its outcome). Two processes
+    sealing at once collide on the unique sequence number: the caller rolls back and
+    seals again.
+    """
+    if kind != airing.outcome:
+        raise ValueError(f"airing {airing.id} is {airing.outcome}, not {kind}")
     airing.seal_format = SEAL_FORMAT
-    airing.seq = 1 if head is None else _sealed_seq(head) + 1
-    airing.prev_hash = GENESIS if head is None else head.row_hash
-    airing.row_hash = row_hash(airing)
+    session.flush()  # the row needs its id before it is hashed
+    previous = head(session)
+    event = AiringEvent(
+        seq=1 if previous is None else previous[0] + 1,
+        prev_hash=GENESIS if previous is None else previous[1],
+        seal_format=SEAL_FORMAT,
+        kind=kind,
+        at=at,
+        airing_id=airing.id,
+    )
+    event.event_hash = event_hash(event, airing)
+    session.add(event)
+    return (event.seq, event.event_hash)
 
 
-def anchor(anchor_dir: Path, airing: Airing, now: datetime) -> None:
+# --- the anchor and the witness ------------------------------------------------------------------
+
+
+def head_line(link: Head, now: datetime) -> str:
+    """The line that records a new chain head: 'SEQ HASH TIME'."""
+    return f"{link[0]} {link[1]} {now.astimezone(timezone.utc).isoformat(timespec='seconds')}\n"
+
+
+def anchor(anchor_dir: Path, link: Head, now: datetime) -> None:
     """Append the chain head to today's anchor file (after the commit that sealed it)."""
     anchor_dir.mkdir(parents=True, exist_ok=True)
-    line = head_line(airing, now)
     with open(
         anchor_dir / f"{now.astimezone(timezone.utc):%Y-%m-%d}.log", "a", encoding="ascii"
     ) as handle:
-        handle.write(line)
-
-
-Head = tuple[int, str]  # (sequence number, row hash) of a chain head
-
-
-def head_line(airing: Airing, now: datetime) -> str:
-    """The line that records a new chain head: 'SEQ HASH TIME'."""
-    return f"{airing.seq} {airing.row_hash} {now.astimezone(timezone.utc).isoformat(timespec='seconds')}\n"
+        handle.write(head_line(link, now))
 
 
 def read_heads(text: str) -> list[Head] | None:
@@ -141,15 +237,49 @@ def anchored_heads(anchor_dir: Path) -> list[Head] | None:
     return heads
 
 
-def send_to_witness(command: str, line: str) -> str | None:
-    """Give a new head to the witness command on its standard input; its failure, or None.
+class Witness:
+    """The witness command, with the heads it has not taken yet.
+
+    A head the command refused is kept (in memory, up to MAX_WAITING_HEADS) and sent
+    again with the next one, so the witness copy stays complete once the command works
+    again; only the first failure of a run of failures is reported.
+    """
+
+    MAX_WAITING_HEADS = 10_000
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.waiting: list[str] = []
+        self.failing = False
+
+    def send(self, line: str) -> str | None:
+        """Give the command every waiting head and `line`; a failure to report, or None."""
+        self.waiting = [*self.waiting, line][-self.MAX_WAITING_HEADS :]
+        failure = send_to_witness(self.command, "".join(self.waiting))
+        if failure is None:
+            self.waiting, self.failing = [], False
+            return None
+        first, self.failing = not self.failing, True
+        return failure if first else None
+
+
+_witnesses: dict[str, Witness] = {}
+
+
+def witness_for(command: str) -> Witness:
+    """The process's one Witness for `command` (its waiting heads live as long as the process)."""
+    return _witnesses.setdefault(command, Witness(command))
+
+
+def send_to_witness(command: str, lines: str) -> str | None:
+    """Give heads to the witness command on its standard input; its failure, or None.
 
     The witness keeps the heads off this machine (a second disk, another server, a
     printer): whoever rewrites the database and var/ledger cannot rewrite its copy.
     """
     try:
         done = subprocess.run(
-            shlex.split(command), input=line, text=True, capture_output=True,
+            shlex.split(command), input=lines, text=True, capture_output=True,
             timeout=WITNESS_TIMEOUT_SECONDS,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -160,76 +290,181 @@ def send_to_witness(command: str, line: str) -> str | None:
     return None
 
 
+# --- verifying -----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The result of checking the chain."""
 
     ok: bool
-    checked: int
+    checked: int  # links: format 1/2 rows and events
     head_seq: int | None
     head_hash: str | None
     first_bad_id: int | None = None
     reason: str | None = None
+    airings: int = 0
 
     def sentence(self) -> str:
         """One line for people."""
         if self.ok:
-            return f"The airing log is intact: {self.checked} sealed row(s), head {self.head_seq} {self.head_hash}."
+            return (
+                f"The airing log is intact: {self.airings} airing(s) in {self.checked} sealed "
+                f"record(s), head {self.head_seq} {self.head_hash}."
+            )
         where = f"row {self.first_bad_id}" if self.first_bad_id is not None else "the newest rows"
         return f"The airing log has been altered at {where}: {self.reason}"
 
 
-def _broken(checked: int, row_id: int | None, reason: str) -> Verdict:
-    """The verdict for a chain that does not hold at `row_id` (None: the newest rows)."""
-    return Verdict(False, checked, None, None, row_id, reason)
+class _Broken(Exception):
+    """The chain does not hold at airing row `row_id` (None: the newest rows)."""
+
+    def __init__(self, row_id: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.row_id = row_id
+        self.reason = reason
 
 
-def verify(session: Session, anchor_dir: Path, witness: list[Head] | None = None) -> Verdict:
-    """Walk the chain from the first sealed row; name the first row that does not fit.
+@dataclass(frozen=True)
+class _Link:
+    seq: int
+    prev_hash: str | None
+    stored: str | None
+    computed: str
+    airing: Airing
+    kind: Outcome | None  # None: a format 1/2 row
+
+
+def _links(session: Session) -> Iterator[_Link]:
+    """Every link in sequence order: format 1/2 rows, then (merged by seq) the events."""
+    rows = (
+        _Link(a.seq, a.prev_hash, a.row_hash, row_hash(a), a, None)
+        for a in session.scalars(
+            select(Airing)
+            .where(Airing.seq.is_not(None))
+            .order_by(Airing.seq)
+            .execution_options(yield_per=1000)
+        )
+        if a.seq is not None
+    )
+    events = (
+        _Link(e.seq, e.prev_hash, e.event_hash, event_hash(e, a), a, e.kind)
+        for e, a in session.execute(
+            select(AiringEvent, Airing)
+            .join(Airing, AiringEvent.airing_id == Airing.id)
+            .order_by(AiringEvent.seq)
+            .execution_options(yield_per=1000)
+        )
+    )
+    return heapq.merge(rows, events, key=lambda link: link.seq)
+
+
+def _walk(
+    session: Session, wanted: set[int]
+) -> tuple[int, Head | None, dict[int, str], dict[int, list[Outcome]], int]:
+    """Check sequence, links and hashes; return (links checked, head, hashes of `wanted`
+    seqs, the event kinds of each airing in order)."""
+    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    last: Head | None = None
+    hashes: dict[int, str] = {}
+    kinds: dict[int, list[Outcome]] = {}
+    legacy_rows = 0
+    for link in _links(session):
+        if link.seq != expected_seq:
+            raise _Broken(
+                link.airing.id,
+                f"row(s) before it were deleted (sequence jumps from {expected_seq - 1} to {link.seq}).",
+            )
+        if link.prev_hash != expected_prev:
+            raise _Broken(link.airing.id, "its link to the previous row does not match.")
+        if link.computed != link.stored:
+            raise _Broken(link.airing.id, "its content no longer matches its hash.")
+        if link.kind is not None:
+            kinds.setdefault(link.airing.id, []).append(link.kind)
+        else:
+            legacy_rows += 1
+        if link.seq in wanted:
+            hashes[link.seq] = link.computed
+        last = (link.seq, link.computed)
+        expected_prev, expected_seq, checked = link.computed, expected_seq + 1, checked + 1
+    return checked, last, hashes, kinds, legacy_rows + len(kinds)
+
+
+def _check_rows(session: Session, kinds: dict[int, list[Outcome]]) -> None:
+    """Every airing row must be in the chain, and say what its newest event says.
+
+    A row opened by this release has a `started` event (or is a single `missed` one);
+    rows of earlier releases still on air at the upgrade come before all of those.
+    """
+    first_opened = min(
+        (airing_id for airing_id, seen in kinds.items() if seen[0] == Outcome.STARTED),
+        default=None,
+    )
+    outcomes = {
+        airing_id: outcome
+        for airing_id, outcome in session.execute(
+            select(Airing.id, Airing.outcome).where(Airing.seal_format == SEAL_FORMAT)
+        )
+    }
+    for airing_id, seen in sorted(kinds.items()):
+        if outcomes.get(airing_id) != seen[-1]:
+            raise _Broken(
+                airing_id, f"its content no longer matches its sealed events (they end {seen[-1]})."
+            )
+        legacy = first_opened is None or airing_id < first_opened
+        if seen[0] == Outcome.MISSED and len(seen) > 1:
+            raise _Broken(airing_id, "a missed airing has more than one event.")
+        if seen[0] not in (Outcome.STARTED, Outcome.MISSED) and not legacy:
+            raise _Broken(airing_id, "it was opened outside the chain (it has no `started` event).")
+    loose = session.scalars(
+        select(Airing)
+        .where(Airing.seq.is_(None), Airing.id.not_in(select(AiringEvent.airing_id)))
+        .order_by(Airing.id)
+    )
+    for airing in loose:
+        if airing.outcome in FINAL_OUTCOMES:
+            raise _Broken(airing.id, "it is finished but was never sealed into the chain.")
+        if first_opened is not None and airing.id > first_opened:
+            raise _Broken(airing.id, "it was opened outside the chain (it has no `started` event).")
+
+
+def verify(
+    session: Session,
+    anchor_dir: Path,
+    witness: list[Head] | None = None,
+    witness_lags: bool = False,
+) -> Verdict:
+    """Walk the chain from its first link; name the first row that does not fit.
 
     Then every head in the anchor files, and in a witness copy when one is given, must
-    still be in the chain with the same hash.
+    still be in the chain with the same hash. A witness that receives every head (the
+    per-seal mode) must also hold the newest one: links after its last head were added
+    without it. `witness_lags` accepts such links for a witness copied less often.
     """
-    expected_prev, expected_seq, checked = GENESIS, 1, 0
-    last: Airing | None = None
-    hashes: dict[int, str | None] = {}
-    for airing in session.scalars(
-        select(Airing).where(Airing.seq.is_not(None)).order_by(Airing.seq)
-    ):
-        if airing.seq != expected_seq:
-            return _broken(
-                checked,
-                airing.id,
-                f"row(s) before it were deleted (sequence jumps from {expected_seq - 1} to {airing.seq}).",
-            )
-        if airing.prev_hash != expected_prev:
-            return _broken(checked, airing.id, "its link to the previous row does not match.")
-        if row_hash(airing) != airing.row_hash:
-            return _broken(checked, airing.id, "its content no longer matches its hash.")
-        hashes[expected_seq] = airing.row_hash
-        expected_prev, expected_seq, checked, last = (
-            airing.row_hash,
-            expected_seq + 1,
-            checked + 1,
-            airing,
-        )
-    unsealed = session.scalars(
-        select(Airing)
-        .where(Airing.seq.is_(None), Airing.outcome.in_(FINAL_OUTCOMES))
-        .order_by(Airing.id)
-        .limit(1)
-    ).first()
-    if unsealed is not None:
-        return _broken(checked, unsealed.id, "it is finished but was never sealed into the chain.")
     anchored = anchored_heads(anchor_dir)
-    if anchored is None:
-        return _broken(checked, None, "an anchor file has a line that is not a chain head.")
-    for source, heads in (("the anchor file", anchored), ("the witness copy", witness or [])):
-        for seq, digest in heads:
-            if seq not in hashes:
-                return _broken(
-                    checked, None, f"{source} names row {seq} of the chain, which is gone."
+    heads = {"the anchor file": anchored or [], "the witness copy": witness or []}
+    wanted = {seq for found in heads.values() for seq, _ in found}
+    try:
+        if anchored is None:
+            raise _Broken(None, "an anchor file has a line that is not a chain head.")
+        checked, last, hashes, kinds, airings = _walk(session, wanted)
+        _check_rows(session, kinds)
+        for source, found in heads.items():
+            for seq, digest in found:
+                if seq not in hashes:
+                    raise _Broken(None, f"{source} names row {seq} of the chain, which is gone.")
+                if hashes[seq] != digest:
+                    raise _Broken(None, f"row {seq} differs from the hash kept in {source}.")
+        if witness is not None and not witness_lags and last is not None:
+            witnessed = max((seq for seq, _ in witness), default=0)
+            if last[0] > witnessed:
+                raise _Broken(
+                    None,
+                    f"rows {witnessed + 1} to {last[0]} of the chain are not in the witness "
+                    "copy: they were added without the witness.",
                 )
-            if hashes[seq] != digest:
-                return _broken(checked, None, f"row {seq} differs from the hash kept in {source}.")
-    return Verdict(True, checked, last.seq if last else None, last.row_hash if last else None)
+    except _Broken as broken:
+        return Verdict(False, 0, None, None, broken.row_id, broken.reason)
+    return Verdict(
+        True, checked, last[0] if last else None, last[1] if last else None, airings=airings
+    )

@@ -70,7 +70,7 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
         if verdict.ok:
             writer.writerow(
                 [
-                    f"Nhật ký phát toàn vẹn: {verdict.checked} dòng, mã đầu chuỗi số {verdict.head_seq}: {verdict.head_hash}"
+                    f"Nhật ký phát toàn vẹn: {verdict.airings} lượt phát trong {verdict.checked} bản ghi niêm phong, mã đầu chuỗi số {verdict.head_seq}: {verdict.head_hash}"
                 ]
             )
         else:

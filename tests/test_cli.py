@@ -264,7 +264,9 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     text = (project / "report.csv").read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][0].startswith("Báo cáo phát thanh tuyên truyền CCHC")
-    assert lines[1][0].startswith("Nhật ký phát toàn vẹn: 3 dòng, mã đầu chuỗi số 3: ")
+    assert lines[1][0].startswith(
+        "Nhật ký phát toàn vẹn: 3 lượt phát trong 6 bản ghi niêm phong, mã đầu chuỗi số 6: "
+    )
     assert lines[2] == [
         "Tháng",
         "Chủ đề",

@@ -69,12 +69,17 @@ def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, d
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Also check the chain against a copy the witness command kept off this machine.",
 )
+@click.option(
+    "--witness-lags",
+    is_flag=True,
+    help="The witness copy is taken daily, not at every seal: accept newer rows after it.",
+)
 @click.pass_context
-def log_verify(ctx: click.Context, witness_file: Path | None) -> None:
+def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool) -> None:
     """Check that no airing row was edited or deleted; name the first bad row."""
     copy = witness_file.read_text(encoding="utf-8", errors="replace") if witness_file else None
     with services_of(ctx) as services:
-        verdict = records.verify_log(services, copy)
+        verdict = records.verify_log(services, copy, witness_lags)
     if not verdict.ok:
         raise click.ClickException(verdict.sentence())
     click.echo(verdict.sentence())

@@ -20,6 +20,7 @@ from broadcaster.airing import air_now as air_script_now
 from broadcaster.db import Airing, AirRequest, ProgrammeEntry, Script
 from broadcaster.enums import Outcome, Priority, Status
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.journal import Journal
 from broadcaster.lease import lease_is_alive
 from broadcaster.outputs import Cancel, Output, StopReason
 from broadcaster.programme import entries_for, plan_occurrence
@@ -55,6 +56,13 @@ class Airwaves:
     # still holds it (raises LeaseLost); outside a daemon there is no lease to check.
     epoch: int | None = None
     fence: Callable[[], None] = lambda: None
+    # Where airings wait when the database does not answer (a daemon has one).
+    journal: Journal | None = None
+    # Why a planned bulletin was passed over (programme entry id → sentence), for its
+    # `missed` row; bounded by the entries of the last LOOKBACK.
+    passed_over: dict[int, str] = field(default_factory=dict)
+    # When this daemon began, so a missed row can say the daemon was not running yet.
+    since: datetime | None = None
 
     def __post_init__(self) -> None:
         self.clear.set()
@@ -88,21 +96,31 @@ def _air_entries(
 ) -> list[AiringResult]:
     results = []
     for entry in entries:
-        if ctx.now() >= occurrence.end or air.stop.is_set():
-            break
+        if air.stop.is_set():
+            air.passed_over.setdefault(entry.id, "the daemon was stopped during the slot")
+            continue
+        if ctx.now() >= occurrence.end:
+            air.passed_over.setdefault(
+                entry.id, "the slot ended before its turn (the bulletins before it filled the slot)"
+            )
+            continue
         if not ensure_audio(ctx, entry):
+            air.passed_over[entry.id] = (
+                "its audio was missing or damaged and could not be made again"
+            )
             continue  # the slot airs what else it holds; the problem is logged and shown
         air.clear.wait()
         with air.on_air:
             if air.stop.is_set():
-                break
+                continue
             air.fence()
             result = air_entry(
                 ctx.session, entry, air.output, ctx.settings, ctx.clock,
                 deadline=occurrence.end, sleep=air.sleep, cancel=air.cancel, epoch=air.epoch,
-                fence=air.fence,
+                fence=air.fence, journal=air.journal,
             )  # fmt: skip
         if result is not None:
+            air.passed_over.pop(entry.id, None)
             results.append(result)
             logger.info(
                 "slot %s: script %s %s", occurrence.slot.name, result.script_id, result.outcome
@@ -118,23 +136,34 @@ def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:
         logger.warning("slot %s fired at %s with no open occurrence; nothing aired", slot.name, now)
         return []
     if now - occurrence.start > air.grace and not _progress(ctx, occurrence)[0]:
-        return record_missed_occurrence(ctx, occurrence, air.grace)
+        return record_missed_occurrence(ctx, occurrence, air)
     return air_occurrence(ctx, occurrence, air)
 
 
 def record_missed_occurrence(
-    ctx: Context, occurrence: SlotOccurrence, grace: timedelta
+    ctx: Context, occurrence: SlotOccurrence, air: Airwaves
 ) -> list[AiringResult]:
-    """Give each bulletin that was planned for a passed occurrence, and never aired, a `missed` row."""
-    local = occurrence.start.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y")
-    reason = (
-        f"Not aired: the slot {occurrence.slot.name} at {local} passed while the daemon was "
-        f"stopped or more than {int(grace.total_seconds() // 60)} minutes late."
-    )
+    """Give each bulletin that was planned for a passed occurrence, and never aired, a `missed` row
+    that says why: what this daemon saw, or that no daemon was airing then."""
+    tz = ctx.settings.tz
+    local = occurrence.start.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+    if air.since is not None and occurrence.start < air.since:
+        default = (
+            f"no daemon was airing at the slot's time (this one started at "
+            f"{air.since.astimezone(tz):%H:%M %d/%m/%Y})"
+        )
+    elif _progress(ctx, occurrence)[0]:
+        default = "the slot was cut off before its turn (the daemon stopped or lost the air)"
+    else:
+        minutes = int(air.grace.total_seconds() // 60)
+        default = f"the slot did not start within {minutes} minutes of its time"
     results = []
     for entry in entries_for(ctx.session, occurrence.slot.name, occurrence.start):
-        if not _has_airing(ctx, entry):
-            results.append(record_missed(ctx.session, entry, reason, ctx.settings, ctx.now()))
+        if _has_airing(ctx, entry) or (air.journal is not None and air.journal.holds(entry.id)):
+            continue
+        why = air.passed_over.pop(entry.id, default)
+        reason = f"Not aired in the slot {occurrence.slot.name} at {local}: {why}."
+        results.append(record_missed(ctx.session, entry, reason, ctx.settings, ctx.now()))
     ctx.session.commit()
     return results
 
@@ -159,7 +188,7 @@ def settle(
             if not began or unaired:
                 due.append(occurrence)
         elif late and occurrence.start >= since:
-            record_missed_occurrence(ctx, occurrence, air.grace)
+            record_missed_occurrence(ctx, occurrence, air)
     return due
 
 
@@ -219,7 +248,7 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
                 return None
             result = air_script_now(
                 ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel,
-                air.epoch, air.fence,
+                air.epoch, air.fence, request.requested_by, air.journal,
             )  # fmt: skip
             request.handled_at, request.airing_id = ctx.now(), result.airing_id
             ctx.session.commit()
@@ -242,11 +271,13 @@ def air_now(
     script_id: int,
     local_output: Callable[[], Output] | None,
     output_named: bool = False,
+    requested_by: str | None = None,
 ) -> Queued | AiringResult:
     """Air an approved bulletin at once: through the running daemon, else through `local_output`.
 
     The web page gives no local output (only the daemon owns the speakers); the CLI gives
     the configured one, and `output_named` when the user chose it (refused while a daemon runs).
+    `requested_by` (a web account, or "cli:<system user>") goes into the evidence.
     """
     script = get_script(ctx, script_id)
     if script.status != Status.APPROVED:
@@ -258,13 +289,19 @@ def air_now(
         if output_named:
             raise BroadcasterError(Code.DAEMON_OWNS_OUTPUT)
         emergency = script.priority == Priority.EMERGENCY
-        request = AirRequest(script_id=script.id, emergency=emergency, requested_at=ctx.now())
+        request = AirRequest(
+            script_id=script.id, emergency=emergency, requested_at=ctx.now(),
+            requested_by=requested_by,
+        )  # fmt: skip
         ctx.session.add(request)
         ctx.session.commit()
         return Queued(request.id, emergency, rendering.duration_s)
     if local_output is None:
         raise BroadcasterError(Code.DAEMON_NOT_RUNNING)
-    result = air_script_now(ctx.session, script, rendering, local_output(), ctx.settings, ctx.clock)
+    result = air_script_now(
+        ctx.session, script, rendering, local_output(), ctx.settings, ctx.clock,
+        requested_by=requested_by,
+    )  # fmt: skip
     if result.outcome != Outcome.AIRED:
         raise BroadcasterError(
             Code.AIRING_FAILED, airing_id=result.airing_id, outcome=result.outcome,

@@ -60,14 +60,17 @@ def airing_log(
     return [r for r in records if r.outcome == outcome] if outcome else records
 
 
-def verify_log(ctx: Context, witness_copy: str | None = None) -> Verdict:
-    """Walk the airing log's hash chain; check it against the anchor files and a witness copy."""
+def verify_log(
+    ctx: Context, witness_copy: str | None = None, witness_lags: bool = False
+) -> Verdict:
+    """Walk the airing log's hash chain; check it against the anchor files and a witness copy
+    (which must hold the newest head unless `witness_lags`: a copy taken daily)."""
     witness = None
     if witness_copy is not None:
         witness = ledger.read_heads(witness_copy)
         if witness is None:
             raise BroadcasterError(Code.WITNESS_UNREADABLE)
-    return ledger.verify(ctx.session, ctx.settings.var_path / "ledger", witness)
+    return ledger.verify(ctx.session, ctx.settings.var_path / "ledger", witness, witness_lags)
 
 
 def office_report(ctx: Context, days: Period) -> ReportFile:
