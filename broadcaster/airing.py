@@ -88,7 +88,10 @@ def seal_event(
                 raise
             session.add(airing)
             continue
-        ledger.anchor(settings.var_path / "ledger", head, at)
+        try:
+            ledger.anchor(settings.var_path / "ledger", head, at)
+        except OSError as exc:  # a full disk: the chain holds; `log verify` names the gap
+            logger.error("could not write the chain head to var/ledger: %s", exc)
         if settings.witness:
             _witness(session, settings.witness, head, at)
         return
@@ -159,17 +162,18 @@ def _open(
     and a journal keeps the airing instead (the bulletin airs all the same). Raises
     IntegrityError when the entry has an airing already.
     """
+    at = airing.started_at or airing.planned_start
+    if journal is not None and journal.waiting():
+        return journal.opened(airing, at)  # behind what already waits, in order
     session.add(airing)
     try:
-        seal_event(
-            session, airing, Outcome.STARTED, airing.started_at or airing.planned_start, settings
-        )
+        seal_event(session, airing, Outcome.STARTED, at, settings)
     except OperationalError as exc:
         session.rollback()
         if journal is None:
             raise
         logger.error("the database did not answer (%s); airing from the plan, journaled", exc)
-        return journal.opened(airing, airing.started_at or airing.planned_start)
+        return journal.opened(airing, at)
     return None
 
 
@@ -183,7 +187,7 @@ def _close(
     """Seal the outcome the row now holds; into the journal when the database does not answer."""
     at = airing.ended_at or airing.planned_start
     fields = row_fields(airing)  # a rollback would forget them
-    if key is None:
+    if key is None and (journal is None or not journal.waiting()):
         try:
             seal_event(session, airing, airing.outcome, at, settings)
             return

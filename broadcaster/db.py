@@ -272,12 +272,18 @@ class DaemonLease(Base):
     player_pgid: Mapped[Optional[int]]
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL and a busy timeout so daemon and web can share it."""
+def make_engine(url: str, busy_seconds: float = 30) -> Engine:
+    """Create the engine; SQLite gets WAL and a busy timeout so daemon and web can share it.
+
+    `busy_seconds` is how long a statement waits for a lock: the daemon uses a short one,
+    because it airs from its plan and journals the evidence rather than wait.
+    """
     is_sqlite = url.startswith("sqlite")
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {}
-    )
+    if is_sqlite:
+        connect_args: dict[str, object] = {"check_same_thread": False, "timeout": busy_seconds}
+    else:
+        connect_args = {"options": f"-c lock_timeout={int(busy_seconds * 1000)}"}
+    engine = create_engine(url, connect_args=connect_args)
     if is_sqlite:
 
         @event.listens_for(engine, "connect")

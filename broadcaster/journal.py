@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from broadcaster.db import Airing
+from broadcaster.db import Airing, AiringEvent
 from broadcaster.enums import Outcome
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, Entry] = {}
+        # The on-air thread adds while the housekeeping thread flushes.
+        self.lock = threading.RLock()
         self._load()
 
     def _load(self) -> None:
@@ -138,8 +141,16 @@ class Journal:
         except OSError as exc:
             logger.error("the journal file %s could not be rewritten: %s", self.path, exc)
 
+    def waiting(self) -> bool:
+        """Whether airings wait: new evidence then goes behind them, in the order it happened."""
+        return bool(self.entries)
+
     def opened(self, airing: Airing, at: datetime) -> str:
         """Keep an airing whose `started` row the database refused; returns its key."""
+        with self.lock:
+            return self._opened(airing, at)
+
+    def _opened(self, airing: Airing, at: datetime) -> str:
         entry = Entry(
             uuid.uuid4().hex, None, row_fields(airing), [(Outcome.STARTED.value, at.isoformat())]
         )
@@ -152,6 +163,12 @@ class Journal:
     ) -> None:
         """Keep the outcome of an airing: one journaled at its start (`key`), or one the
         database holds as started (`airing_id`). `fields` are its row's (`row_fields`)."""
+        with self.lock:
+            self._closed(key, airing_id, fields, at)
+
+    def _closed(
+        self, key: str | None, airing_id: int | None, fields: dict[str, object], at: datetime
+    ) -> None:
         entry = self.entries.get(key) if key else None
         if entry is None:
             entry = Entry(uuid.uuid4().hex, airing_id, {}, [])
@@ -185,6 +202,10 @@ class Journal:
         the witness). Stops at the first database error (it is still not answering) and
         returns the rows written.
         """
+        with self.lock:
+            return self._flush(session, seal)
+
+    def _flush(self, session: Session, seal: Seal) -> list[Airing]:
         written = []
         for key, entry in list(self.entries.items()):
             try:
@@ -201,36 +222,58 @@ class Journal:
         return written
 
     def _write(self, session: Session, entry: Entry, seal: Seal) -> Airing | None:
-        """Seal the entry's events one by one; what is sealed leaves the entry at once."""
+        """Seal the entry's events one by one; what is sealed leaves the entry at once.
+
+        Idempotent: an airing written before a crash (its row, or some of its events) is
+        found again and only what is missing is sealed.
+        """
         fields = _rebuild(entry.row)
-        if entry.airing_id is None:
+        airing = _find(session, entry.airing_id, fields)
+        if airing is None:
             airing = Airing(**fields)
             airing.outcome = Outcome.STARTED
             if _aired_elsewhere(session, airing):
                 airing.programme_entry_id = None  # keep the evidence; the entry has its airing
                 airing.error = "Aired while the database did not answer; the entry was aired again."
             session.add(airing)
+            sealed: set[str] = set()
         else:
-            found = session.get(Airing, entry.airing_id)
-            if found is None or found.outcome != Outcome.STARTED:
-                logger.error(
-                    "airing %s is no longer on air in the database; its journaled outcome is dropped",
-                    entry.airing_id,
-                )
-                return None
-            airing = found
+            sealed = set(
+                session.scalars(select(AiringEvent.kind).where(AiringEvent.airing_id == airing.id))
+            )
         while entry.events:
             kind, at = entry.events[0]
-            if kind != Outcome.STARTED:
-                airing.ended_at = fields.get("ended_at")  # type: ignore[assignment]
-                airing.duration_s = fields.get("duration_s")  # type: ignore[assignment]
-                airing.error = fields.get("error") or airing.error  # type: ignore[assignment]
-            airing.outcome = Outcome(kind)
-            seal(session, airing, Outcome(kind), datetime.fromisoformat(at))
+            if kind not in sealed:
+                if airing.outcome != Outcome.STARTED:
+                    logger.error(
+                        "airing %s is %s in the database; its journaled %s is dropped",
+                        airing.id, airing.outcome, kind,
+                    )  # fmt: skip
+                    return None
+                if kind != Outcome.STARTED:
+                    airing.ended_at = fields.get("ended_at")  # type: ignore[assignment]
+                    airing.duration_s = fields.get("duration_s")  # type: ignore[assignment]
+                    airing.error = fields.get("error") or airing.error  # type: ignore[assignment]
+                airing.outcome = Outcome(kind)
+                seal(session, airing, Outcome(kind), datetime.fromisoformat(at))
             entry.airing_id = airing.id
             entry.events.pop(0)
         logger.warning("airing %s written from the journal", airing.id)
         return airing
+
+
+def _find(session: Session, airing_id: int | None, fields: dict[str, object]) -> Airing | None:
+    """The airing row of a journal entry: by id, or by when and where it started."""
+    if airing_id is not None:
+        return session.get(Airing, airing_id)
+    return session.scalars(
+        select(Airing).where(
+            Airing.script_id == fields.get("script_id"),
+            Airing.started_at == fields.get("started_at"),
+            Airing.host == fields.get("host"),
+            Airing.attempt == fields.get("attempt"),
+        )
+    ).first()
 
 
 def _aired_elsewhere(session: Session, airing: Airing) -> bool:

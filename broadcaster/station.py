@@ -76,6 +76,11 @@ def open_station(settings: Settings) -> Station:
     return Station(settings, engine, make_session_factory(engine))
 
 
+# How long the daemon's statements wait for a lock before it airs from its plan and
+# journals the evidence instead.
+DAEMON_BUSY_SECONDS = 2.0
+
+
 def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station, MigrationReport]:
     """Open an initialised installation for `broadcaster run`, upgrading its schema first."""
     engine, _shown = _connect(settings)
@@ -84,6 +89,8 @@ def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station,
     except BroadcasterError as exc:
         engine.dispose()
         raise NotInitialised(exc.code, **exc.data) from exc
+    engine.dispose()  # the upgrade may wait for locks; airing does not (see journal.py)
+    engine = make_engine(settings.db_url, busy_seconds=DAEMON_BUSY_SECONDS)
     return Station(settings, engine, make_session_factory(engine)), report
 
 
