@@ -24,9 +24,11 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, cast
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -52,6 +54,7 @@ from broadcaster.slots import SlotDef, SlotOccurrence, occurrences_between
 logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 60
+JOURNAL_SECONDS = 5  # how often airings waiting for the database are tried again
 RENDER_AHEAD_MINUTES = 10
 REQUEST_POLL_SECONDS = 1
 SLOT_JOB_PREFIX = "slot:"
@@ -79,6 +82,39 @@ def _remove_stale_temporaries(folders: list[Path]) -> None:
                 logger.info("removed %s, left behind by an earlier stop", path)
 
 
+class SteadyJobStore(SQLAlchemyJobStore):
+    """APScheduler's job store in our database, made to outlast a locked database.
+
+    In APScheduler 3 an exception from `update_job` (a slot job's next fire time,
+    written right after it is submitted) ends the scheduler's thread: after a lock at a
+    slot's start, no job would ever fire again. Here a failed update is kept and written
+    before the next look for due jobs; while that still fails, the look fails too, which
+    APScheduler answers by trying again after `jobstore_retry_interval` (10 s).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unsaved: dict[str, Job] = {}
+
+    def update_job(self, job: Job) -> None:
+        try:
+            super().update_job(job)
+        except OperationalError as exc:
+            logger.warning("could not save job %s (the database did not answer): %s", job.id, exc)
+            self._unsaved[job.id] = job
+        else:
+            self._unsaved.pop(job.id, None)
+
+    def get_due_jobs(self, now: datetime) -> list[Job]:
+        for job in list(self._unsaved.values()):
+            try:
+                super().update_job(job)  # raises OperationalError while the lock lasts
+            except JobLookupError:
+                pass  # removed meanwhile
+            del self._unsaved[job.id]
+        return cast(list[Job], super().get_due_jobs(now))
+
+
 def _daemon() -> "Daemon":
     if _running is None:
         raise RuntimeError("a daemon job ran without a running daemon")
@@ -100,6 +136,11 @@ def air_occurrence_job(slot_name: str, start: datetime) -> None:
 def settle_job() -> None:
     """APScheduler entry point: record missed slots, hand open ones to the slot executor."""
     _daemon().settle_and_dispatch()
+
+
+def journal_job() -> None:
+    """APScheduler entry point: write the airings that waited for the database."""
+    _daemon().flush_journal()
 
 
 def render_ahead_job() -> None:
@@ -143,7 +184,7 @@ class Daemon:
         self.scheduler = BackgroundScheduler(
             timezone=settings.tz,
             jobstores={
-                "default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs"),
+                "default": SteadyJobStore(engine=engine, tablename="apscheduler_jobs"),
                 "memory": MemoryJobStore(),
             },
             executors={
@@ -151,6 +192,7 @@ class Daemon:
                 "default": ThreadPoolExecutor(1),
                 "housekeeping": ThreadPoolExecutor(1),
                 "requests": ThreadPoolExecutor(1),
+                "journal": ThreadPoolExecutor(1),  # never queued behind a long render
             },
             job_defaults={
                 "coalesce": True,  # a backlog of one slot's runs airs once
@@ -306,6 +348,7 @@ class Daemon:
         for function, seconds, executor in (
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
+            (journal_job, JOURNAL_SECONDS, "journal"),
             (requests_job, REQUEST_POLL_SECONDS, "requests"),
         ):
             self.scheduler.add_job(
