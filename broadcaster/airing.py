@@ -173,6 +173,7 @@ def _open(
         if journal is None:
             raise
         logger.error("the database did not answer (%s); airing from the plan, journaled", exc)
+        journal.trouble = journal.trouble or (str(exc.orig), at)
         return journal.opened(airing, at)
     return None
 
@@ -196,6 +197,7 @@ def _close(
             if journal is None:
                 raise
             logger.error("the database did not answer (%s); the outcome is journaled", exc)
+            journal.trouble = journal.trouble or (str(exc.orig), at)
     if journal is not None:
         journal.closed(key, airing.id, fields, at)
 

@@ -47,6 +47,7 @@ from broadcaster.lease import Lease, LeaseLost
 from broadcaster.outputs import Output, StopReason
 from broadcaster.render import make_engines
 from broadcaster.services import onair
+from broadcaster.services.audio import record_problem
 from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.planning import install_slots
 from broadcaster.slots import SlotDef, SlotOccurrence, occurrences_between
@@ -282,6 +283,16 @@ class Daemon:
             )
         if written:
             logger.warning("%d airing(s) written from the journal", len(written))
+        if journal.trouble is not None and not journal.entries:
+            why, since = journal.trouble
+            journal.trouble = None
+            local = since.astimezone(self.settings.tz).strftime("%H:%M:%S %d/%m/%Y")
+            with self.sessions() as session:
+                record_problem(
+                    self._context(session),
+                    f"The database did not answer from {local} ({why}): the bulletins aired from "
+                    f"the plan and their evidence waited in the journal; it is written now.",
+                )
 
     def settle(self) -> list[SlotOccurrence]:
         """Record missed slots since this database was first aired; return the open ones due."""

@@ -74,6 +74,8 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, Entry] = {}
+        # Why the database did not answer, first seen when (for the problem shown afterwards).
+        self.trouble: tuple[str, datetime] | None = None
         # The on-air thread adds while the housekeeping thread flushes.
         self.lock = threading.RLock()
         self._load()

@@ -470,4 +470,7 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
     assert not journal.exists()
     daemon.settle()
     assert len(played) == 2 and len(airings(station)) == 2  # never aired twice
+    with station.sessions() as session:
+        (problem,) = session.scalars(select(Problem)).all()  # shown by `status`
+        assert problem.message.startswith("The database did not answer from 09:00:05 11/03/2024")
     engine.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Callable, Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from broadcaster.db import Problem, ProgrammeEntry, Script
 from broadcaster.enums import Status
 from broadcaster.render import RenderFailed, RenderResult, render_script, rendering_intact
@@ -76,7 +78,12 @@ def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
 
 
 def record_problem(ctx: Context, message: str) -> None:
-    """Log a problem and keep it for the status page."""
+    """Log a problem and keep it for the status page (only the log when the database
+    cannot take it: locked, or a full disk)."""
     logger.error("%s", message)
     ctx.session.add(Problem(at=ctx.now(), message=message))
-    ctx.session.commit()
+    try:
+        ctx.session.commit()
+    except OperationalError as exc:
+        ctx.session.rollback()
+        logger.error("could not keep the problem for the status page: %s", exc)
