@@ -229,6 +229,43 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(EnumText(Role, 10))
+    # Revision 0005: a disabled account cannot log in; a generated password must be changed
+    # at the first login; a new session version ends every session of the account.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    session_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    added_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """One try at the web login, kept so throttling survives a restart (revision 0005)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool]
+
+
+class AuditEvent(Base):
+    """One action that changed something (who, when, what, before and after), hash-chained
+    like the airing evidence (see audit.py; revision 0005). Only ever added."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    event_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120))
+    before_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    after_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    detail: Mapped[Optional[str]] = mapped_column(Text)
 
 
 class AirRequest(Base):

@@ -74,6 +74,13 @@ class Code(StrEnum):
     USER_ROLE_UNKNOWN = "user_role_unknown"
     USER_PASSWORD_SHORT = "user_password_short"
     USER_EXISTS = "user_exists"
+    USER_NAME_TOO_LONG = "user_name_too_long"
+    USER_PASSWORD_COMMON = "user_password_common"
+    USER_PASSWORD_IS_NAME = "user_password_is_name"
+    USER_PASSWORD_WRONG = "user_password_wrong"
+    USER_PASSWORD_SAME = "user_password_same"
+    USER_NOT_FOUND = "user_not_found"
+    USER_LAST_ADMIN = "user_last_admin"
 
 
 ENGLISH: dict[Code, str] = {
@@ -165,8 +172,20 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.USER_NAME_MISSING: "A user needs a name.",
     Code.USER_ROLE_UNKNOWN: "Role '{role}' is not one of: {roles}.",
-    Code.USER_PASSWORD_SHORT: "A password needs at least 8 characters.",
+    Code.USER_PASSWORD_SHORT: "A password needs at least {minimum} characters.",
     Code.USER_EXISTS: "A user named '{name}' already exists.",
+    Code.USER_NAME_TOO_LONG: "A user name can have at most {maximum} characters.",
+    Code.USER_PASSWORD_COMMON: (
+        "That password is on the list of common passwords people guess first; choose another."
+    ),
+    Code.USER_PASSWORD_IS_NAME: "A password must not be the user's name; choose another.",
+    Code.USER_PASSWORD_WRONG: "The current password is not right; nothing was changed.",
+    Code.USER_PASSWORD_SAME: "The new password is the same as the old one; choose another.",
+    Code.USER_NOT_FOUND: "There is no user named '{name}' ('broadcaster users list' shows them).",
+    Code.USER_LAST_ADMIN: (
+        "'{name}' is the last enabled admin; make another admin first, or nobody could manage "
+        "the accounts."
+    ),
 }
 
 

@@ -137,6 +137,11 @@ def event_content(event: AiringEvent, airing: Airing) -> dict[str, object]:
     return content
 
 
+def digest(content: dict[str, object]) -> str:
+    """sha256 over the canonical JSON of `content` (sorted keys, UTF-8)."""
+    return _digest(content)
+
+
 def _digest(content: dict[str, object]) -> str:
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -130,7 +130,11 @@ def initialise(
             sync_slot_rows(session, slots)
             if session.scalar(select(User).limit(1)) is None:
                 password = admin_password or new_password()
-                create_user(session, "admin", password, "admin")
+                # A generated password is changed at the first login (and demo-login.txt goes).
+                create_user(
+                    session, "admin", password, "admin",
+                    must_change=admin_password is None, now=now,
+                )  # fmt: skip
             session.commit()
         demo_count = _import_demo(settings, sessions, now) if demo and created else 0
     finally:

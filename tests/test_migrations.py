@@ -36,9 +36,10 @@ BASELINE_COUNTS = {"script": 6, "rendering": 5, "programme_entry": 70, "airing":
 # Columns that later revisions added; a row is intact when everything else is equal.
 ADDED_COLUMNS = {  # added by 0002, 0003 and 0004
     "pinned", "epoch", "player_pgid", "title", "topic", "text_sha256", "approved_by",
-    "seal_format", "author", "approved_at", "voice", "requested_by",
+    "seal_format", "author", "approved_at", "voice", "requested_by", "disabled",
+    "must_change_password", "session_version", "added_at",
 }  # fmt: skip
-ADDED_TABLES = {"airing_event"}  # added by 0004
+ADDED_TABLES = {"airing_event", "login_attempt", "audit_event"}  # added by 0004 and 0005
 
 
 @pytest.fixture

@@ -95,8 +95,19 @@ VIETNAMESE: dict[Code, str] = {
     Code.SCHEMA_DOWNGRADE_REFUSED: "Không thể hạ phiên bản vì sẽ mất dữ liệu bằng chứng phát sóng.",
     Code.USER_NAME_MISSING: "Cần nhập tên đăng nhập.",
     Code.USER_ROLE_UNKNOWN: "Vai trò “{role}” không hợp lệ.",
-    Code.USER_PASSWORD_SHORT: "Mật khẩu cần ít nhất 8 ký tự.",
+    Code.USER_PASSWORD_SHORT: "Mật khẩu cần ít nhất {minimum} ký tự.",
     Code.USER_EXISTS: "Tên đăng nhập “{name}” đã có người dùng.",
+    Code.USER_NAME_TOO_LONG: "Tên đăng nhập dài tối đa {maximum} ký tự.",
+    Code.USER_PASSWORD_COMMON: (
+        "Mật khẩu này nằm trong danh sách mật khẩu phổ biến, dễ bị đoán; hãy chọn mật khẩu khác."
+    ),
+    Code.USER_PASSWORD_IS_NAME: "Mật khẩu không được trùng với tên đăng nhập; hãy chọn mật khẩu khác.",
+    Code.USER_PASSWORD_WRONG: "Mật khẩu hiện tại không đúng; chưa có gì thay đổi.",
+    Code.USER_PASSWORD_SAME: "Mật khẩu mới trùng với mật khẩu cũ; hãy chọn mật khẩu khác.",
+    Code.USER_NOT_FOUND: "Không có tài khoản “{name}”.",
+    Code.USER_LAST_ADMIN: (
+        "“{name}” là quản trị viên cuối cùng còn hoạt động; hãy tạo quản trị viên khác trước."
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 import click
 
+from broadcaster.audit import cli_actor
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, english
@@ -60,7 +61,7 @@ def services_of(ctx: click.Context) -> Iterator[Context]:
     """A service context over a fresh session, closed when the command is done."""
     station = station_of(ctx)
     with station.sessions() as session:
-        yield Context(station.settings, session, utc_now)
+        yield Context(station.settings, session, utc_now, actor=cli_actor())
 
 
 @click.group(cls=Group)

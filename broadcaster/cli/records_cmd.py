@@ -80,6 +80,10 @@ def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool
     copy = witness_file.read_text(encoding="utf-8", errors="replace") if witness_file else None
     with services_of(ctx) as services:
         verdict = records.verify_log(services, copy, witness_lags)
+        trail = records.verify_audit(services)
     if not verdict.ok:
         raise click.ClickException(verdict.sentence())
+    if not trail.ok:
+        raise click.ClickException(trail.sentence())
     click.echo(verdict.sentence())
+    click.echo(trail.sentence())

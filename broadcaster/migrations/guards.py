@@ -8,7 +8,7 @@ from sqlalchemy import column, func, select, table
 from broadcaster.errors import BroadcasterError, Code
 
 # Tables whose rows are sealed evidence (the hash-chained airing log).
-SEALED_TABLES = ("airing",)
+SEALED_TABLES = ("airing", "audit_event")
 
 
 def refuse_if_sealed(tables: tuple[str, ...], revision: str) -> None:

@@ -24,6 +24,8 @@ class Context:
     session: Session
     clock: Clock = utc_now
     voices: VoiceFactory = field(default=make_engines)
+    # Who acts, for the audit trail: a web account's name, or "cli:<system user>".
+    actor: str = "system"
 
     def now(self) -> datetime:
         """The current time from the injected clock (UTC)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from broadcaster import evidence, ledger, report
+from broadcaster import audit, evidence, ledger, report
+from broadcaster.audit import AuditVerdict
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import AiringRecord
@@ -71,6 +72,11 @@ def verify_log(
         if witness is None:
             raise BroadcasterError(Code.WITNESS_UNREADABLE)
     return ledger.verify(ctx.session, ctx.settings.var_path / "ledger", witness, witness_lags)
+
+
+def verify_audit(ctx: Context) -> AuditVerdict:
+    """Walk the audit trail's hash chain (every change to scripts, accounts and plans)."""
+    return audit.verify(ctx.session)
 
 
 def office_report(ctx: Context, days: Period) -> ReportFile:
