@@ -32,6 +32,7 @@ WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 TOPIC_ALIASES = {"dd": "đ", "đ": "đ"}
 # C0 controls other than tab, newline and carriage return (and form feed, which Word emits).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_LINE_BREAKS_RE = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 class ScriptRejected(BroadcasterError):
@@ -78,6 +79,20 @@ def check_year(year: int, raw: object) -> None:
     """Refuse a date or week outside FIRST_YEAR..LAST_YEAR (far years overflow local time)."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ScriptRejected(Code.YEAR_OUT_OF_RANGE, value=raw, first=FIRST_YEAR, last=LAST_YEAR)
+
+
+def clean_line(text: str) -> str:
+    """A title or name as one NFC line: control characters become a space (PostgreSQL
+    refuses NUL in text, and a title is one line), cut to its column's MAX_TITLE."""
+    line = _LINE_BREAKS_RE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return line[:MAX_TITLE]
+
+
+def clean_body(text: str) -> str:
+    """Typed script text as stored: NFC, Unix line ends, no control characters but tab and
+    form feed (a browser cannot type them; PostgreSQL refuses NUL)."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL_RE.sub("", text).strip()
 
 
 def check_length(body: str) -> None:
@@ -271,10 +286,10 @@ def parse_script(
     if not chosen_topic:
         raise ScriptRejected(Code.TOPIC_MISSING, name=name)
     return ScriptInput(
-        title=unicodedata.normalize("NFC", chosen_title.strip())[:MAX_TITLE],
+        title=clean_line(chosen_title),
         body=body,
         topic=clean_topic(chosen_topic),
         week=clean_week(week or meta.get("week")),
-        source_name=name[:MAX_TITLE],
+        source_name=clean_line(name),
         encoding=encoding,
     )

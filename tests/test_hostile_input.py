@@ -282,6 +282,30 @@ def test_pasted_and_edited_text_over_the_limit_is_refused(app) -> None:  # type:
     assert "Bản tin ngắn." in edited  # the stored words are unchanged
 
 
+def test_nul_and_control_characters_never_reach_the_database(app, station) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses NUL in text (it was a 500 there); titles are one line."""
+    from broadcaster.db import Script
+
+    stranger = app.test_client()
+    form = {"name": "ad\x00min", "password": "x", "csrf_token": token(stranger, "/login")}
+    assert stranger.post("/login", data=form).status_code == 401
+    client = logged_in(app)
+    client.post(
+        "/scripts",
+        data={"body": "Nội dung.", "title": "Tiêu\x00đề\nhai dòng", "topic": "c",
+              "csrf_token": token(client)},
+    )  # fmt: skip
+    with station.sessions() as session:
+        assert session.get_one(Script, 1).title == "Tiêu đề hai dòng"
+    client.post(
+        "/scripts/1/edit",
+        data={"body": "Nội\x00 dung\r\nmới.\x1b", "title": "A\x00B", "csrf_token": token(client)},
+    )
+    with station.sessions() as session:
+        script = session.get_one(Script, 1)
+        assert (script.title, script.body) == ("A B", "Nội dung\nmới.")
+
+
 def test_far_dates_and_weeks_and_huge_ids_get_vietnamese_answers(app, runner) -> None:  # type: ignore[no-untyped-def]
     client = logged_in(app)
     log = client.get("/log/?to=9999-12-31")

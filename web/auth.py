@@ -82,7 +82,9 @@ def login() -> str | tuple[str, int] | Response:
     """Show the login form and check the password."""
     if request.method == "POST":
         name = request.form.get("name", "")
-        user = authenticate(db_session(), name, request.form.get("password", ""))
+        password = request.form.get("password", "")
+        # a NUL is no one's name, and PostgreSQL refuses it in a query
+        user = None if "\x00" in name else authenticate(db_session(), name, password)
         if user is None:
             flash("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng nhập lại.", "error")
             return login_page(name), 401

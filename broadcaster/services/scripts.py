@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from broadcaster.db import Script
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
-from broadcaster.ingest import MAX_TITLE, ScriptInput, ScriptRejected, check_length
+from broadcaster.ingest import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
 from broadcaster.programme import withdraw_script
 from broadcaster.render import expected_seconds
 from broadcaster.services.context import Context
@@ -99,13 +98,11 @@ def edit_script(ctx: Context, script_id: int, body: str, title: str | None = Non
     script = get_script(ctx, script_id)
     if script.status == Status.RETIRED:
         raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
-    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n")).strip()
+    body = clean_body(body)
     if not body:
         raise ScriptRejected(Code.SCRIPT_EMPTY)
     check_length(body)
-    new_title = script.title
-    if title is not None and title.strip():
-        new_title = unicodedata.normalize("NFC", title.strip())[:MAX_TITLE]
+    new_title = clean_line(title or "") or script.title
     new_hash = content_hash(body)
     back_to_draft = False
     withdrawn = 0
