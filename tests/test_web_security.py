@@ -295,3 +295,27 @@ def test_var_is_private_and_the_database_is_the_owners_only(project: Path) -> No
         assert len(sides) == 2
         assert {stat.S_IMODE(side.stat().st_mode) for side in sides} == {0o600}
     station.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "back"),
+    [
+        ("/scripts/1/edit", "/scripts/1"),
+        ("/scripts/1/approve", "/scripts/1"),
+        ("/programme/plan", "/programme/"),
+        ("/login", "/login"),
+        ("/logout", "/"),
+    ],
+)
+def test_a_form_over_its_limit_goes_back_to_its_page_with_a_message(
+    app, station, path: str, back: str
+) -> None:  # type: ignore[no-untyped-def]
+    add_draft(station, FIXED_NOW, "Bản tin.")
+    client = app.test_client()
+    login(client)
+    url = app.extensions["broadcaster"].settings.db_url
+    before = db_snapshot(url)
+    response = client.post(path, data={"body": "x" * 1_500_000, "week": "2024-W11"})
+    assert response.status_code == 303 and response.headers["Location"] == back
+    assert "Nội dung gửi lên quá lớn" in client.get(back).text
+    assert db_snapshot(url) == before

@@ -9,8 +9,10 @@ from broadcaster.errors import BroadcasterError
 from broadcaster.ingest import clean_week
 
 
-def form_page() -> Response:
-    """A redirect to the page that holds the form this request was sent from."""
+def form_page(week: str | None = None) -> Response:
+    """A redirect to the page that holds the form this request was sent from.
+
+    It reads nothing from the body: it also answers a body refused as too large."""
     endpoint = request.endpoint or ""
     script_id = (request.view_args or {}).get("script_id")
     if endpoint == "auth.login":
@@ -18,10 +20,6 @@ def form_page() -> Response:
     if script_id is not None:
         return redirect(url_for("scripts.detail", script_id=script_id))
     if endpoint == "programme.plan":
-        try:
-            week = clean_week(request.form.get("week"))
-        except BroadcasterError:
-            week = None
         return redirect(url_for("programme.week", week=week))
     return redirect(url_for("scripts.index"))
 
@@ -45,4 +43,8 @@ def form_again() -> tuple[str | Response, int]:
         page = scripts.detail_page((request.view_args or {})["script_id"], kept=request.form)
         if page is not None:
             return page, 400
-    return form_page(), 303
+    try:
+        week = clean_week(request.form.get("week"))
+    except BroadcasterError:
+        week = None
+    return form_page(week), 303
