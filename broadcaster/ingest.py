@@ -135,9 +135,10 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 def check_docx_package(data: bytes, name: str) -> None:
     """Refuse a .docx that unpacks too large, has too many parts, or XML that is not plain.
 
-    Sizes are counted as the parts are unpacked (a zip may lie about them), and each XML
-    part is parsed once, streaming, with entities left unexpanded, no network and no DTD
-    allowed (Word never writes one), and its nesting depth bounded.
+    The declared sizes are checked first (Python's zipfile never unpacks more than a part
+    declares), then each XML part is unpacked once, counted again, and parsed streaming with
+    entities left unexpanded, no network, no DTD allowed (Word never writes one) and its
+    nesting depth bounded. Media parts are never unpacked here.
     """
     from lxml import etree
 

@@ -61,8 +61,8 @@ def local_path(target: str | None) -> str | None:
     """`target` if it is a path on this site, else None (the login's `next`).
 
     Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
-    "/%09/evil.example" (a tab) and "/\\evil.example" lead off the site: any control character or
-    backslash refuses the target, as does anything with a scheme or a host.
+    "/%09/evil.example" (a tab) and "/\\evil.example" lead off the site: any control
+    character or backslash refuses the target, as does anything with a scheme or a host.
     """
     if not target or not target.startswith("/") or target.startswith("//"):
         return None
