@@ -73,6 +73,7 @@ class Settings:
     witness: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    web_secure_cookie: str = "off"
 
     @property
     def var_path(self) -> Path:
@@ -147,6 +148,10 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+# Text settings that take one of a few words.
+CHOICES: dict[str, tuple[str, ...]] = {"web_secure_cookie": ("on", "off")}
+
+
 def _check_database_url(raw: str) -> None:
     """Refuse a database URL SQLAlchemy cannot read or has no driver for."""
     if not raw:
@@ -166,6 +171,11 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if not low <= value <= high:
             raise ConfigError(f"Setting '{name}' must be from {low:g} to {high:g}, got {value!r}.")
+    for name, words in CHOICES.items():
+        if getattr(settings, name) not in words:
+            raise ConfigError(
+                f"Setting '{name}' must be one of {', '.join(words)}, got {getattr(settings, name)!r}."
+            )
 
 
 # Old key → new key. The old key still works and logs a warning naming the new one.

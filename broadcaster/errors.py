@@ -24,6 +24,8 @@ class Code(StrEnum):
     FILE_TYPE = "file_type"
     FILE_MISSING = "file_missing"
     DOCX_UNREADABLE = "docx_unreadable"
+    DOCX_TOO_LARGE = "docx_too_large"
+    TEXT_TOO_LONG = "text_too_long"
     FRONT_MATTER_OPEN = "front_matter_open"
     NOTHING_GIVEN = "nothing_given"
     TOPIC_MISSING = "topic_missing"
@@ -31,6 +33,7 @@ class Code(StrEnum):
     WEEK_INVALID = "week_invalid"
     DATE_INVALID = "date_invalid"
     DATES_REVERSED = "dates_reversed"
+    YEAR_OUT_OF_RANGE = "year_out_of_range"
     PRIORITY_UNKNOWN = "priority_unknown"
     # Script life cycle
     SCRIPT_NOT_FOUND = "script_not_found"
@@ -39,6 +42,7 @@ class Code(StrEnum):
     SCRIPT_ALREADY_APPROVED = "script_already_approved"
     SCRIPT_NOT_APPROVED = "script_not_approved"
     SCRIPT_TOO_LONG = "script_too_long"
+    SCRIPT_CHANGED = "script_changed"
     APPROVER_MISSING = "approver_missing"
     NO_AUDIO = "no_audio"
     # Rendering
@@ -94,6 +98,14 @@ ENGLISH: dict[Code, str] = {
     Code.FILE_TYPE: "{name}: only .txt, .md and .docx scripts can be added.",
     Code.FILE_MISSING: "{name} does not exist.",
     Code.DOCX_UNREADABLE: "{name} is not a readable Word (.docx) file.",
+    Code.DOCX_TOO_LARGE: (
+        "{name} unpacks to more than {megabytes} MB or {members} parts; it is not an ordinary "
+        "Word file. Copy its text into a new document, or split it."
+    ),
+    Code.TEXT_TOO_LONG: (
+        "The script has {characters} characters, more than the {limit} allowed; split it into "
+        "several bulletins."
+    ),
     Code.FRONT_MATTER_OPEN: "The front matter that starts with '---' is never closed by '---'.",
     Code.NOTHING_GIVEN: "Give a file or the text of the script.",
     Code.TOPIC_MISSING: "{name} has no topic; give one with --topic (a, b, c, d or đ).",
@@ -101,6 +113,7 @@ ENGLISH: dict[Code, str] = {
     Code.WEEK_INVALID: "Week '{week}' is not an ISO week such as 2024-W10.",
     Code.DATE_INVALID: "'{value}' is not a date like 2024-03-31.",
     Code.DATES_REVERSED: "The last day ({end}) is before the first day ({start}).",
+    Code.YEAR_OUT_OF_RANGE: "'{value}' is outside the years {first} to {last}.",
     Code.PRIORITY_UNKNOWN: "Priority '{priority}' is not one of: normal, priority, emergency.",
     Code.SCRIPT_NOT_FOUND: "There is no script with id {script_id}.",
     Code.SCRIPT_EMPTY: "The script text is empty.",
@@ -112,6 +125,9 @@ ENGLISH: dict[Code, str] = {
     Code.SCRIPT_TOO_LONG: (
         "Script {script_id} lasts about {minutes} min {seconds} s, longer than the longest slot "
         "({longest} min); shorten or split it before approval."
+    ),
+    Code.SCRIPT_CHANGED: (
+        "Script {script_id} was changed after you opened it; read it again before approving."
     ),
     Code.APPROVER_MISSING: "Say who approves the script (--by NAME).",
     Code.NO_AUDIO: (

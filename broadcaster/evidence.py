@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broadcaster.cells import neutralise_row
 from broadcaster.db import Airing, AiringEvent, Script
 
 
@@ -108,10 +109,10 @@ def to_json(records: list[AiringRecord]) -> str:
 
 
 def to_csv(records: list[AiringRecord]) -> str:
-    """The rows as CSV with one header line of field names."""
+    """The rows as CSV with one header line of field names; no cell can start a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(AiringRecord.__dataclass_fields__)
     for record in records:
-        writer.writerow(asdict(record).values())
+        writer.writerow(neutralise_row(asdict(record).values()))
     return buffer.getvalue()

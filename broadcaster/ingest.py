@@ -18,11 +18,21 @@ from broadcaster.errors import BroadcasterError, Code
 if TYPE_CHECKING:
     from docx.table import Table
 
-MAX_BYTES = 2_000_000
+MAX_BYTES = 5_000_000  # a script file, text or .docx (5 MB)
+MAX_CHARACTERS = 50_000  # a script's text: about an hour of speech, longer than any slot
+MAX_TITLE = 300  # the title and file name columns (String(300))
+# A .docx is a zip of XML parts: bounded before python-docx unpacks and parses it, so a
+# small file cannot unpack to gigabytes (a zip bomb) or expand entities (billion laughs).
+DOCX_MAX_UNPACKED = 20_000_000  # all parts together, as unpacked
+DOCX_MAX_MEMBER = 10_000_000  # any one part
+DOCX_MAX_MEMBERS = 1_000
+DOCX_MAX_DEPTH = 100  # element nesting in one XML part (Word's own stays under 30)
+FIRST_YEAR, LAST_YEAR = 2000, 2999  # the years a date or week may name
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 TOPIC_ALIASES = {"dd": "đ", "đ": "đ"}
 # C0 controls other than tab, newline and carriage return (and form feed, which Word emits).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_LINE_BREAKS_RE = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 class ScriptRejected(BroadcasterError):
@@ -61,7 +71,34 @@ def clean_week(raw: str | None) -> str | None:
         valid = False
     if not valid or match is None:
         raise ScriptRejected(Code.WEEK_INVALID, week=raw)
+    check_year(int(match[1]), raw)
     return match.group(0)
+
+
+def check_year(year: int, raw: object) -> None:
+    """Refuse a date or week outside FIRST_YEAR..LAST_YEAR (far years overflow local time)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ScriptRejected(Code.YEAR_OUT_OF_RANGE, value=raw, first=FIRST_YEAR, last=LAST_YEAR)
+
+
+def clean_line(text: str) -> str:
+    """A title or name as one NFC line: control characters become a space (PostgreSQL
+    refuses NUL in text, and a title is one line), cut to its column's MAX_TITLE."""
+    line = _LINE_BREAKS_RE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return line[:MAX_TITLE]
+
+
+def clean_body(text: str) -> str:
+    """Typed script text as stored: NFC, Unix line ends, no control characters but tab and
+    form feed (a browser cannot type them; PostgreSQL refuses NUL)."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL_RE.sub("", text).strip()
+
+
+def check_length(body: str) -> None:
+    """Refuse a script text longer than MAX_CHARACTERS."""
+    if len(body) > MAX_CHARACTERS:
+        raise ScriptRejected(Code.TEXT_TOO_LONG, characters=len(body), limit=MAX_CHARACTERS)
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
@@ -95,18 +132,77 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     raise ScriptRejected(Code.FILE_ENCODING, name=name)
 
 
+def check_docx_package(data: bytes, name: str) -> None:
+    """Refuse a .docx that unpacks too large, has too many parts, or XML that is not plain.
+
+    The declared sizes are checked first (Python's zipfile never unpacks more than a part
+    declares), then each XML part is unpacked once, counted again, and parsed streaming with
+    entities left unexpanded, no network, no DTD allowed (Word never writes one) and its
+    nesting depth bounded. Media parts are never unpacked here.
+    """
+    from lxml import etree
+
+    too_large = ScriptRejected(
+        Code.DOCX_TOO_LARGE, name=name, megabytes=DOCX_MAX_UNPACKED // 1_000_000,
+        members=DOCX_MAX_MEMBERS,
+    )  # fmt: skip
+    unreadable = ScriptRejected(Code.DOCX_UNREADABLE, name=name)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+            if len(members) > DOCX_MAX_MEMBERS:
+                raise too_large
+            declared = [m.file_size for m in members]
+            if max(declared, default=0) > DOCX_MAX_MEMBER or sum(declared) > DOCX_MAX_UNPACKED:
+                raise too_large
+            unpacked = 0
+            for member in members:
+                if not member.filename.endswith((".xml", ".rels")):
+                    continue  # media: their declared size is checked above
+                parser = etree.XMLPullParser(
+                    events=("start", "end"), resolve_entities=False, huge_tree=False,
+                    no_network=True, load_dtd=False,
+                )  # fmt: skip
+                depth = 0
+                with package.open(member) as stream:
+                    while chunk := stream.read(65_536):
+                        unpacked += len(chunk)
+                        if unpacked > DOCX_MAX_UNPACKED:
+                            raise too_large
+                        parser.feed(chunk)
+                        for event, element in parser.read_events():
+                            if event == "end":
+                                depth -= 1
+                                element.clear()  # keep memory flat: only the depth matters
+                                continue
+                            if depth == 0 and element.getroottree().docinfo.internalDTD:
+                                raise unreadable  # entity declarations: a DTD has no business here
+                            depth += 1
+                            if depth > DOCX_MAX_DEPTH:
+                                raise unreadable
+                parser.close()
+    except (zipfile.BadZipFile, etree.LxmlError, RuntimeError, NotImplementedError, EOFError,
+            ValueError) as exc:  # fmt: skip
+        # RuntimeError: an encrypted part; NotImplementedError: an unknown compression
+        raise unreadable from exc
+
+
 def _read_docx(data: bytes, name: str) -> str:
     """Text of a Word .docx file in reading order; tables become Markdown pipe tables.
 
     Tables are kept in the script body (the editor shows them and the content hash covers
     them); the spoken form reads them row by row, the header row left out."""
     import docx  # python-docx; imported here so the CLI starts fast
+    from docx.exceptions import PythonDocxError
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
+    from lxml import etree
 
+    check_docx_package(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, PythonDocxError, zipfile.BadZipFile, etree.LxmlError, KeyError,
+            ValueError) as exc:  # fmt: skip
         raise ScriptRejected(Code.DOCX_UNREADABLE, name=name) from exc
     lines: list[str] = []
     for block in document.iter_inner_content():
@@ -156,7 +252,7 @@ def _first_line_title(body: str) -> str:
     """The first non-blank line, trimmed of Markdown heading marks."""
     for line in body.splitlines():
         if line.strip():
-            return line.strip().lstrip("#").strip()[:300]
+            return line.strip().lstrip("#").strip()[:MAX_TITLE]
     return ""
 
 
@@ -185,15 +281,16 @@ def parse_script(
     body = body.strip()
     if not body:
         raise ScriptRejected(Code.FILE_NO_TEXT, name=name)
-    chosen_title = title or meta.get("title") or _first_line_title(body)
+    check_length(body)
+    chosen_title = (title or meta.get("title") or "").strip() or _first_line_title(body)
     chosen_topic = topic or meta.get("topic")
     if not chosen_topic:
         raise ScriptRejected(Code.TOPIC_MISSING, name=name)
     return ScriptInput(
-        title=unicodedata.normalize("NFC", chosen_title.strip()),
+        title=clean_line(chosen_title),
         body=body,
         topic=clean_topic(chosen_topic),
         week=clean_week(week or meta.get("week")),
-        source_name=name,
+        source_name=clean_line(name),
         encoding=encoding,
     )

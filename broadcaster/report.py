@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from broadcaster.cells import neutralise_row
 from broadcaster.enums import Outcome, Topic, label_vi
 from broadcaster.evidence import AiringRecord
 from broadcaster.ledger import Verdict
@@ -61,35 +63,40 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
 
     With a ledger verdict, a line under the title says whether the airing log is intact and
     gives the chain head, so a printed report can be checked against the database later.
+    No cell can start a formula: titles and errors come from people and players.
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([title])
+
+    def write(row: Iterable[object]) -> None:
+        writer.writerow(neutralise_row(row))
+
+    write([title])
     if verdict is not None:
         if verdict.ok:
-            writer.writerow(
+            write(
                 [
-                    f"Nhật ký phát toàn vẹn: {verdict.airings} lượt phát trong {verdict.checked} bản ghi niêm phong, mã đầu chuỗi số {verdict.head_seq}: {verdict.head_hash}"
+                    f"Nhật ký phát toàn vẹn: {verdict.airings} lượt phát trong "
+                    f"{verdict.checked} bản ghi niêm phong, "
+                    f"mã đầu chuỗi số {verdict.head_seq}: {verdict.head_hash}"
                 ]
             )
         else:
-            writer.writerow([f"CẢNH BÁO: nhật ký phát đã bị sửa hoặc xóa ({verdict.sentence()})"])
-    writer.writerow(SUMMARY_HEADINGS)
+            write([f"CẢNH BÁO: nhật ký phát đã bị sửa hoặc xóa ({verdict.sentence()})"])
+    write(SUMMARY_HEADINGS)
     rows = summarise(records)
     for row in rows:
         month = f"{row.month[5:7]}/{row.month[:4]}"
-        writer.writerow(
-            [month, row.topic, label_vi(Topic(row.topic)), row.aired, row.minutes, row.not_aired]
-        )
-    writer.writerow(
+        write([month, row.topic, label_vi(Topic(row.topic)), row.aired, row.minutes, row.not_aired])
+    write(
         ["Tổng cộng", "", "", sum(r.aired for r in rows), round(sum(r.minutes for r in rows), 1),
          sum(r.not_aired for r in rows)]
     )  # fmt: skip
-    writer.writerow([])
-    writer.writerow(DETAIL_HEADINGS)
+    write([])
+    write(DETAIL_HEADINGS)
     for number, r in enumerate(records, start=1):
-        writer.writerow(
+        write(
             [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
              r.script_id, r.title, r.topic, label_vi(Outcome(r.outcome)),
              round(r.duration_s or 0, 1), r.audio_sha256 or "", r.error or "", r.seq or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,7 +110,8 @@ def initialise(
     settings: Settings, admin_password: str | None, now: datetime, demo: bool = False
 ) -> InitReport:
     """Create var/, the database, the admin user and (demo) the sample bulletins; safe to repeat."""
-    settings.var_path.mkdir(parents=True, exist_ok=True)
+    settings.var_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.var_path.chmod(0o700)  # the database, secret key and logins: the owner's only
     (settings.var_path / "aired").mkdir(exist_ok=True)  # the default drop folder
     wrote_slots = False
     if not settings.schedules_path.exists():
@@ -117,6 +119,16 @@ def initialise(
         (settings.schedules_path / "town.toml").write_text(DEFAULT_SLOTS_TOML, encoding="utf-8")
         wrote_slots = True
     slots = load_slots(settings.schedules_path)  # refuse bad slot files before creating anything
+    url = make_url(settings.db_url)
+    database = Path(url.database or ":memory:")
+    if (
+        url.get_backend_name() == "sqlite"
+        and database.parent.is_dir()
+        and database.name != ":memory:"
+    ):
+        # made 0600 before SQLite makes it (it gives its -wal and -shm files the same mode)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        database.chmod(0o600)
     engine = make_engine(settings.db_url)
     try:
         created = not inspect(engine).has_table("script")

@@ -94,3 +94,37 @@ def test_officer_uploads_and_plays_a_bulletin_in_chromium(
             page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được phát")
         finally:
             browser.close()
+
+
+def test_a_hostile_next_stays_on_the_site_and_no_page_breaks_the_content_policy(
+    live_server: str,
+) -> None:
+    """After logging in from /login?next=/%09/evil.example Chromium is still on this site (a
+    browser drops the tab, so the old check sent it to //evil.example); every page then loads
+    its stylesheet and nothing on it is refused by the Content-Security-Policy."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            refused: list[str] = []
+            page.on(
+                "console",
+                lambda message: (
+                    refused.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            page.goto(live_server + "/login?next=/%09/evil.example")
+            page.fill("input[name=name]", "admin")
+            page.fill("input[name=password]", ADMIN_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=Bản tin tuyên truyền")
+            assert page.url == live_server + "/"
+            for path in ("/programme/", "/log/", "/status/", "/scripts/1"):
+                page.goto(live_server + path)
+                header = page.eval_on_selector("header", "h => getComputedStyle(h).backgroundColor")
+                assert header == "rgb(139, 26, 26)", path  # style.css loaded under the policy
+            assert refused == []
+        finally:
+            browser.close()

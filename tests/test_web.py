@@ -38,6 +38,14 @@ def token(client: FlaskClient, path: str = "/") -> str:
     return match.group(1)
 
 
+def approval_form(client: FlaskClient, script_id: int = 1) -> dict[str, str]:
+    """What the approve button sends: the token and the hash of the page the leader read."""
+    html = client.get(f"/scripts/{script_id}").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([0-9a-f]{64})"', html)
+    assert seen, html
+    return {"csrf_token": token(client, f"/scripts/{script_id}"), "seen": seen.group(1)}
+
+
 def login(client: FlaskClient, name: str, password: str = PASSWORD) -> None:
     response = client.post(
         "/login", data={"name": name, "password": password, "csrf_token": token(client, "/login")}
@@ -137,11 +145,7 @@ def test_only_leaders_approve_and_an_edit_needs_approval_again(app) -> None:  # 
     denied = officer.post("/scripts/1/approve", data={"csrf_token": token(officer, "/scripts/1")})
     assert denied.status_code == 403 and "không có quyền" in page(denied)
     assert "Duyệt phát sóng" in page(leader.get("/scripts/1"))
-    approved = leader.post(
-        "/scripts/1/approve",
-        data={"csrf_token": token(leader, "/scripts/1")},
-        follow_redirects=True,
-    )
+    approved = leader.post("/scripts/1/approve", data=approval_form(leader), follow_redirects=True)
     assert "Đã duyệt" in page(approved) and "duyệt bởi chutich" in page(approved)
     edited = officer.post(
         "/scripts/1/edit",
@@ -169,7 +173,7 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
     officer = app.test_client()
     login(officer, "admin", ADMIN_PASSWORD)
     upload(officer, BULLETIN.encode(), title="Bản tin một cửa")
-    officer.post("/scripts/1/approve", data={"csrf_token": token(officer, "/scripts/1")})
+    officer.post("/scripts/1/approve", data=approval_form(officer))
     grid = page(officer.get("/programme/?week=2024-W11"))
     assert "Sáng" in grid and "Chiều" in grid and "Thứ Hai" in grid and "11/03" in grid
     planned = officer.post(
@@ -246,7 +250,7 @@ def test_a_leader_sends_an_emergency_to_the_running_daemon(app, station) -> None
         "Khẩn cấp: bão số ba sắp đổ bộ, bà con chằng chống nhà cửa.".encode(),
         priority="emergency",
     )
-    leader.post("/scripts/1/approve", data={"csrf_token": token(leader, "/scripts/1")})
+    leader.post("/scripts/1/approve", data=approval_form(leader))
     stopped = page(
         leader.post(
             "/scripts/1/air-now",

@@ -5,15 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, flash, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import label_vi
+from broadcaster.ingest import MAX_BYTES
 from broadcaster.station import open_station
+
+# Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
+# form at most 50,000 characters of text (each up to 9 bytes once URL-encoded).
+FORM_LIMIT = 1_000_000
+BODY_LIMITS = {"scripts.create": MAX_BYTES + FORM_LIMIT}
+# No inline script or style anywhere: the pages load only their own stylesheet.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of a form sent over HTTPS
+    "Referrer-Policy": "same-origin",
+}
+ERRORS_VI = {
+    400: "Yêu cầu không hợp lệ. Hãy quay lại trang trước và thử lại.",
+    404: "Không tìm thấy trang.",
+    405: "Trang này không nhận yêu cầu gửi theo cách đó.",
+    500: "Phần mềm gặp lỗi khi xử lý yêu cầu. Hãy báo kỹ thuật viên (chi tiết đã ghi vào nhật ký).",
+}
 
 
 def create_app(
@@ -26,45 +51,79 @@ def create_app(
     station = open_station(settings)
     app.config.update(
         SECRET_KEY=station.secret_key(),
-        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=FORM_LIMIT,
+        MAX_FORM_MEMORY_SIZE=FORM_LIMIT,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web_secure_cookie == "on",
     )
     app.config.update(test_config or {})
     app.extensions["broadcaster"] = station
     app.extensions["broadcaster.clock"] = clock
-    CSRFProtect(app)
 
-    from . import auth, log, programme, scripts, status
+    from . import auth, forms, log, programme, scripts, status
 
+    # Before-request order matters: the size limit before anything reads the body, the
+    # user before the CSRF check, so a refused form can come back with what was typed.
+    app.before_request(_limit_body)
     app.register_blueprint(auth.bp)
     app.register_blueprint(scripts.bp)
     app.register_blueprint(programme.bp)
     app.register_blueprint(log.bp)
     app.register_blueprint(status.bp)
+    CSRFProtect(app)
+    app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(label_vi, "label")
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError) -> tuple[Response, int]:
-        """A form sent without a valid token: say so and go back."""
-        flash("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng thử lại.", "error")
-        return redirect(request.referrer or url_for("scripts.index")), 303
+    def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:
+        """A form sent without a valid token: its page again, with what was typed."""
+        flash(
+            "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Nội dung vừa nhập vẫn còn "
+            "dưới đây; hãy kiểm tra rồi gửi lại.",
+            "error",
+        )
+        return forms.form_again()
 
-    @app.errorhandler(404)
-    def not_found(error: HTTPException) -> tuple[str, int]:
-        """A page or record that does not exist."""
-        message = getattr(error, "description", "") or "Không tìm thấy trang."
-        return render_template("error.html", message=message), 404
-
-    @app.errorhandler(413)
+    @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: HTTPException) -> tuple[Response, int]:
-        """An upload over the size limit."""
-        flash("Tệp tải lên quá lớn (tối đa 5 MB). Hãy chia nhỏ bản tin.", "error")
-        return redirect(url_for("scripts.index")), 303
+        """A request over its route's size limit."""
+        flash(
+            f"Nội dung gửi lên quá lớn (tệp tối đa {MAX_BYTES // 1_000_000} MB, nội dung bản tin "
+            "tối đa 50000 ký tự). Hãy chia nhỏ bản tin.",
+            "error",
+        )
+        return forms.form_page(), 303
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        """Any other refusal as a Vietnamese page; a message given to abort() is kept."""
+        code = error.code or 500
+        given = error.description if error.description != type(error).description else None
+        message = given or ERRORS_VI.get(code, f"Không thực hiện được yêu cầu (mã {code}).")
+        return render_template("error.html", message=message), code
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_error: InternalServerError) -> tuple[str, int]:
+        """A fault in the program: a Vietnamese page; the traceback goes to the log."""
+        g.user = None  # the page must render even when the fault was the database
+        return render_template("error.html", message=ERRORS_VI[500]), 500
 
     return app
+
+
+def _limit_body() -> None:
+    """Set this route's limit on the request body before anything reads it."""
+    request.max_content_length = BODY_LIMITS.get(request.endpoint or "", FORM_LIMIT)
+
+
+def _security_headers(response: Response) -> Response:
+    """Every response: a strict content policy, no framing, no sniffing, a same-site referrer."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request
 
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
@@ -46,8 +46,14 @@ def index() -> str:
 @bp.route("/report.csv")
 @login_required("office", "leader", "officer")
 def report_csv() -> Response:
-    """The report for the chosen period as a CSV file Excel opens."""
-    made = records.office_report(services(), _period())
+    """The report for the chosen period as a CSV file Excel opens; bad days are a 400 page.
+
+    A download cannot show a message, so it never falls back to another period."""
+    try:
+        days = records.period(services(), request.args.get("from"), request.args.get("to"))
+    except BroadcasterError as exc:
+        abort(400, vietnamese(exc))
+    made = records.office_report(services(), days)
     return Response(
         made.body,
         mimetype="text/csv",

@@ -25,6 +25,14 @@ VIETNAMESE: dict[Code, str] = {
     Code.DOCX_UNREADABLE: (
         "Tệp Word {name} bị hỏng hoặc không đọc được. Hãy mở bằng Word, lưu lại rồi tải lên."
     ),
+    Code.DOCX_TOO_LARGE: (
+        "Tệp Word {name} khi giải nén lớn hơn {megabytes} MB hoặc có hơn {members} thành phần, "
+        "không phải tệp Word thông thường. Hãy chép phần chữ sang tệp mới hoặc chia nhỏ bản tin."
+    ),
+    Code.TEXT_TOO_LONG: (
+        "Bản tin dài {characters} ký tự, vượt quá giới hạn {limit} ký tự. "
+        "Hãy tách thành nhiều bản tin."
+    ),
     Code.FRONT_MATTER_OPEN: "Phần thông tin đầu tệp mở bằng '---' nhưng không có '---' đóng lại.",
     Code.NOTHING_GIVEN: "Chưa chọn tệp hoặc dán nội dung bản tin.",
     Code.TOPIC_MISSING: "Chưa chọn chủ đề theo kế hoạch (a, b, c, d, đ).",
@@ -32,6 +40,7 @@ VIETNAMESE: dict[Code, str] = {
     Code.WEEK_INVALID: "Tuần không hợp lệ: “{week}” (ví dụ đúng: 2024-W10).",
     Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: 2024-03-31).",
     Code.DATES_REVERSED: "Ngày kết thúc đứng trước ngày bắt đầu. Hãy chọn lại.",
+    Code.YEAR_OUT_OF_RANGE: "“{value}” nằm ngoài khoảng năm {first}–{last}. Hãy chọn lại.",
     Code.PRIORITY_UNKNOWN: "Mức ưu tiên “{priority}” không hợp lệ.",
     Code.SCRIPT_NOT_FOUND: "Không có bản tin số {script_id}.",
     Code.SCRIPT_EMPTY: "Nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.",
@@ -44,6 +53,7 @@ VIETNAMESE: dict[Code, str] = {
         "Bản tin dài khoảng {minutes} phút {seconds} giây, dài hơn khung giờ dài nhất "
         "({longest} phút). Hãy rút gọn hoặc tách thành nhiều bản tin."
     ),
+    Code.SCRIPT_CHANGED: "Bản tin đã được sửa sau khi anh/chị mở trang; hãy xem lại rồi mới duyệt.",
     Code.APPROVER_MISSING: "Cần ghi tên người duyệt.",
     Code.NO_AUDIO: (
         "Bản tin số {script_id} chưa có âm thanh cho nội dung hiện tại. "

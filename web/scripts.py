@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
@@ -96,13 +98,21 @@ def _render(script_id: int) -> None:
     flash(f"Đã tạo âm thanh bằng {voice}, dài {result.duration_s:.0f} giây.", "ok")
 
 
+def index_page(kept: Mapping[str, str] | None = None) -> str:
+    """The list of scripts and the form to add one, filled with `kept` (a refused form)."""
+    return render_template(
+        "scripts.html",
+        scripts=service.list_scripts(services()),
+        topics=labels_vi(Topic),
+        kept=kept or {},
+    )
+
+
 @bp.route("/")
 @login_required()
 def index() -> str:
     """List all scripts and the form to add one."""
-    return render_template(
-        "scripts.html", scripts=service.list_scripts(services()), topics=labels_vi(Topic)
-    )
+    return index_page()
 
 
 @bp.route("/scripts", methods=["POST"])
@@ -134,25 +144,38 @@ def create() -> tuple[Response, int]:
     return _back(script.id)
 
 
-@bp.route("/scripts/<int:script_id>")
-@login_required()
-def detail(script_id: int) -> str | tuple[str, int]:
-    """One script: its text, spoken form, audio and approval."""
-    script = _script_or_404(script_id)
-    rendering = current_rendering(services().session, script)
+def detail_page(script_id: int, kept: Mapping[str, str] | None = None) -> str | None:
+    """One script's page, its edit form filled with `kept` (a refused form); None if no such."""
     try:
-        spoken = normaliser_for(station().settings)(script.body, explain=True)
-    except LexiconError as exc:
-        return render_template("error.html", message=vietnamese(exc)), 500
+        script = service.get_script(services(), script_id)
+    except ScriptRejected:
+        return None
+    rendering = current_rendering(services().session, script)
+    spoken = normaliser_for(station().settings)(script.body, explain=True)
     return render_template(
         "script.html",
         script=script,
+        seen=service.version_hash(script),
         rendering=rendering,
         spoken=spoken,
         topics=labels_vi(Topic),
         rule_labels=RULE_LABELS_VI,
         voice_labels=VOICE_LABELS_VI,
+        kept=kept or {},
     )
+
+
+@bp.route("/scripts/<int:script_id>")
+@login_required()
+def detail(script_id: int) -> str | tuple[str, int]:
+    """One script: its text, spoken form, audio and approval."""
+    script = _script_or_404(script_id)
+    try:
+        page = detail_page(script.id)
+    except LexiconError as exc:
+        return render_template("error.html", message=vietnamese(exc)), 500
+    assert page is not None  # the script was just found
+    return page
 
 
 @bp.route("/scripts/<int:script_id>/edit", methods=["POST"])
@@ -191,7 +214,9 @@ def render(script_id: int) -> tuple[Response, int]:
 def approve(script_id: int) -> tuple[Response, int]:
     """Approve the script for air."""
     try:
-        service.approve_script(services(), script_id, g.user.name)
+        service.approve_script(
+            services(), script_id, g.user.name, seen_hash=request.form.get("seen", "")
+        )
     except BroadcasterError as exc:
         return _refused(exc, script_id)
     flash("Đã duyệt. Bản tin sẽ được phát trong các khung giờ phù hợp.", "ok")

@@ -10,6 +10,7 @@ from broadcaster.audit import AuditVerdict
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import AiringRecord
+from broadcaster.ingest import check_year
 from broadcaster.ledger import Verdict
 from broadcaster.services.context import Context
 
@@ -32,11 +33,13 @@ class ReportFile:
 
 
 def parse_day(raw: str) -> date:
-    """A local day written like 2024-03-31, or DATE_INVALID."""
+    """A local day written like 2024-03-31, or DATE_INVALID (YEAR_OUT_OF_RANGE for far years)."""
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise BroadcasterError(Code.DATE_INVALID, value=raw) from None
+    check_year(day.year, raw)
+    return day
 
 
 def period(ctx: Context, start: str | None, end: str | None) -> Period:

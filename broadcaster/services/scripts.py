@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from broadcaster.db import Script
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
-from broadcaster.ingest import ScriptInput, ScriptRejected
+from broadcaster.ingest import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
 from broadcaster.programme import withdraw_script
 from broadcaster.render import expected_seconds
 from broadcaster.services.context import Context
@@ -31,6 +30,15 @@ class Change:
 def content_hash(body: str) -> str:
     """The sha256 of a script body; it changes whenever the words change."""
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def version_hash(script: Script) -> str:
+    """The sha256 of what a leader reads before approving: the title and the words.
+
+    The approve form carries it, so an edit made after the page was opened is caught.
+    """
+    seen = f"{script.title}\n{script.body}"
+    return hashlib.sha256(seen.encode("utf-8")).hexdigest()
 
 
 def clean_priority(raw: str | None) -> Priority:
@@ -86,28 +94,35 @@ def add_scripts(
 
 
 def edit_script(ctx: Context, script_id: int, body: str, title: str | None = None) -> Change:
-    """Change a script's words or title; changed words send an approved script back to draft."""
+    """Change a script's words or title; any change sends an approved script back to draft."""
     script = get_script(ctx, script_id)
     if script.status == Status.RETIRED:
         raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
-    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n")).strip()
+    body = clean_body(body)
     if not body:
         raise ScriptRejected(Code.SCRIPT_EMPTY)
-    if title is not None and title.strip():
-        script.title = unicodedata.normalize("NFC", title.strip())[:300]
+    check_length(body)
+    new_title = clean_line(title or "") or script.title
     new_hash = content_hash(body)
     back_to_draft = False
     withdrawn = 0
-    if new_hash != script.content_hash:
+    if new_hash != script.content_hash or new_title != script.title:
+        # the title is what the log and reports show: the leader approves it too
         back_to_draft = script.status == Status.APPROVED
-        script.body, script.content_hash = body, new_hash
+        script.title, script.body, script.content_hash = new_title, body, new_hash
         withdrawn = _to_draft(ctx, script)
     ctx.session.commit()
     return Change(script, back_to_draft, withdrawn)
 
 
-def approve_script(ctx: Context, script_id: int, approver: str) -> Script:
-    """Approve a draft for air; refuse one longer than every slot the daemon airs."""
+def approve_script(
+    ctx: Context, script_id: int, approver: str, seen_hash: str | None = None
+) -> Script:
+    """Approve a draft for air; refuse one longer than every slot the daemon airs.
+
+    With `seen_hash` (the `version_hash` of the page the leader read), refuse a script that
+    was changed since.
+    """
     script = get_script(ctx, script_id)
     if not approver.strip():
         raise ScriptRejected(Code.APPROVER_MISSING)
@@ -117,6 +132,8 @@ def approve_script(ctx: Context, script_id: int, approver: str) -> Script:
         raise ScriptRejected(
             Code.SCRIPT_ALREADY_APPROVED, script_id=script_id, approver=script.approved_by
         )
+    if seen_hash is not None and seen_hash != version_hash(script):
+        raise ScriptRejected(Code.SCRIPT_CHANGED, script_id=script_id)
     longest = max((slot.minutes for slot in slots_from_rows(ctx.session)), default=0)
     seconds = expected_seconds(ctx.session, script, ctx.settings)
     if longest and seconds > longest * 60:
