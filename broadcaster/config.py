@@ -74,6 +74,10 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_secure_cookie: str = "off"
+    web_idle_hours: int = 8
+    # "on" lets one person write and approve the same bulletin (a one-person commune);
+    # the evidence names them as both author and approver.
+    self_approval: str = "off"
 
     @property
     def var_path(self) -> Path:
@@ -145,11 +149,15 @@ RANGES: dict[str, tuple[float, float]] = {
     "true_peak_dbtp": (-12, 0),
     "sample_rate": (8000, 48000),
     "web_port": (1, 65535),
+    "web_idle_hours": (1, 24 * 30),
 }
 
 
 # Text settings that take one of a few words.
-CHOICES: dict[str, tuple[str, ...]] = {"web_secure_cookie": ("on", "off")}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "web_secure_cookie": ("on", "off"),
+    "self_approval": ("on", "off"),
+}
 
 
 def _check_database_url(raw: str) -> None:

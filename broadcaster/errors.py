@@ -85,6 +85,11 @@ class Code(StrEnum):
     USER_PASSWORD_SAME = "user_password_same"
     USER_NOT_FOUND = "user_not_found"
     USER_LAST_ADMIN = "user_last_admin"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_SLOWED = "login_slowed"
+    LOGIN_ADDRESS_BLOCKED = "login_address_blocked"
+    APPROVER_UNKNOWN = "approver_unknown"
+    SELF_APPROVAL = "self_approval"
 
 
 ENGLISH: dict[Code, str] = {
@@ -198,6 +203,21 @@ ENGLISH: dict[Code, str] = {
     Code.USER_PASSWORD_WRONG: "The current password is not right; nothing was changed.",
     Code.USER_PASSWORD_SAME: "The new password is the same as the old one; choose another.",
     Code.USER_NOT_FOUND: "There is no user named '{name}' ('broadcaster users list' shows them).",
+    Code.LOGIN_FAILED: "The user name or password is not right.",
+    Code.LOGIN_SLOWED: (
+        "Too many wrong passwords for this account: wait {seconds} s before the next try."
+    ),
+    Code.LOGIN_ADDRESS_BLOCKED: (
+        "Too many wrong passwords from this computer: try again in {minutes} minute(s)."
+    ),
+    Code.APPROVER_UNKNOWN: (
+        "'{name}' is not an enabled leader or admin account; approve with the name of one "
+        "('broadcaster users list')."
+    ),
+    Code.SELF_APPROVAL: (
+        "{name} wrote script {script_id}; another leader must approve it (or set "
+        'self_approval = "on" for a one-person commune).'
+    ),
     Code.USER_LAST_ADMIN: (
         "'{name}' is the last enabled admin; make another admin first, or nobody could manage "
         "the accounts."

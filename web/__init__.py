@@ -61,7 +61,7 @@ def create_app(
     app.extensions["broadcaster"] = station
     app.extensions["broadcaster.clock"] = clock
 
-    from . import auth, forms, log, programme, scripts, status
+    from . import auth, forms, log, programme, scripts, status, users
 
     # Before-request order matters: the size limit before anything reads the body, the
     # user before the CSRF check, so a refused form can come back with what was typed.
@@ -71,6 +71,7 @@ def create_app(
     app.register_blueprint(programme.bp)
     app.register_blueprint(log.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(users.bp)
     CSRFProtect(app)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)

@@ -13,9 +13,13 @@ from werkzeug.wrappers import Response
 
 from broadcaster.db import User
 from broadcaster.enums import Role
-from broadcaster.users import authenticate
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.services import accounts
+from broadcaster.station import DEMO_LOGIN_FILE
 
+from .db import services, station, station_clock
 from .db import session as db_session
+from .messages import vietnamese
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,9 +29,39 @@ bp = Blueprint("auth", __name__)
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the logged-in user (or None) on g."""
+    """Put the logged-in user (or None) on g; a session that ended is forgotten.
+
+    A session ends when its account logs out anywhere, changes or is given a new
+    password, or is disabled (the account's session version changes), and after
+    `web_idle_hours` without a request.
+    """
+    g.user = None
     user_id = session.get("user_id")
-    g.user = db_session().get(User, user_id) if user_id else None
+    if not user_id:
+        return
+    user = db_session().get(User, user_id)
+    now = station_clock()().timestamp()
+    idle = now - float(session.get("seen", 0))
+    ended = user is None or user.disabled or session.get("v") != user.session_version
+    if ended or idle > station().settings.web_idle_hours * 3600:
+        session.clear()
+        if not ended:
+            flash("Phiên làm việc đã hết hạn vì lâu không dùng. Vui lòng đăng nhập lại.", "error")
+        return
+    session["seen"] = now
+    g.user = user
+
+
+@bp.before_app_request
+def require_new_password() -> Response | None:
+    """A generated password is changed before anything else."""
+    user = g.get("user")
+    if user is None or not user.must_change_password:
+        return None
+    if request.endpoint in ("auth.password", "auth.logout", "static"):
+        return None
+    flash("Mật khẩu này do hệ thống tạo; hãy đặt mật khẩu của riêng anh/chị trước.", "error")
+    return redirect(url_for("auth.password"))
 
 
 def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
@@ -79,17 +113,21 @@ def login_page(name: str = "") -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | tuple[str, int] | Response:
-    """Show the login form and check the password."""
+    """Show the login form and check the password (throttled: see services.accounts.login)."""
     if request.method == "POST":
         name = request.form.get("name", "")
         password = request.form.get("password", "")
-        # a NUL is no one's name, and PostgreSQL refuses it in a query
-        user = None if "\x00" in name else authenticate(db_session(), name, password)
-        if user is None:
-            flash("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng nhập lại.", "error")
-            return login_page(name), 401
+        try:
+            # a NUL is no one's name, and PostgreSQL refuses it in a query
+            user = accounts.login(
+                services(), name.replace("\x00", ""), password, request.remote_addr or "?"
+            )
+        except BroadcasterError as refused:
+            flash(vietnamese(refused), "error")
+            return login_page(name), 429 if refused.code != Code.LOGIN_FAILED else 401
         session.clear()
-        session["user_id"] = user.id
+        session["user_id"], session["v"] = user.id, user.session_version
+        session["seen"] = station_clock()().timestamp()
         flash(f"Xin chào {user.name}.", "ok")
         return redirect(local_path(request.args.get("next")) or url_for("scripts.index"))
     return login_page()
@@ -97,7 +135,33 @@ def login() -> str | tuple[str, int] | Response:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Forget the logged-in user."""
+    """End the session here and on the server: a copy of the cookie no longer works."""
+    if g.user is not None:
+        accounts.end_sessions(services(), g.user)
     session.clear()
     flash("Bạn đã đăng xuất.", "ok")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> str | tuple[str, int] | Response:
+    """Change one's own password (required after a generated one); other sessions end."""
+    if g.user is None:
+        return redirect(url_for("auth.login", next=request.path))
+    if request.method == "POST":
+        new = request.form.get("new", "")
+        if new != request.form.get("again", ""):
+            flash("Hai lần nhập mật khẩu mới không giống nhau. Vui lòng nhập lại.", "error")
+            return render_template("password.html"), 400
+        try:
+            accounts.change_password(services(), g.user, request.form.get("old", ""), new)
+        except BroadcasterError as refused:
+            db_session().rollback()
+            flash(vietnamese(refused), "error")
+            return render_template("password.html"), 400
+        session["v"] = g.user.session_version  # this session goes on; the others end
+        demo = station().settings.var_path / DEMO_LOGIN_FILE
+        demo.unlink(missing_ok=True)  # the first password is no longer written down anywhere
+        flash("Đã đổi mật khẩu.", "ok")
+        return redirect(url_for("scripts.index"))
+    return render_template("password.html")

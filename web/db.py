@@ -31,5 +31,8 @@ def station_clock() -> Clock:
 
 
 def services() -> Context:
-    """The service context for this request: settings, its session, the app's clock."""
-    return Context(station().settings, session(), station_clock())
+    """The service context for this request: settings, its session, the app's clock, and
+    the logged-in person as the actor of the audit trail."""
+    user = g.get("user")
+    actor = user.name if user is not None else "web:anonymous"
+    return Context(station().settings, session(), station_clock(), actor=actor)

@@ -115,6 +115,17 @@ VIETNAMESE: dict[Code, str] = {
     Code.USER_PASSWORD_WRONG: "Mật khẩu hiện tại không đúng; chưa có gì thay đổi.",
     Code.USER_PASSWORD_SAME: "Mật khẩu mới trùng với mật khẩu cũ; hãy chọn mật khẩu khác.",
     Code.USER_NOT_FOUND: "Không có tài khoản “{name}”.",
+    Code.LOGIN_FAILED: "Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng nhập lại.",
+    Code.LOGIN_SLOWED: (
+        "Tài khoản này vừa bị nhập sai mật khẩu nhiều lần: hãy đợi {seconds} giây rồi thử lại."
+    ),
+    Code.LOGIN_ADDRESS_BLOCKED: (
+        "Máy này đã nhập sai mật khẩu quá nhiều lần: hãy thử lại sau {minutes} phút."
+    ),
+    Code.APPROVER_UNKNOWN: "“{name}” không phải tài khoản lãnh đạo đang hoạt động.",
+    Code.SELF_APPROVAL: (
+        "{name} là người soạn bản tin {script_id}; cần một lãnh đạo khác duyệt bản tin này."
+    ),
     Code.USER_LAST_ADMIN: (
         "“{name}” là quản trị viên cuối cùng còn hoạt động; hãy tạo quản trị viên khác trước."
     ),

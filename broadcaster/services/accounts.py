@@ -8,18 +8,22 @@ every session the account had. The last enabled admin cannot be disabled or demo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from broadcaster import audit
-from broadcaster.db import User
+from broadcaster.db import LoginAttempt, User
 from broadcaster.enums import Role
 from broadcaster.errors import Code
 from broadcaster.services.context import Context
 from broadcaster.users import (
+    MAX_NAME_LENGTH,
     UserError,
     active_admins,
+    authenticate,
     clean_role,
     create_user,
     find_user,
@@ -126,3 +130,59 @@ def enable_user(ctx: Context, name: str) -> User:
     _record(ctx, "user.enable", user, before)
     ctx.session.commit()
     return user
+
+
+# Throttling: after FREE_FAILURES wrong passwords for one account within WINDOW, each try
+# waits longer (2 s, 4 s, ... up to MAX_DELAY): slow for a guesser, never a lock-out a
+# leader would meet in an emergency. One address gets ADDRESS_FAILURES tries per WINDOW.
+WINDOW = timedelta(minutes=15)
+FREE_FAILURES = 5
+MAX_DELAY_SECONDS = 60
+ADDRESS_FAILURES = 30
+
+
+def _failures(ctx: Context, *where: ColumnElement[bool]) -> list[datetime]:
+    since = ctx.now() - WINDOW
+    return list(
+        ctx.session.scalars(
+            select(LoginAttempt.at)
+            .where(LoginAttempt.at >= since, LoginAttempt.ok.is_(False), *where)
+            .order_by(LoginAttempt.at)
+        )
+    )
+
+
+def login(ctx: Context, name: str, password: str, address: str) -> User:
+    """Check a login, throttled per account and per address; every try is kept.
+
+    Raises LOGIN_ADDRESS_BLOCKED (too many failures from one address), LOGIN_SLOWED (the
+    account's growing delay has not passed: the password is not even checked) or
+    LOGIN_FAILED (wrong name or password, or a disabled account: the same answer).
+    """
+    name = name.strip()[:MAX_NAME_LENGTH]
+    address = address[:64]
+    now = ctx.now()
+    from_address = _failures(ctx, LoginAttempt.address == address)
+    if len(from_address) >= ADDRESS_FAILURES:
+        wait = from_address[0] + WINDOW - now
+        raise UserError(
+            Code.LOGIN_ADDRESS_BLOCKED, minutes=max(1, math.ceil(wait.total_seconds() / 60))
+        )
+    for_account = _failures(ctx, LoginAttempt.name == name)
+    if len(for_account) >= FREE_FAILURES:
+        delay = min(MAX_DELAY_SECONDS, 2 ** (len(for_account) - FREE_FAILURES + 1))
+        ready = for_account[-1] + timedelta(seconds=delay)
+        if now < ready:
+            raise UserError(Code.LOGIN_SLOWED, seconds=math.ceil((ready - now).total_seconds()))
+    user = authenticate(ctx.session, name, password)
+    ctx.session.add(LoginAttempt(at=now, name=name, address=address, ok=user is not None))
+    ctx.session.commit()
+    if user is None:
+        raise UserError(Code.LOGIN_FAILED)
+    return user
+
+
+def end_sessions(ctx: Context, user: User) -> None:
+    """Log an account out everywhere (its session version changes)."""
+    user.session_version += 1
+    ctx.session.commit()
