@@ -23,6 +23,7 @@ class Code(StrEnum):
     FILE_ENCODING = "file_encoding"
     FILE_TYPE = "file_type"
     FILE_MISSING = "file_missing"
+    FILE_FOLDER = "file_folder"
     DOCX_UNREADABLE = "docx_unreadable"
     FRONT_MATTER_OPEN = "front_matter_open"
     NOTHING_GIVEN = "nothing_given"
@@ -86,6 +87,7 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.FILE_TYPE: "{name}: only .txt, .md and .docx scripts can be added.",
     Code.FILE_MISSING: "{name} does not exist.",
+    Code.FILE_FOLDER: "{name} is a folder, not a file.",
     Code.DOCX_UNREADABLE: "{name} is not a readable Word (.docx) file.",
     Code.FRONT_MATTER_OPEN: "The front matter that starts with '---' is never closed by '---'.",
     Code.NOTHING_GIVEN: "Give a file or the text of the script.",
