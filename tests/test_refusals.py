@@ -527,7 +527,13 @@ def test_bad_input_is_refused_with_one_sentence_and_changes_nothing(
 
 # A few of the rows again as real processes: what a town's officer sees in a terminal,
 # log handlers and all, is the one sentence on stderr and nothing on stdout.
-PROCESS_CASES = ["show-negative", "cfg-typo", "slot-overlap", "env-database-unreachable", "run-for-zero"]
+PROCESS_CASES = [
+    "show-negative",
+    "cfg-typo",
+    "slot-overlap",
+    "env-database-unreachable",
+    "run-for-zero",
+]
 
 
 @pytest.mark.parametrize("name", PROCESS_CASES)
@@ -568,7 +574,9 @@ def test_the_table_covers_every_setting_and_every_slot_key() -> None:
     keys = [f.name for f in dataclasses.fields(Settings) if f.name != "base_dir"]
     untested = [k for k in keys if k not in rows and f"BROADCASTER_{k.upper()}" not in rows]
     assert untested == []
-    slot_text = " ".join(b.decode("utf-8", "replace") for c in CASES.values() for b in (c.slots or {}).values())
+    slot_text = " ".join(
+        b.decode("utf-8", "replace") for c in CASES.values() for b in (c.slots or {}).values()
+    )
     assert [k for k in SLOT_KEYS if f"{k} =" not in slot_text] == []
     assert len(CASES) >= 56
 
