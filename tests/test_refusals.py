@@ -368,6 +368,10 @@ CASES: dict[str, Case] = {
         "Cannot open the database at postgresql+psycopg://radio:***@127.0.0.1:1/radio: ",
         env={"BROADCASTER_DATABASE_URL": f"postgresql+psycopg://radio:{SECRET}@127.0.0.1:1/radio"},
     ),
+    "init-database-unreachable": Case(
+        ("init",), 1, "Cannot open the database at postgresql+psycopg://radio:***@127.0.0.1:1/radio: ",
+        env={"BROADCASTER_DATABASE_URL": f"postgresql+psycopg://radio:{SECRET}@127.0.0.1:1/radio"},
+    ),
     "env-database-driver": Case(
         ("status",), 1, "is not a database URL Broadcaster can use",
         env={"BROADCASTER_DATABASE_URL": f"mysql+nodriver://radio:{SECRET}@db/radio"},
@@ -559,6 +563,44 @@ def test_a_real_process_prints_only_the_sentence(station: Path, name: str) -> No
     if case.code == 1:
         assert done.stderr.strip() == errors[0]
     assert state(station) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("init",), ("status",), ("scripts", "list"), ("run", "--for", "1"), ("log",), ("plan",)],
+    ids=" ".join,
+)
+def test_a_database_password_is_never_printed(station: Path, args: tuple[str, ...]) -> None:
+    """Whatever command meets an unreachable database, its sentence shows the URL masked."""
+    url = f"postgresql+psycopg://radio:{SECRET}@127.0.0.1:1/radio"
+    result = CliRunner(env={"BROADCASTER_DATABASE_URL": url, "BROADCASTER_OUTPUT": "null"}).invoke(
+        main, list(args)
+    )
+    assert result.exit_code == 1, result.output
+    assert SECRET not in result.output
+    assert result.output.startswith(
+        "Error: Cannot open the database at postgresql+psycopg://radio:***@"
+    )
+
+
+def test_init_shows_a_generated_password_once_and_status_the_masked_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(REPO / "schedules", tmp_path / "schedules")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"BROADCASTER_ENGINE": "espeak"})
+    first = runner.invoke(main, ["init"]).output
+    found = re.search(
+        r"Web login: user 'admin', password '([a-z0-9-]{14})' \(write it down\)\.", first
+    )
+    assert found is not None, first
+    for args in (["init"], ["status"], ["scripts", "list"], ["init", "--demo"]):
+        again = runner.invoke(main, args)
+        assert again.exit_code == 0 and found[1] not in again.output, again.output
+    assert (
+        f"Database: sqlite:///{tmp_path / 'var' / 'broadcaster.db'}"
+        in runner.invoke(main, ["status"]).output
+    )
 
 
 def test_the_table_covers_every_setting_and_every_slot_key() -> None:

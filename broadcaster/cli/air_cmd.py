@@ -193,6 +193,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         else "never"
     )
     state = f"running ({health.holder})" if health.daemon_alive else "NOT running"
+    click.echo(f"Database: {settings.db_url_shown}")  # the password masked
     click.echo(f"Daemon: {state}; last heartbeat {when}.")
     if health.slots_changed:
         click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")

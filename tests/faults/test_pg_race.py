@@ -30,7 +30,7 @@ from broadcaster.db import Slot, create_schema, make_engine
 from broadcaster.slots import DAYS, SlotDef, sync_slot_rows
 
 from ..conftest import REPO
-from ..helpers import cli_env, wait_for
+from ..helpers import cli_env, run_cli, wait_for
 
 PROCESSES = 15
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (INFO|WARNING) ")
@@ -212,3 +212,16 @@ def test_a_slot_install_waiting_on_another_neither_fails_nor_doubles(pg_url: str
         assert found == [("Chiều", 45), ("Sáng", 30)]
     finally:
         engine.dispose()
+
+
+def test_init_and_status_on_postgresql_show_the_url_with_its_password_masked(
+    town: Path, pg_url: str
+) -> None:
+    secret = f":{make_url(pg_url).password}@"
+    shown = make_url(pg_url).render_as_string(hide_password=True)
+    made = run_cli(town, pg_url, "init")
+    assert made.returncode == 0 and f"Created the database at {shown}." in made.stdout
+    status = run_cli(town, pg_url, "status")
+    assert status.returncode == 0 and f"Database: {shown}" in status.stdout
+    for done in (made, status):
+        assert secret not in done.stdout + done.stderr
