@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from broadcaster.db import Slot as SlotRow
 from broadcaster.errors import Code, DetailError
@@ -248,6 +249,19 @@ def iso_week_of(moment: datetime, tz: ZoneInfo) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _insert_or_ignore(dialect: str, values: dict[str, object]) -> Insert | None:
+    """INSERT ... ON CONFLICT (name) DO NOTHING, where the database has it."""
+    if dialect == "postgresql":
+        return (
+            postgresql_insert(SlotRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+    if dialect == "sqlite":
+        return sqlite_insert(SlotRow).values(values).on_conflict_do_nothing(index_elements=["name"])
+    return None
+
+
 def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
     """Make the slot table hold `slots`: rows are updated in place by name, so ids stay put.
 
@@ -256,7 +270,6 @@ def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
     then updated, never inserted twice, so nobody fails on the unique name.
     """
     dialect = session.get_bind().dialect.name
-    insert_for = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
     names = [slot.name for slot in slots]
     for slot in slots:
         values = {
@@ -265,12 +278,9 @@ def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
             "minutes": slot.minutes,
             "output": slot.output,
         }
-        if insert_for is not None:
-            session.execute(
-                insert_for(SlotRow)
-                .values(name=slot.name, **values)
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
+        insert = _insert_or_ignore(dialect, {"name": slot.name, **values})
+        if insert is not None:
+            session.execute(insert)
             session.execute(update(SlotRow).where(SlotRow.name == slot.name).values(**values))
             continue
         row = session.scalar(select(SlotRow).where(SlotRow.name == slot.name))
