@@ -603,6 +603,16 @@ def test_init_shows_a_generated_password_once_and_status_the_masked_url(
     )
 
 
+def test_arrange_reads_a_time_with_its_own_offset_as_that_moment(station: Path) -> None:
+    """'08:00+09:00' is 06:00 in Hà Nội (the Sáng slot); it is not 08:00 local time."""
+    runner = CliRunner(env={"BROADCASTER_ENGINE": "espeak"})
+    pinned = runner.invoke(main, ["arrange", "Sáng", "2030-01-07T08:00+09:00"])
+    assert pinned.exit_code == 0 and "now holds 0 bulletin(s)" in pinned.output, pinned.output
+    wrong = runner.invoke(main, ["arrange", "Sáng", "2030-01-07T06:00+09:00"])
+    assert wrong.exit_code == 1
+    assert wrong.output == "Error: The slot Sáng does not air at 04:00 07/01/2030.\n"
+
+
 def test_the_table_covers_every_setting_and_every_slot_key() -> None:
     """Each key of Settings and of a slot has at least one bad row above."""
     import dataclasses
