@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
 import os
+import re
+import shlex
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +120,10 @@ class Settings:
         return make_url(self.db_url).render_as_string(hide_password=True)
 
 
+# Settings whose value is never printed, not even in the sentence that refuses it.
+SECRET_KEYS = frozenset({"database_url"})
+
+
 def _coerce(name: str, kind: type, raw: object) -> object:
     """Turn a file or environment value into the field's type, or say what is wrong."""
     try:
@@ -129,7 +136,8 @@ def _coerce(name: str, kind: type, raw: object) -> object:
     except ValueError:
         pass
     kinds = {int: "whole number", float: "number", str: "text"}
-    raise ConfigError(f"Setting '{name}' must be a {kinds.get(kind, kind.__name__)}, got {raw!r}.")
+    got = f"a {type(raw).__name__}" if name in SECRET_KEYS else repr(raw)
+    raise ConfigError(f"Setting '{name}' must be a {kinds.get(kind, kind.__name__)}, got {got}.")
 
 
 # Numbers a town can set, and the range that makes sense for each (both ends included).
@@ -153,11 +161,105 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-# Text settings that take one of a few words.
+# Settings that take one of a few words. The voice lists match the engines' own
+# (tests/test_refusals.py checks that they agree).
+ENGINES = ("auto", "gtts", "edge", "espeak")
+ESPEAK_VOICES = ("vi", "vi-VN-x-central", "vi-VN-x-south")
+EDGE_VOICES = ("vi-VN-HoaiMyNeural", "vi-VN-NamMinhNeural")
+SOUND_BACKENDS = (
+    "wasapi", "dsound", "winmm", "coreaudio", "sndio", "audio4", "oss", "pulseaudio", "alsa",
+    "jack", "aaudio", "opensl", "webaudio", "custom", "null",
+)  # fmt: skip
 CHOICES: dict[str, tuple[str, ...]] = {
+    "engine": ENGINES,
+    "reading": ("north", "south"),
+    "letterhead": ("skip", "read"),
+    "mong_days": ("on", "off"),
+    "espeak_voice": ESPEAK_VOICES,
+    "edge_voice": EDGE_VOICES,
+    "gtts_lang": ("vi",),  # the spoken form is Vietnamese; another language would misread it
     "web_secure_cookie": ("on", "off"),
     "self_approval": ("on", "off"),
 }
+# The sample rates an MP3 can have, and the bit rates LAME encodes at.
+SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
+COMMAND_KEYS = ("output_before", "output_after", "witness")
+
+
+def _refuse_unknown(unknown: list[str], known: list[str], source: Path) -> None:
+    """Name every unknown key, and the known key it was probably meant to be."""
+    if not unknown:
+        return
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        named.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    raise ConfigError(f"Unknown setting(s) in {source}: {', '.join(named)}.")
+
+
+def _check_words(settings: Settings) -> None:
+    """Refuse a word setting that is not one of its choices, and a malformed format or command."""
+    for name, allowed in CHOICES.items():
+        value = getattr(settings, name)
+        if value not in allowed:
+            raise ConfigError(
+                f"Setting '{name}' must be one of {', '.join(allowed)}, got {value!r}."
+            )
+    voices = [v.strip() for v in settings.auto_voices.split(",")]
+    wrong = [v for v in voices if v not in ENGINES[1:]]
+    if wrong or not voices:
+        raise ConfigError(
+            f"Setting 'auto_voices' must list voices from {', '.join(ENGINES[1:])} separated by "
+            f"commas, got {settings.auto_voices!r}."
+        )
+    if settings.sound_backend and settings.sound_backend not in SOUND_BACKENDS:
+        raise ConfigError(
+            f"Setting 'sound_backend' must be one of {', '.join(SOUND_BACKENDS)}, "
+            f"got {settings.sound_backend!r}."
+        )
+    if settings.sample_rate not in SAMPLE_RATES:
+        raise ConfigError(
+            f"Setting 'sample_rate' must be one of {', '.join(map(str, SAMPLE_RATES))}, "
+            f"got {settings.sample_rate}."
+        )
+    bitrate = re.fullmatch(r"(\d+)k", settings.mp3_bitrate)
+    if bitrate is None or int(bitrate[1]) not in MP3_BITRATES:
+        raise ConfigError(
+            f"Setting 'mp3_bitrate' must be a bit rate such as 64k (from 8k to 320k), "
+            f"got {settings.mp3_bitrate!r}."
+        )
+    if not re.fullmatch(r"[a-z]{2,}(\.[a-z]{2,})*", settings.gtts_tld):
+        raise ConfigError(
+            f"Setting 'gtts_tld' must be a Google domain ending such as com or com.vn, "
+            f"got {settings.gtts_tld!r}."
+        )
+    for name in COMMAND_KEYS:
+        try:
+            shlex.split(getattr(settings, name))
+        except ValueError as exc:
+            raise ConfigError(f"Setting '{name}' is not a command line: {exc}.") from None
+    if not settings.web_host.strip():
+        raise ConfigError("Setting 'web_host' must name an address such as 127.0.0.1.")
+
+
+def _check_paths(settings: Settings) -> None:
+    """Refuse folders that are files, and files (dictionary, jingles) that are not there."""
+    for name in ("var_dir", "schedules_dir"):
+        value = getattr(settings, name)
+        path = settings.base_dir / value
+        if not value.strip() or (path.exists() and not path.is_dir()):
+            raise ConfigError(f"Setting '{name}' must name a folder, got {value!r}.")
+    files = {"abbreviations_file": settings.abbreviations_file}
+    files |= {name: getattr(settings, name) for name in ("intro", "outro")}
+    for name, value in files.items():
+        if value and value != "chime" and not (settings.base_dir / value).is_file():
+            what = (
+                "'chime', nothing, or an audio file" if name != "abbreviations_file" else "a file"
+            )
+            raise ConfigError(
+                f"Setting '{name}' must be {what}; {settings.base_dir / value} is not a file."
+            )
 
 
 def _check_database_url(raw: str) -> None:
@@ -214,6 +316,13 @@ def load_settings(
     if not config_path.is_absolute():
         config_path = base / config_path
     values: dict[str, object] = {}
+    named = f"{ENV_PREFIX}CONFIG" in environ
+    if named and not config_path.exists():
+        raise ConfigError(
+            f"The settings file {config_path} named by {ENV_PREFIX}CONFIG does not exist."
+        )
+    if config_path.is_dir():
+        raise ConfigError(f"The settings file {config_path} is a folder, not a file.")
     if config_path.exists():
         try:
             values.update(tomllib.loads(config_path.read_text(encoding="utf-8")))
@@ -221,9 +330,7 @@ def load_settings(
             raise ConfigError(f"{config_path} is not valid TOML: {exc}.") from exc
     _rename_deprecated(values, environ, config_path)
     fields = {f.name: f for f in dataclasses.fields(Settings) if f.name != "base_dir"}
-    unknown = sorted(set(values) - set(fields))
-    if unknown:
-        raise ConfigError(f"Unknown setting(s) in {config_path}: {', '.join(unknown)}.")
+    _refuse_unknown(sorted(set(values) - set(fields)), sorted(fields), config_path)
     for name in fields:
         env_value = environ.get(ENV_PREFIX + name.upper())
         if env_value is not None:
@@ -236,9 +343,11 @@ def load_settings(
     }
     settings = Settings(base_dir=base, **typed)
     _check_ranges(settings)
+    _check_words(settings)
     _check_database_url(settings.database_url)
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"Unknown time zone '{settings.timezone}'.") from exc
+    _check_paths(settings)
     return settings

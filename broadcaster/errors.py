@@ -23,6 +23,7 @@ class Code(StrEnum):
     FILE_ENCODING = "file_encoding"
     FILE_TYPE = "file_type"
     FILE_MISSING = "file_missing"
+    FILE_FOLDER = "file_folder"
     DOCX_UNREADABLE = "docx_unreadable"
     DOCX_TOO_LARGE = "docx_too_large"
     TEXT_TOO_LONG = "text_too_long"
@@ -102,6 +103,7 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.FILE_TYPE: "{name}: only .txt, .md and .docx scripts can be added.",
     Code.FILE_MISSING: "{name} does not exist.",
+    Code.FILE_FOLDER: "{name} is a folder, not a file.",
     Code.DOCX_UNREADABLE: "{name} is not a readable Word (.docx) file.",
     Code.DOCX_TOO_LARGE: (
         "{name} unpacks to more than {megabytes} MB or {members} parts; it is not an ordinary "

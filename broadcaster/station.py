@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, make_url, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.config import Settings
@@ -19,7 +19,7 @@ from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import parse_script
 from broadcaster.migrate import MigrationReport, check_database, upgrade_database
 from broadcaster.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
-from broadcaster.users import create_user, new_password
+from broadcaster.users import UserError, check_password, create_user, new_password
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,13 @@ class Station:
         return path.read_text().strip()
 
 
+def _unreachable(shown: str, exc: OperationalError) -> NotInitialised:
+    """The refusal for a database that does not answer: its URL (password masked) and why."""
+    # drivers answer in several lines (psycopg adds a hint); the first says what happened
+    detail = str(exc.orig or exc).strip().splitlines()[0].rstrip(".")
+    return NotInitialised(Code.DATABASE_UNREACHABLE, url=shown, detail=detail)
+
+
 def _connect(settings: Settings) -> tuple[Engine, str]:
     """The engine of an existing Broadcaster database and its URL fit to show, or refuse."""
     url = make_url(settings.db_url)
@@ -59,7 +66,7 @@ def _connect(settings: Settings) -> tuple[Engine, str]:
         ready = inspect(engine).has_table("script")
     except OperationalError as exc:
         engine.dispose()
-        raise NotInitialised(Code.DATABASE_UNREACHABLE, url=shown, detail=exc.orig) from exc
+        raise _unreachable(shown, exc) from exc
     if not ready:
         engine.dispose()
         raise NotInitialised(Code.NOT_INITIALISED, url=shown)
@@ -109,10 +116,14 @@ class InitReport:
 def initialise(
     settings: Settings, admin_password: str | None, now: datetime, demo: bool = False
 ) -> InitReport:
-    """Create var/, the database, the admin user and (demo) the sample bulletins; safe to repeat."""
-    settings.var_path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.var_path.chmod(0o700)  # the database, secret key and logins: the owner's only
-    (settings.var_path / "aired").mkdir(exist_ok=True)  # the default drop folder
+    """Create var/, the database, the admin user and (demo) the sample bulletins; safe to repeat.
+
+    Everything is checked before anything is made, and several `init`s started at once
+    (a service manager, a script on each of several PCs) end with one database, one set of
+    slots and one admin user, whose generated password exactly one of them prints.
+    """
+    if admin_password is not None:
+        check_password(admin_password, "admin")  # the rule of create_user, before anything
     wrote_slots = False
     if not settings.schedules_path.exists():
         settings.schedules_path.mkdir(parents=True)
@@ -120,34 +131,32 @@ def initialise(
         wrote_slots = True
     slots = load_slots(settings.schedules_path)  # refuse bad slot files before creating anything
     url = make_url(settings.db_url)
-    database = Path(url.database or ":memory:")
-    if (
-        url.get_backend_name() == "sqlite"
-        and database.parent.is_dir()
-        and database.name != ":memory:"
-    ):
+    if url.get_backend_name() == "sqlite":
+        # var/ is the owner's only (the database, secret key and logins); the database is
         # made 0600 before SQLite makes it (it gives its -wal and -shm files the same mode)
-        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
-        database.chmod(0o600)
+        settings.var_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.var_path.chmod(0o700)
+        database = Path(url.database or ":memory:")
+        if database.parent.is_dir() and database.name != ":memory:":
+            os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+            database.chmod(0o600)
     engine = make_engine(settings.db_url)
     try:
-        created = not inspect(engine).has_table("script")
         try:
             migration = upgrade_database(settings, engine, now)
+        except OperationalError as exc:
+            raise _unreachable(url.render_as_string(hide_password=True), exc) from exc
         except BroadcasterError as exc:
             raise NotInitialised(exc.code, **exc.data) from exc
+        settings.var_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.var_path.chmod(0o700)
+        (settings.var_path / "aired").mkdir(exist_ok=True)  # the default drop folder
+        created = migration.changed and migration.from_revision is None
         sessions = make_session_factory(engine)
-        password = None
         with sessions() as session:
             sync_slot_rows(session, slots)
-            if session.scalar(select(User).limit(1)) is None:
-                password = admin_password or new_password()
-                # A generated password is changed at the first login (and demo-login.txt goes).
-                create_user(
-                    session, "admin", password, "admin",
-                    must_change=admin_password is None, now=now,
-                )  # fmt: skip
             session.commit()
+        password = _first_admin(sessions, admin_password, now)
         demo_count = _import_demo(settings, sessions, now) if demo and created else 0
     finally:
         engine.dispose()
@@ -156,6 +165,30 @@ def initialise(
         login.write_text(f"user: admin\npassword: {password}\n", encoding="utf-8")
         login.chmod(0o600)
     return InitReport(created, password, wrote_slots, demo_count, migration)
+
+
+def _first_admin(
+    sessions: sessionmaker[Session], admin_password: str | None, now: datetime
+) -> str | None:
+    """Create the admin user when there is no user yet; its password, or None if one existed.
+
+    A generated password is changed at the first login (and demo-login.txt goes then)."""
+    with sessions() as session:
+        if session.scalar(select(User).limit(1)) is not None:
+            return None
+        password = admin_password or new_password()
+        try:
+            create_user(
+                session, "admin", password, "admin", must_change=admin_password is None, now=now
+            )
+            session.commit()
+        except IntegrityError:  # another init made it between our look and our write
+            return None
+        except UserError as exc:
+            if exc.code != Code.USER_EXISTS:
+                raise
+            return None
+    return password
 
 
 def _import_demo(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> int:

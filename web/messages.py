@@ -22,6 +22,7 @@ VIETNAMESE: dict[Code, str] = {
     ),
     Code.FILE_TYPE: "Chỉ nhận tệp .txt, .md hoặc .docx ({name}).",
     Code.FILE_MISSING: "Không tìm thấy tệp {name}.",
+    Code.FILE_FOLDER: "{name} là một thư mục, không phải một tệp.",
     Code.DOCX_UNREADABLE: (
         "Tệp Word {name} bị hỏng hoặc không đọc được. Hãy mở bằng Word, lưu lại rồi tải lên."
     ),

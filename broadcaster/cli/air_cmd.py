@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import threading
 import time
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from broadcaster.airing import AiringResult
-from broadcaster.cli.base import main, services_of, settings_of, upgraded
+from broadcaster.cli.base import ID_COMMAND, main, services_of, settings_of, upgraded
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings
 from broadcaster.daemon import Daemon
@@ -60,7 +61,7 @@ def plan(ctx: click.Context, week: str | None, as_json: bool) -> None:
         click.echo(f"  {row['start']}  {row['slot']}: {titles}{pinned}")
 
 
-@main.command()
+@main.command(context_settings=ID_COMMAND)
 @click.argument("slot")
 @click.argument("when")
 @click.argument("script_ids", nargs=-1, type=int)
@@ -69,9 +70,11 @@ def arrange(ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...
     """Put exactly SCRIPT_IDS, in order, in SLOT on WHEN ('2024-03-11 17:00'); the planner keeps it."""
     with services_of(ctx) as services:
         try:
-            local = datetime.fromisoformat(when).replace(tzinfo=services.settings.tz)
+            given = datetime.fromisoformat(when)
         except ValueError:
             raise BroadcasterError(Code.DATE_INVALID, value=when) from None
+        tz = services.settings.tz  # a time with its own offset is that moment, in local time
+        local = given.astimezone(tz) if given.tzinfo else given.replace(tzinfo=tz)
         entries = planning.arrange(services, slot, local, list(script_ids))
         click.echo(
             f"Slot {slot} at {when} now holds {len(entries)} bulletin(s), arranged by hand; "
@@ -88,7 +91,14 @@ def output_for(settings: Settings, override: str | None) -> Output:
         spec, settings.base_dir, settings.output_before or None, settings.output_after or None,
         settings.sound_backend or None,
     )  # fmt: skip
-    folder = getattr(output, "folder", None)
+    inner = getattr(output, "inner", output)  # the player behind the amplifier hooks
+    template = getattr(inner, "template", None)
+    if template is not None:
+        try:
+            shlex.split(template)
+        except ValueError as exc:
+            raise OutputError(f"The player command is not a command line: {exc}.") from None
+    folder = getattr(inner, "folder", None)
     if folder is not None and not folder.is_dir():
         raise OutputError(
             f"The drop folder {folder} does not exist; create it or choose another output."
@@ -100,7 +110,12 @@ def output_for(settings: Settings, override: str | None) -> Output:
 @click.option(
     "--output", help="soundcard[:NAME], file:DIR, command:CMD or null (default from config)."
 )
-@click.option("--for", "for_seconds", type=float, help="Stop after this many seconds.")
+@click.option(
+    "--for",
+    "for_seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop after this many seconds.",
+)
 @click.pass_context
 def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> None:
     """Run the daemon: air each slot's programme at its time and log every airing."""
@@ -121,7 +136,7 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     click.echo(f"Daemon stopped after {aired} airing(s).")
 
 
-@main.command("air-now")
+@main.command("air-now", context_settings=ID_COMMAND)
 @click.argument("script_id", type=int)
 @click.option(
     "--output", help="Only when no daemon is running: where to play (default from config)."
@@ -129,7 +144,7 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
 @click.option(
     "--wait",
     "wait_seconds",
-    type=float,
+    type=click.FloatRange(min=0),
     default=None,
     help="How long to wait for the daemon (default: the audio length plus 2 minutes).",
 )
@@ -178,6 +193,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         else "never"
     )
     state = f"running ({health.holder})" if health.daemon_alive else "NOT running"
+    click.echo(f"Database: {settings.db_url_shown}")  # the password masked
     click.echo(f"Daemon: {state}; last heartbeat {when}.")
     if health.slots_changed:
         click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import Any, Iterator
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import click
 
 from broadcaster.audit import cli_actor
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
-from broadcaster.errors import BroadcasterError, english
+from broadcaster.errors import BroadcasterError, Code, english
 from broadcaster.migrate import MigrationReport
 from broadcaster.services.context import Context
 from broadcaster.station import Station, demo_login, initialise, open_station
@@ -26,6 +27,35 @@ class Group(click.Group):
             return super().invoke(ctx)
         except BroadcasterError as exc:
             raise click.ClickException(english(exc.code, exc.data)) from exc
+
+
+# Commands that take script ids read '-1' as an id (no such script), not as an unknown option.
+ID_COMMAND = {"ignore_unknown_options": True}
+
+
+def existing_file(path: Path) -> Path:
+    """The path of a file named on the command line, or a refusal naming what it is instead."""
+    if path.is_dir():
+        raise BroadcasterError(Code.FILE_FOLDER, name=path)
+    if not path.is_file():
+        raise BroadcasterError(Code.FILE_MISSING, name=path)
+    return path
+
+
+def has_text(text: str) -> bool:
+    """Whether a script holds a letter or a digit: only emoji or punctuation gives a voice nothing."""
+    return any(ch.isalnum() for ch in text)
+
+
+def at_most(limit: int) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """A click callback refusing a value longer than its database column."""
+
+    def check(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise click.BadParameter(f"at most {limit} characters, got {len(value)}.")
+        return value
+
+    return check
 
 
 def settings_of(ctx: click.Context) -> Settings:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from broadcaster import evidence
-from broadcaster.cli.base import Group, main, services_of
+from broadcaster.cli.base import Group, existing_file, main, services_of
 from broadcaster.services import records
 
 
@@ -47,9 +47,7 @@ def log(
 @click.option("--from", "date_from", required=True, help="First local day, e.g. 2024-01-01.")
 @click.option("--to", "date_to", required=True, help="Last local day, included.")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option(
-    "-o", "--output", "dest", required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.option("-o", "--output", "dest", required=True, type=click.Path(path_type=Path))
 @click.pass_context
 def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, dest: Path) -> None:
     """Write the Office's report: airings and minutes per month and topic, then every row."""
@@ -66,7 +64,7 @@ def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, d
 @click.option(
     "--witness",
     "witness_file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Also check the chain against a copy the witness command kept off this machine.",
 )
 @click.option(
@@ -77,7 +75,11 @@ def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, d
 @click.pass_context
 def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool) -> None:
     """Check that no airing row was edited or deleted; name the first bad row."""
-    copy = witness_file.read_text(encoding="utf-8", errors="replace") if witness_file else None
+    copy = (
+        existing_file(witness_file).read_text(encoding="utf-8", errors="replace")
+        if witness_file
+        else None
+    )
     with services_of(ctx) as services:
         verdict = records.verify_log(services, copy, witness_lags)
         trail = records.verify_audit(services)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from broadcaster.cli.base import Group, main, services_of
+from broadcaster.cli.base import (
+    ID_COMMAND,
+    Group,
+    at_most,
+    existing_file,
+    has_text,
+    main,
+    services_of,
+)
 from broadcaster.db import Script
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
@@ -34,11 +42,13 @@ def _echo_json(value: object) -> None:
 
 
 @scripts.command("add")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", help="Title (default: from front matter or the first line).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--title", callback=at_most(300), help="Title (default: from front matter or the first line)."
+)
 @click.option("--topic", help="Plan topic: a, b, c, d or đ (dd).")
 @click.option("--week", help="ISO week the bulletin belongs to, e.g. 2024-W10.")
-@click.option("--author", help="Who wrote it.")
+@click.option("--author", callback=at_most(100), help="Who wrote it.")
 @click.option(
     "--priority",
     type=click.Choice([p.value for p in Priority]),
@@ -55,11 +65,12 @@ def scripts_add(
     """Add .txt, .md or .docx scripts as drafts (all or none)."""
     items = []
     for path in files:
-        if not path.is_file():
-            raise ScriptRejected(Code.FILE_MISSING, name=path)
-        items.append(
-            parse_script(path.read_bytes(), path.name, title=title, topic=topic, week=week)
+        item = parse_script(
+            existing_file(path).read_bytes(), path.name, title=title, topic=topic, week=week
         )
+        if not has_text(item.body):
+            raise ScriptRejected(Code.FILE_NO_TEXT, name=path.name)
+        items.append(item)
     with services_of(ctx) as services:
         added = service.add_scripts(services, items, author, Priority(priority))
         rows = [_script_dict(s) for s in added]
@@ -92,7 +103,7 @@ def scripts_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
         click.echo("No scripts yet; add one with 'broadcaster scripts add FILE --topic a'.")
 
 
-@scripts.command("show")
+@scripts.command("show", context_settings=ID_COMMAND)
 @click.argument("script_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -109,9 +120,15 @@ def scripts_show(ctx: click.Context, script_id: int, as_json: bool) -> None:
     click.echo("\n" + str(row["body"]))
 
 
-@scripts.command("approve")
+@scripts.command("approve", context_settings=ID_COMMAND)
 @click.argument("script_id", type=int)
-@click.option("--by", "approver", required=True, help="Name of the leader approving it.")
+@click.option(
+    "--by",
+    "approver",
+    required=True,
+    callback=at_most(100),
+    help="Name of the leader approving it.",
+)
 @click.pass_context
 def scripts_approve(ctx: click.Context, script_id: int, approver: str) -> None:
     """Approve a draft script for air."""
@@ -123,7 +140,7 @@ def scripts_approve(ctx: click.Context, script_id: int, approver: str) -> None:
         )
 
 
-@scripts.command("return")
+@scripts.command("return", context_settings=ID_COMMAND)
 @click.argument("script_id", type=int)
 @click.pass_context
 def scripts_return(ctx: click.Context, script_id: int) -> None:
@@ -135,7 +152,7 @@ def scripts_return(ctx: click.Context, script_id: int) -> None:
     )
 
 
-@scripts.command("retire")
+@scripts.command("retire", context_settings=ID_COMMAND)
 @click.argument("script_id", type=int)
 @click.pass_context
 def scripts_retire(ctx: click.Context, script_id: int) -> None:

@@ -10,23 +10,38 @@ from typing import BinaryIO
 
 import click
 
-from broadcaster.cli.base import Group, main, services_of, settings_of, station_of
+from broadcaster.cli.base import (
+    ID_COMMAND,
+    Group,
+    existing_file,
+    has_text,
+    main,
+    services_of,
+    settings_of,
+    station_of,
+)
+from broadcaster.errors import BroadcasterError, Code
 from broadcaster.render import ENGINE_CHOICES, RenderResult, normaliser_for
 from broadcaster.services import audio as audio_service
 
 
 @main.command()
-@click.argument("source", default="-", type=click.File("rb"))
+@click.argument("source", default="-")
 @click.option(
     "--explain", is_flag=True, help="Also list every replacement and the rule that made it."
 )
 @click.pass_context
-def normalize(ctx: click.Context, source: BinaryIO, explain: bool) -> None:
+def normalize(ctx: click.Context, source: str, explain: bool) -> None:
     """Print a script exactly as the voice will read it (FILE or - for stdin)."""
     from broadcaster.ingest import decode_text
 
     normaliser = normaliser_for(settings_of(ctx))  # a bad dictionary file is reported first
-    text, _ = decode_text(source.read(), getattr(source, "name", "input"))
+    stream: BinaryIO = click.get_binary_stream("stdin")
+    data = stream.read() if source == "-" else existing_file(Path(source)).read_bytes()
+    name = "standard input" if source == "-" else source
+    text, _ = decode_text(data, name)
+    if not has_text(text):
+        raise BroadcasterError(Code.FILE_NO_TEXT, name=name)
     spoken = normaliser(text, explain=explain)
     click.echo(spoken.text)
     if explain:
@@ -49,7 +64,7 @@ def normalize(ctx: click.Context, source: BinaryIO, explain: bool) -> None:
         )
 
 
-@main.command()
+@main.command(context_settings=ID_COMMAND)
 @click.argument("script_ids", nargs=-1, type=int)
 @click.option("--all", "render_all", is_flag=True, help="Render every approved script.")
 @click.option(
@@ -96,7 +111,7 @@ def bench() -> None:
 @click.option(
     "--file",
     "path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
     default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
     show_default=True,
     help="Text to normalise (default: the town's 2024 plan from the repository).",
@@ -107,7 +122,7 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
     """Normalise a text REPEAT times on one core; print characters and megabytes per second."""
     from broadcaster.bench import bench_normalise
 
-    text = path.read_text(encoding="utf-8")
+    text = existing_file(path).read_text(encoding="utf-8")
     figures = bench_normalise(text, repeat, normaliser_for(settings_of(ctx)))
     utf8 = len(text.encode("utf-8"))
     click.echo(f"text: {path} ({figures.characters} characters, {utf8} bytes UTF-8)")
@@ -147,7 +162,7 @@ def bench_punctuality_command(count: int, interval: float) -> None:
 @bench.command("render")
 @click.option(
     "--source",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
     default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
     show_default=True,
     help="Text the bulletins are cut from.",
@@ -172,7 +187,7 @@ def bench_render_command(source: Path, week_count: int, long_minutes: int) -> No
 
     from broadcaster.bench import bench_memory, bench_render, bench_week
 
-    text = source.read_text(encoding="utf-8")
+    text = existing_file(source).read_text(encoding="utf-8")
     cut = lambda n: text[:n].rsplit(" ", 1)[0]  # noqa: E731
     figures = bench_render({"1500-char": cut(1500), "5-minute": cut(4800)})
     for f in figures:
@@ -222,7 +237,7 @@ def bench_year_command(days: int) -> None:
 
 @main.command()
 @click.option("--host", help="Address to listen on (default from config).")
-@click.option("--port", type=int, help="Port (default from config).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default from config).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the web page for officers, leaders and the Office."""
