@@ -213,8 +213,13 @@ CASES: dict[str, Case] = {
         files={"p.txt": b"... !!! ??? --- ***"},
     ),
     "add-huge": cli(
-        "scripts", "add", "big.txt", "--topic", "a", code=1, says="big.txt is larger than 2 MB",
-        files={"big.txt": b"Xin chao. " * 200_001},
+        "scripts", "add", "big.txt", "--topic", "a", code=1, says="big.txt is larger than 5 MB",
+        files={"big.txt": b"Xin chao. " * 600_001},
+    ),
+    "add-too-long": cli(
+        "scripts", "add", "long.txt", "--topic", "a", code=1,
+        says="The script has 60009 characters, more than the 50000 allowed",
+        files={"long.txt": b"Xin chao. " * 6_001},
     ),
     "add-pdf": cli(
         "scripts", "add", "x.pdf", "--topic", "a", code=1, says="x.pdf: only .txt, .md and .docx",
@@ -275,7 +280,10 @@ CASES: dict[str, Case] = {
     "bench-file-missing": cli("bench", "normalise", "--file", "missing.txt", code=1, says="missing.txt does not exist."),
     "bench-repeat-zero": cli("bench", "normalise", "--repeat", "0", code=2, says="0 is not in the range"),
     "init-short-password": cli(
-        "init", "--admin-password", "short", code=1, says="A password needs at least 8 characters."
+        "init", "--admin-password", "short", code=1, says="A password needs at least 10 characters."
+    ),
+    "init-common-password": cli(
+        "init", "--admin-password", "anhyeuem123", code=1, says="list of common passwords"
     ),
     # --- every setting: out of range, wrong type, unknown words, missing files, unknown keys
     "cfg-misfire-0": setting("misfire_grace_minutes = 0", "'misfire_grace_minutes' must be from 1 to 240, got 0."),
@@ -284,6 +292,9 @@ CASES: dict[str, Case] = {
     "cfg-misfire-bool": setting("misfire_grace_minutes = true", "'misfire_grace_minutes' must be a whole number, got True."),
     "cfg-misfire-words": setting('misfire_grace_minutes = "ten"', "must be a whole number, got 'ten'."),
     "cfg-lease-low": setting("lease_seconds = 2", "'lease_seconds' must be from 6 to 600, got 2."),
+    "cfg-secure-cookie-word": setting('web_secure_cookie = "yes"', "'web_secure_cookie' must be one of"),
+    "cfg-idle-zero": setting("web_idle_hours = 0", "'web_idle_hours' must be from 1 to 720, got 0."),
+    "cfg-self-approval-bool": setting("self_approval = true", "'self_approval' must be"),
     "cfg-lease-high": setting("lease_seconds = 601", "'lease_seconds' must be from 6 to 600, got 601."),
     "cfg-render-ahead-negative": setting("render_ahead_hours = -24", "'render_ahead_hours' must be from 1 to 336"),
     "cfg-render-ahead-huge": setting("render_ahead_hours = 99999999999999999999", "'render_ahead_hours' must be from 1 to 336"),
