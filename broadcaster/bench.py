@@ -66,7 +66,7 @@ def _scratch_station(folder: Path, slots_toml: str, scripts: int) -> Station:
         for n in range(scripts):
             item = parse_script(f"Bản tin thử số {n + 1}.".encode(), "bench.txt", topic="a")
             (script,) = add_scripts(ctx, [item], "bench")
-            approve_script(ctx, script.id, "bench")
+            approve_script(ctx, script.id, "admin")
             render_script(session, script, make_engines("espeak", settings), settings, now)
         session.commit()
     return station

@@ -203,7 +203,7 @@ def _import_demo(settings: Settings, sessions: sessionmaker[Session], now: datet
         ctx = Context(settings, session, lambda: now)
         added = scripts.add_scripts(ctx, items, "demo")
         for script in added:
-            scripts.approve_script(ctx, script.id, "admin (demo)")
+            scripts.approve_script(ctx, script.id, "admin")
         audio.render_scripts(ctx, [script.id for script in added])
     return len(files)
 

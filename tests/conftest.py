@@ -14,9 +14,12 @@ from sqlalchemy import MetaData, create_engine, make_url, select, text
 
 from broadcaster.config import Settings, load_settings
 from broadcaster.station import Station, initialise, open_station
+from broadcaster.users import create_user
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "test-admin-pass"
+# The leader who approves in tests (scripts approve --by must name a leader account).
+LEADER, LEADER_PASSWORD = "Chủ tịch", "lanh-dao-thu-nghiem"
 FIXED_NOW = datetime(2024, 3, 11, 2, 0, tzinfo=timezone.utc)  # Monday 09:00 in Hà Nội
 
 
@@ -83,9 +86,12 @@ def settings(project: Path, database_url: str | None) -> Settings:
 
 @pytest.fixture
 def station(settings: Settings) -> Station:
-    """An initialised installation (admin user, slots, empty script table)."""
+    """An initialised installation (admin user, the leader "Chủ tịch", slots, no scripts)."""
     initialise(settings, ADMIN_PASSWORD, FIXED_NOW)
     opened = open_station(settings)
+    with opened.sessions() as session:
+        create_user(session, LEADER, LEADER_PASSWORD, "leader")
+        session.commit()
     yield opened
     opened.engine.dispose()
 

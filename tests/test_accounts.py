@@ -152,3 +152,57 @@ def test_a_password_hash_of_the_first_release_still_logs_in_and_is_upgraded(stat
         assert authenticate(session, "admin", ADMIN_PASSWORD) is not None
         session.commit()
     assert _user(station, "admin").password_hash.startswith("$argon2id$")
+
+
+# --- who may approve what ----------------------------------------------------------------------
+
+
+def _draft(cli, project, author: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    (project / "tin.txt").write_text("Thông báo lịch tiếp công dân tháng này.", encoding="utf-8")
+    extra = ["--author", author] if author else []
+    assert cli("scripts", "add", "tin.txt", "--topic", "a", *extra).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("approver", "says"),
+    [
+        ("Không Có Ai", "'Không Có Ai' is not an enabled leader or admin account"),
+        ("van-thu", "'van-thu' is not an enabled leader or admin account"),  # an officer
+        ("pho-chu-tich", "'pho-chu-tich' is not an enabled leader or admin account"),  # disabled
+    ],
+)
+def test_only_an_enabled_leader_account_approves(
+    station, cli, project, approver: str, says: str
+) -> None:  # type: ignore[no-untyped-def]
+    cli("users", "add", "van-thu", "--role", "officer")
+    cli("users", "add", "pho-chu-tich", "--role", "leader")
+    cli("users", "disable", "pho-chu-tich")
+    _draft(cli, project)
+    refused = cli("scripts", "approve", "1", "--by", approver)
+    assert refused.exit_code == 1 and says in refused.output
+    assert json.loads(cli("scripts", "list", "--json").output)[0]["status"] == "draft"
+
+
+def test_the_author_cannot_approve_unless_the_town_allows_it(station, cli, project) -> None:  # type: ignore[no-untyped-def]
+    _draft(cli, project, author="Chủ tịch")
+    refused = cli("scripts", "approve", "1", "--by", "Chủ tịch")
+    assert (
+        refused.exit_code == 1
+        and "Chủ tịch wrote script 1; another leader must approve it" in refused.output
+    )
+    (project / "broadcaster.toml").write_text('self_approval = "on"\n', encoding="utf-8")
+    assert cli("scripts", "approve", "1", "--by", "Chủ tịch").exit_code == 0
+    with station.sessions() as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    me = f"cli:{getpass.getuser()}"
+    assert [(e.actor, e.action, e.target) for e in events] == [
+        (me, "script.add", "script:1"),
+        (me, "script.approve", "script:1"),
+    ]
+
+
+def test_a_script_added_from_the_command_line_names_the_system_user(station, cli, project) -> None:  # type: ignore[no-untyped-def]
+    _draft(cli, project)
+    (script,) = json.loads(cli("scripts", "list", "--json").output)
+    shown = cli("scripts", "show", str(script["id"])).output
+    assert f"cli:{getpass.getuser()}" in shown

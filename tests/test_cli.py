@@ -36,6 +36,7 @@ def refused(runner: CliRunner, *args: str) -> str:
 @pytest.fixture
 def initialised(runner: CliRunner, project: Path) -> CliRunner:
     ok(runner, "init", "--admin-password", ADMIN_PASSWORD)
+    ok(runner, "users", "add", "Chủ tịch", "--role", "leader")
     return runner
 
 

@@ -41,6 +41,10 @@ def test_script_file_to_aired_log_row_whose_hash_matches_what_the_output_receive
     assert (
         run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
     )
+    assert (
+        run_cli(project, database_url, "users", "add", "Chủ tịch", "--role", "leader").returncode
+        == 0
+    )
     added = run_cli(
         project, database_url, "scripts", "add", "ban-tin.txt", "--topic", "c", "--json"
     )
@@ -224,6 +228,7 @@ def test_a_slot_that_began_while_the_daemon_was_down_airs_late_within_the_grace(
     (project / "ban-tin.txt").write_text(BULLETIN, encoding="utf-8")
     for args in (
         ("init", "--admin-password", "admin-pass-1"),
+        ("users", "add", "Chủ tịch", "--role", "leader"),
         ("scripts", "add", "ban-tin.txt", "--topic", "a"),
         ("scripts", "approve", "1", "--by", "Chủ tịch"),
         ("render", "1"),

@@ -530,7 +530,9 @@ def test_evidence_sealed_by_the_first_release_still_verifies_after_the_upgrade(
     copy_baseline(town)
     assert town_runner.invoke(main, ["init"]).exit_code == 0
     verified = town_runner.invoke(main, ["log", "verify"])
-    assert verified.exit_code == 0 and "intact: 7 airing(s) in 7 sealed record(s)" in verified.output
+    assert (
+        verified.exit_code == 0 and "intact: 7 airing(s) in 7 sealed record(s)" in verified.output
+    )
 
 
 def test_downgrading_0003_refuses_when_rows_were_sealed_with_the_snapshot(

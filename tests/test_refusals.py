@@ -460,6 +460,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "two.txt").write_text("Bản tin thứ hai.", encoding="utf-8")
     for args in (
         ("init", "--admin-password", "admin-pass-1"),
+        ("users", "add", "Chủ tịch", "--role", "leader"),
         ("scripts", "add", "one.txt", "two.txt", "--topic", "a"),
         ("scripts", "approve", "2", "--by", "Chủ tịch"),
     ):

@@ -206,6 +206,7 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
     (project / "b.txt").write_text("Bản tin thứ hai. Xin cảm ơn bà con.", encoding="utf-8")
     for args in (
         ("init", "--admin-password", "admin-pass-1"),
+        ("users", "add", "Chủ tịch", "--role", "leader"),
         ("scripts", "add", "a.txt", "--topic", "a"),
         ("scripts", "add", "b.txt", "--topic", "a"),
         ("scripts", "approve", "1", "--by", "Chủ tịch"),

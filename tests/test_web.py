@@ -171,9 +171,13 @@ def test_office_cannot_add_scripts(app) -> None:  # type: ignore[no-untyped-def]
 
 def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type: ignore[no-untyped-def]
     officer = app.test_client()
-    login(officer, "admin", ADMIN_PASSWORD)
+    login(officer, "vhxh")
     upload(officer, BULLETIN.encode(), title="Bản tin một cửa")
-    officer.post("/scripts/1/approve", data=approval_form(officer))
+    leader = app.test_client()
+    login(leader, "chutich")  # the author may not approve: another leader does
+    leader.post("/scripts/1/approve", data=approval_form(leader))
+    officer = app.test_client()
+    login(officer, "admin", ADMIN_PASSWORD)  # plans the week
     grid = page(officer.get("/programme/?week=2024-W11"))
     assert "Sáng" in grid and "Chiều" in grid and "Thứ Hai" in grid and "11/03" in grid
     planned = officer.post(
@@ -243,13 +247,15 @@ def test_a_leader_sends_an_emergency_to_the_running_daemon(app, station) -> None
 
     from broadcaster.db import AirRequest, DaemonLease
 
-    leader = app.test_client()
-    login(leader, "admin", ADMIN_PASSWORD)
+    officer = app.test_client()
+    login(officer, "vhxh")
     upload(
-        leader,
+        officer,
         "Khẩn cấp: bão số ba sắp đổ bộ, bà con chằng chống nhà cửa.".encode(),
         priority="emergency",
     )
+    leader = app.test_client()
+    login(leader, "admin", ADMIN_PASSWORD)
     leader.post("/scripts/1/approve", data=approval_form(leader))
     stopped = page(
         leader.post(

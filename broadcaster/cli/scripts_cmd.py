@@ -32,7 +32,8 @@ def _script_dict(script: Script) -> dict[str, object]:
     return {
         "id": script.id, "title": script.title, "topic": script.topic, "week": script.week,
         "status": script.status, "encoding": script.encoding, "source": script.source_name,
-        "approved_by": script.approved_by, "content_hash": script.content_hash,
+        "author": script.author, "approved_by": script.approved_by,
+        "content_hash": script.content_hash,
         "priority": script.priority,
     }  # fmt: skip
 
@@ -48,7 +49,7 @@ def _echo_json(value: object) -> None:
 )
 @click.option("--topic", help="Plan topic: a, b, c, d or đ (dd).")
 @click.option("--week", help="ISO week the bulletin belongs to, e.g. 2024-W10.")
-@click.option("--author", callback=at_most(100), help="Who wrote it.")
+@click.option("--author", callback=at_most(100), help="Who wrote it (default: cli:<system user>).")
 @click.option(
     "--priority",
     type=click.Choice([p.value for p in Priority]),
@@ -72,7 +73,7 @@ def scripts_add(
             raise ScriptRejected(Code.FILE_NO_TEXT, name=path.name)
         items.append(item)
     with services_of(ctx) as services:
-        added = service.add_scripts(services, items, author, Priority(priority))
+        added = service.add_scripts(services, items, author or services.actor, Priority(priority))
         rows = [_script_dict(s) for s in added]
     if as_json:
         _echo_json(rows)
@@ -115,7 +116,17 @@ def scripts_show(ctx: click.Context, script_id: int, as_json: bool) -> None:
     if as_json:
         _echo_json(row)
         return
-    for key in ("id", "title", "topic", "week", "status", "approved_by", "encoding", "source"):
+    for key in (
+        "id",
+        "title",
+        "topic",
+        "week",
+        "status",
+        "author",
+        "approved_by",
+        "encoding",
+        "source",
+    ):
         click.echo(f"{key}: {row[key] if row[key] is not None else '-'}")
     click.echo("\n" + str(row["body"]))
 

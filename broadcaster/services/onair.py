@@ -15,6 +15,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from broadcaster import audit
 from broadcaster.airing import AiringResult, air_entry, record_missed
 from broadcaster.airing import air_now as air_script_now
 from broadcaster.db import Airing, AirRequest, ProgrammeEntry, Script
@@ -291,16 +292,21 @@ def air_now(
         emergency = script.priority == Priority.EMERGENCY
         request = AirRequest(
             script_id=script.id, emergency=emergency, requested_at=ctx.now(),
-            requested_by=requested_by,
+            requested_by=requested_by or ctx.actor,
         )  # fmt: skip
         ctx.session.add(request)
+        audit.record(
+            ctx.session, ctx.now(), ctx.actor, "air.emergency" if emergency else "air.now",
+            f"script:{script.id}",
+        )  # fmt: skip
         ctx.session.commit()
         return Queued(request.id, emergency, rendering.duration_s)
     if local_output is None:
         raise BroadcasterError(Code.DAEMON_NOT_RUNNING)
+    audit.record(ctx.session, ctx.now(), ctx.actor, "air.now", f"script:{script.id}")
     result = air_script_now(
         ctx.session, script, rendering, local_output(), ctx.settings, ctx.clock,
-        requested_by=requested_by,
+        requested_by=requested_by or ctx.actor,
     )  # fmt: skip
     if result.outcome != Outcome.AIRED:
         raise BroadcasterError(

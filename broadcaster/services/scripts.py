@@ -8,8 +8,9 @@ from typing import Sequence
 
 from sqlalchemy import select
 
-from broadcaster.db import Script
-from broadcaster.enums import Priority, Status
+from broadcaster import audit
+from broadcaster.db import Script, User
+from broadcaster.enums import Priority, Role, Status
 from broadcaster.errors import Code
 from broadcaster.ingest import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
 from broadcaster.programme import withdraw_script
@@ -30,6 +31,19 @@ class Change:
 def content_hash(body: str) -> str:
     """The sha256 of a script body; it changes whenever the words change."""
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _state(script: Script) -> str:
+    """A fingerprint of a script as the audit trail sees it: its words, title, status, approver."""
+    return audit.fingerprint(
+        version_hash(script), script.status, script.approved_by, script.priority
+    )
+
+
+def _audit(ctx: Context, action: str, script: Script, before: str | None) -> None:
+    audit.record(
+        ctx.session, ctx.now(), ctx.actor, action, f"script:{script.id}", before, _state(script)
+    )
 
 
 def version_hash(script: Script) -> str:
@@ -89,6 +103,9 @@ def add_scripts(
         )
         ctx.session.add(script)
         added.append(script)
+    ctx.session.flush()
+    for script in added:
+        _audit(ctx, "script.add", script, None)
     ctx.session.commit()
     return added
 
@@ -103,6 +120,7 @@ def edit_script(ctx: Context, script_id: int, body: str, title: str | None = Non
         raise ScriptRejected(Code.SCRIPT_EMPTY)
     check_length(body)
     new_title = clean_line(title or "") or script.title
+    before = _state(script)
     new_hash = content_hash(body)
     back_to_draft = False
     withdrawn = 0
@@ -111,6 +129,7 @@ def edit_script(ctx: Context, script_id: int, body: str, title: str | None = Non
         back_to_draft = script.status == Status.APPROVED
         script.title, script.body, script.content_hash = new_title, body, new_hash
         withdrawn = _to_draft(ctx, script)
+        _audit(ctx, "script.edit", script, before)
     ctx.session.commit()
     return Change(script, back_to_draft, withdrawn)
 
@@ -134,6 +153,7 @@ def approve_script(
         )
     if seen_hash is not None and seen_hash != version_hash(script):
         raise ScriptRejected(Code.SCRIPT_CHANGED, script_id=script_id)
+    _check_approver(ctx, script, approver.strip())
     longest = max((slot.minutes for slot in slots_from_rows(ctx.session)), default=0)
     seconds = expected_seconds(ctx.session, script, ctx.settings)
     if longest and seconds > longest * 60:
@@ -141,11 +161,23 @@ def approve_script(
             Code.SCRIPT_TOO_LONG, script_id=script_id, minutes=int(seconds // 60),
             seconds=int(seconds % 60), longest=longest,
         )  # fmt: skip
+    before = _state(script)
     script.status = Status.APPROVED
     script.approved_by = approver.strip()
     script.approved_at = ctx.now()
+    _audit(ctx, "script.approve", script, before)
     ctx.session.commit()
     return script
+
+
+def _check_approver(ctx: Context, script: Script, name: str) -> None:
+    """The approver is an enabled leader (or admin) account, and not the author unless the
+    town allows it (`self_approval`: a one-person commune)."""
+    account = ctx.session.scalar(select(User).where(User.name == name))
+    if account is None or account.disabled or account.role not in (Role.LEADER, Role.ADMIN):
+        raise ScriptRejected(Code.APPROVER_UNKNOWN, name=name)
+    if script.author == name and ctx.settings.self_approval != "on":
+        raise ScriptRejected(Code.SELF_APPROVAL, name=name, script_id=script.id)
 
 
 def return_script(ctx: Context, script_id: int) -> Change:
@@ -153,7 +185,9 @@ def return_script(ctx: Context, script_id: int) -> Change:
     script = get_script(ctx, script_id)
     if script.status != Status.APPROVED:
         raise ScriptRejected(Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status)
+    before = _state(script)
     withdrawn = _to_draft(ctx, script)
+    _audit(ctx, "script.return", script, before)
     ctx.session.commit()
     return Change(script, True, withdrawn)
 
@@ -163,8 +197,10 @@ def retire_script(ctx: Context, script_id: int) -> Change:
     script = get_script(ctx, script_id)
     if script.status == Status.RETIRED:
         raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+    before = _state(script)
     script.status = Status.RETIRED
     withdrawn = withdraw_script(ctx.session, script.id, ctx.now())
+    _audit(ctx, "script.retire", script, before)
     ctx.session.commit()
     return Change(script, False, withdrawn)
 

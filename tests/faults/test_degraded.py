@@ -61,6 +61,7 @@ def test_a_database_locked_across_a_slot_airs_every_bulletin_and_loses_no_eviden
         names.append(f"{number}.txt")
     for args in (
         ("init", "--admin-password", "admin-pass-1"),
+        ("users", "add", "Chủ tịch", "--role", "leader"),
         ("scripts", "add", *names, "--topic", "a"),
         *(("scripts", "approve", str(n), "--by", "Chủ tịch") for n in (1, 2, 3)),
         ("render", "--all"),

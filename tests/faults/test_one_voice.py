@@ -65,6 +65,7 @@ def _station_on_air(
         names.append(f"{number}.txt")
     steps = [
         ("init", "--admin-password", "admin-pass-1"),
+        ("users", "add", "Chủ tịch", "--role", "leader"),
         ("scripts", "add", *names, "--topic", "a"),
     ]
     steps += [("scripts", "approve", str(n), "--by", "Chủ tịch") for n in range(1, len(names) + 1)]
