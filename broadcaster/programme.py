@@ -41,10 +41,17 @@ class Candidate:
 
 
 def candidates(session: Session) -> list[Candidate]:
-    """Approved scripts that have a rendering of their current text."""
+    """Approved scripts that have a rendering of their current text.
+
+    Emergency bulletins are not among them: one airs at once through `air-now` and never
+    joins the normal rotation afterwards ("stay indoors after 18:00 today" would be wrong
+    tomorrow); to air it in slots, someone changes its priority or arranges a slot by hand.
+    """
     found = []
     for script in session.scalars(
-        select(Script).where(Script.status == Status.APPROVED).order_by(Script.id)
+        select(Script)
+        .where(Script.status == Status.APPROVED, Script.priority != Priority.EMERGENCY)
+        .order_by(Script.id)
     ):
         rendering = current_rendering(session, script)
         if rendering is not None:

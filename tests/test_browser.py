@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from broadcaster.web import create_app
 
-from .conftest import ADMIN_PASSWORD
+from .conftest import ADMIN_PASSWORD, LEADER, LEADER_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -90,6 +90,15 @@ def test_officer_uploads_and_plays_a_bulletin_in_chromium(
             )
             assert position >= 2.4  # the player seeks, so the server honoured the Range request
             page.screenshot(path=str(tmp_path / "script.png"), full_page=True)
+            here = page.url
+            # The one who wrote it may not approve it: a leader logs in and does.
+            page.click("button:has-text('Đăng xuất')")
+            page.wait_for_selector("text=Bạn đã đăng xuất")
+            page.goto(here)
+            page.fill("input[name=name]", LEADER)
+            page.fill("input[name=password]", LEADER_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=Lời đọc")
             page.click("button:has-text('Duyệt phát sóng')")
             page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được phát")
         finally:

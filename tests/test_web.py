@@ -257,10 +257,17 @@ def test_a_leader_sends_an_emergency_to_the_running_daemon(app, station) -> None
     leader = app.test_client()
     login(leader, "admin", ADMIN_PASSWORD)
     leader.post("/scripts/1/approve", data=approval_form(leader))
+    unconfirmed = leader.post(
+        "/scripts/1/air-now", data={"csrf_token": token(leader, "/scripts/1")}
+    )
+    assert unconfirmed.status_code == 302  # to the page that says what will stop and air
+    confirm = page(leader.get(unconfirmed.location))
+    assert "Xác nhận phát KHẨN" in confirm and "Khẩn cấp: bão số ba" in confirm
+    assert "Hiện không có bản tin nào đang phát" in confirm and "admin là người yêu cầu" in confirm
     stopped = page(
         leader.post(
             "/scripts/1/air-now",
-            data={"csrf_token": token(leader, "/scripts/1")},
+            data={"csrf_token": token(leader, "/scripts/1"), "confirmed": "yes"},
             follow_redirects=True,
         )
     )
@@ -273,14 +280,19 @@ def test_a_leader_sends_an_emergency_to_the_running_daemon(app, station) -> None
     sent = page(
         leader.post(
             "/scripts/1/air-now",
-            data={"csrf_token": token(leader, "/scripts/1")},
+            data={"csrf_token": token(leader, "/scripts/1"), "confirmed": "yes"},
             follow_redirects=True,
         )
     )
     assert "Đã gửi yêu cầu phát KHẨN" in sent and "KHẨN CẤP" in sent
     with station.sessions() as session:
         (request,) = session.scalars(select(AirRequest)).all()
-        assert request.emergency and request.script_id == 1
+        assert request.emergency and request.script_id == 1 and request.requested_by == "admin"
+    # Aired at once, and never planned into the normal rotation afterwards.
+    with station.sessions() as session:
+        from broadcaster.programme import candidates
+
+        assert [c.script_id for c in candidates(session)] == []
 
 
 def test_a_failed_render_says_why_in_the_page(station) -> None:  # type: ignore[no-untyped-def]

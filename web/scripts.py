@@ -262,12 +262,26 @@ def audio(script_id: int) -> Response:
     )
 
 
+@bp.route("/scripts/<int:script_id>/air-now", methods=["GET"])
+@login_required("leader")
+def air_now_confirm(script_id: int) -> str:
+    """Say what will stop and what will air, before anything is sent to the daemon."""
+    script = _script_or_404(script_id)
+    rendering = current_rendering(services().session, script)
+    return render_template(
+        "air_now.html", script=script, rendering=rendering, on_air=onair.on_air(services())
+    )
+
+
 @bp.route("/scripts/<int:script_id>/air-now", methods=["POST"])
 @login_required("leader")
-def air_now(script_id: int) -> tuple[Response, int]:
-    """Ask the running daemon to air an approved bulletin at once (an emergency interrupts)."""
+def air_now(script_id: int) -> tuple[Response, int] | Response:
+    """Ask the running daemon to air an approved bulletin at once (an emergency interrupts),
+    once the leader has confirmed on the page that says what will stop and what will air."""
+    if request.form.get("confirmed") != "yes":
+        return redirect(url_for("scripts.air_now_confirm", script_id=script_id))
     try:
-        queued = onair.air_now(services(), script_id, local_output=None)
+        queued = onair.air_now(services(), script_id, local_output=None, requested_by=g.user.name)
     except BroadcasterError as exc:
         return _refused(exc, script_id)
     assert isinstance(queued, Queued)  # without a local output only the daemon airs

@@ -316,6 +316,13 @@ def air_now(
     return result
 
 
+def on_air(ctx: Context) -> Airing | None:
+    """The airing playing now (its row is `started`), for a confirmation that says what stops."""
+    return ctx.session.scalars(
+        select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id.desc())
+    ).first()
+
+
 def request_result(ctx: Context, request_id: int) -> AiringResult | None:
     """The airing a queued request led to; None while it waits; AIR_REQUEST_FAILED if refused."""
     ctx.session.expire_all()
