@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from broadcaster import ledger
+from broadcaster import faultpoints, ledger
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.db import Airing, Problem, ProgrammeEntry, Rendering, Script
@@ -68,6 +68,7 @@ def finish(session: Session, airing: Airing, settings: Settings, now: datetime) 
     """Seal a finished row into the chain, commit, and write the anchor."""
     for _ in range(5):
         ledger.seal(session, airing)
+        faultpoints.reach("seal")
         try:
             session.commit()
         except IntegrityError:
@@ -215,6 +216,7 @@ def air_entry(
             session.rollback()
             logger.info("entry %s already has an airing; not airing it again", entry.id)
             return None
+        faultpoints.reach("started_row")
         _play(session, airing, rendering, output, settings, clock, cancel, fence)
         retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
         fits = (
@@ -225,6 +227,7 @@ def air_entry(
         logger.warning(
             "retrying entry %s (attempt %d) in %.0f s", entry.id, attempt + 1, RETRY_PAUSE_SECONDS
         )
+        faultpoints.reach("retry")
         sleep(RETRY_PAUSE_SECONDS)
         if cancel is not None and cancel.is_set():
             break
