@@ -80,16 +80,23 @@ class Air:
 
     project: Path
     station: Station
+    database_url: str | None  # None: the SQLite file in var/
     log: Path
     names: Path
     mark: Path
     fails: Path
 
     def output(self) -> str:
-        """The --output spec that plays through the recording player."""
+        """The --output spec that plays through the recording player.
+
+        Its files are named from the project folder (the daemon's and the player's working
+        folder): the spec is kept in each airing row, at most 300 characters.
+        """
+        log, names, fails = (
+            p.relative_to(self.project) for p in (self.log, self.names, self.fails)
+        )
         return (
-            f"command:{sys.executable} {PLAYER} {self.log} {{file}} "
-            f"--names {self.names} --fail-first {self.fails}"
+            f"command:{sys.executable} {PLAYER} {log} {{file}} --names {names} --fail-first {fails}"
         )
 
     def lines(self) -> list[list[str]]:
@@ -142,10 +149,10 @@ def daemon_with_fault(air: Air, point: str | None) -> Iterator[subprocess.Popen[
     test's own: yielded once ready, in its own process group, killed in `finally`.
     """
     if point is None:
-        with running_daemon(air.project, None, "--output", air.output()) as process:
+        with running_daemon(air.project, air.database_url, "--output", air.output()) as process:
             yield process
         return
-    env = cli_env(None) | {
+    env = cli_env(air.database_url) | {
         "BROADCASTER_FAULT_POINT": point, "BROADCASTER_FAULT_MARK": str(air.mark),
     }  # fmt: skip
     errors = tempfile.TemporaryFile(mode="w+")
@@ -209,6 +216,7 @@ class Point:
     moment: Callable[[Air, subprocess.Popen[str]], None]
     outcomes: tuple[str, str, str] | None
     first_plays: str | None = None  # the first bulletin's plays: "none", "cut" or "full"
+    before_slot: bool = False  # killed before the slot starts (else it began 1 s ago)
 
 
 ON_AIR_CUT = ("interrupted", "aired", "aired")
@@ -216,7 +224,7 @@ ALL_AIRED = ("aired", "aired", "aired")
 POINTS = {
     "right after start": Point(None, _at_once, None),
     "during render-ahead": Point("render_ahead", _held, None),
-    "1 s before the slot": Point(None, _at_once, ALL_AIRED),  # the test waits (see below)
+    "1 s before the slot": Point(None, _at_once, ALL_AIRED, before_slot=True),
     "while the started row is written": Point("started_row", _held, ON_AIR_CUT, "none"),
     "right after the player starts": Point(None, _player_started, ON_AIR_CUT, "cut"),
     "mid-bulletin": Point(None, _mid_bulletin, ON_AIR_CUT, "cut"),
@@ -236,13 +244,13 @@ def brief_audio(project: Path) -> None:
 
 
 @pytest.fixture
-def air(project: Path, brief_audio: None, station: Station) -> Air:
+def air(project: Path, brief_audio: None, station: Station, database_url: str | None) -> Air:
     """Three approved, rendered bulletins and the files the player writes."""
     now = utc_now()
     for words in BULLETINS:
         approved_rendered(station, now, words, topic="a")
     return Air(
-        project, station, project / "played.log", project / "played-files.log",
+        project, station, database_url, project / "played.log", project / "played-files.log",
         project / "fault.mark", project / "player-fails",
     )  # fmt: skip
 
@@ -255,17 +263,13 @@ def _slot_soon(air: Air) -> datetime:
     tz = air.station.settings.tz
     for lead in (12, 30, 90):
         start = begun_slot_file(air.project, tz, seconds_ago=-lead)
-        daemon_cm = daemon_with_fault(air, None)
-        daemon = daemon_cm.__enter__()
-        try:
+        with daemon_with_fault(air, None) as daemon:
             wait = start.timestamp() - 1 - time.time()
             if wait > 0:
                 time.sleep(wait)
-                os.kill(daemon.pid, signal.SIGKILL)
+                daemon.kill()
                 daemon.wait()
                 return start
-        finally:
-            daemon_cm.__exit__(None, None, None)
     raise AssertionError("the daemon was never ready 1 s before a slot, even with 90 s of lead")
 
 
@@ -277,7 +281,7 @@ def test_a_daemon_killed_at_any_point_is_followed_by_one_that_airs_the_rest_once
     tz = air.station.settings.tz
     if point.hook == "retry":
         air.fails.write_text("1")  # the first play fails: the daemon waits to try again
-    if name == "1 s before the slot":
+    if point.before_slot:
         start = _slot_soon(air)
     else:
         start = begun_slot_file(air.project, tz, seconds_ago=1)
@@ -287,7 +291,7 @@ def test_a_daemon_killed_at_any_point_is_followed_by_one_that_airs_the_rest_once
             first.wait()
     killed_at = time.time()
     slot_end = start + timedelta(minutes=5)
-    with running_daemon(air.project, None, "--output", air.output()) as second:
+    with running_daemon(air.project, air.database_url, "--output", air.output()) as second:
         wait_for(lambda: _played_out(air, slot_end), "the second daemon to finish the slot", 90)
         stop_daemon(second)
     assert second.returncode == 0
@@ -301,7 +305,7 @@ def test_a_daemon_killed_at_any_point_is_followed_by_one_that_airs_the_rest_once
         plays = [p for p in air.plays() if p.file == entries[0].file]
         kind = "none" if not plays else ("full" if any(p.full for p in plays) else "cut")
         assert kind == point.first_plays, plays
-    if name == "1 s before the slot":
+    if point.before_slot:
         assert all(p.first >= start.timestamp() for p in air.plays()), "aired before its slot"
     if point.hook == "retry":
         outcomes = [a.outcome for a in air.airings() if a.programme_entry_id == entries[0].id]
@@ -357,7 +361,7 @@ def _assert_the_air_held(air: Air, slot_end: datetime, killed_at: float) -> None
 
 
 def test_half_written_files_a_killed_process_left_are_removed_at_start(
-    station: Station, project: Path
+    station: Station, project: Path, database_url: str | None
 ) -> None:
     audio = station.settings.audio_dir
     aired = project / "var" / "aired"
@@ -370,7 +374,7 @@ def test_half_written_files_a_killed_process_left_are_removed_at_start(
         path.write_bytes(b"half")
     for path in stale + [kept[1]]:
         os.utime(path, (hour_ago, hour_ago))  # kept[0] is young: a render may be writing it
-    with running_daemon(project, None, "--output", "file:var/aired"):
+    with running_daemon(project, database_url, "--output", "file:var/aired"):
         pass  # ready means start-up is done
     assert [p.exists() for p in stale] == [False, False, False]
     assert [p.exists() for p in kept] == [True, True]
