@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from broadcaster import ledger
+from broadcaster import faultpoints, ledger
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.db import Airing, Problem, ProgrammeEntry, Rendering, Script
@@ -80,6 +80,7 @@ def seal_event(
         for key, value in changes.items():
             setattr(airing, key, value)  # a rollback expired them
         head = ledger.seal(session, airing, kind, at)
+        faultpoints.reach("seal")
         try:
             session.commit()
         except IntegrityError as exc:
@@ -297,6 +298,7 @@ def air_entry(
             session.rollback()
             logger.info("entry %s already has an airing; not airing it again", entry.id)
             return None
+        faultpoints.reach("started_row")
         _play(session, airing, rendering, output, settings, clock, cancel, fence, journal, key)
         retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
         fits = (
@@ -307,6 +309,7 @@ def air_entry(
         logger.warning(
             "retrying entry %s (attempt %d) in %.0f s", entry.id, attempt + 1, RETRY_PAUSE_SECONDS
         )
+        faultpoints.reach("retry")
         sleep(RETRY_PAUSE_SECONDS)
         if cancel is not None and cancel.is_set():
             break

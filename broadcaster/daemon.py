@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from broadcaster import faultpoints
 from broadcaster.airing import AiringResult, close_interrupted, seal_event
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
@@ -426,6 +427,7 @@ class Daemon:
             stop.wait(for_seconds)
         finally:
             self.air.shut_down()  # a bulletin in progress is logged as interrupted
+            faultpoints.reach("shutdown")
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
             halt.set()

@@ -21,7 +21,7 @@ from broadcaster.daemon import Daemon
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.outputs import Output, OutputError, default_output, list_sound_devices, make_output
 from broadcaster.services import onair, planning
-from broadcaster.services.health import check_health
+from broadcaster.services.health import check_health, with_disk_state
 from broadcaster.slots import load_slots
 from broadcaster.station import open_station_for_daemon
 
@@ -180,9 +180,12 @@ def air_now_command(
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show whether the daemon is alive, what airs next, the last outcomes and free disk space."""
-    with services_of(ctx) as services:
-        settings = services.settings
-        health = check_health(services)
+    settings = settings_of(ctx)
+    try:
+        with services_of(ctx) as services:
+            health = check_health(services)
+    except BroadcasterError as exc:  # e.g. a full disk: say so, not only "disk I/O error"
+        raise with_disk_state(settings, exc) from exc
     tz = settings.tz
     if as_json:
         click.echo(json.dumps(asdict(health), default=str, ensure_ascii=False, indent=2))
@@ -217,10 +220,20 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo("  none yet")
     for at, message in health.problems:
         click.echo(f"Problem {at.astimezone(tz):%H:%M %d/%m}: {message}")
-    free_gb = health.disk_free_bytes / 1e9
     click.echo(
-        f"Disk: {free_gb:.1f} GB free of {health.disk_total_bytes / 1e9:.1f} GB for {settings.var_path}."
+        f"Disk: {_size(health.disk_free_bytes)} free of {_size(health.disk_total_bytes)} "
+        f"for {settings.var_path}."
+        + (
+            " The disk is FULL: airings cannot be logged; free some space."
+            if health.disk_full
+            else ""
+        )
     )
+
+
+def _size(count: int) -> str:
+    """Bytes in GB for people; two decimals below 10 GB, where a small disk fills fast."""
+    return f"{count / 1e9:.1f} GB" if count >= 10e9 else f"{count / 1e9:.2f} GB"
 
 
 @main.command()

@@ -1,4 +1,8 @@
-"""Health: is the daemon alive, what airs next and is its audio ready, how did the last go."""
+"""Health: is the daemon alive, what airs next and is its audio ready, how did the last go.
+
+It must answer whatever state the machine is in (a full disk above all), so every
+database error becomes DATABASE_UNREACHABLE, said together with the disk's state.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from broadcaster.config import Settings
 from broadcaster.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
+from broadcaster.errors import BroadcasterError, Code
 from broadcaster.lease import lease_is_alive
 from broadcaster.programme import entries_for
 from broadcaster.render import rendering_intact
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
 from broadcaster.slots import occurrences_between
+
+# Below this much free space SQLite cannot even open its write-ahead files, and no airing
+# can be logged: the disk counts as full.
+FULL_BELOW_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -52,9 +63,48 @@ class Health:
     disk_total_bytes: int
     slots_changed: str | None  # why the schedule files differ from the daemon's slots
 
+    @property
+    def disk_full(self) -> bool:
+        """Too little space left to log an airing."""
+        return self.disk_free_bytes < FULL_BELOW_BYTES
+
+
+def disk_space(settings: Settings) -> tuple[int, int]:
+    """Free and total bytes of the disk that holds var/ (or the folder it will be made in)."""
+    existing = settings.var_path if settings.var_path.is_dir() else settings.base_dir
+    usage = shutil.disk_usage(existing)
+    return usage.free, usage.total
+
+
+def with_disk_state(settings: Settings, error: BroadcasterError) -> BroadcasterError:
+    """A database that cannot be opened on a full disk: the sentence says the disk is full."""
+    if error.code != Code.DATABASE_UNREACHABLE:
+        return error
+    free, _ = disk_space(settings)
+    if free >= FULL_BELOW_BYTES:
+        return error
+    detail = (
+        f"{error.data['detail']}; the disk that holds {settings.var_path} is full "
+        f"({free // 1000} kB free)"
+    )
+    return BroadcasterError(Code.DATABASE_UNREACHABLE, **(error.data | {"detail": detail}))
+
 
 def check_health(ctx: Context, count: int = 5) -> Health:
-    """Gather the station's health as of now; reads only."""
+    """Gather the station's health as of now; reads only.
+
+    Raises DATABASE_UNREACHABLE (with the disk's state) when the database cannot be read.
+    """
+    try:
+        return _gather(ctx, count)
+    except OperationalError as exc:
+        unreachable = BroadcasterError(
+            Code.DATABASE_UNREACHABLE, url=ctx.settings.db_url_shown, detail=exc.orig
+        )
+        raise with_disk_state(ctx.settings, unreachable) from exc
+
+
+def _gather(ctx: Context, count: int) -> Health:
     session, settings, now = ctx.session, ctx.settings, ctx.now()
     lease = session.get(DaemonLease, 1)
     alive = lease_is_alive(session, now, settings.lease_seconds)
@@ -85,8 +135,7 @@ def check_health(ctx: Context, count: int = 5) -> Health:
         (p.at, p.message)
         for p in session.scalars(select(Problem).order_by(Problem.id.desc()).limit(count))
     ]
-    existing = settings.var_path if settings.var_path.is_dir() else settings.base_dir
-    disk = shutil.disk_usage(existing)
+    free, total = disk_space(settings)
     return Health(
         daemon_alive=alive,
         holder=lease.holder if lease else None,
@@ -94,7 +143,7 @@ def check_health(ctx: Context, count: int = 5) -> Health:
         next_airings=upcoming[:count],
         last_outcomes=last,
         problems=problems,
-        disk_free_bytes=disk.free,
-        disk_total_bytes=disk.total,
+        disk_free_bytes=free,
+        disk_total_bytes=total,
         slots_changed=slot_files_changed(ctx),
     )

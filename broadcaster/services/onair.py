@@ -15,7 +15,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from broadcaster import audit
+from broadcaster import audit, faultpoints
 from broadcaster.airing import AiringResult, air_entry, record_missed
 from broadcaster.airing import air_now as air_script_now
 from broadcaster.db import Airing, AirRequest, ProgrammeEntry, Script
@@ -126,6 +126,7 @@ def _air_entries(
             logger.info(
                 "slot %s: script %s %s", occurrence.slot.name, result.script_id, result.outcome
             )
+        faultpoints.reach("between_bulletins")
     return results
 
 
@@ -202,6 +203,7 @@ def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
     ):
         entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
         ctx.session.commit()
+        faultpoints.reach("render_ahead")
         for entry in entries:
             ensure_audio(ctx, entry)
             checked += 1
