@@ -12,7 +12,9 @@ the database itself refuses a second airing, whoever tries it. After a failure
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,7 +82,8 @@ def seal_event(
         for key, value in changes.items():
             setattr(airing, key, value)  # a rollback expired them
         head = ledger.seal(session, airing, kind, at)
-        faultpoints.reach("seal")
+        if kind != Outcome.STARTED:
+            faultpoints.reach("seal")  # the outcome is flushed, not yet committed
         try:
             session.commit()
         except IntegrityError as exc:
@@ -192,6 +195,7 @@ def _close(
     if key is None and (journal is None or not journal.waiting()):
         try:
             seal_event(session, airing, airing.outcome, at, settings)
+            _note_on_air(settings, None)
             return
         except OperationalError as exc:
             session.rollback()
@@ -233,6 +237,7 @@ def _play(
             airing.script_id,
             airing.attempt,
         )
+        _note_on_air(settings, {"airing_id": airing.id})  # from here on, sound may go out
         note = output.play(path, label, rendering.duration_s, cancel)
     except Preempted:
         reason = cancel.reason if cancel is not None and cancel.reason else StopReason.EMERGENCY
@@ -249,6 +254,7 @@ def _play(
     if fence is not None:
         fence()
     airing.ended_at = clock()
+    _note_on_air(settings, {"airing_id": airing.id, **_outcome_fields(airing)})
     _close(session, airing, settings, journal, key)
 
 
@@ -369,14 +375,74 @@ def record_missed(
     )  # fmt: skip
 
 
+# What this host's daemon was doing on air, kept on disk so the next start knows what a
+# `started` row left by a killed daemon means: no note, no sound went out (the bulletin is
+# tried again); a note without an outcome, it was cut off; a note with an outcome, it
+# finished and only the seal was lost.
+ON_AIR_NOTE = "on-air.json"
+
+
+def _outcome_fields(airing: Airing) -> dict[str, object]:
+    return {
+        "outcome": airing.outcome.value,
+        "ended_at": airing.ended_at.isoformat() if airing.ended_at else None,
+        "error": airing.error,
+        "duration_s": airing.duration_s,
+    }
+
+
+def _note_on_air(settings: Settings, note: dict[str, object] | None) -> None:
+    """Write (or with None remove) the on-air note, atomically; a full disk only logs."""
+    path = settings.var_path / ON_AIR_NOTE
+    try:
+        if note is None:
+            path.unlink(missing_ok=True)
+            return
+        part = path.with_suffix(".part")
+        with open(part, "w", encoding="utf-8") as handle:
+            json.dump(note, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        part.replace(path)
+    except OSError as exc:
+        logger.error("could not keep the on-air note %s: %s", path, exc)
+
+
+def _read_on_air(settings: Settings) -> dict[str, object]:
+    try:
+        found = json.loads((settings.var_path / ON_AIR_NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
-    """Rows left `started` by a daemon that died become `interrupted`; returns how many."""
+    """Close the rows a daemon that died left `started`; returns how many.
+
+    On this host the on-air note says what happened: the bulletin finished (its outcome
+    is sealed as it was), it was cut off (`interrupted`, never aired again), or no sound
+    went out yet (`failed`, so it is tried again while its slot lasts). A row of another
+    host is `interrupted`: nothing here says how far it got.
+    """
+    note = _read_on_air(settings)
+    here = socket.gethostname()
     rows = list(
         session.scalars(select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id))
     )
     for airing in rows:
-        airing.outcome = Outcome.INTERRUPTED
-        airing.ended_at = now
-        airing.error = "The daemon stopped during this airing."
-        seal_event(session, airing, Outcome.INTERRUPTED, now, settings)
+        noted = note.get("airing_id") == airing.id
+        if noted and note.get("outcome"):
+            airing.outcome = Outcome(str(note["outcome"]))
+            ended = note.get("ended_at")
+            airing.ended_at = datetime.fromisoformat(ended) if isinstance(ended, str) else now
+            airing.error = note.get("error")  # type: ignore[assignment]
+            airing.duration_s = note.get("duration_s")  # type: ignore[assignment]
+        elif noted or airing.host != here:
+            airing.outcome, airing.ended_at = Outcome.INTERRUPTED, now
+            airing.error = "The daemon stopped during this airing."
+        else:
+            airing.outcome, airing.ended_at, airing.duration_s = Outcome.FAILED, now, None
+            airing.error = "The daemon stopped before this bulletin reached the speakers."
+        seal_event(session, airing, airing.outcome, airing.ended_at or now, settings)
+    _note_on_air(settings, None)
     return len(rows)

@@ -225,11 +225,13 @@ POINTS = {
     "right after start": Point(None, _at_once, None),
     "during render-ahead": Point("render_ahead", _held, None),
     "1 s before the slot": Point(None, _at_once, ALL_AIRED, before_slot=True),
-    "while the started row is written": Point("started_row", _held, ON_AIR_CUT, "none"),
+    # No sound went out yet: the row is closed as failed and the bulletin airs after all.
+    "while the started row is written": Point("started_row", _held, ALL_AIRED, "full"),
     "right after the player starts": Point(None, _player_started, ON_AIR_CUT, "cut"),
     "mid-bulletin": Point(None, _mid_bulletin, ON_AIR_CUT, "cut"),
     "between bulletins": Point("between_bulletins", _held, ALL_AIRED, "full"),
-    "during a seal": Point("seal", _held, ON_AIR_CUT, "full"),
+    # It played in full; the on-air note gives the next daemon the outcome the seal lost.
+    "during a seal": Point("seal", _held, ALL_AIRED, "full"),
     "during a retry": Point("retry", _held, ALL_AIRED, "full"),
     "during shutdown": Point("shutdown", _during_shutdown, ON_AIR_CUT, "cut"),
 }
