@@ -149,6 +149,7 @@ def _open_row(
         epoch=epoch,
         **snapshot(script, rendering),
         requested_by=requested_by,
+        attempt=1,  # set here: a row kept in the journal never gets the column's default
         planned_start=planned,
         started_at=started,
         outcome=Outcome.STARTED,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from broadcaster import audit, faultpoints
 from broadcaster.airing import AiringResult, air_entry, record_missed
@@ -64,6 +65,9 @@ class Airwaves:
     passed_over: dict[int, str] = field(default_factory=dict)
     # When this daemon began, so a missed row can say the daemon was not running yet.
     since: datetime | None = None
+    # Air-now requests this daemon took on: one is never aired twice, even when the
+    # database could not record that it was handled.
+    served: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.clear.set()
@@ -225,7 +229,21 @@ def serve_requests(ctx: Context, air: Airwaves) -> list[AiringResult]:
     return results
 
 
+def _mark_handled(ctx: Context, request: AirRequest, airing_id: int | None) -> None:
+    """Close the request; while the database does not answer, `air.served` remembers it."""
+    request.handled_at, request.airing_id = ctx.now(), airing_id
+    try:
+        ctx.session.commit()
+    except OperationalError as exc:
+        ctx.session.rollback()
+        logger.warning("air-now request %s aired; it is closed when the database answers (%s)",
+                       request.id, exc)  # fmt: skip
+
+
 def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | None:
+    if request.id in air.served:  # aired while the database did not answer: never again
+        _mark_handled(ctx, request, None)
+        return None
     script = ctx.session.get_one(Script, request.script_id)
     rendering = current_rendering(ctx.session, script)
     if request.emergency:
@@ -249,12 +267,12 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
                     f"Air-now request {request.id}: script {script.id} is not approved with audio.",
                 )
                 return None
+            air.served.add(request.id)
             result = air_script_now(
                 ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel,
                 air.epoch, air.fence, request.requested_by, air.journal,
             )  # fmt: skip
-            request.handled_at, request.airing_id = ctx.now(), result.airing_id
-            ctx.session.commit()
+            _mark_handled(ctx, request, result.airing_id)
             return result
     finally:
         air.clear.set()
