@@ -23,7 +23,8 @@ SUMMARY_HEADINGS = [
 ]
 DETAIL_HEADINGS = [
     "STT", "Thời gian dự kiến", "Bắt đầu phát", "Kết thúc", "Khung giờ", "Mã bản tin",
-    "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Mã băm âm thanh (SHA-256)", "Lỗi",
+    "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Người soạn", "Người duyệt",
+    "Người yêu cầu phát", "Giọng đọc", "Mã băm âm thanh (SHA-256)", "Lỗi",
     "Số thứ tự chuỗi", "Mã băm dòng",
 ]  # fmt: skip
 
@@ -99,7 +100,8 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
         write(
             [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
              r.script_id, r.title, r.topic, label_vi(Outcome(r.outcome)),
-             round(r.duration_s or 0, 1), r.audio_sha256 or "", r.error or "", r.seq or "",
-             r.row_hash or ""]
+             round(r.duration_s or 0, 1), r.author or "", r.approved_by or "",
+             r.requested_by or "", r.voice or "", r.audio_sha256 or "", r.error or "",
+             r.seq or "", r.row_hash or ""]
         )  # fmt: skip
     return buffer.getvalue()

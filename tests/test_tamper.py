@@ -331,3 +331,31 @@ def test_heads_a_failing_witness_refused_reach_it_when_it_works_again(station) -
         air_entry(session, second, NullOutput(), settings, daemon.clock)
     assert [int(line.split()[0]) for line in copy.read_text().splitlines()] == [1, 2, 3, 4]
     assert _verdict(station, copy).ok
+
+
+def test_an_aired_script_edited_and_retired_later_leaves_the_log_and_report_as_sealed(
+    witnessed, runner, project
+) -> None:  # type: ignore[no-untyped-def]
+    """Who wrote, approved and asked for a bulletin is sealed with it; later edits change nothing."""
+    from broadcaster.cli import main
+    from broadcaster.services import scripts
+    from broadcaster.services.context import Context
+
+    station, copy = witnessed
+    before = json.loads(runner.invoke(main, ["log", "--json"]).output)
+    assert {(r["author"], r["approved_by"]) for r in before} == {("test", "Chủ tịch")}
+    assert all(r["voice"].startswith("espeak:") for r in before)
+    report = project / "report.csv"
+    args = ["report", "--from", "2024-03-01", "--to", "2024-03-31", "--format", "csv", "-o"]
+    assert runner.invoke(main, [*args, str(report)]).exit_code == 0
+    first = report.read_text(encoding="utf-8-sig")
+    assert "Người duyệt" in first and "Chủ tịch" in first
+    with station.sessions() as session:
+        ctx = Context(station.settings, session, lambda: AIRED_AT, actor="someone")
+        scripts.edit_script(ctx, 1, "Lời mới hoàn toàn khác.", title="Tiêu đề đã sửa")
+        scripts.retire_script(ctx, 1)
+    after = json.loads(runner.invoke(main, ["log", "--json"]).output)
+    assert after == before
+    assert runner.invoke(main, [*args, str(report)]).exit_code == 0
+    assert report.read_text(encoding="utf-8-sig") == first
+    assert _verdict(station, copy).ok
