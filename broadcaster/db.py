@@ -83,6 +83,9 @@ class Script(Base):
     priority: Mapped[Priority] = mapped_column(EnumText(Priority, 10), default=Priority.NORMAL)
     approved_by: Mapped[Optional[str]] = mapped_column(String(100))
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Why a leader sent it back, shown to the officer until it is approved (revision 0005).
+    return_note: Mapped[Optional[str]] = mapped_column(Text)
+    returned_by: Mapped[Optional[str]] = mapped_column(String(100))
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

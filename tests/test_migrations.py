@@ -37,7 +37,7 @@ BASELINE_COUNTS = {"script": 6, "rendering": 5, "programme_entry": 70, "airing":
 ADDED_COLUMNS = {  # added by 0002, 0003 and 0004
     "pinned", "epoch", "player_pgid", "title", "topic", "text_sha256", "approved_by",
     "seal_format", "author", "approved_at", "voice", "requested_by", "disabled",
-    "must_change_password", "session_version", "added_at",
+    "must_change_password", "session_version", "added_at", "return_note", "returned_by",
 }  # fmt: skip
 ADDED_TABLES = {"airing_event", "login_attempt", "audit_event"}  # added by 0004 and 0005
 

@@ -213,3 +213,25 @@ def test_the_accounts_page_is_for_admins_and_every_change_is_audited(app, statio
             .one()
             .must_change_password
         )
+
+
+def test_a_leader_returns_a_bulletin_with_a_reason_the_officer_sees(app, station) -> None:  # type: ignore[no-untyped-def]
+    from .helpers import approved_rendered
+
+    approved_rendered(station, FIXED_NOW, "Thông báo lịch tiếp công dân. Xin cảm ơn.")
+    leader = app.test_client()
+    _login(leader, "chutich", PASSWORD)
+    returned = leader.post(
+        "/scripts/1/return",
+        data={"note": "Sai ngày tiếp dân: thứ Năm, không phải thứ Tư.",
+              "csrf_token": _token(leader, "/scripts/1")},
+        follow_redirects=True,
+    )  # fmt: skip
+    html = returned.get_data(as_text=True)
+    assert "chutich đã trả lại bản tin này để sửa" in html and "Sai ngày tiếp dân" in html
+    with station.sessions() as session:
+        (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "script.return"))
+        assert (
+            event.actor == "chutich"
+            and event.detail == "Sai ngày tiếp dân: thứ Năm, không phải thứ Tư."
+        )

@@ -228,7 +228,7 @@ def approve(script_id: int) -> tuple[Response, int]:
 def return_to_draft(script_id: int) -> tuple[Response, int]:
     """Send an approved script back to the officer as a draft."""
     try:
-        change = service.return_script(services(), script_id)
+        change = service.return_script(services(), script_id, request.form.get("note", ""))
     except BroadcasterError as exc:
         return _refused(exc, script_id)
     flash(f"Đã trả bản tin về bản nháp; đã rút khỏi {change.withdrawn} buổi phát sắp tới.", "ok")

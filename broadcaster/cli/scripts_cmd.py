@@ -153,11 +153,12 @@ def scripts_approve(ctx: click.Context, script_id: int, approver: str) -> None:
 
 @scripts.command("return", context_settings=ID_COMMAND)
 @click.argument("script_id", type=int)
+@click.option("--note", help="Why, for the officer who wrote it (shown on its page).")
 @click.pass_context
-def scripts_return(ctx: click.Context, script_id: int) -> None:
+def scripts_return(ctx: click.Context, script_id: int, note: str | None) -> None:
     """Send an approved script back to draft for changes (it leaves every future slot)."""
     with services_of(ctx) as services:
-        change = service.return_script(services, script_id)
+        change = service.return_script(services, script_id, note)
     click.echo(
         f"Script {script_id} is a draft again; removed from {change.withdrawn} planned slot(s)."
     )

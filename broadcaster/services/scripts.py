@@ -40,10 +40,16 @@ def _state(script: Script) -> str:
     )
 
 
-def _audit(ctx: Context, action: str, script: Script, before: str | None) -> None:
+def _audit(
+    ctx: Context, action: str, script: Script, before: str | None, detail: str | None = None
+) -> None:
     audit.record(
-        ctx.session, ctx.now(), ctx.actor, action, f"script:{script.id}", before, _state(script)
-    )
+        ctx.session, ctx.now(), ctx.actor, action, f"script:{script.id}", before, _state(script),
+        detail,
+    )  # fmt: skip
+
+
+MAX_NOTE = 2000  # characters of a leader's reason for returning a bulletin
 
 
 def version_hash(script: Script) -> str:
@@ -165,6 +171,7 @@ def approve_script(
     script.status = Status.APPROVED
     script.approved_by = approver.strip()
     script.approved_at = ctx.now()
+    script.return_note = script.returned_by = None
     _audit(ctx, "script.approve", script, before)
     ctx.session.commit()
     return script
@@ -180,14 +187,17 @@ def _check_approver(ctx: Context, script: Script, name: str) -> None:
         raise ScriptRejected(Code.SELF_APPROVAL, name=name, script_id=script.id)
 
 
-def return_script(ctx: Context, script_id: int) -> Change:
-    """Send an approved script back to draft (it leaves every future slot)."""
+def return_script(ctx: Context, script_id: int, note: str | None = None) -> Change:
+    """Send an approved script back to draft (it leaves every future slot), with the leader's
+    reason for the officer (kept until it is approved again)."""
     script = get_script(ctx, script_id)
     if script.status != Status.APPROVED:
         raise ScriptRejected(Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status)
     before = _state(script)
     withdrawn = _to_draft(ctx, script)
-    _audit(ctx, "script.return", script, before)
+    script.return_note = clean_body(note or "")[:MAX_NOTE] or None
+    script.returned_by = ctx.actor
+    _audit(ctx, "script.return", script, before, script.return_note)
     ctx.session.commit()
     return Change(script, True, withdrawn)
 

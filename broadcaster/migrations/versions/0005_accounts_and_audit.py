@@ -1,6 +1,6 @@
 """Accounts and the audit trail.
 
-Adds to user_account whether it is disabled, whether its password must be changed at
+Adds to script why a leader returned it and who; to user_account whether it is disabled, whether its password must be changed at
 the next login, a session version (a new one ends every session of the account) and
 when it was made; the login_attempt table (throttling survives a restart); and the
 audit_event table, a hash chain of every action that changed something.
@@ -37,6 +37,9 @@ def upgrade() -> None:
             sa.Column("session_version", sa.Integer(), nullable=False, server_default=sa.text("1"))
         )
         batch.add_column(sa.Column("added_at", sa.DateTime(), nullable=True))
+    with op.batch_alter_table("script") as batch:
+        batch.add_column(sa.Column("return_note", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("returned_by", sa.String(100), nullable=True))
     op.create_table(
         "login_attempt",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -72,6 +75,9 @@ def downgrade() -> None:
     for column in ("address", "name", "at"):
         op.drop_index(f"ix_login_attempt_{column}", "login_attempt")
     op.drop_table("login_attempt")
+    with op.batch_alter_table("script") as batch:
+        batch.drop_column("returned_by")
+        batch.drop_column("return_note")
     with op.batch_alter_table("user_account") as batch:
         for column in ("added_at", "session_version", "must_change_password", "disabled"):
             batch.drop_column(column)
