@@ -157,18 +157,18 @@ def wait_for(condition: Callable[[], object], what: str, limit: float = 180.0) -
 
 @contextmanager
 def running_daemon(
-    project: Path, database_url: str | None, *args: str
+    project: Path, database_url: str | None, *args: str, env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[str]]:
     """`broadcaster run ARGS` as a real process, yielded once it says it is ready.
 
-    It runs in its own process group, which is killed in `finally` with every player
-    it started, whatever the test did.
+    `env` adds variables (a fault point). It runs in its own process group, which is
+    killed in `finally` with every player it started, whatever the test did.
     """
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "broadcaster.cli", "run", *args],
-        cwd=project, env=cli_env(database_url), stdout=subprocess.PIPE, stderr=log, text=True,
-        start_new_session=True,
+        cwd=project, env=cli_env(database_url) | (env or {}), stdout=subprocess.PIPE,
+        stderr=log, text=True, start_new_session=True,
     )  # fmt: skip
     try:
         assert process.stdout is not None
@@ -197,3 +197,13 @@ def stop_daemon(process: subprocess.Popen[str]) -> str:
     out = process.stdout.read()
     process.wait()
     return out
+
+
+def planned_entries(project: Path, database_url: str | None = None) -> int:
+    """How many programme entries the station's database holds (has the daemon planned yet?)."""
+    engine = create_engine(database_url or f"sqlite:///{project / 'var' / 'broadcaster.db'}")
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM programme_entry")).scalar_one())
+    finally:
+        engine.dispose()

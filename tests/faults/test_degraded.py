@@ -15,26 +15,24 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from broadcaster.config import load_settings
 
-from ..helpers import airing_rows, begun_slot_file, run_cli, running_daemon, stop_daemon, wait_for
+from ..helpers import (
+    airing_rows,
+    begun_slot_file,
+    planned_entries,
+    run_cli,
+    running_daemon,
+    stop_daemon,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
 PLAYER = Path(__file__).with_name("player.py")
 LOCK_SECONDS = 60
 LEAD_SECONDS = 20  # the slot starts this long after the daemon is ready and has planned it
-
-
-def _planned(project: Path) -> int:
-    engine = create_engine(f"sqlite:///{project / 'var' / 'broadcaster.db'}")
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM programme_entry")).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def _plays(log: Path) -> list[tuple[float, float]]:
@@ -73,7 +71,7 @@ def test_a_database_locked_across_a_slot_airs_every_bulletin_and_loses_no_eviden
     # Far enough ahead that the daemon has planned it before the lock, however busy the machine.
     begun_slot_file(project, tz, seconds_ago=-(LEAD_SECONDS + 15))
     with running_daemon(project, None, "--output", player) as daemon:
-        wait_for(lambda: _planned(project) == 3, "the slot to be planned")
+        wait_for(lambda: planned_entries(project) == 3, "the slot to be planned")
         locker = sqlite3.connect(project / "var" / "broadcaster.db", isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")
         locked_at = time.monotonic()

@@ -17,12 +17,18 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from broadcaster.clock import utc_now
 from broadcaster.station import Station
 
-from ..helpers import approved_rendered, begun_slot_file, run_cli, running_daemon, wait_for
+from ..helpers import (
+    approved_rendered,
+    begun_slot_file,
+    planned_entries,
+    run_cli,
+    running_daemon,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -108,15 +114,6 @@ def test_status_while_the_daemon_runs_on_a_full_disk_shows_the_full_disk(
     assert "The disk is FULL" in said
 
 
-def _planned(project: Path) -> int:
-    engine = create_engine(f"sqlite:///{project / 'var' / 'broadcaster.db'}")
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM programme_entry")).scalar_one())
-    finally:
-        engine.dispose()
-
-
 @contextmanager
 def _daemon_before_slot(
     project: Path, station: Station, disk: Disk, output: str
@@ -129,7 +126,7 @@ def _daemon_before_slot(
         start = begun_slot_file(project, station.settings.tz, seconds_ago=-lead).timestamp()
         with running_daemon(project, None, "--output", output):
             # render-ahead plans the day at start; a town's slots are planned hours ahead
-            wait_for(lambda: _planned(project) > 0, "the slot to be planned", limit=30)
+            wait_for(lambda: planned_entries(project) > 0, "the slot to be planned", limit=30)
             disk.fill()
             if time.time() < start - 0.5:
                 yield start

@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -38,7 +37,6 @@ from broadcaster.station import Station
 from ..helpers import (
     approved_rendered,
     begun_slot_file,
-    cli_env,
     running_daemon,
     services,
     stop_daemon,
@@ -143,42 +141,21 @@ def _whole_lines(path: Path) -> list[str]:
 
 @contextmanager
 def daemon_with_fault(air: Air, point: str | None) -> Iterator[subprocess.Popen[str]]:
-    """`broadcaster run` that holds still at `point` (see broadcaster/faultpoints.py).
-
-    As helpers.running_daemon, which gives the daemon no BROADCASTER_ variable of the
-    test's own: yielded once ready, in its own process group, killed in `finally`.
-    """
-    if point is None:
-        with running_daemon(air.project, air.database_url, "--output", air.output()) as process:
-            yield process
-        return
-    env = cli_env(air.database_url) | {
-        "BROADCASTER_FAULT_POINT": point, "BROADCASTER_FAULT_MARK": str(air.mark),
-    }  # fmt: skip
-    errors = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "broadcaster.cli", "run", "--output", air.output()],
-        cwd=air.project, env=env, stdout=subprocess.PIPE, stderr=errors, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("Daemon ready"):
-                break
-        else:
-            errors.seek(0)
-            raise AssertionError(f"the daemon stopped before it was ready: {errors.read()}")
+    """`broadcaster run` that holds still at `point` (see broadcaster/faultpoints.py); with
+    None an ordinary daemon. As helpers.running_daemon: yielded once ready, killed in `finally`."""
+    fault = (
+        {"BROADCASTER_FAULT_POINT": point, "BROADCASTER_FAULT_MARK": str(air.mark)} if point else {}
+    )
+    with running_daemon(
+        air.project, air.database_url, "--output", air.output(), env=fault
+    ) as process:
         yield process
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        errors.close()
+        return
+    fault = {"BROADCASTER_FAULT_POINT": point, "BROADCASTER_FAULT_MARK": str(air.mark)}
+    with running_daemon(
+        air.project, air.database_url, "--output", air.output(), env=fault
+    ) as process:
+        yield process
 
 
 # --- the moment of the kill: how the test waits for it --------------------------------
