@@ -54,12 +54,13 @@ Fence = Callable[[], None]
 class AiringResult:
     """What happened when one bulletin was due."""
 
-    airing_id: int
+    airing_id: int | None  # None while its row waits in the journal
     script_id: int
     title: str
     outcome: Outcome
     error: str | None
     audio_sha256: str | None
+    started_at: datetime | None = None
 
 
 def _label(moment: datetime, settings: Settings, slot: str, script_id: int, attempt: int) -> str:
@@ -351,7 +352,7 @@ def air_now(
     _play(session, airing, rendering, output, settings, clock, cancel, fence, journal, key)
     return AiringResult(
         airing.id, script.id, airing.title or script.title, airing.outcome, airing.error,
-        airing.audio_sha256,
+        airing.audio_sha256, airing.started_at,
     )  # fmt: skip
 
 

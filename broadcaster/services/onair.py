@@ -65,9 +65,10 @@ class Airwaves:
     passed_over: dict[int, str] = field(default_factory=dict)
     # When this daemon began, so a missed row can say the daemon was not running yet.
     since: datetime | None = None
-    # Air-now requests this daemon took on: one is never aired twice, even when the
-    # database could not record that it was handled.
-    served: set[int] = field(default_factory=set)
+    # Air-now requests this daemon took on (id → when it started airing): one is never aired
+    # twice, even when the database could not record that it was handled; a request whose
+    # airing waits in the journal is closed, with that airing, once the journal is written.
+    served: dict[int, tuple[int | None, datetime | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.clear.set()
@@ -242,7 +243,15 @@ def _mark_handled(ctx: Context, request: AirRequest, airing_id: int | None) -> N
 
 def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | None:
     if request.id in air.served:  # aired while the database did not answer: never again
-        _mark_handled(ctx, request, None)
+        if air.journal is None or not air.journal.waiting():
+            airing_id, started = air.served[request.id]
+            if airing_id is None and started is not None:  # its row came from the journal
+                airing_id = ctx.session.scalar(
+                    select(Airing.id).where(
+                        Airing.script_id == request.script_id, Airing.started_at == started
+                    )
+                )
+            _mark_handled(ctx, request, airing_id)
         return None
     script = ctx.session.get_one(Script, request.script_id)
     rendering = current_rendering(ctx.session, script)
@@ -267,11 +276,14 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
                     f"Air-now request {request.id}: script {script.id} is not approved with audio.",
                 )
                 return None
-            air.served.add(request.id)
+            air.served[request.id] = (None, None)
             result = air_script_now(
                 ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel,
                 air.epoch, air.fence, request.requested_by, air.journal,
             )  # fmt: skip
+            air.served[request.id] = (result.airing_id, result.started_at)
+            if result.airing_id is None:  # journaled: closed when its row is written
+                return result
             _mark_handled(ctx, request, result.airing_id)
             return result
     finally:
