@@ -98,7 +98,7 @@ def seal_event(
         except OSError as exc:  # a full disk: the chain holds; `log verify` names the gap
             logger.error("could not write the chain head to var/ledger: %s", exc)
         if settings.witness:
-            _witness(session, settings.witness, head, at)
+            _witness(session, settings, head, at)
         return
     raise RuntimeError(f"could not seal airing {airing.id} into the ledger")
 
@@ -124,9 +124,10 @@ def snapshot(script: Script, rendering: Rendering) -> dict[str, object]:
     }
 
 
-def _witness(session: Session, command: str, head: ledger.Head, now: datetime) -> None:
+def _witness(session: Session, settings: Settings, head: ledger.Head, now: datetime) -> None:
     """Hand the new head to the witness; a failure is a problem to show, never a stop."""
-    failure = ledger.witness_for(command).send(ledger.head_line(head, now))
+    witness = ledger.witness_for(settings.witness, settings.var_path)
+    failure = witness.send(ledger.head_line(head, now))
     if failure is not None:
         logger.error("%s", failure)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -95,10 +96,18 @@ class AuditVerdict:
 
 def verify(session: Session) -> AuditVerdict:
     """Walk the trail from its first event; name the first one that does not fit."""
-    expected_prev, expected_seq = GENESIS, 1
-    for event in session.scalars(
+    events = session.scalars(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
-    ):
+    )
+    try:
+        return _walk(events)
+    finally:
+        events.close()  # a server-side cursor on PostgreSQL, however the walk ends
+
+
+def _walk(events: Iterable[AuditEvent]) -> AuditVerdict:
+    expected_prev, expected_seq = GENESIS, 1
+    for event in events:
         if event.seq != expected_seq:
             return AuditVerdict(
                 False, expected_seq - 1, event.seq,

@@ -21,6 +21,7 @@ import heapq
 import json
 import shlex
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -268,12 +269,13 @@ class Witness:
         return failure if first else None
 
 
-_witnesses: dict[str, Witness] = {}
+_witnesses: dict[tuple[str, Path], Witness] = {}
 
 
-def witness_for(command: str) -> Witness:
-    """The process's one Witness for `command` (its waiting heads live as long as the process)."""
-    return _witnesses.setdefault(command, Witness(command))
+def witness_for(command: str, station: Path) -> Witness:
+    """The process's one Witness for `command` and the station whose var/ folder is `station`
+    (its waiting heads live as long as the process)."""
+    return _witnesses.setdefault((command, station), Witness(command))
 
 
 def send_to_witness(command: str, lines: str) -> str | None:
@@ -340,28 +342,40 @@ class _Link:
     kind: Outcome | None  # None: a format 1/2 row
 
 
-def _links(session: Session) -> Iterator[_Link]:
-    """Every link in sequence order: format 1/2 rows, then (merged by seq) the events."""
-    rows = (
-        _Link(a.seq, a.prev_hash, a.row_hash, row_hash(a), a, None)
-        for a in session.scalars(
-            select(Airing)
-            .where(Airing.seq.is_not(None))
-            .order_by(Airing.seq)
-            .execution_options(yield_per=1000)
-        )
-        if a.seq is not None
+@contextmanager
+def _links(session: Session) -> Iterator[Iterator[_Link]]:
+    """Every link in sequence order: format 1/2 rows, then (merged by seq) the events.
+
+    Both are read in batches (server-side cursors on PostgreSQL), closed however the walk ends.
+    """
+    rows = session.scalars(
+        select(Airing)
+        .where(Airing.seq.is_not(None))
+        .order_by(Airing.seq)
+        .execution_options(yield_per=1000)
     )
-    events = (
-        _Link(e.seq, e.prev_hash, e.event_hash, event_hash(e, a), a, e.kind)
-        for e, a in session.execute(
-            select(AiringEvent, Airing)
-            .join(Airing, AiringEvent.airing_id == Airing.id)
-            .order_by(AiringEvent.seq)
-            .execution_options(yield_per=1000)
-        )
+    events = session.execute(
+        select(AiringEvent, Airing)
+        .join(Airing, AiringEvent.airing_id == Airing.id)
+        .order_by(AiringEvent.seq)
+        .execution_options(yield_per=1000)
     )
-    return heapq.merge(rows, events, key=lambda link: link.seq)
+    try:
+        yield heapq.merge(
+            (
+                _Link(a.seq, a.prev_hash, a.row_hash, row_hash(a), a, None)
+                for a in rows
+                if a.seq is not None
+            ),
+            (
+                _Link(e.seq, e.prev_hash, e.event_hash, event_hash(e, a), a, e.kind)
+                for e, a in events
+            ),
+            key=lambda link: link.seq,
+        )
+    finally:
+        rows.close()
+        events.close()
 
 
 def _walk(
@@ -374,24 +388,25 @@ def _walk(
     hashes: dict[int, str] = {}
     kinds: dict[int, list[Outcome]] = {}
     legacy_rows = 0
-    for link in _links(session):
-        if link.seq != expected_seq:
-            raise _Broken(
-                link.airing.id,
-                f"row(s) before it were deleted (sequence jumps from {expected_seq - 1} to {link.seq}).",
-            )
-        if link.prev_hash != expected_prev:
-            raise _Broken(link.airing.id, "its link to the previous row does not match.")
-        if link.computed != link.stored:
-            raise _Broken(link.airing.id, "its content no longer matches its hash.")
-        if link.kind is not None:
-            kinds.setdefault(link.airing.id, []).append(link.kind)
-        else:
-            legacy_rows += 1
-        if link.seq in wanted:
-            hashes[link.seq] = link.computed
-        last = (link.seq, link.computed)
-        expected_prev, expected_seq, checked = link.computed, expected_seq + 1, checked + 1
+    with _links(session) as links:
+        for link in links:
+            if link.seq != expected_seq:
+                raise _Broken(
+                    link.airing.id,
+                    f"row(s) before it were deleted (sequence jumps from {expected_seq - 1} to {link.seq}).",
+                )
+            if link.prev_hash != expected_prev:
+                raise _Broken(link.airing.id, "its link to the previous row does not match.")
+            if link.computed != link.stored:
+                raise _Broken(link.airing.id, "its content no longer matches its hash.")
+            if link.kind is not None:
+                kinds.setdefault(link.airing.id, []).append(link.kind)
+            else:
+                legacy_rows += 1
+            if link.seq in wanted:
+                hashes[link.seq] = link.computed
+            last = (link.seq, link.computed)
+            expected_prev, expected_seq, checked = link.computed, expected_seq + 1, checked + 1
     return checked, last, hashes, kinds, legacy_rows + len(kinds)
 
 
