@@ -68,6 +68,17 @@ class Entry:
         return self.events[-1][0] if self.events else str(self.row.get("outcome"))
 
 
+def _line(entry: Entry) -> str:
+    """One entry's state as a JSON line of the journal file."""
+    state = {
+        "key": entry.key,
+        "airing_id": entry.airing_id,
+        "row": entry.row,
+        "events": entry.events,
+    }
+    return json.dumps(state, ensure_ascii=False)
+
+
 class Journal:
     """Airings waiting for the database, oldest first."""
 
@@ -101,15 +112,7 @@ class Journal:
 
     def _save(self, entry: Entry) -> None:
         """Append the entry's state; the newest line of a key wins. A full disk keeps it in memory."""
-        line = json.dumps(
-            {
-                "key": entry.key,
-                "airing_id": entry.airing_id,
-                "row": entry.row,
-                "events": entry.events,
-            },
-            ensure_ascii=False,
-        )
+        line = _line(entry)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as handle:
@@ -129,14 +132,7 @@ class Journal:
                 return
             part = self.path.with_suffix(".part")
             part.write_text(
-                "".join(
-                    json.dumps(
-                        {"key": e.key, "airing_id": e.airing_id, "row": e.row, "events": e.events},
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                    for e in self.entries.values()
-                ),
+                "".join(_line(e) + "\n" for e in self.entries.values()),
                 encoding="utf-8",
             )
             part.replace(self.path)
