@@ -126,6 +126,10 @@ def test_wrong_passwords_slow_an_account_down_but_never_lock_it(app, clock, stat
     assert _login(app.test_client(), "chutich", PASSWORD, "10.0.0.2").status_code == 302
     with station.sessions() as session:
         assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 6
+    clock.now += timedelta(days=2)  # a day later the old tries are gone; only this one stays
+    assert _login(app.test_client(), "chutich", PASSWORD, "10.0.0.2").status_code == 302
+    with station.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 1
 
 
 def test_one_address_gets_a_hard_limit_that_survives_a_restart(app, station, clock) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 
 from broadcaster import audit
 from broadcaster.db import LoginAttempt, User
@@ -139,6 +139,7 @@ WINDOW = timedelta(minutes=15)
 FREE_FAILURES = 5
 MAX_DELAY_SECONDS = 60
 ADDRESS_FAILURES = 30
+KEEP_ATTEMPTS = timedelta(days=1)
 
 
 def _failures(ctx: Context, *where: ColumnElement[bool]) -> list[datetime]:
@@ -176,6 +177,8 @@ def login(ctx: Context, name: str, password: str, address: str) -> User:
             raise UserError(Code.LOGIN_SLOWED, seconds=math.ceil((ready - now).total_seconds()))
     user = authenticate(ctx.session, name, password)
     ctx.session.add(LoginAttempt(at=now, name=name, address=address, ok=user is not None))
+    # tries older than a day count for nothing: the table stays small
+    ctx.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
     ctx.session.commit()
     if user is None:
         raise UserError(Code.LOGIN_FAILED)
