@@ -117,6 +117,21 @@ class SteadyJobStore(SQLAlchemyJobStore):
         return cast(list[Job], super().get_due_jobs(now))
 
 
+# How often the main thread wakes while it waits for a stop. A SIGTERM may be delivered to
+# any thread; Python runs the handler only in the main thread, and only when it wakes: a
+# main thread asleep in an untimed wait never did, and the daemon ignored the stop.
+STOP_POLL_SECONDS = 0.5
+
+
+def _wait_for_stop(stop: threading.Event, for_seconds: float | None) -> None:
+    """Wait until `stop` is set (by a signal handler) or `for_seconds` pass."""
+    deadline = None if for_seconds is None else time.monotonic() + for_seconds
+    while True:
+        left = STOP_POLL_SECONDS if deadline is None else deadline - time.monotonic()
+        if left <= 0 or stop.wait(min(left, STOP_POLL_SECONDS)):
+            return
+
+
 def _daemon() -> "Daemon":
     if _running is None:
         raise RuntimeError("a daemon job ran without a running daemon")
@@ -424,7 +439,7 @@ class Daemon:
                 logger.info("slot %s next airs at %s", name, when.astimezone(self.settings.tz))
             if on_ready is not None:
                 on_ready()
-            stop.wait(for_seconds)
+            _wait_for_stop(stop, for_seconds)
         finally:
             self.air.shut_down()  # a bulletin in progress is logged as interrupted
             faultpoints.reach("shutdown")
