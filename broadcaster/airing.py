@@ -30,6 +30,7 @@ from broadcaster.config import Settings
 from broadcaster.db import Airing, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Outcome
 from broadcaster.journal import Journal, row_fields
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.outputs import Cancel, Output, OutputError, Preempted, StopReason
 from broadcaster.render import rendering_intact
 
@@ -38,12 +39,9 @@ logger = logging.getLogger(__name__)
 RETRY_PAUSE_SECONDS = 5.0
 # Why playback stopped → the outcome and the sentence the evidence row keeps.
 STOPPED = {
-    StopReason.EMERGENCY: (Outcome.PREEMPTED, "Stopped for an emergency bulletin."),
-    StopReason.STOPPING: (Outcome.INTERRUPTED, "The daemon was stopped during this airing."),
-    StopReason.FENCED: (
-        Outcome.INTERRUPTED,
-        "Stopped at once: another daemon took this database over.",
-    ),
+    StopReason.EMERGENCY: (Outcome.PREEMPTED, Note(NoteCode.PREEMPTED)),
+    StopReason.STOPPING: (Outcome.INTERRUPTED, Note(NoteCode.DAEMON_STOPPED)),
+    StopReason.FENCED: (Outcome.INTERRUPTED, Note(NoteCode.FENCED)),
 }
 MAX_ATTEMPTS = 3
 Sleep = Callable[[float], object]
@@ -129,9 +127,9 @@ def _witness(session: Session, settings: Settings, head: ledger.Head, now: datet
     witness = ledger.witness_for(settings.witness, settings.var_path)
     failure = witness.send(ledger.head_line(head, now))
     if failure is not None:
-        logger.error("%s", failure)
+        logger.error("%s", failure.english())
         try:
-            session.add(Problem(at=now, message=failure))
+            session.add(Problem(at=now, message=failure.stored()))
             session.commit()
         except OperationalError:
             session.rollback()
@@ -230,9 +228,7 @@ def _play(
     path = settings.var_path / rendering.audio_path
     try:
         if not rendering_intact(settings, rendering):
-            raise OutputError(
-                f"The audio file {path.name} is missing or has changed since rendering."
-            )
+            raise OutputError(note(NoteCode.AUDIO_CHANGED, file=path.name))
         label = _label(
             airing.planned_start,
             settings,
@@ -241,19 +237,21 @@ def _play(
             airing.attempt,
         )
         _note_on_air(settings, {"airing_id": airing.id})  # from here on, sound may go out
-        note = output.play(path, label, rendering.duration_s, cancel)
+        warning = output.play(path, label, rendering.duration_s, cancel)
     except Preempted:
         reason = cancel.reason if cancel is not None and cancel.reason else StopReason.EMERGENCY
-        airing.outcome, airing.error = STOPPED[reason]
+        airing.outcome, stopped = STOPPED[reason]
+        airing.error = stopped.stored()
         logger.warning("airing %s %s", airing.id, airing.outcome)
     except OutputError as exc:
-        airing.outcome, airing.error = Outcome.FAILED, str(exc)
+        airing.outcome, airing.error = Outcome.FAILED, exc.note.stored()
         airing.duration_s = None  # nothing reached the speakers
         logger.error("airing %s failed: %s", airing.id, exc)
     else:
-        airing.outcome, airing.error = Outcome.AIRED, note
-        if note:
-            logger.warning("airing %s aired with a warning: %s", airing.id, note)
+        airing.outcome = Outcome.AIRED
+        airing.error = warning.stored() if warning is not None else None
+        if warning is not None:
+            logger.warning("airing %s aired with a warning: %s", airing.id, warning.english())
     if fence is not None:
         fence()
     airing.ended_at = clock()
@@ -358,7 +356,7 @@ def air_now(
 
 
 def record_missed(
-    session: Session, entry: ProgrammeEntry, reason: str, settings: Settings, now: datetime
+    session: Session, entry: ProgrammeEntry, reason: Note, settings: Settings, now: datetime
 ) -> AiringResult:
     """Write the `missed` row of an entry whose slot passed without it (one sealed event)."""
     airing = Airing(
@@ -367,14 +365,14 @@ def record_missed(
         slot_name=entry.slot_name,
         planned_start=entry.starts_at,
         outcome=Outcome.MISSED,
-        error=reason,
+        error=reason.stored(),
         host=socket.gethostname(),
     )
     session.add(airing)
     seal_event(session, airing, Outcome.MISSED, now, settings)
     return AiringResult(
-        airing.id, entry.script_id, airing.title or entry.script.title, Outcome.MISSED, reason,
-        None,
+        airing.id, entry.script_id, airing.title or entry.script.title, Outcome.MISSED,
+        airing.error, None,
     )  # fmt: skip
 
 
@@ -442,10 +440,10 @@ def close_interrupted(session: Session, settings: Settings, now: datetime) -> in
             airing.duration_s = note.get("duration_s")  # type: ignore[assignment]
         elif noted or airing.host != here:
             airing.outcome, airing.ended_at = Outcome.INTERRUPTED, now
-            airing.error = "The daemon stopped during this airing."
+            airing.error = Note(NoteCode.DAEMON_ENDED_DURING).stored()
         else:
             airing.outcome, airing.ended_at, airing.duration_s = Outcome.FAILED, now, None
-            airing.error = "The daemon stopped before this bulletin reached the speakers."
+            airing.error = Note(NoteCode.DAEMON_ENDED_BEFORE_SOUND).stored()
         seal_event(session, airing, airing.outcome, airing.ended_at or now, settings)
     _note_on_air(settings, None)
     return len(rows)

@@ -45,6 +45,7 @@ from broadcaster.db import DaemonLease
 from broadcaster.enums import Outcome
 from broadcaster.journal import Journal
 from broadcaster.lease import Lease, LeaseLost
+from broadcaster.notes import NoteCode, note
 from broadcaster.outputs import Output, StopReason
 from broadcaster.render import make_engines
 from broadcaster.services import onair
@@ -306,8 +307,7 @@ class Daemon:
             with self.sessions() as session:
                 record_problem(
                     self._context(session),
-                    f"The database did not answer from {local} ({why}): the bulletins aired from "
-                    f"the plan and their evidence waited in the journal; it is written now.",
+                    note(NoteCode.JOURNAL_WRITTEN, since=local, detail=str(why)),
                 )
 
     def settle(self) -> list[SlotOccurrence]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broadcaster import notes
 from broadcaster.cells import neutralise_row
 from broadcaster.db import Airing, AiringEvent, Script
 
@@ -103,16 +104,24 @@ def airings_between(
     return records
 
 
+def _readable(record: AiringRecord) -> dict[str, object]:
+    """A row for the CLI's own output: the note in English, its code beside it for machines."""
+    return asdict(record) | {
+        "error": notes.english(record.error) or None,
+        "error_code": notes.code_of(record.error) or None,
+    }
+
+
 def to_json(records: list[AiringRecord]) -> str:
     """The rows as a JSON array."""
-    return json.dumps([asdict(r) for r in records], ensure_ascii=False, indent=2)
+    return json.dumps([_readable(r) for r in records], ensure_ascii=False, indent=2)
 
 
 def to_csv(records: list[AiringRecord]) -> str:
     """The rows as CSV with one header line of field names; no cell can start a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(AiringRecord.__dataclass_fields__)
+    writer.writerow([*AiringRecord.__dataclass_fields__, "error_code"])
     for record in records:
-        writer.writerow(neutralise_row(asdict(record).values()))
+        writer.writerow(neutralise_row(_readable(record).values()))
     return buffer.getvalue()

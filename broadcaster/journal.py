@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing, AiringEvent
 from broadcaster.enums import Outcome
+from broadcaster.notes import Note, NoteCode
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ class Journal:
             airing.outcome = Outcome.STARTED
             if _aired_elsewhere(session, airing):
                 airing.programme_entry_id = None  # keep the evidence; the entry has its airing
-                airing.error = "Aired while the database did not answer; the entry was aired again."
+                airing.error = Note(NoteCode.AIRED_AGAIN).stored()
             session.add(airing)
             sealed: set[str] = set()
         else:

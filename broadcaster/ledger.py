@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing, AiringEvent
 from broadcaster.enums import FINAL_OUTCOMES, Outcome
+from broadcaster.notes import Note, NoteCode, note
 
 GENESIS = "0" * 64
 WITNESS_TIMEOUT_SECONDS = 10.0
@@ -258,7 +259,7 @@ class Witness:
         self.waiting: list[str] = []
         self.failing = False
 
-    def send(self, line: str) -> str | None:
+    def send(self, line: str) -> Note | None:
         """Give the command every waiting head and `line`; a failure to report, or None."""
         self.waiting = [*self.waiting, line][-self.MAX_WAITING_HEADS :]
         failure = send_to_witness(self.command, "".join(self.waiting))
@@ -278,7 +279,7 @@ def witness_for(command: str, station: Path) -> Witness:
     return _witnesses.setdefault((command, station), Witness(command))
 
 
-def send_to_witness(command: str, lines: str) -> str | None:
+def send_to_witness(command: str, lines: str) -> Note | None:
     """Give heads to the witness command on its standard input; its failure, or None.
 
     The witness keeps the heads off this machine (a second disk, another server, a
@@ -290,10 +291,10 @@ def send_to_witness(command: str, lines: str) -> str | None:
             timeout=WITNESS_TIMEOUT_SECONDS,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"The witness command '{command}' could not take the chain head: {exc}."
+        return note(NoteCode.WITNESS_FAILED, command=command, detail=str(exc))
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or [""])[-1]
-        return f"The witness command '{command}' exited with code {done.returncode}. {last}".strip()
+        return note(NoteCode.WITNESS_EXIT, command=command, exit_code=done.returncode, detail=last)
     return None
 
 

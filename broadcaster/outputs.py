@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from broadcaster.errors import Code, DetailError
+from broadcaster.notes import Note, NoteCode, note
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,14 @@ SAMPLE_RATE = 44100
 
 
 class OutputError(DetailError):
-    """The output could not play the audio; the message says why."""
+    """The output could not play the audio; its note says why (kept in the evidence row)."""
 
     code = Code.OUTPUT
+
+    def __init__(self, why: Note) -> None:
+        super().__init__(why.english())
+        self.note = why
+        self.data["note"] = why.stored()
 
 
 class Preempted(Exception):
@@ -80,7 +86,7 @@ class Output(Protocol):
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> str | None:
+    ) -> Note | None:
         """Play `audio`; raise OutputError when it cannot, Preempted when cancelled.
 
         Returns a note for the evidence row when it played but something around it failed.
@@ -95,10 +101,10 @@ class NullOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> str | None:
+    ) -> Note | None:
         """Check the file is there and do nothing else."""
         if not audio.is_file():
-            raise OutputError(f"Audio file {audio} is missing.")
+            raise OutputError(note(NoteCode.AUDIO_MISSING, file=str(audio)))
         return None
 
 
@@ -111,12 +117,10 @@ class FileOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> str | None:
+    ) -> Note | None:
         """Copy atomically (temporary name, then rename) so a watcher never sees half a file."""
         if not self.folder.is_dir():
-            raise OutputError(
-                f"The drop folder {self.folder} does not exist; create it or fix the output setting."
-            )
+            raise OutputError(note(NoteCode.DROP_FOLDER_MISSING, folder=str(self.folder)))
         try:
             handle, tmp = tempfile.mkstemp(suffix=".part", dir=self.folder)
             os.close(handle)
@@ -128,7 +132,7 @@ class FileOutput:
                 Path(tmp).unlink(missing_ok=True)
         except OSError as exc:
             raise OutputError(
-                f"Could not copy the audio to {self.folder}: {exc.strerror}."
+                note(NoteCode.DROP_COPY_FAILED, folder=str(self.folder), detail=str(exc.strerror))
             ) from exc
         return None
 
@@ -177,7 +181,7 @@ def _run_until_done(
     and would block once a pipe filled up.
     """
     if shutil.which(args[0]) is None:
-        raise OutputError(f"The command '{args[0]}' was not found.")
+        raise OutputError(note(NoteCode.COMMAND_NOT_FOUND, command=args[0]))
     watcher = cancel.on_player if isinstance(cancel, Cancel) else None
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
@@ -200,7 +204,7 @@ def _run_until_done(
                 if time.monotonic() > deadline:
                     _stop_group(process, signal.SIGKILL)
                     raise OutputError(
-                        f"The command '{args[0]}' did not finish within {limit:.0f} s."
+                        note(NoteCode.COMMAND_TIMEOUT, command=args[0], seconds=round(limit))
                     )
             _stop_group(process, signal.SIGKILL)  # whatever it left running in its group
         finally:
@@ -222,14 +226,14 @@ class CommandOutput:
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> str | None:
+    ) -> Note | None:
         """Run the command with {file} replaced; it must finish within the audio length plus a margin."""
         args = [part.replace("{file}", str(audio)) for part in shlex.split(self.template)]
         if "{file}" not in self.template:
             args.append(str(audio))
         code, last_line = _run_until_done(args, duration_s + COMMAND_MARGIN_SECONDS, cancel)
         if code != 0:
-            raise OutputError(f"The player command exited with code {code}. {last_line}".strip())
+            raise OutputError(note(NoteCode.PLAYER_EXIT, exit_code=code, detail=last_line))
         return None
 
 
@@ -250,7 +254,9 @@ def _backends(backend: str | None) -> list[Any] | None:
         return [miniaudio.Backend[backend.upper()]]
     except KeyError as exc:
         names = ", ".join(b.name.lower() for b in miniaudio.Backend)
-        raise OutputError(f"Sound backend '{backend}' is not one of: {names}.") from exc
+        raise OutputError(
+            note(NoteCode.SOUND_BACKEND_UNKNOWN, backend=backend, names=names)
+        ) from exc
 
 
 def list_sound_devices(backend: str | None = None) -> list[SoundDevice]:
@@ -263,7 +269,7 @@ def list_sound_devices(backend: str | None = None) -> list[SoundDevice]:
             SoundDevice(d["name"], str(devices.backend).lower()) for d in devices.get_playbacks()
         ]
     except miniaudio.MiniaudioError as exc:
-        raise OutputError(f"The sound system could not be opened: {exc}.") from exc
+        raise OutputError(note(NoteCode.SOUND_SYSTEM, detail=str(exc))) from exc
 
 
 class SoundcardOutput:
@@ -279,20 +285,18 @@ class SoundcardOutput:
 
         playbacks = miniaudio.Devices(backends=backends).get_playbacks()
         if not playbacks:
-            raise OutputError(
-                "No sound card was found; plug one in or choose a file or command output."
-            )
+            raise OutputError(note(NoteCode.NO_SOUND_CARD))
         if not self.device:
             return None
         for found in playbacks:
             if self.device.lower() in found["name"].lower():
                 return found["id"]
         names = "; ".join(d["name"] for d in playbacks)
-        raise OutputError(f"No sound card named '{self.device}'; this machine has: {names}.")
+        raise OutputError(note(NoteCode.SOUND_CARD_MISSING, device=self.device, names=names))
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> str | None:
+    ) -> Note | None:
         """Stream the file to the device; wait until the last sample has been handed over."""
         import miniaudio
 
@@ -315,9 +319,11 @@ class SoundcardOutput:
                     if cancel is not None and cancel.is_set():
                         raise Preempted("Stopped for an emergency bulletin.")
                     if time.monotonic() > deadline:
-                        raise OutputError("The sound card stopped taking audio.")
+                        raise OutputError(note(NoteCode.SOUND_CARD_STALLED))
         except (miniaudio.MiniaudioError, miniaudio.DecodeError) as exc:
-            raise OutputError(f"The sound card could not play {audio.name}: {exc}.") from exc
+            raise OutputError(
+                note(NoteCode.SOUND_CARD_FAILED, file=audio.name, detail=str(exc))
+            ) from exc
         return None
 
 
@@ -331,11 +337,11 @@ class HookedOutput:
     def _hook(self, name: str, command: str) -> None:
         code, _ = _run_until_done(shlex.split(command), HOOK_TIMEOUT_SECONDS, None)
         if code != 0:
-            raise OutputError(f"The {name} command '{command}' exited with code {code}.")
+            raise OutputError(note(NoteCode.HOOK_EXIT, hook=name, command=command, exit_code=code))
 
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
-    ) -> str | None:
+    ) -> Note | None:
         """before → play → after; a failing before means nothing plays.
 
         A failing after-hook never hides the bulletin's own outcome and never makes it play
@@ -344,24 +350,22 @@ class HookedOutput:
         if self.before:
             self._hook("before", self.before)
         try:
-            note = self.inner.play(audio, label, duration_s, cancel)
+            played = self.inner.play(audio, label, duration_s, cancel)
         finally:
             after_failed = self._after()
-        if after_failed:
-            return f"{after_failed} The bulletin itself played; check the amplifier." + (
-                f" {note}" if note else ""
-            )
-        return note
+        if after_failed is not None:
+            return Note(NoteCode.AFTER_HOOK_FAILED, cause=after_failed)
+        return played
 
-    def _after(self) -> str | None:
-        """Run the after-hook; its failure as a sentence, or None."""
+    def _after(self) -> Note | None:
+        """Run the after-hook; its failure as a note, or None."""
         if not self.after:
             return None
         try:
             self._hook("after", self.after)
         except OutputError as exc:
             logger.error("%s", exc)
-            return str(exc)
+            return exc.note
         return None
 
 
@@ -385,9 +389,7 @@ def make_output(
     elif kind == "soundcard":
         output = SoundcardOutput(value or None, sound_backend or None)
     else:
-        raise OutputError(
-            f"Output '{spec}' is not one of soundcard[:NAME], file:DIR, command:CMD or null."
-        )
+        raise OutputError(note(NoteCode.OUTPUT_UNKNOWN, spec=spec))
     return HookedOutput(output, before, after) if before or after else output
 
 

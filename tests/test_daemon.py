@@ -15,6 +15,7 @@ from broadcaster.config import load_settings
 from broadcaster.daemon import Daemon
 from broadcaster.db import Airing, DaemonLease, ProgrammeEntry
 from broadcaster.lease import DaemonBusy
+from broadcaster.notes import english
 from broadcaster.outputs import FileOutput, NullOutput
 from broadcaster.slots import parse_slots
 
@@ -138,7 +139,7 @@ def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(
         clock=lambda: FIXED_NOW, sleep=waits.append,
     )  # fmt: skip
     (result,) = daemon.air_slot("Sáng")
-    assert result.outcome == "failed" and "exited with code 1" in (result.error or "")
+    assert result.outcome == "failed" and "exited with code 1" in english(result.error)
     assert len(waits) == MAX_ATTEMPTS - 1
     with station.sessions() as session:
         rows = session.scalars(select(Airing).order_by(Airing.id)).all()
@@ -171,7 +172,7 @@ def test_a_retry_that_works_airs_once(station, project: Path) -> None:  # type: 
     with station.sessions() as session:
         rows = session.scalars(select(Airing).order_by(Airing.id)).all()
         assert [(r.attempt, r.outcome) for r in rows] == [(1, "failed"), (2, "aired")]
-        assert "exited with code 3" in (rows[0].error or "")
+        assert "exited with code 3" in english(rows[0].error)
     assert daemon.air_slot("Sáng") == []  # aired: never again
 
 
@@ -217,7 +218,7 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
     daemon.run(threading.Event(), 0.1)  # a stale lease is taken over
     with station.sessions() as session:
         row = session.scalars(select(Airing)).one()
-        assert row.outcome == "interrupted" and "stopped" in (row.error or "")
+        assert row.outcome == "interrupted" and "stopped" in english(row.error)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from broadcaster import ledger
 from broadcaster.daemon import Daemon
 from broadcaster.db import Problem
+from broadcaster.notes import english
 from broadcaster.outputs import NullOutput
 
 from .conftest import FIXED_NOW
@@ -91,5 +92,7 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
     assert len(played) == 2 and len(airings(station)) == 2  # never aired twice
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()  # shown by `status`
-        assert problem.message.startswith("The database did not answer from 09:00:05 11/03/2024")
+        assert english(problem.message).startswith(
+            "The database did not answer from 09:00:05 11/03/2024"
+        )
     engine.dispose()

@@ -124,7 +124,9 @@ def test_a_failing_before_command_means_nothing_plays(clip, tmp_path: Path) -> N
 def test_a_failing_after_command_is_a_note_not_a_failure(clip) -> None:  # type: ignore[no-untyped-def]
     """The bulletin played: a failing after-hook must not make it count as failed (and replay)."""
     note = HookedOutput(NullOutput(), None, "false").play(clip[0], "x", clip[1])
-    assert note is not None and "after command 'false'" in note and "itself played" in note
+    assert note is not None
+    assert "after command 'false'" in note.english() and "itself played" in note.english()
+    assert "Bản tin vẫn đã phát" in note.vietnamese()
 
 
 def test_a_failing_after_command_never_hides_the_players_own_error(clip) -> None:  # type: ignore[no-untyped-def]

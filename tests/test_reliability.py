@@ -17,6 +17,7 @@ from broadcaster import ledger
 from broadcaster.audio import file_sha256
 from broadcaster.daemon import Daemon
 from broadcaster.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.notes import english
 from broadcaster.outputs import CommandOutput, NullOutput
 from broadcaster.programme import plan_occurrence
 from broadcaster.slots import SlotDef, occurrences_between, parse_slots
@@ -90,7 +91,8 @@ def test_a_slot_later_than_the_grace_gets_one_missed_row_per_planned_bulletin(st
     assert sorted((r.script_id, r.outcome) for r in rows) == [(first, "missed"), (second, "missed")]
     # The daemon ran all along (since 08:00) but the slot never started: that is the reason.
     assert all(
-        r.error == "Not aired in the slot Sáng at 09:00 11/03/2024: the slot did not start "
+        english(r.error)
+        == "Not aired in the slot Sáng at 09:00 11/03/2024: the slot did not start "
         "within 10 minutes of its time."
         for r in rows
     ), [r.error for r in rows]
@@ -111,7 +113,7 @@ def test_a_missed_row_says_no_daemon_was_airing_when_none_was(station) -> None: 
     second.air.since = clock.now  # what `run` sets when it starts
     second.settle()
     (row,) = airings(station)
-    assert row.outcome == "missed" and row.error == (
+    assert row.outcome == "missed" and english(row.error) == (
         "Not aired in the slot Sáng at 09:00 11/03/2024: no daemon was airing at the slot's "
         "time (this one started at 09:40 11/03/2024)."
     )
@@ -139,7 +141,7 @@ def test_a_missed_row_says_the_slot_ended_before_its_turn(station) -> None:  # t
     daemon.settle()
     rows = {r.script_id: r for r in airings(station)}
     assert rows[first].outcome == "aired" and rows[second].outcome == "missed"
-    assert "the slot ended before its turn" in (rows[second].error or "")
+    assert "the slot ended before its turn" in english(rows[second].error)
 
 
 def test_a_slot_within_the_grace_airs_late(station) -> None:  # type: ignore[no-untyped-def]
@@ -289,9 +291,9 @@ def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station) -> N
     assert [(r.script_id, r.outcome) for r in results] == [(fine, "aired")]
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
-        assert (
-            f"Audio of script {broken}" in problem.message and "no voice today" in problem.message
-        )
+        assert f"Audio of script {broken}" in english(
+            problem.message
+        ) and "no voice today" in english(problem.message)
 
 
 # --- priorities and emergencies -------------------------------------------------------------------
@@ -382,7 +384,7 @@ def test_an_audio_folder_that_cannot_be_written_airs_what_is_intact_and_says_why
     assert [(r.script_id, r.outcome) for r in results] == [(second, "aired")]
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
-        assert f"Audio of script {first}" in problem.message
+        assert f"Audio of script {first}" in english(problem.message)
 
 
 def test_a_failing_witness_is_a_problem_not_a_stop(station) -> None:  # type: ignore[no-untyped-def]
@@ -397,4 +399,4 @@ def test_a_failing_witness_is_a_problem_not_a_stop(station) -> None:  # type: ig
     assert result.outcome == "aired"
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
-        assert "witness command 'false' exited with code 1" in problem.message
+        assert "witness command 'false' exited with code 1" in english(problem.message)

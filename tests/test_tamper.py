@@ -23,6 +23,7 @@ from broadcaster import ledger
 from broadcaster.airing import close_interrupted
 from broadcaster.daemon import Daemon
 from broadcaster.db import Airing, AiringEvent
+from broadcaster.notes import english
 from broadcaster.outputs import NullOutput
 from broadcaster.slots import parse_slots
 
@@ -326,7 +327,7 @@ def test_heads_a_failing_witness_refused_reach_it_when_it_works_again(station) -
         air_entry(session, first, NullOutput(), settings, daemon.clock)
         assert not copy.exists()
         (problem,) = session.scalars(select(Problem)).all()  # one, not one per head
-        assert "witness command" in problem.message
+        assert "witness command" in english(problem.message)
         down.unlink()
         air_entry(session, second, NullOutput(), settings, daemon.clock)
     assert [int(line.split()[0]) for line in copy.read_text().splitlines()] == [1, 2, 3, 4]

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from broadcaster import notes
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import label_vi
@@ -77,6 +78,7 @@ def create_app(
     app.teardown_appcontext(_close_session)
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(label_vi, "label")
+    app.add_template_filter(notes.vietnamese, "note")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:

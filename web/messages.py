@@ -7,6 +7,7 @@ who fixes them reads the English README.
 
 from __future__ import annotations
 
+from broadcaster import notes
 from broadcaster.errors import BroadcasterError, Code
 
 VIETNAMESE: dict[Code, str] = {
@@ -92,7 +93,7 @@ VIETNAMESE: dict[Code, str] = {
     Code.AIR_REQUEST_FAILED: "Không phát được bản tin. Xem lý do ở trang Tình trạng.",
     Code.AIRING_FAILED: "Lượt phát số {airing_id} không thành công: {detail}",
     Code.WITNESS_UNREADABLE: "Tệp bản sao đối chứng không đúng dạng; hãy dùng tệp do lệnh lưu bản sao ghi ra.",
-    Code.OUTPUT: "Không phát ra loa được: {detail} Báo kỹ thuật viên.",
+    Code.OUTPUT: "Không phát ra loa được: {detail}",
     Code.CONFIG: "Tệp cấu hình có lỗi: {detail} Báo kỹ thuật viên.",
     Code.SLOTS: "Lịch phát sóng có lỗi: {detail} Báo kỹ thuật viên sửa tệp lịch.",
     Code.LEXICON: "Tệp từ viết tắt có lỗi: {detail} Báo kỹ thuật viên sửa tệp.",
@@ -134,5 +135,9 @@ VIETNAMESE: dict[Code, str] = {
 
 
 def vietnamese(error: BroadcasterError) -> str:
-    """The Vietnamese sentence for a refusal, by its code."""
-    return VIETNAMESE[error.code].format(**error.data)
+    """The Vietnamese sentence for a refusal, by its code; a note it carries (what a player or
+    an airing said) is worded in Vietnamese too."""
+    data = dict(error.data)
+    if data.get("note"):
+        data["detail"] = notes.vietnamese(data["note"])
+    return VIETNAMESE[error.code].format(**data)

@@ -13,12 +13,14 @@ from typing import Any
 
 import click
 
+from broadcaster import notes
 from broadcaster.airing import AiringResult
 from broadcaster.cli.base import ID_COMMAND, main, services_of, settings_of, upgraded
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings
 from broadcaster.daemon import Daemon
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.notes import NoteCode, note
 from broadcaster.outputs import Output, OutputError, default_output, list_sound_devices, make_output
 from broadcaster.services import onair, planning
 from broadcaster.services.health import check_health, with_disk_state
@@ -97,12 +99,10 @@ def output_for(settings: Settings, override: str | None) -> Output:
         try:
             shlex.split(template)
         except ValueError as exc:
-            raise OutputError(f"The player command is not a command line: {exc}.") from None
+            raise OutputError(note(NoteCode.COMMAND_INVALID, detail=str(exc))) from None
     folder = getattr(inner, "folder", None)
     if folder is not None and not folder.is_dir():
-        raise OutputError(
-            f"The drop folder {folder} does not exist; create it or choose another output."
-        )
+        raise OutputError(note(NoteCode.DROP_FOLDER_MISSING, folder=str(folder)))
     return output
 
 
@@ -214,12 +214,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
     for last in health.last_outcomes:
         click.echo(
             f"  {last.planned_start.astimezone(tz):%H:%M %d/%m}  {last.outcome:<11} {last.title}"
-            + (f"  ({last.error})" if last.error else "")
+            + (f"  ({notes.english(last.error)})" if last.error else "")
         )
     if not health.last_outcomes:
         click.echo("  none yet")
     for at, message in health.problems:
-        click.echo(f"Problem {at.astimezone(tz):%H:%M %d/%m}: {message}")
+        click.echo(f"Problem {at.astimezone(tz):%H:%M %d/%m}: {notes.english(message)}")
     click.echo(
         f"Disk: {_size(health.disk_free_bytes)} free of {_size(health.disk_total_bytes)} "
         f"for {settings.var_path}."

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from broadcaster.db import Problem, ProgrammeEntry, Script
 from broadcaster.enums import Status
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.render import RenderFailed, RenderResult, render_script, rendering_intact
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script, list_scripts
@@ -66,8 +67,7 @@ def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
         reason = str(exc) if isinstance(exc, RenderFailed) else f"{exc.strerror} ({exc.filename})"
         record_problem(
             ctx,
-            f"Audio of script {script.id} ({script.title}) is missing and could not be "
-            f"re-rendered: {reason}",
+            note(NoteCode.AUDIO_NOT_REMADE, script_id=script.id, title=script.title, detail=reason),
         )
         return False
     entry.rendering_id = result.rendering_id
@@ -77,11 +77,11 @@ def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
     return True
 
 
-def record_problem(ctx: Context, message: str) -> None:
+def record_problem(ctx: Context, problem: Note) -> None:
     """Log a problem and keep it for the status page (only the log when the database
     cannot take it: locked, or a full disk)."""
-    logger.error("%s", message)
-    ctx.session.add(Problem(at=ctx.now(), message=message))
+    logger.error("%s", problem.english())
+    ctx.session.add(Problem(at=ctx.now(), message=problem.stored()))
     try:
         ctx.session.commit()
     except OperationalError as exc:

@@ -16,7 +16,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from broadcaster import audit, faultpoints
+from broadcaster import audit, faultpoints, notes
 from broadcaster.airing import AiringResult, air_entry, record_missed
 from broadcaster.airing import air_now as air_script_now
 from broadcaster.db import Airing, AirRequest, ProgrammeEntry, Script
@@ -24,6 +24,7 @@ from broadcaster.enums import Outcome, Priority, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.journal import Journal
 from broadcaster.lease import lease_is_alive
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.outputs import Cancel, Output, StopReason
 from broadcaster.programme import entries_for, plan_occurrence
 from broadcaster.render import current_rendering, rendering_intact
@@ -62,7 +63,7 @@ class Airwaves:
     journal: Journal | None = None
     # Why a planned bulletin was passed over (programme entry id → sentence), for its
     # `missed` row; bounded by the entries of the last LOOKBACK.
-    passed_over: dict[int, str] = field(default_factory=dict)
+    passed_over: dict[int, Note] = field(default_factory=dict)
     # When this daemon began, so a missed row can say the daemon was not running yet.
     since: datetime | None = None
     # Air-now requests this daemon took on (id → when it started airing): one is never aired
@@ -103,17 +104,13 @@ def _air_entries(
     results = []
     for entry in entries:
         if air.stop.is_set():
-            air.passed_over.setdefault(entry.id, "the daemon was stopped during the slot")
+            air.passed_over.setdefault(entry.id, Note(NoteCode.MISSED_DAEMON_STOPPED))
             continue
         if ctx.now() >= occurrence.end:
-            air.passed_over.setdefault(
-                entry.id, "the slot ended before its turn (the bulletins before it filled the slot)"
-            )
+            air.passed_over.setdefault(entry.id, Note(NoteCode.MISSED_SLOT_FULL))
             continue
         if not ensure_audio(ctx, entry):
-            air.passed_over[entry.id] = (
-                "its audio was missing or damaged and could not be made again"
-            )
+            air.passed_over[entry.id] = Note(NoteCode.MISSED_NO_AUDIO)
             continue  # the slot airs what else it holds; the problem is logged and shown
         air.clear.wait()
         with air.on_air:
@@ -155,21 +152,19 @@ def record_missed_occurrence(
     tz = ctx.settings.tz
     local = occurrence.start.astimezone(tz).strftime("%H:%M %d/%m/%Y")
     if air.since is not None and occurrence.start < air.since:
-        default = (
-            f"no daemon was airing at the slot's time (this one started at "
-            f"{air.since.astimezone(tz):%H:%M %d/%m/%Y})"
+        default = note(
+            NoteCode.MISSED_NO_DAEMON, since=f"{air.since.astimezone(tz):%H:%M %d/%m/%Y}"
         )
     elif _progress(ctx, occurrence)[0]:
-        default = "the slot was cut off before its turn (the daemon stopped or lost the air)"
+        default = Note(NoteCode.MISSED_CUT_OFF)
     else:
-        minutes = int(air.grace.total_seconds() // 60)
-        default = f"the slot did not start within {minutes} minutes of its time"
+        default = note(NoteCode.MISSED_LATE, minutes=int(air.grace.total_seconds() // 60))
     results = []
     for entry in entries_for(ctx.session, occurrence.slot.name, occurrence.start):
         if _has_airing(ctx, entry) or (air.journal is not None and air.journal.holds(entry.id)):
             continue
         why = air.passed_over.pop(entry.id, default)
-        reason = f"Not aired in the slot {occurrence.slot.name} at {local}: {why}."
+        reason = Note(why.code, {**why.data, "slot": occurrence.slot.name, "at": local})
         results.append(record_missed(ctx.session, entry, reason, ctx.settings, ctx.now()))
     ctx.session.commit()
     return results
@@ -273,7 +268,7 @@ def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | N
                 ctx.session.commit()
                 record_problem(
                     ctx,
-                    f"Air-now request {request.id}: script {script.id} is not approved with audio.",
+                    note(NoteCode.AIR_NOW_NOT_READY, request_id=request.id, script_id=script.id),
                 )
                 return None
             air.served[request.id] = (None, None)
@@ -343,7 +338,7 @@ def air_now(
     if result.outcome != Outcome.AIRED:
         raise BroadcasterError(
             Code.AIRING_FAILED, airing_id=result.airing_id, outcome=result.outcome,
-            detail=result.error,
+            detail=notes.english(result.error), note=result.error or "",
         )  # fmt: skip
     return result
 
@@ -372,8 +367,9 @@ def request_result(ctx: Context, request_id: int) -> AiringResult | None:
     )  # fmt: skip
     if result.outcome != Outcome.AIRED:
         raise BroadcasterError(
-            Code.AIRING_FAILED, airing_id=airing.id, outcome=airing.outcome, detail=airing.error
-        )
+            Code.AIRING_FAILED, airing_id=airing.id, outcome=airing.outcome,
+            detail=notes.english(airing.error), note=airing.error or "",
+        )  # fmt: skip
     return result
 
 

@@ -1,0 +1,288 @@
+"""Notes: what the evidence and the status page say went wrong, kept as a code and its data.
+
+An airing row's `error` and a problem's `message` hold a note as a small JSON object,
+`{"note": CODE, ...data}`, sealed into the chain like the rest of the row. Each reader
+chooses the words by the code: the CLI in English (`english`), the web page and the
+Office's report files in Vietnamese (`vietnamese`). Rows written before notes had codes
+hold an English sentence; they are shown as they are. Technical details from players and
+commands (an exit code, a device name, a system error) stay as they came, inside the
+sentence, for the technician.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class NoteCode(StrEnum):
+    """Every kind of note, by name."""
+
+    # Why playback stopped
+    PREEMPTED = "preempted"
+    DAEMON_STOPPED = "daemon_stopped"
+    FENCED = "fenced"
+    DAEMON_ENDED_DURING = "daemon_ended_during"
+    DAEMON_ENDED_BEFORE_SOUND = "daemon_ended_before_sound"
+    AIRED_AGAIN = "aired_again"
+    # Why a planned bulletin never aired (each also names the slot and its time)
+    MISSED_NO_DAEMON = "missed_no_daemon"
+    MISSED_CUT_OFF = "missed_cut_off"
+    MISSED_LATE = "missed_late"
+    MISSED_DAEMON_STOPPED = "missed_daemon_stopped"
+    MISSED_SLOT_FULL = "missed_slot_full"
+    MISSED_NO_AUDIO = "missed_no_audio"
+    # Why the output could not play
+    AUDIO_CHANGED = "audio_changed"
+    AUDIO_MISSING = "audio_missing"
+    DROP_FOLDER_MISSING = "drop_folder_missing"
+    DROP_COPY_FAILED = "drop_copy_failed"
+    COMMAND_INVALID = "command_invalid"
+    COMMAND_NOT_FOUND = "command_not_found"
+    COMMAND_TIMEOUT = "command_timeout"
+    PLAYER_EXIT = "player_exit"
+    HOOK_EXIT = "hook_exit"
+    AFTER_HOOK_FAILED = "after_hook_failed"
+    SOUND_BACKEND_UNKNOWN = "sound_backend_unknown"
+    SOUND_SYSTEM = "sound_system"
+    NO_SOUND_CARD = "no_sound_card"
+    SOUND_CARD_MISSING = "sound_card_missing"
+    SOUND_CARD_STALLED = "sound_card_stalled"
+    SOUND_CARD_FAILED = "sound_card_failed"
+    OUTPUT_UNKNOWN = "output_unknown"
+    # Problems for the status page
+    WITNESS_FAILED = "witness_failed"
+    WITNESS_EXIT = "witness_exit"
+    AUDIO_NOT_REMADE = "audio_not_remade"
+    AIR_NOW_NOT_READY = "air_now_not_ready"
+    JOURNAL_WRITTEN = "journal_written"
+
+
+_SLOT_EN = "Not aired in the slot {slot} at {at}: "
+_SLOT_VI = "Không phát trong khung giờ {slot} lúc {at}: "
+
+ENGLISH: dict[NoteCode, str] = {
+    NoteCode.PREEMPTED: "Stopped for an emergency bulletin.",
+    NoteCode.DAEMON_STOPPED: "The daemon was stopped during this airing.",
+    NoteCode.FENCED: "Stopped at once: another daemon took this database over.",
+    NoteCode.DAEMON_ENDED_DURING: "The daemon stopped during this airing.",
+    NoteCode.DAEMON_ENDED_BEFORE_SOUND: (
+        "The daemon stopped before this bulletin reached the speakers."
+    ),
+    NoteCode.AIRED_AGAIN: "Aired while the database did not answer; the entry was aired again.",
+    NoteCode.MISSED_NO_DAEMON: _SLOT_EN
+    + "no daemon was airing at the slot's time (this one started at {since}).",
+    NoteCode.MISSED_CUT_OFF: _SLOT_EN
+    + "the slot was cut off before its turn (the daemon stopped or lost the air).",
+    NoteCode.MISSED_LATE: _SLOT_EN + "the slot did not start within {minutes} minutes of its time.",
+    NoteCode.MISSED_DAEMON_STOPPED: _SLOT_EN + "the daemon was stopped during the slot.",
+    NoteCode.MISSED_SLOT_FULL: _SLOT_EN
+    + "the slot ended before its turn (the bulletins before it filled the slot).",
+    NoteCode.MISSED_NO_AUDIO: _SLOT_EN
+    + "its audio was missing or damaged and could not be made again.",
+    NoteCode.AUDIO_CHANGED: "The audio file {file} is missing or has changed since rendering.",
+    NoteCode.AUDIO_MISSING: "Audio file {file} is missing.",
+    NoteCode.DROP_FOLDER_MISSING: (
+        "The drop folder {folder} does not exist; create it or fix the output setting."
+    ),
+    NoteCode.DROP_COPY_FAILED: "Could not copy the audio to {folder}: {detail}.",
+    NoteCode.COMMAND_INVALID: "The player command is not a command line: {detail}.",
+    NoteCode.COMMAND_NOT_FOUND: "The command '{command}' was not found.",
+    NoteCode.COMMAND_TIMEOUT: "The command '{command}' did not finish within {seconds} s.",
+    NoteCode.PLAYER_EXIT: "The player command exited with code {exit_code}. {detail}",
+    NoteCode.HOOK_EXIT: "The {hook} command '{command}' exited with code {exit_code}.",
+    NoteCode.AFTER_HOOK_FAILED: "{cause} The bulletin itself played; check the amplifier.",
+    NoteCode.SOUND_BACKEND_UNKNOWN: "Sound backend '{backend}' is not one of: {names}.",
+    NoteCode.SOUND_SYSTEM: "The sound system could not be opened: {detail}.",
+    NoteCode.NO_SOUND_CARD: (
+        "No sound card was found; plug one in or choose a file or command output."
+    ),
+    NoteCode.SOUND_CARD_MISSING: "No sound card named '{device}'; this machine has: {names}.",
+    NoteCode.SOUND_CARD_STALLED: "The sound card stopped taking audio.",
+    NoteCode.SOUND_CARD_FAILED: "The sound card could not play {file}: {detail}.",
+    NoteCode.OUTPUT_UNKNOWN: (
+        "Output '{spec}' is not one of soundcard[:NAME], file:DIR, command:CMD or null."
+    ),
+    NoteCode.WITNESS_FAILED: "The witness command '{command}' could not take the chain head: {detail}.",
+    NoteCode.WITNESS_EXIT: "The witness command '{command}' exited with code {exit_code}. {detail}",
+    NoteCode.AUDIO_NOT_REMADE: (
+        "Audio of script {script_id} ({title}) is missing and could not be re-rendered: {detail}"
+    ),
+    NoteCode.AIR_NOW_NOT_READY: (
+        "Air-now request {request_id}: script {script_id} is not approved with audio."
+    ),
+    NoteCode.JOURNAL_WRITTEN: (
+        "The database did not answer from {since} ({detail}): the bulletins aired from the plan "
+        "and their evidence waited in the journal; it is written now."
+    ),
+}
+
+VIETNAMESE: dict[NoteCode, str] = {
+    NoteCode.PREEMPTED: "Dừng để phát bản tin khẩn.",
+    NoteCode.DAEMON_STOPPED: "Chương trình phát tự động được tắt khi đang phát bản tin này.",
+    NoteCode.FENCED: "Dừng ngay: một máy khác đã nhận quyền phát trên cùng cơ sở dữ liệu.",
+    NoteCode.DAEMON_ENDED_DURING: (
+        "Chương trình phát tự động ngừng đột ngột khi đang phát bản tin này."
+    ),
+    NoteCode.DAEMON_ENDED_BEFORE_SOUND: (
+        "Chương trình phát tự động ngừng trước khi bản tin ra loa."
+    ),
+    NoteCode.AIRED_AGAIN: (
+        "Đã phát khi cơ sở dữ liệu không trả lời; mục này cũng đã được phát ở một lượt khác."
+    ),
+    NoteCode.MISSED_NO_DAEMON: _SLOT_VI
+    + "lúc đó chương trình phát tự động không chạy (chỉ chạy từ {since}).",
+    NoteCode.MISSED_CUT_OFF: _SLOT_VI
+    + "khung giờ bị ngắt trước lượt bản tin này (chương trình phát bị dừng hoặc mất quyền phát).",
+    NoteCode.MISSED_LATE: _SLOT_VI + "khung giờ không bắt đầu được trong vòng {minutes} phút.",
+    NoteCode.MISSED_DAEMON_STOPPED: _SLOT_VI + "chương trình phát tự động được tắt giữa khung giờ.",
+    NoteCode.MISSED_SLOT_FULL: _SLOT_VI
+    + "hết khung giờ trước lượt bản tin này (các bản tin trước đã dùng hết thời lượng).",
+    NoteCode.MISSED_NO_AUDIO: _SLOT_VI + "tệp âm thanh bị mất hoặc hỏng và không tạo lại được.",
+    NoteCode.AUDIO_CHANGED: "Tệp âm thanh {file} bị mất hoặc đã bị thay đổi sau khi tạo.",
+    NoteCode.AUDIO_MISSING: "Không tìm thấy tệp âm thanh {file}.",
+    NoteCode.DROP_FOLDER_MISSING: (
+        "Không có thư mục nhận âm thanh {folder}. Báo kỹ thuật viên tạo thư mục hoặc sửa cấu hình."
+    ),
+    NoteCode.DROP_COPY_FAILED: (
+        "Không chép được âm thanh vào thư mục {folder} ({detail}). Báo kỹ thuật viên."
+    ),
+    NoteCode.COMMAND_INVALID: "Lệnh phát âm thanh viết sai ({detail}). Báo kỹ thuật viên.",
+    NoteCode.COMMAND_NOT_FOUND: "Không tìm thấy lệnh “{command}”. Báo kỹ thuật viên.",
+    NoteCode.COMMAND_TIMEOUT: (
+        "Lệnh “{command}” không kết thúc sau {seconds} giây nên đã bị dừng. Báo kỹ thuật viên."
+    ),
+    NoteCode.PLAYER_EXIT: (
+        "Lệnh phát âm thanh báo lỗi (mã {exit_code}). Báo kỹ thuật viên. Chi tiết: {detail}"
+    ),
+    NoteCode.HOOK_EXIT: (
+        "Lệnh bật/tắt thiết bị ({hook}) “{command}” báo lỗi (mã {exit_code}). Báo kỹ thuật viên."
+    ),
+    NoteCode.AFTER_HOOK_FAILED: "{cause} Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại.",
+    NoteCode.SOUND_BACKEND_UNKNOWN: (
+        "Hệ thống âm thanh “{backend}” không có trên máy (có: {names}). Báo kỹ thuật viên."
+    ),
+    NoteCode.SOUND_SYSTEM: "Không mở được hệ thống âm thanh ({detail}). Báo kỹ thuật viên.",
+    NoteCode.NO_SOUND_CARD: (
+        "Không tìm thấy card âm thanh. Hãy cắm card âm thanh hoặc báo kỹ thuật viên chọn cách phát khác."
+    ),
+    NoteCode.SOUND_CARD_MISSING: (
+        "Không có card âm thanh tên “{device}” (máy có: {names}). Báo kỹ thuật viên."
+    ),
+    NoteCode.SOUND_CARD_STALLED: "Card âm thanh ngừng nhận âm thanh giữa chừng. Báo kỹ thuật viên.",
+    NoteCode.SOUND_CARD_FAILED: (
+        "Card âm thanh không phát được tệp {file} ({detail}). Báo kỹ thuật viên."
+    ),
+    NoteCode.OUTPUT_UNKNOWN: "Cấu hình đầu ra “{spec}” không hợp lệ. Báo kỹ thuật viên.",
+    NoteCode.WITNESS_FAILED: (
+        "Không gửi được mã đầu chuỗi cho bên đối chứng (lệnh “{command}”: {detail}). "
+        "Báo kỹ thuật viên."
+    ),
+    NoteCode.WITNESS_EXIT: (
+        "Lệnh gửi mã đầu chuỗi cho bên đối chứng “{command}” báo lỗi (mã {exit_code}). "
+        "Báo kỹ thuật viên. Chi tiết: {detail}"
+    ),
+    NoteCode.AUDIO_NOT_REMADE: (
+        "Âm thanh của bản tin số {script_id} ({title}) bị mất và không tạo lại được, nên bản tin "
+        "không được phát. Hãy mở bản tin và tạo lại âm thanh, hoặc báo kỹ thuật viên. "
+        "Chi tiết: {detail}"
+    ),
+    NoteCode.AIR_NOW_NOT_READY: (
+        "Yêu cầu phát ngay số {request_id} không thực hiện được: bản tin số {script_id} chưa được "
+        "duyệt hoặc chưa có âm thanh."
+    ),
+    NoteCode.JOURNAL_WRITTEN: (
+        "Cơ sở dữ liệu không trả lời từ {since}: các bản tin vẫn được phát theo kế hoạch, bằng "
+        "chứng được giữ tạm và nay đã ghi đầy đủ. Chi tiết: {detail}"
+    ),
+}
+
+Value = str | int | float
+
+
+@dataclass(frozen=True)
+class Note:
+    """A code and the data its sentence needs; `cause` is a note inside this one."""
+
+    code: NoteCode
+    data: Mapping[str, Value] = field(default_factory=dict)
+    cause: Note | None = None
+
+    def stored(self) -> str:
+        """The stable JSON kept in the database (sorted keys, so equal notes are equal text)."""
+        return json.dumps(self._as_dict(), ensure_ascii=False, sort_keys=True)
+
+    def _as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = {**self.data, "note": self.code.value}
+        if self.cause is not None:
+            found["cause"] = self.cause._as_dict()
+        return found
+
+    def english(self) -> str:
+        """The sentence for the CLI and the logs."""
+        return self._words(ENGLISH)
+
+    def vietnamese(self) -> str:
+        """The sentence for the web page and the Office's report files."""
+        return self._words(VIETNAMESE)
+
+    def _words(self, table: dict[NoteCode, str]) -> str:
+        cause = self.cause._words(table) if self.cause is not None else ""
+        return table[self.code].format_map(_Blanks(self.data, cause=cause)).strip()
+
+
+class _Blanks(dict[str, object]):
+    """Format data where a missing key reads as nothing (a stored row is never a crash)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def note(code: NoteCode, **data: Value) -> Note:
+    """A note with its data: `note(NoteCode.AUDIO_MISSING, file="x.mp3")`."""
+    return Note(code, data)
+
+
+def parse(stored: str | None) -> Note | None:
+    """The note in a stored text, or None for nothing or a sentence from before notes."""
+    if not stored or not stored.startswith("{"):
+        return None
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return None
+    return _from_dict(found) if isinstance(found, dict) else None
+
+
+def _from_dict(found: dict[str, object]) -> Note | None:
+    try:
+        code = NoteCode(str(found.get("note")))
+    except ValueError:
+        return None
+    cause = found.get("cause")
+    data = {
+        key: value
+        for key, value in found.items()
+        if key not in ("note", "cause") and isinstance(value, str | int | float)
+    }
+    return Note(code, data, _from_dict(cause) if isinstance(cause, dict) else None)
+
+
+def english(stored: str | None) -> str:
+    """A stored note in English; an older sentence as it is; "" for none."""
+    found = parse(stored)
+    return found.english() if found is not None else stored or ""
+
+
+def vietnamese(stored: str | None) -> str:
+    """A stored note in Vietnamese; an older sentence as it is; "" for none."""
+    found = parse(stored)
+    return found.vietnamese() if found is not None else stored or ""
+
+
+def code_of(stored: str | None) -> str:
+    """The note's code, for machines reading the log ("" for none or an older sentence)."""
+    found = parse(stored)
+    return found.code.value if found is not None else ""
