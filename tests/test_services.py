@@ -34,9 +34,11 @@ def test_every_message_code_setting_and_command_is_in_the_readme() -> None:
     import dataclasses
 
     from broadcaster.config import Settings
+    from broadcaster.notes import NoteCode
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     missing = [f"code {c.value}" for c in Code if f"`{c.value}`" not in readme]
+    missing += [f"note {n.value}" for n in NoteCode if f"`{n.value}`" not in readme]
     missing += [
         f"setting {f.name}"
         for f in dataclasses.fields(Settings)
