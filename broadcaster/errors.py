@@ -80,6 +80,7 @@ class Code(StrEnum):
     USER_PASSWORD_SHORT = "user_password_short"
     USER_EXISTS = "user_exists"
     USER_NAME_TOO_LONG = "user_name_too_long"
+    USER_NAME_RESERVED = "user_name_reserved"
     USER_PASSWORD_COMMON = "user_password_common"
     USER_PASSWORD_IS_NAME = "user_password_is_name"
     USER_PASSWORD_WRONG = "user_password_wrong"
@@ -198,6 +199,9 @@ ENGLISH: dict[Code, str] = {
     Code.USER_PASSWORD_SHORT: "A password needs at least {minimum} characters.",
     Code.USER_EXISTS: "A user named '{name}' already exists.",
     Code.USER_NAME_TOO_LONG: "A user name can have at most {maximum} characters.",
+    Code.USER_NAME_RESERVED: (
+        "'{name}' is a name the log uses for itself (demo, system, cli:…); choose another."
+    ),
     Code.USER_PASSWORD_COMMON: (
         "That password is on the list of common passwords people guess first; choose another."
     ),

@@ -13,6 +13,7 @@ from broadcaster.cells import neutralise_row
 from broadcaster.enums import Outcome, Topic, label_vi
 from broadcaster.evidence import AiringRecord
 from broadcaster.ledger import Verdict
+from broadcaster.users import author_vi
 
 SUMMARY_HEADINGS = [
     "Tháng",
@@ -101,7 +102,7 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
         write(
             [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
              r.script_id, r.title, r.topic, label_vi(Outcome(r.outcome)),
-             round(r.duration_s or 0, 1), r.author or "", r.approved_by or "",
+             round(r.duration_s or 0, 1), author_vi(r.author), r.approved_by or "",
              r.requested_by or "", r.voice or "", r.audio_sha256 or "", notes.vietnamese(r.error),
              r.seq or "", r.row_hash or ""]
         )  # fmt: skip

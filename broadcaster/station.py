@@ -19,7 +19,13 @@ from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import parse_script
 from broadcaster.migrate import MigrationReport, check_database, upgrade_database
 from broadcaster.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
-from broadcaster.users import UserError, check_password, create_user, new_password
+from broadcaster.users import (
+    DEMO_AUTHOR,
+    UserError,
+    check_password,
+    create_user,
+    new_password,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +207,7 @@ def _import_demo(settings: Settings, sessions: sessionmaker[Session], now: datet
     items = [parse_script(path.read_bytes(), path.name) for path in files]
     with sessions() as session:
         ctx = Context(settings, session, lambda: now)
-        added = scripts.add_scripts(ctx, items, "demo")
+        added = scripts.add_scripts(ctx, items, DEMO_AUTHOR)
         for script in added:
             scripts.approve_script(ctx, script.id, "admin")
         audio.render_scripts(ctx, [script.id for script in added])

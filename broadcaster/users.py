@@ -27,6 +27,25 @@ from broadcaster.errors import BroadcasterError, Code
 
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 100
+# The author of the sample bulletins `init --demo` adds. It is no account and no account may
+# take it (nor "system", nor the "cli:" names the command line acts as): a log row or a report
+# that names it is a sample, not the town's propaganda.
+DEMO_AUTHOR = "demo"
+_RESERVED = {DEMO_AUTHOR, "system"}
+
+
+def author_vi(name: str | None) -> str:
+    """An author as the web page and the Office's files show it; the samples say they are."""
+    if name == DEMO_AUTHOR:
+        return "demo (bản tin mẫu, không phải bản tin thật)"
+    return name or ""
+
+
+def author_en(name: str | None) -> str:
+    """An author as the CLI shows it."""
+    return "demo (a sample bulletin from init --demo)" if name == DEMO_AUTHOR else name or ""
+
+
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
@@ -124,6 +143,8 @@ def create_user(
 ) -> User:
     """Add an account; names are unique. `must_change` for a password someone else chose."""
     name = clean_name(name)
+    if name.casefold() in _RESERVED or name.casefold().startswith("cli:"):
+        raise UserError(Code.USER_NAME_RESERVED, name=name)
     chosen = clean_role(role)
     check_password(password, name)
     if session.scalar(select(User).where(User.name == name)) is not None:

@@ -206,3 +206,52 @@ def test_a_script_added_from_the_command_line_names_the_system_user(station, cli
     (script,) = json.loads(cli("scripts", "list", "--json").output)
     shown = cli("scripts", "show", str(script["id"])).output
     assert f"cli:{getpass.getuser()}" in shown
+
+
+@pytest.mark.parametrize("name", ["demo", "Demo", "system", "cli:root", "CLI:vhxh"])
+def test_names_the_log_uses_for_itself_cannot_be_taken(station, cli, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Nobody can pose as the sample bulletins' author or as the station's command line."""
+    before = len(json.loads(cli("users", "list", "--json").output))
+    refused = cli("users", "add", name, "--role", "leader")
+    assert refused.exit_code == 1 and "a name the log uses for itself" in refused.output
+    assert "Traceback" not in refused.output
+    assert len(json.loads(cli("users", "list", "--json").output)) == before
+
+
+def test_the_demo_bulletins_are_marked_as_samples_in_the_log_and_the_report(
+    project, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """`init --demo` approves its samples itself (exempt from separation of duties), so every
+    row they leave says they are samples: the Office must not report them as the town's."""
+    from broadcaster.web import create_app
+
+    from broadcaster.daemon import Daemon
+    from broadcaster.outputs import NullOutput
+    from broadcaster.services import records
+    from broadcaster.services.context import Context
+    from broadcaster.slots import parse_slots
+    from broadcaster.station import initialise, open_station
+
+    from .conftest import FIXED_NOW
+    from .test_web import login, page
+
+    made = initialise(settings, ADMIN_PASSWORD, FIXED_NOW, demo=True)
+    assert made.demo_scripts == 5
+    station = open_station(settings)
+    morning = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
+    Daemon(
+        settings, station.engine, station.sessions, morning, NullOutput(), clock=lambda: FIXED_NOW
+    ).air_slot("Sáng")
+    with station.sessions() as session:
+        ctx = Context(settings, session, lambda: FIXED_NOW)
+        rows = records.airing_log(ctx, None)
+        report = records.office_report(ctx, records.period(ctx, "2024-03-01", "2024-03-31")).body
+    assert rows and {r.author for r in rows} == {"demo"} and {r.outcome for r in rows} == {"aired"}
+    assert report.count("demo (bản tin mẫu, không phải bản tin thật)") == len(rows)
+    app = create_app(settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
+    client = app.test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    log = page(client.get("/log/?from=2024-03-01&to=2024-03-31"))
+    assert log.count("bản tin mẫu, không phải bản tin thật") == len(rows)
+    app.extensions["broadcaster"].engine.dispose()
+    station.engine.dispose()

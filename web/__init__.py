@@ -16,6 +16,7 @@ from broadcaster.config import Settings
 from broadcaster.enums import label_vi
 from broadcaster.ingest import MAX_BYTES
 from broadcaster.station import open_station
+from broadcaster.users import author_vi
 
 # Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
 # form at most 50,000 characters of text (each up to 9 bytes once URL-encoded).
@@ -79,6 +80,7 @@ def create_app(
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(label_vi, "label")
     app.add_template_filter(notes.vietnamese, "note")
+    app.add_template_filter(author_vi, "author")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:

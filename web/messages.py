@@ -110,6 +110,9 @@ VIETNAMESE: dict[Code, str] = {
     Code.USER_PASSWORD_SHORT: "Mật khẩu cần ít nhất {minimum} ký tự.",
     Code.USER_EXISTS: "Tên đăng nhập “{name}” đã có người dùng.",
     Code.USER_NAME_TOO_LONG: "Tên đăng nhập dài tối đa {maximum} ký tự.",
+    Code.USER_NAME_RESERVED: (
+        "Tên “{name}” được dành riêng cho nhật ký phát (demo, system, cli:…); hãy chọn tên khác."
+    ),
     Code.USER_PASSWORD_COMMON: (
         "Mật khẩu này nằm trong danh sách mật khẩu phổ biến, dễ bị đoán; hãy chọn mật khẩu khác."
     ),
