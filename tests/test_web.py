@@ -186,7 +186,9 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
         follow_redirects=True,
     )
     html = page(planned)
-    assert "Đã lập chương trình cho Tuần 11 (11/03 – 17/03/2024): 13/14" in html  # Monday 06:00 had passed
+    assert (
+        "Đã lập chương trình cho Tuần 11 (11/03 – 17/03/2024): 13/14" in html
+    )  # Monday 06:00 had passed
     assert html.count("Bản tin một cửa") == 13
     bad_week = page(officer.get("/programme/?week=tuan-sau", follow_redirects=True))
     assert "Tuần không hợp lệ" in bad_week
