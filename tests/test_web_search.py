@@ -294,3 +294,13 @@ def _unlabelled_fields(html: str) -> list[str]:
     parser = Fields()
     parser.feed(html)
     return parser.bad
+
+
+@pytest.mark.parametrize("name", ["q", "author"])
+def test_control_characters_in_a_search_are_dropped_not_a_500(app, station, name: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses a NUL in a query; the page drops control characters first."""
+    ids = add(station, BULLETINS)
+    found = listed(
+        client_for(app), **{name: "v\x00hx\x1fh" if name == "author" else "bão số\x00 3"}
+    )
+    assert found == ([ids["bao"]] if name == "q" else sorted(ids.values(), reverse=True))

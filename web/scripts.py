@@ -123,12 +123,17 @@ def _chosen_filter() -> service.ScriptFilter:
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
     return service.ScriptFilter(
-        words=args.get("q", "")[: service.MAX_WORDS],
+        words=_printable(args.get("q", ""))[: service.MAX_WORDS],
         status=Status(status) if status else None,
         topic=Topic(topic) if topic else None,
-        author=args.get("author", "")[:100] or None,
+        author=_printable(args.get("author", ""))[:100] or None,
         week=week,
     )
+
+
+def _printable(raw: str) -> str:
+    """`raw` without control characters (PostgreSQL refuses a NUL anywhere in a query)."""
+    return "".join(char for char in raw if char.isprintable())
 
 
 def index_page(kept: Mapping[str, str] | None = None) -> str:
