@@ -86,6 +86,9 @@ class Script(Base):
     # Why a leader sent it back, shown to the officer until it is approved (revision 0005).
     return_note: Mapped[Optional[str]] = mapped_column(Text)
     returned_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # Title and body folded for search (lower case, no diacritics, đ → d; revision 0006),
+    # written by the service layer whenever the words change.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

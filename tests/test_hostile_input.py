@@ -341,13 +341,19 @@ def test_every_form_with_a_bad_id_is_refused_not_a_500(app, action: str, script_
 
 
 # Names the pages read from the query string, and values a hostile or careless user sends.
-QUERY_NAMES = st.sampled_from(["from", "to", "week", "outcome", "next"]) | st.text(max_size=8)
+QUERY_NAMES = st.sampled_from(
+    ["from", "to", "week", "outcome", "next", "page", "q", "status", "topic", "author"]
+) | st.text(max_size=8)
 QUERY_VALUES = st.one_of(
     st.text(max_size=40),
     st.dates().map(str),
     st.builds(lambda y, w: f"{y}-W{w:02d}", st.integers(0, 99_999), st.integers(0, 99)),
     st.integers().map(str),
     st.sampled_from(["9999-12-31", "0001-01-01", "9999-W52", "/\t/evil.example", "/\n/x"]),
+    # page numbers and list filters: out of range, not ASCII, and the real choices
+    st.sampled_from(
+        ["0", "-1", "2", "1e3", "99999999999999999999", "٣", "²", "draft", "đ", "%_\\"]
+    ),
 )
 
 

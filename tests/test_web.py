@@ -186,7 +186,9 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
         follow_redirects=True,
     )
     html = page(planned)
-    assert "Đã lập chương trình tuần 2024-W11: 13/14" in html  # Monday 06:00 had passed
+    assert (
+        "Đã lập chương trình cho Tuần 11 (11/03 – 17/03/2024): 13/14" in html
+    )  # Monday 06:00 had passed
     assert html.count("Bản tin một cửa") == 13
     bad_week = page(officer.get("/programme/?week=tuan-sau", follow_redirects=True))
     assert "Tuần không hợp lệ" in bad_week
@@ -231,7 +233,10 @@ def test_spoken_form_page_explains_each_change_and_flags_unknown_letters(app) ->
     )
     assert "chưa có trong từ điển" in html and "<strong>ABC</strong>" in html
     assert "Xem các chỗ đã chuyển sang lời đọc (4)" in html
-    assert "<td>chữ viết tắt</td><td>UBND</td><td>Ủy ban nhân dân</td>" in html
+    assert (
+        '<td data-label="Quy tắc">chữ viết tắt</td><td data-label="Bản viết">UBND</td>'
+        '<td data-label="Lời đọc">Ủy ban nhân dân</td>'
+    ) in html
 
 
 def test_status_page_says_when_the_daemon_is_not_running(app, station) -> None:  # type: ignore[no-untyped-def]

@@ -158,6 +158,8 @@ def test_every_response_carries_the_security_headers(app) -> None:  # type: igno
 def test_no_template_holds_inline_script_style_or_handlers() -> None:
     for template in TEMPLATES.glob("*.html"):
         html = template.read_text(encoding="utf-8")
+        # a script is only ever a file of the site's own (<script src=…></script>, empty)
+        html = re.sub(r"<script src=\"\{\{ url_for\('static', [^>]*></script>", "", html)
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", html, re.I), (
             template.name
         )

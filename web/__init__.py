@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, flash, g, render_template, request
@@ -81,6 +81,7 @@ def create_app(
     app.add_template_filter(label_vi, "label")
     app.add_template_filter(notes.vietnamese, "note")
     app.add_template_filter(author_vi, "author")
+    app.add_template_filter(week_vi, "week")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:
@@ -144,3 +145,19 @@ def _local_time(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
     if moment is None:
         return ""
     return moment.astimezone(current_app.extensions["broadcaster"].settings.tz).strftime(fmt)
+
+
+def week_vi(iso_week: str | None) -> str:
+    """An ISO week as people here say it: '2026-W48' → 'Tuần 48 (23/11 – 29/11/2026)'.
+
+    The year is written once, at the end, unless the week spans two years."""
+    if not iso_week:
+        return "mọi tuần"
+    try:
+        year, number = (int(part) for part in iso_week.split("-W"))
+        monday = date.fromisocalendar(year, number, 1)
+    except ValueError:
+        return iso_week
+    sunday = monday + timedelta(days=6)
+    first = f"{monday:%d/%m}" if monday.year == sunday.year else f"{monday:%d/%m/%Y}"
+    return f"Tuần {number} ({first} – {sunday:%d/%m/%Y})"

@@ -11,6 +11,7 @@ from broadcaster.services import records
 from .auth import login_required
 from .db import services
 from .messages import vietnamese
+from .scripts import page_number
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 
@@ -29,16 +30,24 @@ def _outcome() -> Outcome | None:
     return Outcome(raw) if raw in set(Outcome) else None
 
 
+PAGE_SIZE = 200  # rows a page of the log shows
+
+
 @bp.route("/")
 @login_required()
 def index() -> str:
-    """Show the airing log for a period, optionally one outcome only."""
+    """Show the airing log for a period, optionally one outcome only, a page at a time."""
+    page = page_number()
     days = _period()
     outcome = _outcome()
     quarter_start = days.end.replace(month=(days.end.month - 1) // 3 * 3 + 1, day=1)
+    found = records.airing_log(services(), days, outcome)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
     return render_template(
-        "log.html", records=records.airing_log(services(), days, outcome), start=days.start,
-        end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
+        "log.html", records=shown, total=len(found), page=page, pages=pages, args=args,
+        start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
         quarter_start=quarter_start,
     )  # fmt: skip
 

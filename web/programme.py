@@ -11,6 +11,7 @@ from broadcaster.errors import BroadcasterError
 from broadcaster.services import planning
 from broadcaster.slots import iso_week_of, week_range
 
+from . import week_vi
 from .auth import login_required
 from .db import services
 from .messages import vietnamese
@@ -47,6 +48,7 @@ def week() -> str:
         "programme.html", week=planned.week, days=days, weekdays=WEEKDAYS_VI, slots=slots,
         grid=grid, monday=days[0], previous_week=iso_week_of(start - timedelta(days=1), tz),
         next_week=iso_week_of(end + timedelta(hours=1), tz), tz=tz, now=ctx.now(),
+        today=ctx.now().astimezone(tz).date(),
     )  # fmt: skip
 
 
@@ -58,7 +60,7 @@ def plan() -> tuple[Response, int]:
     planned = planning.plan_week(services(), chosen)
     filled = sum(1 for _, entries in planned.occurrences if entries)
     flash(
-        f"Đã lập chương trình tuần {planned.week}: {filled}/{len(planned.occurrences)} buổi phát "
+        f"Đã lập chương trình cho {week_vi(planned.week)}: {filled}/{len(planned.occurrences)} buổi phát "
         "có bản tin.",
         "ok",
     )

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from broadcaster.db import Script
-from broadcaster.enums import Topic, labels_vi
+from broadcaster.enums import Status, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.ingest import ScriptRejected, parse_script
+from broadcaster.ingest import ScriptRejected, clean_week, parse_script
 from broadcaster.render import current_rendering, normaliser_for, rendering_intact
 from broadcaster.services import audio as audio_service
 from broadcaster.services import onair
@@ -98,11 +98,58 @@ def _render(script_id: int) -> None:
     flash(f"Đã tạo âm thanh bằng {voice}, dài {result.duration_s:.0f} giây.", "ok")
 
 
+MAX_PAGE = 1_000_000  # past any real list; a larger number is a mistyped address
+
+
+def page_number() -> int:
+    """The ?page= asked for (default 1); anything but a whole number from 1 is a 400 page."""
+    raw = request.args.get("page", "1").strip()
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, f"Số trang “{raw[:40]}” không hợp lệ: hãy dùng các nút chuyển trang.")
+    return int(raw)
+
+
+def _chosen_filter() -> service.ScriptFilter:
+    """The list's filters from the query string; a value that is not one of the choices is a
+    400 page saying which."""
+    args = request.args
+    status, topic = args.get("status", ""), args.get("topic", "")
+    if status and status not in set(Status):
+        abort(400, f"Trạng thái “{status[:40]}” không có; hãy chọn trong danh sách.")
+    if topic and topic not in set(Topic):
+        abort(400, f"Chủ đề “{topic[:40]}” không có; hãy chọn trong danh sách.")
+    try:
+        week = clean_week(args.get("week"))
+    except BroadcasterError as exc:
+        abort(400, vietnamese(exc))
+    return service.ScriptFilter(
+        words=_printable(args.get("q", ""))[: service.MAX_WORDS],
+        status=Status(status) if status else None,
+        topic=Topic(topic) if topic else None,
+        author=_printable(args.get("author", ""))[:100] or None,
+        week=week,
+    )
+
+
+def _printable(raw: str) -> str:
+    """`raw` without control characters (PostgreSQL refuses a NUL anywhere in a query)."""
+    return "".join(char for char in raw if char.isprintable())
+
+
 def index_page(kept: Mapping[str, str] | None = None) -> str:
-    """The list of scripts and the form to add one, filled with `kept` (a refused form)."""
+    """One page of the filtered list of scripts and the form to add one, filled with `kept`
+    (a refused form)."""
+    chosen = _chosen_filter()
+    found = service.find_scripts(services(), chosen, page_number())
     return render_template(
         "scripts.html",
-        scripts=service.list_scripts(services()),
+        found=found,
+        chosen=chosen,
+        filtered=any(request.args.get(name) for name in ("q", "status", "topic", "author", "week")),
+        args={k: v for k, v in request.args.items() if k != "page" and v},
+        statuses=labels_vi(Status),
+        authors=service.script_authors(services()),
+        weeks=service.script_weeks(services()),
         topics=labels_vi(Topic),
         kept=kept or {},
     )
@@ -111,7 +158,7 @@ def index_page(kept: Mapping[str, str] | None = None) -> str:
 @bp.route("/")
 @login_required()
 def index() -> str:
-    """List all scripts and the form to add one."""
+    """List the scripts (search, filters, pages) under the form to add one."""
     return index_page()
 
 
