@@ -68,6 +68,12 @@ def test_officer_uploads_and_plays_a_bulletin_in_chromium(
             assert "Ủy ban nhân dân thị trấn thông báo về cải cách hành chính." in page.inner_text(
                 "pre.spoken"
             )
+            # The page came back at once; the audio arrives in the player without a reload.
+            assert page.locator("#render-progress progress").count() == 1
+            url_before = page.url
+            page.wait_for_selector("#render-progress.ok", timeout=60_000)
+            assert "Đã tạo âm thanh bằng giọng dự phòng" in page.inner_text("#render-progress")
+            assert page.url == url_before and page.locator(".no-audio").count() == 0
             duration = page.eval_on_selector(
                 "audio",
                 """a => new Promise((ok, fail) => {

@@ -15,6 +15,7 @@ from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import label_vi
 from broadcaster.ingest import MAX_BYTES
+from broadcaster.services.background import RenderQueue
 from broadcaster.station import open_station
 from broadcaster.users import author_vi
 
@@ -62,6 +63,7 @@ def create_app(
     app.config.update(test_config or {})
     app.extensions["broadcaster"] = station
     app.extensions["broadcaster.clock"] = clock
+    app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
     from . import auth, forms, log, programme, scripts, status, users
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from broadcaster.db import Script
@@ -12,9 +24,9 @@ from broadcaster.enums import Status, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import ScriptRejected, clean_week, parse_script
 from broadcaster.render import current_rendering, normaliser_for, rendering_intact
-from broadcaster.services import audio as audio_service
 from broadcaster.services import onair
 from broadcaster.services import scripts as service
+from broadcaster.services.background import JobState, RenderQueue
 from broadcaster.services.onair import Queued
 from broadcaster.spoken import LexiconError
 
@@ -88,14 +100,42 @@ def _script_or_404(script_id: int) -> Script:
 
 
 def _render(script_id: int) -> None:
-    """Render a preview now so the officer and leader can listen; say why when it fails."""
-    try:
-        result = audio_service.render_one(services(), script_id)
-    except BroadcasterError as exc:
-        flash(vietnamese(exc), "error")
-        return
-    voice = VOICE_LABELS_VI.get(result.engine, result.engine)
-    flash(f"Đã tạo âm thanh bằng {voice}, dài {result.duration_s:.0f} giây.", "ok")
+    """Queue the preview's render; the script page shows its progress and the result."""
+    renders().submit(script_id)
+    flash(
+        "Đang tạo âm thanh; trang này tự cập nhật khi xong (có thể tiếp tục làm việc khác).", "ok"
+    )
+
+
+def renders() -> RenderQueue:
+    """The web process's render worker."""
+    queue: RenderQueue = current_app.extensions["broadcaster.renders"]
+    return queue
+
+
+def _job_view(script_id: int) -> dict[str, object]:
+    """What the progress box shows: the state, sentences spoken of how many, and the words."""
+    job = renders().job(script_id)
+    if job is None:
+        return {"state": "none"}
+    view: dict[str, object] = {"state": job.state.value, "done": job.done, "total": job.total}
+    if job.state == JobState.QUEUED:
+        view["message"] = "Đang chờ tạo âm thanh…"
+    elif job.state == JobState.RUNNING:
+        view["message"] = f"Đang tạo giọng đọc: {job.done}/{job.total} câu…"
+        if job.total and job.done >= job.total:
+            view["message"] = "Đang xử lý âm lượng và lưu tệp…"
+    elif job.state == JobState.DONE and job.result is not None:
+        voice = VOICE_LABELS_VI.get(job.result.engine, job.result.engine)
+        view["message"] = f"Đã tạo âm thanh bằng {voice}, dài {job.result.duration_s:.0f} giây."
+        view["audio"] = url_for("scripts.audio", script_id=script_id, v=job.result.sha256[:12])
+    else:
+        view["message"] = (
+            vietnamese(job.error)
+            if job.error is not None
+            else "Không tạo được âm thanh do lỗi phần mềm; hãy báo kỹ thuật viên."
+        )
+    return view
 
 
 MAX_PAGE = 1_000_000  # past any real list; a larger number is a mistyped address
@@ -199,11 +239,13 @@ def detail_page(script_id: int, kept: Mapping[str, str] | None = None) -> str | 
         return None
     rendering = current_rendering(services().session, script)
     spoken = normaliser_for(station().settings)(script.body, explain=True)
+    job = _job_view(script.id)
     return render_template(
         "script.html",
         script=script,
         seen=service.version_hash(script),
         rendering=rendering,
+        job=job,
         spoken=spoken,
         topics=labels_vi(Topic),
         rule_labels=RULE_LABELS_VI,
@@ -254,6 +296,14 @@ def render(script_id: int) -> tuple[Response, int]:
     _script_or_404(script_id)
     _render(script_id)
     return _back(script_id)
+
+
+@bp.route("/scripts/<int:script_id>/render-status")
+@login_required()
+def render_status(script_id: int) -> Response:
+    """The progress of the script's render, for the page's progress box (JSON)."""
+    _script_or_404(script_id)
+    return jsonify(_job_view(script_id))
 
 
 @bp.route("/scripts/<int:script_id>/approve", methods=["POST"])
