@@ -28,6 +28,9 @@ from broadcaster.db import DaemonLease
 from broadcaster.errors import BroadcasterError, Code
 
 logger = logging.getLogger(__name__)
+# A daemon that stops cleanly gives its lease up by writing this heartbeat, so the next one
+# can start at once; status pages read it as "stopped cleanly", never as a last signal.
+RELEASED_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 PLAYER_STOP_SECONDS = 5.0
 
@@ -177,12 +180,17 @@ class Lease:
             session.execute(update(DaemonLease).where(*self._ours()).values(player_pgid=pgid))
             session.commit()
 
+    @staticmethod
+    def released(heartbeat_at: datetime | None) -> bool:
+        """Whether a lease's heartbeat says its daemon stopped cleanly (not a last signal)."""
+        return heartbeat_at is not None and heartbeat_at <= RELEASED_AT
+
     def release(self) -> None:
         """Give the lease up so the next daemon can start at once (only if it is still ours)."""
         with self.sessions() as session:
             session.execute(
                 update(DaemonLease)
                 .where(*self._ours())
-                .values(heartbeat_at=datetime(2000, 1, 1, tzinfo=timezone.utc), player_pgid=None)
+                .values(heartbeat_at=RELEASED_AT, player_pgid=None)
             )
             session.commit()

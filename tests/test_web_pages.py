@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from broadcaster.lease import Lease
 
 from .conftest import ADMIN_PASSWORD, FIXED_NOW
-from .helpers import add_draft
+from .helpers import add_draft, run_cli
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,8 @@ def test_the_status_page_says_a_clean_stop_not_a_signal_in_2000(station) -> None
     assert "KHÔNG chạy (đã dừng đúng cách)" in html
     assert "2000" not in html and "tín hiệu cuối" not in html
     app.extensions["broadcaster"].engine.dispose()  # type: ignore[attr-defined]
+    said = run_cli(station.settings.base_dir, station.settings.database_url, "status").stdout
+    assert "Daemon: NOT running; stopped cleanly." in said and "01/01" not in said
 
 
 def test_the_status_page_of_a_daemon_never_started(station) -> None:  # type: ignore[no-untyped-def]

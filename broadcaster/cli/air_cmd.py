@@ -190,14 +190,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(asdict(health), default=str, ensure_ascii=False, indent=2))
         return
-    when = (
-        health.heartbeat_at.astimezone(tz).strftime("%H:%M:%S %d/%m")
-        if health.heartbeat_at
-        else "never"
-    )
     state = f"running ({health.holder})" if health.daemon_alive else "NOT running"
+    if health.heartbeat_at:
+        beat = f"last heartbeat {health.heartbeat_at.astimezone(tz):%H:%M:%S %d/%m}"
+    else:
+        beat = "stopped cleanly" if health.stopped_cleanly else "never ran on this database"
     click.echo(f"Database: {settings.db_url_shown}")  # the password masked
-    click.echo(f"Daemon: {state}; last heartbeat {when}.")
+    click.echo(f"Daemon: {state}; {beat}.")
     if health.slots_changed:
         click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
     click.echo("Next airings:")

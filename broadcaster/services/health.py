@@ -17,7 +17,7 @@ from broadcaster.config import Settings
 from broadcaster.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.lease import lease_is_alive
+from broadcaster.lease import Lease, lease_is_alive
 from broadcaster.programme import entries_for
 from broadcaster.render import rendering_intact
 from broadcaster.services.context import Context
@@ -55,13 +55,14 @@ class Health:
 
     daemon_alive: bool
     holder: str | None
-    heartbeat_at: datetime | None
+    heartbeat_at: datetime | None  # None when it stopped cleanly or never ran
     next_airings: list[NextAiring]
     last_outcomes: list[LastOutcome]
     problems: list[tuple[datetime, str]]
     disk_free_bytes: int
     disk_total_bytes: int
     slots_changed: str | None  # why the schedule files differ from the daemon's slots
+    stopped_cleanly: bool = False  # the last daemon gave the air up when it stopped
 
     @property
     def disk_full(self) -> bool:
@@ -139,7 +140,10 @@ def _gather(ctx: Context, count: int) -> Health:
     return Health(
         daemon_alive=alive,
         holder=lease.holder if lease else None,
-        heartbeat_at=lease.heartbeat_at if lease else None,
+        heartbeat_at=(
+            lease.heartbeat_at if lease and not Lease.released(lease.heartbeat_at) else None
+        ),
+        stopped_cleanly=lease is not None and Lease.released(lease.heartbeat_at),
         next_airings=upcoming[:count],
         last_outcomes=last,
         problems=problems,
