@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 from broadcaster.db import Rendering, Script
@@ -24,6 +26,7 @@ from broadcaster.services.context import Context
 from broadcaster.services.planning import install_slots
 from broadcaster.slots import SlotDef
 from broadcaster.station import Station
+from broadcaster.voices import EngineUnavailable, Speech
 
 
 @contextmanager
@@ -207,3 +210,32 @@ def planned_entries(project: Path, database_url: str | None = None) -> int:
             return int(conn.execute(text("SELECT count(*) FROM programme_entry")).scalar_one())
     finally:
         engine.dispose()
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The real app behind the real WSGI server (waitress) on a free loopback port: its address."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        app.extensions["broadcaster.renders"].shutdown()
+        app.extensions["broadcaster"].engine.dispose()
+
+
+class Mute:
+    """A voice that cannot speak today (an offline engine, a network down)."""
+
+    name, voice = "espeak", "vi"
+
+    def start_bulletin(self) -> None:
+        pass
+
+    def synthesise(self, text: str) -> Speech:
+        raise EngineUnavailable("no voice today")

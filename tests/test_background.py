@@ -9,10 +9,9 @@ from broadcaster.errors import Code
 from broadcaster.render import current_rendering, make_engines
 from broadcaster.services import scripts
 from broadcaster.services.background import JobState, RenderQueue
-from broadcaster.voices import EngineUnavailable
 
 from .conftest import FIXED_NOW
-from .helpers import add_draft, services
+from .helpers import Mute, add_draft, services
 from .test_web import app as app  # noqa: F401  (the fixture)
 from .test_web import login, page
 
@@ -71,15 +70,6 @@ def services_context(station, session):  # type: ignore[no-untyped-def]
 
 
 def test_when_no_voice_can_speak_the_page_says_why_in_vietnamese(station, app) -> None:  # type: ignore[no-untyped-def]
-    class Mute:
-        name, voice = "espeak", "vi"
-
-        def start_bulletin(self) -> None:
-            pass
-
-        def synthesise(self, text):  # type: ignore[no-untyped-def]
-            raise EngineUnavailable("no voice today")
-
     app.extensions["broadcaster.renders"] = RenderQueue(
         station.settings, station.sessions, lambda: FIXED_NOW, voices=lambda c, s: [Mute()]
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from broadcaster.web import create_app
 
 from .conftest import ADMIN_PASSWORD, LEADER, LEADER_PASSWORD
+from .helpers import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -31,16 +31,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def live_server(station):  # type: ignore[no-untyped-def]
     """The real app behind the real WSGI server (waitress) on a free loopback port."""
-    from waitress.server import create_server
-
-    app = create_app(station.settings)
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-    app.extensions["broadcaster"].engine.dispose()
+    with serving(create_app(station.settings)) as address:
+        yield address
 
 
 def test_officer_uploads_and_plays_a_bulletin_in_chromium(

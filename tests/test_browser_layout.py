@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from datetime import timedelta
 from functools import partial
 
@@ -23,7 +22,7 @@ from broadcaster.services.planning import plan_week, station_slots
 from broadcaster.users import create_user
 
 from .conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD, REPO
-from .helpers import approved_rendered, services
+from .helpers import approved_rendered, services, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -98,16 +97,10 @@ def town(station):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def live_server(station, town):  # type: ignore[no-untyped-def]
     """The real app behind waitress on a free loopback port, its clock on the seeded Monday."""
-    from waitress.server import create_server
-
-    app = create_app(station.settings, clock=lambda: FIXED_NOW + timedelta(hours=1))
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-    app.extensions["broadcaster"].engine.dispose()
+    with serving(
+        create_app(station.settings, clock=lambda: FIXED_NOW + timedelta(hours=1))
+    ) as address:
+        yield address
 
 
 def test_every_page_fits_a_phone_and_a_desk(live_server: str, town: int) -> None:

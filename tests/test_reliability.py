@@ -24,6 +24,7 @@ from broadcaster.slots import SlotDef, occurrences_between, parse_slots
 
 from .conftest import FIXED_NOW
 from .helpers import (
+    Mute,
     airing_rows,
     approved_rendered,
     begun_slot_file,
@@ -266,7 +267,6 @@ def test_render_ahead_replaces_missing_audio_before_air_time(station) -> None:  
 
 
 def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster.voices import EngineUnavailable
 
     broken = approved_rendered(station, FIXED_NOW, BULLETIN)
     fine = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
@@ -274,15 +274,6 @@ def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station) -> N
         (
             station.settings.var_path / session.get_one(Script, broken).renderings[0].audio_path
         ).write_bytes(b"damaged")
-
-    class Mute:
-        name, voice = "espeak", "vi"
-
-        def start_bulletin(self) -> None:
-            pass
-
-        def synthesise(self, text):  # type: ignore[no-untyped-def]
-            raise EngineUnavailable("no voice today")
 
     results = daemon_for(
         station, MORNING, clock=lambda: FIXED_NOW + timedelta(seconds=5),
