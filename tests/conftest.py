@@ -47,7 +47,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run the database modules once per backend."""
     if "database_url" in metafunc.fixturenames:
         module = metafunc.module.__name__.rsplit(".", 1)[-1]
-        backends = ["sqlite", "postgresql"] if module in DATABASE_MODULES else ["sqlite"]
+        both = module in DATABASE_MODULES or metafunc.definition.get_closest_marker(
+            "both_databases"
+        )
+        backends = ["sqlite", "postgresql"] if both else ["sqlite"]
         metafunc.parametrize("database_url", backends, indirect=True)
 
 

@@ -63,6 +63,10 @@ class ScriptPage:
 PAGE_SIZE = 100  # scripts a page of the list shows
 MAX_WORDS = 200  # characters of a search that count
 
+# The largest id an INTEGER column holds on PostgreSQL (SQLite's go further): a larger number
+# in an address is no script, not a database error.
+MAX_ID = 2**31 - 1
+
 
 def fold(text: str) -> str:
     """Text as the search compares it: lower case, no diacritics, đ → d, single spaces.
@@ -185,7 +189,7 @@ def clean_priority(raw: str | None) -> Priority:
 
 def get_script(ctx: Context, script_id: int) -> Script:
     """The script with this id, or SCRIPT_NOT_FOUND."""
-    script = ctx.session.get(Script, script_id) if 0 < script_id < 2**63 else None
+    script = ctx.session.get(Script, script_id) if 0 < script_id <= MAX_ID else None
     if script is None:
         raise ScriptRejected(Code.SCRIPT_NOT_FOUND, script_id=script_id)
     return script
