@@ -44,19 +44,43 @@ def log(
 
 
 @main.command("report")
-@click.option("--from", "date_from", required=True, help="First local day, e.g. 2024-01-01.")
-@click.option("--to", "date_to", required=True, help="Last local day, included.")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option(
+    "--period", "name", help="A reporting period: 2024-Q1…Q4, 2024-H1, 2024-H2, 2024, 2024-03."
+)
+@click.option("--from", "date_from", help="First local day, e.g. 2024-01-01 (instead of --period).")
+@click.option("--to", "date_to", help="Last local day, included.")
+@click.option(
+    "--format", "fmt", type=click.Choice(records.FORMATS), default="csv", show_default=True
+)
+@click.option(
+    "--pack", is_flag=True, help="Write one ZIP: every format, the raw log, anchors, sums."
+)
+@click.option("--full-verify", is_flag=True, help="Walk the whole chain, not only what is new.")
 @click.option("-o", "--output", "dest", required=True, type=click.Path(path_type=Path))
 @click.pass_context
-def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, dest: Path) -> None:
-    """Write the Office's report: airings and minutes per month and topic, then every row."""
+def report_command(
+    ctx: click.Context, name: str | None, date_from: str | None, date_to: str | None, fmt: str,
+    pack: bool, full_verify: bool, dest: Path,
+) -> None:  # fmt: skip
+    """Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."""
     with services_of(ctx) as services:
-        made = records.office_report(services, records.period(services, date_from, date_to))
+        days = records.choose_period(services, name, date_from, date_to)
+        if full_verify:
+            records.check_log(services, full=True)
+        made = (
+            records.evidence_pack(services, days)
+            if pack
+            else records.office_report(services, days, fmt)
+        )
     try:
-        dest.write_text(made.body, encoding="utf-8")
+        dest.write_bytes(made.body)
     except OSError as exc:
         raise click.ClickException(f"Could not write {dest}: {exc.strerror}.") from exc
+    click.echo(made.checked.sentence())
+    if not made.checked.ok:
+        raise click.ClickException(
+            f"Wrote {made.rows} airing(s) to {dest}, but the log is altered."
+        )
     click.echo(f"Wrote {made.rows} airing(s) to {dest}.")
 
 
