@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -116,14 +115,39 @@ def coverage(
     ]
 
 
-def behind(
-    plan: Plan, period: Period, today: date, aired: Counter[str]
-) -> list[tuple[Target, int, int]]:
-    """Targets falling behind on `today` within `period`: (target, expected so far, aired)."""
+@dataclass(frozen=True)
+class Lag:
+    """A target falling behind in the current period: `aired` of the `due` airings so far."""
+
+    topic: str
+    what: str
+    period: str
+    due: int
+    aired: int
+
+    def sentence(self) -> str:
+        """One line for the command line."""
+        return (
+            f"Plan: topic {self.topic} is behind in {self.period}: {self.aired} of {self.due} "
+            f"airing(s) expected so far have aired."
+        )
+
+    def vietnamese(self) -> str:
+        """One line for the web page."""
+        return (
+            f"Chủ đề {self.topic} đang chậm so với kế hoạch kỳ {self.period}: mới phát "
+            f"{self.aired}/{self.due} lượt cần có đến hôm nay."
+        )
+
+
+def behind(plan: Plan, period: Period, today: date, aired: Mapping[str, int]) -> list[Lag]:
+    """Targets falling behind on `today` within `period`, from the airings aired so far."""
     days_gone = (min(today, period.end) - period.start).days + 1
     late = []
     for target in plan.targets:
         due = target.expected_by(days_gone)
-        if aired[target.topic] < due:
-            late.append((target, due, aired[target.topic]))
+        if aired.get(target.topic, 0) < due:
+            late.append(
+                Lag(target.topic.value, target.what, period.name, due, aired.get(target.topic, 0))
+            )
     return late

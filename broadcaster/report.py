@@ -60,15 +60,15 @@ class _Count:
 
     def add(self, fact: Fact) -> None:
         if fact.outcome == Outcome.AIRED:
-            self.aired += 1
-            self.minutes += fact.duration_s / 60
+            self.aired += fact.count
+            self.minutes += fact.seconds / 60
             self.scripts.add(fact.script_id)
         elif fact.outcome == Outcome.FAILED:
-            self.failed += 1
+            self.failed += fact.count
         elif fact.outcome == Outcome.MISSED:
-            self.missed += 1
+            self.missed += fact.count
         elif fact.outcome in (Outcome.INTERRUPTED, Outcome.PREEMPTED):
-            self.interrupted += 1
+            self.interrupted += fact.count
 
     def frozen(self) -> Figures:
         return Figures(
@@ -123,12 +123,12 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
     slots: dict[str, _Count] = defaultdict(_Count)
     grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for fact in facts:
-        rows += 1
-        month = f"{fact.planned.year:04d}-{fact.planned.month:02d}"
+        rows += fact.count
+        month = fact.month
         for count in (total, topics[fact.topic], months[month], slots[fact.slot or SLOT_NOW]):
             count.add(fact)
         if fact.outcome == Outcome.AIRED:
-            grid[month][fact.topic] += 1
+            grid[month][fact.topic] += fact.count
     order = [topic.value for topic in Topic]
     by_topic = [(t, topics[t].frozen()) for t in order if t in topics]
     by_topic += [(t, c.frozen()) for t, c in sorted(topics.items()) if t not in order]

@@ -38,9 +38,9 @@ def _paragraph(cell_or_doc: Any, text: str = "", *, bold: bool = False, italic: 
 
 
 def _cell(cell: Any, text: object, *, bold: bool = False, color: RGBColor | None = None) -> None:
-    cell.text = ""
+    cell.text = str(text)
     paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(str(text))
+    run = paragraph.runs[0]
     run.bold, run.font.size, run.font.name = bold, Pt(12), FONT
     if color is not None:
         run.font.color.rgb = color
@@ -69,8 +69,6 @@ def _header(doc: Any, town: str, day: date) -> None:
     """The issuing body (left) and the national motto (right), then place and date."""
     block = doc.add_table(rows=1, cols=2)
     left, right = block.rows[0].cells
-    left.text = right.text = ""
-    left.paragraphs[0].add_run("")
     _paragraph(left, f"UBND {town.upper()}", bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(left, "VĂN PHÒNG – THỐNG KÊ", bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing, AiringEvent, Script
@@ -24,33 +24,52 @@ BATCH = 2000
 
 @dataclass(frozen=True)
 class Fact:
-    """What the summary counts of one airing; `planned` is local time."""
+    """`count` airings alike in what the summary counts: local month 'YYYY-MM', topic, slot,
+    outcome and script; `seconds` is their summed duration."""
 
-    planned: datetime
+    month: str
     topic: str
     slot: str | None
     outcome: str
-    duration_s: float
     script_id: int
+    count: int
+    seconds: float
 
 
 def _between(query: Select, start: datetime, end: datetime) -> Select:
     return query.where(Airing.planned_start >= start, Airing.planned_start < end)
 
 
+def _month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, str]]:
+    """The local months in [start, end): (the instant each begins, or `start`; 'YYYY-MM')."""
+    local = start.astimezone(tz)
+    year, month = local.year, local.month
+    found = [(start, f"{year:04d}-{month:02d}")]
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        begins = datetime(year, month, 1, tzinfo=tz)
+        if begins >= end:
+            return found
+        found.append((begins, f"{year:04d}-{month:02d}"))
+
+
 def facts(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[Fact]:
-    """The airings planned in [start, end), oldest first, as Facts."""
+    """The airings planned in [start, end), counted by the database per local month, topic,
+    slot, outcome and script (the month from the instants local months begin at, so it needs
+    no time zone support from the database)."""
+    months = _month_starts(start, end, tz)
+    whens = [(Airing.planned_start < begins, n) for n, (begins, _) in enumerate(months[1:])]
+    month = (case(*whens, else_=len(months) - 1) if whens else literal(0)).label("month")
+    topic = func.coalesce(Airing.topic, Script.topic).label("topic")
     query = _between(
         select(
-            Airing.planned_start, func.coalesce(Airing.topic, Script.topic), Airing.slot_name,
-            Airing.outcome, Airing.duration_s, Airing.script_id,
+            month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
+            func.sum(Airing.duration_s),
         ).join(Script, Airing.script_id == Script.id),
         start, end,
-    ).order_by(Airing.id)  # fmt: skip
-    for planned, topic, slot, outcome, seconds, script_id in session.execute(
-        query.execution_options(yield_per=BATCH)
-    ):
-        yield Fact(planned.astimezone(tz), topic, slot, str(outcome), seconds or 0.0, script_id)
+    ).group_by(month, topic, Airing.slot_name, Airing.outcome, Airing.script_id)  # fmt: skip
+    for index, topic_, slot, outcome, script_id, count, seconds in session.execute(query):
+        yield Fact(months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0)
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:

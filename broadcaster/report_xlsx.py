@@ -155,6 +155,14 @@ def _plan(out: _Sheet, summary: Summary) -> None:
         )
 
 
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _day_fraction(moment: str) -> float:
+    """'2024-03-11T17:00:05+07:00' → the local time of day as a fraction of a day."""
+    return (int(moment[11:13]) * 3600 + int(moment[14:16]) * 60 + int(moment[17:19])) / 86400
+
+
 def _rows(out: _Sheet, records: Iterable[AiringRecord]) -> int:
     sheet, formats = out.sheet, out.formats
     widths = [7, 11, 10, 10, 10, 10, 8, 40, 7, 12, 10, 16, 16, 16, 18, 66, 30, 10, 66]
@@ -164,23 +172,32 @@ def _rows(out: _Sheet, records: Iterable[AiringRecord]) -> int:
     out.line(DETAIL_HEADINGS, "head")
     date_fmt, time_fmt, count = formats["date"], formats["time"], 0
     write_string, write_number = sheet.write_string, sheet.write_number
+    days: dict[str, int] = {}
     for count, r in enumerate(records, start=1):
         row = out.row
-        planned = datetime.fromisoformat(r.planned_start)
         write_number(row, 0, count)
-        sheet.write_datetime(row, 1, planned.date(), date_fmt)
-        sheet.write_datetime(row, 2, planned.time(), time_fmt)
-        for column, moment in ((3, r.started_at), (4, r.ended_at)):
+        # Dates and times as Excel serial numbers (days since 1899-12-30, fractions of a day)
+        # in a date or time format: what write_datetime makes, without its per-cell work.
+        day = r.planned_start[:10]
+        if day not in days:
+            days[day] = (date.fromisoformat(day) - EXCEL_EPOCH).days
+        write_number(row, 1, days[day], date_fmt)
+        for column, moment in ((2, r.planned_start), (3, r.started_at), (4, r.ended_at)):
             if moment:
-                sheet.write_datetime(row, column, datetime.fromisoformat(moment).time(), time_fmt)
+                write_number(row, column, _day_fraction(moment), time_fmt)
         texts = (
             (5, r.slot or SLOT_NOW), (7, r.title), (8, r.topic), (9, outcome_vi(r.outcome)),
             (11, r.author), (12, r.approved_by), (13, r.requested_by), (14, r.voice),
-            (15, r.audio_sha256), (16, note(r)), (18, r.row_hash),
+            (16, note(r)),
         )  # fmt: skip
         for column, text in texts:
             if text:
                 write_string(row, column, str(neutralise(text)))
+        # Hex digests cannot start a formula.
+        if r.audio_sha256:
+            write_string(row, 15, r.audio_sha256)
+        if r.row_hash:
+            write_string(row, 18, r.row_hash)
         write_number(row, 6, r.script_id)
         write_number(row, 10, round(r.duration_s or 0.0, 1))
         if r.seq is not None:

@@ -8,6 +8,7 @@ import click
 
 from broadcaster import evidence
 from broadcaster.cli.base import Group, existing_file, main, services_of
+from broadcaster.cli.tools_cmd import bench
 from broadcaster.services import records
 
 
@@ -113,3 +114,21 @@ def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool
         raise click.ClickException(trail.sentence())
     click.echo(verdict.sentence())
     click.echo(trail.sentence())
+
+
+@bench.command("report")
+@click.option("--airings", default=250_000, show_default=True, type=click.IntRange(1000, 2_000_000))
+@click.option("--small", default=50_000, show_default=True, type=click.IntRange(100, 2_000_000))
+def bench_report_command(airings: int, small: int) -> None:
+    """A year of AIRINGS airings in a scratch station: verify, summary, XLSX, DOCX times."""
+    from broadcaster.bench_report import bench_report
+
+    click.echo(f"Seeding {airings} airings over 2024 in a scratch station...")
+    figures = bench_report(airings, small)
+    click.echo(f"seeded {figures.airings} airings in {figures.seed_s:.1f} s")
+    click.echo(f"verify the whole chain: {figures.verify_full_s:.2f} s")
+    click.echo(f"verify since the checkpoint (nothing new): {figures.verify_since_s:.2f} s")
+    click.echo(f"summary of the year: {figures.summary_s:.2f} s")
+    for rows, seconds, peak in figures.xlsx:
+        click.echo(f"XLSX with {rows} rows (summary included): {seconds:.1f} s, peak {peak} MB")
+    click.echo(f"DOCX of the year (summary included): {figures.docx_s:.2f} s")

@@ -219,3 +219,15 @@ def evidence_pack(ctx: Context, days: Period, record: bool = True) -> ReportFile
         body = dest.read_bytes()
     name = f"ho-so-bao-cao-{days.start:%Y%m%d}-{days.end:%Y%m%d}.zip"
     return ReportFile(name, body, rows, checked)
+
+
+def plan_behind(ctx: Context) -> list[plan.Lag]:
+    """The plan's targets falling behind in the current quarter (none without a plan file)."""
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    quarter = periods.containing(today, "quarter", ctx.settings.report_cutoff_day)
+    found = station_plan(ctx, quarter)
+    if found is None:
+        return []
+    summary = report_summary(ctx, quarter, with_plan=False)
+    aired = {topic: figures.aired for topic, figures in summary.by_topic}
+    return plan.behind(found, quarter, today, aired)
