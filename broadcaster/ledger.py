@@ -415,21 +415,25 @@ def _walk(
     return checked, last, hashes, kinds, legacy_rows + len(kinds)
 
 
-def _check_rows(session: Session, kinds: dict[int, list[Outcome]], partial: bool = False) -> None:
+def _check_rows(
+    session: Session, kinds: dict[int, list[Outcome]], since_airing: int | None = None
+) -> None:
     """Every airing row must be in the chain, and say what its newest event says.
 
     A row opened by this release has a `started` event (or is a single `missed` one);
     rows of earlier releases still on air at the upgrade come before all of those.
-    `partial`: `kinds` holds only the events after a checkpoint, so an airing's first
-    event seen may follow a `started` sealed before it; that rule is left to a full walk.
+    `since_airing` (the airing of a checkpoint's link): `kinds` holds only the events after
+    the checkpoint, so an airing's first event seen may follow a `started` sealed before it
+    (that rule is left to a full walk), and only rows from that airing on are looked at.
     """
+    partial = since_airing is not None
     first_opened = min(
         (airing_id for airing_id, seen in kinds.items() if seen[0] == Outcome.STARTED),
         default=None,
     )
     rows = select(Airing.id, Airing.outcome).where(Airing.seal_format == SEAL_FORMAT)
     if partial:
-        rows = rows.where(Airing.id >= min(kinds, default=0))
+        rows = rows.where(Airing.id >= min(kinds, default=2**62))
     outcomes = {airing_id: outcome for airing_id, outcome in session.execute(rows)}
     for airing_id, seen in sorted(kinds.items()):
         if outcomes.get(airing_id) != seen[-1]:
@@ -441,11 +445,12 @@ def _check_rows(session: Session, kinds: dict[int, list[Outcome]], partial: bool
             raise _Broken(airing_id, "a missed airing has more than one event.")
         if seen[0] not in (Outcome.STARTED, Outcome.MISSED) and not legacy:
             raise _Broken(airing_id, "it was opened outside the chain (it has no `started` event).")
-    loose = session.scalars(
-        select(Airing)
-        .where(Airing.seq.is_(None), Airing.id.not_in(select(AiringEvent.airing_id)))
-        .order_by(Airing.id)
+    unsealed = select(Airing).where(
+        Airing.seq.is_(None), Airing.id.not_in(select(AiringEvent.airing_id))
     )
+    if since_airing is not None:
+        unsealed = unsealed.where(Airing.id >= since_airing)
+    loose = session.scalars(unsealed.order_by(Airing.id))
     for airing in loose:
         if airing.outcome in FINAL_OUTCOMES:
             raise _Broken(airing.id, "it is finished but was never sealed into the chain.")
@@ -453,17 +458,18 @@ def _check_rows(session: Session, kinds: dict[int, list[Outcome]], partial: bool
             raise _Broken(airing.id, "it was opened outside the chain (it has no `started` event).")
 
 
-def link_hash(session: Session, seq: int) -> str | None:
-    """The hash link `seq` has now, computed from its content (None: no such link)."""
+def link_hash(session: Session, seq: int) -> tuple[str, int] | None:
+    """The hash link `seq` has now, computed from its content, and its airing's id (None: no
+    such link)."""
     found = session.execute(
         select(AiringEvent, Airing)
         .join(Airing, AiringEvent.airing_id == Airing.id)
         .where(AiringEvent.seq == seq)
     ).first()
     if found is not None:
-        return event_hash(found[0], found[1])
+        return event_hash(found[0], found[1]), found[1].id
     row = session.scalars(select(Airing).where(Airing.seq == seq)).first()
-    return None if row is None else row_hash(row)
+    return None if row is None else (row_hash(row), row.id)
 
 
 def verify(
@@ -492,12 +498,16 @@ def verify(
     try:
         if anchored is None:
             raise _Broken(None, "an anchor file has a line that is not a chain head.")
-        if since is not None and link_hash(session, since[0]) != since[1]:
-            raise _Broken(
-                None, f"row {since[0]} of the chain differs from the verified checkpoint."
-            )
+        since_airing = None
+        if since is not None:
+            now_hash = link_hash(session, since[0])
+            if now_hash is None or now_hash[0] != since[1]:
+                raise _Broken(
+                    None, f"row {since[0]} of the chain differs from the verified checkpoint."
+                )
+            since_airing = now_hash[1]
         checked, last, hashes, kinds, airings = _walk(session, wanted, since)
-        _check_rows(session, kinds, partial=since is not None)
+        _check_rows(session, kinds, since_airing)
         for source, found in heads.items():
             for seq, digest in found:
                 if seq not in hashes:

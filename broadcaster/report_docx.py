@@ -26,7 +26,9 @@ RED = RGBColor(0xC0, 0x00, 0x00)
 
 def _paragraph(cell_or_doc: Any, text: str = "", *, bold: bool = False, italic: bool = False,
                size: float = 13, align: Any = None, color: RGBColor | None = None) -> Any:  # fmt: skip
-    paragraph = cell_or_doc.add_paragraph()
+    first = cell_or_doc.paragraphs[0] if hasattr(cell_or_doc, "_tc") else None
+    # A new table cell holds one empty paragraph: the first line goes there.
+    paragraph = first if first is not None and not first.runs else cell_or_doc.add_paragraph()
     if align is not None:
         paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
@@ -69,15 +71,17 @@ def _header(doc: Any, town: str, day: date) -> None:
     """The issuing body (left) and the national motto (right), then place and date."""
     block = doc.add_table(rows=1, cols=2)
     left, right = block.rows[0].cells
-    _paragraph(left, f"UBND {town.upper()}", bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(left, "VĂN PHÒNG – THỐNG KÊ", bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(left, "ỦY BAN NHÂN DÂN", bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(left, town.upper(), bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12,
                align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     motto = _paragraph(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13,
                        align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     motto.runs[0].underline = True
     place = town.split(" ", 2)[-1] if town.startswith(("thị trấn", "xã", "phường")) else town
-    _paragraph(right, f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+    # Decree 30: a day below 10 and the months 1 and 2 take a leading zero.
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    _paragraph(right, f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}",
                italic=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
 
 
@@ -93,11 +97,15 @@ def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: d
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
     _header(doc, town, made_on)
     _paragraph(doc)
+    _paragraph(doc, "Phụ lục", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, TITLE, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     period = summary.period
     _paragraph(doc, f"(Kỳ báo cáo{' ' + period.name if period.name else ''}: từ ngày "
                f"{period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y})", italic=True,
                align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
+    # The Office writes the number and date of the report this appendix goes with.
+    _paragraph(doc, f"(Kèm theo Báo cáo số       /BC-UBND ngày    /    /{made_on.year} của UBND "
+               f"{town})", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     _paragraph(doc)
     _paragraph(doc, "1. Kết quả theo chủ đề của kế hoạch", bold=True)
     lines = [[f"{t}) {topic_vi(t)}", *f.cells()] for t, f in summary.by_topic]

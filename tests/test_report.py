@@ -215,7 +215,8 @@ def test_docx_is_the_appendix_with_the_same_figures(quarter: Station, tmp_path: 
     header = document.tables[0].rows[0].cells
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header[1].text
     assert "Độc lập - Tự do - Hạnh phúc" in header[1].text
-    assert "UBND THỊ TRẤN YÊN MỸ" in header[0].text
+    assert "ỦY BAN NHÂN DÂN\nTHỊ TRẤN YÊN MỸ" in header[0].text
+    assert "Yên Mỹ, ngày 11 tháng 3 năm 2024" in header[1].text
     assert "KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH" in text
     assert "từ ngày 15/12/2023 đến ngày 14/03/2024" in text
     assert "mã đầu chuỗi số" in text
