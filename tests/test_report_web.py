@@ -138,3 +138,9 @@ def test_status_warns_of_a_topic_behind_the_plan(client: FlaskClient, station: S
     assert lag.sentence() == (
         "Plan: topic b is behind in 2024-Q1: 0 of 2 airing(s) expected so far have aired."
     )
+
+
+def test_the_log_page_links_to_the_reporting_quarter_and_the_report(client: FlaskClient) -> None:
+    page = client.get("/log/?from=2024-03-01&to=2024-03-11").get_data(as_text=True)
+    assert "from=2023-12-15&amp;to=2024-03-11" in page  # Q1 starts on 15 December
+    assert 'href="/log/report"' in page

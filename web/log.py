@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from broadcaster import checkpoint, ledger
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
-from broadcaster.periods import Period, choices
+from broadcaster.periods import Period, choices, containing
 from broadcaster.report import Summary, month_vi, topic_vi
 from broadcaster.services import records
 
@@ -49,7 +49,9 @@ def index() -> str:
     """Show the airing log for a period, optionally one outcome only."""
     days = _period()
     outcome = _outcome()
-    quarter_start = days.end.replace(month=(days.end.month - 1) // 3 * 3 + 1, day=1)
+    # The reporting quarter (with the cut-off day) the last chosen day belongs to.
+    cutoff = services().settings.report_cutoff_day
+    quarter_start = containing(days.end, "quarter", cutoff).start
     return render_template(
         "log.html", records=records.airing_log(services(), days, outcome), start=days.start,
         end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
