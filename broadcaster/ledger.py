@@ -433,8 +433,12 @@ def _check_rows(
     )
     rows = select(Airing.id, Airing.outcome).where(Airing.seal_format == SEAL_FORMAT)
     if partial:
-        rows = rows.where(Airing.id >= min(kinds, default=2**62))
-    outcomes = {airing_id: outcome for airing_id, outcome in session.execute(rows)}
+        rows = rows.where(Airing.id >= min(kinds, default=0))
+    outcomes = (
+        {airing_id: outcome for airing_id, outcome in session.execute(rows)}
+        if kinds or not partial
+        else {}
+    )
     for airing_id, seen in sorted(kinds.items()):
         if outcomes.get(airing_id) != seen[-1]:
             raise _Broken(
