@@ -81,6 +81,9 @@ class Settings:
     # "on" lets one person write and approve the same bulletin (a one-person commune);
     # the evidence names them as both author and approver.
     self_approval: str = "off"
+    # The day reporting periods start on (CCHC reports: 15 Dec – 14 Mar is the first quarter);
+    # 1 gives calendar quarters. Provinces differ.
+    report_cutoff_day: int = 15
 
     @property
     def var_path(self) -> Path:
@@ -158,6 +161,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "sample_rate": (8000, 48000),
     "web_port": (1, 65535),
     "web_idle_hours": (1, 24 * 30),
+    "report_cutoff_day": (1, 28),
 }
 
 

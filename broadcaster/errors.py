@@ -35,6 +35,9 @@ class Code(StrEnum):
     DATE_INVALID = "date_invalid"
     DATES_REVERSED = "dates_reversed"
     YEAR_OUT_OF_RANGE = "year_out_of_range"
+    PERIOD_UNKNOWN = "period_unknown"
+    PERIOD_MISSING = "period_missing"
+    PLAN_INVALID = "plan_invalid"
     PRIORITY_UNKNOWN = "priority_unknown"
     # Script life cycle
     SCRIPT_NOT_FOUND = "script_not_found"
@@ -122,6 +125,11 @@ ENGLISH: dict[Code, str] = {
     Code.DATE_INVALID: "'{value}' is not a date like 2024-03-31.",
     Code.DATES_REVERSED: "The last day ({end}) is before the first day ({start}).",
     Code.YEAR_OUT_OF_RANGE: "'{value}' is outside the years {first} to {last}.",
+    Code.PERIOD_UNKNOWN: (
+        "'{value}' is not a reporting period such as 2024-Q1, 2024-H1, 2024 or 2024-03."
+    ),
+    Code.PERIOD_MISSING: "Give a period (--period 2024-Q1) or the days (--from and --to).",
+    Code.PLAN_INVALID: "The plan file {name} cannot be used: {detail}",
     Code.PRIORITY_UNKNOWN: "Priority '{priority}' is not one of: normal, priority, emergency.",
     Code.SCRIPT_NOT_FOUND: "There is no script with id {script_id}.",
     Code.SCRIPT_EMPTY: "The script text is empty.",

@@ -344,20 +344,22 @@ class _Link:
 
 
 @contextmanager
-def _links(session: Session) -> Iterator[Iterator[_Link]]:
-    """Every link in sequence order: format 1/2 rows, then (merged by seq) the events.
+def _links(session: Session, after: int = 0) -> Iterator[Iterator[_Link]]:
+    """Every link after seq `after` in sequence order: format 1/2 rows, then (merged by seq)
+    the events.
 
     Both are read in batches (server-side cursors on PostgreSQL), closed however the walk ends.
     """
     rows = session.scalars(
         select(Airing)
-        .where(Airing.seq.is_not(None))
+        .where(Airing.seq.is_not(None), Airing.seq > after)
         .order_by(Airing.seq)
         .execution_options(yield_per=1000)
     )
     events = session.execute(
         select(AiringEvent, Airing)
         .join(Airing, AiringEvent.airing_id == Airing.id)
+        .where(AiringEvent.seq > after)
         .order_by(AiringEvent.seq)
         .execution_options(yield_per=1000)
     )
@@ -380,16 +382,19 @@ def _links(session: Session) -> Iterator[Iterator[_Link]]:
 
 
 def _walk(
-    session: Session, wanted: set[int]
+    session: Session, wanted: set[int], since: Head | None = None
 ) -> tuple[int, Head | None, dict[int, str], dict[int, list[Outcome]], int]:
-    """Check sequence, links and hashes; return (links checked, head, hashes of `wanted`
-    seqs, the event kinds of each airing in order)."""
+    """Check sequence, links and hashes (after `since`, a link verified before, if given);
+    return (links checked, head, hashes of `wanted` seqs, the event kinds of each airing in
+    order)."""
     expected_prev, expected_seq, checked = GENESIS, 1, 0
-    last: Head | None = None
+    last: Head | None = since
+    if since is not None:
+        expected_prev, expected_seq = since[1], since[0] + 1
     hashes: dict[int, str] = {}
     kinds: dict[int, list[Outcome]] = {}
     legacy_rows = 0
-    with _links(session) as links:
+    with _links(session, expected_seq - 1) as links:
         for link in links:
             if link.seq != expected_seq:
                 raise _Broken(
@@ -411,37 +416,46 @@ def _walk(
     return checked, last, hashes, kinds, legacy_rows + len(kinds)
 
 
-def _check_rows(session: Session, kinds: dict[int, list[Outcome]]) -> None:
+def _check_rows(
+    session: Session, kinds: dict[int, list[Outcome]], since_airing: int | None = None
+) -> None:
     """Every airing row must be in the chain, and say what its newest event says.
 
     A row opened by this release has a `started` event (or is a single `missed` one);
     rows of earlier releases still on air at the upgrade come before all of those.
+    `since_airing` (the airing of a checkpoint's link): `kinds` holds only the events after
+    the checkpoint, so an airing's first event seen may follow a `started` sealed before it
+    (that rule is left to a full walk), and only rows from that airing on are looked at.
     """
+    partial = since_airing is not None
     first_opened = min(
         (airing_id for airing_id, seen in kinds.items() if seen[0] == Outcome.STARTED),
         default=None,
     )
-    outcomes = {
-        airing_id: outcome
-        for airing_id, outcome in session.execute(
-            select(Airing.id, Airing.outcome).where(Airing.seal_format == SEAL_FORMAT)
-        )
-    }
+    rows = select(Airing.id, Airing.outcome).where(Airing.seal_format == SEAL_FORMAT)
+    if partial:
+        rows = rows.where(Airing.id >= min(kinds, default=0))
+    outcomes = (
+        {airing_id: outcome for airing_id, outcome in session.execute(rows)}
+        if kinds or not partial
+        else {}
+    )
     for airing_id, seen in sorted(kinds.items()):
         if outcomes.get(airing_id) != seen[-1]:
             raise _Broken(
                 airing_id, f"its content no longer matches its sealed events (they end {seen[-1]})."
             )
-        legacy = first_opened is None or airing_id < first_opened
+        legacy = partial or first_opened is None or airing_id < first_opened
         if seen[0] == Outcome.MISSED and len(seen) > 1:
             raise _Broken(airing_id, "a missed airing has more than one event.")
         if seen[0] not in (Outcome.STARTED, Outcome.MISSED) and not legacy:
             raise _Broken(airing_id, "it was opened outside the chain (it has no `started` event).")
-    loose = session.scalars(
-        select(Airing)
-        .where(Airing.seq.is_(None), Airing.id.not_in(select(AiringEvent.airing_id)))
-        .order_by(Airing.id)
+    unsealed = select(Airing).where(
+        Airing.seq.is_(None), Airing.id.not_in(select(AiringEvent.airing_id))
     )
+    if since_airing is not None:
+        unsealed = unsealed.where(Airing.id >= since_airing)
+    loose = session.scalars(unsealed.order_by(Airing.id))
     for airing in loose:
         if airing.outcome in FINAL_OUTCOMES:
             raise _Broken(airing.id, "it is finished but was never sealed into the chain.")
@@ -449,11 +463,26 @@ def _check_rows(session: Session, kinds: dict[int, list[Outcome]]) -> None:
             raise _Broken(airing.id, "it was opened outside the chain (it has no `started` event).")
 
 
+def link_hash(session: Session, seq: int) -> tuple[str, int] | None:
+    """The hash link `seq` has now, computed from its content, and its airing's id (None: no
+    such link)."""
+    found = session.execute(
+        select(AiringEvent, Airing)
+        .join(Airing, AiringEvent.airing_id == Airing.id)
+        .where(AiringEvent.seq == seq)
+    ).first()
+    if found is not None:
+        return event_hash(found[0], found[1]), found[1].id
+    row = session.scalars(select(Airing).where(Airing.seq == seq)).first()
+    return None if row is None else (row_hash(row), row.id)
+
+
 def verify(
     session: Session,
     anchor_dir: Path,
     witness: list[Head] | None = None,
     witness_lags: bool = False,
+    since: Head | None = None,
 ) -> Verdict:
     """Walk the chain from its first link; name the first row that does not fit.
 
@@ -463,13 +492,27 @@ def verify(
     without it. `witness_lags` accepts such links for a witness copied less often.
     """
     anchored = anchored_heads(anchor_dir)
-    heads = {"the anchor file": anchored or [], "the witness copy": witness or []}
+    # The checkpoint hook: with `since` (a link a full walk verified before), only the links
+    # after it are walked, and the heads kept outside for them; the link itself is re-hashed.
+    after = since[0] if since is not None else 0
+    heads = {
+        "the anchor file": [h for h in anchored or [] if h[0] > after],
+        "the witness copy": [h for h in witness or [] if h[0] > after],
+    }
     wanted = {seq for found in heads.values() for seq, _ in found}
     try:
         if anchored is None:
             raise _Broken(None, "an anchor file has a line that is not a chain head.")
-        checked, last, hashes, kinds, airings = _walk(session, wanted)
-        _check_rows(session, kinds)
+        since_airing = None
+        if since is not None:
+            now_hash = link_hash(session, since[0])
+            if now_hash is None or now_hash[0] != since[1]:
+                raise _Broken(
+                    None, f"row {since[0]} of the chain differs from the verified checkpoint."
+                )
+            since_airing = now_hash[1]
+        checked, last, hashes, kinds, airings = _walk(session, wanted, since)
+        _check_rows(session, kinds, since_airing)
         for source, found in heads.items():
             for seq, digest in found:
                 if seq not in hashes:

@@ -1,4 +1,8 @@
-"""Report: airings and minutes per month and per plan topic, for the Office (CSV, Vietnamese)."""
+"""Report: the Office's figures for a period — bulletins, airings and minutes by plan topic,
+by month and by slot, against the plan — and the CSV writer (Vietnamese headings).
+
+The spreadsheet and Word writers (report_xlsx, report_docx) take the same `Summary`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,18 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from broadcaster import notes
 from broadcaster.cells import neutralise_row
 from broadcaster.enums import Outcome, Topic, label_vi
 from broadcaster.evidence import AiringRecord
-from broadcaster.ledger import Verdict
+from broadcaster.periods import Period
+from broadcaster.plan import Coverage, Plan, coverage
+from broadcaster.report_rows import Fact
 from broadcaster.users import author_vi
 
+SLOT_NOW = "phát ngay"
 SUMMARY_HEADINGS = [
     "Tháng",
     "Chủ đề",
@@ -23,50 +30,172 @@ SUMMARY_HEADINGS = [
     "Số phút đã phát",
     "Số lượt không phát được",
 ]
+FIGURE_HEADINGS = [
+    "Số bản tin", "Số lượt đã phát", "Số phút đã phát", "Lỗi", "Bị lỡ", "Bị ngắt / chen ngang",
+]  # fmt: skip
 DETAIL_HEADINGS = [
-    "STT", "Thời gian dự kiến", "Bắt đầu phát", "Kết thúc", "Khung giờ", "Mã bản tin",
+    "STT", "Ngày", "Giờ dự kiến", "Giờ bắt đầu", "Giờ kết thúc", "Khung giờ", "Mã bản tin",
     "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Người soạn", "Người duyệt",
-    "Người yêu cầu phát", "Giọng đọc", "Mã băm âm thanh (SHA-256)", "Lỗi",
+    "Người yêu cầu phát", "Giọng đọc", "Mã băm âm thanh (SHA-256)", "Ghi chú lỗi",
     "Số thứ tự chuỗi", "Mã băm dòng",
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class SummaryRow:
-    """Totals for one month and one topic."""
+def note(record: AiringRecord) -> str:
+    """The error cell of a row, for people (the one place the stored note is turned into words)."""
+    return notes.vietnamese(record.error)
 
-    month: str
-    topic: str
+
+def author(record: AiringRecord) -> str:
+    """The author cell: the samples of `init --demo` say they are samples."""
+    return author_vi(record.author)
+
+
+def outcome_vi(outcome: str) -> str:
+    """An outcome's Vietnamese label."""
+    return label_vi(Outcome(outcome))
+
+
+@dataclass
+class _Count:
+    aired: int = 0
+    minutes: float = 0.0
+    failed: int = 0
+    missed: int = 0
+    interrupted: int = 0
+    scripts: set[int] = field(default_factory=set)
+
+    def add(self, fact: Fact) -> None:
+        if fact.outcome == Outcome.AIRED:
+            self.aired += fact.count
+            self.minutes += fact.seconds / 60
+            self.scripts.add(fact.script_id)
+        elif fact.outcome == Outcome.FAILED:
+            self.failed += fact.count
+        elif fact.outcome == Outcome.MISSED:
+            self.missed += fact.count
+        elif fact.outcome in (Outcome.INTERRUPTED, Outcome.PREEMPTED):
+            self.interrupted += fact.count
+
+    def frozen(self) -> Figures:
+        return Figures(
+            len(self.scripts), self.aired, round(self.minutes, 1), self.failed, self.missed,
+            self.interrupted,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One line of the summary: distinct bulletins aired, airings, minutes, and the failures."""
+
+    bulletins: int
     aired: int
     minutes: float
-    not_aired: int
+    failed: int
+    missed: int
+    interrupted: int
+
+    def cells(self) -> list[object]:
+        """The figures in FIGURE_HEADINGS order."""
+        return [
+            self.bulletins,
+            self.aired,
+            self.minutes,
+            self.failed,
+            self.missed,
+            self.interrupted,
+        ]
 
 
-def summarise(records: list[AiringRecord]) -> list[SummaryRow]:
-    """Totals per (month, topic), in order; months are local 'YYYY-MM'."""
+@dataclass(frozen=True)
+class Summary:
+    """The figures of a period; months are local 'YYYY-MM'."""
+
+    period: Period
+    rows: int
+    total: Figures
+    by_topic: list[tuple[str, Figures]]
+    by_month: list[tuple[str, Figures]]
+    by_slot: list[tuple[str, Figures]]
+    aired_by_month_topic: dict[str, dict[str, int]]
+    plan: Plan | None
+    coverage: list[Coverage]
+
+
+def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summary:
+    """Count `facts` (the airings of `period`) by topic, month and slot, and against `plan`."""
+    total, rows = _Count(), 0
+    topics: dict[str, _Count] = defaultdict(_Count)
+    months: dict[str, _Count] = defaultdict(_Count)
+    slots: dict[str, _Count] = defaultdict(_Count)
+    grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for fact in facts:
+        rows += fact.count
+        month = fact.month
+        for count in (total, topics[fact.topic], months[month], slots[fact.slot or SLOT_NOW]):
+            count.add(fact)
+        if fact.outcome == Outcome.AIRED:
+            grid[month][fact.topic] += fact.count
+    order = [topic.value for topic in Topic]
+    by_topic = [(t, topics[t].frozen()) for t in order if t in topics]
+    by_topic += [(t, c.frozen()) for t, c in sorted(topics.items()) if t not in order]
+    per_topic = {t: (f.aired, f.bulletins, f.minutes) for t, f in by_topic}
+    return Summary(
+        period=period, rows=rows, total=total.frozen(), by_topic=by_topic,
+        by_month=[(m, c.frozen()) for m, c in sorted(months.items())],
+        by_slot=[(s, c.frozen()) for s, c in sorted(slots.items())],
+        aired_by_month_topic={m: dict(v) for m, v in sorted(grid.items())},
+        plan=plan, coverage=coverage(plan, period, per_topic) if plan else [],
+    )  # fmt: skip
+
+
+def topic_vi(topic: str) -> str:
+    """A plan topic's content, or the code itself when it is not one of the plan's."""
+    return label_vi(Topic(topic)) if topic in set(Topic) else topic
+
+
+def month_vi(month: str) -> str:
+    """'2024-03' as '03/2024'."""
+    return f"{month[5:7]}/{month[:4]}"
+
+
+def detail_cells(number: int, r: AiringRecord) -> list[object]:
+    """One evidence row in DETAIL_HEADINGS order, as text (the CSV's cells)."""
+    return [
+        number, r.planned_start[:10], r.planned_start[11:19], (r.started_at or "")[11:19],
+        (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, r.topic,
+        outcome_vi(r.outcome), round(r.duration_s or 0, 1), author(r), r.approved_by or "",
+        r.requested_by or "", r.voice or "", r.audio_sha256 or "", note(r), r.seq or "",
+        r.row_hash or "",
+    ]  # fmt: skip
+
+
+def _month_topic(records: list[AiringRecord]) -> list[list[object]]:
+    """The CSV's first table: per (month, topic) airings, minutes and those not aired."""
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
     for record in records:
         key = (record.planned_start[:7], record.topic)
-        if record.outcome == "aired":
+        if record.outcome == Outcome.AIRED:
             totals[key][0] += 1
             totals[key][1] += (record.duration_s or 0.0) / 60
-        elif record.outcome != "started":
+        elif record.outcome != Outcome.STARTED:
             totals[key][2] += 1
-    topic_order = [topic.value for topic in Topic]
+    order = [topic.value for topic in Topic]
+    rank = {topic: index for index, topic in enumerate(order)}
     return [
-        SummaryRow(month, topic, int(v[0]), round(v[1], 1), int(v[2]))
+        [month_vi(month), topic, topic_vi(topic), int(v[0]), round(v[1], 1), int(v[2])]
         for (month, topic), v in sorted(
-            totals.items(), key=lambda kv: (kv[0][0], topic_order.index(kv[0][1]))
+            totals.items(), key=lambda kv: (kv[0][0], rank.get(kv[0][1], len(order)), kv[0][1])
         )
     ]
 
 
-def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None = None) -> str:
+def report_csv(records: list[AiringRecord], title: str, checked: str | None = None) -> str:
     """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM).
 
-    With a ledger verdict, a line under the title says whether the airing log is intact and
-    gives the chain head, so a printed report can be checked against the database later.
-    No cell can start a formula: titles and errors come from people and players.
+    `checked` says what the verification of the hash chain covered, so a printed report can
+    be checked against the database later. No cell can start a formula: titles and errors
+    come from people and players.
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -76,34 +205,18 @@ def report_csv(records: list[AiringRecord], title: str, verdict: Verdict | None 
         writer.writerow(neutralise_row(row))
 
     write([title])
-    if verdict is not None:
-        if verdict.ok:
-            write(
-                [
-                    f"Nhật ký phát toàn vẹn: {verdict.airings} lượt phát trong "
-                    f"{verdict.checked} bản ghi niêm phong, "
-                    f"mã đầu chuỗi số {verdict.head_seq}: {verdict.head_hash}"
-                ]
-            )
-        else:
-            write([f"CẢNH BÁO: nhật ký phát đã bị sửa hoặc xóa ({verdict.sentence()})"])
+    if checked is not None:
+        write([checked])
     write(SUMMARY_HEADINGS)
-    rows = summarise(records)
+    rows = _month_topic(records)
     for row in rows:
-        month = f"{row.month[5:7]}/{row.month[:4]}"
-        write([month, row.topic, label_vi(Topic(row.topic)), row.aired, row.minutes, row.not_aired])
+        write(row)
     write(
-        ["Tổng cộng", "", "", sum(r.aired for r in rows), round(sum(r.minutes for r in rows), 1),
-         sum(r.not_aired for r in rows)]
+        ["Tổng cộng", "", "", sum(int(str(r[3])) for r in rows),
+         round(sum(float(str(r[4])) for r in rows), 1), sum(int(str(r[5])) for r in rows)]
     )  # fmt: skip
     write([])
     write(DETAIL_HEADINGS)
     for number, r in enumerate(records, start=1):
-        write(
-            [number, r.planned_start, r.started_at or "", r.ended_at or "", r.slot or "phát ngay",
-             r.script_id, r.title, r.topic, label_vi(Outcome(r.outcome)),
-             round(r.duration_s or 0, 1), author_vi(r.author), r.approved_by or "",
-             r.requested_by or "", r.voice or "", r.audio_sha256 or "", notes.vietnamese(r.error),
-             r.seq or "", r.row_hash or ""]
-        )  # fmt: skip
+        write(detail_cells(number, r))
     return buffer.getvalue()

@@ -264,10 +264,12 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     assert "Wrote 3 airing(s)" in out
     text = (project / "report.csv").read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
-    assert lines[0][0].startswith("Báo cáo phát thanh tuyên truyền CCHC")
+    assert lines[0][0].startswith("Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh")
+    # The first report walks the whole chain (no checkpoint yet) and says so.
     assert lines[1][0].startswith(
-        "Nhật ký phát toàn vẹn: 3 lượt phát trong 6 bản ghi niêm phong, mã đầu chuỗi số 6: "
+        "Đã kiểm tra toàn bộ chuỗi lúc này: bản ghi 1 đến 6; mã đầu chuỗi số 6: "
     )
+    assert "Chain verified in full now: links 1 to 6" in out
     assert lines[2] == [
         "Tháng",
         "Chủ đề",
@@ -283,7 +285,12 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     assert minutes == pytest.approx((rows[0]["duration_s"] + rows[1]["duration_s"]) / 60, abs=0.1)
     assert lines[5][0] == "Tổng cộng" and lines[5][3] == "2"
     assert lines[7][0] == "STT" and len(lines) == 8 + 3
-    assert lines[10][8] == "lỗi"
+    assert lines[10][9] == "lỗi"
+    # Separate date and time columns: the day as 2024-03-31, the time as 17:00:00.
+    assert lines[8][1] == day and len(lines[8][2]) == 8 and lines[8][2][2] == ":"
+    # A second report walks only what was added since the checkpoint: nothing.
+    again = ok(runner, "report", "--from", day, "--to", day, "-o", "report.csv")
+    assert "Chain verified through link 6 on " in again and "nothing added since" in again
 
 
 def test_report_refuses_bad_dates(initialised: CliRunner) -> None:

@@ -169,10 +169,26 @@ CASES: dict[str, Case] = {
     "report-no-output": cli(
         "report", "--from", "2024-01-01", "--to", "2024-01-31", code=2, says="Missing option '-o'"
     ),
-    "report-no-from": cli("report", "--to", "2024-01-31", "-o", "r.csv", code=2, says="Missing option '--from'"),
+    "report-no-from": cli(
+        "report", "--to", "2024-01-31", "-o", "r.csv", code=1,
+        says="Give a period (--period 2024-Q1) or the days (--from and --to).",
+    ),
+    "report-no-period": cli(
+        "report", "-o", "r.csv", code=1, says="Give a period (--period 2024-Q1) or the days"
+    ),
+    "report-period-q5": cli(
+        "report", "--period", "2024-Q5", "-o", "r.csv", code=1,
+        says="'2024-Q5' is not a reporting period such as 2024-Q1, 2024-H1, 2024 or 2024-03.",
+    ),
+    "report-period-month-13": cli(
+        "report", "--period", "2024-13", "-o", "r.csv", code=1, says="'2024-13' is not a reporting period",
+    ),
+    "report-period-words": cli(
+        "report", "--period", "last quarter", "-o", "r.csv", code=1, says="'last quarter' is not a reporting period",
+    ),
     "report-format": cli(
         "report", "--from", "2024-01-01", "--to", "2024-01-31", "--format", "pdf", "-o", "r.csv",
-        code=2, says="'pdf' is not 'csv'",
+        code=2, says="'pdf' is not one of 'xlsx', 'docx', 'csv', 'json'",
     ),
     "report-to-folder": cli(
         "report", "--from", "2024-01-01", "--to", "2024-01-31", "-o", "adir", code=1,
@@ -295,6 +311,9 @@ CASES: dict[str, Case] = {
     "cfg-secure-cookie-word": setting('web_secure_cookie = "yes"', "'web_secure_cookie' must be one of"),
     "cfg-idle-zero": setting("web_idle_hours = 0", "'web_idle_hours' must be from 1 to 720, got 0."),
     "cfg-self-approval-bool": setting("self_approval = true", "'self_approval' must be"),
+    "cfg-cutoff-zero": setting("report_cutoff_day = 0", "'report_cutoff_day' must be from 1 to 28, got 0."),
+    "cfg-cutoff-31": setting("report_cutoff_day = 31", "'report_cutoff_day' must be from 1 to 28, got 31."),
+    "cfg-cutoff-words": setting('report_cutoff_day = "15th"', "'report_cutoff_day' must be a whole number, got '15th'."),
     "cfg-lease-high": setting("lease_seconds = 601", "'lease_seconds' must be from 6 to 600, got 601."),
     "cfg-render-ahead-negative": setting("render_ahead_hours = -24", "'render_ahead_hours' must be from 1 to 336"),
     "cfg-render-ahead-huge": setting("render_ahead_hours = 99999999999999999999", "'render_ahead_hours' must be from 1 to 336"),

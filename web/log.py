@@ -1,22 +1,36 @@
-"""The airing log with filters, and the Office's report download."""
+"""The airing log with filters, the Office's report page, and the report downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, render_template, request
+from collections import OrderedDict
+from urllib.parse import urlencode
 
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from broadcaster import checkpoint, ledger
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
+from broadcaster.periods import Period, choices, containing
+from broadcaster.report import Summary, month_vi, topic_vi
 from broadcaster.services import records
 
 from .auth import login_required
+from .chart import month_topic_svg
 from .db import services
 from .messages import vietnamese
 from .scripts import page_number
 
 bp = Blueprint("log", __name__, url_prefix="/log")
+REPORT_ROLES = ("office", "leader", "officer")
+FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "csv": "CSV", "json": "JSON"}
+# Summaries by (database, period, cut-off, chain head, plan file state): a new airing moves
+# the head, so a cached summary is never stale. Kept small: a few periods are looked at.
+_summaries: OrderedDict[tuple[object, ...], Summary] = OrderedDict()
+CACHE_SIZE = 16
 
 
-def _period() -> records.Period:
+def _period() -> Period:
     """The chosen days (default: this month so far); bad dates fall back with a message."""
     try:
         return records.period(services(), request.args.get("from"), request.args.get("to"))
@@ -40,7 +54,9 @@ def index() -> str:
     page = page_number()
     days = _period()
     outcome = _outcome()
-    quarter_start = days.end.replace(month=(days.end.month - 1) // 3 * 3 + 1, day=1)
+    # The reporting quarter (with the cut-off day) the last chosen day belongs to.
+    cutoff = services().settings.report_cutoff_day
+    quarter_start = containing(days.end, "quarter", cutoff).start
     found = records.airing_log(services(), days, outcome)
     pages = max(1, -(-len(found) // PAGE_SIZE))
     shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -53,18 +69,103 @@ def index() -> str:
 
 
 @bp.route("/report.csv")
-@login_required("office", "leader", "officer")
+@login_required(*REPORT_ROLES)
 def report_csv() -> Response:
     """The report for the chosen period as a CSV file Excel opens; bad days are a 400 page.
 
-    A download cannot show a message, so it never falls back to another period."""
+    A download cannot show a message, so it never falls back to another period. A GET
+    writes nothing: the chain is verified since the checkpoint, which stays where it was."""
     try:
         days = records.period(services(), request.args.get("from"), request.args.get("to"))
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
-    made = records.office_report(services(), days)
+    made = records.office_report(services(), days, "csv", record=False)
+    return _download(made)
+
+
+def _download(made: records.ReportFile) -> Response:
+    extension = made.name.rsplit(".", 1)[-1]
     return Response(
         made.body,
-        mimetype="text/csv",
+        mimetype=records.MIMETYPES[extension],
         headers={"Content-Disposition": f"attachment; filename={made.name}"},
     )
+
+
+def _chosen(source: dict[str, str]) -> Period:
+    """The period named in a form or query (`period`, or `from` and `to`); 400 if wrong."""
+    try:
+        return records.choose_period(
+            services(), source.get("period"), source.get("from"), source.get("to")
+        )
+    except BroadcasterError as exc:
+        abort(400, vietnamese(exc))
+
+
+def _summary(days: Period) -> Summary:
+    ctx = services()
+    plan_file = ctx.settings.schedules_path / "plans" / f"plan-{days.end.year}.toml"
+    state = plan_file.stat().st_mtime_ns if plan_file.is_file() else None
+    key = (
+        ctx.settings.db_url, days, ctx.settings.report_cutoff_day, ledger.head(ctx.session), state
+    )  # fmt: skip
+    if key in _summaries:
+        _summaries.move_to_end(key)
+        return _summaries[key]
+    summary = records.report_summary(ctx, days)
+    _summaries[key] = summary
+    while len(_summaries) > CACHE_SIZE:
+        _summaries.popitem(last=False)
+    return summary
+
+
+@bp.route("/report")
+@login_required(*REPORT_ROLES)
+def report_page() -> str:
+    """The Office's report for a period: summary, chart and plan coverage, then downloads."""
+    ctx = services()
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    args = {k: v for k, v in request.args.items() if v}
+    if not args:
+        args = {"period": f"{today.year}-Q{(today.month - 1) // 3 + 1}"}
+    try:
+        days = records.choose_period(ctx, args.get("period"), args.get("from"), args.get("to"))
+    except BroadcasterError as exc:
+        flash(vietnamese(exc), "error")
+        days = records.named_period(ctx, str(today.year))
+    try:
+        summary = _summary(days)
+    except BroadcasterError as exc:  # a plan file the town wrote wrong
+        flash(vietnamese(exc), "error")
+        summary = records.report_summary(ctx, days, with_plan=False)
+    saved = checkpoint.load(ctx.settings.var_path)
+    head = ledger.head(ctx.session)
+    return render_template(
+        "report.html", summary=summary, days=days, chart=month_topic_svg(summary),
+        names=choices(today.year) + choices(today.year - 1), formats=FORMAT_LABELS,
+        month_vi=month_vi, topic_vi=topic_vi, saved=saved, head=head,
+    )  # fmt: skip
+
+
+@bp.route("/report/download", methods=["POST"])
+@login_required(*REPORT_ROLES)
+def report_download() -> Response:
+    """The report file (or the evidence pack) of the period in the form; verifies what is new."""
+    days = _chosen(request.form.to_dict())
+    fmt = request.form.get("format", "")
+    if fmt == "pack":
+        return _download(records.evidence_pack(services(), days))
+    if fmt not in records.FORMATS:
+        abort(400, "Định dạng tệp không hợp lệ.")
+    return _download(records.office_report(services(), days, fmt))
+
+
+@bp.route("/report/verify", methods=["POST"])
+@login_required(*REPORT_ROLES)
+def report_verify() -> BaseResponse:
+    """Walk the whole hash chain now, and say the result."""
+    ctx = services()
+    checked = records.check_log(ctx, full=True)
+    flash(checked.vietnamese(ctx.settings.tz), "ok" if checked.ok else "error")
+    back = {k: v for k, v in request.form.items() if k in ("period", "from", "to") and v}
+    return redirect(url_for("log.report_page") + ("?" + urlencode(back) if back else ""))

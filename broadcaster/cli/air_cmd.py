@@ -199,6 +199,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Daemon: {state}; {beat}.")
     if health.slots_changed:
         click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
+    for lag in health.plan_behind:
+        click.echo(lag.sentence())
     click.echo("Next airings:")
     for item in health.next_airings:
         ready = (

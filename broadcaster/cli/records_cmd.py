@@ -8,6 +8,7 @@ import click
 
 from broadcaster import evidence
 from broadcaster.cli.base import Group, existing_file, main, services_of
+from broadcaster.cli.tools_cmd import bench
 from broadcaster.services import records
 
 
@@ -44,19 +45,43 @@ def log(
 
 
 @main.command("report")
-@click.option("--from", "date_from", required=True, help="First local day, e.g. 2024-01-01.")
-@click.option("--to", "date_to", required=True, help="Last local day, included.")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option(
+    "--period", "name", help="A reporting period: 2024-Q1…Q4, 2024-H1, 2024-H2, 2024, 2024-03."
+)
+@click.option("--from", "date_from", help="First local day, e.g. 2024-01-01 (instead of --period).")
+@click.option("--to", "date_to", help="Last local day, included.")
+@click.option(
+    "--format", "fmt", type=click.Choice(records.FORMATS), default="csv", show_default=True
+)
+@click.option(
+    "--pack", is_flag=True, help="Write one ZIP: every format, the raw log, anchors, sums."
+)
+@click.option("--full-verify", is_flag=True, help="Walk the whole chain, not only what is new.")
 @click.option("-o", "--output", "dest", required=True, type=click.Path(path_type=Path))
 @click.pass_context
-def report_command(ctx: click.Context, date_from: str, date_to: str, fmt: str, dest: Path) -> None:
-    """Write the Office's report: airings and minutes per month and topic, then every row."""
+def report_command(
+    ctx: click.Context, name: str | None, date_from: str | None, date_to: str | None, fmt: str,
+    pack: bool, full_verify: bool, dest: Path,
+) -> None:  # fmt: skip
+    """Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."""
     with services_of(ctx) as services:
-        made = records.office_report(services, records.period(services, date_from, date_to))
+        days = records.choose_period(services, name, date_from, date_to)
+        if full_verify:
+            records.check_log(services, full=True)
+        made = (
+            records.evidence_pack(services, days)
+            if pack
+            else records.office_report(services, days, fmt)
+        )
     try:
-        dest.write_text(made.body, encoding="utf-8")
+        dest.write_bytes(made.body)
     except OSError as exc:
         raise click.ClickException(f"Could not write {dest}: {exc.strerror}.") from exc
+    click.echo(made.checked.sentence())
+    if not made.checked.ok:
+        raise click.ClickException(
+            f"Wrote {made.rows} airing(s) to {dest}, but the log is altered."
+        )
     click.echo(f"Wrote {made.rows} airing(s) to {dest}.")
 
 
@@ -89,3 +114,21 @@ def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool
         raise click.ClickException(trail.sentence())
     click.echo(verdict.sentence())
     click.echo(trail.sentence())
+
+
+@bench.command("report")
+@click.option("--airings", default=250_000, show_default=True, type=click.IntRange(1000, 2_000_000))
+@click.option("--small", default=50_000, show_default=True, type=click.IntRange(100, 2_000_000))
+def bench_report_command(airings: int, small: int) -> None:
+    """A year of AIRINGS airings in a scratch station: verify, summary, XLSX, DOCX times."""
+    from broadcaster.bench_report import bench_report
+
+    click.echo(f"Seeding {airings} airings over 2024 in a scratch station...")
+    figures = bench_report(airings, small)
+    click.echo(f"seeded {figures.airings} airings in {figures.seed_s:.1f} s")
+    click.echo(f"verify the whole chain: {figures.verify_full_s:.2f} s")
+    click.echo(f"verify since the checkpoint (nothing new): {figures.verify_since_s:.2f} s")
+    click.echo(f"summary of the year: {figures.summary_s:.2f} s")
+    for rows, seconds, peak in figures.xlsx:
+        click.echo(f"XLSX with {rows} rows (summary included): {seconds:.1f} s, peak {peak} MB")
+    click.echo(f"DOCX of the year (summary included): {figures.docx_s:.2f} s")

@@ -7,7 +7,7 @@ database error becomes DATABASE_UNREACHABLE, said together with the disk's state
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -18,10 +18,12 @@ from broadcaster.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.lease import Lease, lease_is_alive
+from broadcaster.plan import Lag
 from broadcaster.programme import entries_for
 from broadcaster.render import rendering_intact
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
+from broadcaster.services.records import plan_behind
 from broadcaster.slots import occurrences_between
 
 # Below this much free space SQLite cannot even open its write-ahead files, and no airing
@@ -63,6 +65,7 @@ class Health:
     disk_total_bytes: int
     slots_changed: str | None  # why the schedule files differ from the daemon's slots
     stopped_cleanly: bool = False  # the last daemon gave the air up when it stopped
+    plan_behind: list[Lag] = field(default_factory=list)  # topics behind the quarter's plan
 
     @property
     def disk_full(self) -> bool:
@@ -150,4 +153,14 @@ def _gather(ctx: Context, count: int) -> Health:
         disk_free_bytes=free,
         disk_total_bytes=total,
         slots_changed=slot_files_changed(ctx),
+        plan_behind=_plan_behind(ctx),
     )
+
+
+def _plan_behind(ctx: Context) -> list[Lag]:
+    """The quarter's lagging topics. A plan file the town wrote wrong is refused by the
+    report, which can say why; health answers without it."""
+    try:
+        return plan_behind(ctx)
+    except BroadcasterError:
+        return []

@@ -1,0 +1,112 @@
+"""The report's reads: the airings of a period streamed in batches, never all held at once.
+
+`facts` gives the few columns the summary counts; `records` the full evidence rows (as
+`evidence.AiringRecord`, the same shape as the log) for the spreadsheet's rows sheet, with
+the newest chain link of each airing. A province's year (250,000 airings) streams through
+in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from broadcaster.db import Airing, AiringEvent, Script
+from broadcaster.evidence import AiringRecord
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Fact:
+    """`count` airings alike in what the summary counts: local month 'YYYY-MM', topic, slot,
+    outcome and script; `seconds` is their summed duration."""
+
+    month: str
+    topic: str
+    slot: str | None
+    outcome: str
+    script_id: int
+    count: int
+    seconds: float
+
+
+def _between(query: Select, start: datetime, end: datetime) -> Select:
+    return query.where(Airing.planned_start >= start, Airing.planned_start < end)
+
+
+def _month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, str]]:
+    """The local months in [start, end): (the instant each begins, or `start`; 'YYYY-MM')."""
+    local = start.astimezone(tz)
+    year, month = local.year, local.month
+    found = [(start, f"{year:04d}-{month:02d}")]
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        begins = datetime(year, month, 1, tzinfo=tz)
+        if begins >= end:
+            return found
+        found.append((begins, f"{year:04d}-{month:02d}"))
+
+
+def facts(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[Fact]:
+    """The airings planned in [start, end), counted by the database per local month, topic,
+    slot, outcome and script (the month from the instants local months begin at, so it needs
+    no time zone support from the database)."""
+    months = _month_starts(start, end, tz)
+    whens = [(Airing.planned_start < begins, n) for n, (begins, _) in enumerate(months[1:])]
+    month = (case(*whens, else_=len(months) - 1) if whens else literal(0)).label("month")
+    topic = func.coalesce(Airing.topic, Script.topic).label("topic")
+    query = _between(
+        select(
+            month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
+            func.sum(Airing.duration_s),
+        ).join(Script, Airing.script_id == Script.id),
+        start, end,
+    ).group_by(month, topic, Airing.slot_name, Airing.outcome, Airing.script_id)  # fmt: skip
+    for index, topic_, slot, outcome, script_id, count, seconds in session.execute(query):
+        yield Fact(months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0)
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+def records(
+    session: Session, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterator[AiringRecord]:
+    """The evidence rows planned in [start, end), oldest first, each with its newest link."""
+    newest = (
+        select(AiringEvent.airing_id, func.max(AiringEvent.seq).label("seq"))
+        .group_by(AiringEvent.airing_id)
+        .subquery()
+    )
+    query = _between(
+        select(
+            Airing.id, Airing.planned_start, Airing.started_at, Airing.ended_at, Airing.slot_name,
+            Airing.script_id, func.coalesce(Airing.title, Script.title),
+            func.coalesce(Airing.topic, Script.topic), Airing.outcome, Airing.duration_s,
+            Airing.audio_sha256, Airing.output, Airing.host, Airing.error, Airing.attempt,
+            Airing.voice, Airing.author, Airing.approved_by, Airing.requested_by,
+            func.coalesce(AiringEvent.seq, Airing.seq),
+            func.coalesce(AiringEvent.prev_hash, Airing.prev_hash),
+            func.coalesce(AiringEvent.event_hash, Airing.row_hash),
+        )
+        .join(Script, Airing.script_id == Script.id)
+        .outerjoin(newest, newest.c.airing_id == Airing.id)
+        .outerjoin(AiringEvent, AiringEvent.seq == newest.c.seq),
+        start, end,
+    ).order_by(Airing.id)  # fmt: skip
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        yield AiringRecord(
+            id=row[0], planned_start=_local(row[1], tz) or "", started_at=_local(row[2], tz),
+            ended_at=_local(row[3], tz), slot=row[4], script_id=row[5], title=row[6],
+            topic=row[7], outcome=str(row[8]), duration_s=row[9], audio_sha256=row[10],
+            output=row[11], host=row[12], error=row[13], attempt=row[14], voice=row[15],
+            author=row[16], approved_by=row[17], requested_by=row[18], seq=row[19],
+            prev_hash=row[20], row_hash=row[21],
+        )  # fmt: skip
