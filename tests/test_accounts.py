@@ -245,7 +245,8 @@ def test_the_demo_bulletins_are_marked_as_samples_in_the_log_and_the_report(
     with station.sessions() as session:
         ctx = Context(settings, session, lambda: FIXED_NOW)
         rows = records.airing_log(ctx, None)
-        report = records.office_report(ctx, records.period(ctx, "2024-03-01", "2024-03-31")).body
+        period = records.period(ctx, "2024-03-01", "2024-03-31")
+        report = records.office_report(ctx, period).body.decode("utf-8-sig")
     assert rows and {r.author for r in rows} == {"demo"} and {r.outcome for r in rows} == {"aired"}
     assert report.count("demo (bản tin mẫu, không phải bản tin thật)") == len(rows)
     app = create_app(settings, {"TESTING": True}, clock=lambda: FIXED_NOW)

@@ -6,12 +6,14 @@ from before notes keeps its sentence; a note with missing data still reads (no c
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import string
 from datetime import timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -163,7 +165,21 @@ def test_a_failing_after_command_keeps_the_bulletin_aired_with_a_note_the_office
 
         ctx = Context(station.settings, session, lambda: FIXED_NOW)
         (row,) = records.airing_log(ctx, None)
-        made = records.office_report(ctx, records.period(ctx, "2024-03-01", "2024-03-31"))
+        march = records.period(ctx, "2024-03-01", "2024-03-31")
+        made = records.office_report(ctx, march)
+        workbook = records.office_report(ctx, march, "xlsx").body
+        listed = json.loads(records.office_report(ctx, march, "json").body)["rows"]
     assert row.outcome == "aired"
     assert notes.english(row.error).startswith("The after command 'false' exited with code 1.")
-    assert "Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại." in made.body
+    assert "Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại." in made.body.decode("utf-8-sig")
+    cells = [
+        str(cell.value)
+        for sheet in openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    assert any("Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại." in c for c in cells)
+    assert not any("exited with code" in c or '"note"' in c for c in cells)
+    assert listed[0]["error_code"] == "after_hook_failed"
+    assert listed[0]["error_vi"].endswith("Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại.")
