@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from broadcaster import notes
@@ -58,21 +58,60 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
 
 
-def airings_between(
-    session: Session, start: datetime | None, end: datetime | None, tz: ZoneInfo
-) -> list[AiringRecord]:
-    """Evidence rows planned in [start, end), oldest first."""
-    query = select(Airing, Script).join(Script, Airing.script_id == Script.id).order_by(Airing.id)
-    links = select(AiringEvent).join(Airing, AiringEvent.airing_id == Airing.id)
+EVENT_BATCH = 2000  # airings whose newest chain links are looked up in one query
+
+
+def _within(
+    start: datetime | None, end: datetime | None, outcome: str | None
+) -> list[ColumnElement[bool]]:
+    """The conditions of a period (either end open) and an outcome."""
+    conditions = []
     if start is not None:
-        query = query.where(Airing.planned_start >= start)
-        links = links.where(Airing.planned_start >= start)
+        conditions.append(Airing.planned_start >= start)
     if end is not None:
-        query = query.where(Airing.planned_start < end)
-        links = links.where(Airing.planned_start < end)
-    newest = {event.airing_id: event for event in session.scalars(links.order_by(AiringEvent.seq))}
+        conditions.append(Airing.planned_start < end)
+    if outcome is not None:
+        conditions.append(Airing.outcome == outcome)
+    return conditions
+
+
+def count_between(
+    session: Session, start: datetime | None, end: datetime | None, outcome: str | None = None
+) -> int:
+    """How many evidence rows are planned in [start, end) (with that outcome)."""
+    query = select(func.count(Airing.id)).where(*_within(start, end, outcome))
+    return session.scalar(query) or 0
+
+
+def airings_between(
+    session: Session,
+    start: datetime | None,
+    end: datetime | None,
+    tz: ZoneInfo,
+    *,
+    outcome: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[AiringRecord]:
+    """Evidence rows planned in [start, end) (with that outcome), oldest first; `limit` rows
+    from `offset` for a page. Each row's newest chain link is read for the rows returned only."""
+    query = (
+        select(Airing, Script)
+        .join(Script, Airing.script_id == Script.id)
+        .where(*_within(start, end, outcome))
+        .order_by(Airing.id)
+    )
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = [(airing, script) for airing, script in session.execute(query)]
+    newest: dict[int, AiringEvent] = {}
+    for first in range(0, len(rows), EVENT_BATCH):
+        ids = [airing.id for airing, _ in rows[first : first + EVENT_BATCH]]
+        links = select(AiringEvent).where(AiringEvent.airing_id.in_(ids))
+        for link in session.scalars(links.order_by(AiringEvent.seq)):
+            newest[link.airing_id] = link
     records = []
-    for airing, script in session.execute(query):
+    for airing, script in rows:
         event = newest.get(airing.id)
         records.append(
             AiringRecord(

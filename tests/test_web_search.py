@@ -237,6 +237,8 @@ def test_the_log_is_paged_and_keeps_its_filters_and_csv_link(app, station) -> No
     assert last.count('<td data-label="Số">') == 50
     assert "(01/01/2024)" in html and "(31/03/2024)" in html  # the days beside the date boxes
     assert client.get("/log/", query_string={"page": "-1"}).status_code == 400
+    aired = client.get("/log/", query_string=query | {"outcome": "aired"}).text
+    assert "Không có lượt phát nào" in aired and '<td data-label="Số">' not in aired
 
 
 def test_topics_of_the_form_and_filter_are_the_plan_topics(app) -> None:  # type: ignore[no-untyped-def]

@@ -57,12 +57,11 @@ def index() -> str:
     # The reporting quarter (with the cut-off day) the last chosen day belongs to.
     cutoff = services().settings.report_cutoff_day
     quarter_start = containing(days.end, "quarter", cutoff).start
-    found = records.airing_log(services(), days, outcome)
-    pages = max(1, -(-len(found) // PAGE_SIZE))
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown = records.airing_log_page(services(), days, outcome, page, PAGE_SIZE)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
     return render_template(
-        "log.html", records=shown, total=len(found), page=page, pages=pages, args=args,
+        "log.html", records=shown.records, total=shown.total, page=page, pages=shown.pages,
+        args=args,
         start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
         quarter_start=quarter_start,
     )  # fmt: skip

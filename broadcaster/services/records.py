@@ -95,12 +95,36 @@ def airing_log(
     ctx: Context, days: Period | None = None, outcome: Outcome | None = None
 ) -> list[AiringRecord]:
     """The evidence rows planned in `days` (all when None), oldest first."""
-    tz = ctx.settings.tz
-    bounds: tuple[datetime | None, datetime | None] = (
-        evidence.local_day_range(days.start, days.end, tz) if days else (None, None)
-    )
-    records = evidence.airings_between(ctx.session, *bounds, tz)
-    return [r for r in records if r.outcome == outcome] if outcome else records
+    bounds = _log_bounds(ctx, days)
+    return evidence.airings_between(ctx.session, *bounds, ctx.settings.tz, outcome=outcome)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the airing log: its rows, how many rows in all, and how many pages."""
+
+    records: list[AiringRecord]
+    total: int
+    page: int
+    pages: int
+
+
+def airing_log_page(
+    ctx: Context, days: Period, outcome: Outcome | None, page: int, size: int
+) -> LogPage:
+    """Page `page` (from 1) of `size` rows of the log; a page past the end is empty. Only that
+    page is read from the database, however long the period."""
+    bounds = _bounds(ctx, days)
+    total = evidence.count_between(ctx.session, *bounds, outcome)
+    found = evidence.airings_between(
+        ctx.session, *bounds, ctx.settings.tz, outcome=outcome, offset=(page - 1) * size,
+        limit=size,
+    )  # fmt: skip
+    return LogPage(found, total, page, max(1, -(-total // size)))
+
+
+def _log_bounds(ctx: Context, days: Period | None) -> tuple[datetime | None, datetime | None]:
+    return _bounds(ctx, days) if days else (None, None)
 
 
 def verify_log(
