@@ -105,7 +105,9 @@ def create_app(
         """A request over its route's size limit."""
         if request.endpoint == "recording.save":
             flash(recording.TOO_LARGE_VI, "error")
-            return redirect(url_for("recording.page")), 303
+            # ?script= is in the form's address: the body, too large, is never read
+            script = request.args.get("script", "")
+            return redirect(url_for("recording.page", script=script or None)), 303
         flash(
             f"Nội dung gửi lên quá lớn (tệp tối đa {MAX_BYTES // 1_000_000} MB, nội dung bản tin "
             "tối đa 50000 ký tự). Hãy chia nhỏ bản tin.",

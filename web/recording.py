@@ -64,7 +64,7 @@ def page() -> str:
 @login_required("officer", "leader")
 def save() -> tuple[Response, int]:
     """Decode, master and keep the recording as the audio of a new or an existing bulletin."""
-    script = _chosen_script(request.form.get("script_id"))
+    script = _chosen_script(request.form.get("script_id") or request.args.get("script"))
     upload = request.files.get("audio")
     try:
         if upload is None or not upload.filename:
