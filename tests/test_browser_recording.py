@@ -18,6 +18,7 @@ from broadcaster.outputs import NullOutput
 from .conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD
 from .helpers import use_slots
 from .test_browser import CHROMIUM, CHROMIUM_FLAGS, sync_api
+from .test_browser_layout import check_page
 from .test_recording import CHIEU, EVENING
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,7 @@ def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
             executable_path=CHROMIUM, args=CHROMIUM_FLAGS + MICROPHONE_FLAGS
         )
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
             refused: list[str] = []
             page.on(
                 "console",
@@ -67,6 +68,7 @@ def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
             )
             log_in(page, live_server, "admin", ADMIN_PASSWORD)
             page.goto(live_server + "/record")
+            check_page(page, "record", "phone")  # no sideways scrolling, 44 px targets
             page.click("#record-start")
             # The page counts the seconds it has recorded: wait for its third, then stop.
             page.wait_for_selector("#record-status:has-text('Đang ghi âm… 3 giây')")
@@ -87,7 +89,8 @@ def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
             page.click("#record-save")
             page.wait_for_selector("text=Đã lưu bản ghi âm cho bản tin số 1")
             assert "Giọng người đọc (bản ghi âm)" in page.content()
-            page.screenshot(path=str(tmp_path / "recorded.png"), full_page=True)
+            page.goto(live_server + "/record?script=1")
+            check_page(page, "record-existing", "phone")
             page.click("button:has-text('Đăng xuất')")
             log_in(page, live_server, LEADER, LEADER_PASSWORD)
             page.goto(live_server + "/scripts/1")
