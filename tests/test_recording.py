@@ -20,8 +20,9 @@ from werkzeug.test import encode_multipart
 from broadcaster import audio
 from broadcaster.daemon import Daemon
 from broadcaster.db import Airing, DaemonLease, Problem, ProgrammeEntry, Rendering, Script
-from broadcaster.enums import Outcome, Status
+from broadcaster.enums import Outcome, Priority, Status
 from broadcaster.errors import Code
+from broadcaster.ingest import ScriptRejected, parse_script
 from broadcaster.outputs import NullOutput
 from broadcaster.recording import MAX_UPLOAD_BYTES
 from broadcaster.render import RenderFailed
@@ -280,6 +281,15 @@ def test_a_leader_airs_their_own_emergency_recording_at_once(app, station, tmp_p
     send(leader, reading(tmp_path, "webm", "Khẩn cấp: bão số ba sắp đổ bộ."), title="Bão khẩn",
          topic="c", priority="emergency")  # fmt: skip
     assert "Đã duyệt" in approve(leader, 2, seen_hash(leader, 2))
+    # The exception is for the leader's own voice: their emergency typed as text still needs
+    # another leader.
+    typed = parse_script("Khẩn cấp: lũ lên nhanh.".encode(), "t.txt", topic="c")
+    with services(station, FIXED_NOW) as ctx:
+        (text_only,) = scripts.add_scripts(ctx, [typed], "chutich", Priority.EMERGENCY)
+        audio_service.render_one(ctx, text_only.id, "espeak")
+        with pytest.raises(ScriptRejected) as self_approved:
+            scripts.approve_script(ctx, text_only.id, "chutich")
+        assert self_approved.value.code == Code.SELF_APPROVAL
     confirm = leader.get("/scripts/2/air-now").get_data(as_text=True)
     assert "Xác nhận phát KHẨN" in confirm
     with station.sessions() as session:
