@@ -53,6 +53,13 @@ class Code(StrEnum):
     RENDER_NOTHING_TO_SAY = "render_nothing_to_say"
     RENDER_MASTERING = "render_mastering"
     RENDER_NO_VOICE = "render_no_voice"
+    # Recorded readings
+    RECORDING_MISSING = "recording_missing"
+    RECORDING_UNREADABLE = "recording_unreadable"
+    RECORDING_TOO_LONG = "recording_too_long"
+    RECORDING_TOO_SLOW = "recording_too_slow"
+    RECORDING_SILENT = "recording_silent"
+    RECORDING_LOST = "recording_lost"
     # Planning
     SLOT_NO_OCCURRENCE = "slot_no_occurrence"
     SLOT_BEGUN = "slot_begun"
@@ -153,6 +160,20 @@ ENGLISH: dict[Code, str] = {
     Code.RENDER_NOTHING_TO_SAY: "Script {script_id} has nothing to say after normalisation.",
     Code.RENDER_MASTERING: "Script {script_id} could not be mastered: {detail}",
     Code.RENDER_NO_VOICE: "No voice could render script {script_id}: {detail}.",
+    Code.RECORDING_MISSING: "No recording or audio file was sent.",
+    Code.RECORDING_UNREADABLE: "The file {name} is not audio that can be read.",
+    Code.RECORDING_TOO_LONG: (
+        "The recording lasts more than {minutes} min, longer than the longest slot; "
+        "record it shorter or split it."
+    ),
+    Code.RECORDING_TOO_SLOW: (
+        "The file {name} took more than {seconds} s to read; send a shorter or smaller file."
+    ),
+    Code.RECORDING_SILENT: "The recording {name} is silent; check the microphone and record again.",
+    Code.RECORDING_LOST: (
+        "The recording of script {script_id} is missing or damaged; it is never replaced by a "
+        "synthesised voice: record it or upload its file again."
+    ),
     Code.SLOT_NO_OCCURRENCE: "The slot {slot} does not air at {when}.",
     Code.SLOT_BEGUN: "The slot {slot} at {when} has already begun; it can no longer be changed.",
     Code.SLOT_OVERFULL: (

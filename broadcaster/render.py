@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 # Bump when the audio assembly changes so old files are not reused.
 RENDER_VERSION = 3  # 3: mastered in process (true-peak limiter, one encode)
 ENGINE_CHOICES = ("auto", "gtts", "edge", "espeak")
+# The engine of a rendering that is a person's recorded reading (broadcaster.recording).
+RECORDING_ENGINE = "recording"
 
 
 class RenderFailed(BroadcasterError):
@@ -247,6 +250,45 @@ def _reuse(session: Session, script: Script, key: str, settings: Settings) -> Re
     return None
 
 
+def newest_recording(session: Session, script: Script) -> Rendering | None:
+    """The newest recorded reading of the script (whatever words it was saved with), if any."""
+    return session.scalars(
+        select(Rendering)
+        .where(Rendering.script_id == script.id, Rendering.engine == RECORDING_ENGINE)
+        .order_by(Rendering.id.desc())
+        .limit(1)
+    ).first()
+
+
+def recording_key() -> str:
+    """A fresh cache key for a recording's row: it is never reused like synthesised audio (the
+    same recording made current again is a new row, so the newest row stays the current one)."""
+    return secrets.token_hex(32)
+
+
+def _keep_recording(
+    session: Session, script: Script, recorded: Rendering, settings: Settings
+) -> Rendering:
+    """The recording as the audio of the script's current words (an edited summary keeps its
+    recording); RECORDING_LOST when its file is missing or changed."""
+    if not rendering_intact(settings, recorded):
+        raise RenderFailed(Code.RECORDING_LOST, script_id=script.id)
+    current = current_rendering(session, script)
+    if current is not None and current.engine == RECORDING_ENGINE:
+        if current.sha256 == recorded.sha256:
+            return current
+    copy = Rendering(
+        script_id=script.id, content_hash=script.content_hash, cache_key=recording_key(),
+        engine=recorded.engine, voice=recorded.voice, spoken_text=script.body,
+        audio_path=recorded.audio_path, duration_s=recorded.duration_s,
+        sha256=recorded.sha256, loudness_lufs=recorded.loudness_lufs,
+        true_peak_dbtp=recorded.true_peak_dbtp, created_at=recorded.created_at,
+    )  # fmt: skip
+    session.add(copy)
+    session.flush()
+    return copy
+
+
 def _result(rendering: Rendering, settings: Settings, cached: bool) -> RenderResult:
     return RenderResult(
         rendering_id=rendering.id,
@@ -267,7 +309,12 @@ def render_script(
     settings: Settings,
     now: datetime,
 ) -> RenderResult:
-    """Render `script` with the first engine that can speak; reuse an identical rendering."""
+    """Render `script` with the first engine that can speak; reuse an identical rendering.
+
+    A script read aloud by a person is never synthesised: its recording is what it airs."""
+    recorded = newest_recording(session, script)
+    if recorded is not None:
+        return _result(_keep_recording(session, script, recorded, settings), settings, cached=True)
     spoken = normaliser_for(settings)(script.body)
     if not spoken.paragraphs:
         raise RenderFailed(Code.RENDER_NOTHING_TO_SAY, script_id=script.id)

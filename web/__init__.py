@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Flask, flash, g, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import label_vi
 from broadcaster.ingest import MAX_BYTES
+from broadcaster.recording import MAX_UPLOAD_BYTES
 from broadcaster.services.background import RenderQueue
 from broadcaster.station import open_station
 from broadcaster.users import author_vi
@@ -22,11 +23,16 @@ from broadcaster.users import author_vi
 # Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
 # form at most 50,000 characters of text (each up to 9 bytes once URL-encoded).
 FORM_LIMIT = 1_000_000
-BODY_LIMITS = {"scripts.create": MAX_BYTES + FORM_LIMIT}
-# No inline script or style anywhere: the pages load only their own stylesheet.
+# A recorded reading or an uploaded audio file: up to 100 MB (broadcaster.recording).
+BODY_LIMITS = {
+    "scripts.create": MAX_BYTES + FORM_LIMIT,
+    "recording.save": MAX_UPLOAD_BYTES + FORM_LIMIT,
+}
+# No inline script or style anywhere: the pages load only their own stylesheet. A recording
+# is played back from the browser's memory (a blob: address) before it is sent.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
@@ -65,7 +71,7 @@ def create_app(
     app.extensions["broadcaster.clock"] = clock
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
-    from . import auth, forms, log, programme, scripts, status, users
+    from . import auth, forms, log, programme, recording, scripts, status, users
 
     # Before-request order matters: the size limit before anything reads the body, the
     # user before the CSRF check, so a refused form can come back with what was typed.
@@ -76,6 +82,7 @@ def create_app(
     app.register_blueprint(log.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(recording.bp)
     CSRFProtect(app)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)
@@ -98,6 +105,11 @@ def create_app(
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: HTTPException) -> tuple[Response, int]:
         """A request over its route's size limit."""
+        if request.endpoint == "recording.save":
+            flash(recording.TOO_LARGE_VI, "error")
+            # ?script= is in the form's address: the body, too large, is never read
+            script = request.args.get("script", "")
+            return redirect(url_for("recording.page", script=script or None)), 303
         flash(
             f"Nội dung gửi lên quá lớn (tệp tối đa {MAX_BYTES // 1_000_000} MB, nội dung bản tin "
             "tối đa 50000 ký tự). Hãy chia nhỏ bản tin.",

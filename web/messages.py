@@ -75,6 +75,20 @@ VIETNAMESE: dict[Code, str] = {
         "Chưa tạo được âm thanh cho bản tin số {script_id}: không giọng đọc nào hoạt động "
         "({detail}). Hãy thử lại sau hoặc báo kỹ thuật viên."
     ),
+    Code.RECORDING_MISSING: "Chưa có bản ghi âm hay tệp âm thanh nào được gửi lên.",
+    Code.RECORDING_UNREADABLE: "Tệp {name} không phải âm thanh đọc được; hãy gửi tệp khác.",
+    Code.RECORDING_TOO_LONG: (
+        "Bản ghi âm dài hơn {minutes} phút, dài hơn khung giờ dài nhất; hãy ghi ngắn lại hoặc "
+        "tách thành nhiều bản tin."
+    ),
+    Code.RECORDING_TOO_SLOW: (
+        "Đọc tệp {name} mất quá {seconds} giây; hãy gửi tệp ngắn hơn hoặc nhỏ hơn."
+    ),
+    Code.RECORDING_SILENT: "Bản ghi âm {name} không có tiếng; hãy kiểm tra micrô rồi ghi lại.",
+    Code.RECORDING_LOST: (
+        "Bản ghi âm của bản tin số {script_id} bị thiếu hoặc đã thay đổi; giọng máy không đọc "
+        "thay bản ghi âm: hãy ghi âm hoặc tải tệp lên lại."
+    ),
     Code.SLOT_NO_OCCURRENCE: "Khung giờ {slot} không phát vào lúc {when}.",
     Code.SLOT_BEGUN: "Khung giờ {slot} lúc {when} đã bắt đầu, không thể thay đổi nữa.",
     Code.SLOT_OVERFULL: (

@@ -40,6 +40,7 @@ VOICE_LABELS_VI = {
     "gtts": "giọng Google",
     "edge": "giọng Microsoft (giọng nơ-ron)",
     "espeak": "giọng dự phòng (espeak-ng, ngoại tuyến)",
+    "recording": "giọng người đọc (bản ghi âm)",
 }
 RULE_LABELS_VI = {
     "url": "địa chỉ trang web",

@@ -10,7 +10,13 @@ from sqlalchemy.exc import OperationalError
 from broadcaster.db import Problem, ProgrammeEntry, Script
 from broadcaster.enums import Status
 from broadcaster.notes import Note, NoteCode, note
-from broadcaster.render import RenderFailed, RenderResult, render_script, rendering_intact
+from broadcaster.render import (
+    RECORDING_ENGINE,
+    RenderFailed,
+    RenderResult,
+    render_script,
+    rendering_intact,
+)
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script, list_scripts
 from broadcaster.voices import SpeechEngine
@@ -55,12 +61,16 @@ def _render(ctx: Context, script: Script, engines: Sequence[SpeechEngine]) -> Re
 
 
 def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
-    """Check a planned entry's file; re-render it when missing or changed. False if that fails."""
+    """Check a planned entry's file; re-render it when missing or changed. False if that fails.
+
+    A recorded reading is never synthesised instead: its missing file is a problem to show."""
     if rendering_intact(ctx.settings, entry.rendering):
         return True
     script = ctx.session.get_one(Script, entry.script_id)
+    recorded = entry.rendering.engine == RECORDING_ENGINE
     try:
-        result = _render(ctx, script, ctx.voices(ctx.settings.engine, ctx.settings))
+        engines = [] if recorded else ctx.voices(ctx.settings.engine, ctx.settings)
+        result = _render(ctx, script, engines)
     except (RenderFailed, OSError) as exc:
         # OSError: an unwritable or full audio folder. The slot airs what else it holds.
         ctx.session.rollback()

@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import object_session
 
 from broadcaster import audit
-from broadcaster.db import AuditEvent, Script, User
+from broadcaster.db import AuditEvent, Rendering, Script, User
 from broadcaster.enums import Priority, Role, Status, Topic
 from broadcaster.errors import Code
 from broadcaster.ingest import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
 from broadcaster.programme import withdraw_script
-from broadcaster.render import expected_seconds
+from broadcaster.render import RECORDING_ENGINE, current_rendering, expected_seconds
 from broadcaster.services.context import Context
 from broadcaster.slots import slots_from_rows
 
@@ -171,12 +172,33 @@ MAX_NOTE = 2000  # characters of a leader's reason for returning a bulletin
 
 
 def version_hash(script: Script) -> str:
-    """The sha256 of what a leader reads before approving: the title and the words.
+    """The sha256 of what a leader reads before approving: the title and the words, and the
+    audio's sha256 when the audio is a person's recording (what airs is not the words then).
 
-    The approve form carries it, so an edit made after the page was opened is caught.
+    The approve form carries it, so an edit or a new recording made after the page was
+    opened is caught.
     """
     seen = f"{script.title}\n{script.body}"
+    session = object_session(script)
+    rendering = current_rendering(session, script) if session is not None else None
+    if rendering is not None and rendering.engine == RECORDING_ENGINE:
+        seen += f"\n{RECORDING_ENGINE}:{rendering.sha256}"
     return hashlib.sha256(seen.encode("utf-8")).hexdigest()
+
+
+def attach_recording(ctx: Context, script: Script, rendering: Rendering) -> Change:
+    """Make a recording the script's audio and commit; an approved script goes back to
+    draft (it leaves every future slot), as after any edit."""
+    if script.status == Status.RETIRED:
+        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script.id)
+    before = _state(script)
+    ctx.session.add(rendering)
+    ctx.session.flush()
+    back_to_draft = script.status == Status.APPROVED
+    withdrawn = _to_draft(ctx, script) if back_to_draft else 0
+    _audit(ctx, "script.recording", script, before, f"audio {rendering.sha256}")
+    ctx.session.commit()
+    return Change(script, back_to_draft, withdrawn)
 
 
 def clean_priority(raw: str | None) -> Priority:
@@ -299,11 +321,18 @@ def approve_script(
 
 def _check_approver(ctx: Context, script: Script, name: str) -> None:
     """The approver is an enabled leader (or admin) account, and not the author unless the
-    town allows it (`self_approval`: a one-person commune)."""
+    town allows it (`self_approval`: a one-person commune) or the author is a leader whose own
+    recorded reading is an emergency (the evidence then names the leader as both)."""
     account = ctx.session.scalar(select(User).where(User.name == name))
     if account is None or account.disabled or account.role not in (Role.LEADER, Role.ADMIN):
         raise ScriptRejected(Code.APPROVER_UNKNOWN, name=name)
-    if script.author == name and ctx.settings.self_approval != "on":
+    rendering = current_rendering(ctx.session, script)
+    own_emergency = (
+        script.priority == Priority.EMERGENCY
+        and rendering is not None
+        and rendering.engine == RECORDING_ENGINE
+    )
+    if script.author == name and ctx.settings.self_approval != "on" and not own_emergency:
         raise ScriptRejected(Code.SELF_APPROVAL, name=name, script_id=script.id)
 
 
