@@ -47,9 +47,9 @@ def _pydub() -> type["AudioSegment"]:
 
 def decode_mp3(data: bytes, sample_rate: int) -> bytes:
     """Decode MP3 bytes to mono 16-bit PCM at `sample_rate`; ValueError if it is not MP3 audio."""
+    segment_cls = _pydub()  # first: it imports pydub with its warnings silenced
     from pydub.exceptions import CouldntDecodeError
 
-    segment_cls = _pydub()
     try:
         # format and codec given: pydub then needs no ffprobe (imageio-ffmpeg ships none).
         segment = segment_cls.from_file(io.BytesIO(data), format="mp3", codec="mp3")
