@@ -38,7 +38,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # Database tests run on SQLite always, and on PostgreSQL when a server is given.
 DATABASE_MODULES = {
     "test_daemon", "test_reliability", "test_programme", "test_migrations", "test_one_voice",
-    "test_tamper", "test_kill_points", "test_web_search",
+    "test_tamper", "test_kill_points", "test_web_search", "test_web_planning",
 }  # fmt: skip
 PG_ADMIN_URL = os.environ.get("BROADCASTER_TEST_DATABASE_URL")
 
