@@ -168,6 +168,9 @@ def test_officer_removes_and_adds(station, town, apps) -> None:  # type: ignore[
     _send(officer, station, evening, action="add", script=str(town[1]))
     assert _planned(station, evening) == [town[0], town[2], town[1]]
     assert _pinned(station, evening) == {True}
+    page = _send(officer, station, evening, ids="")  # empty: nothing left to pin
+    assert "Đã bỏ hết bản tin khỏi khung giờ Chiều lúc 17:00 11/03/2024." in page.text
+    assert _planned(station, evening) == []
 
 
 def test_an_arranged_occurrence_survives_planning_again(station, town, apps) -> None:  # type: ignore[no-untyped-def]
@@ -212,3 +215,16 @@ def test_arranging_is_written_in_the_audit_trail(station, town, apps) -> None:  
         assert event.target == "slot:Chiều@2024-03-11 17:00"
         assert event.detail == f"scripts: {town[2]}, {town[0]}"
         assert event.before_hash != event.after_hash
+
+
+def test_the_printed_week_has_titles_and_lengths_and_no_buttons(station, town, apps) -> None:  # type: ignore[no-untyped-def]
+    with station.sessions() as session:
+        seconds = {r.script_id: r.duration_s for r in session.scalars(select(Rendering))}
+    page = apps("vhxh").get("/programme/", query_string={"week": WEEK, "print": "1"}).text
+    assert "<h1>Chương trình phát sóng Tuần 11 (11/03 – 17/03/2024)</h1>" in page
+    assert "Thứ Ba 12/03/2024" in page and "Chiều (17:00, 30 phút)" in page
+    whole = round(seconds[town[0]])
+    assert f"<li>{TITLES[0]} ({whole // 60}:{whole % 60:02d})</li>" in page
+    main = page[page.index("<main>") :]
+    assert "<button" not in main and "<form" not in main and "<select" not in main
+    assert "programme.js" not in page

@@ -110,11 +110,17 @@ def arrange() -> tuple[Response, int]:
         flash(vietnamese(exc), "error")
         return redirect(url_for("programme.week", week=week)), 303
     when = f"{start.astimezone(ctx.settings.tz):%H:%M %d/%m/%Y}"
-    flash(
-        f"Đã sắp xếp khung giờ {slot} lúc {when}: {len(dict.fromkeys(ids))} bản tin. "
-        "Buổi phát này được giữ nguyên khi lập lại chương trình.",
-        "ok",
-    )
+    if ids:
+        said = (
+            f"Đã sắp xếp khung giờ {slot} lúc {when}: {len(dict.fromkeys(ids))} bản tin. "
+            "Buổi phát này được giữ nguyên khi lập lại chương trình."
+        )
+    else:  # no entry is left to carry the pin
+        said = (
+            f"Đã bỏ hết bản tin khỏi khung giờ {slot} lúc {when}. "
+            "Khi lập lại chương trình, buổi phát này sẽ được xếp bản tin lại."
+        )
+    flash(said, "ok")
     return redirect(
         url_for(
             "programme.week", week=week, _anchor=f"o-{start.astimezone(ctx.settings.tz):%Y%m%d%H%M}"
