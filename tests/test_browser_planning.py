@@ -1,7 +1,8 @@
 """The week grid that plans, in a real Chromium: an officer drags a bulletin to another place in
 its slot occurrence and the new order is saved (the small programme.js, no inline script, no CSP
-refusal); the same is done from the keyboard with the "Xuống" and "Thêm" buttons; with the
-arranging controls on the page nothing is wider than a phone or a desk."""
+refusal); the same is done from the keyboard with the "Xuống", "Bỏ" and "Thêm" buttons; with the
+arranging controls on the page nothing is wider than a phone or a desk, and printed the grid
+has no menu and no buttons. Screenshots go to var/screenshots/ (not committed)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .helpers import approved_rendered, services
 from .test_browser_layout import (
     CHROMIUM,
     CHROMIUM_FLAGS,
+    SCREENSHOTS,
     SIZES,
     _note_refusal,
     live_server,
@@ -78,9 +80,11 @@ def test_an_officer_drags_a_bulletin_and_the_order_is_saved(
             _login(page, live_server)
             first, second, third = _shown(page, TUESDAY)
             assert [first, second, third] == _planned(station, TUESDAY)
+            page.locator(f"#{TUESDAY}").scroll_into_view_if_needed()  # source and target on screen
             with page.expect_navigation():
-                page.drag_and_drop(
-                    f"#{TUESDAY} li[data-id='{first}']", f"#{TUESDAY} li[data-id='{third}']"
+                page.drag_and_drop(  # held by its title, as a person would
+                    f"#{TUESDAY} li[data-id='{first}'] .title",
+                    f"#{TUESDAY} li[data-id='{third}'] .title",
                 )
             assert _planned(station, TUESDAY) == [second, third, first]
             assert _shown(page, TUESDAY) == [second, third, first]
@@ -122,12 +126,25 @@ def test_the_arranging_grid_fits_a_phone_and_a_desk(live_server: str, week) -> N
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            for width, height in SIZES.values():
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            for size, (width, height) in SIZES.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
                 _login(page, live_server)
+                page.screenshot(path=str(SCREENSHOTS / f"planning-{size}.png"), full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"planning-{size}-first.png"))
                 assert page.locator("button:has-text('Lên')").count() > 0
                 wide = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
                 assert wide[0] <= wide[1], (width, wide)
+                page.emulate_media(
+                    media="print"
+                )  # printed from the grid itself: no menu, no buttons
+                shown = "s => s.filter(e => e.offsetParent !== null).length"
+                assert page.eval_on_selector_all("header, button, select", shown) == 0
+                assert page.locator("li[data-id]").first.is_visible()
+                page.goto(live_server + "/programme/?week=2024-W11&print=1")
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"planning-print-{size}.png"), full_page=True
+                )
                 page.close()
         finally:
             browser.close()
