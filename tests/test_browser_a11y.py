@@ -1,6 +1,7 @@
 """Accessibility: axe-core (bundled by axe-playwright-python, injected by the test, no CDN) finds
 no serious or critical violation on any page, at a phone's and a desk's size, in a real Chromium
-over the same seeded town as tests/test_browser_layout.py (labels, names, contrast AA...)."""
+over the same seeded town as tests/test_browser_layout.py (labels, names, contrast AA...); and
+the Tab key alone reaches every control of every page."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ PAGES = {
     "bad-page": "/?page=0",
 }
 SERIOUS = {"serious", "critical"}
+# Every control a person can use, as shown (checkVisibility: a closed <details> hides its own).
+CONTROLS = """() => [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls]')]
+  .filter(e => e.checkVisibility() && !e.disabled).length"""
+# Marks the focused control and says which it is (null when the focus left the page).
+FOCUSED = """() => { const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  e.dataset.tabbed = e.dataset.tabbed || String(document.querySelectorAll('[data-tabbed]').length);
+  return e.dataset.tabbed; }"""
 
 
 def _serious(axe, page, name: str, size: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -45,6 +55,23 @@ def _serious(axe, page, name: str, size: str) -> list[str]:  # type: ignore[no-u
         for v in found
         if v["impact"] in SERIOUS
     ]
+
+
+def _tab_walk(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """How many controls the Tab key reaches from the top of the page, and how many there are.
+
+    A date box or a player takes several presses (its parts), so the walk goes on until the
+    focus leaves the page."""
+    controls = page.evaluate(CONTROLS)
+    page.mouse.click(1, 1)  # start from the top (a box with autofocus would start midway)
+    reached: set[str] = set()
+    for _ in range(3 * controls + 10):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            break
+        reached.add(focused)
+    return len(reached), controls
 
 
 def test_no_page_has_a_serious_accessibility_violation(
@@ -69,6 +96,10 @@ def test_no_page_has_a_serious_accessibility_violation(
                 for name, path in PAGES.items():
                     page.goto(live_server + path.format(town=town))
                     problems += _serious(axe, page, name, size)
+                    if size == "desk":  # the keyboard alone reaches every control
+                        reached, controls = _tab_walk(page)
+                        if reached != controls:
+                            problems.append(f"{name}: Tab reaches {reached} of {controls} controls")
                 context.close()
         finally:
             browser.close()
