@@ -80,7 +80,7 @@ def _occurrence(page: str, start) -> str:  # type: ignore[no-untyped-def]
 
 def _button(cell: str, label: str, nth: int = 0) -> str:
     """The new order a button of the cell sends (its name="ids" value)."""
-    values = re.findall(rf'name="ids" value="([^"]*)">{label}<', cell)
+    values = re.findall(rf'name="ids" value="([^"]*)"[^>]*>{label}<', cell)
     return values[nth]
 
 
