@@ -84,11 +84,11 @@ def _button(cell: str, label: str, nth: int = 0) -> str:
     return values[nth]
 
 
-def _send(client: FlaskClient, station, start, **fields: str):  # type: ignore[no-untyped-def]
+def _send(client: FlaskClient, station, when, **fields: str):  # type: ignore[no-untyped-def]
     page = client.get("/programme/", query_string={"week": WEEK}).text
     form = {
-        "csrf_token": _token(page), "week": WEEK, "slot": "Chiều", "start": start.isoformat(),
-        "current": ",".join(str(i) for i in _planned(station, start)),
+        "csrf_token": _token(page), "week": WEEK, "slot": "Chiều", "start": when.isoformat(),
+        "current": ",".join(str(i) for i in _planned(station, when)),
     }  # fmt: skip
     form.update(fields)
     return client.post("/programme/arrange", data=form, follow_redirects=True)
@@ -228,3 +228,23 @@ def test_the_printed_week_has_titles_and_lengths_and_no_buttons(station, town, a
     main = page[page.index("<main>") :]
     assert "<button" not in main and "<form" not in main and "<select" not in main
     assert "programme.js" not in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "says"),
+    [
+        ({"start": "hôm qua"}, 400, "Thời điểm của buổi phát không hợp lệ."),
+        ({"start": "2024-03-11T17:00:00"}, 400, "Thời điểm của buổi phát không hợp lệ."),  # no zone
+        ({"ids": "1,hai"}, 400, "Danh sách bản tin không hợp lệ."),
+        ({"slot": "Trưa"}, 200, "Khung giờ Trưa không phát vào lúc 17:00 11/03/2024."),
+        ({"ids": "999"}, 200, "Không có bản tin số 999."),
+    ],
+)
+def test_a_form_this_page_never_sends_changes_nothing(
+    station, town, apps, fields, status, says
+) -> None:  # type: ignore[no-untyped-def]
+    officer, evening = apps("vhxh"), _evening(station)
+    answer = _send(officer, station, evening, **{"ids": "", **fields})
+    assert answer.status_code == status
+    assert says in answer.text
+    assert _planned(station, evening) == town and _pinned(station, evening) == {False}
