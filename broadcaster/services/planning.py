@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.db import ProgrammeEntry
+from broadcaster import audit
+from broadcaster.db import ProgrammeEntry, Script
 from broadcaster.enums import Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import clean_week
@@ -103,10 +105,38 @@ def week_programme(ctx: Context, week: str | None = None) -> WeekPlan:
     )
 
 
+@dataclass(frozen=True)
+class Arrangeable:
+    """An approved bulletin with audio for its current words: one that can be put in a slot."""
+
+    script_id: int
+    title: str
+    duration_s: float
+
+
+def arrangeable(ctx: Context) -> list[Arrangeable]:
+    """Every bulletin a slot can be arranged with (emergency ones too), by title."""
+    found = []
+    for script in ctx.session.scalars(select(Script).where(Script.status == Status.APPROVED)):
+        rendering = current_rendering(ctx.session, script)
+        if rendering is not None:
+            found.append(Arrangeable(script.id, script.title, rendering.duration_s))
+    return sorted(found, key=lambda a: (a.title.casefold(), a.script_id))
+
+
+def slot_seconds(durations: list[float]) -> float:
+    """How long bulletins of these lengths take in one slot, with the breath between them."""
+    return sum(durations) + GAP_SECONDS * max(0, len(durations) - 1)
+
+
 def arrange(
     ctx: Context, slot_name: str, start: datetime, script_ids: list[int]
 ) -> list[ProgrammeEntry]:
-    """Put exactly these approved, rendered scripts in one future occurrence and pin it."""
+    """Put exactly these approved, rendered scripts in one future occurrence and pin it.
+
+    A script named twice airs once (where first named). The audit trail records the change:
+    before and after are fingerprints of the occurrence's script ids in airing order.
+    """
     tz = ctx.settings.tz
     matches = [
         occurrence
@@ -121,7 +151,7 @@ def arrange(
     if start <= ctx.now():
         raise BroadcasterError(Code.SLOT_BEGUN, slot=slot_name, when=when)
     chosen = []
-    for script_id in script_ids:
+    for script_id in dict.fromkeys(script_ids):
         script = get_script(ctx, script_id)
         if script.status != Status.APPROVED:
             raise BroadcasterError(
@@ -134,11 +164,19 @@ def arrange(
             Candidate(script.id, rendering.id, rendering.duration_s, script.week, script.priority)
         )
     slot = matches[0].slot
-    seconds = sum(c.duration_s for c in chosen) + GAP_SECONDS * max(0, len(chosen) - 1)
+    seconds = slot_seconds([c.duration_s for c in chosen])
     if seconds > slot.minutes * 60:
         raise BroadcasterError(
             Code.SLOT_OVERFULL, seconds=round(seconds), minutes=slot.minutes, slot=slot_name
         )
+    before = [e.script_id for e in entries_for(ctx.session, slot_name, start)]
     entries = arrange_occurrence(ctx.session, matches[0], chosen)
+    after = [e.script_id for e in entries]
+    audit.record(
+        ctx.session, ctx.now(), ctx.actor, "programme.arrange",
+        f"slot:{slot_name}@{start.astimezone(tz):%Y-%m-%d %H:%M}",
+        audit.fingerprint(*before), audit.fingerprint(*after),
+        "scripts: " + (", ".join(str(i) for i in after) or "none"),
+    )  # fmt: skip
     ctx.session.commit()
     return entries
