@@ -165,6 +165,8 @@ class Airing(Base):
             postgresql_where=text("outcome != 'failed'"),
         ),
         UniqueConstraint("programme_entry_id", "attempt"),
+        # The log filtered by outcome over a long period (migration 0007).
+        Index("ix_airing_outcome_planned_start", "outcome", "planned_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
@@ -83,6 +85,34 @@ def count_between(
     return session.scalar(query) or 0
 
 
+# What an AiringRecord is read from, in its order: the airing's columns, its snapshot (or, for
+# rows of the first release that have none, the script's), then its own chain columns.
+RECORD_COLUMNS = (
+    Airing.id, Airing.planned_start, Airing.started_at, Airing.ended_at, Airing.slot_name,
+    Airing.script_id, func.coalesce(Airing.title, Script.title),
+    func.coalesce(Airing.topic, Script.topic), Airing.outcome, Airing.duration_s,
+    Airing.audio_sha256, Airing.output, Airing.host, Airing.error, Airing.attempt, Airing.voice,
+    Airing.author, Airing.approved_by, Airing.requested_by, Airing.seq, Airing.prev_hash,
+    Airing.row_hash,
+)  # fmt: skip
+
+
+def record_from(
+    row: Sequence[Any], tz: ZoneInfo, link: Sequence[Any] | None = None
+) -> AiringRecord:
+    """The record of a row of RECORD_COLUMNS; `link` is its newest event's (seq, prev_hash,
+    event_hash) when it has events (format 3), else the row's own chain columns count."""
+    seq, prev_hash, row_hash = link if link is not None else row[19:22]
+    return AiringRecord(
+        id=row[0], planned_start=_local(row[1], tz) or "", started_at=_local(row[2], tz),
+        ended_at=_local(row[3], tz), slot=row[4], script_id=row[5], title=row[6], topic=row[7],
+        outcome=str(row[8]), duration_s=row[9], audio_sha256=row[10], output=row[11],
+        host=row[12], error=row[13], attempt=row[14], voice=row[15], author=row[16],
+        approved_by=row[17], requested_by=row[18], seq=seq, prev_hash=prev_hash,
+        row_hash=row_hash,
+    )  # fmt: skip
+
+
 def airings_between(
     session: Session,
     start: datetime | None,
@@ -93,54 +123,26 @@ def airings_between(
     offset: int = 0,
     limit: int | None = None,
 ) -> list[AiringRecord]:
-    """Evidence rows planned in [start, end) (with that outcome), oldest first; `limit` rows
+    """Evidence rows planned in [start, end) (with that outcome), by planned time; `limit` rows
     from `offset` for a page. Each row's newest chain link is read for the rows returned only."""
-    query = (
-        select(Airing, Script)
-        .join(Script, Airing.script_id == Script.id)
-        .where(*_within(start, end, outcome))
-        .order_by(Airing.id)
-    )
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    rows = [(airing, script) for airing, script in session.execute(query)]
-    newest: dict[int, AiringEvent] = {}
+    order = (Airing.planned_start, Airing.id)  # the planned_start index's own order
+    query = select(*RECORD_COLUMNS).join(Script, Airing.script_id == Script.id).order_by(*order)
+    if limit is None:
+        query = query.where(*_within(start, end, outcome))
+    else:  # a page: step over the rows before it in the index alone, then read its rows
+        page = select(Airing.id).where(*_within(start, end, outcome)).order_by(*order)
+        ids = list(session.scalars(page.limit(limit).offset(offset)))
+        query = query.where(Airing.id.in_(ids))
+    rows = list(session.execute(query))
+    newest: dict[int, tuple[Any, ...]] = {}
     for first in range(0, len(rows), EVENT_BATCH):
-        ids = [airing.id for airing, _ in rows[first : first + EVENT_BATCH]]
-        links = select(AiringEvent).where(AiringEvent.airing_id.in_(ids))
-        for link in session.scalars(links.order_by(AiringEvent.seq)):
-            newest[link.airing_id] = link
-    records = []
-    for airing, script in rows:
-        event = newest.get(airing.id)
-        records.append(
-            AiringRecord(
-                id=airing.id,
-                planned_start=_local(airing.planned_start, tz) or "",
-                started_at=_local(airing.started_at, tz),
-                ended_at=_local(airing.ended_at, tz),
-                slot=airing.slot_name,
-                script_id=script.id,
-                # The snapshot taken when the row opened; rows of the first release have none.
-                title=airing.title or script.title,
-                topic=airing.topic or script.topic,
-                outcome=airing.outcome,
-                duration_s=airing.duration_s,
-                audio_sha256=airing.audio_sha256,
-                output=airing.output,
-                host=airing.host,
-                error=airing.error,
-                attempt=airing.attempt,
-                voice=airing.voice,
-                author=airing.author,
-                approved_by=airing.approved_by,
-                requested_by=airing.requested_by,
-                seq=event.seq if event else airing.seq,
-                prev_hash=event.prev_hash if event else airing.prev_hash,
-                row_hash=event.event_hash if event else airing.row_hash,
-            )
-        )
-    return records
+        ids = [row[0] for row in rows[first : first + EVENT_BATCH]]
+        links = select(
+            AiringEvent.airing_id, AiringEvent.seq, AiringEvent.prev_hash, AiringEvent.event_hash
+        ).where(AiringEvent.airing_id.in_(ids))
+        for airing_id, *link in session.execute(links.order_by(AiringEvent.seq)):
+            newest[airing_id] = tuple(link)
+    return [record_from(row, tz, newest.get(row[0])) for row in rows]
 
 
 def _readable(record: AiringRecord) -> dict[str, object]:

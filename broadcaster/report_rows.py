@@ -17,7 +17,7 @@ from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from broadcaster.db import Airing, AiringEvent, Script
-from broadcaster.evidence import AiringRecord
+from broadcaster.evidence import RECORD_COLUMNS, AiringRecord, record_from
 
 BATCH = 2000
 
@@ -72,14 +72,10 @@ def facts(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> Ite
         yield Fact(months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0)
 
 
-def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
-    return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
-
-
 def records(
     session: Session, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterator[AiringRecord]:
-    """The evidence rows planned in [start, end), oldest first, each with its newest link."""
+    """The evidence rows planned in [start, end), by planned time, each with its newest link."""
     newest = (
         select(AiringEvent.airing_id, func.max(AiringEvent.seq).label("seq"))
         .group_by(AiringEvent.airing_id)
@@ -87,11 +83,7 @@ def records(
     )
     query = _between(
         select(
-            Airing.id, Airing.planned_start, Airing.started_at, Airing.ended_at, Airing.slot_name,
-            Airing.script_id, func.coalesce(Airing.title, Script.title),
-            func.coalesce(Airing.topic, Script.topic), Airing.outcome, Airing.duration_s,
-            Airing.audio_sha256, Airing.output, Airing.host, Airing.error, Airing.attempt,
-            Airing.voice, Airing.author, Airing.approved_by, Airing.requested_by,
+            *RECORD_COLUMNS[:19],
             func.coalesce(AiringEvent.seq, Airing.seq),
             func.coalesce(AiringEvent.prev_hash, Airing.prev_hash),
             func.coalesce(AiringEvent.event_hash, Airing.row_hash),
@@ -100,13 +92,6 @@ def records(
         .outerjoin(newest, newest.c.airing_id == Airing.id)
         .outerjoin(AiringEvent, AiringEvent.seq == newest.c.seq),
         start, end,
-    ).order_by(Airing.id)  # fmt: skip
+    ).order_by(Airing.planned_start, Airing.id)  # fmt: skip
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield AiringRecord(
-            id=row[0], planned_start=_local(row[1], tz) or "", started_at=_local(row[2], tz),
-            ended_at=_local(row[3], tz), slot=row[4], script_id=row[5], title=row[6],
-            topic=row[7], outcome=str(row[8]), duration_s=row[9], audio_sha256=row[10],
-            output=row[11], host=row[12], error=row[13], attempt=row[14], voice=row[15],
-            author=row[16], approved_by=row[17], requested_by=row[18], seq=row[19],
-            prev_hash=row[20], row_hash=row[21],
-        )  # fmt: skip
+        yield record_from(row, tz)

@@ -94,7 +94,7 @@ def period(ctx: Context, start: str | None, end: str | None) -> Period:
 def airing_log(
     ctx: Context, days: Period | None = None, outcome: Outcome | None = None
 ) -> list[AiringRecord]:
-    """The evidence rows planned in `days` (all when None), oldest first."""
+    """The evidence rows planned in `days` (all when None), by planned time."""
     bounds = _log_bounds(ctx, days)
     return evidence.airings_between(ctx.session, *bounds, ctx.settings.tz, outcome=outcome)
 

@@ -1,6 +1,6 @@
 """Load test of the web page at a province's size (on demand, not in the test suite).
 
-    .venv/bin/python tests/benchmarks/load_pages.py [SECONDS] [USERS]
+    .venv/bin/python tests/benchmarks/load_pages.py [SECONDS] [USERS] [FOLDER]
 
 Builds a scratch station on SQLite with 5,000 scripts and 250,000 sealed airings over 2024,
 starts the real server (`broadcaster serve`, waitress) in its own process, and lets USERS
@@ -8,6 +8,7 @@ simulated staff (default 20) each log in and open pages for SECONDS (default 120
 1–5 s between requests, as people do. Prints, per page, the number of requests and the
 median, 95th percentile and slowest answer in milliseconds. The target (issue 14): p95 ≤ 100 ms
 on every page; the report page's first computation is printed apart (it is then cached).
+With FOLDER, the station is built there once and reused by later runs.
 """
 
 from __future__ import annotations
@@ -105,10 +106,12 @@ def user(
         time.sleep(rng.uniform(1, 5))
 
 
-def main(seconds: float, users: int) -> None:
+def main(seconds: float, users: int, kept: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        build(folder)
+        folder = kept or Path(tmp)
+        if not (folder / "var").exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            build(folder)
         port = 18_000 + random.randrange(1000)
         server = subprocess.Popen(
             [sys.executable, "-m", "broadcaster.cli", "serve", "--port", str(port)], cwd=folder,
@@ -161,4 +164,5 @@ if __name__ == "__main__":
     main(
         float(sys.argv[1]) if len(sys.argv) > 1 else 120,
         int(sys.argv[2]) if len(sys.argv) > 2 else 20,
+        Path(sys.argv[3]) if len(sys.argv) > 3 else None,
     )
