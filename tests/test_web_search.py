@@ -6,12 +6,13 @@ Real Flask app over a real database, on SQLite and (when a server is given) Post
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from broadcaster.web import create_app
 from flask.testing import FlaskClient
 
+from broadcaster.bench_report import seed_airings
 from broadcaster.db import Airing
 from broadcaster.enums import Outcome, Topic
 from broadcaster.ingest import parse_script
@@ -239,6 +240,11 @@ def test_the_log_is_paged_and_keeps_its_filters_and_csv_link(app, station) -> No
     assert client.get("/log/", query_string={"page": "-1"}).status_code == 400
     aired = client.get("/log/", query_string=query | {"outcome": "aired"}).text
     assert "Không có lượt phát nào" in aired and '<td data-label="Số">' not in aired
+    everything = query | {"outcome": ""}
+    assert "450 lượt phát" in client.get("/log/", query_string=everything).text
+    with station.sessions() as session:  # two sealed airings: the chain head moves
+        seed_airings(session, date(2024, 3, 12), 1, 2, station.settings.tz)
+    assert "452 lượt phát" in client.get("/log/", query_string=everything).text  # counted again
 
 
 def test_topics_of_the_form_and_filter_are_the_plan_topics(app) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from broadcaster.report import Summary, month_vi, topic_vi
 from broadcaster.services import records
 
 from .auth import login_required
+from .cache import HeadCache
 from .chart import month_topic_svg
 from .db import services
 from .messages import vietnamese
@@ -26,8 +26,10 @@ REPORT_ROLES = ("office", "leader", "officer")
 FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "csv": "CSV", "json": "JSON"}
 # Summaries by (database, period, cut-off, chain head, plan file state): a new airing moves
 # the head, so a cached summary is never stale. Kept small: a few periods are looked at.
-_summaries: OrderedDict[tuple[object, ...], Summary] = OrderedDict()
-CACHE_SIZE = 16
+_summaries: HeadCache[Summary] = HeadCache(16)
+# Row counts of the log's filters, by (database, bounds, outcome, chain head): counting a
+# year of a province's airings is most of the page's time.
+_counts: HeadCache[int] = HeadCache(64)
 
 
 def _period() -> Period:
@@ -57,7 +59,10 @@ def index() -> str:
     # The reporting quarter (with the cut-off day) the last chosen day belongs to.
     cutoff = services().settings.report_cutoff_day
     quarter_start = containing(days.end, "quarter", cutoff).start
-    shown = records.airing_log_page(services(), days, outcome, page, PAGE_SIZE)
+    ctx = services()
+    key = (ctx.settings.db_url, days.start, days.end, outcome, ledger.head(ctx.session))
+    total = _counts.get(key, lambda: records.airing_count(ctx, days, outcome))
+    shown = records.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
     return render_template(
         "log.html", records=shown.records, total=shown.total, page=page, pages=shown.pages,
@@ -108,14 +113,7 @@ def _summary(days: Period) -> Summary:
     key = (
         ctx.settings.db_url, days, ctx.settings.report_cutoff_day, ledger.head(ctx.session), state
     )  # fmt: skip
-    if key in _summaries:
-        _summaries.move_to_end(key)
-        return _summaries[key]
-    summary = records.report_summary(ctx, days)
-    _summaries[key] = summary
-    while len(_summaries) > CACHE_SIZE:
-        _summaries.popitem(last=False)
-    return summary
+    return _summaries.get(key, lambda: records.report_summary(ctx, days))
 
 
 @bp.route("/report")

@@ -109,13 +109,17 @@ class LogPage:
     pages: int
 
 
+def airing_count(ctx: Context, days: Period, outcome: Outcome | None) -> int:
+    """How many evidence rows are planned in `days` (with that outcome)."""
+    return evidence.count_between(ctx.session, *_bounds(ctx, days), outcome)
+
+
 def airing_log_page(
-    ctx: Context, days: Period, outcome: Outcome | None, page: int, size: int
+    ctx: Context, days: Period, outcome: Outcome | None, page: int, size: int, total: int
 ) -> LogPage:
-    """Page `page` (from 1) of `size` rows of the log; a page past the end is empty. Only that
-    page is read from the database, however long the period."""
+    """Page `page` (from 1) of `size` rows of the log, of `total` (`airing_count`); a page past
+    the end is empty. Only that page is read from the database, however long the period."""
     bounds = _bounds(ctx, days)
-    total = evidence.count_between(ctx.session, *bounds, outcome)
     found = evidence.airings_between(
         ctx.session, *bounds, ctx.settings.tz, outcome=outcome, offset=(page - 1) * size,
         limit=size,
