@@ -83,9 +83,15 @@ def build(folder: Path) -> None:
 
 
 def user(
-    base: str, until: float, seed: int, times: dict[str, list[float]], lock: threading.Lock
+    base: str,
+    seconds: float,
+    seed: int,
+    times: dict[str, list[float]],
+    lock: threading.Lock,
+    everyone_in: threading.Barrier,
 ) -> None:
-    """One member of staff: log in, then open pages with 1–5 s between them."""
+    """One member of staff: log in, then (once everyone has) open pages with 1–5 s between
+    them. The logins are not timed: a password check is slow on purpose (argon2)."""
     rng = random.Random(seed)
     http = requests.Session()
     form = http.get(f"{base}/login").text
@@ -93,6 +99,9 @@ def user(
     assert token, form
     http.post(f"{base}/login", data={"name": "admin", "password": PASSWORD,
                                      "csrf_token": token.group(1)})  # fmt: skip
+    everyone_in.wait()
+    time.sleep(rng.uniform(0, 3))  # people do not all click in the same second
+    until = time.monotonic() + seconds
     while time.monotonic() < until:
         name = rng.choice(list(PAGES))
         path = PAGES[name].format(script=rng.randint(1, SCRIPTS))
@@ -137,9 +146,9 @@ def main(seconds: float, users: int, kept: Path | None) -> None:
             )
             times: dict[str, list[float]] = defaultdict(list)
             lock = threading.Lock()
-            until = time.monotonic() + seconds
+            everyone_in = threading.Barrier(users)
             crowd = [
-                threading.Thread(target=user, args=(base, until, n, times, lock))
+                threading.Thread(target=user, args=(base, seconds, n, times, lock, everyone_in))
                 for n in range(users)
             ]
             for person in crowd:
