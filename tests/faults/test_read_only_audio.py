@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from broadcaster.clock import utc_now
 from broadcaster.db import Problem, Rendering
+from broadcaster.notes import english
 from broadcaster.station import Station
 
 from ..helpers import approved_rendered, begun_slot_file, running_daemon, stop_daemon, wait_for
@@ -88,7 +89,7 @@ def test_a_read_only_audio_folder_airs_what_is_intact_and_records_why(
 
 def _problems(station: Station) -> list[str]:
     with station.sessions() as session:
-        return [p.message for p in session.scalars(select(Problem))]
+        return [english(p.message) for p in session.scalars(select(Problem))]
 
 
 def _really_read_only(station: Station) -> bool:
