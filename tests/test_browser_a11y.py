@@ -10,6 +10,7 @@ import pytest
 from .conftest import ADMIN_PASSWORD, FIXED_NOW
 from .helpers import approved_rendered
 from .test_browser_layout import CHROMIUM, CHROMIUM_FLAGS, SIZES, live_server, sync_api, town
+from .test_browser_layout import PAGES as LAYOUT_PAGES
 
 axe_api = pytest.importorskip(
     "axe_playwright_python.sync_playwright",
@@ -18,23 +19,8 @@ axe_api = pytest.importorskip(
 pytestmark = pytest.mark.slow
 __all__ = ["live_server", "town"]  # fixtures shared with the layout test
 
-# The layout test's pages (kept in step by hand: that list lives inside its test), plus the
-# week grid's printable view.
-PAGES = {
-    "scripts": "/",
-    "search": "/?q=dang+ky&status=draft",
-    "script": "/scripts/{town}",
-    "script-long-url": "/scripts/61",
-    "air-now": "/scripts/{town}/air-now",
-    "programme": "/programme/?week=2024-W11",
-    "programme-print": "/programme/?week=2024-W11&print=1",
-    "log": "/log/?from=2024-01-01&to=2024-03-31",
-    "status": "/status/",
-    "users": "/users/",
-    "password": "/password",
-    "not-found": "/scripts/999999",
-    "bad-page": "/?page=0",
-}
+# The layout test's pages, plus the week grid's printable view.
+PAGES = LAYOUT_PAGES | {"programme-print": "/programme/?week=2024-W11&print=1"}
 SERIOUS = {"serious", "critical"}
 # Every control a person can use, as shown (checkVisibility: a closed <details> hides its own).
 CONTROLS = """() => [...document.querySelectorAll(

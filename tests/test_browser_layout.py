@@ -94,6 +94,25 @@ def town(station):  # type: ignore[no-untyped-def]
     return approved
 
 
+# Every page of the site, as the admin of the seeded town sees it ({town}: its bulletin).
+PAGES = {
+    "scripts": "/",
+    "search": "/?q=dang+ky&status=draft",
+    "script": "/scripts/{town}",
+    "script-long-url": "/scripts/61",
+    "air-now": "/scripts/{town}/air-now",
+    "record": "/record",
+    "programme": "/programme/?week=2024-W11",
+    "log": "/log/?from=2024-01-01&to=2024-03-31",
+    "report": "/log/report?period=2024-Q1",
+    "status": "/status/",
+    "users": "/users/",
+    "password": "/password",
+    "not-found": "/scripts/999999",
+    "bad-page": "/?page=0",
+}
+
+
 @pytest.fixture
 def live_server(station, town):  # type: ignore[no-untyped-def]
     """The real app behind waitress on a free loopback port, its clock on the seeded Monday."""
@@ -104,20 +123,6 @@ def live_server(station, town):  # type: ignore[no-untyped-def]
 
 
 def test_every_page_fits_a_phone_and_a_desk(live_server: str, town: int) -> None:
-    pages = {
-        "scripts": "/",
-        "search": "/?q=dang+ky&status=draft",
-        "script": f"/scripts/{town}",
-        "script-long-url": "/scripts/61",
-        "air-now": f"/scripts/{town}/air-now",
-        "programme": "/programme/?week=2024-W11",
-        "log": "/log/?from=2024-01-01&to=2024-03-31",
-        "status": "/status/",
-        "users": "/users/",
-        "password": "/password",
-        "not-found": "/scripts/999999",
-        "bad-page": "/?page=0",
-    }
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -133,8 +138,8 @@ def test_every_page_fits_a_phone_and_a_desk(live_server: str, town: int) -> None
                 page.fill("input[name=password]", ADMIN_PASSWORD)
                 page.click("button:has-text('Đăng nhập')")
                 page.wait_for_selector("text=Bản tin tuyên truyền")
-                for name, path in pages.items():
-                    page.goto(live_server + path)
+                for name, path in PAGES.items():
+                    page.goto(live_server + path.format(town=town))
                     check_page(page, name, size)
                 assert refused == [], size
                 context.close()
