@@ -204,6 +204,7 @@ def _measure(folder: Path, action: str, rows: int) -> float:
     from itertools import islice
 
     from broadcaster import checkpoint, report_docx, report_xlsx
+    from broadcaster.clock import utc_now
     from broadcaster.config import load_settings
     from broadcaster.periods import Period
     from broadcaster.services import records
@@ -213,7 +214,7 @@ def _measure(folder: Path, action: str, rows: int) -> float:
     settings = load_settings(folder, environ={}, overrides={"engine": "espeak"})
     station = open_station(settings)
     days = Period(date(2024, 1, 1), date(2024, 12, 31), "2024")
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     with station.sessions() as session:
         ctx = Context(settings, session, lambda: now)
         started = clock.perf_counter()
