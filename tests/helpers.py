@@ -239,3 +239,24 @@ class Mute:
 
     def synthesise(self, text: str) -> Speech:
         raise EngineUnavailable("no voice today")
+
+
+def log_in(page, server: str, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log a Chromium page in through the login form and wait for the script list."""
+    page.goto(server + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Bản tin tuyên truyền")
+
+
+def policy_refusals(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the Content-Security-Policy refuses on a Chromium page, as the console says it."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused

@@ -10,7 +10,7 @@ import pytest
 from broadcaster.web import create_app
 
 from .conftest import ADMIN_PASSWORD, LEADER, LEADER_PASSWORD
-from .helpers import serving
+from .helpers import policy_refusals, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -113,15 +113,7 @@ def test_a_hostile_next_stays_on_the_site_and_no_page_breaks_the_content_policy(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page()
-            refused: list[str] = []
-            page.on(
-                "console",
-                lambda message: (
-                    refused.append(message.text)
-                    if "Content Security Policy" in message.text
-                    else None
-                ),
-            )
+            refused = policy_refusals(page)
             page.goto(live_server + "/login?next=/%09/evil.example")
             page.fill("input[name=name]", "admin")
             page.fill("input[name=password]", ADMIN_PASSWORD)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from broadcaster.web import create_app
@@ -22,7 +21,7 @@ from broadcaster.services.planning import plan_week, station_slots
 from broadcaster.users import create_user
 
 from .conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD, REPO
-from .helpers import approved_rendered, services, serving
+from .helpers import approved_rendered, policy_refusals, services, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -130,8 +129,7 @@ def test_every_page_fits_a_phone_and_a_desk(live_server: str, town: int) -> None
             for size, (width, height) in SIZES.items():
                 context = browser.new_context(viewport={"width": width, "height": height})
                 page = context.new_page()
-                refused: list[str] = []
-                page.on("console", partial(_note_refusal, refused))
+                refused = policy_refusals(page)
                 page.goto(live_server + "/login")
                 check_page(page, "login", size)
                 page.fill("input[name=name]", "admin")
@@ -145,11 +143,6 @@ def test_every_page_fits_a_phone_and_a_desk(live_server: str, town: int) -> None
                 context.close()
         finally:
             browser.close()
-
-
-def _note_refusal(refused: list[str], message) -> None:  # type: ignore[no-untyped-def]
-    if "Content Security" in message.text:
-        refused.append(message.text)
 
 
 def check_page(page, name: str, size: str) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@ leader approves it, the daemon airs it and the log page says it was read by a pe
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from broadcaster.enums import Outcome
 from broadcaster.outputs import NullOutput
 
 from .conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD
-from .helpers import use_slots
+from .helpers import log_in, policy_refusals, serving, use_slots
 from .test_browser import CHROMIUM, CHROMIUM_FLAGS, sync_api
 from .test_browser_layout import check_page
 from .test_recording import CHIEU, EVENING
@@ -28,24 +27,8 @@ MICROPHONE_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-med
 @pytest.fixture
 def live_server(station):  # type: ignore[no-untyped-def]
     """The real app (its clock on the test's Monday) behind waitress on a free loopback port."""
-    from waitress.server import create_server
-
-    app = create_app(station.settings, clock=lambda: FIXED_NOW)
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-    app.extensions["broadcaster"].engine.dispose()
-
-
-def log_in(page, server: str, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server + "/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("text=Bản tin tuyên truyền")
+    with serving(create_app(station.settings, clock=lambda: FIXED_NOW)) as address:
+        yield address
 
 
 def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
@@ -57,15 +40,7 @@ def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
         )
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
-            refused: list[str] = []
-            page.on(
-                "console",
-                lambda message: (
-                    refused.append(message.text)
-                    if "Content Security Policy" in message.text
-                    else None
-                ),
-            )
+            refused = policy_refusals(page)
             log_in(page, live_server, "admin", ADMIN_PASSWORD)
             page.goto(live_server + "/record")
             check_page(page, "record", "phone")  # no sideways scrolling, 44 px targets
