@@ -7,7 +7,6 @@ has no menu and no buttons. Screenshots go to var/screenshots/ (not committed)."
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 import pytest
 
@@ -15,13 +14,12 @@ from broadcaster.programme import entries_for
 from broadcaster.services.planning import plan_week
 
 from .conftest import FIXED_NOW
-from .helpers import approved_rendered, services
+from .helpers import approved_rendered, log_in, policy_refusals, services
 from .test_browser_layout import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     SCREENSHOTS,
     SIZES,
-    _note_refusal,
     live_server,
     sync_api,
     town,
@@ -60,11 +58,7 @@ def _shown(page, key: str) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 def _login(page, url: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=name]", "vhxh")
-    page.fill("input[name=password]", "mat-khau-thu-nghiem")
-    page.click("button:has-text('Đăng nhập')")
-    page.wait_for_selector("text=Bản tin tuyên truyền")
+    log_in(page, url, "vhxh", "mat-khau-thu-nghiem")
     page.goto(url + "/programme/?week=2024-W11")
 
 
@@ -75,8 +69,7 @@ def test_an_officer_drags_a_bulletin_and_the_order_is_saved(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            refused: list[str] = []
-            page.on("console", partial(_note_refusal, refused))
+            refused = policy_refusals(page)
             _login(page, live_server)
             first, second, third = _shown(page, TUESDAY)
             assert [first, second, third] == _planned(station, TUESDAY)
