@@ -70,7 +70,7 @@ class Settings:
     output_before: str = ""
     output_after: str = ""
     sound_backend: str = ""
-    render_ahead_hours: int = 24
+    render_ahead_hours: int = 48
     misfire_grace_minutes: int = 10
     lease_seconds: int = 30
     witness: str = ""
@@ -84,6 +84,18 @@ class Settings:
     # The day reporting periods start on (CCHC reports: 15 Dec – 14 Mar is the first quarter);
     # 1 gives calendar quarters. Provinces differ.
     report_cutoff_day: int = 15
+    # Loudspeaker clusters over MQTT (README "Loudspeaker clusters"). With mqtt_host empty the
+    # station plays through its own output only, as on one machine, and needs no broker.
+    mqtt_host: str = ""
+    mqtt_port: int = 8883
+    mqtt_tls: str = "on"
+    mqtt_prefix: str = "broadcaster"
+    mqtt_user: str = "station"
+    mqtt_password: str = ""
+    broker_dir: str = "broker"  # under var/: the CA, the broker's password and ACL files
+    agent_api_host: str = "127.0.0.1"  # the agents' audio endpoint, apart from the staff pages
+    agent_api_port: int = 8090
+    emergency_expiry_minutes: int = 30
 
     @property
     def var_path(self) -> Path:
@@ -108,6 +120,16 @@ class Settings:
         )
 
     @property
+    def broker_path(self) -> Path:
+        """The broker's files: the installation's CA, password and ACL files, its config."""
+        return self.var_path / self.broker_dir
+
+    @property
+    def clusters_on(self) -> bool:
+        """Whether the station sends its programme to loudspeaker clusters over MQTT."""
+        return bool(self.mqtt_host.strip())
+
+    @property
     def tz(self) -> ZoneInfo:
         """The radio's local time zone, for people; storage is UTC."""
         return ZoneInfo(self.timezone)
@@ -124,7 +146,7 @@ class Settings:
 
 
 # Settings whose value is never printed, not even in the sentence that refuses it.
-SECRET_KEYS = frozenset({"database_url"})
+SECRET_KEYS = frozenset({"database_url", "mqtt_password"})
 
 
 def _coerce(name: str, kind: type, raw: object) -> object:
@@ -162,6 +184,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "web_port": (1, 65535),
     "web_idle_hours": (1, 24 * 30),
     "report_cutoff_day": (1, 28),
+    "mqtt_port": (1, 65535),
+    "agent_api_port": (1, 65535),
+    "emergency_expiry_minutes": (1, 24 * 60),
 }
 
 
@@ -184,6 +209,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "gtts_lang": ("vi",),  # the spoken form is Vietnamese; another language would misread it
     "web_secure_cookie": ("on", "off"),
     "self_approval": ("on", "off"),
+    "mqtt_tls": ("on", "off"),
 }
 # The sample rates an MP3 can have, and the bit rates LAME encodes at.
 SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -243,6 +269,11 @@ def _check_words(settings: Settings) -> None:
             shlex.split(getattr(settings, name))
         except ValueError as exc:
             raise ConfigError(f"Setting '{name}' is not a command line: {exc}.") from None
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", settings.mqtt_prefix):
+        raise ConfigError(
+            f"Setting 'mqtt_prefix' must be one word of letters, digits, - or _, "
+            f"got {settings.mqtt_prefix!r}."
+        )
     if not settings.web_host.strip():
         raise ConfigError("Setting 'web_host' must name an address such as 127.0.0.1.")
 
@@ -254,6 +285,10 @@ def _check_paths(settings: Settings) -> None:
         path = settings.base_dir / value
         if not value.strip() or (path.exists() and not path.is_dir()):
             raise ConfigError(f"Setting '{name}' must name a folder, got {value!r}.")
+    if not settings.broker_dir.strip() or ".." in Path(settings.broker_dir).parts:
+        raise ConfigError(
+            f"Setting 'broker_dir' must name a folder inside var/, got {settings.broker_dir!r}."
+        )
     files = {"abbreviations_file": settings.abbreviations_file}
     files |= {name: getattr(settings, name) for name in ("intro", "outro")}
     for name, value in files.items():
