@@ -1,0 +1,289 @@
+"""The station's Mosquitto: its password and ACL files, its config, and a reload by SIGHUP.
+
+Accounts are plain files, not the dynamic-security plugin: a password file and an ACL file are
+auditable with `cat`, are written atomically by the station, and need no admin client holding
+a connection to the broker (README "Running Mosquitto as a system service").
+
+Every cluster is one broker user named after the cluster; the ACL gives agents their rights
+by `pattern` lines with `%u`, so adding a cluster adds one password line and no ACL line.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import signal
+from pathlib import Path
+
+from broadcaster.wire import PREFIX
+
+PASSWORD_FILE = "passwords"
+ACL_FILE = "acl"
+CONFIG_FILE = "mosquitto.conf"
+PID_FILE = "mosquitto.pid"
+PERSISTENCE_DIR = "data"
+
+# Mosquitto 2.0's `$7$` hash (mosquitto_passwd's default): PBKDF2-HMAC-SHA512, 101 rounds,
+# a 12-byte salt, salt and hash in standard base64.
+_ITERATIONS = 101
+_SALT_BYTES = 12
+
+
+class BrokerError(Exception):
+    """A broker file or process that cannot be handled: the sentence says why (English)."""
+
+
+def password_line(user: str, password: str, *, salt: bytes | None = None) -> str:
+    """One line of Mosquitto's password file for `user` (no newline)."""
+    _check_user(user)
+    salt = secrets.token_bytes(_SALT_BYTES) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, _ITERATIONS)
+    b64 = base64.b64encode
+    return f"{user}:$7${_ITERATIONS}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def _check_user(user: str) -> None:
+    """A broker user name fit for a topic level and a password file line."""
+    if not user or any(c in user for c in ":/+#\n\r\x00 ") or len(user) > 64:
+        raise BrokerError(f"{user!r} cannot be a broker user name.")
+
+
+def acl_text(station_user: str, prefix: str = PREFIX) -> str:
+    """The ACL: the station reads reports and health and writes programmes and emergencies;
+    every other account (an agent) reads and writes only its own topics."""
+    _check_user(station_user)
+    return (
+        "# Written by broadcaster: the station account, then every cluster by pattern.\n"
+        f"user {station_user}\n"
+        f"topic read {prefix}/report/+\n"
+        f"topic read {prefix}/health/+\n"
+        f"topic write {prefix}/programme/+\n"
+        f"topic write {prefix}/emergency/+\n"
+        "\n"
+        f"pattern read {prefix}/programme/%u\n"
+        f"pattern read {prefix}/emergency/%u\n"
+        f"pattern write {prefix}/report/%u\n"
+        f"pattern write {prefix}/health/%u\n"
+    )
+
+
+def write_accounts(
+    folder: Path,
+    station_user: str,
+    station_password_line: str,
+    agents: list[tuple[str, str]],
+    prefix: str = PREFIX,
+) -> None:
+    """Write the password file (station + enabled clusters) and the ACL file, atomically, 0600.
+
+    `agents` are (cluster name, password_line) of the clusters that may connect; a disabled
+    cluster is left out and is refused once the broker reloads (`reload`).
+    """
+    lines = [station_password_line]
+    seen = {station_user}
+    for name, line in agents:
+        _check_user(name)
+        if name in seen:
+            raise BrokerError(f"Broker user {name!r} is given twice.")
+        if not line.startswith(f"{name}:"):
+            raise BrokerError(f"The password line given for {name!r} names another user.")
+        seen.add(name)
+        lines.append(line)
+    if not station_password_line.startswith(f"{station_user}:"):
+        raise BrokerError(f"The station's password line does not name {station_user!r}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_private(folder / PASSWORD_FILE, "".join(f"{line}\n" for line in lines))
+    write_private(folder / ACL_FILE, acl_text(station_user, prefix))
+
+
+def write_private(path: Path, text: str | bytes) -> None:
+    """Replace `path` atomically with a file only its owner can read (mode 0600)."""
+    data = text.encode() if isinstance(text, str) else text
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def mosquitto_config(
+    folder: Path,
+    *,
+    port: int = 8883,
+    bind: str = "",
+    cafile: Path | None = None,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    max_queued_messages: int = 20000,
+    client_expiration: str = "14d",
+) -> str:
+    """A mosquitto.conf for the station's broker, reading its files from `folder`.
+
+    With no certificate the listener is plain MQTT (tests on loopback only). Queues are large
+    enough for two days of reports from an agent whose station was away, and a cluster that
+    stays away longer than `client_expiration` loses its queued session, not its account.
+    """
+    folder = folder.resolve()
+    listener = f"listener {port} {bind}".rstrip()
+    lines = [
+        "# Written by `broadcaster broker setup`; the accounts are in the files below.",
+        "per_listener_settings false",
+        "allow_anonymous false",
+        f"password_file {folder / PASSWORD_FILE}",
+        f"acl_file {folder / ACL_FILE}",
+        f"pid_file {folder / PID_FILE}",
+        "persistence true",
+        f"persistence_location {folder / PERSISTENCE_DIR}/",
+        "autosave_interval 60",
+        f"persistent_client_expiration {client_expiration}",
+        f"max_queued_messages {max_queued_messages}",
+        "max_inflight_messages 20",
+        f"message_size_limit {8 * 1024 * 1024}",
+        "",
+        listener,
+        "protocol mqtt",
+    ]
+    if certfile is not None:
+        if cafile is None or keyfile is None:
+            raise BrokerError("A TLS listener needs the CA file, the certificate and its key.")
+        lines += [
+            f"cafile {cafile.resolve()}",
+            f"certfile {certfile.resolve()}",
+            f"keyfile {keyfile.resolve()}",
+            "require_certificate false",
+            "tls_version tlsv1.2",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def reload(folder: Path) -> None:
+    """Ask the running broker to read its password and ACL files again (SIGHUP)."""
+    pid_file = folder / PID_FILE
+    try:
+        pid = int(pid_file.read_text().strip())
+    except FileNotFoundError:
+        raise BrokerError(
+            f"No broker runs from {folder}: {pid_file} is missing; start Mosquitto with "
+            f"{folder / CONFIG_FILE}, it reads the new accounts when it starts."
+        ) from None
+    except ValueError:
+        raise BrokerError(f"{pid_file} does not hold a process id.") from None
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise BrokerError(
+            f"No broker runs from {folder}: process {pid} in {pid_file} has ended; start "
+            f"Mosquitto with {folder / CONFIG_FILE}, it reads the new accounts when it starts."
+        ) from None
+    except PermissionError:
+        raise BrokerError(
+            f"Not allowed to signal the broker (process {pid}); run `systemctl reload "
+            "mosquitto` or reload it as its owner."
+        ) from None
+
+
+# -- the installation's CA and the broker's certificate ----------------------------------------
+CA_CERT, CA_KEY = "ca.crt", "ca.key"
+SERVER_CERT, SERVER_KEY = "server.crt", "server.key"
+CA_YEARS, SERVER_YEARS = 10, 10
+
+
+def make_ca(folder: Path, name: str = "Broadcaster installation CA") -> Path:
+    """A self-signed CA valid ten years: `ca.crt` (give it to every agent) and `ca.key` (0600)."""
+    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * CA_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    write_private(folder / CA_KEY, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))  # fmt: skip
+    (folder / CA_CERT).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return folder / CA_CERT
+
+
+def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Path, Path]:
+    """The broker's certificate for these host names and IP addresses, signed by the CA in
+    `folder`: (`server.crt`, `server.key` 0600)."""
+    import ipaddress  # noqa: PLC0415
+    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: PLC0415
+
+    if not names_and_ips:
+        raise BrokerError("The broker's certificate needs at least one host name or IP address.")
+    try:
+        ca_cert = x509.load_pem_x509_certificate((folder / CA_CERT).read_bytes())
+        ca_key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), None)
+    except FileNotFoundError:
+        raise BrokerError(f"No CA in {folder}: run `broadcaster broker setup` first.") from None
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise BrokerError(f"{folder / CA_KEY} is not the key `broadcaster broker setup` made.")
+    alternative: list[x509.GeneralName] = []
+    for item in names_and_ips:
+        try:
+            alternative.append(x509.IPAddress(ipaddress.ip_address(item)))
+        except ValueError:
+            alternative.append(x509.DNSName(item))
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names_and_ips[0])]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * SERVER_YEARS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    write_private(folder / SERVER_KEY, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))  # fmt: skip
+    (folder / SERVER_CERT).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return folder / SERVER_CERT, folder / SERVER_KEY
