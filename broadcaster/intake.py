@@ -211,8 +211,9 @@ def _note(report: wire.Report, tz: ZoneInfo) -> str | None:
     if report.error:
         return note(NoteCode.CLUSTER_SAID, detail=report.error[:300]).stored()
     if report.from_cache:
-        last = wire.when(report.last_contact) or "never"
-        return note(NoteCode.CLUSTER_FROM_CACHE, last_contact=last).stored()
+        last = report.last_contact
+        shown = last.astimezone(tz).strftime("%H:%M:%S %d/%m/%Y") if last else "—"
+        return note(NoteCode.CLUSTER_FROM_CACHE, last_contact=shown).stored()
     return None
 
 
