@@ -235,6 +235,37 @@ def bench_year_command(days: int) -> None:
     click.echo(f"doubled: {figures.doubled}, lost: {figures.lost}")
 
 
+@bench.command("clusters")
+@click.option("--agents", type=click.IntRange(1, 20_000), default=5000, show_default=True,
+              help="Simulated clusters, each a real MQTT connection.")  # fmt: skip
+@click.option("--zones", type=click.IntRange(1, 20_000), default=1, show_default=True,
+              help="Zones the clusters are spread over (the emergency targets every zone).")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(5, 3600), default=180.0, show_default=True,
+              help="Seconds for connecting, delivering and sealing; then it stops and says what it got.")  # fmt: skip
+@click.option("--witness/--no-witness", default=False, show_default=True,
+              help="Set a witness command (sh -c 'cat >> file') and count its calls.")  # fmt: skip
+@click.option("--window", type=click.IntRange(1, 2000), default=200, show_default=True,
+              help="Agents connecting at once.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_clusters_command(
+    agents: int, zones: int, timeout: float, witness: bool, window: int, as_json: bool
+) -> None:
+    """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
+    on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
+    from broadcaster.bench_clusters import BenchError, bench_clusters, plain, report_lines
+
+    say = None if as_json else click.echo
+    try:
+        figures = bench_clusters(agents, zones, timeout, witness, window, say=say)
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(plain(figures), indent=2))
+        return
+    for line in report_lines(figures):
+        click.echo(line)
+
+
 @main.command()
 @click.option("--host", help="Address to listen on (default from config).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default from config).")
