@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, create_engine, make_url, select, text
 from broadcaster.config import Settings, load_settings
 from broadcaster.station import Station, initialise, open_station
 from broadcaster.users import create_user
+from tests.broker import broker, tls_broker  # noqa: F401  (the real-Mosquitto fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "test-admin-pass"
