@@ -17,13 +17,20 @@ import secrets
 import signal
 from pathlib import Path
 
-from broadcaster.wire import PREFIX
+from broadcaster.errors import Code, DetailError
+from broadcaster.wire import MAX_MESSAGE, PREFIX
 
 PASSWORD_FILE = "passwords"
 ACL_FILE = "acl"
 CONFIG_FILE = "mosquitto.conf"
 PID_FILE = "mosquitto.pid"
 PERSISTENCE_DIR = "data"
+# The station's own session queues the reports of every cluster while the station is away.
+# Two days of a busy installation: 50 clusters x 100 bulletins a day x 2 reports (started,
+# final) x 2 days = 20,000; five times that leaves room for retries, health and a larger town,
+# and 100,000 reports of about 300 bytes are some 30 MB of broker memory at worst.
+MAX_QUEUED_MESSAGES = 100_000
+MAX_PACKET = 2 * MAX_MESSAGE  # a full programme and its MQTT header always fit
 
 # Mosquitto 2.0's `$7$` hash (mosquitto_passwd's default): PBKDF2-HMAC-SHA512, 101 rounds,
 # a 12-byte salt, salt and hash in standard base64.
@@ -31,8 +38,10 @@ _ITERATIONS = 101
 _SALT_BYTES = 12
 
 
-class BrokerError(Exception):
-    """A broker file or process that cannot be handled: the sentence says why (English)."""
+class BrokerError(DetailError):
+    """A broker file or process that cannot be handled: the sentence says why and what to do."""
+
+    code = Code.CONFIG
 
 
 def password_line(user: str, password: str, *, salt: bytes | None = None) -> str:
@@ -122,19 +131,22 @@ def mosquitto_config(
     cafile: Path | None = None,
     certfile: Path | None = None,
     keyfile: Path | None = None,
-    max_queued_messages: int = 20000,
+    user: str | None = None,
+    max_queued_messages: int = MAX_QUEUED_MESSAGES,
     client_expiration: str = "14d",
 ) -> str:
     """A mosquitto.conf for the station's broker, reading its files from `folder`.
 
-    With no certificate the listener is plain MQTT (tests on loopback only). Queues are large
-    enough for two days of reports from an agent whose station was away, and a cluster that
-    stays away longer than `client_expiration` loses its queued session, not its account.
+    With no certificate the listener is plain MQTT (tests on loopback only). `user` is the
+    system account Mosquitto drops to when started as root: the one that owns these 0600 files
+    (it reads them again on every reload, after dropping). A cluster that stays away longer
+    than `client_expiration` loses its queued session, not its account.
     """
     folder = folder.resolve()
     listener = f"listener {port} {bind}".rstrip()
     lines = [
         "# Written by `broadcaster broker setup`; the accounts are in the files below.",
+        *([f"user {user}"] if user else []),
         "per_listener_settings false",
         "allow_anonymous false",
         f"password_file {folder / PASSWORD_FILE}",
@@ -146,7 +158,7 @@ def mosquitto_config(
         f"persistent_client_expiration {client_expiration}",
         f"max_queued_messages {max_queued_messages}",
         "max_inflight_messages 20",
-        f"message_size_limit {8 * 1024 * 1024}",
+        f"max_packet_size {MAX_PACKET}",
         "",
         listener,
         "protocol mqtt",
