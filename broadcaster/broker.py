@@ -299,3 +299,18 @@ def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Pa
     ))  # fmt: skip
     (folder / SERVER_CERT).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return folder / SERVER_CERT, folder / SERVER_KEY
+
+
+def existing_agents(folder: Path, station_user: str) -> list[tuple[str, str]]:
+    """The clusters' lines already in the password file (name, line), the station's left out:
+    setting the broker up again keeps every cluster's account."""
+    try:
+        text = (folder / PASSWORD_FILE).read_text()
+    except FileNotFoundError:
+        return []
+    found = []
+    for line in text.splitlines():
+        name = line.partition(":")[0]
+        if line.strip() and not line.startswith("#") and name != station_user:
+            found.append((name, line))
+    return found

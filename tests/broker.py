@@ -20,7 +20,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -124,38 +126,12 @@ class Broker:
 
     def start(self) -> None:
         """Start Mosquitto (same port and persistence as before) and wait until it listens."""
-        require_mosquitto()
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError("broker already running")
         conf = self.folder / files.CONFIG_FILE
         conf.write_text(self.config())
         (self.folder / files.PERSISTENCE_DIR).mkdir(exist_ok=True)
-        self.process = subprocess.Popen(
-            [str(MOSQUITTO), "-c", str(conf)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        """Poll a TCP connect until the listener answers; fail with Mosquitto's words if it ends."""
-        assert self.process is not None
-        deadline = time.monotonic() + READY_WITHIN
-        while True:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                log = self.log.read_text() if self.log.exists() else ""
-                raise RuntimeError(
-                    f"mosquitto ended at start ({self.process.returncode}): {err}{log}"
-                )
-            try:
-                with socket.create_connection((self.host, self.port), timeout=1.0):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"mosquitto did not listen on {self.port}") from None
-                time.sleep(0.02)
+        self.process = run_mosquitto(conf, self.host, self.port, self.log)
 
     def reload(self) -> None:
         """SIGHUP through broadcaster.broker.reload, as `clusters add|disable` does."""
@@ -163,33 +139,76 @@ class Broker:
 
     def stop(self) -> None:
         """Stop it cleanly (SIGTERM: persistence is saved), as a restarted service would."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=READY_WITHIN)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
-        self.process = None
+        if self.process is not None:
+            end(self.process)
+            self.process = None
 
     def kill(self) -> None:
         """Kill it (SIGKILL: nothing saved since the last autosave), as a power cut would."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
-        self.process = None
+        if self.process is not None:
+            end(self.process, signal.SIGKILL)
+            self.process = None
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+def run_mosquitto(
+    conf: Path, host: str, port: int, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start Mosquitto with `conf` and return once it listens on host:port (poll a connect,
+    no fixed sleep); if it ends first, fail with what it said. The caller stops it."""
+    require_mosquitto()
+    process = subprocess.Popen(
+        [str(MOSQUITTO), "-c", str(conf)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + READY_WITHIN
+    while True:
+        if process.poll() is not None:
+            err = process.stderr.read().decode() if process.stderr else ""
+            said = log.read_text() if log is not None and log.exists() else ""
+            raise RuntimeError(f"mosquitto ended at start ({process.returncode}): {err}{said}")
+        try:
+            with socket.create_connection((host, port), timeout=1.0):
+                return process
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"mosquitto did not listen on {host}:{port}") from None
+            time.sleep(0.02)
+
+
+def end(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGTERM) -> None:
+    """Stop a Mosquitto started by `run_mosquitto` and wait for it."""
+    if process.poll() is None:
+        process.send_signal(how)
+        try:
+            process.wait(timeout=READY_WITHIN)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stderr:
+        process.stderr.close()
+
+
+class Endpoint(Protocol):
+    """Where a broker listens: a `Broker`, or an `Address` for one started some other way."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
 
 
 class Refused(Exception):
@@ -253,7 +272,7 @@ class Session:
 
 @contextmanager
 def connect(
-    broker: Broker,
+    broker: Endpoint,
     user: str,
     password: str,
     *,

@@ -12,10 +12,22 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from broadcaster import broker as files
 from broadcaster.broker import BrokerError, password_line
-from tests.broker import READY_WITHIN, Broker, Refused, connect
+from broadcaster.cli import main
+from tests.broker import (
+    READY_WITHIN,
+    Address,
+    Broker,
+    Endpoint,
+    Refused,
+    connect,
+    end,
+    free_port,
+    run_mosquitto,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -341,7 +353,7 @@ def test_certificates(tmp_path: Path) -> None:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _eventually_connects(broker: Broker, user: str, password: str, **kw: object) -> None:
+def _eventually_connects(broker: Endpoint, user: str, password: str, **kw: object) -> None:
     """Connect, retrying while the broker is still reading its files after SIGHUP."""
     deadline = time.monotonic() + READY_WITHIN
     while True:
@@ -354,7 +366,7 @@ def _eventually_connects(broker: Broker, user: str, password: str, **kw: object)
             time.sleep(0.05)
 
 
-def _eventually_refused(broker: Broker, user: str, password: str) -> None:
+def _eventually_refused(broker: Endpoint, user: str, password: str) -> None:
     """Refused, allowing the broker time to read its files after SIGHUP; fails if never."""
     deadline = time.monotonic() + READY_WITHIN
     while time.monotonic() < deadline:
@@ -366,3 +378,77 @@ def _eventually_refused(broker: Broker, user: str, password: str) -> None:
             return
         time.sleep(0.05)
     pytest.fail(f"{user} still connects after its account was removed and the broker reloaded")
+
+
+# -- `broadcaster broker setup` ----------------------------------------------------------------
+
+
+def test_broker_setup_makes_a_broker_that_runs(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """setup writes CA, certificate, accounts and config; the station's generated password is
+    printed once with where to put it; a real Mosquitto runs the config as written and takes
+    that password over TLS. Run again, it keeps the CA and the clusters' accounts."""
+    port = free_port()
+    monkeypatch.setenv("BROADCASTER_MQTT_PORT", str(port))
+    first = runner.invoke(main, ["broker", "setup", "--host", "127.0.0.1", "--host", "radio"])
+    assert first.exit_code == 0, first.output
+    shown = re.search(r'mqtt_password = "([^"]+)"', first.output)
+    assert shown, first.output
+    password = shown.group(1)
+    folder = project / "var" / "broker"
+    for private in (files.CA_KEY, files.SERVER_KEY, files.PASSWORD_FILE, files.ACL_FILE):
+        assert stat.S_IMODE((folder / private).stat().st_mode) == 0o600, private
+    conf = folder / files.CONFIG_FILE
+    text = conf.read_text()
+    for line in ["allow_anonymous false", "require_certificate false", f"listener {port}",
+                 "persistence true", "persistent_client_expiration 14d",
+                 f"max_queued_messages {files.MAX_QUEUED_MESSAGES}"]:  # fmt: skip
+        assert line in text.splitlines(), line
+    process = run_mosquitto(conf, "127.0.0.1", port)
+    try:
+        probe = Address("127.0.0.1", port)
+        with connect(probe, "station", password, ca=folder / files.CA_CERT):
+            pass
+        with pytest.raises(Refused):
+            with connect(probe, "station", password + "x", ca=folder / files.CA_CERT):
+                pass
+        # A cluster added meanwhile (as `clusters add` does), then setup again with the
+        # password now in the settings: CA and cluster kept, no password shown.
+        ca_before = (folder / files.CA_CERT).read_bytes()
+        files.write_accounts(
+            folder, "station", password_line("station", password),
+            [("xa-1", password_line("xa-1", "p1"))],
+        )  # fmt: skip
+        monkeypatch.setenv("BROADCASTER_MQTT_PASSWORD", password)
+        again = runner.invoke(main, ["broker", "setup", "--host", "127.0.0.1"])
+        assert again.exit_code == 0, again.output
+        assert password not in again.output and "Kept the installation's CA" in again.output
+        assert (folder / files.CA_CERT).read_bytes() == ca_before
+        files.reload(folder)
+        _eventually_connects(probe, "xa-1", "p1", ca=folder / files.CA_CERT)
+        with connect(probe, "station", password, ca=folder / files.CA_CERT):
+            pass
+    finally:
+        end(process)
+
+
+def test_broker_setup_without_a_host_is_a_usage_error(runner: CliRunner) -> None:
+    """TLS needs a name for the certificate: no --host and no mqtt_host is exit 2, nothing made."""
+    result = runner.invoke(main, ["broker", "setup"])
+    assert result.exit_code == 2, result.output
+    assert "--host NAME_OR_IP" in result.output
+    assert not Path("var/broker/ca.key").exists()
+
+
+def test_broker_setup_without_tls_listens_on_loopback_only(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mqtt_tls off: no certificate, and the listener is bound to 127.0.0.1 (no password in
+    clear on the network)."""
+    monkeypatch.setenv("BROADCASTER_MQTT_TLS", "off")
+    result = runner.invoke(main, ["broker", "setup"])
+    assert result.exit_code == 0, result.output
+    text = Path("var/broker/mosquitto.conf").read_text()
+    assert "listener 8883 127.0.0.1" in text.splitlines()
+    assert "certfile" not in text and not Path("var/broker/ca.crt").exists()
