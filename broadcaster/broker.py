@@ -27,8 +27,10 @@ PID_FILE = "mosquitto.pid"
 PERSISTENCE_DIR = "data"
 # The station's own session queues the reports of every cluster while the station is away.
 # Two days of a busy installation: 50 clusters x 100 bulletins a day x 2 reports (started,
-# final) x 2 days = 20,000; five times that leaves room for retries, health and a larger town,
-# and 100,000 reports of about 300 bytes are some 30 MB of broker memory at worst.
+# final) x 2 days = 20,000; five times that leaves room for retries, health and a larger town.
+# Measured (tests/benchmarks/broker_queue.py): 100,000 queued reports of 381 bytes take some
+# 75 MB of broker memory and a 51 MB persistence file; past the limit Mosquitto drops new
+# messages for the station while still acknowledging them to the agents.
 MAX_QUEUED_MESSAGES = 100_000
 MAX_PACKET = 2 * MAX_MESSAGE  # a full programme and its MQTT header always fit
 
