@@ -181,22 +181,36 @@ def mosquitto_config(
 def reload(folder: Path) -> None:
     """Ask the running broker to read its password and ACL files again (SIGHUP)."""
     pid_file = folder / PID_FILE
+    start_it = (
+        f"start Mosquitto with {folder / CONFIG_FILE}, it reads the new accounts when it starts."
+    )
     try:
         pid = int(pid_file.read_text().strip())
     except FileNotFoundError:
         raise BrokerError(
-            f"No broker runs from {folder}: {pid_file} is missing; start Mosquitto with "
-            f"{folder / CONFIG_FILE}, it reads the new accounts when it starts."
+            f"No broker runs from {folder}: {pid_file} is missing; {start_it}"
         ) from None
     except ValueError:
         raise BrokerError(f"{pid_file} does not hold a process id.") from None
+    ended = BrokerError(
+        f"No broker runs from {folder}: process {pid} in {pid_file} has ended; {start_it}"
+    )
+    # A pid file left by a broker that was killed may name a process that took the number
+    # since (the station's daemon, say): SIGHUP would end it. Linux says what runs there.
+    if Path("/proc/self/comm").exists():
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except FileNotFoundError:
+            raise ended from None
+        if name != "mosquitto":
+            raise BrokerError(
+                f"No broker runs from {folder}: process {pid} in {pid_file} is {name}, not "
+                f"Mosquitto (the file is left from a broker that was killed); {start_it}"
+            )
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
-        raise BrokerError(
-            f"No broker runs from {folder}: process {pid} in {pid_file} has ended; start "
-            f"Mosquitto with {folder / CONFIG_FILE}, it reads the new accounts when it starts."
-        ) from None
+        raise ended from None
     except PermissionError:
         raise BrokerError(
             f"Not allowed to signal the broker (process {pid}); run `systemctl reload "

@@ -237,8 +237,28 @@ def test_reload_without_a_broker_says_so(tmp_path: Path) -> None:
     ended = subprocess.Popen(["true"])
     ended.wait()
     (tmp_path / files.PID_FILE).write_text(f"{ended.pid}\n")
-    with pytest.raises(BrokerError, match=f"process {ended.pid}"):
+    with pytest.raises(BrokerError, match=f"process {ended.pid} .* has ended"):
         files.reload(tmp_path)
+    # The number reused by another process (here a sleep standing for the station's daemon):
+    # refused, and that process is not sent the SIGHUP that would end it.
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / files.PID_FILE).write_text(f"{other.pid}\n")
+        with pytest.raises(BrokerError, match="is sleep, not Mosquitto"):
+            files.reload(tmp_path)
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_stopped_broker_leaves_no_pid_file(broker: Broker) -> None:
+    """Mosquitto removes its pid file when stopped, so `reload` then says no broker runs."""
+    assert (broker.folder / files.PID_FILE).exists()
+    broker.reload()
+    broker.stop()
+    with pytest.raises(BrokerError, match="is missing"):
+        broker.reload()
 
 
 def test_retained_programme_and_queued_report_survive_a_stopped_broker(broker: Broker) -> None:
