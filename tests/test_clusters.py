@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import queue
+import re
 import time
 from collections.abc import Iterator
 from datetime import time as clock_time
@@ -420,3 +421,56 @@ def test_without_a_broker_the_daemon_has_no_relay(station: Station) -> None:
     assert not station.settings.clusters_on
     daemon = Daemon(station.settings, station.engine, station.sessions, SLOTS, NullOutput())
     assert daemon.relay is None
+
+
+def test_the_status_page_lists_clusters_by_zone_and_raises_their_problems(
+    clustered, relay: ClusterRelay
+) -> None:
+    """Offline, a clock 3 s off, audio missing, an entry never confirmed: each said in
+    Vietnamese on the status page and in English by `status`; the map drawn from coordinates."""
+    from broadcaster.web import create_app
+
+    from .test_report_web import token
+
+    station, broker = clustered
+    with services(station, NOW) as ctx:
+        service.add_cluster(ctx, "thon-1", "Thôn 1", 20.93, 106.05)
+        service.add_cluster(ctx, "thon-2", "Thôn 2", 20.95, 106.07)
+    _planned(station)
+    relay.send_programmes()
+    with station.sessions() as session:
+        one = session.scalars(select(Cluster).where(Cluster.name == "thon-1")).one()
+        beat = wire.Health("thon-1", True, at=NOW + timedelta(seconds=3), cache_ready_hours=20.0,
+                           missing=("e-1", "e-2"))  # fmt: skip
+        one.online, one.seen_at, one.clock_offset_s = True, NOW, 3.0
+        one.health = wire.encode(beat).decode()
+        session.commit()
+    later = NOW + timedelta(days=1)  # the Monday evening entry is over and never confirmed
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
+    with app.test_client() as client:
+        form = {
+            "name": "admin",
+            "password": "test-admin-pass",
+            "csrf_token": token(client, "/login"),
+        }
+        assert client.post("/login", data=form).status_code == 302
+        page = client.get("/status/").get_data(as_text=True)
+    assert "Cụm loa" in page and "Thôn 1" in page and "Thôn 2" in page
+    assert "mất kết nối" in page and "đang kết nối" in page
+    assert "Cụm loa thon-2 (Thôn 2) mất kết nối; tín hiệu cuối lúc —." in page
+    assert "Đồng hồ của cụm loa thon-1 lệch +3.0 giây" in page
+    assert "Cụm loa thon-1 thiếu âm thanh của 2 bản tin sắp phát" in page
+    assert "+3.00 giây" in page and "20 giờ tới" in page
+    assert re.search(
+        r'data-label="Không xác nhận"><strong class="outcome failed">\d+ bản tin', page
+    )
+    assert page.count("<circle") == 2
+    app.extensions["broadcaster"].engine.dispose()
+    with services(station, later) as ctx:
+        lines, problems = service.fleet(ctx)
+    assert [p.english() for p in problems] == [
+        "Cluster thon-1's clock is +3.0 s off the station's; check its time service (NTP).",
+        "Cluster thon-1 lacks the audio of 2 coming bulletin(s); it cannot play them.",
+        "Cluster thon-2 (Thôn 2) is offline; last heard —.",
+    ]
+    assert all(line.unconfirmed > 0 for line in lines)

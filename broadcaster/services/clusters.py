@@ -8,14 +8,16 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster import audit
-from broadcaster.db import Cluster, Zone
+from broadcaster import audit, wire
+from broadcaster.db import Airing, Cluster, Dispatch, Zone
+from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.services.context import Context
 
 logger = logging.getLogger(__name__)
@@ -194,3 +196,74 @@ def update_broker(ctx: Context) -> bool:
         logger.warning("broker files written, but not reloaded: %s", exc)
         return False
     return True
+
+
+# --- health ------------------------------------------------------------------------------------
+
+CLOCK_TOLERANCE_S = 1.0  # neighbouring clusters more than this apart are heard as an echo
+CONFIRM_GRACE = timedelta(minutes=10)  # after an entry's end, its report is overdue
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """One cluster's line on the status page."""
+
+    view: ClusterView
+    beat: wire.Health | None  # its last heartbeat
+    unconfirmed: int  # entries sent to it, over and never confirmed ("không xác nhận")
+
+
+def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
+    """Every cluster's health, and the problems to raise: offline, a clock off by more than a
+    second, audio missing for what comes next."""
+    from broadcaster.intake import health_of
+
+    now = ctx.now()
+    lines, problems = [], []
+    views = {view.name: view for view in clusters(ctx.session)}
+    for cluster in ctx.session.scalars(select(Cluster).order_by(Cluster.name)):
+        view = views[cluster.name]
+        beat = health_of(cluster)
+        line = ClusterHealth(view, beat, unconfirmed(ctx.session, cluster, now))
+        lines.append(line)
+        if cluster.disabled:
+            continue
+        if not cluster.online:
+            since = cluster.seen_at.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y") if (
+                cluster.seen_at
+            ) else "—"  # fmt: skip
+            problems.append(note(NoteCode.CLUSTER_OFFLINE, cluster=cluster.name,
+                                 zone=view.zone, since=since))  # fmt: skip
+        if cluster.clock_offset_s is not None and abs(cluster.clock_offset_s) > CLOCK_TOLERANCE_S:
+            problems.append(note(NoteCode.CLUSTER_CLOCK, cluster=cluster.name,
+                                 offset=f"{cluster.clock_offset_s:+.1f}"))  # fmt: skip
+        if beat is not None and beat.missing:
+            problems.append(note(NoteCode.CLUSTER_AUDIO_MISSING, cluster=cluster.name,
+                                 count=len(beat.missing)))  # fmt: skip
+    lines.sort(key=lambda line: (line.view.zone, line.view.name))
+    return lines, problems
+
+
+def unconfirmed(session: Session, cluster: Cluster, now: datetime) -> int:
+    """Entries sent to `cluster` that should have ended by now and that it never confirmed."""
+    sent = session.execute(
+        select(Dispatch.entry, Dispatch.starts_at, Dispatch.duration_s).where(
+            Dispatch.cluster_id == cluster.id,
+            Dispatch.retracted_at.is_(None),
+            Dispatch.starts_at < now - CONFIRM_GRACE,
+        )
+    ).all()
+    if not sent:
+        return 0
+    confirmed = set(
+        session.scalars(
+            select(Airing.cluster_entry).where(
+                Airing.cluster == cluster.name, Airing.outcome != Outcome.STARTED
+            )
+        )
+    )
+    return sum(
+        1
+        for entry, start, seconds in sent
+        if entry not in confirmed and start + timedelta(seconds=seconds) + CONFIRM_GRACE < now
+    )
