@@ -47,6 +47,7 @@ from broadcaster.journal import Journal
 from broadcaster.lease import Lease, LeaseLost
 from broadcaster.notes import NoteCode, note
 from broadcaster.outputs import Output, StopReason
+from broadcaster.relay import ClusterRelay
 from broadcaster.render import make_engines
 from broadcaster.services import onair
 from broadcaster.services.audio import record_problem
@@ -60,6 +61,7 @@ SETTLE_SECONDS = 60
 JOURNAL_SECONDS = 5  # how often airings waiting for the database are tried again
 RENDER_AHEAD_MINUTES = 10
 REQUEST_POLL_SECONDS = 1
+PROGRAMME_SECONDS = 15  # a changed programme reaches the clusters within this
 SLOT_JOB_PREFIX = "slot:"
 
 # The persistent job store keeps a reference to `air_slot_job` by name, so the job
@@ -166,6 +168,20 @@ def render_ahead_job() -> None:
     _daemon().render_ahead()
 
 
+def programmes_job() -> None:
+    """APScheduler entry point: send each loudspeaker cluster its programme if it changed."""
+    relay = _daemon().relay
+    if relay is not None:
+        relay.send_programmes()
+
+
+def emergencies_job() -> None:
+    """APScheduler entry point: send a new emergency to every cluster it targets, at once."""
+    relay = _daemon().relay
+    if relay is not None:
+        relay.send_emergencies()
+
+
 def requests_job() -> None:
     """APScheduler entry point: air what `air-now` asked for."""
     daemon = _daemon()
@@ -199,6 +215,10 @@ class Daemon:
         self.counts: Counter[Outcome] = Counter()
         self.lost: LeaseLost | None = None
         self._stop = threading.Event()
+        # The loudspeaker clusters, when a broker is configured (README: Loudspeaker clusters).
+        self.relay = (
+            ClusterRelay(settings, session_factory, clock) if settings.clusters_on else None
+        )
         self.scheduler = BackgroundScheduler(
             timezone=settings.tz,
             jobstores={
@@ -211,6 +231,8 @@ class Daemon:
                 "housekeeping": ThreadPoolExecutor(1),
                 "requests": ThreadPoolExecutor(1),
                 "journal": ThreadPoolExecutor(1),  # never queued behind a long render
+                "clusters": ThreadPoolExecutor(1),
+                "emergencies": ThreadPoolExecutor(1),  # never behind a programme
             },
             job_defaults={
                 "coalesce": True,  # a backlog of one slot's runs airs once
@@ -382,6 +404,16 @@ class Daemon:
                 function, "interval", seconds=seconds, id=function.__name__,
                 jobstore="memory", executor=executor, misfire_grace_time=None,
             )  # fmt: skip
+        if self.relay is None:
+            return
+        for function, seconds, executor in (
+            (programmes_job, PROGRAMME_SECONDS, "clusters"),
+            (emergencies_job, REQUEST_POLL_SECONDS, "emergencies"),
+        ):
+            self.scheduler.add_job(
+                function, "interval", seconds=seconds, id=function.__name__,
+                jobstore="memory", executor=executor, misfire_grace_time=None,
+            )  # fmt: skip
 
     def next_airings(self) -> list[tuple[str, datetime]]:
         """Slot names and their next fire times, soonest first."""
@@ -426,6 +458,8 @@ class Daemon:
                 logger.warning(
                     "%d airing(s) were cut off by an earlier stop; marked interrupted", closed
                 )
+            if self.relay is not None:
+                self.relay.start()
             self.scheduler.start(paused=True)
             self._install_jobs()
             self.scheduler.resume()
@@ -445,6 +479,8 @@ class Daemon:
             faultpoints.reach("shutdown")
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
+            if self.relay is not None:
+                self.relay.stop()
             halt.set()
             heart.join()
             _running = None

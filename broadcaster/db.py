@@ -129,6 +129,9 @@ class Slot(Base):
     start: Mapped[str] = mapped_column(String(8))
     minutes: Mapped[int]
     output: Mapped[Optional[str]] = mapped_column(String(300))
+    zones: Mapped[str] = mapped_column(
+        Text, default="", server_default=""
+    )  # comma-separated (0008)
 
 
 class ProgrammeEntry(Base):
@@ -167,6 +170,8 @@ class Airing(Base):
         UniqueConstraint("programme_entry_id", "attempt"),
         # The log filtered by outcome over a long period (migration 0007).
         Index("ix_airing_outcome_planned_start", "outcome", "planned_start"),
+        # A loudspeaker cluster's evidence: one row per (cluster, programme entry), ever (0008).
+        UniqueConstraint("cluster", "cluster_entry", name="one_row_per_cluster_entry"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,6 +209,10 @@ class Airing(Base):
     seq: Mapped[Optional[int]] = mapped_column(unique=True)
     prev_hash: Mapped[Optional[str]] = mapped_column(String(64))
     row_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    # Set when a loudspeaker cluster reported this airing (0008): its name and the entry key it
+    # was sent ("e-<programme entry>", "x-<air request>"). NULL: the station's own output.
+    cluster: Mapped[Optional[str]] = mapped_column(String(60))
+    cluster_entry: Mapped[Optional[str]] = mapped_column(String(40))
 
     script: Mapped[Script] = relationship()
 
@@ -226,6 +235,11 @@ class AiringEvent(Base):
     kind: Mapped[Outcome] = mapped_column(EnumText(Outcome, 12))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     airing_id: Mapped[int] = mapped_column(ForeignKey("airing.id"), index=True)
+    # A cluster's report (0008): `at` is when the station received it; these are what the agent
+    # said — when it reported, whether it played from its cache, when it last heard the broker.
+    reported_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    from_cache: Mapped[Optional[bool]]
+    last_contact: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class User(Base):
@@ -289,6 +303,65 @@ class AirRequest(Base):
     airing_id: Mapped[Optional[int]] = mapped_column(ForeignKey("airing.id"))
     # Who asked ("cli:<system user>" or a web account), kept in the evidence (0004).
     requested_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # The zones it is for, comma-separated names (0008); empty: every zone.
+    zones: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Zone(Base):
+    """A part of the town the loudspeakers cover (thôn, tổ dân phố), targeted by name."""
+
+    __tablename__ = "zone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Cluster(Base):
+    """A loudspeaker cluster (cụm loa): an agent in a zone, its credentials and its health."""
+
+    __tablename__ = "cluster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)  # also its broker user name
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
+    password_line: Mapped[str] = mapped_column(String(300))  # the broker's hash of its password
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # its audio token's hash
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    latitude: Mapped[Optional[float]]
+    longitude: Mapped[Optional[float]]
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last heartbeat (or last will) and what it said, as JSON (wire.Health).
+    online: Mapped[bool] = mapped_column(default=False, server_default=false())
+    seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    clock_offset_s: Mapped[Optional[float]]
+    health: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    zone: Mapped[Zone] = relationship()
+
+
+class Dispatch(Base):
+    """What the station sent a cluster to play: the base of "không xác nhận" and of refusing a
+    report for an entry the cluster was never sent."""
+
+    __tablename__ = "dispatch"
+    __table_args__ = (UniqueConstraint("cluster_id", "entry"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"))
+    entry: Mapped[str] = mapped_column(String(40))  # wire key: e-<programme entry>, x-<request>
+    script_id: Mapped[int] = mapped_column(ForeignKey("script.id"))
+    rendering_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rendering.id"))
+    slot_name: Mapped[Optional[str]] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    duration_s: Mapped[float]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retracted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    requested_by: Mapped[Optional[str]] = mapped_column(String(100))
+
+    cluster: Mapped[Cluster] = relationship()
 
 
 class Problem(Base):

@@ -102,6 +102,14 @@ class Code(StrEnum):
     LOGIN_ADDRESS_BLOCKED = "login_address_blocked"
     APPROVER_UNKNOWN = "approver_unknown"
     SELF_APPROVAL = "self_approval"
+    # Loudspeaker zones and clusters
+    ZONE_NAME_INVALID = "zone_name_invalid"
+    ZONE_EXISTS = "zone_exists"
+    ZONE_NOT_FOUND = "zone_not_found"
+    CLUSTER_NAME_INVALID = "cluster_name_invalid"
+    CLUSTER_EXISTS = "cluster_exists"
+    CLUSTER_NOT_FOUND = "cluster_not_found"
+    CLUSTERS_OFF = "clusters_off"
 
 
 ENGLISH: dict[Code, str] = {
@@ -252,6 +260,23 @@ ENGLISH: dict[Code, str] = {
     Code.SELF_APPROVAL: (
         "{name} wrote script {script_id}; another leader must approve it (or set "
         'self_approval = "on" for a one-person commune).'
+    ),
+    Code.ZONE_NAME_INVALID: (
+        "A zone name has 1 to {maximum} characters and no comma, such as 'Thôn 1'."
+    ),
+    Code.ZONE_EXISTS: "A zone named '{name}' already exists.",
+    Code.ZONE_NOT_FOUND: "There is no zone named '{name}' ('broadcaster zones list' shows them).",
+    Code.CLUSTER_NAME_INVALID: (
+        "A cluster name has 2 to {maximum} small letters, digits or '-', such as 'thon-1'; "
+        "it is also its broker user name."
+    ),
+    Code.CLUSTER_EXISTS: "A cluster named '{name}' already exists.",
+    Code.CLUSTER_NOT_FOUND: (
+        "There is no cluster named '{name}' ('broadcaster clusters list' shows them)."
+    ),
+    Code.CLUSTERS_OFF: (
+        "No loudspeaker clusters are set up: set mqtt_host in broadcaster.toml first "
+        "(README: Loudspeaker clusters)."
     ),
     Code.USER_LAST_ADMIN: (
         "'{name}' is the last enabled admin; make another admin first, or nobody could manage "

@@ -94,6 +94,14 @@ def row_content(airing: Airing) -> dict[str, object]:
 
 def opening(airing: Airing) -> dict[str, object]:
     """What is known when an airing opens and never changes after: where, who, what was heard."""
+    content = _opening(airing)
+    if airing.cluster is not None:  # a loudspeaker cluster's row (station rows hash as before)
+        content["cluster"] = airing.cluster
+        content["cluster_entry"] = airing.cluster_entry
+    return content
+
+
+def _opening(airing: Airing) -> dict[str, object]:
     return {
         "airing_id": airing.id,
         "programme_entry_id": airing.programme_entry_id,
@@ -130,6 +138,12 @@ def event_content(event: AiringEvent, airing: Airing) -> dict[str, object]:
         "at": _when(event.at),
         "airing": opening(airing),
     }
+    if event.reported_at is not None:  # what a cluster's agent said, as it said it
+        content["report"] = {
+            "reported_at": _when(event.reported_at),
+            "from_cache": event.from_cache,
+            "last_contact": _when(event.last_contact),
+        }
     if event.kind != Outcome.STARTED:
         content["outcome"] = {
             "ended_at": _when(airing.ended_at),
@@ -178,7 +192,22 @@ def head(session: Session) -> Head | None:
     return None if row is None or row.row_hash is None else (row.seq, row.row_hash)
 
 
-def seal(session: Session, airing: Airing, kind: Outcome, at: datetime) -> Head:
+@dataclass(frozen=True)
+class Reported:
+    """What a cluster's agent said of an event, sealed with it (`at` is when it was received)."""
+
+    reported_at: datetime
+    from_cache: bool
+    last_contact: datetime | None
+
+
+def seal(
+    session: Session,
+    airing: Airing,
+    kind: Outcome,
+    at: datetime,
+    reported: Reported | None = None,
+) -> Head:
     """Add the event `kind` of `airing` at `at` to the chain (the caller commits).
 
     `kind` must be what the row says now (`started`, or its outcome). Two processes
@@ -198,6 +227,10 @@ def seal(session: Session, airing: Airing, kind: Outcome, at: datetime) -> Head:
         at=at,
         airing_id=airing.id,
     )
+    if reported is not None:
+        event.reported_at = reported.reported_at
+        event.from_cache = reported.from_cache
+        event.last_contact = reported.last_contact
     event.event_hash = event_hash(event, airing)
     session.add(event)
     return (event.seq, event.event_hash)

@@ -58,6 +58,13 @@ class NoteCode(StrEnum):
     AUDIO_NOT_REMADE = "audio_not_remade"
     AIR_NOW_NOT_READY = "air_now_not_ready"
     JOURNAL_WRITTEN = "journal_written"
+    # Loudspeaker clusters: what a cluster's row says, and problems for the status page
+    CLUSTER_FROM_CACHE = "cluster_from_cache"
+    CLUSTER_SAID = "cluster_said"
+    CLUSTER_REPORT_REFUSED = "cluster_report_refused"
+    CLUSTER_OFFLINE = "cluster_offline"
+    CLUSTER_CLOCK = "cluster_clock"
+    CLUSTER_AUDIO_MISSING = "cluster_audio_missing"
 
 
 _SLOT_EN = "Not aired in the slot {slot} at {at}: "
@@ -116,6 +123,18 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.JOURNAL_WRITTEN: (
         "The database did not answer from {since} ({detail}): the bulletins aired from the plan "
         "and their evidence waited in the journal; it is written now."
+    ),
+    NoteCode.CLUSTER_FROM_CACHE: (
+        "Played from the cluster's own cache while cut off; its last contact was {last_contact}."
+    ),
+    NoteCode.CLUSTER_SAID: "The cluster reported: {detail}",
+    NoteCode.CLUSTER_REPORT_REFUSED: "A report from cluster {cluster} was refused: {reason}.",
+    NoteCode.CLUSTER_OFFLINE: "Cluster {cluster} ({zone}) is offline; last heard {since}.",
+    NoteCode.CLUSTER_CLOCK: (
+        "Cluster {cluster}'s clock is {offset} s off the station's; check its time service (NTP)."
+    ),
+    NoteCode.CLUSTER_AUDIO_MISSING: (
+        "Cluster {cluster} lacks the audio of {count} coming bulletin(s); it cannot play them."
     ),
 }
 
@@ -196,6 +215,18 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.JOURNAL_WRITTEN: (
         "Cơ sở dữ liệu không trả lời từ {since}: các bản tin vẫn được phát theo kế hoạch, bằng "
         "chứng được giữ tạm và nay đã ghi đầy đủ. Chi tiết: {detail}"
+    ),
+    NoteCode.CLUSTER_FROM_CACHE: (
+        "Cụm loa phát từ bộ nhớ đệm của mình khi mất kết nối; liên lạc cuối lúc {last_contact}."
+    ),
+    NoteCode.CLUSTER_SAID: "Cụm loa báo: {detail}",
+    NoteCode.CLUSTER_REPORT_REFUSED: "Đã từ chối một báo cáo của cụm loa {cluster}: {reason}.",
+    NoteCode.CLUSTER_OFFLINE: "Cụm loa {cluster} ({zone}) mất kết nối; tín hiệu cuối lúc {since}.",
+    NoteCode.CLUSTER_CLOCK: (
+        "Đồng hồ của cụm loa {cluster} lệch {offset} giây so với đài; kiểm tra đồng bộ giờ (NTP)."
+    ),
+    NoteCode.CLUSTER_AUDIO_MISSING: (
+        "Cụm loa {cluster} thiếu âm thanh của {count} bản tin sắp phát; cụm sẽ không phát được."
     ),
 }
 

@@ -19,7 +19,7 @@ from broadcaster.db import Slot as SlotRow
 from broadcaster.errors import Code, DetailError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SLOT_KEYS = ("name", "days", "start", "minutes", "output")
+SLOT_KEYS = ("name", "days", "start", "minutes", "output", "zones")
 NAME_LIMIT = 100  # the slot table's name column
 MINUTES_PER_WEEK = 7 * 24 * 60
 DEFAULT_SLOTS_TOML = """\
@@ -53,6 +53,7 @@ class SlotDef:
     start: time
     minutes: int
     output: str | None = None
+    zones: tuple[str, ...] = ()  # the loudspeaker zones it airs in; empty: every zone
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,15 @@ def _parse_output(raw: object, where: str) -> str | None:
     return str(raw)
 
 
+def _parse_zones(raw: object, where: str) -> tuple[str, ...]:
+    """A slot's zones: a list of zone names (`broadcaster zones list`); none means every zone."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(z, str) and z.strip() for z in raw):
+        raise SlotError(f'{where}: zones must be a list of zone names, such as ["Thôn 1"].')
+    return tuple(dict.fromkeys(z.strip() for z in raw))
+
+
 def parse_slots(text: str, source: str) -> list[SlotDef]:
     """Slots from the text of one TOML file."""
     try:
@@ -151,6 +161,7 @@ def parse_slots(text: str, source: str) -> list[SlotDef]:
                 start=_parse_start(raw["start"], where),
                 minutes=minutes,
                 output=_parse_output(raw.get("output"), where),
+                zones=_parse_zones(raw.get("zones"), where),
             )
         )
     return slots
@@ -277,6 +288,7 @@ def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
             "start": slot.start.isoformat(),
             "minutes": slot.minutes,
             "output": slot.output,
+            "zones": ",".join(slot.zones),
         }
         insert = _insert_or_ignore(dialect, {"name": slot.name, **values})
         if insert is not None:
@@ -301,6 +313,7 @@ def slots_from_rows(session: Session) -> list[SlotDef]:
             start=time.fromisoformat(row.start),
             minutes=row.minutes,
             output=row.output,
+            zones=tuple(z for z in row.zones.split(",") if z),
         )
         for row in session.scalars(select(SlotRow).order_by(SlotRow.start))
     ]

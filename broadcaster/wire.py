@@ -234,7 +234,7 @@ def decode(payload: bytes) -> Programme | Emergency | Report | Health:
         raise WireError("message is not JSON") from None
     if not isinstance(raw, dict) or raw.get("v") != VERSION or raw.get("type") not in _TYPES:
         raise WireError("message is not a version-1 station message")
-    return _build(_TYPES[raw["type"]], raw)  # type: ignore[no-any-return]
+    return _build(_TYPES[raw["type"]], raw)
 
 
 def changes(old: Programme | None, new: Programme) -> tuple[list[Entry], list[Entry]]:

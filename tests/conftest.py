@@ -15,7 +15,8 @@ from sqlalchemy import MetaData, create_engine, make_url, select, text
 from broadcaster.config import Settings, load_settings
 from broadcaster.station import Station, initialise, open_station
 from broadcaster.users import create_user
-from tests.broker import broker, tls_broker  # noqa: F401  (the real-Mosquitto fixtures)
+
+from .broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "test-admin-pass"
@@ -40,7 +41,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 DATABASE_MODULES = {
     "test_daemon", "test_reliability", "test_programme", "test_migrations", "test_one_voice",
     "test_tamper", "test_kill_points", "test_web_search", "test_report",
-    "test_web_planning",
+    "test_web_planning", "test_clusters",
 }  # fmt: skip
 PG_ADMIN_URL = os.environ.get("BROADCASTER_TEST_DATABASE_URL")
 

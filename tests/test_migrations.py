@@ -38,9 +38,10 @@ ADDED_COLUMNS = {  # added by 0002 to 0006
     "pinned", "epoch", "player_pgid", "title", "topic", "text_sha256", "approved_by",
     "seal_format", "author", "approved_at", "voice", "requested_by", "disabled",
     "must_change_password", "session_version", "added_at", "return_note", "returned_by",
-    "search_text",
+    "search_text", "cluster", "cluster_entry", "reported_at", "from_cache", "last_contact",
+    "zones",
 }  # fmt: skip
-ADDED_TABLES = {"airing_event", "login_attempt", "audit_event"}  # added by 0004 and 0005
+ADDED_TABLES = {"airing_event", "login_attempt", "audit_event", "zone", "cluster", "dispatch"}
 
 
 @pytest.fixture

@@ -471,6 +471,10 @@ CASES: dict[str, Case] = {
         '[[slot]]\nname = "A"\nstart = "06:00"\nminutes = 30\noutput = "speaker"\n',
         "output 'speaker' is not one of soundcard[:NAME], file:DIR, command:CMD or null.",
     ),
+    "slot-zones-text": slot_file(
+        '[[slot]]\nname = "A"\nstart = "06:00"\nminutes = 30\nzones = "Thôn 1"\n',
+        'zones must be a list of zone names, such as ["Thôn 1"].',
+    ),
     "slot-not-toml": slot_file("[[slot]\nname = A\n", "town.toml is not valid TOML"),
     "slot-not-utf8": slot_file(
         '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'.encode("cp1258"), "town.toml is not UTF-8 text"

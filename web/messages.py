@@ -127,6 +127,17 @@ VIETNAMESE: dict[Code, str] = {
     Code.USER_PASSWORD_SHORT: "Mật khẩu cần ít nhất {minimum} ký tự.",
     Code.USER_EXISTS: "Tên đăng nhập “{name}” đã có người dùng.",
     Code.USER_NAME_TOO_LONG: "Tên đăng nhập dài tối đa {maximum} ký tự.",
+    Code.ZONE_NAME_INVALID: "Tên vùng dài 1 đến {maximum} ký tự, không có dấu phẩy, ví dụ “Thôn 1”.",
+    Code.ZONE_EXISTS: "Vùng “{name}” đã có.",
+    Code.ZONE_NOT_FOUND: "Không có vùng “{name}”; xem danh sách vùng ở trang Tình trạng.",
+    Code.CLUSTER_NAME_INVALID: (
+        "Tên cụm loa gồm 2 đến {maximum} chữ thường không dấu, chữ số hoặc “-”, ví dụ “thon-1”."
+    ),
+    Code.CLUSTER_EXISTS: "Cụm loa “{name}” đã có.",
+    Code.CLUSTER_NOT_FOUND: "Không có cụm loa “{name}”; xem danh sách ở trang Tình trạng.",
+    Code.CLUSTERS_OFF: (
+        "Đài chưa nối với cụm loa nào: kỹ thuật viên cần đặt mqtt_host trong broadcaster.toml."
+    ),
     Code.USER_NAME_RESERVED: (
         "Tên “{name}” được dành riêng cho nhật ký phát (demo, system, cli:…); hãy chọn tên khác."
     ),

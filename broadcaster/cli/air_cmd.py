@@ -221,6 +221,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo("  none yet")
     for at, message in health.problems:
         click.echo(f"Problem {at.astimezone(tz):%H:%M %d/%m}: {notes.english(message)}")
+    if health.clusters:
+        online = sum(1 for line in health.clusters if line.view.online)
+        click.echo(f"Clusters: {online} of {len(health.clusters)} online.")
+    for problem in health.cluster_problems:
+        click.echo(f"Cluster problem: {problem.english()}")
     click.echo(
         f"Disk: {_size(health.disk_free_bytes)} free of {_size(health.disk_total_bytes)} "
         f"for {settings.var_path}."

@@ -1,0 +1,228 @@
+"""Cluster reports → evidence: each agent's report becomes a row per (cluster, entry) in the
+same hash chain, sealed when the station receives it, exactly once; heartbeats → the cluster's
+health. A batch of messages is sealed in one transaction and anchored once (and the witness
+told once), so thousands of confirmations cost a few commits, not thousands.
+
+Refused, with a problem for the status page and nothing recorded: a report on another
+cluster's topic, from an unknown or disabled cluster, for an entry the cluster was never sent,
+or naming audio other than what was sent. A report seen before (its key) is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from broadcaster import ledger, wire
+from broadcaster.airing import snapshot
+from broadcaster.config import Settings
+from broadcaster.db import Airing, Cluster, Dispatch, Problem, Rendering, Script
+from broadcaster.enums import Outcome
+from broadcaster.notes import Note, NoteCode, note
+
+logger = logging.getLogger(__name__)
+
+OUTCOMES = {
+    "aired": Outcome.AIRED,
+    "failed": Outcome.FAILED,
+    "interrupted": Outcome.INTERRUPTED,
+    "preempted": Outcome.PREEMPTED,
+}
+RETRIES = 5  # another writer took the chain's next place: the batch is sealed again
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message as it came off the broker, with the station's time of receipt."""
+
+    topic: str
+    payload: bytes
+    at: datetime
+
+
+@dataclass
+class Tally:
+    """What a batch did: rows sealed, duplicates ignored, reports refused, heartbeats kept."""
+
+    sealed: int = 0
+    duplicates: int = 0
+    refused: list[Note] = field(default_factory=list)
+    heartbeats: int = 0
+
+
+class Refused(Exception):
+    """A report that must not become evidence; the sentence says why."""
+
+
+def take(session: Session, settings: Settings, batch: list[Received]) -> Tally:
+    """Seal the batch's reports and keep its heartbeats, in one commit; then anchor once."""
+    for _ in range(RETRIES):
+        tally = Tally()
+        try:
+            for message in batch:
+                _take_one(session, settings, message, tally)
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            if "seq" not in str(exc.orig).lower():
+                raise
+            continue
+        _after_commit(session, settings, tally, batch)
+        return tally
+    raise RuntimeError("could not seal a batch of cluster reports into the ledger")
+
+
+def _after_commit(
+    session: Session, settings: Settings, tally: Tally, batch: list[Received]
+) -> None:
+    if tally.sealed:
+        head = ledger.head(session)
+        if head is not None:
+            at = batch[-1].at
+            try:
+                ledger.anchor(settings.var_path / "ledger", head, at)
+            except OSError as exc:
+                logger.error("could not write the chain head to var/ledger: %s", exc)
+            if settings.witness:
+                failure = ledger.witness_for(settings.witness, settings.var_path).send(
+                    ledger.head_line(head, at)
+                )
+                if failure is not None:
+                    session.add(Problem(at=at, message=failure.stored()))
+    for refusal in tally.refused:
+        logger.warning("%s", refusal.english())
+        session.add(Problem(at=batch[-1].at, message=refusal.stored()))
+    if tally.refused or (tally.sealed and settings.witness):
+        session.commit()
+
+
+def _take_one(session: Session, settings: Settings, message: Received, tally: Tally) -> None:
+    try:
+        kind, cluster_name = wire.cluster_of(message.topic, settings.mqtt_prefix)
+        decoded = wire.decode(message.payload)
+    except wire.WireError as exc:
+        tally.refused.append(_refusal(message.topic.rpartition("/")[2], str(exc)))
+        return
+    if kind == "health" and isinstance(decoded, wire.Health):
+        _keep_health(session, cluster_name, decoded, message.at)
+        tally.heartbeats += 1
+    elif kind == "report" and isinstance(decoded, wire.Report):
+        try:
+            if _seal_report(session, settings, cluster_name, decoded, message.at):
+                tally.sealed += 1
+            else:
+                tally.duplicates += 1
+        except Refused as exc:
+            tally.refused.append(_refusal(cluster_name, str(exc)))
+    else:
+        tally.refused.append(_refusal(cluster_name, f"a {kind} topic carried another message"))
+
+
+def _refusal(cluster: str, reason: str) -> Note:
+    return note(NoteCode.CLUSTER_REPORT_REFUSED, cluster=cluster[:60], reason=reason)
+
+
+def _keep_health(session: Session, name: str, health: wire.Health, at: datetime) -> None:
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name))
+    if cluster is None or health.cluster != name:
+        return
+    cluster.online = health.online
+    if health.online:  # the last will says only "offline": keep what the last heartbeat said
+        cluster.seen_at = at
+        if health.at is not None:
+            cluster.clock_offset_s = round((health.at - at).total_seconds(), 3)
+        cluster.health = wire.encode(health).decode()
+
+
+def _seal_report(
+    session: Session, settings: Settings, name: str, report: wire.Report, at: datetime
+) -> bool:
+    """Seal one report; False when it was sealed before (a redelivery or a replay)."""
+    if report.cluster != name:
+        raise Refused(f"it names cluster {report.cluster[:60]} on the topic of {name}")
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name))
+    if cluster is None or cluster.disabled:
+        raise Refused("no such enabled cluster")
+    if report.kind == "retracted":
+        return False  # the agent confirms it dropped an entry: nothing aired, nothing to seal
+    sent = session.scalar(
+        select(Dispatch).where(Dispatch.cluster_id == cluster.id, Dispatch.entry == report.entry)
+    )
+    if sent is None:
+        raise Refused(f"entry {report.entry[:40]} was never sent to it")
+    if report.sha256 is not None and report.sha256 != sent.sha256:
+        raise Refused(f"it played audio {report.sha256[:12]}…, not the {sent.sha256[:12]}… sent")
+    airing = session.scalar(
+        select(Airing).where(Airing.cluster == name, Airing.cluster_entry == report.entry)
+    )
+    said = ledger.Reported(report.reported_at, report.from_cache, report.last_contact)
+    if airing is None:
+        airing = _open(session, cluster, sent, report)
+        session.add(airing)
+        ledger.seal(session, airing, Outcome.STARTED, at, said)
+    elif report.kind == "started" or airing.outcome != Outcome.STARTED:
+        return False  # this report, or the outcome, was sealed before
+    if report.kind in OUTCOMES:
+        airing.outcome = OUTCOMES[report.kind]
+        airing.ended_at = report.ended_at
+        if airing.started_at and report.ended_at and report.kind != "failed":
+            airing.duration_s = round((report.ended_at - airing.started_at).total_seconds(), 3)
+        else:
+            airing.duration_s = None  # nothing played: no duration, as on the station
+        airing.error = _note(report, settings.tz)
+        ledger.seal(session, airing, airing.outcome, at, said)
+    return True
+
+
+def _open(session: Session, cluster: Cluster, sent: Dispatch, report: wire.Report) -> Airing:
+    script = session.get_one(Script, sent.script_id)
+    rendering = session.scalar(
+        select(Rendering)
+        .where(Rendering.script_id == sent.script_id, Rendering.sha256 == sent.sha256)
+        .order_by(Rendering.id.desc())
+        .limit(1)
+    )
+    if rendering is None:
+        raise Refused(f"the audio of entry {sent.entry} is no longer on the station")
+    return Airing(
+        **snapshot(script, rendering),
+        requested_by=sent.requested_by,
+        attempt=1,
+        slot_name=sent.slot_name,
+        planned_start=sent.starts_at,
+        started_at=report.started_at,
+        outcome=Outcome.STARTED,
+        output=f"cluster:{cluster.name}",
+        host=cluster.name,
+        cluster=cluster.name,
+        cluster_entry=sent.entry,
+    )
+
+
+def _note(report: wire.Report, tz: ZoneInfo) -> str | None:
+    """The row's note: what the agent said went wrong, or that it played from its cache."""
+    if report.error:
+        return note(NoteCode.CLUSTER_SAID, detail=report.error[:300]).stored()
+    if report.from_cache:
+        last = report.last_contact
+        shown = last.astimezone(tz).strftime("%H:%M:%S %d/%m/%Y") if last else "—"
+        return note(NoteCode.CLUSTER_FROM_CACHE, last_contact=shown).stored()
+    return None
+
+
+def health_of(cluster: Cluster) -> wire.Health | None:
+    """The cluster's last heartbeat, if it sent one."""
+    if not cluster.health:
+        return None
+    try:
+        decoded = wire.decode(cluster.health.encode())
+    except (wire.WireError, json.JSONDecodeError):
+        return None
+    return decoded if isinstance(decoded, wire.Health) else None

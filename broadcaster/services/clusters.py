@@ -1,0 +1,269 @@
+"""Zones and loudspeaker clusters: add and list them, give each cluster its credentials once,
+and keep the broker's accounts and ACL in step with the clusters that are enabled."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broadcaster import audit, wire
+from broadcaster.db import Airing, Cluster, Dispatch, Zone
+from broadcaster.enums import Outcome
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.notes import Note, NoteCode, note
+from broadcaster.services.context import Context
+
+logger = logging.getLogger(__name__)
+
+ZONE_NAME_LIMIT = 100
+CLUSTER_NAME_LIMIT = 40
+CLUSTER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
+
+
+@dataclass(frozen=True)
+class ZoneView:
+    """A zone as the CLI and the status page list it."""
+
+    name: str
+    description: str
+    clusters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """A cluster and its last heartbeat, as the CLI and the status page list it."""
+
+    name: str
+    zone: str
+    disabled: bool
+    online: bool
+    seen_at: datetime | None
+    clock_offset_s: float | None
+    health: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a new cluster's agent needs, shown once: only their hashes are kept."""
+
+    cluster: str
+    password: str  # its broker password
+    token: str  # its bearer token on the station's agent endpoint
+    broker_updated: bool  # the broker's files were rewritten and the broker told to reload
+
+
+def token_hash(token: str) -> str:
+    """How a cluster's audio token is kept (and looked up) on the station."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _zone(session: Session, name: str) -> Zone:
+    zone = session.scalar(select(Zone).where(Zone.name == name.strip()))
+    if zone is None:
+        raise BroadcasterError(Code.ZONE_NOT_FOUND, name=name)
+    return zone
+
+
+def _cluster(session: Session, name: str) -> Cluster:
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name.strip()))
+    if cluster is None:
+        raise BroadcasterError(Code.CLUSTER_NOT_FOUND, name=name)
+    return cluster
+
+
+def add_zone(ctx: Context, name: str, description: str = "") -> Zone:
+    """Add a zone (thôn, tổ dân phố) that slots, bulletins and air-nows can target."""
+    name = " ".join(name.split())
+    if not name or len(name) > ZONE_NAME_LIMIT or "," in name:
+        raise BroadcasterError(Code.ZONE_NAME_INVALID, maximum=ZONE_NAME_LIMIT)
+    if ctx.session.scalar(select(Zone.id).where(Zone.name == name)) is not None:
+        raise BroadcasterError(Code.ZONE_EXISTS, name=name)
+    zone = Zone(name=name, description=description.strip()[:500], added_at=ctx.now())
+    ctx.session.add(zone)
+    audit.record(ctx.session, ctx.now(), ctx.actor, "zone-add", f"zone:{name}")
+    ctx.session.commit()
+    return zone
+
+
+def zones(session: Session) -> list[ZoneView]:
+    """Every zone with the names of its clusters, by name."""
+    found = []
+    for zone in session.scalars(select(Zone).order_by(Zone.name)):
+        names = session.scalars(
+            select(Cluster.name).where(Cluster.zone_id == zone.id).order_by(Cluster.name)
+        )
+        found.append(ZoneView(zone.name, zone.description, tuple(names)))
+    return found
+
+
+def add_cluster(
+    ctx: Context,
+    name: str,
+    zone: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Credentials:
+    """Add a cluster in `zone` with a new broker password and audio token (shown once)."""
+    from broadcaster import broker
+
+    if not CLUSTER_NAME.fullmatch(name) or name == ctx.settings.mqtt_user:
+        raise BroadcasterError(Code.CLUSTER_NAME_INVALID, maximum=CLUSTER_NAME_LIMIT)
+    if ctx.session.scalar(select(Cluster.id).where(Cluster.name == name)) is not None:
+        raise BroadcasterError(Code.CLUSTER_EXISTS, name=name)
+    where = _zone(ctx.session, zone)
+    password, token = secrets.token_urlsafe(18), secrets.token_urlsafe(32)
+    ctx.session.add(
+        Cluster(
+            name=name,
+            zone_id=where.id,
+            password_line=broker.password_line(name, password),
+            token_sha256=token_hash(token),
+            latitude=latitude,
+            longitude=longitude,
+            added_at=ctx.now(),
+        )
+    )
+    audit.record(ctx.session, ctx.now(), ctx.actor, "cluster-add", f"cluster:{name}", detail=zone)
+    ctx.session.commit()
+    return Credentials(name, password, token, update_broker(ctx))
+
+
+def disable_cluster(ctx: Context, name: str) -> bool:
+    """Disable a cluster: its broker account goes at the broker's next reload, its token at once.
+
+    Returns whether the broker's files were rewritten and the broker told to reload.
+    """
+    cluster = _cluster(ctx.session, name)
+    if not cluster.disabled:
+        cluster.disabled = True
+        audit.record(ctx.session, ctx.now(), ctx.actor, "cluster-disable", f"cluster:{name}")
+        ctx.session.commit()
+    return update_broker(ctx)
+
+
+def clusters(session: Session) -> list[ClusterView]:
+    """Every cluster by zone and name, with its last heartbeat."""
+    rows = session.execute(
+        select(Cluster, Zone.name)
+        .join(Zone, Cluster.zone_id == Zone.id)
+        .order_by(Zone.name, Cluster.name)
+    )
+    return [
+        ClusterView(
+            c.name,
+            zone,
+            c.disabled,
+            c.online and not c.disabled,
+            c.seen_at,
+            c.clock_offset_s,
+            c.health,
+            c.latitude,
+            c.longitude,
+        )  # fmt: skip
+        for c, zone in rows
+    ]
+
+
+def update_broker(ctx: Context) -> bool:
+    """Rewrite the broker's password and ACL files from the enabled clusters and reload it.
+
+    Only where `broadcaster broker setup` made the broker's folder; False when there is none
+    or no broker runs to reload (the files are right for its next start).
+    """
+    from broadcaster import broker
+
+    folder = ctx.settings.broker_path
+    if not folder.is_dir():
+        return False
+    agents = [
+        (c.name, c.password_line)
+        for c in ctx.session.scalars(select(Cluster).where(Cluster.disabled.is_(False)))
+    ]
+    station = broker.password_line(ctx.settings.mqtt_user, ctx.settings.mqtt_password)
+    broker.write_accounts(folder, ctx.settings.mqtt_user, station, agents, ctx.settings.mqtt_prefix)
+    try:
+        broker.reload(folder)
+    except broker.BrokerError as exc:
+        logger.warning("broker files written, but not reloaded: %s", exc)
+        return False
+    return True
+
+
+# --- health ------------------------------------------------------------------------------------
+
+CLOCK_TOLERANCE_S = 1.0  # neighbouring clusters more than this apart are heard as an echo
+CONFIRM_GRACE = timedelta(minutes=10)  # after an entry's end, its report is overdue
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """One cluster's line on the status page."""
+
+    view: ClusterView
+    beat: wire.Health | None  # its last heartbeat
+    unconfirmed: int  # entries sent to it, over and never confirmed ("không xác nhận")
+
+
+def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
+    """Every cluster's health, and the problems to raise: offline, a clock off by more than a
+    second, audio missing for what comes next."""
+    from broadcaster.intake import health_of
+
+    now = ctx.now()
+    lines, problems = [], []
+    views = {view.name: view for view in clusters(ctx.session)}
+    for cluster in ctx.session.scalars(select(Cluster).order_by(Cluster.name)):
+        view = views[cluster.name]
+        beat = health_of(cluster)
+        line = ClusterHealth(view, beat, unconfirmed(ctx.session, cluster, now))
+        lines.append(line)
+        if cluster.disabled:
+            continue
+        if not cluster.online:
+            since = cluster.seen_at.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y") if (
+                cluster.seen_at
+            ) else "—"  # fmt: skip
+            problems.append(note(NoteCode.CLUSTER_OFFLINE, cluster=cluster.name,
+                                 zone=view.zone, since=since))  # fmt: skip
+        if cluster.clock_offset_s is not None and abs(cluster.clock_offset_s) > CLOCK_TOLERANCE_S:
+            problems.append(note(NoteCode.CLUSTER_CLOCK, cluster=cluster.name,
+                                 offset=f"{cluster.clock_offset_s:+.1f}"))  # fmt: skip
+        if beat is not None and beat.missing:
+            problems.append(note(NoteCode.CLUSTER_AUDIO_MISSING, cluster=cluster.name,
+                                 count=len(beat.missing)))  # fmt: skip
+    lines.sort(key=lambda line: (line.view.zone, line.view.name))
+    return lines, problems
+
+
+def unconfirmed(session: Session, cluster: Cluster, now: datetime) -> int:
+    """Entries sent to `cluster` that should have ended by now and that it never confirmed."""
+    sent = session.execute(
+        select(Dispatch.entry, Dispatch.starts_at, Dispatch.duration_s).where(
+            Dispatch.cluster_id == cluster.id,
+            Dispatch.retracted_at.is_(None),
+            Dispatch.starts_at < now - CONFIRM_GRACE,
+        )
+    ).all()
+    if not sent:
+        return 0
+    confirmed = set(
+        session.scalars(
+            select(Airing.cluster_entry).where(
+                Airing.cluster == cluster.name, Airing.outcome != Outcome.STARTED
+            )
+        )
+    )
+    return sum(
+        1
+        for entry, start, seconds in sent
+        if entry not in confirmed and start + timedelta(seconds=seconds) + CONFIRM_GRACE < now
+    )
