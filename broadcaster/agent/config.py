@@ -24,7 +24,7 @@ class AgentConfig:
     broker_host: str
     station_url: str  # the station's agent endpoint, e.g. http://192.168.1.10:8090
     token: str
-    folder: Path
+    folder: Path  # the cache: agent.db, audio/, and the output's relative folders
     broker_port: int = 8883
     tls: bool = True
     tls_ca: Path | None = None  # the installation's CA; None = the system's CAs
@@ -42,7 +42,7 @@ class AgentConfig:
 
 _TEXTS = ("cluster", "password", "broker_host", "station_url", "token", "prefix", "output",
           "output_before", "output_after")  # fmt: skip
-_REQUIRED = ("cluster", "password", "broker_host", "station_url", "token", "folder")
+_REQUIRED = ("cluster", "password", "broker_host", "station_url", "token")
 
 
 def _text(raw: dict[str, Any], name: str, where: Path) -> str | None:
@@ -61,8 +61,12 @@ def _number(raw: dict[str, Any], name: str, default: float, where: Path, low: fl
     return float(value)
 
 
-def load_config(path: Path) -> AgentConfig:
-    """Read agent.toml; AgentError with one sentence when it cannot be used."""
+def load_config(path: Path, workdir: Path) -> AgentConfig:
+    """Read agent.toml; AgentError with one sentence when it cannot be used.
+
+    Relative paths are read from the file's folder; without `folder` the agent keeps its
+    cache in `workdir` (the folder it runs in: systemd's WorkingDirectory).
+    """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -92,7 +96,7 @@ def load_config(path: Path) -> AgentConfig:
     if not isinstance(tls, bool):
         raise AgentError(f"tls in {path} must be true or false.")
     base = path.resolve().parent
-    folder = _path(raw, "folder", path, base)
+    folder = _path(raw, "folder", path, base) if "folder" in raw else workdir
     ca = _path(raw, "tls_ca", path, base) if "tls_ca" in raw else None
     if ca is not None and not ca.is_file():
         raise AgentError(f"The CA file {ca} named by tls_ca in {path} does not exist.")

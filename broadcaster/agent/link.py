@@ -75,6 +75,7 @@ class Link:
                 ca_certs=str(config.tls_ca) if config.tls_ca else None,
                 tls_version=ssl.PROTOCOL_TLS_CLIENT,
             )  # fmt: skip
+        client.enable_logger(logging.getLogger("broadcaster.agent.paho"))  # its detail with -v
         client.reconnect_delay_set(min_delay=1, max_delay=RECONNECT_MAX_SECONDS)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, Path.cwd())
         config.folder.mkdir(parents=True, exist_ok=True)
         spec = default_output(config.output, config.folder)
         output = make_output(spec, config.folder, config.output_before, config.output_after)
