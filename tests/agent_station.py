@@ -115,7 +115,7 @@ class Station:
     this client is reconnecting wait for it at the broker.
     """
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, ca: Path | None = None) -> None:
         self.broker = broker
         self.reports: list[wire.Report] = []  # every report received, duplicates included
         self.health: dict[str, wire.Health] = {}
@@ -124,6 +124,8 @@ class Station:
             CallbackAPIVersion.VERSION2, client_id="station-under-test", protocol=mqtt.MQTTv5
         )
         self.client.username_pw_set(broker.station_user, broker.station_password)
+        if ca is not None:
+            self.client.tls_set(ca_certs=str(ca))
         self.client.reconnect_delay_set(1, 2)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -248,6 +250,13 @@ def agent_command() -> list[str]:
             "sys.argv[1:1] = ['agent']; sys.exit(main())"]  # fmt: skip
 
 
+def running_before_reload(broker: Broker) -> None:
+    """Wait for Mosquitto's "running" line: it listens before it handles SIGHUP, and a reload
+    sent in between ends it (tests/broker.py's readiness is the listening socket)."""
+    wait_for(lambda: broker.log.exists() and " running" in broker.log.read_text(),
+             "Mosquitto running")  # fmt: skip
+
+
 class Agent:
     """A real `broadcaster agent` process with its own folder, config and log."""
 
@@ -258,6 +267,7 @@ class Agent:
         folder.mkdir(parents=True, exist_ok=True)
         self.password = password or f"pw-{cluster}-secret"
         broker.add_account(cluster, self.password)
+        running_before_reload(broker)
         broker.reload()
         self.config = folder / "agent.toml"
         self.config.write_text(

@@ -234,3 +234,28 @@ def test_a_wrong_password_is_one_sentence_and_exit_1(
     assert last.startswith("Error: The broker at 127.0.0.1:") and "refused cluster thon-5's user" \
         " name or password" in last, agent.log()  # fmt: skip
     assert "Traceback" not in agent.log()
+
+
+@pytest.mark.slow
+def test_over_tls_with_the_installations_ca(
+    tmp_path: Path, tls_broker: Broker, server: AudioServer, tones: list[bytes]
+) -> None:
+    """Trusting the CA made in this run it plays and reports; trusting nothing but the
+    system's CAs it never connects (the broker's certificate is refused)."""
+    assert tls_broker.tls is not None
+    out = tmp_path / "aired"
+    out.mkdir()
+    trusting = Agent(tmp_path / "a1", tls_broker, server, "thon-8", f"file:{out}")
+    doubting = Agent(tmp_path / "a2", tls_broker, server, "thon-9", f"file:{out}")
+    for agent, ca in ((trusting, f'tls_ca = "{tls_broker.tls}"\n'), (doubting, "")):
+        agent.config.write_text(agent.config.read_text().replace("tls = false\n", "tls = true\n")
+                                + ca)  # fmt: skip
+    with Station(tls_broker, ca=tls_broker.tls) as hub, agents(trusting, doubting):
+        trusting.start()
+        doubting.start()
+        hub.send(programme("thon-8", 1, entry("e-1", tones[0], server.add(tones[0]), now())))
+        hub.send(programme("thon-9", 1, entry("e-1", tones[0], server.add(tones[0]), now())))
+        assert hub.wait_report("e-1", "aired").cluster == "thon-8"
+        wait_for(lambda: "CERTIFICATE_VERIFY_FAILED" in doubting.log(), "the refused certificate")
+        assert "thon-9" not in hub.health and "Connected" not in doubting.log()
+    assert copy_of(out / "e-1.mp3") == tones[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import ssl
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,10 +76,12 @@ class Link:
                 ca_certs=str(config.tls_ca) if config.tls_ca else None,
                 tls_version=ssl.PROTOCOL_TLS_CLIENT,
             )  # fmt: skip
-        client.enable_logger(logging.getLogger("broadcaster.agent.paho"))  # its detail with -v
+        if logger.isEnabledFor(logging.DEBUG):  # paho's own detail with -v only: it is noisy
+            client.enable_logger(logging.getLogger("broadcaster.agent.paho"))
         client.reconnect_delay_set(min_delay=1, max_delay=RECONNECT_MAX_SECONDS)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         self.client = client
 
@@ -127,6 +130,14 @@ class Link:
             (self.config.topic("emergency"), SubscribeOptions(qos=1)),
         ])  # fmt: skip
         self.events.put(Connected())
+
+    def _on_connect_fail(self, _client: mqtt.Client, _userdata: object) -> None:
+        # paho calls this inside its `except OSError`: the error in hand is the reason
+        reason = sys.exc_info()[1]
+        logger.warning(
+            "Cannot connect to the broker at %s:%d (%s): retrying.", self.config.broker_host,
+            self.config.broker_port, reason or "no reason given",
+        )  # fmt: skip
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: object, _flags: object, reason: Any,
