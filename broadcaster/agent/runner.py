@@ -96,26 +96,28 @@ class Agent:
     # What happens when
     def step(self, now: datetime) -> float:
         """Do what is due at `now`; return the seconds to wait for the next event."""
-        if self._connected():
-            self._touch(now)
-        if now >= self.next_fetch:
-            self.next_fetch = now + timedelta(seconds=FETCH_RETRY_SECONDS)
-            self._fetch_missing(now)
+        # what is due to play first: fetching and reporting must not delay a start
         if not self.player.busy():
             if self.emergency is not None:
                 self._start_emergency(now)
             else:
                 self._start_due(now)
+        if self._connected():
+            self._touch(now)
+        if now >= self.next_fetch:
+            self.next_fetch = now + timedelta(seconds=FETCH_RETRY_SECONDS)
+            self._fetch_missing(now)
         if self._connected() and now >= self.next_heartbeat:
             self.next_heartbeat = now + timedelta(seconds=self.config.heartbeat_seconds)
             self.link.publish("health", wire.encode(self.health(now)), retain=True)
         self._deliver()
-        waits = [LONGEST_WAIT, (self.next_heartbeat - now).total_seconds()]
+        later = self.clock()  # the work above took time: wait from when it ended
+        waits = [LONGEST_WAIT, (self.next_heartbeat - later).total_seconds()]
         if self.pending:
             waits.append(DELIVERY_POLL)
         upcoming = self._next_start()
         if upcoming is not None and not self.player.busy():
-            waits.append((upcoming - now).total_seconds())
+            waits.append((upcoming - later).total_seconds())
         return max(0.0, min(waits))
 
     def handle(self, event: object, now: datetime) -> None:
@@ -289,8 +291,8 @@ class Agent:
 
     # Playing and the as-run log
     def _play(self, item: Item, now: datetime) -> None:
-        self.started_at = now
-        self._record(item.key, "started", item.sha256, now, None, None)
+        self.started_at = self.clock()  # `now` may be a fetch ago
+        self._record(item.key, "started", item.sha256, self.started_at, None, None)
         self.player.play(item, self.cache.audio_path(item.sha256))
 
     def _finish(self, played: Played, now: datetime) -> None:
