@@ -157,6 +157,9 @@ def test_a_retraction_is_reported_and_a_replacement_plays_the_new_audio(
         assert hub.report("e-2", "aired").sha256 == sha(tones[2])
         assert not (out / "e-1.mp3").exists()
         assert hub.kinds("e-1") == ["retracted"]
+        # the audio of neither old entry is kept on the board's disk
+        kept = [p.name for p in (agent.folder / "state" / "audio").iterdir()]
+        assert kept == [f"{sha(tones[2])}.mp3"]
         # an older programme (delivered late) changes nothing
         hub.send(first)
         hub.wait_online("thon-2", now())

@@ -91,6 +91,15 @@ class Cache:
         """Whether the checked audio is on disk."""
         return self.audio_path(sha256).is_file()
 
+    def prune(self, keep: set[str]) -> list[str]:
+        """Delete audio no longer needed (a small board's disk is small); the sha256s deleted."""
+        gone = []
+        for path in self.audio_dir.glob("*.mp3"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
+                gone.append(path.stem)
+        return gone
+
     # The as-run log
     def record(self, report: wire.Report) -> bool:
         """Add a row; False (and nothing written) when that entry already has a row of that kind."""

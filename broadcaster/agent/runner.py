@@ -191,6 +191,11 @@ class Agent:
         self.cache.keep_programme(programme)
         self.programme = programme
         self.next_fetch = now
+        keep = {e.sha256 for e in programme.entries}
+        keep |= {i.sha256 for i in (self.player.item, self.emergency) if i is not None}
+        gone = self.cache.prune(keep)
+        if gone:
+            logger.info("Deleted %d audio files no longer in the programme.", len(gone))
         logger.info(
             "Programme version %d: %d entries until %s, %d retracted or replaced, %d new.",
             programme.version, len(programme.entries), wire.when(programme.until),
