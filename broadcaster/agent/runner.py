@@ -56,7 +56,7 @@ class Agent:
         self.player = Player(output, self.events)
         self.programme = cache.programme()
         self.handled = cache.handled()
-        self.emergency: wire.Emergency | None = None
+        self.emergencies: list[wire.Emergency] = []  # waiting to play, in arrival order
         self.online = False
         stored = cache.get("last_contact")
         self.last_contact = wire.moment(stored, "last_contact") if stored else None
@@ -98,7 +98,7 @@ class Agent:
         """Do what is due at `now`; return the seconds to wait for the next event."""
         # what is due to play first: fetching and reporting must not delay a start
         if not self.player.busy():
-            if self.emergency is not None:
+            if self.emergencies:
                 self._start_emergency(now)
             else:
                 self._start_due(now)
@@ -192,7 +192,9 @@ class Agent:
         self.programme = programme
         self.next_fetch = now
         keep = {e.sha256 for e in programme.entries}
-        keep |= {i.sha256 for i in (self.player.item, self.emergency) if i is not None}
+        keep |= {e.sha256 for e in self.emergencies}
+        if self.player.item is not None:
+            keep.add(self.player.item.sha256)
         gone = self.cache.prune(keep)
         if gone:
             logger.info("Deleted %d audio files no longer in the programme.", len(gone))
@@ -271,15 +273,16 @@ class Agent:
                          f"expired at {wire.when(emergency.expires)}")  # fmt: skip
             logger.warning("Emergency %s arrived after its expiry: not played.", emergency.key)
             return
-        self.emergency = emergency
+        if any(e.key == emergency.key for e in self.emergencies):
+            return
+        self.emergencies.append(emergency)
         playing = self.player.item
         if playing is not None and not playing.emergency:
             logger.warning("Emergency %s: stopping %s.", emergency.key, playing.key)
             self.player.stop(StopReason.EMERGENCY)
 
     def _start_emergency(self, now: datetime) -> None:
-        emergency, self.emergency = self.emergency, None
-        assert emergency is not None
+        emergency = self.emergencies.pop(0)
         self.handled.add(emergency.key)
         if emergency.expires <= now:
             self._record(emergency.key, "failed", emergency.sha256, None, None,
