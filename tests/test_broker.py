@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import socket
 import ssl
 import stat
 import subprocess
@@ -244,7 +245,7 @@ def test_reload_without_a_broker_says_so(tmp_path: Path) -> None:
     other = subprocess.Popen(["sleep", "60"])
     try:
         (tmp_path / files.PID_FILE).write_text(f"{other.pid}\n")
-        with pytest.raises(BrokerError, match="is sleep, not Mosquitto"):
+        with pytest.raises(BrokerError, match=r"is \S+, not Mosquitto"):
             files.reload(tmp_path)
         assert other.poll() is None
     finally:
@@ -475,3 +476,26 @@ def test_broker_setup_without_tls_listens_on_loopback_only(
     text = Path("var/broker/mosquitto.conf").read_text()
     assert "listener 8883 127.0.0.1" in text.splitlines()
     assert "certfile" not in text and not Path("var/broker/ca.crt").exists()
+
+
+def test_harness_moves_off_a_taken_port(tmp_path: Path) -> None:
+    """The harness: when another process takes the probed port before Mosquitto binds it
+    (parallel workers), a first start moves to another port instead of talking to a stranger;
+    a restart keeps the port it has."""
+    broker = Broker(tmp_path / "b")
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", broker.port))
+    squatter.listen()
+    taken = broker.port
+    try:
+        broker.start()
+        assert broker.port != taken and broker.running
+        moved = broker.port
+        broker.stop()
+        broker.start()
+        assert broker.port == moved
+        with connect(broker, broker.station_user, broker.station_password):
+            pass
+    finally:
+        broker.kill()
+        squatter.close()
