@@ -372,6 +372,9 @@ def test_certificates(tmp_path: Path) -> None:
     assert [str(ip) for ip in names.get_values_for_type(x509.IPAddress)] == ["10.8.0.1"]
     with pytest.raises(BrokerError, match="No CA"):
         files.issue_server_certificate(tmp_path / "empty", ["x"])
+    (tmp_path / files.CA_KEY).unlink()
+    with pytest.raises(BrokerError, match="key .* is missing: restore it"):
+        files.issue_server_certificate(tmp_path, ["x"])
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -499,3 +502,17 @@ def test_harness_moves_off_a_taken_port(tmp_path: Path) -> None:
     finally:
         broker.kill()
         squatter.close()
+
+
+def test_broker_setup_refuses_a_ca_without_its_key(runner: CliRunner) -> None:
+    """The CA's certificate kept but its key lost: exit 1 with one sentence saying what to do,
+    never a traceback, and no new CA made behind the clusters' back."""
+    first = runner.invoke(main, ["broker", "setup", "--host", "127.0.0.1"])
+    assert first.exit_code == 0, first.output
+    ca = Path("var/broker/ca.crt").read_bytes()
+    Path("var/broker/ca.key").unlink()
+    again = runner.invoke(main, ["broker", "setup", "--host", "127.0.0.1"])
+    assert again.exit_code == 1, again.output
+    assert "restore it from the backup" in again.output
+    assert "Traceback" not in again.output
+    assert Path("var/broker/ca.crt").read_bytes() == ca
