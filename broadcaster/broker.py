@@ -282,6 +282,12 @@ def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Pa
         ca_cert = x509.load_pem_x509_certificate((folder / CA_CERT).read_bytes())
         ca_key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), None)
     except FileNotFoundError:
+        if (folder / CA_CERT).exists():
+            raise BrokerError(
+                f"The CA's key {folder / CA_KEY} is missing: restore it from the backup, or "
+                f"delete {folder / CA_CERT} to make a new CA (every cluster then needs the new "
+                "ca.crt)."
+            ) from None
         raise BrokerError(f"No CA in {folder}: run `broadcaster broker setup` first.") from None
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise BrokerError(f"{folder / CA_KEY} is not the key `broadcaster broker setup` made.")

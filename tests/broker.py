@@ -79,6 +79,7 @@ class Broker:
         self.accounts: dict[str, str] = {}  # agent name -> password
         self.extra_acl: dict[str, list[str]] = {}  # name -> "read|write|readwrite TOPIC" lines
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = False  # once started, the port stays (clients and agents know it)
         self.log = folder / "mosquitto.log"
         folder.mkdir(parents=True, exist_ok=True)
         self._write_accounts()
@@ -138,9 +139,20 @@ class Broker:
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError("broker already running")
         conf = self.folder / files.CONFIG_FILE
-        conf.write_text(self.config())
         (self.folder / files.PERSISTENCE_DIR).mkdir(exist_ok=True)
-        self.process = run_mosquitto(conf, self.host, self.port, self.log)
+        for attempt in range(3):
+            conf.write_text(self.config())
+            try:
+                self.process = run_mosquitto(conf, self.host, self.port, self.log)
+            except PortTaken:
+                # Another process took the free port between our probe and Mosquitto's bind
+                # (parallel workers). Only a first start may move; a restart keeps its port.
+                if self.started or attempt == 2:
+                    raise
+                self.port = free_port()
+            else:
+                self.started = True
+                return
 
     def reload(self) -> None:
         """SIGHUP through broadcaster.broker.reload, as `clusters add|disable` does."""
@@ -163,11 +175,19 @@ class Broker:
         return self.process is not None and self.process.poll() is None
 
 
+class PortTaken(RuntimeError):
+    """Mosquitto could not bind its port: someone else listens there."""
+
+
 def run_mosquitto(
     conf: Path, host: str, port: int, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start Mosquitto with `conf` and return once it listens on host:port (poll a connect,
-    no fixed sleep); if it ends first, fail with what it said. The caller stops it."""
+    no fixed sleep); if it ends first, fail with what it said. The caller stops it.
+
+    With `log` (the config's log_dest file) it also waits for this run's "running" line:
+    a connect alone could reach whoever else took the port, while ours fails to bind."""
+    seen = log.stat().st_size if log is not None and log.exists() else 0
     process = subprocess.Popen(
         [str(require_mosquitto()), "-c", str(conf)],
         stdin=subprocess.DEVNULL,
@@ -175,20 +195,33 @@ def run_mosquitto(
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + READY_WITHIN
+
+    def said() -> str:
+        if log is None or not log.exists():
+            return ""
+        with log.open("rb") as handle:
+            handle.seek(seen)
+            return handle.read().decode(errors="replace")
+
     while True:
         if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            said = log.read_text() if log is not None and log.exists() else ""
-            raise RuntimeError(f"mosquitto ended at start ({process.returncode}): {err}{said}")
+            err = ""
+            if process.stderr:
+                err = process.stderr.read().decode()
+                process.stderr.close()
+            if "Address already in use" in err + said():
+                raise PortTaken(f"port {port} is taken: {err}{said()}")
+            raise RuntimeError(f"mosquitto ended at start ({process.returncode}): {err}{said()}")
         try:
-            with socket.create_connection((host, port), timeout=1.0):
-                return process
+            if log is None or " running" in said():
+                with socket.create_connection((host, port), timeout=1.0):
+                    return process
         except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                raise RuntimeError(f"mosquitto did not listen on {host}:{port}") from None
-            time.sleep(0.02)
+            pass
+        if time.monotonic() > deadline:
+            end(process, signal.SIGKILL)
+            raise RuntimeError(f"mosquitto did not listen on {host}:{port}: {said()}")
+        time.sleep(0.02)
 
 
 def end(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGTERM) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import socket
 import ssl
 import stat
 import subprocess
@@ -244,7 +245,7 @@ def test_reload_without_a_broker_says_so(tmp_path: Path) -> None:
     other = subprocess.Popen(["sleep", "60"])
     try:
         (tmp_path / files.PID_FILE).write_text(f"{other.pid}\n")
-        with pytest.raises(BrokerError, match="is sleep, not Mosquitto"):
+        with pytest.raises(BrokerError, match=r"is \S+, not Mosquitto"):
             files.reload(tmp_path)
         assert other.poll() is None
     finally:
@@ -371,6 +372,9 @@ def test_certificates(tmp_path: Path) -> None:
     assert [str(ip) for ip in names.get_values_for_type(x509.IPAddress)] == ["10.8.0.1"]
     with pytest.raises(BrokerError, match="No CA"):
         files.issue_server_certificate(tmp_path / "empty", ["x"])
+    (tmp_path / files.CA_KEY).unlink()
+    with pytest.raises(BrokerError, match="key .* is missing: restore it"):
+        files.issue_server_certificate(tmp_path, ["x"])
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -475,3 +479,40 @@ def test_broker_setup_without_tls_listens_on_loopback_only(
     text = Path("var/broker/mosquitto.conf").read_text()
     assert "listener 8883 127.0.0.1" in text.splitlines()
     assert "certfile" not in text and not Path("var/broker/ca.crt").exists()
+
+
+def test_harness_moves_off_a_taken_port(tmp_path: Path) -> None:
+    """The harness: when another process takes the probed port before Mosquitto binds it
+    (parallel workers), a first start moves to another port instead of talking to a stranger;
+    a restart keeps the port it has."""
+    broker = Broker(tmp_path / "b")
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", broker.port))
+    squatter.listen()
+    taken = broker.port
+    try:
+        broker.start()
+        assert broker.port != taken and broker.running
+        moved = broker.port
+        broker.stop()
+        broker.start()
+        assert broker.port == moved
+        with connect(broker, broker.station_user, broker.station_password):
+            pass
+    finally:
+        broker.kill()
+        squatter.close()
+
+
+def test_broker_setup_refuses_a_ca_without_its_key(runner: CliRunner) -> None:
+    """The CA's certificate kept but its key lost: exit 1 with one sentence saying what to do,
+    never a traceback, and no new CA made behind the clusters' back."""
+    first = runner.invoke(main, ["broker", "setup", "--host", "127.0.0.1"])
+    assert first.exit_code == 0, first.output
+    ca = Path("var/broker/ca.crt").read_bytes()
+    Path("var/broker/ca.key").unlink()
+    again = runner.invoke(main, ["broker", "setup", "--host", "127.0.0.1"])
+    assert again.exit_code == 1, again.output
+    assert "restore it from the backup" in again.output
+    assert "Traceback" not in again.output
+    assert Path("var/broker/ca.crt").read_bytes() == ca
