@@ -474,3 +474,43 @@ def test_the_status_page_lists_clusters_by_zone_and_raises_their_problems(
         "Cluster thon-2 (Thôn 2) is offline; last heard —.",
     ]
     assert all(line.unconfirmed > 0 for line in lines)
+
+
+def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_silent(
+    clustered, relay: ClusterRelay
+) -> None:
+    from broadcaster.web import create_app
+
+    from .test_report_web import token
+
+    station, broker = clustered
+    one, two = _cluster(station, "thon-1", "Thôn 1"), _cluster(station, "thon-2", "Thôn 2")
+    _planned(station)
+    relay.send_programmes()
+    agent = PlainAgent(broker, one.cluster, one.password)
+    try:
+        programme = agent.next("programme")
+        assert isinstance(programme, wire.Programme)
+        evening = next(e for e in programme.entries if e.slot == "Chiều")
+        agent.report(_report(programme, evening, "aired"))
+        wait_for(lambda: relay.sealed == 1, "the report sealed")
+    finally:
+        agent.close()
+    later = NOW + timedelta(days=1)
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
+    with app.test_client() as client:
+        form = {
+            "name": "admin",
+            "password": "test-admin-pass",
+            "csrf_token": token(client, "/login"),
+        }
+        assert client.post("/login", data=form).status_code == 302
+        page = client.get("/log/?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
+    app.extensions["broadcaster"].engine.dispose()
+    assert "Cụm loa thon-1 (cụm xác nhận)" in page
+    silent = page.split("Cụm loa không xác nhận")[1]
+    # Monday's evening bulletin (the morning had passed when the programme was sent): thon-1
+    # confirmed it, thon-2 never did
+    assert silent.count("không xác nhận</td>") == 1
+    assert '<td data-label="Cụm loa">thon-2</td>' in silent
+    assert two.cluster in silent

@@ -267,3 +267,44 @@ def unconfirmed(session: Session, cluster: Cluster, now: datetime) -> int:
         for entry, start, seconds in sent
         if entry not in confirmed and start + timedelta(seconds=seconds) + CONFIRM_GRACE < now
     )
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """An entry sent to a cluster that never confirmed it ("không xác nhận")."""
+
+    cluster: str
+    entry: str
+    title: str
+    starts_at: datetime
+
+
+def unconfirmed_between(
+    session: Session, start: datetime, end: datetime, now: datetime, limit: int = 500
+) -> list[Unconfirmed]:
+    """Entries of [start, end) sent to a cluster, over by now, with no outcome from it."""
+    from broadcaster.db import Script
+
+    confirmed = (
+        select(Airing.id)
+        .where(
+            Airing.cluster == Cluster.name,
+            Airing.cluster_entry == Dispatch.entry,
+            Airing.outcome != Outcome.STARTED,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        select(Cluster.name, Dispatch.entry, Script.title, Dispatch.starts_at)
+        .join(Cluster, Dispatch.cluster_id == Cluster.id)
+        .join(Script, Dispatch.script_id == Script.id)
+        .where(
+            Dispatch.starts_at >= start,
+            Dispatch.starts_at < min(end, now - CONFIRM_GRACE),
+            Dispatch.retracted_at.is_(None),
+            ~confirmed,
+        )
+        .order_by(Dispatch.starts_at, Cluster.name)
+        .limit(limit)
+    )
+    return [Unconfirmed(*row) for row in rows]
