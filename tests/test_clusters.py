@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from broadcaster import fanout, ledger, wire
 from broadcaster.db import Airing, AiringEvent, AirRequest, Cluster, Dispatch, Problem
 from broadcaster.enums import Outcome
+from broadcaster.errors import BroadcasterError
 from broadcaster.relay import ClusterRelay
 from broadcaster.services import clusters as service
 from broadcaster.services.planning import plan_week
@@ -514,3 +515,61 @@ def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_si
     assert silent.count("không xác nhận</td>") == 1
     assert '<td data-label="Cụm loa">thon-2</td>' in silent
     assert two.cluster in silent
+
+
+def test_a_bulletin_for_one_zone_reaches_only_that_zones_clusters(
+    clustered, relay: ClusterRelay
+) -> None:
+    station, broker = clustered
+    one, two = _cluster(station, "thon-1", "Thôn 1"), _cluster(station, "thon-2", "Thôn 2")
+    script_id = _planned(station)
+    with services(station, NOW) as ctx:
+        assert service.set_script_zones(ctx, script_id, ["Thôn 2"]) == ("Thôn 2",)
+        with pytest.raises(BroadcasterError, match="no zone named 'Thôn 9'"):
+            service.set_script_zones(ctx, script_id, ["Thôn 9"])
+    relay.send_programmes()
+    agents = [PlainAgent(broker, c.cluster, c.password) for c in (one, two)]
+    try:
+        first, second = (agent.next("programme") for agent in agents)
+        assert isinstance(first, wire.Programme) and isinstance(second, wire.Programme)
+        assert first.entries == ()  # the bulletin is for Thôn 2 only
+        assert {e.slot for e in second.entries} == {"Chiều"}  # and the morning slot for Thôn 1
+    finally:
+        for agent in agents:
+            agent.close()
+
+
+def test_a_leader_chooses_the_zones_of_an_emergency_on_the_confirmation_page(
+    clustered,
+) -> None:
+    from broadcaster.web import create_app
+
+    from broadcaster.db import Script
+    from broadcaster.enums import Priority
+    from broadcaster.lease import Lease
+
+    from .conftest import LEADER, LEADER_PASSWORD
+    from .test_report_web import token
+
+    station, _ = clustered
+    script_id = _planned(station)
+    with station.sessions() as session:
+        session.get_one(Script, script_id).priority = Priority.EMERGENCY
+        session.commit()
+    Lease(station.sessions, lambda: NOW, station.settings.tz, 30).acquire()  # a daemon runs
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: NOW)
+    with app.test_client() as client:
+        form = {"name": LEADER, "password": LEADER_PASSWORD, "csrf_token": token(client, "/login")}
+        assert client.post("/login", data=form).status_code == 302
+        page = client.get(f"/scripts/{script_id}/air-now").get_data(as_text=True)
+        assert "Phát tới vùng" in page and 'value="Thôn 2"' in page
+        csrf = token(client, f"/scripts/{script_id}/air-now")
+        unknown = {"confirmed": "yes", "zone": ["Thôn 9"], "csrf_token": csrf}
+        answer = client.post(f"/scripts/{script_id}/air-now", data=unknown, follow_redirects=True)
+        assert "Không có vùng “Thôn 9”" in answer.get_data(as_text=True)
+        chosen = {"confirmed": "yes", "zone": ["Thôn 2"], "csrf_token": csrf}
+        assert client.post(f"/scripts/{script_id}/air-now", data=chosen).status_code == 303
+    app.extensions["broadcaster"].engine.dispose()
+    with station.sessions() as session:
+        (asked,) = session.scalars(select(AirRequest)).all()
+        assert (asked.emergency, asked.zones, asked.requested_by) == (True, "Thôn 2", LEADER)

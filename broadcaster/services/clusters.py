@@ -105,6 +105,27 @@ def zones(session: Session) -> list[ZoneView]:
     return found
 
 
+def known_zones(session: Session, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The zones named, each checked to exist (ZONE_NOT_FOUND); none means every zone."""
+    chosen = tuple(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
+    for name in chosen:
+        _zone(session, name)
+    return chosen
+
+
+def set_script_zones(ctx: Context, script_id: int, names: list[str]) -> tuple[str, ...]:
+    """Air a bulletin only in these zones' clusters (none: every zone)."""
+    from broadcaster.services.scripts import get_script
+
+    script = get_script(ctx, script_id)
+    chosen = known_zones(ctx.session, names)
+    script.zones = ",".join(chosen)
+    audit.record(ctx.session, ctx.now(), ctx.actor, "script-zones", f"script:{script_id}",
+                 detail=script.zones or "all")  # fmt: skip
+    ctx.session.commit()
+    return chosen
+
+
 def add_cluster(
     ctx: Context,
     name: str,
