@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import queue
 import re
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from datetime import time as clock_time
 from datetime import timedelta
 
+import openpyxl
 import paho.mqtt.client as mqtt
 import pytest
 import requests
@@ -28,6 +30,7 @@ from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError
 from broadcaster.relay import ClusterRelay
 from broadcaster.services import clusters as service
+from broadcaster.services import records
 from broadcaster.services.planning import plan_week
 from broadcaster.slots import DAYS, SlotDef
 from broadcaster.station import Station, open_station
@@ -498,6 +501,16 @@ def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_si
     finally:
         agent.close()
     later = NOW + timedelta(days=1)
+    with services(station, later) as ctx:
+        days = records.period(ctx, "2024-03-11", "2024-03-11")
+        summary = records.report_summary(ctx, days)
+        xlsx = records.office_report(ctx, days, "xlsx", record=False).body
+    # the station's own figures are not inflated by the cluster's confirmation
+    assert summary.total.aired == 0
+    assert [(name, f.aired) for name, f in summary.by_cluster] == [("thon-1", 1)]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert "Cụm loa xác nhận đã phát" in cells and "thon-1" in cells
     app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
     with app.test_client() as client:
         form = {
@@ -507,8 +520,10 @@ def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_si
         }
         assert client.post("/login", data=form).status_code == 302
         page = client.get("/log/?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
+        shown = client.get("/log/report?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
     app.extensions["broadcaster"].engine.dispose()
     assert "Cụm loa thon-1 (cụm xác nhận)" in page
+    assert "Cụm loa xác nhận đã phát" in shown
     silent = page.split("Cụm loa không xác nhận")[1]
     # Monday's evening bulletin (the morning had passed when the programme was sent): thon-1
     # confirmed it, thon-2 never did
