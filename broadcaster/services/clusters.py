@@ -105,6 +105,27 @@ def zones(session: Session) -> list[ZoneView]:
     return found
 
 
+def known_zones(session: Session, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The zones named, each checked to exist (ZONE_NOT_FOUND); none means every zone."""
+    chosen = tuple(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
+    for name in chosen:
+        _zone(session, name)
+    return chosen
+
+
+def set_script_zones(ctx: Context, script_id: int, names: list[str]) -> tuple[str, ...]:
+    """Air a bulletin only in these zones' clusters (none: every zone)."""
+    from broadcaster.services.scripts import get_script
+
+    script = get_script(ctx, script_id)
+    chosen = known_zones(ctx.session, names)
+    script.zones = ",".join(chosen)
+    audit.record(ctx.session, ctx.now(), ctx.actor, "script-zones", f"script:{script_id}",
+                 detail=script.zones or "all")  # fmt: skip
+    ctx.session.commit()
+    return chosen
+
+
 def add_cluster(
     ctx: Context,
     name: str,
@@ -267,3 +288,44 @@ def unconfirmed(session: Session, cluster: Cluster, now: datetime) -> int:
         for entry, start, seconds in sent
         if entry not in confirmed and start + timedelta(seconds=seconds) + CONFIRM_GRACE < now
     )
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """An entry sent to a cluster that never confirmed it ("không xác nhận")."""
+
+    cluster: str
+    entry: str
+    title: str
+    starts_at: datetime
+
+
+def unconfirmed_between(
+    session: Session, start: datetime, end: datetime, now: datetime, limit: int = 500
+) -> list[Unconfirmed]:
+    """Entries of [start, end) sent to a cluster, over by now, with no outcome from it."""
+    from broadcaster.db import Script
+
+    confirmed = (
+        select(Airing.id)
+        .where(
+            Airing.cluster == Cluster.name,
+            Airing.cluster_entry == Dispatch.entry,
+            Airing.outcome != Outcome.STARTED,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        select(Cluster.name, Dispatch.entry, Script.title, Dispatch.starts_at)
+        .join(Cluster, Dispatch.cluster_id == Cluster.id)
+        .join(Script, Dispatch.script_id == Script.id)
+        .where(
+            Dispatch.starts_at >= start,
+            Dispatch.starts_at < min(end, now - CONFIRM_GRACE),
+            Dispatch.retracted_at.is_(None),
+            ~confirmed,
+        )
+        .order_by(Dispatch.starts_at, Cluster.name)
+        .limit(limit)
+    )
+    return [Unconfirmed(*row) for row in rows]

@@ -18,10 +18,10 @@ from broadcaster.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.lease import Lease, lease_is_alive
+from broadcaster.notes import Note
 from broadcaster.plan import Lag
 from broadcaster.programme import entries_for
 from broadcaster.render import rendering_intact
-from broadcaster.notes import Note
 from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
