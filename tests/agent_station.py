@@ -250,13 +250,6 @@ def agent_command() -> list[str]:
             "sys.argv[1:1] = ['agent']; sys.exit(main())"]  # fmt: skip
 
 
-def running_before_reload(broker: Broker) -> None:
-    """Wait for Mosquitto's "running" line: it listens before it handles SIGHUP, and a reload
-    sent in between ends it (tests/broker.py's readiness is the listening socket)."""
-    wait_for(lambda: broker.log.exists() and " running" in broker.log.read_text(),
-             "Mosquitto running")  # fmt: skip
-
-
 class Agent:
     """A real `broadcaster agent` process with its own folder, config and log."""
 
@@ -267,7 +260,6 @@ class Agent:
         folder.mkdir(parents=True, exist_ok=True)
         self.password = password or f"pw-{cluster}-secret"
         broker.add_account(cluster, self.password)
-        running_before_reload(broker)
         broker.reload()
         self.config = folder / "agent.toml"
         self.config.write_text(
