@@ -89,6 +89,8 @@ class Script(Base):
     # Title and body folded for search (lower case, no diacritics, đ → d; revision 0006),
     # written by the service layer whenever the words change.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The zones whose loudspeaker clusters air it, comma-separated (0008); empty: every zone.
+    zones: Mapped[str] = mapped_column(Text, default="", server_default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -61,7 +61,7 @@ def programme_for(
     until = now + timedelta(hours=settings.render_ahead_hours)
     zone = session.get_one(Zone, cluster.zone_id).name
     rows = session.execute(
-        select(ProgrammeEntry, Rendering, Script.title, SlotRow.zones)
+        select(ProgrammeEntry, Rendering, Script.title, SlotRow.zones, Script.zones)
         .join(Rendering, ProgrammeEntry.rendering_id == Rendering.id)
         .join(Script, ProgrammeEntry.script_id == Script.id)
         .join(SlotRow, SlotRow.name == ProgrammeEntry.slot_name)
@@ -70,12 +70,12 @@ def programme_for(
     )
     entries = []
     offsets: dict[tuple[str, datetime], float] = {}
-    for entry, rendering, title, zones in rows:
+    for entry, rendering, title, zones, script_zones in rows:
         occurrence = (entry.slot_name, entry.starts_at)
         offset = offsets.get(occurrence, 0.0)  # bulletins of a slot play one after another
         offsets[occurrence] = offset + rendering.duration_s
-        if zone_list(zones) and zone not in zone_list(zones):
-            continue
+        if any(zone_list(z) and zone not in zone_list(z) for z in (zones, script_zones)):
+            continue  # the slot, or the bulletin, is for other zones
         entries.append(
             wire.Entry(
                 key=entry_key(entry.id),

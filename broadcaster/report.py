@@ -120,6 +120,9 @@ class Summary:
     aired_by_month_topic: dict[str, dict[str, int]]
     plan: Plan | None
     coverage: list[Coverage]
+    # What each loudspeaker cluster confirmed it played (apart from the station's own figures
+    # above, which a cluster's confirmation does not add to).
+    by_cluster: list[tuple[str, Figures]] = field(default_factory=list)
 
 
 def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summary:
@@ -129,8 +132,12 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
     months: dict[str, _Count] = defaultdict(_Count)
     slots: dict[str, _Count] = defaultdict(_Count)
     grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    clusters: dict[str, _Count] = defaultdict(_Count)
     for fact in facts:
         rows += fact.count
+        if fact.cluster is not None:
+            clusters[fact.cluster].add(fact)
+            continue
         month = fact.month
         for count in (total, topics[fact.topic], months[month], slots[fact.slot or SLOT_NOW]):
             count.add(fact)
@@ -146,6 +153,7 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
         by_slot=[(s, c.frozen()) for s, c in sorted(slots.items())],
         aired_by_month_topic={m: dict(v) for m, v in sorted(grid.items())},
         plan=plan, coverage=coverage(plan, period, per_topic) if plan else [],
+        by_cluster=[(name, c.frozen()) for name, c in sorted(clusters.items())],
     )  # fmt: skip
 
 

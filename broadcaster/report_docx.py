@@ -117,6 +117,11 @@ def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: d
     lines.append(["Tổng cộng", *summary.total.cells()])
     _table(doc, ["Tháng", *FIGURE_HEADINGS], lines, bold_last=True)
     _paragraph(doc)
+    if summary.by_cluster:  # what the loudspeaker clusters themselves confirmed
+        _paragraph(doc, "Kết quả do các cụm loa xác nhận đã phát", bold=True)
+        lines = [[name, *f.cells()] for name, f in summary.by_cluster]
+        _table(doc, ["Cụm loa", *FIGURE_HEADINGS], lines)
+        _paragraph(doc)
     _paragraph(doc, "3. So với kế hoạch", bold=True)
     if summary.plan is None:
         _paragraph(doc, "Chưa có tệp kế hoạch cho năm của kỳ báo cáo.", italic=True)

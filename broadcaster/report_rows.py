@@ -34,6 +34,7 @@ class Fact:
     script_id: int
     count: int
     seconds: float
+    cluster: str | None = None  # a loudspeaker cluster's confirmed row; None: the station's
 
 
 def _between(query: Select, start: datetime, end: datetime) -> Select:
@@ -64,12 +65,16 @@ def facts(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> Ite
     query = _between(
         select(
             month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
-            func.sum(Airing.duration_s),
+            func.sum(Airing.duration_s), Airing.cluster,
         ).join(Script, Airing.script_id == Script.id),
         start, end,
-    ).group_by(month, topic, Airing.slot_name, Airing.outcome, Airing.script_id)  # fmt: skip
-    for index, topic_, slot, outcome, script_id, count, seconds in session.execute(query):
-        yield Fact(months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0)
+    ).group_by(
+        month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, Airing.cluster
+    )  # fmt: skip
+    for index, topic_, slot, outcome, script_id, count, seconds, cluster in session.execute(query):
+        yield Fact(
+            months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0, cluster
+        )
 
 
 def records(

@@ -109,6 +109,8 @@ def _summary(book: Any, out: _Sheet, summary: Summary, title: str, checked: str)
     months = [(month_vi(m), f) for m, f in summary.by_month]
     _figures_table(out, "Theo tháng", "Tháng", months, summary.total)
     _figures_table(out, "Theo khung giờ", "Khung giờ", summary.by_slot, summary.total)
+    if summary.by_cluster:
+        _figures_table(out, "Cụm loa xác nhận đã phát", "Cụm loa", summary.by_cluster, None)
     # The chart's data: airings aired per month (rows) and topic (columns).
     topics_seen = [t.value for t in Topic]
     out.line(["Lượt đã phát theo tháng và chủ đề"], "title")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import queue
+import re
 import time
 from collections.abc import Iterator
 from datetime import time as clock_time
 from datetime import timedelta
 
+import openpyxl
 import paho.mqtt.client as mqtt
 import pytest
 import requests
@@ -24,8 +27,10 @@ from sqlalchemy import func, select
 from broadcaster import fanout, ledger, wire
 from broadcaster.db import Airing, AiringEvent, AirRequest, Cluster, Dispatch, Problem
 from broadcaster.enums import Outcome
+from broadcaster.errors import BroadcasterError
 from broadcaster.relay import ClusterRelay
 from broadcaster.services import clusters as service
+from broadcaster.services import records
 from broadcaster.services.planning import plan_week
 from broadcaster.slots import DAYS, SlotDef
 from broadcaster.station import Station, open_station
@@ -420,3 +425,166 @@ def test_without_a_broker_the_daemon_has_no_relay(station: Station) -> None:
     assert not station.settings.clusters_on
     daemon = Daemon(station.settings, station.engine, station.sessions, SLOTS, NullOutput())
     assert daemon.relay is None
+
+
+def test_the_status_page_lists_clusters_by_zone_and_raises_their_problems(
+    clustered, relay: ClusterRelay
+) -> None:
+    """Offline, a clock 3 s off, audio missing, an entry never confirmed: each said in
+    Vietnamese on the status page and in English by `status`; the map drawn from coordinates."""
+    from broadcaster.web import create_app
+
+    from .test_report_web import token
+
+    station, broker = clustered
+    with services(station, NOW) as ctx:
+        service.add_cluster(ctx, "thon-1", "Thôn 1", 20.93, 106.05)
+        service.add_cluster(ctx, "thon-2", "Thôn 2", 20.95, 106.07)
+    _planned(station)
+    relay.send_programmes()
+    with station.sessions() as session:
+        one = session.scalars(select(Cluster).where(Cluster.name == "thon-1")).one()
+        beat = wire.Health("thon-1", True, at=NOW + timedelta(seconds=3), cache_ready_hours=20.0,
+                           missing=("e-1", "e-2"))  # fmt: skip
+        one.online, one.seen_at, one.clock_offset_s = True, NOW, 3.0
+        one.health = wire.encode(beat).decode()
+        session.commit()
+    later = NOW + timedelta(days=1)  # the Monday evening entry is over and never confirmed
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
+    with app.test_client() as client:
+        form = {
+            "name": "admin",
+            "password": "test-admin-pass",
+            "csrf_token": token(client, "/login"),
+        }
+        assert client.post("/login", data=form).status_code == 302
+        page = client.get("/status/").get_data(as_text=True)
+    assert "Cụm loa" in page and "Thôn 1" in page and "Thôn 2" in page
+    assert "mất kết nối" in page and "đang kết nối" in page
+    assert "Cụm loa thon-2 (Thôn 2) mất kết nối; tín hiệu cuối lúc —." in page
+    assert "Đồng hồ của cụm loa thon-1 lệch +3.0 giây" in page
+    assert "Cụm loa thon-1 thiếu âm thanh của 2 bản tin sắp phát" in page
+    assert "+3.00 giây" in page and "20 giờ tới" in page
+    assert re.search(
+        r'data-label="Không xác nhận"><strong class="outcome failed">\d+ bản tin', page
+    )
+    assert page.count("<circle") == 2
+    app.extensions["broadcaster"].engine.dispose()
+    with services(station, later) as ctx:
+        lines, problems = service.fleet(ctx)
+    assert [p.english() for p in problems] == [
+        "Cluster thon-1's clock is +3.0 s off the station's; check its time service (NTP).",
+        "Cluster thon-1 lacks the audio of 2 coming bulletin(s); it cannot play them.",
+        "Cluster thon-2 (Thôn 2) is offline; last heard —.",
+    ]
+    assert all(line.unconfirmed > 0 for line in lines)
+
+
+def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_silent(
+    clustered, relay: ClusterRelay
+) -> None:
+    from broadcaster.web import create_app
+
+    from .test_report_web import token
+
+    station, broker = clustered
+    one, two = _cluster(station, "thon-1", "Thôn 1"), _cluster(station, "thon-2", "Thôn 2")
+    _planned(station)
+    relay.send_programmes()
+    agent = PlainAgent(broker, one.cluster, one.password)
+    try:
+        programme = agent.next("programme")
+        assert isinstance(programme, wire.Programme)
+        evening = next(e for e in programme.entries if e.slot == "Chiều")
+        agent.report(_report(programme, evening, "aired"))
+        wait_for(lambda: relay.sealed == 1, "the report sealed")
+    finally:
+        agent.close()
+    later = NOW + timedelta(days=1)
+    with services(station, later) as ctx:
+        days = records.period(ctx, "2024-03-11", "2024-03-11")
+        summary = records.report_summary(ctx, days)
+        xlsx = records.office_report(ctx, days, "xlsx", record=False).body
+    # the station's own figures are not inflated by the cluster's confirmation
+    assert summary.total.aired == 0
+    assert [(name, f.aired) for name, f in summary.by_cluster] == [("thon-1", 1)]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert "Cụm loa xác nhận đã phát" in cells and "thon-1" in cells
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
+    with app.test_client() as client:
+        form = {
+            "name": "admin",
+            "password": "test-admin-pass",
+            "csrf_token": token(client, "/login"),
+        }
+        assert client.post("/login", data=form).status_code == 302
+        page = client.get("/log/?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
+        shown = client.get("/log/report?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
+    app.extensions["broadcaster"].engine.dispose()
+    assert "Cụm loa thon-1 (cụm xác nhận)" in page
+    assert "Cụm loa xác nhận đã phát" in shown
+    silent = page.split("Cụm loa không xác nhận")[1]
+    # Monday's evening bulletin (the morning had passed when the programme was sent): thon-1
+    # confirmed it, thon-2 never did
+    assert silent.count("không xác nhận</td>") == 1
+    assert '<td data-label="Cụm loa">thon-2</td>' in silent
+    assert two.cluster in silent
+
+
+def test_a_bulletin_for_one_zone_reaches_only_that_zones_clusters(
+    clustered, relay: ClusterRelay
+) -> None:
+    station, broker = clustered
+    one, two = _cluster(station, "thon-1", "Thôn 1"), _cluster(station, "thon-2", "Thôn 2")
+    script_id = _planned(station)
+    with services(station, NOW) as ctx:
+        assert service.set_script_zones(ctx, script_id, ["Thôn 2"]) == ("Thôn 2",)
+        with pytest.raises(BroadcasterError, match="no zone named 'Thôn 9'"):
+            service.set_script_zones(ctx, script_id, ["Thôn 9"])
+    relay.send_programmes()
+    agents = [PlainAgent(broker, c.cluster, c.password) for c in (one, two)]
+    try:
+        first, second = (agent.next("programme") for agent in agents)
+        assert isinstance(first, wire.Programme) and isinstance(second, wire.Programme)
+        assert first.entries == ()  # the bulletin is for Thôn 2 only
+        assert {e.slot for e in second.entries} == {"Chiều"}  # and the morning slot for Thôn 1
+    finally:
+        for agent in agents:
+            agent.close()
+
+
+def test_a_leader_chooses_the_zones_of_an_emergency_on_the_confirmation_page(
+    clustered,
+) -> None:
+    from broadcaster.web import create_app
+
+    from broadcaster.db import Script
+    from broadcaster.enums import Priority
+    from broadcaster.lease import Lease
+
+    from .conftest import LEADER, LEADER_PASSWORD
+    from .test_report_web import token
+
+    station, _ = clustered
+    script_id = _planned(station)
+    with station.sessions() as session:
+        session.get_one(Script, script_id).priority = Priority.EMERGENCY
+        session.commit()
+    Lease(station.sessions, lambda: NOW, station.settings.tz, 30).acquire()  # a daemon runs
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: NOW)
+    with app.test_client() as client:
+        form = {"name": LEADER, "password": LEADER_PASSWORD, "csrf_token": token(client, "/login")}
+        assert client.post("/login", data=form).status_code == 302
+        page = client.get(f"/scripts/{script_id}/air-now").get_data(as_text=True)
+        assert "Phát tới vùng" in page and 'value="Thôn 2"' in page
+        csrf = token(client, f"/scripts/{script_id}/air-now")
+        unknown = {"confirmed": "yes", "zone": ["Thôn 9"], "csrf_token": csrf}
+        answer = client.post(f"/scripts/{script_id}/air-now", data=unknown, follow_redirects=True)
+        assert "Không có vùng “Thôn 9”" in answer.get_data(as_text=True)
+        chosen = {"confirmed": "yes", "zone": ["Thôn 2"], "csrf_token": csrf}
+        assert client.post(f"/scripts/{script_id}/air-now", data=chosen).status_code == 303
+    app.extensions["broadcaster"].engine.dispose()
+    with station.sessions() as session:
+        (asked,) = session.scalars(select(AirRequest)).all()
+        assert (asked.emergency, asked.zones, asked.requested_by) == (True, "Thôn 2", LEADER)

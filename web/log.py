@@ -10,9 +10,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from broadcaster import checkpoint, ledger
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
+from broadcaster.evidence import local_day_range
 from broadcaster.periods import Period, choices, containing
 from broadcaster.report import Summary, month_vi, topic_vi
 from broadcaster.services import records
+from broadcaster.services.clusters import unconfirmed_between
 
 from .auth import login_required
 from .cache import HeadCache
@@ -64,8 +66,10 @@ def index() -> str:
     total = _counts.get(key, lambda: records.airing_count(ctx, days, outcome))
     shown = records.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
+    bounds = local_day_range(days.start, days.end, ctx.settings.tz)
+    silent = unconfirmed_between(ctx.session, *bounds, ctx.now()) if page == 1 else []
     return render_template(
-        "log.html", records=shown.records, total=shown.total, page=page, pages=shown.pages,
+        "log.html", records=shown.records, unconfirmed=silent, total=shown.total, page=page, pages=shown.pages,
         args=args,
         start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
         quarter_start=quarter_start,

@@ -24,6 +24,7 @@ from broadcaster.enums import Status, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.ingest import ScriptRejected, clean_week, parse_script
 from broadcaster.render import current_rendering, normaliser_for, rendering_intact
+from broadcaster.services import clusters as clusters_service
 from broadcaster.services import onair
 from broadcaster.services import scripts as service
 from broadcaster.services.background import JobState, RenderQueue
@@ -367,8 +368,9 @@ def air_now_confirm(script_id: int) -> str:
     script = _script_or_404(script_id)
     rendering = current_rendering(services().session, script)
     return render_template(
-        "air_now.html", script=script, rendering=rendering, on_air=onair.on_air(services())
-    )
+        "air_now.html", script=script, rendering=rendering, on_air=onair.on_air(services()),
+        zones=clusters_service.zones(services().session),
+    )  # fmt: skip
 
 
 @bp.route("/scripts/<int:script_id>/air-now", methods=["POST"])
@@ -379,7 +381,10 @@ def air_now(script_id: int) -> tuple[Response, int] | Response:
     if request.form.get("confirmed") != "yes":
         return redirect(url_for("scripts.air_now_confirm", script_id=script_id))
     try:
-        queued = onair.air_now(services(), script_id, local_output=None, requested_by=g.user.name)
+        queued = onair.air_now(
+            services(), script_id, local_output=None, requested_by=g.user.name,
+            zones=tuple(request.form.getlist("zone")),
+        )  # fmt: skip
     except BroadcasterError as exc:
         return _refused(exc, script_id)
     assert isinstance(queued, Queued)  # without a local output only the daemon airs

@@ -148,14 +148,24 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     default=None,
     help="How long to wait for the daemon (default: the audio length plus 2 minutes).",
 )
+@click.option(
+    "--zone", "zones", multiple=True,
+    help="Only this zone's loudspeaker clusters (repeat for more; default: every zone).",
+)  # fmt: skip
 @click.pass_context
 def air_now_command(
-    ctx: click.Context, script_id: int, output: str | None, wait_seconds: float | None
+    ctx: click.Context,
+    script_id: int,
+    output: str | None,
+    wait_seconds: float | None,
+    zones: tuple[str, ...],
 ) -> None:
     """Air one approved bulletin at once; an emergency bulletin interrupts the one on air."""
     with services_of(ctx) as services:
         local = lambda: output_for(services.settings, output)  # noqa: E731
-        outcome = onair.air_now(services, script_id, local, output_named=output is not None)
+        outcome = onair.air_now(
+            services, script_id, local, output_named=output is not None, zones=zones
+        )
         if isinstance(outcome, AiringResult):
             result = outcome
         else:
@@ -221,6 +231,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo("  none yet")
     for at, message in health.problems:
         click.echo(f"Problem {at.astimezone(tz):%H:%M %d/%m}: {notes.english(message)}")
+    if health.clusters:
+        online = sum(1 for line in health.clusters if line.view.online)
+        click.echo(f"Clusters: {online} of {len(health.clusters)} online.")
+    for problem in health.cluster_problems:
+        click.echo(f"Cluster problem: {problem.english()}")
     click.echo(
         f"Disk: {_size(health.disk_free_bytes)} free of {_size(health.disk_total_bytes)} "
         f"for {settings.var_path}."

@@ -46,6 +46,18 @@ def zones_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{zone.name:<24} {', '.join(zone.clusters) or '(no cluster)'}")
 
 
+@zones.command("of-script")
+@click.argument("script_id", type=int)
+@click.argument("names", nargs=-1)
+@click.pass_context
+def zones_of_script(ctx: click.Context, script_id: int, names: tuple[str, ...]) -> None:
+    """Air a bulletin only in these zones (no zone named: every zone)."""
+    with services_of(ctx) as services:
+        chosen = service.set_script_zones(services, script_id, list(names))
+    where = ", ".join(chosen) if chosen else "every zone"
+    click.echo(f"Script {script_id} airs in {where}.")
+
+
 @main.group(cls=Group)
 def clusters() -> None:
     """Loudspeaker clusters: the agents that play the programme in each zone."""

@@ -8,14 +8,16 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster import audit
-from broadcaster.db import Cluster, Zone
+from broadcaster import audit, wire
+from broadcaster.db import Airing, Cluster, Dispatch, Zone
+from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.services.context import Context
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,27 @@ def zones(session: Session) -> list[ZoneView]:
         )
         found.append(ZoneView(zone.name, zone.description, tuple(names)))
     return found
+
+
+def known_zones(session: Session, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The zones named, each checked to exist (ZONE_NOT_FOUND); none means every zone."""
+    chosen = tuple(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
+    for name in chosen:
+        _zone(session, name)
+    return chosen
+
+
+def set_script_zones(ctx: Context, script_id: int, names: list[str]) -> tuple[str, ...]:
+    """Air a bulletin only in these zones' clusters (none: every zone)."""
+    from broadcaster.services.scripts import get_script
+
+    script = get_script(ctx, script_id)
+    chosen = known_zones(ctx.session, names)
+    script.zones = ",".join(chosen)
+    audit.record(ctx.session, ctx.now(), ctx.actor, "script-zones", f"script:{script_id}",
+                 detail=script.zones or "all")  # fmt: skip
+    ctx.session.commit()
+    return chosen
 
 
 def add_cluster(
@@ -194,3 +217,115 @@ def update_broker(ctx: Context) -> bool:
         logger.warning("broker files written, but not reloaded: %s", exc)
         return False
     return True
+
+
+# --- health ------------------------------------------------------------------------------------
+
+CLOCK_TOLERANCE_S = 1.0  # neighbouring clusters more than this apart are heard as an echo
+CONFIRM_GRACE = timedelta(minutes=10)  # after an entry's end, its report is overdue
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """One cluster's line on the status page."""
+
+    view: ClusterView
+    beat: wire.Health | None  # its last heartbeat
+    unconfirmed: int  # entries sent to it, over and never confirmed ("không xác nhận")
+
+
+def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
+    """Every cluster's health, and the problems to raise: offline, a clock off by more than a
+    second, audio missing for what comes next."""
+    from broadcaster.intake import health_of
+
+    now = ctx.now()
+    lines, problems = [], []
+    views = {view.name: view for view in clusters(ctx.session)}
+    for cluster in ctx.session.scalars(select(Cluster).order_by(Cluster.name)):
+        view = views[cluster.name]
+        beat = health_of(cluster)
+        line = ClusterHealth(view, beat, unconfirmed(ctx.session, cluster, now))
+        lines.append(line)
+        if cluster.disabled:
+            continue
+        if not cluster.online:
+            since = cluster.seen_at.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y") if (
+                cluster.seen_at
+            ) else "—"  # fmt: skip
+            problems.append(note(NoteCode.CLUSTER_OFFLINE, cluster=cluster.name,
+                                 zone=view.zone, since=since))  # fmt: skip
+        if cluster.clock_offset_s is not None and abs(cluster.clock_offset_s) > CLOCK_TOLERANCE_S:
+            problems.append(note(NoteCode.CLUSTER_CLOCK, cluster=cluster.name,
+                                 offset=f"{cluster.clock_offset_s:+.1f}"))  # fmt: skip
+        if beat is not None and beat.missing:
+            problems.append(note(NoteCode.CLUSTER_AUDIO_MISSING, cluster=cluster.name,
+                                 count=len(beat.missing)))  # fmt: skip
+    lines.sort(key=lambda line: (line.view.zone, line.view.name))
+    return lines, problems
+
+
+def unconfirmed(session: Session, cluster: Cluster, now: datetime) -> int:
+    """Entries sent to `cluster` that should have ended by now and that it never confirmed."""
+    sent = session.execute(
+        select(Dispatch.entry, Dispatch.starts_at, Dispatch.duration_s).where(
+            Dispatch.cluster_id == cluster.id,
+            Dispatch.retracted_at.is_(None),
+            Dispatch.starts_at < now - CONFIRM_GRACE,
+        )
+    ).all()
+    if not sent:
+        return 0
+    confirmed = set(
+        session.scalars(
+            select(Airing.cluster_entry).where(
+                Airing.cluster == cluster.name, Airing.outcome != Outcome.STARTED
+            )
+        )
+    )
+    return sum(
+        1
+        for entry, start, seconds in sent
+        if entry not in confirmed and start + timedelta(seconds=seconds) + CONFIRM_GRACE < now
+    )
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """An entry sent to a cluster that never confirmed it ("không xác nhận")."""
+
+    cluster: str
+    entry: str
+    title: str
+    starts_at: datetime
+
+
+def unconfirmed_between(
+    session: Session, start: datetime, end: datetime, now: datetime, limit: int = 500
+) -> list[Unconfirmed]:
+    """Entries of [start, end) sent to a cluster, over by now, with no outcome from it."""
+    from broadcaster.db import Script
+
+    confirmed = (
+        select(Airing.id)
+        .where(
+            Airing.cluster == Cluster.name,
+            Airing.cluster_entry == Dispatch.entry,
+            Airing.outcome != Outcome.STARTED,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        select(Cluster.name, Dispatch.entry, Script.title, Dispatch.starts_at)
+        .join(Cluster, Dispatch.cluster_id == Cluster.id)
+        .join(Script, Dispatch.script_id == Script.id)
+        .where(
+            Dispatch.starts_at >= start,
+            Dispatch.starts_at < min(end, now - CONFIRM_GRACE),
+            Dispatch.retracted_at.is_(None),
+            ~confirmed,
+        )
+        .order_by(Dispatch.starts_at, Cluster.name)
+        .limit(limit)
+    )
+    return [Unconfirmed(*row) for row in rows]

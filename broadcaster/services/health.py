@@ -18,9 +18,11 @@ from broadcaster.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.lease import Lease, lease_is_alive
+from broadcaster.notes import Note
 from broadcaster.plan import Lag
 from broadcaster.programme import entries_for
 from broadcaster.render import rendering_intact
+from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
 from broadcaster.services.records import plan_behind
@@ -66,6 +68,8 @@ class Health:
     slots_changed: str | None  # why the schedule files differ from the daemon's slots
     stopped_cleanly: bool = False  # the last daemon gave the air up when it stopped
     plan_behind: list[Lag] = field(default_factory=list)  # topics behind the quarter's plan
+    clusters: list[ClusterHealth] = field(default_factory=list)  # the loudspeaker clusters
+    cluster_problems: list[Note] = field(default_factory=list)  # offline, clock, missing audio
 
     @property
     def disk_full(self) -> bool:
@@ -140,6 +144,7 @@ def _gather(ctx: Context, count: int) -> Health:
         for p in session.scalars(select(Problem).order_by(Problem.id.desc()).limit(count))
     ]
     free, total = disk_space(settings)
+    fleet_lines, fleet_problems = fleet(ctx)
     return Health(
         daemon_alive=alive,
         holder=lease.holder if lease else None,
@@ -154,6 +159,8 @@ def _gather(ctx: Context, count: int) -> Health:
         disk_total_bytes=total,
         slots_changed=slot_files_changed(ctx),
         plan_behind=_plan_behind(ctx),
+        clusters=fleet_lines,
+        cluster_problems=fleet_problems,
     )
 
 

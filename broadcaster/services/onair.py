@@ -300,13 +300,18 @@ def air_now(
     local_output: Callable[[], Output] | None,
     output_named: bool = False,
     requested_by: str | None = None,
+    zones: tuple[str, ...] = (),
 ) -> Queued | AiringResult:
     """Air an approved bulletin at once: through the running daemon, else through `local_output`.
 
     The web page gives no local output (only the daemon owns the speakers); the CLI gives
     the configured one, and `output_named` when the user chose it (refused while a daemon runs).
-    `requested_by` (a web account, or "cli:<system user>") goes into the evidence.
+    `requested_by` (a web account, or "cli:<system user>") goes into the evidence. `zones`
+    limits it to those zones' loudspeaker clusters (none: every zone).
     """
+    from broadcaster.services.clusters import known_zones
+
+    zones = known_zones(ctx.session, zones)
     script = get_script(ctx, script_id)
     if script.status != Status.APPROVED:
         raise BroadcasterError(Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status)
@@ -319,7 +324,7 @@ def air_now(
         emergency = script.priority == Priority.EMERGENCY
         request = AirRequest(
             script_id=script.id, emergency=emergency, requested_at=ctx.now(),
-            requested_by=requested_by or ctx.actor,
+            requested_by=requested_by or ctx.actor, zones=",".join(zones),
         )  # fmt: skip
         ctx.session.add(request)
         audit.record(

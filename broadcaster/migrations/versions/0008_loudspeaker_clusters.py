@@ -2,7 +2,7 @@
 
 Adds the zone, cluster and dispatch tables; to airing the cluster and the entry key a cluster
 reported (one row per pair, ever); to airing_event what the agent said in its report (when,
-from its cache or not, its last contact); to slot and air_request the zones they target.
+from its cache or not, its last contact); to slot, script and air_request the zones they target.
 
 Revision ID: 0008
 Revises: 0007
@@ -71,7 +71,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reported_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("from_cache", sa.Boolean(), nullable=True))
         batch.add_column(sa.Column("last_contact", sa.DateTime(), nullable=True))
-    for table in ("slot", "air_request"):
+    for table in ("slot", "air_request", "script"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("zones", sa.Text(), nullable=False, server_default=""))
 
@@ -88,7 +88,7 @@ def downgrade() -> None:
             revision="0007",
             detail=f"{held} rows in airing reported by loudspeaker clusters",
         )
-    for table in ("air_request", "slot"):
+    for table in ("script", "air_request", "slot"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("zones")
     with op.batch_alter_table("airing_event") as batch:
