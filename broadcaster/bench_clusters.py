@@ -24,10 +24,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as query
 
+from broadcaster import bench_spread
 from broadcaster.bench_swarm import Swarm, cpu_seconds, rss_kb
 
 MOSQUITTO = Path("/usr/sbin/mosquitto")
@@ -72,11 +74,18 @@ class ClusterFigures:
     agents_rss_mb: float  # this process with every agent connected
     agents_kb_each: float
     timed_out: bool
+    real_agents: int = 0  # real `broadcaster agent` processes airing the same entries
+    real_entries: int = 0  # entries every real agent started (one spread each)
+    real_confirmed: int = 0  # their sealed rows with a start
+    spread_p50_ms: float = float("nan")
+    spread_p99_ms: float = float("nan")
+    spread_max_ms: float = float("nan")
+    real_agent_peak_mb: float = float("nan")
 
 
 def bench_clusters(
     agents: int, zones: int = 1, timeout: float = 120.0, witness: bool = False,
-    window: int = 200, say: Callable[[str], object] | None = None,
+    window: int = 200, say: Callable[[str], object] | None = None, real: int = 0,
 ) -> ClusterFigures:  # fmt: skip
     """Run the bench once; `say(text)` (if given) hears progress. BenchError when it cannot."""
     if not MOSQUITTO.exists():
@@ -88,6 +97,7 @@ def bench_clusters(
     with tempfile.TemporaryDirectory(prefix="bench-clusters-") as tmp:
         folder = Path(tmp)
         run = _Run(folder, agents, max(1, min(zones, agents)), witness, window, tell)
+        run.real = real
         try:
             return run.measure(timeout)
         finally:
@@ -154,6 +164,8 @@ class _Run:
         self.child: subprocess.Popen[bytes] | None = None
         self.swarm: Swarm | None = None
         self.witness_file = folder / "witness.log"
+        self.real = 0
+        self.real_processes: list[subprocess.Popen[bytes]] = []
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -170,9 +182,11 @@ class _Run:
         from broadcaster.services.scripts import add_scripts, approve_script
 
         self.port, password = _free_port(), secrets.token_urlsafe(18)
+        self.api_port = _free_port()
         lines = [
             'engine = "espeak"', 'mqtt_host = "127.0.0.1"', f"mqtt_port = {self.port}",
             'mqtt_tls = "off"', f'mqtt_password = "{password}"',
+            'agent_api_host = "127.0.0.1"', f"agent_api_port = {self.api_port}",
         ]  # fmt: skip
         if self.witness:
             lines.append(f"witness = \"sh -c 'cat >> {self.witness_file}'\"")
@@ -191,9 +205,11 @@ class _Run:
             render_script(session, session.get_one(Script, script.id), engines, ctx.settings, now)
             session.commit()
             self.script_id = script.id
-            names = [f"Thôn {z + 1}" for z in range(self.zones)]
+            names = self.zone_names = [f"Thôn {z + 1}" for z in range(self.zones)]
             for name in names:
                 clusters.add_zone(ctx, name)
+            if self.real:
+                self.real_agents, self.real_scripts = bench_spread.add_real(ctx, self.real)
             # The broker's folder does not exist yet, so adding a cluster writes no files;
             # `update_broker` below writes every account once (not N times).
             for n in range(self.count):
@@ -269,7 +285,8 @@ class _Run:
         self.child_log = self.folder / "station.log"
         with open(self.child_log, "wb") as log:
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "broadcaster.bench_clusters", str(self.folder)],
+                [sys.executable, "-m", "broadcaster.bench_clusters", str(self.folder),
+                 "serve" if self.real else "quiet"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
             )  # fmt: skip
         assert self.child.stdout is not None
@@ -305,7 +322,9 @@ class _Run:
             raise BenchError(f"the station did not connect: {self._child_log()}")
         rss_after, _ = rss_kb()
         with self.station.sessions() as session:
-            session.add(AirRequest(script_id=self.script_id, emergency=True,
+            # the simulated clusters' zones only: the real agents have a slot of their own
+            zones = ",".join(self.zone_names) if self.real else ""
+            session.add(AirRequest(script_id=self.script_id, emergency=True, zones=zones,
                                    requested_at=utc_now(), requested_by="bench"))  # fmt: skip
             session.commit()
         anchors_before, witness_before = self._anchors(), self._witness_lines()
@@ -325,6 +344,9 @@ class _Run:
         _, station_peak = rss_kb(self.child.pid)  # type: ignore[union-attr]
         broker_cpu = cpu_seconds(self.broker.pid)  # type: ignore[union-attr]
         _, broker_peak = rss_kb(self.broker.pid)  # type: ignore[union-attr]
+        batches = self._anchors() - anchors_before
+        witness_calls = self._witness_lines() - witness_before
+        spread = self._spread(out, time.monotonic() + timeout) if self.real else None
         self._tell_station("stop")
         self.child.wait(timeout=READY_WITHIN)  # type: ignore[union-attr]
         if state.sent_at is None:
@@ -344,14 +366,28 @@ class _Run:
             confirmations=2 * len(times), sealed=state.sealed,
             sealed_within_s=last - state.sent_at,
             sealed_per_s=state.sealed / (last - first) if last > first else float("nan"),
-            batches=self._anchors() - anchors_before,
-            witness_calls=self._witness_lines() - witness_before,
+            batches=batches, witness_calls=witness_calls,
             airings=airings, chain_ok=chain_ok,
             station_cpu_s=station_cpu, station_peak_mb=station_peak / 1024,
             broker_cpu_s=broker_cpu, broker_peak_mb=broker_peak / 1024,
             agents_rss_mb=rss_after / 1024,
             agents_kb_each=(rss_after - rss_before) / max(1, swarm.subscribed),
-            timed_out=not completed,
+            timed_out=not completed, **_spread_fields(spread, self.real),
+        )  # fmt: skip
+
+    def _spread(self, out: _Lines, deadline: float) -> bench_spread.SpreadFigures | None:
+        """Close the simulated agents, then time K real agents airing the same entries."""
+        assert self.swarm is not None
+        self.swarm.close()
+        self.swarm = None
+        self.tell(f"Starting {self.real} real agents for the start spread …")
+        url = f"http://127.0.0.1:{self.api_port}"
+        self.real_processes = bench_spread.start_agents(
+            self.folder / "agents", self.real_agents, "127.0.0.1", self.port, url
+        )
+        return bench_spread.measure(
+            self.station, self.real_agents, self.real_processes,
+            lambda: self._tell_station("programme"), self.real_scripts, deadline, out.read,
         )  # fmt: skip
 
     def _anchors(self) -> int:
@@ -371,7 +407,7 @@ class _Run:
             aired = session.scalar(
                 query(func.count())
                 .select_from(Airing)
-                .where(Airing.cluster.is_not(None), Airing.outcome == "aired")
+                .where(Airing.cluster_entry.like("x-%"), Airing.outcome == "aired")
             )
             verdict = ledger.verify(session, self.settings.var_path / "ledger")
         return int(aired or 0), verdict.ok
@@ -384,7 +420,7 @@ class _Run:
         """Stop the agents, the station process and the broker (whatever was started)."""
         if self.swarm is not None:
             self.swarm.close()
-        for process in (self.child, self.broker):
+        for process in (*self.real_processes, self.child, self.broker):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
@@ -421,6 +457,17 @@ class _Progress:
         self.seen = len(self.out.lines)
 
 
+def _spread_fields(spread: bench_spread.SpreadFigures | None, real: int) -> dict[str, Any]:
+    if spread is None:
+        return {"real_agents": real}
+    return {
+        "real_agents": spread.agents, "real_entries": spread.entries,
+        "real_confirmed": spread.confirmed, "spread_p50_ms": spread.p50_ms,
+        "spread_p99_ms": spread.p99_ms, "spread_max_ms": spread.max_ms,
+        "real_agent_peak_mb": spread.agent_peak_mb,
+    }  # fmt: skip
+
+
 def plain(figures: ClusterFigures) -> dict[str, object]:
     """The figures as JSON-ready values (a figure that could not be measured is null)."""
     return {
@@ -443,13 +490,21 @@ def report_lines(f: ClusterFigures) -> list[str]:
         f"after the publish; {f.sealed_per_s:.0f}/s from the first receipt; in {f.batches} "
         f"batches (anchored heads); witness calls {f.witness_calls}"
         + ("" if f.witness else " (no witness set)"),
-        f"chain verifies: {'yes' if f.chain_ok else 'NO'}; rows aired by a cluster: {f.airings}",
+        f"chain verifies: {'yes' if f.chain_ok else 'NO'}; emergency rows aired by a cluster: {f.airings}",
         f"station process: {f.station_cpu_s:.1f} s CPU from the publish to the last seal, "
         f"peak RSS {f.station_peak_mb:.0f} MB",
         f"broker: {f.broker_cpu_s:.1f} s CPU in all, peak RSS {f.broker_peak_mb:.0f} MB",
         f"agents' process: RSS {f.agents_rss_mb:.0f} MB with every agent connected "
         f"(about {f.agents_kb_each:.1f} kB each)",
     ]
+    if f.real_agents:
+        lines.append(
+            f"real agents: {f.real_agents} `broadcaster agent` processes (file outputs) airing "
+            f"{bench_spread.ENTRIES} entries of one slot: {f.real_confirmed}/"
+            f"{f.real_agents * bench_spread.ENTRIES} starts sealed; start spread over "
+            f"{f.real_entries} entries p50 {f.spread_p50_ms:.1f} ms, p99 {f.spread_p99_ms:.1f} ms, "
+            f"max {f.spread_max_ms:.1f} ms; largest agent's peak RSS {f.real_agent_peak_mb:.0f} MB"
+        )
     if f.timed_out:
         lines.append("stopped at the --timeout: the figures above are what it got by then")
     met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
@@ -460,6 +515,9 @@ def report_lines(f: ClusterFigures) -> list[str]:
         f"target every confirmation sealed within 10 s: "
         f"{met(all_sealed and f.sealed_within_s <= 10)}",
     ]
+    if f.real_agents:
+        whole = f.real_entries == bench_spread.ENTRIES and f.spread_p99_ms <= 20
+        lines.append(f"target start spread p99 <= 20 ms: {met(whole)}")
     return lines
 
 
@@ -472,7 +530,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 # --- the station process -------------------------------------------------------------------
 
 
-def _station_process(folder: Path) -> None:
+def _station_process(folder: Path, serve: bool) -> None:
     """The station of the bench, in its own process: connect, then obey `go` and `stop` on
     stdin; say `ready`, `sent N T0 T1` and `sealed COUNT T` (wall-clock seconds) on stdout."""
     import logging
@@ -486,7 +544,7 @@ def _station_process(folder: Path) -> None:
     settings = load_settings(folder, environ={})
     station = open_station(settings)
     relay = ClusterRelay(settings, station.sessions, utc_now)
-    relay.start(serve_audio=False)
+    relay.start(serve_audio=serve)
     if not relay.link.ready.wait(READY_WITHIN):
         sys.exit("the station did not connect to the broker")
     print("ready", flush=True)
@@ -502,6 +560,8 @@ def _station_process(folder: Path) -> None:
                     began = time.time()
                     sent = relay.send_emergencies()
                     print(f"sent {sent} {began:.6f} {time.time():.6f}", flush=True)
+                elif word == "programme":
+                    print(f"programmes {relay.send_programmes()}", flush=True)
             if relay.sealed != reported:
                 reported = relay.sealed
                 print(f"sealed {reported} {time.time():.6f}", flush=True)
@@ -511,4 +571,4 @@ def _station_process(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    _station_process(Path(sys.argv[1]))
+    _station_process(Path(sys.argv[1]), sys.argv[2:3] == ["serve"])

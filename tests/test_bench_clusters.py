@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from broadcaster.bench_clusters import ClusterFigures, report_lines
+from broadcaster.bench_spread import ENTRIES
 from broadcaster.cli import main
 
 from .broker import require_mosquitto
@@ -20,7 +21,7 @@ def test_every_agent_gets_the_emergency_and_every_confirmation_is_sealed_once_pe
     require_mosquitto()
     result = CliRunner().invoke(
         main,
-        ["bench", "clusters", "--agents", "20", "--zones", "2", "--witness", "--window", "7",
+        ["bench", "clusters", "--agents", "20", "--zones", "2", "--witness", "--window", "7", "--real", "2",
          "--timeout", "120", "--json"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -33,6 +34,11 @@ def test_every_agent_gets_the_emergency_and_every_confirmation_is_sealed_once_pe
     # the witness is told once per sealed batch (one anchored head each), not per confirmation
     assert 1 <= figures["witness_calls"] == figures["batches"] < figures["sealed"]
     assert figures["timed_out"] is False
+    # two real agents started every entry of the slot; the station sealed each start
+    assert (figures["real_agents"], figures["real_entries"]) == (2, ENTRIES)
+    assert figures["real_confirmed"] == 2 * ENTRIES
+    assert 0 <= figures["spread_p50_ms"] <= figures["spread_p99_ms"] <= figures["spread_max_ms"]
+    assert figures["real_agent_peak_mb"] > 0
     measured = ("connect_s", "publish_s", "delivery_p50_ms", "delivery_p99_ms",
                 "delivery_max_ms", "sealed_within_s", "sealed_per_s", "station_peak_mb",
                 "broker_peak_mb", "agents_rss_mb")  # fmt: skip
@@ -42,6 +48,7 @@ def test_every_agent_gets_the_emergency_and_every_confirmation_is_sealed_once_pe
     assert "delivered to 20/20 agents" in printed and "sealed: 40/40" in printed
     assert "witness calls " + str(figures["witness_calls"]) in printed
     assert "target 5,000 agents: NOT met (20)" in printed
+    assert f"{2 * ENTRIES}/{2 * ENTRIES} starts sealed" in printed
 
 
 def test_a_run_cut_short_says_what_it_got_and_which_targets_were_missed() -> None:
@@ -60,6 +67,9 @@ def test_a_run_cut_short_says_what_it_got_and_which_targets_were_missed() -> Non
     # fast, but 1,000 agents never got it and 1,000 confirmations were not sealed
     assert "target delivery p99 <= 2 s: NOT met" in printed
     assert "target every confirmation sealed within 10 s: NOT met" in printed
+    assert not any("start spread" in line for line in printed)  # no real agents asked for
+    few = dataclasses.replace(cut, real_agents=3, real_entries=ENTRIES - 1, spread_p99_ms=1.0)
+    assert "target start spread p99 <= 20 ms: NOT met" in report_lines(few)  # one never started
     whole = dataclasses.replace(cut, received=5000, confirmations=10000, sealed=10000,
                                 timed_out=False)  # fmt: skip
     done = report_lines(whole)

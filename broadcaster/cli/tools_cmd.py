@@ -246,17 +246,20 @@ def bench_year_command(days: int) -> None:
               help="Set a witness command (sh -c 'cat >> file') and count its calls.")  # fmt: skip
 @click.option("--window", type=click.IntRange(1, 2000), default=200, show_default=True,
               help="Agents connecting at once.")  # fmt: skip
+@click.option("--real", type=click.IntRange(0, 50), default=3, show_default=True,
+              help="Then real `broadcaster agent` processes airing the same entries: start spread.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def bench_clusters_command(
-    agents: int, zones: int, timeout: float, witness: bool, window: int, as_json: bool
-) -> None:
+    agents: int, zones: int, timeout: float, witness: bool, window: int, real: int,
+    as_json: bool,
+) -> None:  # fmt: skip
     """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
     on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
     from broadcaster.bench_clusters import BenchError, bench_clusters, plain, report_lines
 
     say = None if as_json else click.echo
     try:
-        figures = bench_clusters(agents, zones, timeout, witness, window, say=say)
+        figures = bench_clusters(agents, zones, timeout, witness, window, say=say, real=real)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
