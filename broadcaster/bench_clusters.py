@@ -35,6 +35,7 @@ from broadcaster.bench_swarm import Swarm, cpu_seconds, rss_kb
 MOSQUITTO = Path("/usr/sbin/mosquitto")
 MAX_AGENTS = 20_000
 OPEN_FILES = 20_000  # this process holds one socket per agent, the broker one per client
+PORTS = (20_000, 32_000)  # the ephemeral range starts at 32768 on Linux by default
 READY_WITHIN = 60.0  # seconds for the broker and the station to come up (not a measured speed)
 BULLETIN = "Thông báo khẩn: bão số 3 đổ bộ, đề nghị bà con ở trong nhà, tránh xa bờ sông."
 
@@ -118,9 +119,17 @@ def _limits() -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free loopback port below the kernel's ephemeral range, so that thousands of agents'
+    outgoing connections cannot take it before the broker or the station binds it."""
+    for _ in range(1000):
+        port = secrets.randbelow(PORTS[1] - PORTS[0]) + PORTS[0]
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise BenchError("no free loopback port below the ephemeral range")
 
 
 class _Lines:
@@ -309,17 +318,17 @@ class _Run:
         setup_s = time.monotonic() - began
         out = self._start_station()
         swarm = self.swarm = Swarm("127.0.0.1", self.port, self.settings.mqtt_prefix, self.window)
-        for name, password in self.credentials:
-            swarm.add(name, password)
         swarm.watch(out.fd, out.read)
         deadline = time.monotonic() + timeout
+        if not swarm.run(lambda: "ready" in out.lines or out.closed, deadline) or out.closed:
+            raise BenchError(f"the station did not connect: {self._child_log()}")
+        for name, password in self.credentials:
+            swarm.add(name, password)
         rss_before, _ = rss_kb()
         self.tell(f"Connecting {self.count} agents, {self.window} at a time …")
         connect_began = time.monotonic()
         swarm.run(lambda: swarm.all_started, deadline)
         connect_s = time.monotonic() - connect_began
-        if not swarm.run(lambda: "ready" in out.lines or out.closed, deadline) or out.closed:
-            raise BenchError(f"the station did not connect: {self._child_log()}")
         rss_after, _ = rss_kb()
         with self.station.sessions() as session:
             # the simulated clusters' zones only: the real agents have a slot of their own
