@@ -17,13 +17,22 @@ import secrets
 import signal
 from pathlib import Path
 
-from broadcaster.wire import PREFIX
+from broadcaster.errors import Code, DetailError
+from broadcaster.wire import MAX_MESSAGE, PREFIX
 
 PASSWORD_FILE = "passwords"
 ACL_FILE = "acl"
 CONFIG_FILE = "mosquitto.conf"
 PID_FILE = "mosquitto.pid"
 PERSISTENCE_DIR = "data"
+# The station's own session queues the reports of every cluster while the station is away.
+# Two days of a busy installation: 50 clusters x 100 bulletins a day x 2 reports (started,
+# final) x 2 days = 20,000; five times that leaves room for retries, health and a larger town.
+# Measured (tests/benchmarks/broker_queue.py): 100,000 queued reports of 381 bytes take some
+# 75 MB of broker memory and a 51 MB persistence file; past the limit Mosquitto drops new
+# messages for the station while still acknowledging them to the agents.
+MAX_QUEUED_MESSAGES = 100_000
+MAX_PACKET = 2 * MAX_MESSAGE  # a full programme and its MQTT header always fit
 
 # Mosquitto 2.0's `$7$` hash (mosquitto_passwd's default): PBKDF2-HMAC-SHA512, 101 rounds,
 # a 12-byte salt, salt and hash in standard base64.
@@ -31,8 +40,10 @@ _ITERATIONS = 101
 _SALT_BYTES = 12
 
 
-class BrokerError(Exception):
-    """A broker file or process that cannot be handled: the sentence says why (English)."""
+class BrokerError(DetailError):
+    """A broker file or process that cannot be handled: the sentence says why and what to do."""
+
+    code = Code.CONFIG
 
 
 def password_line(user: str, password: str, *, salt: bytes | None = None) -> str:
@@ -122,19 +133,22 @@ def mosquitto_config(
     cafile: Path | None = None,
     certfile: Path | None = None,
     keyfile: Path | None = None,
-    max_queued_messages: int = 20000,
+    user: str | None = None,
+    max_queued_messages: int = MAX_QUEUED_MESSAGES,
     client_expiration: str = "14d",
 ) -> str:
     """A mosquitto.conf for the station's broker, reading its files from `folder`.
 
-    With no certificate the listener is plain MQTT (tests on loopback only). Queues are large
-    enough for two days of reports from an agent whose station was away, and a cluster that
-    stays away longer than `client_expiration` loses its queued session, not its account.
+    With no certificate the listener is plain MQTT (tests on loopback only). `user` is the
+    system account Mosquitto drops to when started as root: the one that owns these 0600 files
+    (it reads them again on every reload, after dropping). A cluster that stays away longer
+    than `client_expiration` loses its queued session, not its account.
     """
     folder = folder.resolve()
     listener = f"listener {port} {bind}".rstrip()
     lines = [
         "# Written by `broadcaster broker setup`; the accounts are in the files below.",
+        *([f"user {user}"] if user else []),
         "per_listener_settings false",
         "allow_anonymous false",
         f"password_file {folder / PASSWORD_FILE}",
@@ -146,7 +160,7 @@ def mosquitto_config(
         f"persistent_client_expiration {client_expiration}",
         f"max_queued_messages {max_queued_messages}",
         "max_inflight_messages 20",
-        f"message_size_limit {8 * 1024 * 1024}",
+        f"max_packet_size {MAX_PACKET}",
         "",
         listener,
         "protocol mqtt",
@@ -167,22 +181,36 @@ def mosquitto_config(
 def reload(folder: Path) -> None:
     """Ask the running broker to read its password and ACL files again (SIGHUP)."""
     pid_file = folder / PID_FILE
+    start_it = (
+        f"start Mosquitto with {folder / CONFIG_FILE}, it reads the new accounts when it starts."
+    )
     try:
         pid = int(pid_file.read_text().strip())
     except FileNotFoundError:
         raise BrokerError(
-            f"No broker runs from {folder}: {pid_file} is missing; start Mosquitto with "
-            f"{folder / CONFIG_FILE}, it reads the new accounts when it starts."
+            f"No broker runs from {folder}: {pid_file} is missing; {start_it}"
         ) from None
     except ValueError:
         raise BrokerError(f"{pid_file} does not hold a process id.") from None
+    ended = BrokerError(
+        f"No broker runs from {folder}: process {pid} in {pid_file} has ended; {start_it}"
+    )
+    # A pid file left by a broker that was killed may name a process that took the number
+    # since (the station's daemon, say): SIGHUP would end it. Linux says what runs there.
+    if Path("/proc/self/comm").exists():
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except FileNotFoundError:
+            raise ended from None
+        if name != "mosquitto":
+            raise BrokerError(
+                f"No broker runs from {folder}: process {pid} in {pid_file} is {name}, not "
+                f"Mosquitto (the file is left from a broker that was killed); {start_it}"
+            )
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
-        raise BrokerError(
-            f"No broker runs from {folder}: process {pid} in {pid_file} has ended; start "
-            f"Mosquitto with {folder / CONFIG_FILE}, it reads the new accounts when it starts."
-        ) from None
+        raise ended from None
     except PermissionError:
         raise BrokerError(
             f"Not allowed to signal the broker (process {pid}); run `systemctl reload "
@@ -254,6 +282,12 @@ def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Pa
         ca_cert = x509.load_pem_x509_certificate((folder / CA_CERT).read_bytes())
         ca_key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), None)
     except FileNotFoundError:
+        if (folder / CA_CERT).exists():
+            raise BrokerError(
+                f"The CA's key {folder / CA_KEY} is missing: restore it from the backup, or "
+                f"delete {folder / CA_CERT} to make a new CA (every cluster then needs the new "
+                "ca.crt)."
+            ) from None
         raise BrokerError(f"No CA in {folder}: run `broadcaster broker setup` first.") from None
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise BrokerError(f"{folder / CA_KEY} is not the key `broadcaster broker setup` made.")
@@ -287,3 +321,18 @@ def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Pa
     ))  # fmt: skip
     (folder / SERVER_CERT).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return folder / SERVER_CERT, folder / SERVER_KEY
+
+
+def existing_agents(folder: Path, station_user: str) -> list[tuple[str, str]]:
+    """The clusters' lines already in the password file (name, line), the station's left out:
+    setting the broker up again keeps every cluster's account."""
+    try:
+        text = (folder / PASSWORD_FILE).read_text()
+    except FileNotFoundError:
+        return []
+    found = []
+    for line in text.splitlines():
+        name = line.partition(":")[0]
+        if line.strip() and not line.startswith("#") and name != station_user:
+            found.append((name, line))
+    return found

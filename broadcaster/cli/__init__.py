@@ -2,6 +2,7 @@
 
 from broadcaster.cli import (  # noqa: F401  (registers commands)
     air_cmd,
+    broker_cmd,
     clusters_cmd,
     records_cmd,
     scripts_cmd,
