@@ -118,8 +118,13 @@ def test_plays_at_its_start_and_reports_it(
         agent.start()
         hub.wait_online("thon-1", begun)
         start = now() + timedelta(seconds=2)
-        hub.send(programme("thon-1", 1, entry("e-1", tones[0], server.add(tones[0]), start)))
+        stale = now() - timedelta(minutes=11)  # past the 10-minute grace: never played
+        hub.send(programme("thon-1", 1, entry("e-0", tones[1], server.add(tones[1]), stale),
+                           entry("e-1", tones[0], server.add(tones[0]), start)))  # fmt: skip
         aired = hub.wait_report("e-1", "aired")
+        missed = hub.report("e-0", "failed")
+        assert missed.error and missed.error.startswith("missed") and missed.started_at is None
+        assert hub.kinds("e-0") == ["failed"] and not (out / "e-0.mp3").exists()
         started = hub.report("e-1", "started")
         assert copy_of(out / "e-1.mp3") == tones[0]
         # never before its start, from its own clock, and said so before the outcome
@@ -127,7 +132,7 @@ def test_plays_at_its_start_and_reports_it(
         assert aired.started_at == started.started_at and aired.ended_at >= aired.started_at
         assert aired.sha256 == sha(tones[0]) and not aired.from_cache
         assert hub.kinds("e-1") == ["started", "aired"]
-        assert server.asked == [f"/agent/audio/{sha(tones[0])}"]  # fetched once, with the token
+        assert server.asked == [f"/agent/audio/{sha(tones[0])}"]  # once, and not the missed one
         health = hub.wait_online("thon-1", now())
         assert health.last_airing == "e-1" and health.missing == () and health.version
         assert health.cache_ready_hours and health.cache_ready_hours > 40

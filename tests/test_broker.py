@@ -32,7 +32,7 @@ from tests.broker import (
     run_mosquitto,
 )
 
-pytestmark = pytest.mark.slow
+# Tests that start Mosquitto (or another process) are `slow`; the files alone are not.
 
 NOT_AUTHORISED = {134, 135}  # MQTT v5 "Bad user name or password", "Not authorized"
 
@@ -44,6 +44,7 @@ def topic(broker: Broker, kind: str, cluster: str) -> str:
 # -- password lines -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_password_line_is_mosquitto_passwd_format(tmp_path: Path) -> None:
     """Same salt, same line as Mosquitto's own tool: the `$7$` format is byte for byte right."""
     line = password_line("xa-1", "mật khẩu", salt=bytes(range(12)))
@@ -66,6 +67,7 @@ def test_bad_user_names_are_refused() -> None:
             password_line(name, "pw")
 
 
+@pytest.mark.slow
 def test_generated_password_accepted_wrong_refused(broker: Broker) -> None:
     """A real Mosquitto takes the generated line and refuses a wrong password or unknown user."""
     broker.add_account("xa-1", "dung-mat-khau")
@@ -83,6 +85,7 @@ def test_generated_password_accepted_wrong_refused(broker: Broker) -> None:
 # -- the ACL between clusters ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_agent_reads_its_programme_and_writes_its_report(broker: Broker) -> None:
     """Each direction the design needs works: station → own programme and emergency (retained),
     agent → report and health to the station."""
@@ -108,6 +111,7 @@ def test_agent_reads_its_programme_and_writes_its_report(broker: Broker) -> None
             ]
 
 
+@pytest.mark.slow
 def test_agent_never_receives_another_clusters_programme(broker: Broker) -> None:
     """An intruder subscribing to another cluster's topics, by name or by wildcard, gets
     nothing of it: neither the retained programme nor a new one. Its own programme, published
@@ -138,6 +142,7 @@ def test_agent_never_receives_another_clusters_programme(broker: Broker) -> None
                 assert intruder.messages.get().topic == topic(broker, "programme", "xa-2")
 
 
+@pytest.mark.slow
 def test_forged_reports_and_programmes_are_dropped(broker: Broker) -> None:
     """An agent publishing another cluster's report or health, or any programme or emergency
     (even its own), is dropped: the station and the victim see only what follows."""
@@ -177,6 +182,7 @@ def test_forged_reports_and_programmes_are_dropped(broker: Broker) -> None:
         assert later.messages.empty()
 
 
+@pytest.mark.slow
 def test_station_cannot_forge_a_report(broker: Broker) -> None:
     """The station account writes programmes only: a report on the wire is always an agent's."""
     broker.add_account("xa-1", "p1")
@@ -198,6 +204,7 @@ def test_station_cannot_forge_a_report(broker: Broker) -> None:
 # -- accounts change while the broker runs ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_account_added_then_reload_connects_without_restart(broker: Broker) -> None:
     """A new cluster is refused until `reload()`; afterwards it connects, same process."""
     pid = broker.process.pid if broker.process else None
@@ -210,6 +217,7 @@ def test_account_added_then_reload_connects_without_restart(broker: Broker) -> N
     assert broker.process is not None and broker.process.pid == pid and broker.running
 
 
+@pytest.mark.slow
 def test_disabled_cluster_is_refused_after_reload(broker: Broker) -> None:
     """A cluster left out of the password file is refused once the broker reloads, and its
     open connection is closed by that reload; the others keep their access."""
@@ -231,6 +239,7 @@ def test_disabled_cluster_is_refused_after_reload(broker: Broker) -> None:
         pass
 
 
+@pytest.mark.slow
 def test_reload_without_a_broker_says_so(tmp_path: Path) -> None:
     """No pid file, or a pid that has ended: one sentence naming the folder, never a traceback."""
     with pytest.raises(BrokerError, match="No broker runs from"):
@@ -253,6 +262,7 @@ def test_reload_without_a_broker_says_so(tmp_path: Path) -> None:
         other.wait()
 
 
+@pytest.mark.slow
 def test_a_stopped_broker_leaves_no_pid_file(broker: Broker) -> None:
     """Mosquitto removes its pid file when stopped, so `reload` then says no broker runs."""
     assert (broker.folder / files.PID_FILE).exists()
@@ -262,6 +272,7 @@ def test_a_stopped_broker_leaves_no_pid_file(broker: Broker) -> None:
         broker.reload()
 
 
+@pytest.mark.slow
 def test_retained_programme_and_queued_report_survive_a_stopped_broker(broker: Broker) -> None:
     """Broker stopped across a slot: the retained programme and a report queued for the
     station's persistent session are there after `stop()` and `start()` on the same port."""
@@ -291,6 +302,7 @@ def test_retained_programme_and_queued_report_survive_a_stopped_broker(broker: B
 
 # paho 2.2 leaves the socket of a failed TLS handshake unclosed (client.py _ssl_wrap_socket
 # calls do_handshake() without closing on error); the refusal is the test, not that leak.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_tls_agent_trusting_the_ca_connects_another_ca_fails(
     tls_broker: Broker, tmp_path: Path
@@ -410,6 +422,7 @@ def _eventually_refused(broker: Endpoint, user: str, password: str) -> None:
 # -- `broadcaster broker setup` ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_broker_setup_makes_a_broker_that_runs(
     runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -481,6 +494,7 @@ def test_broker_setup_without_tls_listens_on_loopback_only(
     assert "certfile" not in text and not Path("var/broker/ca.crt").exists()
 
 
+@pytest.mark.slow
 def test_harness_moves_off_a_taken_port(tmp_path: Path) -> None:
     """The harness: when another process takes the probed port before Mosquitto binds it
     (parallel workers), a first start moves to another port instead of talking to a stranger;

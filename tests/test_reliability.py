@@ -259,11 +259,13 @@ def test_render_ahead_replaces_missing_audio_before_air_time(station) -> None:  
     path.unlink()
     daemon.render_ahead()
     with station.sessions() as session:
-        (entry,) = session.scalars(select(ProgrammeEntry)).all()
-        assert (
-            file_sha256(station.settings.var_path / entry.rendering.audio_path)
-            == entry.rendering.sha256
-        )
+        entries = session.scalars(select(ProgrammeEntry)).all()  # the next 48 hours: two mornings
+        assert len(entries) == 2
+        for entry in entries:
+            assert (
+                file_sha256(station.settings.var_path / entry.rendering.audio_path)
+                == entry.rendering.sha256
+            )
 
 
 def test_audio_that_cannot_be_rendered_is_skipped_logged_and_shown(station) -> None:  # type: ignore[no-untyped-def]

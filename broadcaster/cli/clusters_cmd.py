@@ -87,6 +87,12 @@ def clusters_add(
         f'broker_host = "{settings.mqtt_host}"\n'
         f"broker_port = {settings.mqtt_port}\n"
         f'station_url = "http://{settings.agent_api_host}:{settings.agent_api_port}"\n'
+        + (
+            f'tls_ca = "ca.crt"  # copy {settings.broker_path / "ca.crt"} beside agent.toml\n'
+            if settings.mqtt_tls == "on"
+            else "tls = false\n"
+        )
+        + (f'prefix = "{settings.mqtt_prefix}"\n' if settings.mqtt_prefix != "broadcaster" else "")
     )
     click.echo(_broker_state(issued.broker_updated))
 

@@ -205,6 +205,9 @@ def update_broker(ctx: Context) -> bool:
     folder = ctx.settings.broker_path
     if not folder.is_dir():
         return False
+    if not ctx.settings.mqtt_password:  # never an account with an empty password
+        logger.warning("mqtt_password is not set: run 'broadcaster broker setup' first")
+        return False
     agents = [
         (c.name, c.password_line)
         for c in ctx.session.scalars(select(Cluster).where(Cluster.disabled.is_(False)))
