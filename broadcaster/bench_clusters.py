@@ -14,7 +14,6 @@ import math
 import os
 import resource
 import secrets
-import select
 import signal
 import socket
 import subprocess
@@ -294,7 +293,7 @@ class _Run:
         self.child_log = self.folder / "station.log"
         with open(self.child_log, "wb") as log:
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "broadcaster.bench_clusters", str(self.folder),
+                [sys.executable, "-m", "broadcaster.bench_station", str(self.folder),
                  "serve" if self.real else "quiet"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
             )  # fmt: skip
@@ -534,50 +533,3 @@ def _percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
     return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
-
-
-# --- the station process -------------------------------------------------------------------
-
-
-def _station_process(folder: Path, serve: bool) -> None:
-    """The station of the bench, in its own process: connect, then obey `go` and `stop` on
-    stdin; say `ready`, `sent N T0 T1` and `sealed COUNT T` (wall-clock seconds) on stdout."""
-    import logging
-
-    from broadcaster.clock import utc_now
-    from broadcaster.config import load_settings
-    from broadcaster.relay import ClusterRelay
-    from broadcaster.station import open_station
-
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    settings = load_settings(folder, environ={})
-    station = open_station(settings)
-    relay = ClusterRelay(settings, station.sessions, utc_now)
-    relay.start(serve_audio=serve)
-    if not relay.link.ready.wait(READY_WITHIN):
-        sys.exit("the station did not connect to the broker")
-    print("ready", flush=True)
-    reported = 0
-    try:
-        while True:
-            readable, _, _ = select.select([sys.stdin], [], [], 0.005)
-            if readable:
-                word = sys.stdin.readline().strip()
-                if word in ("stop", ""):
-                    break
-                if word == "go":
-                    began = time.time()
-                    sent = relay.send_emergencies()
-                    print(f"sent {sent} {began:.6f} {time.time():.6f}", flush=True)
-                elif word == "programme":
-                    print(f"programmes {relay.send_programmes()}", flush=True)
-            if relay.sealed != reported:
-                reported = relay.sealed
-                print(f"sealed {reported} {time.time():.6f}", flush=True)
-    finally:
-        relay.stop()
-        station.engine.dispose()
-
-
-if __name__ == "__main__":
-    _station_process(Path(sys.argv[1]), sys.argv[2:3] == ["serve"])
