@@ -359,6 +359,8 @@ class Daemon:
                 list(self.slots.values()),
                 self.settings.render_ahead_hours,
             )
+        if self.relay is not None:  # a new plan reaches the clusters at once
+            self.relay.send_programmes()
 
     def serve_requests(self) -> None:
         """Air requests from `air-now` and the web page."""
