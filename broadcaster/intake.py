@@ -66,8 +66,7 @@ def take(session: Session, settings: Settings, batch: list[Received]) -> Tally:
     for _ in range(RETRIES):
         tally = Tally()
         try:
-            for message in batch:
-                _take_one(session, settings, message, tally)
+            _take_all(session, settings, batch, tally)
             session.commit()
         except IntegrityError as exc:
             session.rollback()
@@ -103,34 +102,109 @@ def _after_commit(
         session.commit()
 
 
-def _take_one(session: Session, settings: Settings, message: Received, tally: Tally) -> None:
-    try:
-        kind, cluster_name = wire.cluster_of(message.topic, settings.mqtt_prefix)
-        decoded = wire.decode(message.payload)
-    except wire.WireError as exc:
-        tally.refused.append(_refusal(message.topic.rpartition("/")[2], str(exc)))
-        return
-    if kind == "health" and isinstance(decoded, wire.Health):
-        _keep_health(session, cluster_name, decoded, message.at)
-        tally.heartbeats += 1
-    elif kind == "report" and isinstance(decoded, wire.Report):
+@dataclass
+class _Book:
+    """What a batch needs from the database, read with one query per table, not per report."""
+
+    clusters: dict[str, Cluster]
+    sent: dict[tuple[int, str], Dispatch]
+    rows: dict[tuple[str, str], Airing]
+    final: set[tuple[str, str]]  # rows whose outcome is sealed, or planned in this batch
+    audio: dict[tuple[int, str], tuple[Script, Rendering | None]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session, names: set[str], entries: set[str]) -> _Book:
+        clusters = {
+            c.name: c for c in session.scalars(select(Cluster).where(Cluster.name.in_(names)))
+        }
+        ids = [c.id for c in clusters.values()]
+        sent = {
+            (d.cluster_id, d.entry): d
+            for d in session.scalars(
+                select(Dispatch).where(Dispatch.cluster_id.in_(ids), Dispatch.entry.in_(entries))
+            )
+        }
+        rows = {
+            (a.cluster or "", a.cluster_entry or ""): a
+            for a in session.scalars(
+                select(Airing).where(Airing.cluster.in_(names), Airing.cluster_entry.in_(entries))
+            )
+        }
+        final = {key for key, a in rows.items() if a.outcome != Outcome.STARTED}
+        return cls(clusters, sent, rows, final)
+
+    def script(self, session: Session, sent: Dispatch) -> tuple[Script, Rendering | None]:
+        key = (sent.script_id, sent.sha256)
+        if key not in self.audio:
+            rendering = session.scalar(
+                select(Rendering)
+                .where(Rendering.script_id == sent.script_id, Rendering.sha256 == sent.sha256)
+                .order_by(Rendering.id.desc())
+                .limit(1)
+            )
+            self.audio[key] = (session.get_one(Script, sent.script_id), rendering)
+        return self.audio[key]
+
+
+@dataclass(frozen=True)
+class _Seal:
+    """One event to seal, in order; `closing` is the outcome a final report gives the row."""
+
+    airing: Airing
+    kind: Outcome
+    at: datetime
+    said: ledger.Reported
+    closing: dict[str, object] | None = None
+
+
+def _take_all(session: Session, settings: Settings, batch: list[Received], tally: Tally) -> None:
+    reports: list[tuple[str, wire.Report, datetime]] = []
+    beats: list[tuple[str, wire.Health, datetime]] = []
+    for message in batch:
         try:
-            if _seal_report(session, settings, cluster_name, decoded, message.at):
-                tally.sealed += 1
-            else:
-                tally.duplicates += 1
+            kind, name = wire.cluster_of(message.topic, settings.mqtt_prefix)
+            decoded = wire.decode(message.payload)
+        except wire.WireError as exc:
+            tally.refused.append(_refusal(message.topic.rpartition("/")[2], str(exc)))
+            continue
+        if kind == "health" and isinstance(decoded, wire.Health):
+            beats.append((name, decoded, message.at))
+        elif kind == "report" and isinstance(decoded, wire.Report):
+            reports.append((name, decoded, message.at))
+        else:
+            tally.refused.append(_refusal(name, f"a {kind} topic carried another message"))
+    names = {name for name, _, _ in reports} | {name for name, _, _ in beats}
+    book = _Book.read(session, names, {report.entry for _, report, _ in reports})
+    for name, health, at in beats:
+        _keep_health(book.clusters.get(name), name, health, at)
+        tally.heartbeats += 1
+    seals: list[_Seal] = []
+    for name, report, at in reports:
+        try:
+            planned = _plan(session, settings, book, name, report, at)
         except Refused as exc:
-            tally.refused.append(_refusal(cluster_name, str(exc)))
-    else:
-        tally.refused.append(_refusal(cluster_name, f"a {kind} topic carried another message"))
+            tally.refused.append(_refusal(name, str(exc)))
+            continue
+        if planned is None:
+            tally.duplicates += 1
+        elif planned:
+            seals.extend(planned)
+            tally.sealed += 1
+    if not seals:
+        return
+    session.flush()  # the new rows get their ids, all at once
+    head = ledger.head(session)
+    for step in seals:
+        for column, value in (step.closing or {}).items():
+            setattr(step.airing, column, value)
+        head = ledger.seal_after(session, step.airing, step.kind, step.at, head, step.said)
 
 
 def _refusal(cluster: str, reason: str) -> Note:
     return note(NoteCode.CLUSTER_REPORT_REFUSED, cluster=cluster[:60], reason=reason)
 
 
-def _keep_health(session: Session, name: str, health: wire.Health, at: datetime) -> None:
-    cluster = session.scalar(select(Cluster).where(Cluster.name == name))
+def _keep_health(cluster: Cluster | None, name: str, health: wire.Health, at: datetime) -> None:
     if cluster is None or health.cluster != name:
         return
     cluster.online = health.online
@@ -141,54 +215,60 @@ def _keep_health(session: Session, name: str, health: wire.Health, at: datetime)
         cluster.health = wire.encode(health).decode()
 
 
-def _seal_report(
-    session: Session, settings: Settings, name: str, report: wire.Report, at: datetime
-) -> bool:
-    """Seal one report; False when it was sealed before (a redelivery or a replay)."""
+def _plan(
+    session: Session,
+    settings: Settings,
+    book: _Book,
+    name: str,
+    report: wire.Report,
+    at: datetime,
+) -> list[_Seal] | None:
+    """The events one report seals ([] for nothing to seal); None when it was sealed before
+    (a redelivery or a replay). Refused when it must not become evidence."""
     if report.cluster != name:
         raise Refused(f"it names cluster {report.cluster[:60]} on the topic of {name}")
-    cluster = session.scalar(select(Cluster).where(Cluster.name == name))
+    cluster = book.clusters.get(name)
     if cluster is None or cluster.disabled:
         raise Refused("no such enabled cluster")
     if report.kind == "retracted":
-        return False  # the agent confirms it dropped an entry: nothing aired, nothing to seal
-    sent = session.scalar(
-        select(Dispatch).where(Dispatch.cluster_id == cluster.id, Dispatch.entry == report.entry)
-    )
+        return []  # the agent confirms it dropped an entry: nothing aired, nothing to seal
+    sent = book.sent.get((cluster.id, report.entry))
     if sent is None:
         raise Refused(f"entry {report.entry[:40]} was never sent to it")
     if report.sha256 is not None and report.sha256 != sent.sha256:
         raise Refused(f"it played audio {report.sha256[:12]}…, not the {sent.sha256[:12]}… sent")
-    airing = session.scalar(
-        select(Airing).where(Airing.cluster == name, Airing.cluster_entry == report.entry)
-    )
+    key = (name, report.entry)
     said = ledger.Reported(report.reported_at, report.from_cache, report.last_contact)
+    seals = []
+    airing = book.rows.get(key)
     if airing is None:
-        airing = _open(session, cluster, sent, report)
+        airing = _open(session, book, cluster, sent, report)
         session.add(airing)
-        ledger.seal(session, airing, Outcome.STARTED, at, said)
-    elif report.kind == "started" or airing.outcome != Outcome.STARTED:
-        return False  # this report, or the outcome, was sealed before
+        book.rows[key] = airing
+        seals.append(_Seal(airing, Outcome.STARTED, at, said))
+    elif report.kind == "started" or key in book.final:
+        return None  # this report, or the outcome, was sealed before
     if report.kind in OUTCOMES:
-        airing.outcome = OUTCOMES[report.kind]
-        airing.ended_at = report.ended_at
-        if airing.started_at and report.ended_at and report.kind != "failed":
-            airing.duration_s = round((report.ended_at - airing.started_at).total_seconds(), 3)
-        else:
-            airing.duration_s = None  # nothing played: no duration, as on the station
-        airing.error = _note(report, settings.tz)
-        ledger.seal(session, airing, airing.outcome, at, said)
-    return True
+        outcome = OUTCOMES[report.kind]
+        played = airing.started_at and report.ended_at and report.kind != "failed"
+        closing: dict[str, object] = {
+            "outcome": outcome,
+            "ended_at": report.ended_at,
+            # nothing played: no duration, as on the station
+            "duration_s": round((report.ended_at - airing.started_at).total_seconds(), 3)
+            if played and report.ended_at and airing.started_at
+            else None,
+            "error": _note(report, settings.tz),
+        }
+        seals.append(_Seal(airing, outcome, at, said, closing))
+        book.final.add(key)
+    return seals
 
 
-def _open(session: Session, cluster: Cluster, sent: Dispatch, report: wire.Report) -> Airing:
-    script = session.get_one(Script, sent.script_id)
-    rendering = session.scalar(
-        select(Rendering)
-        .where(Rendering.script_id == sent.script_id, Rendering.sha256 == sent.sha256)
-        .order_by(Rendering.id.desc())
-        .limit(1)
-    )
+def _open(
+    session: Session, book: _Book, cluster: Cluster, sent: Dispatch, report: wire.Report
+) -> Airing:
+    script, rendering = book.script(session, sent)
     if rendering is None:
         raise Refused(f"the audio of entry {sent.entry} is no longer on the station")
     return Airing(

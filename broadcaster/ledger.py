@@ -214,11 +214,26 @@ def seal(
     sealing at once collide on the unique sequence number: the caller rolls back and
     seals again.
     """
-    if kind != airing.outcome:
-        raise ValueError(f"airing {airing.id} is {airing.outcome}, not {kind}")
     airing.seal_format = SEAL_FORMAT
     session.flush()  # the row needs its id before it is hashed
-    previous = head(session)
+    return seal_after(session, airing, kind, at, head(session), reported)
+
+
+def seal_after(
+    session: Session,
+    airing: Airing,
+    kind: Outcome,
+    at: datetime,
+    previous: Head | None,
+    reported: Reported | None = None,
+) -> Head:
+    """`seal`, after the link `previous` the caller already knows (its own last seal in this
+    transaction): a batch of thousands reads the head once. The row must have its id."""
+    if kind != airing.outcome:
+        raise ValueError(f"airing {airing.id} is {airing.outcome}, not {kind}")
+    if airing.id is None:
+        raise ValueError("an airing is sealed after it has its id (flush first)")
+    airing.seal_format = SEAL_FORMAT
     event = AiringEvent(
         seq=1 if previous is None else previous[0] + 1,
         prev_hash=GENESIS if previous is None else previous[1],

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 SESSION_SECONDS = 7 * 24 * 3600  # reports wait at the broker this long for a stopped station
 KEEPALIVE = 15  # seconds; the broker sends an agent's last will within 1.5 keepalives
 BATCH = 1000
+INFLIGHT = 20_000
 
 
 class StationLink:
@@ -58,6 +59,9 @@ class StationLink:
             ca = ca_file or str(settings.broker_path / CA_CERT)
             client.tls_set(ca_certs=ca, cert_reqs=ssl.CERT_REQUIRED)
         client.reconnect_delay_set(1, 30)
+        # An emergency goes to every cluster at once: paho's default of 20 messages awaiting
+        # their acknowledgement would send 5,000 in 250 round trips.
+        client.max_inflight_messages_set(INFLIGHT)
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
         client.on_message = self._message

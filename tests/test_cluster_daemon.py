@@ -177,7 +177,7 @@ def test_an_emergency_preempts_every_agent_and_each_confirms_it(
     try:
         for name in settings:
             # the long bulletin stays on air until stopped; the short emergency plays at once
-                output = "command:sh -c '[ $(wc -c < $0) -lt 100000 ] || sleep 600' {file}"
+            output = "command:sh -c '[ $(wc -c < $0) -lt 100000 ] || sleep 600' {file}"
             started.append(_agent(project, name, settings[name], output)[0])
         with running_daemon(project, None):
             wait_for(
