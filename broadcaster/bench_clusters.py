@@ -359,6 +359,10 @@ class _Run:
         self.child.wait(timeout=READY_WITHIN)  # type: ignore[union-attr]
         if state.sent_at is None:
             raise BenchError(f"the station did not publish the emergency: {self._child_log()}")
+        said = self.child_log.read_text(errors="replace") if self.child_log.exists() else ""
+        for line in said.splitlines():
+            if "emergency sent to" in line:  # the relay's own split: recording, handing over
+                self.tell("station: " + line.split(": ", 1)[-1])
         times = sorted(
             (a.received_at - state.sent_at) * 1000 for a in swarm.agents if a.received_at
         )

@@ -25,7 +25,7 @@ def run(folder: Path, serve: bool) -> None:
     from broadcaster.relay import ClusterRelay
     from broadcaster.station import open_station
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     settings = load_settings(folder, environ={})
     station = open_station(settings)
     relay = ClusterRelay(settings, station.sessions, utc_now)

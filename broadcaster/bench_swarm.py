@@ -121,7 +121,7 @@ class Swarm:
     def _message(self, client: mqtt.Client, agent: Agent, message: mqtt.MQTTMessage) -> None:
         if agent.received_at is not None:
             return  # a retained copy again (a reconnect): it already confirmed
-        agent.received_at = self.now
+        agent.received_at = time.time()  # when this agent had it in hand (not the loop turn)
         emergency = wire.decode(bytes(message.payload))
         if not isinstance(emergency, wire.Emergency):
             return

@@ -111,10 +111,16 @@ class ClusterRelay:
             ).all()
             messages = [m for r in live for m in fanout.emergencies(session, self.settings, r, now)]
             session.commit()
+        ready = self.clock()
         for message in messages:
             topic = wire.topic("emergency", message.cluster, self.settings.mqtt_prefix)
             left = int((message.expires - now).total_seconds())
             self.link.publish(topic, wire.encode(message), retain=True, expiry_s=left)
+        if messages:
+            logger.info(
+                "emergency sent to %d cluster(s): %.2f s to record, %.2f s to hand over",
+                len(messages), (ready - now).total_seconds(), (self.clock() - ready).total_seconds(),
+            )  # fmt: skip
         return len(messages)
 
     # --- in ---------------------------------------------------------------------------------
