@@ -75,6 +75,7 @@ def acl_text(station_user: str, prefix: str = PREFIX) -> str:
         "\n"
         f"pattern read {prefix}/programme/%u\n"
         f"pattern read {prefix}/emergency/%u\n"
+        f"pattern read {prefix}/emergency/*\n"
         f"pattern write {prefix}/report/%u\n"
         f"pattern write {prefix}/health/%u\n"
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -112,7 +113,7 @@ class ClusterRelay:
             messages = [m for r in live for m in fanout.emergencies(session, self.settings, r, now)]
             session.commit()
         ready = self.clock()
-        for message in messages:
+        for message in self._fewest(messages, live):
             topic = wire.topic("emergency", message.cluster, self.settings.mqtt_prefix)
             left = int((message.expires - now).total_seconds())
             self.link.publish(topic, wire.encode(message), retain=True, expiry_s=left)
@@ -122,6 +123,20 @@ class ClusterRelay:
                 len(messages), (ready - now).total_seconds(), (self.clock() - ready).total_seconds(),
             )  # fmt: skip
         return len(messages)
+
+    @staticmethod
+    def _fewest(messages: list[wire.Emergency], live: Sequence[AirRequest]) -> list[wire.Emergency]:
+        """An emergency for every zone sent to all its clusters at once is one message on the
+        every-cluster topic (the broker fans it out); one for some zones, one per cluster."""
+        every = {fanout.emergency_key(r.id) for r in live if not fanout.zone_list(r.zones)}
+        fewest, seen = [], set()
+        for message in messages:
+            if message.key not in every:
+                fewest.append(message)
+            elif message.key not in seen:
+                seen.add(message.key)
+                fewest.append(replace(message, cluster=wire.EVERY))
+        return fewest
 
     # --- in ---------------------------------------------------------------------------------
 

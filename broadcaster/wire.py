@@ -7,6 +7,8 @@ name, which is also its broker user name, so one ACL pattern `%u` covers every a
 
     PREFIX/programme/CLUSTER   station → agent  retained, QoS 1  the programme for the horizon
     PREFIX/emergency/CLUSTER   station → agent  retained, QoS 1  an air-now, with its expiry
+    PREFIX/emergency/*         station → every agent              an air-now for every zone:
+                                                                  one publish, the broker fans out
     PREFIX/report/CLUSTER      agent → station  QoS 1            what the agent did
     PREFIX/health/CLUSTER      agent → station  retained, QoS 1  heartbeat; the last will says offline
 
@@ -23,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 VERSION = 1
+EVERY = "*"  # the cluster name of an emergency for every cluster (no cluster can be named so)
 PREFIX = "broadcaster"
 KINDS = ("started", "aired", "failed", "interrupted", "preempted", "retracted")
 FINAL_KINDS = frozenset({"aired", "failed", "interrupted", "preempted"})

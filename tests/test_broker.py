@@ -353,6 +353,7 @@ def test_account_files_are_private_and_exact(tmp_path: Path) -> None:
         "topic write town/emergency/+",
         "pattern read town/programme/%u",
         "pattern read town/emergency/%u",
+        "pattern read town/emergency/*",
         "pattern write town/report/%u",
         "pattern write town/health/%u",
     ]

@@ -71,8 +71,9 @@ class PlainAgent:
             self.refused.append(reason)
             return
         client.subscribe(
-            [(wire.topic("programme", self.name), 1), (wire.topic("emergency", self.name), 1)]
-        )
+            [(wire.topic("programme", self.name), 1), (wire.topic("emergency", self.name), 1),
+             (wire.topic("emergency", wire.EVERY), 1)]
+        )  # fmt: skip
         self.ready = True
 
     def next(self, kind: str, within: float = 60) -> wire.Programme | wire.Emergency:
@@ -571,3 +572,35 @@ def test_a_leader_chooses_the_zones_of_an_emergency_on_the_confirmation_page(
     with station.sessions() as session:
         (asked,) = session.scalars(select(AirRequest)).all()
         assert (asked.emergency, asked.zones, asked.requested_by) == (True, "Thôn 2", LEADER)
+
+
+def test_an_emergency_for_every_zone_is_one_message_every_cluster_receives(
+    clustered, relay: ClusterRelay
+) -> None:
+    station, broker = clustered
+    one, two = _cluster(station, "thon-1", "Thôn 1"), _cluster(station, "thon-2", "Thôn 2")
+    script_id = _planned(station)
+    agents = [PlainAgent(broker, c.cluster, c.password) for c in (one, two)]
+    published: list[str] = []
+    sent = relay.link.publish
+
+    def counted(topic: str, payload: bytes, retain: bool = True, expiry_s: int | None = None):  # type: ignore[no-untyped-def]
+        published.append(topic)
+        return sent(topic, payload, retain, expiry_s)
+
+    relay.link.publish = counted  # type: ignore[method-assign]
+    try:
+        with station.sessions() as session:
+            session.add(AirRequest(script_id=script_id, emergency=True, requested_at=NOW,
+                                   requested_by="Chủ tịch"))  # fmt: skip
+            session.commit()
+        assert relay.send_emergencies() == 2  # two clusters sent it (two dispatch rows) …
+        assert published == ["broadcaster/emergency/*"]  # … in one message
+        for agent in agents:
+            got = agent.next("emergency")
+            assert isinstance(got, wire.Emergency) and got.cluster == wire.EVERY
+        with station.sessions() as session:
+            assert _count(station, Dispatch) == 2
+    finally:
+        for agent in agents:
+            agent.close()

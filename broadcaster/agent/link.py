@@ -128,6 +128,7 @@ class Link:
         client.subscribe([
             (self.config.topic("programme"), SubscribeOptions(qos=1)),
             (self.config.topic("emergency"), SubscribeOptions(qos=1)),
+            (wire.topic("emergency", wire.EVERY, self.config.prefix), SubscribeOptions(qos=1)),
         ])  # fmt: skip
         self.events.put(Connected())
 
@@ -156,7 +157,8 @@ class Link:
         if not isinstance(message, (wire.Programme, wire.Emergency)):
             logger.warning("Ignored a %s on %s.", type(message).__name__.lower(), msg.topic)
             return
-        if message.cluster != self.config.cluster:
+        for_all = isinstance(message, wire.Emergency) and message.cluster == wire.EVERY
+        if message.cluster != self.config.cluster and not for_all:
             logger.warning("Ignored a message on %s for cluster %s.", msg.topic, message.cluster)
             return
         self.events.put(Received(message))
