@@ -107,7 +107,10 @@ class Swarm:
             agent.refused = f"broker refused it: {reason}"
             self.connecting -= 1
             return
-        client.subscribe(wire.topic("emergency", agent.name, self.prefix), qos=1)
+        client.subscribe([  # its own emergencies, and those for every cluster
+            (wire.topic("emergency", agent.name, self.prefix), 1),
+            (wire.topic("emergency", wire.EVERY, self.prefix), 1),
+        ])  # fmt: skip
 
     def _subscribed(self, _c: mqtt.Client, agent: Agent, _m: int, codes: list[Any], _p: object) -> None:  # fmt: skip
         if any(getattr(code, "is_failure", False) for code in codes):
