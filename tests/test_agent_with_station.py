@@ -95,3 +95,46 @@ def test_an_emergency_from_the_station_is_played_by_the_agent_and_sealed(
         agent.terminate()
         agent.wait(60)
         log.close()
+
+
+def test_a_killed_agent_is_marked_offline_at_once_by_its_last_will(
+    relayed: tuple[Station, Broker, ClusterRelay], tmp_path: Path
+) -> None:
+    """Heartbeats keep the cluster online on the station; SIGKILL (a power cut at the cluster)
+    makes the broker send the agent's last will, and the station marks it offline."""
+    import os
+    import signal
+
+    from broadcaster.db import Cluster
+
+    station, broker, relay = relayed
+    with services(station, utc_now()) as ctx:
+        service.add_zone(ctx, "Thôn 1")
+        issued = service.add_cluster(ctx, "thon-1", "Thôn 1")
+    folder = tmp_path / "agent"
+    folder.mkdir()
+    settings = station.settings
+    (folder / "agent.toml").write_text(
+        f'cluster = "{issued.cluster}"\npassword = "{issued.password}"\n'
+        f'token = "{issued.token}"\nbroker_host = "{settings.mqtt_host}"\n'
+        f"broker_port = {settings.mqtt_port}\ntls = false\n"
+        f'station_url = "http://127.0.0.1:{settings.agent_api_port}"\n'
+        f'output = "null"\nheartbeat_seconds = 1\n'
+    )
+
+    def online() -> bool:
+        with station.sessions() as session:
+            return bool(session.scalars(select(Cluster)).one().online)
+
+    with open(folder / "agent.log", "wb") as log:
+        agent = subprocess.Popen([*agent_command(), "--config", "agent.toml"], cwd=folder,
+                                 stdout=log, stderr=log, start_new_session=True)  # fmt: skip
+    try:
+        wait_for(online, "the agent's heartbeat kept by the station")
+        os.killpg(agent.pid, signal.SIGKILL)
+        agent.wait(60)
+        wait_for(lambda: not online(), "the last will marking the cluster offline")
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait(60)
