@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -332,3 +333,27 @@ def agents(*made: Agent) -> Iterator[None]:
 def copy_of(path: Path) -> bytes | None:
     """A file's bytes, or None when it is not there."""
     return path.read_bytes() if path.exists() else None
+
+
+# --- fixtures the agent tests share ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tones(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    """Three distinct real MP3 files."""
+    folder = tmp_path_factory.mktemp("tones")
+    return [tone_mp3(folder, hertz) for hertz in (440, 660, 880)]
+
+
+@pytest.fixture
+def server() -> Iterator[AudioServer]:
+    """The station's audio endpoint, played by the test."""
+    with AudioServer() as running:
+        yield running
+
+
+@pytest.fixture
+def hub(broker: Broker) -> Iterator[Station]:
+    """The station's side of the broker, played by the test."""
+    with Station(broker) as station:
+        yield station

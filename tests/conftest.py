@@ -16,6 +16,7 @@ from broadcaster.config import Settings, load_settings
 from broadcaster.station import Station, initialise, open_station
 from broadcaster.users import create_user
 
+from .agent_station import hub, server, tones  # noqa: F401  (fixtures of the agent tests)
 from .broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
 
 REPO = Path(__file__).resolve().parent.parent

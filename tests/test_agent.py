@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.agent_station import (
+from tests.agent_station import (  # noqa: F401  (fixtures)
     Agent,
     AudioServer,
     Station,
@@ -29,25 +28,6 @@ from tests.broker import Broker
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def tones(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    """Three distinct real MP3 files."""
-    folder = tmp_path_factory.mktemp("tones")
-    return [tone_mp3(folder, hertz) for hertz in (440, 660, 880)]
-
-
-@pytest.fixture
-def server() -> Iterator[AudioServer]:
-    with AudioServer() as running:
-        yield running
-
-
-@pytest.fixture
-def hub(broker: Broker) -> Iterator[Station]:
-    with Station(broker) as station:
-        yield station
 
 
 # The lean entry point -----------------------------------------------------------------------

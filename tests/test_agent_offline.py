@@ -4,14 +4,13 @@ again, real agent processes, the test as the station."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from broadcaster import wire
-from tests.agent_station import (
+from tests.agent_station import (  # noqa: F401  (fixtures)
     Agent,
     AudioServer,
     Station,
@@ -29,25 +28,6 @@ from tests.broker import Broker
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def tones(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    """Three distinct real MP3 files."""
-    folder = tmp_path_factory.mktemp("tones")
-    return [tone_mp3(folder, hertz) for hertz in (440, 660, 880)]
-
-
-@pytest.fixture
-def server() -> Iterator[AudioServer]:
-    with AudioServer() as running:
-        yield running
-
-
-@pytest.fixture
-def hub(broker: Broker) -> Iterator[Station]:
-    with Station(broker) as station:
-        yield station
 
 
 def emergency(key: str, data: bytes, path: str, expires_in: timedelta) -> wire.Emergency:

@@ -36,7 +36,7 @@ from broadcaster.slots import DAYS, SlotDef
 from broadcaster.station import Station, open_station
 
 from .broker import Broker, free_port, require_mosquitto
-from .conftest import FIXED_NOW
+from .conftest import ADMIN_PASSWORD, FIXED_NOW
 from .helpers import approved_rendered, services, use_slots, wait_for
 
 SLOTS = [
@@ -384,6 +384,14 @@ def test_heartbeats_keep_the_clusters_health(clustered, relay: ClusterRelay) -> 
         agent.close()
 
 
+def _log_in(client, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log the Flask test client in through the login form."""
+    from .test_report_web import token
+
+    form = {"name": name, "password": password, "csrf_token": token(client, "/login")}
+    assert client.post("/login", data=form).status_code == 302
+
+
 def _cluster_row(station: Station) -> Cluster:
     with station.sessions() as session:
         return session.scalars(select(Cluster)).one()
@@ -418,8 +426,6 @@ def test_the_status_page_lists_clusters_by_zone_and_raises_their_problems(
     Vietnamese on the status page and in English by `status`; the map drawn from coordinates."""
     from broadcaster.web import create_app
 
-    from .test_report_web import token
-
     station, broker = clustered
     with services(station, NOW) as ctx:
         service.add_cluster(ctx, "thon-1", "Thôn 1", 20.93, 106.05)
@@ -436,12 +442,7 @@ def test_the_status_page_lists_clusters_by_zone_and_raises_their_problems(
     later = NOW + timedelta(days=1)  # the Monday evening entry is over and never confirmed
     app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
     with app.test_client() as client:
-        form = {
-            "name": "admin",
-            "password": "test-admin-pass",
-            "csrf_token": token(client, "/login"),
-        }
-        assert client.post("/login", data=form).status_code == 302
+        _log_in(client, "admin", ADMIN_PASSWORD)
         page = client.get("/status/").get_data(as_text=True)
     assert "Cụm loa" in page and "Thôn 1" in page and "Thôn 2" in page
     assert "mất kết nối" in page and "đang kết nối" in page
@@ -469,8 +470,6 @@ def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_si
 ) -> None:
     from broadcaster.web import create_app
 
-    from .test_report_web import token
-
     station, broker = clustered
     one, two = _cluster(station, "thon-1", "Thôn 1"), _cluster(station, "thon-2", "Thôn 2")
     _planned(station)
@@ -497,12 +496,7 @@ def test_the_log_tells_the_cluster_that_played_from_the_station_and_lists_the_si
     assert "Cụm loa xác nhận đã phát" in cells and "thon-1" in cells
     app = create_app(station.settings, {"TESTING": True}, clock=lambda: later)
     with app.test_client() as client:
-        form = {
-            "name": "admin",
-            "password": "test-admin-pass",
-            "csrf_token": token(client, "/login"),
-        }
-        assert client.post("/login", data=form).status_code == 302
+        _log_in(client, "admin", ADMIN_PASSWORD)
         page = client.get("/log/?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
         shown = client.get("/log/report?from=2024-03-11&to=2024-03-11").get_data(as_text=True)
     app.extensions["broadcaster"].engine.dispose()
@@ -558,8 +552,7 @@ def test_a_leader_chooses_the_zones_of_an_emergency_on_the_confirmation_page(
     Lease(station.sessions, lambda: NOW, station.settings.tz, 30).acquire()  # a daemon runs
     app = create_app(station.settings, {"TESTING": True}, clock=lambda: NOW)
     with app.test_client() as client:
-        form = {"name": LEADER, "password": LEADER_PASSWORD, "csrf_token": token(client, "/login")}
-        assert client.post("/login", data=form).status_code == 302
+        _log_in(client, LEADER, LEADER_PASSWORD)
         page = client.get(f"/scripts/{script_id}/air-now").get_data(as_text=True)
         assert "Phát tới vùng" in page and 'value="Thôn 2"' in page
         csrf = token(client, f"/scripts/{script_id}/air-now")
