@@ -14,12 +14,12 @@ import selectors
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
 from broadcaster import wire
+from broadcaster.clock import utc_now
 
 if TYPE_CHECKING:
     from paho.mqtt.client import SocketLike
@@ -51,7 +51,6 @@ class Swarm:
         self.agents: list[Agent] = []
         self.started = 0  # agents whose connection has begun
         self.connecting = 0
-        self.now = time.time()  # when the last select() returned: the receipt time of its data
         self.last_misc = time.monotonic()
         self.readers: dict[int, Callable[[], None]] = {}
 
@@ -128,7 +127,7 @@ class Swarm:
         emergency = wire.decode(bytes(message.payload))
         if not isinstance(emergency, wire.Emergency):
             return
-        played = datetime.now(timezone.utc)
+        played = utc_now()
         topic = wire.topic("report", agent.name, self.prefix)
         for kind in ("started", "aired"):
             report = wire.Report(
@@ -149,7 +148,6 @@ class Swarm:
                 self._begin(self.agents[self.started])
                 self.started += 1
             events = self.selector.select(timeout=0.05)
-            self.now = time.time()
             for key, mask in events:
                 agent = key.data
                 if agent is None:

@@ -17,6 +17,7 @@ import secrets
 import signal
 from pathlib import Path
 
+from broadcaster.clock import utc_now
 from broadcaster.errors import Code, DetailError
 from broadcaster.wire import MAX_MESSAGE, PREFIX
 
@@ -227,7 +228,7 @@ CA_YEARS, SERVER_YEARS = 10, 10
 
 def make_ca(folder: Path, name: str = "Broadcaster installation CA") -> Path:
     """A self-signed CA valid ten years: `ca.crt` (give it to every agent) and `ca.key` (0600)."""
-    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+    from datetime import timedelta  # noqa: PLC0415
 
     from cryptography import x509  # noqa: PLC0415
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
@@ -236,7 +237,7 @@ def make_ca(folder: Path, name: str = "Broadcaster installation CA") -> Path:
 
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    start = utc_now() - timedelta(hours=1)  # valid from a little before now
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -270,7 +271,7 @@ def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Pa
     """The broker's certificate for these host names and IP addresses, signed by the CA in
     `folder`: (`server.crt`, `server.key` 0600)."""
     import ipaddress  # noqa: PLC0415
-    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+    from datetime import timedelta  # noqa: PLC0415
 
     from cryptography import x509  # noqa: PLC0415
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
@@ -299,7 +300,7 @@ def issue_server_certificate(folder: Path, names_and_ips: list[str]) -> tuple[Pa
         except ValueError:
             alternative.append(x509.DNSName(item))
     key = ec.generate_private_key(ec.SECP256R1())
-    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    start = utc_now() - timedelta(hours=1)  # valid from a little before now
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names_and_ips[0])]))
