@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -245,10 +246,11 @@ def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
     now = ctx.now()
     lines, problems = [], []
     views = {view.name: view for view in clusters(ctx.session)}
+    silent = Counter(u.cluster for u in unconfirmed_between(ctx.session, None, now, now, None))
     for cluster in ctx.session.scalars(select(Cluster).order_by(Cluster.name)):
         view = views[cluster.name]
         beat = health_of(cluster)
-        line = ClusterHealth(view, beat, unconfirmed(ctx.session, cluster, now))
+        line = ClusterHealth(view, beat, silent[cluster.name])
         lines.append(line)
         if cluster.disabled:
             continue
@@ -268,31 +270,6 @@ def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
     return lines, problems
 
 
-def unconfirmed(session: Session, cluster: Cluster, now: datetime) -> int:
-    """Entries sent to `cluster` that should have ended by now and that it never confirmed."""
-    sent = session.execute(
-        select(Dispatch.entry, Dispatch.starts_at, Dispatch.duration_s).where(
-            Dispatch.cluster_id == cluster.id,
-            Dispatch.retracted_at.is_(None),
-            Dispatch.starts_at < now - CONFIRM_GRACE,
-        )
-    ).all()
-    if not sent:
-        return 0
-    confirmed = set(
-        session.scalars(
-            select(Airing.cluster_entry).where(
-                Airing.cluster == cluster.name, Airing.outcome != Outcome.STARTED
-            )
-        )
-    )
-    return sum(
-        1
-        for entry, start, seconds in sent
-        if entry not in confirmed and start + timedelta(seconds=seconds) + CONFIRM_GRACE < now
-    )
-
-
 @dataclass(frozen=True)
 class Unconfirmed:
     """An entry sent to a cluster that never confirmed it ("không xác nhận")."""
@@ -304,9 +281,14 @@ class Unconfirmed:
 
 
 def unconfirmed_between(
-    session: Session, start: datetime, end: datetime, now: datetime, limit: int = 500
+    session: Session,
+    start: datetime | None,
+    end: datetime,
+    now: datetime,
+    limit: int | None = 500,
 ) -> list[Unconfirmed]:
-    """Entries of [start, end) sent to a cluster, over by now, with no outcome from it."""
+    """Entries of [start, end) sent to a cluster, ended more than CONFIRM_GRACE before `now`,
+    with no outcome from it (one query for every cluster)."""
     from broadcaster.db import Script
 
     confirmed = (
@@ -318,12 +300,11 @@ def unconfirmed_between(
         )
         .exists()
     )
-    rows = session.execute(
-        select(Cluster.name, Dispatch.entry, Script.title, Dispatch.starts_at)
+    query = (
+        select(Cluster.name, Dispatch.entry, Script.title, Dispatch.starts_at, Dispatch.duration_s)
         .join(Cluster, Dispatch.cluster_id == Cluster.id)
         .join(Script, Dispatch.script_id == Script.id)
         .where(
-            Dispatch.starts_at >= start,
             Dispatch.starts_at < min(end, now - CONFIRM_GRACE),
             Dispatch.retracted_at.is_(None),
             ~confirmed,
@@ -331,4 +312,10 @@ def unconfirmed_between(
         .order_by(Dispatch.starts_at, Cluster.name)
         .limit(limit)
     )
-    return [Unconfirmed(*row) for row in rows]
+    if start is not None:
+        query = query.where(Dispatch.starts_at >= start)
+    return [
+        Unconfirmed(name, entry, title, starts)
+        for name, entry, title, starts, seconds in session.execute(query)
+        if starts + timedelta(seconds=seconds) + CONFIRM_GRACE < now  # over, and overdue
+    ]
