@@ -191,7 +191,7 @@ RANGES: dict[str, tuple[float, float]] = {
 
 
 # Settings that take one of a few words. The voice lists match the engines' own
-# (tests/test_refusals.py checks that they agree).
+# (tests/services/test_refusals.py checks that they agree).
 ENGINES = ("auto", "gtts", "edge", "espeak")
 ESPEAK_VOICES = ("vi", "vi-VN-x-central", "vi-VN-x-south")
 EDGE_VOICES = ("vi-VN-HoaiMyNeural", "vi-VN-NamMinhNeural")

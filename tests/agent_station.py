@@ -25,7 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from broadcaster import wire
+from broadcaster.clusters import wire
 from tests.broker import Broker
 from tests.helpers import wait_for
 

@@ -32,7 +32,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from broadcaster import broker as files
+from broadcaster.clusters import broker as files
 
 MOSQUITTO = Path("/usr/sbin/mosquitto")
 STATION_USER, STATION_PASSWORD = "station", "station-broker-pass"
@@ -155,7 +155,7 @@ class Broker:
                 return
 
     def reload(self) -> None:
-        """SIGHUP through broadcaster.broker.reload, as `clusters add|disable` does."""
+        """SIGHUP through broadcaster.clusters.broker.reload, as `clusters add|disable` does."""
         files.reload(self.folder)
 
     def stop(self) -> None:

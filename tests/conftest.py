@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from sqlalchemy import MetaData, create_engine, make_url, select, text
 
 from broadcaster.config import Settings, load_settings
-from broadcaster.station import Station, initialise, open_station
-from broadcaster.users import create_user
+from broadcaster.services.station import Station, initialise, open_station
+from broadcaster.store.users import create_user
 
-from .agent_station import hub, server, tones  # noqa: F401  (fixtures of the agent tests)
-from .broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
+from tests.agent_station import hub, server, tones  # noqa: F401  (fixtures of the agent tests)
+from tests.broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "test-admin-pass"

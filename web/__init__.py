@@ -14,16 +14,16 @@ from broadcaster import notes
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import label_vi
-from broadcaster.ingest import MAX_BYTES
-from broadcaster.recording import MAX_UPLOAD_BYTES
+from broadcaster.intake.parse import MAX_BYTES
+from broadcaster.sound.recording import MAX_UPLOAD_BYTES
 from broadcaster.services.background import RenderQueue
-from broadcaster.station import open_station
-from broadcaster.users import author_vi
+from broadcaster.services.station import open_station
+from broadcaster.store.users import author_vi
 
 # Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
 # form at most 50,000 characters of text (each up to 9 bytes once URL-encoded).
 FORM_LIMIT = 1_000_000
-# A recorded reading or an uploaded audio file: up to 100 MB (broadcaster.recording).
+# A recorded reading or an uploaded audio file: up to 100 MB (broadcaster.sound.recording).
 BODY_LIMITS = {
     "scripts.create": MAX_BYTES + FORM_LIMIT,
     "recording.save": MAX_UPLOAD_BYTES + FORM_LIMIT,

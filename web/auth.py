@@ -11,11 +11,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from broadcaster.db import User
+from broadcaster.store.db import User
 from broadcaster.enums import Role
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import accounts
-from broadcaster.station import DEMO_LOGIN_FILE
+from broadcaster.services.station import DEMO_LOGIN_FILE
 
 from .db import services, station, station_clock
 from .db import session as db_session

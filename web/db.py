@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from broadcaster.clock import Clock
 from broadcaster.services.context import Context
-from broadcaster.station import Station
+from broadcaster.services.station import Station
 
 
 def station() -> Station:

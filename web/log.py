@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from broadcaster import checkpoint, ledger
+from broadcaster.evidence import checkpoint
+from broadcaster.evidence import ledger
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
-from broadcaster.evidence import local_day_range
-from broadcaster.periods import Period, choices, containing
-from broadcaster.report import Summary, month_vi, topic_vi
-from broadcaster.services import records
+from broadcaster.reports.airing_log import local_day_range
+from broadcaster.programme.periods import Period, choices, containing
+from broadcaster.reports.summary import Summary, month_vi, topic_vi
+from broadcaster.services import reports
 from broadcaster.services.clusters import unconfirmed_between
 
 from .auth import login_required
@@ -37,10 +38,10 @@ _counts: HeadCache[int] = HeadCache(64)
 def _period() -> Period:
     """The chosen days (default: this month so far); bad dates fall back with a message."""
     try:
-        return records.period(services(), request.args.get("from"), request.args.get("to"))
+        return reports.period(services(), request.args.get("from"), request.args.get("to"))
     except BroadcasterError as exc:
         flash(vietnamese(exc) + " Đang hiển thị tháng này.", "error")
-        return records.period(services(), None, None)
+        return reports.period(services(), None, None)
 
 
 def _outcome() -> Outcome | None:
@@ -63,8 +64,8 @@ def index() -> str:
     quarter_start = containing(days.end, "quarter", cutoff).start
     ctx = services()
     key = (ctx.settings.db_url, days.start, days.end, outcome, ledger.head(ctx.session))
-    total = _counts.get(key, lambda: records.airing_count(ctx, days, outcome))
-    shown = records.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
+    total = _counts.get(key, lambda: reports.airing_count(ctx, days, outcome))
+    shown = reports.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
     bounds = local_day_range(days.start, days.end, ctx.settings.tz)
     silent = unconfirmed_between(ctx.session, *bounds, ctx.now()) if page == 1 else []
@@ -84,18 +85,18 @@ def report_csv() -> Response:
     A download cannot show a message, so it never falls back to another period. A GET
     writes nothing: the chain is verified since the checkpoint, which stays where it was."""
     try:
-        days = records.period(services(), request.args.get("from"), request.args.get("to"))
+        days = reports.period(services(), request.args.get("from"), request.args.get("to"))
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
-    made = records.office_report(services(), days, "csv", record=False)
+    made = reports.office_report(services(), days, "csv", record=False)
     return _download(made)
 
 
-def _download(made: records.ReportFile) -> Response:
+def _download(made: reports.ReportFile) -> Response:
     extension = made.name.rsplit(".", 1)[-1]
     return Response(
         made.body,
-        mimetype=records.MIMETYPES[extension],
+        mimetype=reports.MIMETYPES[extension],
         headers={"Content-Disposition": f"attachment; filename={made.name}"},
     )
 
@@ -103,7 +104,7 @@ def _download(made: records.ReportFile) -> Response:
 def _chosen(source: dict[str, str]) -> Period:
     """The period named in a form or query (`period`, or `from` and `to`); 400 if wrong."""
     try:
-        return records.choose_period(
+        return reports.choose_period(
             services(), source.get("period"), source.get("from"), source.get("to")
         )
     except BroadcasterError as exc:
@@ -117,7 +118,7 @@ def _summary(days: Period) -> Summary:
     key = (
         ctx.settings.db_url, days, ctx.settings.report_cutoff_day, ledger.head(ctx.session), state
     )  # fmt: skip
-    return _summaries.get(key, lambda: records.report_summary(ctx, days))
+    return _summaries.get(key, lambda: reports.report_summary(ctx, days))
 
 
 @bp.route("/report")
@@ -130,15 +131,15 @@ def report_page() -> str:
     if not args:
         args = {"period": f"{today.year}-Q{(today.month - 1) // 3 + 1}"}
     try:
-        days = records.choose_period(ctx, args.get("period"), args.get("from"), args.get("to"))
+        days = reports.choose_period(ctx, args.get("period"), args.get("from"), args.get("to"))
     except BroadcasterError as exc:
         flash(vietnamese(exc), "error")
-        days = records.named_period(ctx, str(today.year))
+        days = reports.named_period(ctx, str(today.year))
     try:
         summary = _summary(days)
     except BroadcasterError as exc:  # a plan file the town wrote wrong
         flash(vietnamese(exc), "error")
-        summary = records.report_summary(ctx, days, with_plan=False)
+        summary = reports.report_summary(ctx, days, with_plan=False)
     saved = checkpoint.load(ctx.settings.var_path)
     head = ledger.head(ctx.session)
     return render_template(
@@ -155,10 +156,10 @@ def report_download() -> Response:
     days = _chosen(request.form.to_dict())
     fmt = request.form.get("format", "")
     if fmt == "pack":
-        return _download(records.evidence_pack(services(), days))
-    if fmt not in records.FORMATS:
+        return _download(reports.evidence_pack(services(), days))
+    if fmt not in reports.FORMATS:
         abort(400, "Định dạng tệp không hợp lệ.")
-    return _download(records.office_report(services(), days, fmt))
+    return _download(reports.office_report(services(), days, fmt))
 
 
 @bp.route("/report/verify", methods=["POST"])
@@ -166,7 +167,7 @@ def report_download() -> Response:
 def report_verify() -> BaseResponse:
     """Walk the whole hash chain now, and say the result."""
     ctx = services()
-    checked = records.check_log(ctx, full=True)
+    checked = reports.check_log(ctx, full=True)
     flash(checked.vietnamese(ctx.settings.tz), "ok" if checked.ok else "error")
     back = {k: v for k, v in request.form.items() if k in ("period", "from", "to") and v}
     return redirect(url_for("log.report_page") + ("?" + urlencode(back) if back else ""))

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from broadcaster.errors import BroadcasterError
 from broadcaster.services import planning
-from broadcaster.slots import iso_week_of, week_range
+from broadcaster.programme.slots import iso_week_of, week_range
 
 from . import week_vi
 from .auth import login_required

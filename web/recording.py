@@ -9,11 +9,11 @@ from pathlib import Path
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from broadcaster.db import Script
+from broadcaster.store.db import Script
 from broadcaster.enums import Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.ingest import ScriptRejected, parse_script
-from broadcaster.recording import MAX_UPLOAD_BYTES, RecordingRefused
+from broadcaster.intake.parse import ScriptRejected, parse_script
+from broadcaster.sound.recording import MAX_UPLOAD_BYTES, RecordingRefused
 from broadcaster.services import recording as service
 from broadcaster.services import scripts
 

@@ -19,11 +19,11 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from broadcaster.db import Script
+from broadcaster.store.db import Script
 from broadcaster.enums import Status, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.ingest import ScriptRejected, clean_week, parse_script
-from broadcaster.render import current_rendering, normaliser_for, rendering_intact
+from broadcaster.intake.parse import ScriptRejected, clean_week, parse_script
+from broadcaster.sound.render import current_rendering, normaliser_for, rendering_intact
 from broadcaster.services import clusters as clusters_service
 from broadcaster.services import onair
 from broadcaster.services import scripts as service

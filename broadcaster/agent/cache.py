@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from broadcaster import wire
+from broadcaster.clusters import wire
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS programme (

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from broadcaster import wire
+from broadcaster.clusters import wire
 
 
 class AgentError(Exception):

@@ -16,7 +16,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from broadcaster import wire
+from broadcaster.clusters import wire
 from broadcaster.agent.config import AgentConfig
 
 logger = logging.getLogger(__name__)

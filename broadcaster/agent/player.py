@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from broadcaster.outputs import Cancel, Output, OutputError, Preempted, StopReason
+from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
 
 logger = logging.getLogger(__name__)
 

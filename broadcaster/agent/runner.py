@@ -16,14 +16,15 @@ from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
 
-from broadcaster import __version__, wire
+from broadcaster import __version__
+from broadcaster.clusters import wire
 from broadcaster.agent.cache import Cache
 from broadcaster.agent.config import AgentConfig, AgentError
 from broadcaster.agent.fetch import FetchError, fetch
 from broadcaster.agent.link import Connected, Disconnected, Link, Received, Refused
 from broadcaster.agent.player import Item, Played, Player
 from broadcaster.clock import Clock
-from broadcaster.outputs import Output, StopReason
+from broadcaster.onair.outputs import Output, StopReason
 
 logger = logging.getLogger(__name__)
 

@@ -14,18 +14,18 @@ from typing import Any
 import click
 
 from broadcaster import notes
-from broadcaster.airing import AiringResult
+from broadcaster.onair.airing import AiringResult
 from broadcaster.cli.base import ID_COMMAND, main, services_of, settings_of, upgraded
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings
-from broadcaster.daemon import Daemon
+from broadcaster.daemon.process import Daemon
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import NoteCode, note
-from broadcaster.outputs import Output, OutputError, default_output, list_sound_devices, make_output
+from broadcaster.onair.outputs import Output, OutputError, default_output, list_sound_devices, make_output
 from broadcaster.services import onair, planning
 from broadcaster.services.health import check_health, with_disk_state
-from broadcaster.slots import load_slots
-from broadcaster.station import open_station_for_daemon
+from broadcaster.programme.slots import load_slots
+from broadcaster.services.station import open_station_for_daemon
 
 REQUEST_POLL_SECONDS = 0.2
 

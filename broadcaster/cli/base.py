@@ -9,13 +9,13 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from broadcaster.audit import cli_actor
+from broadcaster.evidence.audit import cli_actor
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code, english
-from broadcaster.migrate import MigrationReport
+from broadcaster.store.migrate import MigrationReport
 from broadcaster.services.context import Context
-from broadcaster.station import Station, demo_login, initialise, open_station
+from broadcaster.services.station import Station, demo_login, initialise, open_station
 
 
 class Group(click.Group):

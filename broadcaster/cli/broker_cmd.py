@@ -9,7 +9,7 @@ import secrets
 
 import click
 
-from broadcaster import broker as files
+from broadcaster.clusters import broker as files
 from broadcaster.cli.base import Group, main, settings_of
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from broadcaster import evidence
+from broadcaster.reports import airing_log as evidence
 from broadcaster.cli.base import Group, existing_file, main, services_of
 from broadcaster.cli.tools_cmd import bench
-from broadcaster.services import records
+from broadcaster.services import reports
 
 
 @main.group(cls=Group, invoke_without_command=True)
@@ -26,11 +26,11 @@ def log(
         return
     with services_of(ctx) as services:
         days = (
-            records.period(services, date_from or "2000-01-01", date_to)
+            reports.period(services, date_from or "2000-01-01", date_to)
             if date_from or date_to
             else None
         )
-        rows = records.airing_log(services, days)
+        rows = reports.airing_log(services, days)
     if as_json:
         click.echo(evidence.to_json(rows))
     elif as_csv:
@@ -51,7 +51,7 @@ def log(
 @click.option("--from", "date_from", help="First local day, e.g. 2024-01-01 (instead of --period).")
 @click.option("--to", "date_to", help="Last local day, included.")
 @click.option(
-    "--format", "fmt", type=click.Choice(records.FORMATS), default="csv", show_default=True
+    "--format", "fmt", type=click.Choice(reports.FORMATS), default="csv", show_default=True
 )
 @click.option(
     "--pack", is_flag=True, help="Write one ZIP: every format, the raw log, anchors, sums."
@@ -65,13 +65,13 @@ def report_command(
 ) -> None:  # fmt: skip
     """Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."""
     with services_of(ctx) as services:
-        days = records.choose_period(services, name, date_from, date_to)
+        days = reports.choose_period(services, name, date_from, date_to)
         if full_verify:
-            records.check_log(services, full=True)
+            reports.check_log(services, full=True)
         made = (
-            records.evidence_pack(services, days)
+            reports.evidence_pack(services, days)
             if pack
-            else records.office_report(services, days, fmt)
+            else reports.office_report(services, days, fmt)
         )
     try:
         dest.write_bytes(made.body)
@@ -106,8 +106,8 @@ def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool
         else None
     )
     with services_of(ctx) as services:
-        verdict = records.verify_log(services, copy, witness_lags)
-        trail = records.verify_audit(services)
+        verdict = reports.verify_log(services, copy, witness_lags)
+        trail = reports.verify_audit(services)
     if not verdict.ok:
         raise click.ClickException(verdict.sentence())
     if not trail.ok:
@@ -121,7 +121,7 @@ def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool
 @click.option("--small", default=50_000, show_default=True, type=click.IntRange(100, 2_000_000))
 def bench_report_command(airings: int, small: int) -> None:
     """A year of AIRINGS airings in a scratch station: verify, summary, XLSX, DOCX times."""
-    from broadcaster.bench_report import bench_report
+    from broadcaster.bench.report import bench_report
 
     click.echo(f"Seeding {airings} airings over 2024 in a scratch station...")
     figures = bench_report(airings, small)

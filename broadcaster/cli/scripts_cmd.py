@@ -16,10 +16,10 @@ from broadcaster.cli.base import (
     main,
     services_of,
 )
-from broadcaster.db import Script
+from broadcaster.store.db import Script
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
-from broadcaster.ingest import ScriptRejected, parse_script
+from broadcaster.intake.parse import ScriptRejected, parse_script
 from broadcaster.services import scripts as service
 
 

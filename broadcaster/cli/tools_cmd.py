@@ -21,7 +21,7 @@ from broadcaster.cli.base import (
     station_of,
 )
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.render import ENGINE_CHOICES, RenderResult, normaliser_for
+from broadcaster.sound.render import ENGINE_CHOICES, RenderResult, normaliser_for
 from broadcaster.services import audio as audio_service
 
 
@@ -33,7 +33,7 @@ from broadcaster.services import audio as audio_service
 @click.pass_context
 def normalize(ctx: click.Context, source: str, explain: bool) -> None:
     """Print a script exactly as the voice will read it (FILE or - for stdin)."""
-    from broadcaster.ingest import decode_text
+    from broadcaster.intake.parse import decode_text
 
     normaliser = normaliser_for(settings_of(ctx))  # a bad dictionary file is reported first
     stream: BinaryIO = click.get_binary_stream("stdin")
@@ -120,7 +120,7 @@ def bench() -> None:
 @click.pass_context
 def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None:
     """Normalise a text REPEAT times on one core; print characters and megabytes per second."""
-    from broadcaster.bench import bench_normalise
+    from broadcaster.bench.pipeline import bench_normalise
 
     text = existing_file(path).read_text(encoding="utf-8")
     figures = bench_normalise(text, repeat, normaliser_for(settings_of(ctx)))
@@ -146,7 +146,7 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
 )
 def bench_punctuality_command(count: int, interval: float) -> None:
     """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
-    from broadcaster.bench import bench_punctuality
+    from broadcaster.bench.pipeline import bench_punctuality
 
     click.echo(
         f"Scheduling {count} airings {interval:g} s apart; this takes about {count * interval + 20:.0f} s."
@@ -185,7 +185,7 @@ def bench_punctuality_command(count: int, interval: float) -> None:
 def bench_render_command(source: Path, week_count: int, long_minutes: int) -> None:
     """Render a 1,500-character and a 5-minute bulletin offline, cold and cached; then a week on 1 and 2 cores."""
 
-    from broadcaster.bench import bench_memory, bench_render, bench_week
+    from broadcaster.bench.pipeline import bench_memory, bench_render, bench_week
 
     text = existing_file(source).read_text(encoding="utf-8")
     cut = lambda n: text[:n].rsplit(" ", 1)[0]  # noqa: E731
@@ -225,7 +225,7 @@ def bench_render_command(source: Path, week_count: int, long_minutes: int) -> No
 @click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True)
 def bench_year_command(days: int) -> None:
     """Simulate DAYS of a town's two daily slots on the injected clock; print airings/s and checks."""
-    from broadcaster.bench import bench_year
+    from broadcaster.bench.pipeline import bench_year
 
     figures = bench_year(days)
     click.echo(
@@ -255,7 +255,7 @@ def bench_clusters_command(
 ) -> None:  # fmt: skip
     """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
     on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
-    from broadcaster.bench_clusters import BenchError, bench_clusters, plain, report_lines
+    from broadcaster.bench.clusters import BenchError, bench_clusters, plain, report_lines
 
     say = None if as_json else click.echo
     try:

@@ -8,6 +8,7 @@ raises a `BroadcasterError` whose code the front door turns into words.
 - `audio`: render a script, make sure a planned file is there and intact.
 - `planning`: plan a week, read a week's programme, install the daemon's slots.
 - `onair`: air one programme entry or a whole slot, air now, record missed, settle.
-- `records`: the airing log, the Office's report, verifying the chain.
+- `reports`: the airing log, the Office's report, verifying the chain.
 - `health`: what `status` and the status page show.
+- `station`: open one installation (settings, database, slots) at an entry point; `init`.
 """

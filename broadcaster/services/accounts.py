@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, select
 
-from broadcaster import audit
-from broadcaster.db import LoginAttempt, User
+from broadcaster.evidence import audit
+from broadcaster.store.db import LoginAttempt, User
 from broadcaster.enums import Role
 from broadcaster.errors import Code
 from broadcaster.services.context import Context
-from broadcaster.users import (
+from broadcaster.store.users import (
     MAX_NAME_LENGTH,
     UserError,
     active_admins,

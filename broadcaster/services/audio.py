@@ -7,10 +7,10 @@ from typing import Callable, Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from broadcaster.db import Problem, ProgrammeEntry, Script
+from broadcaster.store.db import Problem, ProgrammeEntry, Script
 from broadcaster.enums import Status
 from broadcaster.notes import Note, NoteCode, note
-from broadcaster.render import (
+from broadcaster.sound.render import (
     RECORDING_ENGINE,
     RenderFailed,
     RenderResult,
@@ -19,7 +19,7 @@ from broadcaster.render import (
 )
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script, list_scripts
-from broadcaster.voices import SpeechEngine
+from broadcaster.sound.voices import SpeechEngine
 
 logger = logging.getLogger(__name__)
 

@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.errors import BroadcasterError
-from broadcaster.render import RenderResult, normaliser_for
+from broadcaster.sound.render import RenderResult, normaliser_for
 from broadcaster.services import audio
 from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.scripts import get_script
-from broadcaster.voices import SpeechEngine
+from broadcaster.sound.voices import SpeechEngine
 
 logger = logging.getLogger(__name__)
 

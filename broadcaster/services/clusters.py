@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster import audit, wire
-from broadcaster.db import Airing, Cluster, Dispatch, Zone
+from broadcaster.evidence import audit
+from broadcaster.clusters import wire
+from broadcaster.store.db import Airing, Cluster, Dispatch, Zone
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note, NoteCode, note
@@ -135,7 +136,7 @@ def add_cluster(
     longitude: float | None = None,
 ) -> Credentials:
     """Add a cluster in `zone` with a new broker password and audio token (shown once)."""
-    from broadcaster import broker
+    from broadcaster.clusters import broker
 
     if not CLUSTER_NAME.fullmatch(name) or name == ctx.settings.mqtt_user:
         raise BroadcasterError(Code.CLUSTER_NAME_INVALID, maximum=CLUSTER_NAME_LIMIT)
@@ -201,7 +202,7 @@ def update_broker(ctx: Context) -> bool:
     Only where `broadcaster broker setup` made the broker's folder; False when there is none
     or no broker runs to reload (the files are right for its next start).
     """
-    from broadcaster import broker
+    from broadcaster.clusters import broker
 
     folder = ctx.settings.broker_path
     if not folder.is_dir():
@@ -241,7 +242,7 @@ class ClusterHealth:
 def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
     """Every cluster's health, and the problems to raise: offline, a clock off by more than a
     second, audio missing for what comes next."""
-    from broadcaster.intake import health_of
+    from broadcaster.clusters.agent_reports import health_of
 
     now = ctx.now()
     lines, problems = [], []
@@ -289,7 +290,7 @@ def unconfirmed_between(
 ) -> list[Unconfirmed]:
     """Entries of [start, end) sent to a cluster, ended more than CONFIRM_GRACE before `now`,
     with no outcome from it (one query for every cluster)."""
-    from broadcaster.db import Script
+    from broadcaster.store.db import Script
 
     confirmed = (
         select(Airing.id)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
-from broadcaster.render import make_engines
-from broadcaster.voices import SpeechEngine
+from broadcaster.sound.render import make_engines
+from broadcaster.sound.voices import SpeechEngine
 
 VoiceFactory = Callable[[str, Settings], list[SpeechEngine]]
 

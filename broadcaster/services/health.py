@@ -14,19 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from broadcaster.config import Settings
-from broadcaster.db import Airing, DaemonLease, Problem, Script
+from broadcaster.store.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.lease import Lease, lease_is_alive
+from broadcaster.onair.lease import Lease, lease_is_alive
 from broadcaster.notes import Note
-from broadcaster.plan import Lag
-from broadcaster.programme import entries_for
-from broadcaster.render import rendering_intact
+from broadcaster.reports.plan import Lag
+from broadcaster.programme.planning import entries_for
+from broadcaster.sound.render import rendering_intact
 from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
-from broadcaster.services.records import plan_behind
-from broadcaster.slots import occurrences_between
+from broadcaster.services.reports import plan_behind
+from broadcaster.programme.slots import occurrences_between
 
 # Below this much free space SQLite cannot even open its write-ahead files, and no airing
 # can be logged: the disk counts as full.

@@ -16,22 +16,23 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from broadcaster import audit, faultpoints, notes
-from broadcaster.airing import AiringResult, air_entry, record_missed
-from broadcaster.airing import air_now as air_script_now
-from broadcaster.db import Airing, AirRequest, ProgrammeEntry, Script
+from broadcaster import faultpoints, notes
+from broadcaster.evidence import audit
+from broadcaster.onair.airing import AiringResult, air_entry, record_missed
+from broadcaster.onair.airing import air_now as air_script_now
+from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry, Script
 from broadcaster.enums import Outcome, Priority, Status
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.journal import Journal
-from broadcaster.lease import lease_is_alive
+from broadcaster.onair.journal import Journal
+from broadcaster.onair.lease import lease_is_alive
 from broadcaster.notes import Note, NoteCode, note
-from broadcaster.outputs import Cancel, Output, StopReason
-from broadcaster.programme import entries_for, plan_occurrence
-from broadcaster.render import current_rendering, rendering_intact
+from broadcaster.onair.outputs import Cancel, Output, StopReason
+from broadcaster.programme.planning import entries_for, plan_occurrence
+from broadcaster.sound.render import current_rendering, rendering_intact
 from broadcaster.services.audio import ensure_audio, record_problem
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.slots import SlotDef, SlotOccurrence, latest_occurrence, occurrences_between
+from broadcaster.programme.slots import SlotDef, SlotOccurrence, latest_occurrence, occurrences_between
 
 logger = logging.getLogger(__name__)
 

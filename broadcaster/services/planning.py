@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster import audit
-from broadcaster.db import ProgrammeEntry, Script
+from broadcaster.evidence import audit
+from broadcaster.store.db import ProgrammeEntry, Script
 from broadcaster.enums import Status
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.ingest import clean_week
-from broadcaster.programme import (
+from broadcaster.intake.parse import clean_week
+from broadcaster.programme.planning import (
     GAP_SECONDS,
     Candidate,
     arrange_occurrence,
@@ -26,10 +26,10 @@ from broadcaster.programme import (
     entries_for,
     plan_occurrence,
 )
-from broadcaster.render import current_rendering
+from broadcaster.sound.render import current_rendering
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.slots import (
+from broadcaster.programme.slots import (
     SlotDef,
     SlotError,
     SlotOccurrence,

@@ -6,15 +6,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.db import Rendering, Script
+from broadcaster.store.db import Rendering, Script
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
-from broadcaster.ingest import ScriptInput, ScriptRejected
-from broadcaster.recording import produce
-from broadcaster.render import RECORDING_ENGINE, current_rendering, recording_key
+from broadcaster.intake.parse import ScriptInput, ScriptRejected
+from broadcaster.sound.recording import produce
+from broadcaster.sound.render import RECORDING_ENGINE, current_rendering, recording_key
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import add_scripts, attach_recording, get_script
-from broadcaster.slots import slots_from_rows
+from broadcaster.programme.slots import slots_from_rows
 
 logger = logging.getLogger(__name__)
 

@@ -11,15 +11,15 @@ from typing import Sequence
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import object_session
 
-from broadcaster import audit
-from broadcaster.db import AuditEvent, Rendering, Script, User
+from broadcaster.evidence import audit
+from broadcaster.store.db import AuditEvent, Rendering, Script, User
 from broadcaster.enums import Priority, Role, Status, Topic
 from broadcaster.errors import Code
-from broadcaster.ingest import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
-from broadcaster.programme import withdraw_script
-from broadcaster.render import RECORDING_ENGINE, current_rendering, expected_seconds
+from broadcaster.intake.parse import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
+from broadcaster.programme.planning import withdraw_script
+from broadcaster.sound.render import RECORDING_ENGINE, current_rendering, expected_seconds
 from broadcaster.services.context import Context
-from broadcaster.slots import slots_from_rows
+from broadcaster.programme.slots import slots_from_rows
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from broadcaster.bench_report import seed_airings
+from broadcaster.bench.report import seed_airings
 from broadcaster.config import load_settings
 from broadcaster.services import records
 from broadcaster.services.context import Context
-from broadcaster.station import initialise, open_station
+from broadcaster.services.station import initialise, open_station
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

@@ -18,8 +18,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from broadcaster import broker as files
-from broadcaster.wire import Report, encode, topic
+from broadcaster.clusters import broker as files
+from broadcaster.clusters.wire import Report, encode, topic
 from tests.broker import Broker, connect
 
 SESSION = {"client_id": "station", "clean_start": False, "session_expiry": 3 * 86400}

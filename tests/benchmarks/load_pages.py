@@ -28,12 +28,12 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from broadcaster.bench import _scratch_station
-from broadcaster.bench_report import seed_airings
+from broadcaster.bench.pipeline import _scratch_station
+from broadcaster.bench.report import seed_airings
 from broadcaster.clock import utc_now
-from broadcaster.db import Script
+from broadcaster.store.db import Script
 from broadcaster.enums import Topic
-from broadcaster.ingest import parse_script
+from broadcaster.intake.parse import parse_script
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import add_scripts
 

@@ -21,7 +21,7 @@ from broadcaster.config import load_settings
 from broadcaster.errors import BroadcasterError
 from broadcaster.services.accounts import login
 from broadcaster.services.context import Context
-from broadcaster.station import initialise, open_station
+from broadcaster.services.station import initialise, open_station
 
 
 def main(rounds: int) -> None:

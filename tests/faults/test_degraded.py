@@ -18,7 +18,7 @@ import pytest
 
 from broadcaster.config import load_settings
 
-from ..helpers import (
+from tests.helpers import (
     airing_rows,
     begun_slot_file,
     planned_entries,

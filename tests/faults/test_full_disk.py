@@ -19,9 +19,9 @@ from typing import Iterator
 import pytest
 
 from broadcaster.clock import utc_now
-from broadcaster.station import Station
+from broadcaster.services.station import Station
 
-from ..helpers import (
+from tests.helpers import (
     approved_rendered,
     begun_slot_file,
     planned_entries,

@@ -29,12 +29,12 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.clock import utc_now
-from broadcaster.db import Airing, ProgrammeEntry
+from broadcaster.store.db import Airing, ProgrammeEntry
 from broadcaster.enums import Outcome
-from broadcaster.services.records import verify_log
-from broadcaster.station import Station
+from broadcaster.services.reports import verify_log
+from broadcaster.services.station import Station
 
-from ..helpers import (
+from tests.helpers import (
     approved_rendered,
     begun_slot_file,
     running_daemon,

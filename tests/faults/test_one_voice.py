@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from broadcaster.config import load_settings
 
-from ..helpers import (
+from tests.helpers import (
     airing_rows,
     begun_slot_file,
     run_cli,

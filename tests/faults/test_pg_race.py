@@ -26,11 +26,11 @@ import pytest
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
-from broadcaster.db import Slot, create_schema, make_engine
-from broadcaster.slots import DAYS, SlotDef, sync_slot_rows
+from broadcaster.store.db import Slot, create_schema, make_engine
+from broadcaster.programme.slots import DAYS, SlotDef, sync_slot_rows
 
-from ..conftest import REPO
-from ..helpers import cli_env, run_cli, wait_for
+from tests.conftest import REPO
+from tests.helpers import cli_env, run_cli, wait_for
 
 PROCESSES = 15
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (INFO|WARNING) ")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ..helpers import run_cli, running_daemon, wait_for
+from tests.helpers import run_cli, running_daemon, wait_for
 
 pytestmark = [
     pytest.mark.slow,

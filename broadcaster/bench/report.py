@@ -1,0 +1,244 @@
+"""`broadcaster bench report`: a province's year of airings, and how fast the report is made.
+
+`seed_airings` writes airings as the daemon would have sealed them (a `started` event and an
+outcome event, or a single `missed` one, chained with the ledger's own hashing), in bulk: the
+demo samples, the report tests and the benchmark use it. It is not a way to enter evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import subprocess
+import sys
+import tempfile
+import time as clock
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from broadcaster.evidence import ledger
+from broadcaster.store.db import Airing, AiringEvent, Script
+from broadcaster.enums import Outcome, Topic
+
+# What becomes of the airings, in thousandths (the rest air).
+FAILED, MISSED, INTERRUPTED = 15, 20, 10
+ERRORS = {
+    Outcome.FAILED: "The player command exited with code 1.",
+    Outcome.MISSED: "The daemon was not running at the slot's time.",
+    Outcome.INTERRUPTED: "An emergency bulletin interrupted it.",
+}
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A daily slot the generator fills: its name and local start."""
+
+    name: str
+    start: time
+
+
+DAILY = (Slot("Sáng", time(6)), Slot("Chiều", time(17)))
+
+
+def _columns(airing: Airing) -> dict[str, object]:
+    return {c.key: getattr(airing, c.key) for c in Airing.__table__.columns}
+
+
+def seed_airings(
+    session: Session, first_day: date, days: int, per_day: int, tz: ZoneInfo,
+    anchor_dir: Path | None = None, slots: Sequence[Slot] = DAILY, seed: int = 1,
+) -> int:  # fmt: skip
+    """Add `per_day` sealed airings on each of `days` local days from `first_day`, spread
+    over `slots` (a bulletin every 5 minutes within a slot), of the station's scripts; the
+    head of each day goes to the anchor files when `anchor_dir` is given. Commits in batches."""
+    rng = random.Random(seed)
+    scripts = session.execute(select(Script.id, Script.title, Script.topic)).all()
+    if not scripts:
+        raise ValueError("add scripts before seeding airings")
+    seq, previous = ledger.head(session) or (0, ledger.GENESIS)
+    next_id = (session.scalar(select(func.max(Airing.id))) or 0) + 1
+    airings: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    made = 0
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for n in range(per_day):
+            slot = slots[n % len(slots)]
+            planned = datetime.combine(day, slot.start, tzinfo=tz) + timedelta(
+                minutes=5 * (n // len(slots))
+            )
+            planned = planned.astimezone(timezone.utc)
+            script_id, title, topic = scripts[rng.randrange(len(scripts))]
+            roll = rng.randrange(1000)
+            outcome = (
+                Outcome.FAILED if roll < FAILED
+                else Outcome.MISSED if roll < FAILED + MISSED
+                else Outcome.INTERRUPTED if roll < FAILED + MISSED + INTERRUPTED
+                else Outcome.AIRED
+            )  # fmt: skip
+            seconds = round(rng.uniform(90, 300), 3)
+            started = None if outcome == Outcome.MISSED else planned + timedelta(seconds=1)
+            ended = None
+            if outcome in (Outcome.AIRED, Outcome.INTERRUPTED) and started is not None:
+                ended = started + timedelta(seconds=seconds if outcome == Outcome.AIRED else 30)
+            elif started is not None:
+                ended = started + timedelta(seconds=2)
+            airing = Airing(
+                id=next_id, programme_entry_id=None, attempt=1, script_id=script_id,
+                rendering_id=None, slot_name=slot.name,
+                audio_sha256=hashlib.sha256(f"audio-{script_id}".encode()).hexdigest(),
+                duration_s=seconds if outcome == Outcome.AIRED else None,
+                planned_start=planned, started_at=started, ended_at=ended, outcome=outcome,
+                error=ERRORS.get(outcome), output="null", host="bench", seq=None,
+                prev_hash=None, row_hash=None, seal_format=ledger.SEAL_FORMAT, epoch=1,
+                title=title, topic=topic,
+                text_sha256=hashlib.sha256(f"text-{script_id}".encode()).hexdigest(),
+                approved_by="Chủ tịch", author="Cán bộ VH-XH", approved_at=planned,
+                voice="espeak:vi", requested_by=None,
+            )  # fmt: skip
+            kinds = [outcome] if outcome == Outcome.MISSED else [Outcome.STARTED, outcome]
+            for kind in kinds:
+                seq += 1
+                event = AiringEvent(
+                    seq=seq, prev_hash=previous, seal_format=ledger.SEAL_FORMAT, kind=kind,
+                    at=started if kind == Outcome.STARTED else (ended or planned),
+                    airing_id=next_id,
+                )  # fmt: skip
+                previous = ledger.event_hash(event, airing)
+                events.append(
+                    {"seq": seq, "prev_hash": event.prev_hash, "event_hash": previous,
+                     "seal_format": event.seal_format, "kind": kind, "at": event.at,
+                     "airing_id": next_id}
+                )  # fmt: skip
+            airings.append(_columns(airing))
+            next_id += 1
+            made += 1
+            if len(airings) >= BATCH:
+                _flush(session, airings, events)
+        _flush(session, airings, events)
+        if anchor_dir is not None and per_day:
+            last_moment = datetime.combine(day, time(23, 0), tzinfo=tz)
+            ledger.anchor(anchor_dir, (seq, previous), last_moment)
+    if session.get_bind().dialect.name == "postgresql":
+        # The ids were given, not drawn: move the sequences past them for later inserts.
+        for table in ("airing", "airing_event"):
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                     f"(SELECT max(id) FROM {table}))")
+            )  # fmt: skip
+        session.commit()
+    return made
+
+
+def _flush(
+    session: Session, airings: list[dict[str, object]], events: list[dict[str, object]]
+) -> None:
+    if airings:
+        session.execute(insert(Airing), airings)
+    if events:
+        session.execute(insert(AiringEvent), events)
+    session.commit()
+    airings.clear()
+    events.clear()
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    """How long the report's parts take for a year of airings, and the peak memory."""
+
+    airings: int
+    seed_s: float
+    verify_full_s: float
+    verify_since_s: float
+    summary_s: float
+    xlsx: list[tuple[int, float, int]]  # (rows, seconds, peak RSS in MB of a fresh process)
+    docx_s: float
+
+
+def _child(folder: Path, action: str, rows: int) -> tuple[float, int]:
+    """Run one measurement in a fresh process, so its peak memory is its own."""
+    done = subprocess.run(
+        [sys.executable, "-m", "broadcaster.bench.report", str(folder), action, str(rows)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seconds, peak = done.stdout.split()
+    return float(seconds), int(peak)
+
+
+def bench_report(airings: int = 250_000, small: int = 50_000) -> ReportFigures:
+    """A scratch station with `airings` airings over 2024, then time each part of the report."""
+    from broadcaster.bench.pipeline import _scratch_station
+
+    slots_toml = '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        station = _scratch_station(folder, slots_toml, 5)
+        settings = station.settings
+        with station.sessions() as session:
+            for n, script in enumerate(session.scalars(select(Script)).all()):
+                script.topic = list(Topic)[n % 5]
+            session.commit()
+            started = clock.perf_counter()
+            per_day = -(-airings // 366)
+            seed_airings(session, date(2024, 1, 1), 366, per_day, settings.tz,
+                         settings.var_path / "ledger")  # fmt: skip
+            seeded = clock.perf_counter() - started
+        station.engine.dispose()
+        verify_full, _ = _child(folder, "verify-full", 0)
+        verify_since, _ = _child(folder, "verify-since", 0)
+        summary_s, _ = _child(folder, "summary", 0)
+        xlsx = [(rows, *_child(folder, "xlsx", rows)) for rows in (small, airings)]
+        docx_s, _ = _child(folder, "docx", 0)
+    return ReportFigures(per_day * 366, seeded, verify_full, verify_since, summary_s, xlsx, docx_s)
+
+
+def _measure(folder: Path, action: str, rows: int) -> float:
+    """One part of the report over the year 2024 in the station at `folder`; its seconds."""
+    from itertools import islice
+
+    from broadcaster.evidence import checkpoint
+    from broadcaster.reports import docx_file as report_docx
+    from broadcaster.reports import xlsx_file as report_xlsx
+    from broadcaster.clock import utc_now
+    from broadcaster.config import load_settings
+    from broadcaster.programme.periods import Period
+    from broadcaster.services import reports
+    from broadcaster.services.context import Context
+    from broadcaster.services.station import open_station
+
+    settings = load_settings(folder, environ={}, overrides={"engine": "espeak"})
+    station = open_station(settings)
+    days = Period(date(2024, 1, 1), date(2024, 12, 31), "2024")
+    now = utc_now()
+    with station.sessions() as session:
+        ctx = Context(settings, session, lambda: now)
+        started = clock.perf_counter()
+        if action == "verify-full":
+            checkpoint.check(session, settings.var_path, now, full=True)
+        elif action == "verify-since":
+            checkpoint.check(session, settings.var_path, now)
+        elif action == "summary":
+            reports.report_summary(ctx, days)
+        elif action == "xlsx":
+            summary = reports.report_summary(ctx, days)
+            rows_of = islice(reports._records(ctx, days), rows)
+            report_xlsx.write_xlsx(folder / "bench.xlsx", summary, rows_of, "Bench", "—")
+        elif action == "docx":
+            summary = reports.report_summary(ctx, days)
+            report_docx.write_docx(folder / "bench.docx", summary, settings.town, "—", now.date())
+        return clock.perf_counter() - started
+
+
+if __name__ == "__main__":
+    import resource  # Unix only, like the benchmark's child processes
+
+    seconds = _measure(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"{seconds:.3f} {peak_mb}")

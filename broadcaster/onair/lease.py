@@ -1,0 +1,196 @@
+"""The lease: one row names the daemon that airs from a database, with a fencing epoch.
+
+A second daemon on the same database refuses to start and names the holder. A holder
+that stopped renewing for `lease_seconds` (30), or whose process is gone from this machine,
+is taken over: the taker adds one to the epoch, and first silences the old holder's
+player when it ran on this machine. The holder renews six times a lease on a
+thread of its own and checks the epoch before each bulletin; the moment it finds a
+different epoch it has lost the air and stops (see `daemon.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, CursorResult, Update, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from broadcaster.clock import Clock
+from broadcaster.store.db import DaemonLease
+from broadcaster.errors import BroadcasterError, Code
+
+logger = logging.getLogger(__name__)
+# A daemon that stops cleanly gives its lease up by writing this heartbeat, so the next one
+# can start at once; status pages read it as "stopped cleanly", never as a last signal.
+RELEASED_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+PLAYER_STOP_SECONDS = 5.0
+
+
+class DaemonBusy(BroadcasterError):
+    """Another daemon holds this database."""
+
+
+class LeaseLost(BroadcasterError):
+    """Another daemon took this database over; this one must stop airing at once."""
+
+
+def _here(holder: str) -> int | None:
+    """The pid of a lease holder ('host pid N') when it ran on this machine."""
+    host, _, pid = holder.rpartition(" pid ")
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _silence(pgid: int) -> None:
+    """Kill a player's process group and wait until it is gone (a takeover on this host)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + PLAYER_STOP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    logger.error("the old holder's player (process group %s) did not stop", pgid)
+
+
+def _changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE; return how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement))  # DML gives a cursor result
+    return result.rowcount
+
+
+def lease_is_alive(session: Session, now: datetime, seconds: int) -> bool:
+    """Whether a daemon has renewed the lease within the last `seconds`."""
+    lease = session.get(DaemonLease, 1)
+    return lease is not None and now - lease.heartbeat_at < timedelta(seconds=seconds)
+
+
+class Lease:
+    """This process's claim on the database, fenced by the epoch it took it under."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, tz: ZoneInfo, seconds: int = 30
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = tz
+        self.seconds = seconds
+        self.heartbeat_seconds = max(1.0, seconds / 6)
+        self.holder = f"{socket.gethostname()} pid {os.getpid()}"
+        self.epoch: int | None = None
+
+    def acquire(self) -> int:
+        """Take the lease under a new epoch and return it, or raise DaemonBusy naming the holder."""
+        now = self.clock()
+        with self.sessions() as session:
+            try:
+                session.add(
+                    DaemonLease(
+                        id=1, holder=self.holder, heartbeat_at=now, tracked_since=now, epoch=1
+                    )
+                )
+                session.commit()
+                self.epoch = 1
+                return 1
+            except IntegrityError:
+                session.rollback()
+            lease = session.get_one(DaemonLease, 1)
+            old_pid = _here(lease.holder)
+            stale = now - lease.heartbeat_at >= timedelta(seconds=self.seconds)
+            dead_here = old_pid is not None and not _alive(old_pid)
+            if not (stale or dead_here or lease.holder == self.holder):
+                local = lease.heartbeat_at.astimezone(self.tz).strftime("%H:%M:%S")
+                raise DaemonBusy(Code.DAEMON_BUSY, holder=lease.holder, heartbeat=local)
+            if old_pid is not None and lease.player_pgid is not None:
+                _silence(lease.player_pgid)  # a paused holder's player must not play on
+            taken = _changed(
+                session,
+                update(DaemonLease)
+                .where(DaemonLease.id == 1, DaemonLease.epoch == lease.epoch)
+                .values(
+                    holder=self.holder, heartbeat_at=now, epoch=lease.epoch + 1, player_pgid=None
+                ),
+            )
+            if taken != 1:  # another daemon took it between our read and write
+                session.rollback()
+                raise DaemonBusy(Code.DAEMON_BUSY, holder="another daemon", heartbeat="just now")
+            if lease.tracked_since is None:
+                lease.tracked_since = now
+            session.commit()
+            self.epoch = lease.epoch
+            logger.info("took the lease over from %s (epoch %s)", lease.holder, self.epoch)
+            return self.epoch
+
+    def _ours(self) -> tuple[ColumnElement[bool], ...]:
+        return (
+            DaemonLease.id == 1,
+            DaemonLease.holder == self.holder,
+            DaemonLease.epoch == self.epoch,
+        )
+
+    def heartbeat(self) -> bool:
+        """Renew the lease; False when another daemon holds it now (this one lost the air)."""
+        with self.sessions() as session:
+            stmt = update(DaemonLease).where(*self._ours()).values(heartbeat_at=self.clock())
+            renewed = _changed(session, stmt)
+            session.commit()
+            return renewed == 1
+
+    def check(self) -> None:
+        """Raise LeaseLost unless this daemon still holds the lease under its epoch (the fence).
+
+        A database that does not answer is no reason to stop: no other daemon can take the
+        lease over without writing the same row.
+        """
+        with self.sessions() as session:
+            try:
+                lease = session.get(DaemonLease, 1)
+            except OperationalError as exc:
+                logger.warning("could not read the lease before airing: %s", exc)
+                return
+            if lease is None or (lease.holder, lease.epoch) != (self.holder, self.epoch):
+                holder = lease.holder if lease else "nobody"
+                raise LeaseLost(Code.LEASE_LOST, holder=holder)
+
+    def record_player(self, pgid: int | None) -> None:
+        """Note the process group of the player on air (None when it ended)."""
+        with self.sessions() as session:
+            session.execute(update(DaemonLease).where(*self._ours()).values(player_pgid=pgid))
+            session.commit()
+
+    @staticmethod
+    def released(heartbeat_at: datetime | None) -> bool:
+        """Whether a lease's heartbeat says its daemon stopped cleanly (not a last signal)."""
+        return heartbeat_at is not None and heartbeat_at <= RELEASED_AT
+
+    def release(self) -> None:
+        """Give the lease up so the next daemon can start at once (only if it is still ours)."""
+        with self.sessions() as session:
+            session.execute(
+                update(DaemonLease)
+                .where(*self._ours())
+                .values(heartbeat_at=RELEASED_AT, player_pgid=None)
+            )
+            session.commit()

@@ -1,0 +1,168 @@
+"""The airing log: read the evidence rows for a period and export them (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from broadcaster import notes
+from broadcaster.reports.cells import neutralise_row
+from broadcaster.store.db import Airing, AiringEvent, Script
+
+
+@dataclass(frozen=True)
+class AiringRecord:
+    """One evidence row as people read it (times in local time)."""
+
+    id: int
+    planned_start: str
+    started_at: str | None
+    ended_at: str | None
+    slot: str | None
+    script_id: int
+    title: str
+    topic: str
+    outcome: str
+    duration_s: float | None
+    audio_sha256: str | None
+    output: str | None
+    host: str | None
+    error: str | None
+    attempt: int
+    voice: str | None
+    author: str | None
+    approved_by: str | None
+    requested_by: str | None
+    # The row's newest link in the chain: its last event (format 3) or the row itself.
+    seq: int | None
+    prev_hash: str | None
+    row_hash: str | None
+
+
+def local_day_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC bounds covering local days `start` to `end`, both included."""
+    return (
+        datetime.combine(start, time(0), tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz),
+    )
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+EVENT_BATCH = 2000  # airings whose newest chain links are looked up in one query
+
+
+def _within(
+    start: datetime | None, end: datetime | None, outcome: str | None
+) -> list[ColumnElement[bool]]:
+    """The conditions of a period (either end open) and an outcome."""
+    conditions = []
+    if start is not None:
+        conditions.append(Airing.planned_start >= start)
+    if end is not None:
+        conditions.append(Airing.planned_start < end)
+    if outcome is not None:
+        conditions.append(Airing.outcome == outcome)
+    return conditions
+
+
+def count_between(
+    session: Session, start: datetime | None, end: datetime | None, outcome: str | None = None
+) -> int:
+    """How many evidence rows are planned in [start, end) (with that outcome)."""
+    query = select(func.count(Airing.id)).where(*_within(start, end, outcome))
+    return session.scalar(query) or 0
+
+
+# What an AiringRecord is read from, in its order: the airing's columns, its snapshot (or, for
+# rows of the first release that have none, the script's), then its own chain columns.
+RECORD_COLUMNS = (
+    Airing.id, Airing.planned_start, Airing.started_at, Airing.ended_at, Airing.slot_name,
+    Airing.script_id, func.coalesce(Airing.title, Script.title),
+    func.coalesce(Airing.topic, Script.topic), Airing.outcome, Airing.duration_s,
+    Airing.audio_sha256, Airing.output, Airing.host, Airing.error, Airing.attempt, Airing.voice,
+    Airing.author, Airing.approved_by, Airing.requested_by, Airing.seq, Airing.prev_hash,
+    Airing.row_hash,
+)  # fmt: skip
+
+
+def record_from(
+    row: Sequence[Any], tz: ZoneInfo, link: Sequence[Any] | None = None
+) -> AiringRecord:
+    """The record of a row of RECORD_COLUMNS; `link` is its newest event's (seq, prev_hash,
+    event_hash) when it has events (format 3), else the row's own chain columns count."""
+    seq, prev_hash, row_hash = link if link is not None else row[19:22]
+    return AiringRecord(
+        id=row[0], planned_start=_local(row[1], tz) or "", started_at=_local(row[2], tz),
+        ended_at=_local(row[3], tz), slot=row[4], script_id=row[5], title=row[6], topic=row[7],
+        outcome=str(row[8]), duration_s=row[9], audio_sha256=row[10], output=row[11],
+        host=row[12], error=row[13], attempt=row[14], voice=row[15], author=row[16],
+        approved_by=row[17], requested_by=row[18], seq=seq, prev_hash=prev_hash,
+        row_hash=row_hash,
+    )  # fmt: skip
+
+
+def airings_between(
+    session: Session,
+    start: datetime | None,
+    end: datetime | None,
+    tz: ZoneInfo,
+    *,
+    outcome: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[AiringRecord]:
+    """Evidence rows planned in [start, end) (with that outcome), by planned time; `limit` rows
+    from `offset` for a page. Each row's newest chain link is read for the rows returned only."""
+    order = (Airing.planned_start, Airing.id)  # the planned_start index's own order
+    query = select(*RECORD_COLUMNS).join(Script, Airing.script_id == Script.id).order_by(*order)
+    if limit is None:
+        query = query.where(*_within(start, end, outcome))
+    else:  # a page: step over the rows before it in the index alone, then read its rows
+        page = select(Airing.id).where(*_within(start, end, outcome)).order_by(*order)
+        ids = list(session.scalars(page.limit(limit).offset(offset)))
+        query = query.where(Airing.id.in_(ids))
+    rows = list(session.execute(query))
+    newest: dict[int, tuple[Any, ...]] = {}
+    for first in range(0, len(rows), EVENT_BATCH):
+        ids = [row[0] for row in rows[first : first + EVENT_BATCH]]
+        links = select(
+            AiringEvent.airing_id, AiringEvent.seq, AiringEvent.prev_hash, AiringEvent.event_hash
+        ).where(AiringEvent.airing_id.in_(ids))
+        for airing_id, *link in session.execute(links.order_by(AiringEvent.seq)):
+            newest[airing_id] = tuple(link)
+    return [record_from(row, tz, newest.get(row[0])) for row in rows]
+
+
+def _readable(record: AiringRecord) -> dict[str, object]:
+    """A row for the CLI's own output: the note in English, its code beside it for machines."""
+    return asdict(record) | {
+        "error": notes.english(record.error) or None,
+        "error_code": notes.code_of(record.error) or None,
+    }
+
+
+def to_json(records: list[AiringRecord]) -> str:
+    """The rows as a JSON array."""
+    return json.dumps([_readable(r) for r in records], ensure_ascii=False, indent=2)
+
+
+def to_csv(records: list[AiringRecord]) -> str:
+    """The rows as CSV with one header line of field names; no cell can start a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*AiringRecord.__dataclass_fields__, "error_code"])
+    for record in records:
+        writer.writerow(neutralise_row(_readable(record).values()))
+    return buffer.getvalue()

@@ -1,0 +1,102 @@
+"""The report's reads: the airings of a period streamed in batches, never all held at once.
+
+`facts` gives the few columns the summary counts; `records` the full evidence rows (as
+`evidence.AiringRecord`, the same shape as the log) for the spreadsheet's rows sheet, with
+the newest chain link of each airing. A province's year (250,000 airings) streams through
+in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from broadcaster.store.db import Airing, AiringEvent, Script
+from broadcaster.reports.airing_log import RECORD_COLUMNS, AiringRecord, record_from
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Fact:
+    """`count` airings alike in what the summary counts: local month 'YYYY-MM', topic, slot,
+    outcome and script; `seconds` is their summed duration."""
+
+    month: str
+    topic: str
+    slot: str | None
+    outcome: str
+    script_id: int
+    count: int
+    seconds: float
+    cluster: str | None = None  # a loudspeaker cluster's confirmed row; None: the station's
+
+
+def _between(query: Select, start: datetime, end: datetime) -> Select:
+    return query.where(Airing.planned_start >= start, Airing.planned_start < end)
+
+
+def _month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, str]]:
+    """The local months in [start, end): (the instant each begins, or `start`; 'YYYY-MM')."""
+    local = start.astimezone(tz)
+    year, month = local.year, local.month
+    found = [(start, f"{year:04d}-{month:02d}")]
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        begins = datetime(year, month, 1, tzinfo=tz)
+        if begins >= end:
+            return found
+        found.append((begins, f"{year:04d}-{month:02d}"))
+
+
+def facts(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[Fact]:
+    """The airings planned in [start, end), counted by the database per local month, topic,
+    slot, outcome and script (the month from the instants local months begin at, so it needs
+    no time zone support from the database)."""
+    months = _month_starts(start, end, tz)
+    whens = [(Airing.planned_start < begins, n) for n, (begins, _) in enumerate(months[1:])]
+    month = (case(*whens, else_=len(months) - 1) if whens else literal(0)).label("month")
+    topic = func.coalesce(Airing.topic, Script.topic).label("topic")
+    query = _between(
+        select(
+            month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
+            func.sum(Airing.duration_s), Airing.cluster,
+        ).join(Script, Airing.script_id == Script.id),
+        start, end,
+    ).group_by(
+        month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, Airing.cluster
+    )  # fmt: skip
+    for index, topic_, slot, outcome, script_id, count, seconds, cluster in session.execute(query):
+        yield Fact(
+            months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0, cluster
+        )
+
+
+def records(
+    session: Session, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterator[AiringRecord]:
+    """The evidence rows planned in [start, end), by planned time, each with its newest link."""
+    newest = (
+        select(AiringEvent.airing_id, func.max(AiringEvent.seq).label("seq"))
+        .group_by(AiringEvent.airing_id)
+        .subquery()
+    )
+    query = _between(
+        select(
+            *RECORD_COLUMNS[:19],
+            func.coalesce(AiringEvent.seq, Airing.seq),
+            func.coalesce(AiringEvent.prev_hash, Airing.prev_hash),
+            func.coalesce(AiringEvent.event_hash, Airing.row_hash),
+        )
+        .join(Script, Airing.script_id == Script.id)
+        .outerjoin(newest, newest.c.airing_id == Airing.id)
+        .outerjoin(AiringEvent, AiringEvent.seq == newest.c.seq),
+        start, end,
+    ).order_by(Airing.planned_start, Airing.id)  # fmt: skip
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        yield record_from(row, tz)

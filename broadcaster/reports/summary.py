@@ -1,0 +1,230 @@
+"""Report: the Office's figures for a period — bulletins, airings and minutes by plan topic,
+by month and by slot, against the plan — and the CSV writer (Vietnamese headings).
+
+The spreadsheet and Word writers (report_xlsx, report_docx) take the same `Summary`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from broadcaster import notes
+from broadcaster.reports.cells import neutralise_row
+from broadcaster.enums import Outcome, Topic, label_vi
+from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.programme.periods import Period
+from broadcaster.reports.plan import Coverage, Plan, coverage
+from broadcaster.reports.rows import Fact
+from broadcaster.store.users import author_vi
+
+SLOT_NOW = "phát ngay"
+SUMMARY_HEADINGS = [
+    "Tháng",
+    "Chủ đề",
+    "Nội dung chủ đề",
+    "Số lượt đã phát",
+    "Số phút đã phát",
+    "Số lượt không phát được",
+]
+FIGURE_HEADINGS = [
+    "Số bản tin", "Số lượt đã phát", "Số phút đã phát", "Lỗi", "Bị lỡ", "Bị ngắt / chen ngang",
+]  # fmt: skip
+DETAIL_HEADINGS = [
+    "STT", "Ngày", "Giờ dự kiến", "Giờ bắt đầu", "Giờ kết thúc", "Khung giờ", "Mã bản tin",
+    "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Người soạn", "Người duyệt",
+    "Người yêu cầu phát", "Giọng đọc", "Mã băm âm thanh (SHA-256)", "Ghi chú lỗi",
+    "Số thứ tự chuỗi", "Mã băm dòng",
+]  # fmt: skip
+
+
+def note(record: AiringRecord) -> str:
+    """The error cell of a row, for people (the one place the stored note is turned into words)."""
+    return notes.vietnamese(record.error)
+
+
+def author(record: AiringRecord) -> str:
+    """The author cell: the samples of `init --demo` say they are samples."""
+    return author_vi(record.author)
+
+
+def outcome_vi(outcome: str) -> str:
+    """An outcome's Vietnamese label."""
+    return label_vi(Outcome(outcome))
+
+
+@dataclass
+class _Count:
+    aired: int = 0
+    minutes: float = 0.0
+    failed: int = 0
+    missed: int = 0
+    interrupted: int = 0
+    scripts: set[int] = field(default_factory=set)
+
+    def add(self, fact: Fact) -> None:
+        if fact.outcome == Outcome.AIRED:
+            self.aired += fact.count
+            self.minutes += fact.seconds / 60
+            self.scripts.add(fact.script_id)
+        elif fact.outcome == Outcome.FAILED:
+            self.failed += fact.count
+        elif fact.outcome == Outcome.MISSED:
+            self.missed += fact.count
+        elif fact.outcome in (Outcome.INTERRUPTED, Outcome.PREEMPTED):
+            self.interrupted += fact.count
+
+    def frozen(self) -> Figures:
+        return Figures(
+            len(self.scripts), self.aired, round(self.minutes, 1), self.failed, self.missed,
+            self.interrupted,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One line of the summary: distinct bulletins aired, airings, minutes, and the failures."""
+
+    bulletins: int
+    aired: int
+    minutes: float
+    failed: int
+    missed: int
+    interrupted: int
+
+    def cells(self) -> list[object]:
+        """The figures in FIGURE_HEADINGS order."""
+        return [
+            self.bulletins,
+            self.aired,
+            self.minutes,
+            self.failed,
+            self.missed,
+            self.interrupted,
+        ]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of a period; months are local 'YYYY-MM'."""
+
+    period: Period
+    rows: int
+    total: Figures
+    by_topic: list[tuple[str, Figures]]
+    by_month: list[tuple[str, Figures]]
+    by_slot: list[tuple[str, Figures]]
+    aired_by_month_topic: dict[str, dict[str, int]]
+    plan: Plan | None
+    coverage: list[Coverage]
+    # What each loudspeaker cluster confirmed it played (apart from the station's own figures
+    # above, which a cluster's confirmation does not add to).
+    by_cluster: list[tuple[str, Figures]] = field(default_factory=list)
+
+
+def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summary:
+    """Count `facts` (the airings of `period`) by topic, month and slot, and against `plan`."""
+    total, rows = _Count(), 0
+    topics: dict[str, _Count] = defaultdict(_Count)
+    months: dict[str, _Count] = defaultdict(_Count)
+    slots: dict[str, _Count] = defaultdict(_Count)
+    grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    clusters: dict[str, _Count] = defaultdict(_Count)
+    for fact in facts:
+        rows += fact.count
+        if fact.cluster is not None:
+            clusters[fact.cluster].add(fact)
+            continue
+        month = fact.month
+        for count in (total, topics[fact.topic], months[month], slots[fact.slot or SLOT_NOW]):
+            count.add(fact)
+        if fact.outcome == Outcome.AIRED:
+            grid[month][fact.topic] += fact.count
+    order = [topic.value for topic in Topic]
+    by_topic = [(t, topics[t].frozen()) for t in order if t in topics]
+    by_topic += [(t, c.frozen()) for t, c in sorted(topics.items()) if t not in order]
+    per_topic = {t: (f.aired, f.bulletins, f.minutes) for t, f in by_topic}
+    return Summary(
+        period=period, rows=rows, total=total.frozen(), by_topic=by_topic,
+        by_month=[(m, c.frozen()) for m, c in sorted(months.items())],
+        by_slot=[(s, c.frozen()) for s, c in sorted(slots.items())],
+        aired_by_month_topic={m: dict(v) for m, v in sorted(grid.items())},
+        plan=plan, coverage=coverage(plan, period, per_topic) if plan else [],
+        by_cluster=[(name, c.frozen()) for name, c in sorted(clusters.items())],
+    )  # fmt: skip
+
+
+def topic_vi(topic: str) -> str:
+    """A plan topic's content, or the code itself when it is not one of the plan's."""
+    return label_vi(Topic(topic)) if topic in set(Topic) else topic
+
+
+def month_vi(month: str) -> str:
+    """'2024-03' as '03/2024'."""
+    return f"{month[5:7]}/{month[:4]}"
+
+
+def detail_cells(number: int, r: AiringRecord) -> list[object]:
+    """One evidence row in DETAIL_HEADINGS order, as text (the CSV's cells)."""
+    return [
+        number, r.planned_start[:10], r.planned_start[11:19], (r.started_at or "")[11:19],
+        (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, r.topic,
+        outcome_vi(r.outcome), round(r.duration_s or 0, 1), author(r), r.approved_by or "",
+        r.requested_by or "", r.voice or "", r.audio_sha256 or "", note(r), r.seq or "",
+        r.row_hash or "",
+    ]  # fmt: skip
+
+
+def _month_topic(records: list[AiringRecord]) -> list[list[object]]:
+    """The CSV's first table: per (month, topic) airings, minutes and those not aired."""
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    for record in records:
+        key = (record.planned_start[:7], record.topic)
+        if record.outcome == Outcome.AIRED:
+            totals[key][0] += 1
+            totals[key][1] += (record.duration_s or 0.0) / 60
+        elif record.outcome != Outcome.STARTED:
+            totals[key][2] += 1
+    order = [topic.value for topic in Topic]
+    rank = {topic: index for index, topic in enumerate(order)}
+    return [
+        [month_vi(month), topic, topic_vi(topic), int(v[0]), round(v[1], 1), int(v[2])]
+        for (month, topic), v in sorted(
+            totals.items(), key=lambda kv: (kv[0][0], rank.get(kv[0][1], len(order)), kv[0][1])
+        )
+    ]
+
+
+def report_csv(records: list[AiringRecord], title: str, checked: str | None = None) -> str:
+    """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM).
+
+    `checked` says what the verification of the hash chain covered, so a printed report can
+    be checked against the database later. No cell can start a formula: titles and errors
+    come from people and players.
+    """
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def write(row: Iterable[object]) -> None:
+        writer.writerow(neutralise_row(row))
+
+    write([title])
+    if checked is not None:
+        write([checked])
+    write(SUMMARY_HEADINGS)
+    rows = _month_topic(records)
+    for row in rows:
+        write(row)
+    write(
+        ["Tổng cộng", "", "", sum(int(str(r[3])) for r in rows),
+         round(sum(float(str(r[4])) for r in rows), 1), sum(int(str(r[5])) for r in rows)]
+    )  # fmt: skip
+    write([])
+    write(DETAIL_HEADINGS)
+    for number, r in enumerate(records, start=1):
+        write(detail_cells(number, r))
+    return buffer.getvalue()

@@ -1,0 +1,229 @@
+"""The Office's report as an Excel workbook: summary with a chart, plan coverage, evidence rows.
+
+Written with XlsxWriter in constant-memory mode: each row goes to a temporary file as it is
+written, so a year of a province (250,000 rows) needs no more memory than a month. Text is
+always written as text (never a formula or a link) and neutralised like the CSV's cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from broadcaster.reports.cells import neutralise
+from broadcaster.enums import Topic
+from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.reports.plan import PER_VI
+from broadcaster.reports.summary import (
+    DETAIL_HEADINGS,
+    FIGURE_HEADINGS,
+    SLOT_NOW,
+    Figures,
+    Summary,
+    author,
+    month_vi,
+    note,
+    outcome_vi,
+    topic_vi,
+)  # fmt: skip
+
+SUMMARY_SHEET, PLAN_SHEET, ROWS_SHEET = "Tổng hợp", "Kế hoạch", "Nhật ký phát"
+COVERAGE_HEADINGS = [
+    "Chủ đề", "Nội dung chủ đề", "Chỉ tiêu", "Mức kế hoạch", "Dự kiến", "Đã phát",
+    "Số bản tin", "Số phút", "Còn thiếu",
+]  # fmt: skip
+
+
+class _Sheet:
+    """A worksheet written top to bottom (constant-memory mode needs rows in order)."""
+
+    def __init__(self, sheet: Any, formats: dict[str, Any]) -> None:
+        self.sheet, self.formats, self.row = sheet, formats, 0
+
+    def line(self, cells: Iterable[object], style: str | None = None) -> int:
+        """Write one row of cells; text as text, numbers as numbers; return its index."""
+        fmt = self.formats.get(style or "")
+        for column, value in enumerate(cells):
+            write_cell(self.sheet, self.row, column, value, fmt)
+        self.row += 1
+        return self.row - 1
+
+    def skip(self) -> None:
+        """An empty row."""
+        self.row += 1
+
+
+def write_cell(sheet: Any, row: int, column: int, value: object, fmt: Any = None) -> None:
+    """One cell: numbers as numbers, dates and times as Excel dates, anything else as text."""
+    if value is None or value == "":
+        if fmt is not None:
+            sheet.write_blank(row, column, None, fmt)
+        return
+    if isinstance(value, bool):
+        sheet.write_string(row, column, str(value), fmt)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, column, value, fmt)
+    elif isinstance(value, (datetime, date, time)):
+        sheet.write_datetime(row, column, value, fmt)
+    else:
+        sheet.write_string(row, column, str(neutralise(str(value))), fmt)
+
+
+def _formats(book: Any) -> dict[str, Any]:
+    return {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True}),
+        "total": book.add_format({"bold": True, "top": 1}),
+        "short": book.add_format({"bold": True, "font_color": "#C00000", "bg_color": "#FFC7CE"}),
+        "date": book.add_format({"num_format": "dd/mm/yyyy"}),
+        "time": book.add_format({"num_format": "hh:mm:ss"}),
+        "note": book.add_format({"italic": True}),
+    }
+
+
+def _figures_table(out: _Sheet, heading: str, label: str, lines: list[tuple[str, Figures]],
+                   total: Figures | None) -> None:  # fmt: skip
+    out.line([heading], "title")
+    out.line([label, *FIGURE_HEADINGS], "head")
+    for name, figures in lines:
+        out.line([name, *figures.cells()])
+    if total is not None:
+        out.line(["Tổng cộng", *total.cells()], "total")
+    out.skip()
+
+
+def _summary(book: Any, out: _Sheet, summary: Summary, title: str, checked: str) -> None:
+    sheet = out.sheet
+    sheet.set_column(0, 0, 42)
+    sheet.set_column(1, 6, 14)
+    out.line([title], "title")
+    out.line([f"Kỳ báo cáo: {summary.period.start:%d/%m/%Y} – {summary.period.end:%d/%m/%Y}"])
+    out.line([checked], "note")
+    out.skip()
+    topics = [(f"{t}) {topic_vi(t)}", f) for t, f in summary.by_topic]
+    _figures_table(out, "Theo chủ đề của kế hoạch", "Chủ đề", topics, summary.total)
+    months = [(month_vi(m), f) for m, f in summary.by_month]
+    _figures_table(out, "Theo tháng", "Tháng", months, summary.total)
+    _figures_table(out, "Theo khung giờ", "Khung giờ", summary.by_slot, summary.total)
+    if summary.by_cluster:
+        _figures_table(out, "Cụm loa xác nhận đã phát", "Cụm loa", summary.by_cluster, None)
+    # The chart's data: airings aired per month (rows) and topic (columns).
+    topics_seen = [t.value for t in Topic]
+    out.line(["Lượt đã phát theo tháng và chủ đề"], "title")
+    first = out.line(["Tháng", *(f"Chủ đề {t}" for t in topics_seen)], "head")
+    for month, counts in summary.aired_by_month_topic.items():
+        out.line([month_vi(month), *(counts.get(t, 0) for t in topics_seen)])
+    last = out.row - 1
+    if last > first:
+        chart = book.add_chart({"type": "column", "subtype": "stacked"})
+        for index in range(1, len(topics_seen) + 1):
+            chart.add_series({
+                "name": [SUMMARY_SHEET, first, index],
+                "categories": [SUMMARY_SHEET, first + 1, 0, last, 0],
+                "values": [SUMMARY_SHEET, first + 1, index, last, index],
+            })  # fmt: skip
+        chart.set_title({"name": "Lượt phát theo tháng và chủ đề"})
+        chart.set_y_axis({"name": "Lượt đã phát"})
+        sheet.insert_chart(4, 8, chart, {"x_scale": 1.6, "y_scale": 1.4})
+
+
+def _plan(out: _Sheet, summary: Summary) -> None:
+    sheet = out.sheet
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 2, 48)
+    sheet.set_column(3, 8, 12)
+    plan = summary.plan
+    if plan is None:
+        out.line(["Chưa có tệp kế hoạch cho năm của kỳ báo cáo (schedules/plans/plan-YYYY.toml)."])
+        return
+    out.line([plan.title], "title")
+    if plan.example:
+        out.line(["Số liệu kế hoạch là VÍ DỤ, chưa phải chỉ tiêu của địa phương."], "short")
+    sheet.freeze_panes(out.row + 1, 0)
+    out.line(COVERAGE_HEADINGS, "head")
+    for item in summary.coverage:
+        target = item.target
+        cells = [
+            target.topic.value, topic_vi(target.topic), target.what,
+            f"{target.airings} lượt/{PER_VI[target.per]}", item.expected, item.aired,
+            item.bulletins, item.minutes,
+        ]  # fmt: skip
+        out.line(cells)
+        write_cell(
+            sheet, out.row - 1, 8, item.shortfall, out.formats["short"] if item.shortfall else None
+        )
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _day_fraction(moment: str) -> float:
+    """'2024-03-11T17:00:05+07:00' → the local time of day as a fraction of a day."""
+    return (int(moment[11:13]) * 3600 + int(moment[14:16]) * 60 + int(moment[17:19])) / 86400
+
+
+def _rows(out: _Sheet, records: Iterable[AiringRecord]) -> int:
+    sheet, formats = out.sheet, out.formats
+    widths = [7, 11, 10, 10, 10, 10, 8, 40, 7, 12, 10, 16, 16, 16, 18, 66, 30, 10, 66]
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    sheet.freeze_panes(1, 0)
+    out.line(DETAIL_HEADINGS, "head")
+    date_fmt, time_fmt, count = formats["date"], formats["time"], 0
+    write_string, write_number = sheet.write_string, sheet.write_number
+    days: dict[str, int] = {}
+    for count, r in enumerate(records, start=1):
+        row = out.row
+        write_number(row, 0, count)
+        # Dates and times as Excel serial numbers (days since 1899-12-30, fractions of a day)
+        # in a date or time format: what write_datetime makes, without its per-cell work.
+        day = r.planned_start[:10]
+        if day not in days:
+            days[day] = (date.fromisoformat(day) - EXCEL_EPOCH).days
+        write_number(row, 1, days[day], date_fmt)
+        for column, moment in ((2, r.planned_start), (3, r.started_at), (4, r.ended_at)):
+            if moment:
+                write_number(row, column, _day_fraction(moment), time_fmt)
+        texts = (
+            (5, r.slot or SLOT_NOW), (7, r.title), (8, r.topic), (9, outcome_vi(r.outcome)),
+            (11, author(r)), (12, r.approved_by), (13, r.requested_by), (14, r.voice),
+            (16, note(r)),
+        )  # fmt: skip
+        for column, text in texts:
+            if text:
+                write_string(row, column, str(neutralise(text)))
+        # Hex digests cannot start a formula.
+        if r.audio_sha256:
+            write_string(row, 15, r.audio_sha256)
+        if r.row_hash:
+            write_string(row, 18, r.row_hash)
+        write_number(row, 6, r.script_id)
+        write_number(row, 10, round(r.duration_s or 0.0, 1))
+        if r.seq is not None:
+            write_number(row, 17, r.seq)
+        out.row += 1
+    return count
+
+
+def write_xlsx(
+    dest: Path, summary: Summary, records: Iterable[AiringRecord], title: str, checked: str
+) -> int:
+    """Write the workbook to `dest`; return the number of evidence rows written."""
+    book = xlsxwriter.Workbook(
+        str(dest),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+         "strings_to_numbers": False},
+    )  # fmt: skip
+    formats = _formats(book)
+    summary_sheet = _Sheet(book.add_worksheet(SUMMARY_SHEET), formats)
+    plan_sheet = _Sheet(book.add_worksheet(PLAN_SHEET), formats)
+    rows_sheet = _Sheet(book.add_worksheet(ROWS_SHEET), formats)
+    _summary(book, summary_sheet, summary, title, checked)
+    _plan(plan_sheet, summary)
+    count = _rows(rows_sheet, records)
+    book.close()
+    return count

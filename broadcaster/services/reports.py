@@ -1,0 +1,264 @@
+"""Record use cases: the airing log for a period, the Office's report, verifying the chain."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from broadcaster import notes
+from broadcaster.evidence import audit
+from broadcaster.evidence import checkpoint
+from broadcaster.reports import airing_log as evidence
+from broadcaster.evidence import ledger
+from broadcaster.reports import pack
+from broadcaster.programme import periods
+from broadcaster.reports import plan
+from broadcaster.reports import summary as report
+from broadcaster.reports import docx_file as report_docx
+from broadcaster.reports import rows as report_rows
+from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
+from broadcaster.evidence.audit import AuditVerdict
+from broadcaster.evidence.checkpoint import Check
+from broadcaster.enums import Outcome
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.intake.parse import check_year
+from broadcaster.evidence.ledger import Verdict
+from broadcaster.programme.periods import Period
+from broadcaster.services.context import Context
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A report ready to save or download, and what the verification of the chain covered."""
+
+    name: str
+    body: bytes
+    rows: int
+    checked: Check
+
+
+FORMATS = ("xlsx", "docx", "csv", "json")
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "csv": "text/csv",
+    "json": "application/json",
+    "zip": "application/zip",
+}
+
+
+def parse_day(raw: str) -> date:
+    """A local day written like 2024-03-31, or DATE_INVALID (YEAR_OUT_OF_RANGE for far years)."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise BroadcasterError(Code.DATE_INVALID, value=raw) from None
+    check_year(day.year, raw)
+    return day
+
+
+def named_period(ctx: Context, name: str) -> Period:
+    """The reporting period called `name` (2024-Q1, 2024-H2, 2024, 2024-03), with the
+    configured cut-off day; PERIOD_UNKNOWN otherwise."""
+    chosen = periods.named(name, ctx.settings.report_cutoff_day)
+    check_year(chosen.end.year, name)
+    return chosen
+
+
+def choose_period(ctx: Context, name: str | None, start: str | None, end: str | None) -> Period:
+    """A named period, or the days from `start` to `end` (PERIOD_MISSING if none is given)."""
+    if name:
+        return named_period(ctx, name)
+    if not start or not end:
+        raise BroadcasterError(Code.PERIOD_MISSING)
+    return period(ctx, start, end)
+
+
+def period(ctx: Context, start: str | None, end: str | None) -> Period:
+    """The days asked for; by default this month up to today (local time)."""
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    first = parse_day(start) if start else today.replace(day=1)
+    last = parse_day(end) if end else today
+    if last < first:
+        raise BroadcasterError(Code.DATES_REVERSED, start=first, end=last)
+    return Period(first, last)
+
+
+def airing_log(
+    ctx: Context, days: Period | None = None, outcome: Outcome | None = None
+) -> list[AiringRecord]:
+    """The evidence rows planned in `days` (all when None), by planned time."""
+    bounds = _log_bounds(ctx, days)
+    return evidence.airings_between(ctx.session, *bounds, ctx.settings.tz, outcome=outcome)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the airing log: its rows, how many rows in all, and how many pages."""
+
+    records: list[AiringRecord]
+    total: int
+    page: int
+    pages: int
+
+
+def airing_count(ctx: Context, days: Period, outcome: Outcome | None) -> int:
+    """How many evidence rows are planned in `days` (with that outcome)."""
+    return evidence.count_between(ctx.session, *_bounds(ctx, days), outcome)
+
+
+def airing_log_page(
+    ctx: Context, days: Period, outcome: Outcome | None, page: int, size: int, total: int
+) -> LogPage:
+    """Page `page` (from 1) of `size` rows of the log, of `total` (`airing_count`); a page past
+    the end is empty. Only that page is read from the database, however long the period."""
+    bounds = _bounds(ctx, days)
+    found = evidence.airings_between(
+        ctx.session, *bounds, ctx.settings.tz, outcome=outcome, offset=(page - 1) * size,
+        limit=size,
+    )  # fmt: skip
+    return LogPage(found, total, page, max(1, -(-total // size)))
+
+
+def _log_bounds(ctx: Context, days: Period | None) -> tuple[datetime | None, datetime | None]:
+    return _bounds(ctx, days) if days else (None, None)
+
+
+def verify_log(
+    ctx: Context, witness_copy: str | None = None, witness_lags: bool = False
+) -> Verdict:
+    """Walk the airing log's hash chain; check it against the anchor files and a witness copy
+    (which must hold the newest head unless `witness_lags`: a copy taken daily)."""
+    witness = None
+    if witness_copy is not None:
+        witness = ledger.read_heads(witness_copy)
+        if witness is None:
+            raise BroadcasterError(Code.WITNESS_UNREADABLE)
+    verdict = ledger.verify(ctx.session, ctx.settings.var_path / "ledger", witness, witness_lags)
+    if verdict.ok and verdict.head_seq is not None and verdict.head_hash is not None:
+        # A full walk found the chain intact: later reports start from here.
+        checkpoint.save(ctx.settings.var_path, (verdict.head_seq, verdict.head_hash), ctx.now())
+    return verdict
+
+
+def verify_audit(ctx: Context) -> AuditVerdict:
+    """Walk the audit trail's hash chain (every change to scripts, accounts and plans)."""
+    return audit.verify(ctx.session)
+
+
+def check_log(ctx: Context, full: bool = False, record: bool = True) -> Check:
+    """Verify the chain links added since the last verified checkpoint (all with `full`);
+    `record` moves the checkpoint to the head found intact (a page view passes False)."""
+    return checkpoint.check(ctx.session, ctx.settings.var_path, ctx.now(), full, record)
+
+
+def station_plan(ctx: Context, days: Period) -> plan.Plan | None:
+    """The plan of the year `days` ends in, if the town wrote one (PLAN_INVALID if wrong)."""
+    return plan.load_plan(plan.plan_path(ctx.settings.schedules_path / "plans", days.end.year))
+
+
+def _bounds(ctx: Context, days: Period) -> tuple[datetime, datetime]:
+    return periods.utc_bounds(days, ctx.settings.tz)
+
+
+def report_summary(ctx: Context, days: Period, with_plan: bool = True) -> report.Summary:
+    """The figures of `days`: by topic, month and slot, and against the plan (`with_plan`)."""
+    facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
+    return report.summarise(facts, days, station_plan(ctx, days) if with_plan else None)
+
+
+def _records(ctx: Context, days: Period) -> Iterator[AiringRecord]:
+    return report_rows.records(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
+
+
+def _title(ctx: Context, days: Period) -> str:
+    kind = f" kỳ {days.name}" if days.name else ""
+    return (
+        f"Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh {ctx.settings.town}{kind}"
+        f" từ {days.start:%d/%m/%Y} đến {days.end:%d/%m/%Y}"
+    )
+
+
+def _file_name(days: Period, extension: str) -> str:
+    return f"bao-cao-phat-thanh-{days.start:%Y%m%d}-{days.end:%Y%m%d}.{extension}"
+
+
+def _render(ctx: Context, days: Period, fmt: str, checked: Check) -> tuple[bytes, int]:
+    """The report of `days` in `fmt`, and its number of evidence rows."""
+    said = checked.vietnamese(ctx.settings.tz)
+    if fmt == "csv":
+        records = list(_records(ctx, days))
+        return report.report_csv(records, _title(ctx, days), said).encode("utf-8"), len(records)
+    summary = report_summary(ctx, days)
+    if fmt == "json":
+        listed = [
+            asdict(r)
+            | {"error_vi": notes.vietnamese(r.error), "error_code": notes.code_of(r.error)}
+            for r in _records(ctx, days)
+        ]
+        body = {
+            "period": {"name": days.name, "start": days.start.isoformat(),
+                       "end": days.end.isoformat()},
+            "checked": said, "summary": asdict(summary), "rows": listed,
+        }  # fmt: skip
+        return json.dumps(body, ensure_ascii=False, indent=1, default=str).encode(), len(listed)
+    with tempfile.TemporaryDirectory() as folder:
+        dest = Path(folder) / f"report.{fmt}"
+        if fmt == "xlsx":
+            rows = report_xlsx.write_xlsx(
+                dest, summary, _records(ctx, days), _title(ctx, days), said
+            )
+        else:
+            today = ctx.now().astimezone(ctx.settings.tz).date()
+            report_docx.write_docx(dest, summary, ctx.settings.town, said, today)
+            rows = summary.rows
+        return dest.read_bytes(), rows
+
+
+def office_report(ctx: Context, days: Period, fmt: str = "csv", record: bool = True) -> ReportFile:
+    """The Office's report for `days` in `fmt` (xlsx, docx, csv or json), after verifying the
+    chain links added since the last check (`record`: move the checkpoint)."""
+    checked = check_log(ctx, record=record)
+    body, rows = _render(ctx, days, fmt, checked)
+    return ReportFile(_file_name(days, fmt), body, rows, checked)
+
+
+def evidence_pack(ctx: Context, days: Period, record: bool = True) -> ReportFile:
+    """One ZIP: the XLSX, DOCX, CSV and JSON reports, the raw log, the period's anchor files,
+    the verification result and SHA256SUMS."""
+    checked = check_log(ctx, record=record)
+    members: dict[str, bytes] = {}
+    rows = 0
+    for fmt in FORMATS:
+        members[_file_name(days, fmt)], rows = _render(ctx, days, fmt, checked)
+    raw = list(_records(ctx, days))
+    members["nhat-ky-phat.csv"] = evidence.to_csv(raw).encode("utf-8")
+    members["nhat-ky-phat.json"] = evidence.to_json(raw).encode("utf-8")
+    for path in pack.anchor_files(ctx.settings.var_path / "ledger", *_bounds(ctx, days)):
+        members[f"ledger/{path.name}"] = path.read_bytes()
+    members["kiem-tra.txt"] = (
+        f"{checked.sentence()}\n{checked.vietnamese(ctx.settings.tz)}\n".encode("utf-8")
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        dest = Path(folder) / "pack.zip"
+        pack.write_pack(dest, members)
+        body = dest.read_bytes()
+    name = f"ho-so-bao-cao-{days.start:%Y%m%d}-{days.end:%Y%m%d}.zip"
+    return ReportFile(name, body, rows, checked)
+
+
+def plan_behind(ctx: Context) -> list[plan.Lag]:
+    """The plan's targets falling behind in the current quarter (none without a plan file)."""
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    quarter = periods.containing(today, "quarter", ctx.settings.report_cutoff_day)
+    found = station_plan(ctx, quarter)
+    if found is None:
+        return []
+    summary = report_summary(ctx, quarter, with_plan=False)
+    aired = {topic: figures.aired for topic, figures in summary.by_topic}
+    return plan.behind(found, quarter, today, aired)

@@ -1,0 +1,186 @@
+"""Failed airings read honestly: a note is a code and its data, worded by whoever reads it.
+
+The web page and the Office's report files say it in Vietnamese, the CLI in English; a row
+from before notes keeps its sentence; a note with missing data still reads (no crash).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import string
+from datetime import timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from broadcaster import notes
+from broadcaster.evidence import ledger
+from broadcaster.daemon.process import Daemon
+from broadcaster.store.db import Airing, Problem
+from broadcaster.notes import ENGLISH, VIETNAMESE, Note, NoteCode, note
+from broadcaster.onair.outputs import CommandOutput, FileOutput, HookedOutput
+from broadcaster.services import reports
+from broadcaster.programme.slots import parse_slots
+
+from tests.conftest import FIXED_NOW
+from tests.helpers import approved_rendered, run_cli
+from tests.onair.test_reliability import Clock, daemon_for
+from tests.web.test_web import PASSWORD, login, page
+from tests.web.test_web import app as app  # noqa: F401  (the fixture)
+
+MORNING = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
+BULLETIN = "Thông báo của Ủy ban nhân dân thị trấn về dịch vụ công trực tuyến. Xin cảm ơn."
+ENGLISH_WORDS = ("command", "exited", "daemon", "slot", "could not", "missing", "played")
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("code", list(NoteCode))
+def test_every_note_has_a_vietnamese_and_an_english_sentence_with_the_same_data(
+    code: NoteCode,
+) -> None:
+    assert fields(ENGLISH[code]) == fields(VIETNAMESE[code])
+    vietnamese = re.sub(r"\{\w*\}", "", VIETNAMESE[code]).lower()
+    # Vietnamese, not an English sentence copied over (names in the data may be English).
+    assert not any(word in vietnamese for word in ENGLISH_WORDS), VIETNAMESE[code]
+    assert any(letter in vietnamese for letter in "ăâđêôơưáàảãạéèóòúùíì")
+
+
+def test_a_stored_note_is_stable_json_that_reads_back_the_same() -> None:
+    made = Note(NoteCode.AFTER_HOOK_FAILED, cause=note(NoteCode.HOOK_EXIT, hook="after",
+                command="relay off", exit_code=2))  # fmt: skip
+    stored = made.stored()
+    assert json.loads(stored)["cause"]["exit_code"] == 2
+    assert notes.parse(stored) == made and notes.code_of(stored) == "after_hook_failed"
+    assert notes.english(stored) == (
+        "The after command 'relay off' exited with code 2. The bulletin itself played; "
+        "check the amplifier."
+    )
+    assert notes.vietnamese(stored).startswith("Lệnh bật/tắt thiết bị (after) “relay off” báo lỗi")
+    assert "Bản tin vẫn đã phát" in notes.vietnamese(stored)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "Not aired in the slot Sáng at 09:00 11/03/2024: the daemon was stopped during the slot.",
+        "{not json at all",
+        '{"note": "a_code_from_the_future", "x": 1}',
+        "[1, 2]",
+    ],
+)
+def test_a_sentence_from_before_notes_or_an_unknown_note_is_shown_as_it_is(stored: str) -> None:
+    assert notes.parse(stored) is None
+    assert notes.vietnamese(stored) == notes.english(stored) == stored
+    assert notes.code_of(stored) == ""
+
+
+def test_a_note_missing_its_data_still_reads() -> None:
+    """A row edited by hand (or by a future version) must not take the log page down."""
+    assert notes.vietnamese('{"note": "player_exit"}').startswith("Lệnh phát âm thanh báo lỗi")
+    assert notes.english(None) == notes.vietnamese("") == ""
+
+
+def test_a_failed_airing_reads_in_vietnamese_on_the_page_and_in_the_report_and_in_english_in_the_cli(
+    station, app, project: Path
+) -> None:  # type: ignore[no-untyped-def]
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    Daemon(
+        station.settings, station.engine, station.sessions, MORNING, CommandOutput("false"),
+        clock=lambda: FIXED_NOW, sleep=lambda _s: None,
+    ).air_slot("Sáng")  # fmt: skip
+    with station.sessions() as session:
+        stored = session.scalars(select(Airing.error)).all()
+        assert len(stored) == 3 and all(notes.code_of(s) == "player_exit" for s in stored)
+        assert ledger.verify(session, station.settings.var_path / "ledger").ok  # sealed as stored
+
+    client = app.test_client()
+    login(client, "vanphong", PASSWORD)
+    log = page(client.get("/log/?from=2024-03-01&to=2024-03-31"))
+    assert log.count("Lệnh phát âm thanh báo lỗi (mã 1). Báo kỹ thuật viên.") == 3
+    assert "exited with code" not in log and "player_exit" not in log
+    report = client.get("/log/report.csv?from=2024-03-01&to=2024-03-31").data.decode("utf-8-sig")
+    assert report.count("Lệnh phát âm thanh báo lỗi (mã 1)") == 3 and "exited" not in report
+
+    cli = run_cli(project, station.settings.database_url, "log", "--json")
+    rows = json.loads(cli.stdout)
+    assert [r["error"] for r in rows] == ["The player command exited with code 1."] * 3
+    assert {r["error_code"] for r in rows} == {"player_exit"}
+    status = run_cli(project, station.settings.database_url, "status").stdout
+    assert "(The player command exited with code 1.)" in status and "{" not in status
+
+
+def test_missed_bulletins_and_daemon_problems_read_in_vietnamese_on_the_status_page(
+    station, app, project: Path
+) -> None:  # type: ignore[no-untyped-def]
+    script_id = approved_rendered(station, FIXED_NOW, BULLETIN)
+    clock = Clock(FIXED_NOW - timedelta(hours=1))  # 08:00: the daemon starts tracking
+    daemon = daemon_for(station, MORNING, clock=clock)
+    daemon.lease.acquire()
+    daemon.render_ahead()  # plans the 09:00 slot
+    clock.now = FIXED_NOW + timedelta(minutes=11)  # the slot never started within its 10 minutes
+    daemon.settle()
+    with station.sessions() as session:
+        (missed,) = session.scalars(select(Airing)).all()
+        assert missed.outcome == "missed" and missed.script_id == script_id
+        session.add(
+            Problem(
+                at=clock.now,
+                message=note(
+                    NoteCode.AIR_NOW_NOT_READY, request_id=4, script_id=script_id
+                ).stored(),
+            )
+        )
+        session.commit()
+    client = app.test_client()
+    login(client, "vanphong", PASSWORD)
+    status = page(client.get("/status/"))
+    assert "Không phát trong khung giờ Sáng lúc 09:00 11/03/2024" in status
+    assert "khung giờ không bắt đầu được trong vòng 10 phút" in status
+    assert f"Yêu cầu phát ngay số 4 không thực hiện được: bản tin số {script_id}" in status
+    assert "Not aired" not in status and "Air-now request" not in status
+    cli = run_cli(project, station.settings.database_url, "status").stdout
+    assert "Not aired in the slot Sáng at 09:00 11/03/2024" in cli
+    assert f"Air-now request 4: script {script_id} is not approved with audio." in cli
+
+
+def test_a_failing_after_command_keeps_the_bulletin_aired_with_a_note_the_office_can_read(
+    station, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    drop = tmp_path / "aired"
+    drop.mkdir()
+    output = HookedOutput(FileOutput(drop), None, "false")
+    Daemon(
+        station.settings, station.engine, station.sessions, MORNING, output,
+        clock=lambda: FIXED_NOW,
+    ).air_slot("Sáng")  # fmt: skip
+    with station.sessions() as session:
+        from broadcaster.services.context import Context
+
+        ctx = Context(station.settings, session, lambda: FIXED_NOW)
+        (row,) = reports.airing_log(ctx, None)
+        march = reports.period(ctx, "2024-03-01", "2024-03-31")
+        made = reports.office_report(ctx, march)
+        workbook = reports.office_report(ctx, march, "xlsx").body
+        listed = json.loads(reports.office_report(ctx, march, "json").body)["rows"]
+    assert row.outcome == "aired"
+    assert notes.english(row.error).startswith("The after command 'false' exited with code 1.")
+    assert "Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại." in made.body.decode("utf-8-sig")
+    cells = [
+        str(cell.value)
+        for sheet in openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    assert any("Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại." in c for c in cells)
+    assert not any("exited with code" in c or '"note"' in c for c in cells)
+    assert listed[0]["error_code"] == "after_hook_failed"
+    assert listed[0]["error_vi"].endswith("Bản tin vẫn đã phát; hãy kiểm tra bộ khuếch đại.")
