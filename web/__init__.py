@@ -14,18 +14,18 @@ from broadcaster import notes
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import label_vi
-from broadcaster.intake.parse import MAX_BYTES
-from broadcaster.sound.recording import MAX_UPLOAD_BYTES
+from broadcaster.services.accounts import author_vi
 from broadcaster.services.background import RenderQueue
+from broadcaster.services.recording import MAX_UPLOAD_BYTES
+from broadcaster.services.scripts import MAX_SCRIPT_BYTES
 from broadcaster.services.station import open_station
-from broadcaster.store.users import author_vi
 
 # Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
 # form at most 50,000 characters of text (each up to 9 bytes once URL-encoded).
 FORM_LIMIT = 1_000_000
 # A recorded reading or an uploaded audio file: up to 100 MB (broadcaster.sound.recording).
 BODY_LIMITS = {
-    "scripts.create": MAX_BYTES + FORM_LIMIT,
+    "scripts.create": MAX_SCRIPT_BYTES + FORM_LIMIT,
     "recording.save": MAX_UPLOAD_BYTES + FORM_LIMIT,
 }
 # No inline script or style anywhere: the pages load only their own stylesheet. A recording
@@ -71,7 +71,7 @@ def create_app(
     app.extensions["broadcaster.clock"] = clock
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
-    from . import auth, forms, log, programme, recording, scripts, status, users
+    from . import auth, log, programme, recording, scripts, status, users
 
     # Before-request order matters: the size limit before anything reads the body, the
     # user before the CSRF check, so a refused form can come back with what was typed.
@@ -91,6 +91,13 @@ def create_app(
     app.add_template_filter(notes.vietnamese, "note")
     app.add_template_filter(author_vi, "author")
     app.add_template_filter(week_vi, "week")
+    _handle_errors(app)
+    return app
+
+
+def _handle_errors(app: Flask) -> None:
+    """Every refusal and fault becomes a Vietnamese page or a form shown again."""
+    from . import forms, recording
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:
@@ -111,7 +118,7 @@ def create_app(
             script = request.args.get("script", "")
             return redirect(url_for("recording.page", script=script or None)), 303
         flash(
-            f"Nội dung gửi lên quá lớn (tệp tối đa {MAX_BYTES // 1_000_000} MB, nội dung bản tin "
+            f"Nội dung gửi lên quá lớn (tệp tối đa {MAX_SCRIPT_BYTES // 1_000_000} MB, nội dung bản tin "
             "tối đa 50000 ký tự). Hãy chia nhỏ bản tin.",
             "error",
         )
@@ -130,8 +137,6 @@ def create_app(
         """A fault in the program: a Vietnamese page; the traceback goes to the log."""
         g.user = None  # the page must render even when the fault was the database
         return render_template("error.html", message=ERRORS_VI[500]), 500
-
-    return app
 
 
 def _limit_body() -> None:

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from broadcaster.store.db import User
 from broadcaster.enums import Role
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import accounts
@@ -39,7 +38,7 @@ def load_user() -> None:
     user_id = session.get("user_id")
     if not user_id:
         return
-    user = db_session().get(User, user_id)
+    user = accounts.user_by_id(services(), user_id)
     now = station_clock()().timestamp()
     idle = now - float(session.get("seen", 0))
     ended = user is None or user.disabled or session.get("v") != user.session_version

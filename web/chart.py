@@ -9,7 +9,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from broadcaster.enums import Topic
-from broadcaster.reports.summary import Summary, month_vi, topic_vi
+from broadcaster.services.reports import Summary, month_vi, topic_vi
 
 COLOURS = {"a": "#1f77b4", "b": "#ff7f0e", "c": "#2ca02c", "d": "#9467bd", "đ": "#d62728"}
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 44, 40, 12

@@ -6,7 +6,7 @@ from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from broadcaster.errors import BroadcasterError
-from broadcaster.intake.parse import clean_week
+from broadcaster.services.scripts import clean_week
 
 
 def form_page(week: str | None = None) -> Response:

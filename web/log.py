@@ -7,15 +7,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from broadcaster.evidence import checkpoint
-from broadcaster.evidence import ledger
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
-from broadcaster.reports.airing_log import local_day_range
-from broadcaster.programme.periods import Period, choices, containing
-from broadcaster.reports.summary import Summary, month_vi, topic_vi
+from broadcaster.services.reports import Period, Summary, month_vi, topic_vi
 from broadcaster.services import reports
-from broadcaster.services.clusters import unconfirmed_between
 
 from .auth import login_required
 from .cache import HeadCache
@@ -60,15 +55,13 @@ def index() -> str:
     days = _period()
     outcome = _outcome()
     # The reporting quarter (with the cut-off day) the last chosen day belongs to.
-    cutoff = services().settings.report_cutoff_day
-    quarter_start = containing(days.end, "quarter", cutoff).start
     ctx = services()
-    key = (ctx.settings.db_url, days.start, days.end, outcome, ledger.head(ctx.session))
+    quarter_start = reports.reporting_quarter(ctx, days).start
+    key = (ctx.settings.db_url, days.start, days.end, outcome, reports.chain_head(ctx))
     total = _counts.get(key, lambda: reports.airing_count(ctx, days, outcome))
     shown = reports.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
-    bounds = local_day_range(days.start, days.end, ctx.settings.tz)
-    silent = unconfirmed_between(ctx.session, *bounds, ctx.now()) if page == 1 else []
+    silent = reports.unconfirmed(ctx, days) if page == 1 else []
     return render_template(
         "log.html", records=shown.records, unconfirmed=silent, total=shown.total, page=page, pages=shown.pages,
         args=args,
@@ -113,12 +106,7 @@ def _chosen(source: dict[str, str]) -> Period:
 
 def _summary(days: Period) -> Summary:
     ctx = services()
-    plan_file = ctx.settings.schedules_path / "plans" / f"plan-{days.end.year}.toml"
-    state = plan_file.stat().st_mtime_ns if plan_file.is_file() else None
-    key = (
-        ctx.settings.db_url, days, ctx.settings.report_cutoff_day, ledger.head(ctx.session), state
-    )  # fmt: skip
-    return _summaries.get(key, lambda: reports.report_summary(ctx, days))
+    return _summaries.get(reports.summary_key(ctx, days), lambda: reports.report_summary(ctx, days))
 
 
 @bp.route("/report")
@@ -140,11 +128,11 @@ def report_page() -> str:
     except BroadcasterError as exc:  # a plan file the town wrote wrong
         flash(vietnamese(exc), "error")
         summary = reports.report_summary(ctx, days, with_plan=False)
-    saved = checkpoint.load(ctx.settings.var_path)
-    head = ledger.head(ctx.session)
+    saved = reports.last_checkpoint(ctx)
+    head = reports.chain_head(ctx)
     return render_template(
         "report.html", summary=summary, days=days, chart=month_topic_svg(summary),
-        names=choices(today.year) + choices(today.year - 1), formats=FORMAT_LABELS,
+        names=reports.period_names(today.year) + reports.period_names(today.year - 1), formats=FORMAT_LABELS,
         month_vi=month_vi, topic_vi=topic_vi, saved=saved, head=head,
     )  # fmt: skip
 

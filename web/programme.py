@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from broadcaster.errors import BroadcasterError
 from broadcaster.services import planning
-from broadcaster.programme.slots import iso_week_of, week_range
 
 from . import week_vi
 from .auth import login_required
@@ -48,15 +47,15 @@ def week() -> str:
     tz = ctx.settings.tz
     planned = planning.week_programme(ctx, _week_arg())
     slots = planning.station_slots(ctx)
-    start, end = week_range(planned.week, tz)
+    around = planning.week_days(ctx, planned.week)
     grid: dict[str, list[tuple[object, list[object]]]] = {slot.name: [] for slot in slots}
     for occurrence, entries in planned.occurrences:
         grid[occurrence.slot.name].append((occurrence, list(entries)))
-    days = [(start.astimezone(tz) + timedelta(days=i)).date() for i in range(7)]
+    days = around.days
     return render_template(
         "programme.html", week=planned.week, days=days, weekdays=WEEKDAYS_VI, slots=slots,
-        grid=grid, monday=days[0], previous_week=iso_week_of(start - timedelta(days=1), tz),
-        next_week=iso_week_of(end + timedelta(hours=1), tz), tz=tz, now=ctx.now(),
+        grid=grid, monday=days[0], previous_week=around.previous,
+        next_week=around.next, tz=tz, now=ctx.now(),
         today=ctx.now().astimezone(tz).date(), printing=request.args.get("print") == "1",
         arranging=g.user.role in ARRANGERS, choices=planning.arrangeable(ctx),
         slot_seconds=planning.slot_seconds, clock=clock_vi,

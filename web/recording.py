@@ -9,11 +9,10 @@ from pathlib import Path
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from broadcaster.store.db import Script
 from broadcaster.enums import Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.intake.parse import ScriptRejected, parse_script
-from broadcaster.sound.recording import MAX_UPLOAD_BYTES, RecordingRefused
+from broadcaster.services.recording import MAX_UPLOAD_BYTES, RecordingRefused
+from broadcaster.services.scripts import Script, ScriptRejected, parse_script
 from broadcaster.services import recording as service
 from broadcaster.services import scripts
 

@@ -19,17 +19,16 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from broadcaster.store.db import Script
 from broadcaster.enums import Status, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.intake.parse import ScriptRejected, clean_week, parse_script
-from broadcaster.sound.render import current_rendering, normaliser_for, rendering_intact
+from broadcaster.services import audio as audio_service
 from broadcaster.services import clusters as clusters_service
-from broadcaster.services import onair
+from broadcaster.services import onair, reading
 from broadcaster.services import scripts as service
 from broadcaster.services.background import JobState, RenderQueue
 from broadcaster.services.onair import Queued
-from broadcaster.spoken import LexiconError
+from broadcaster.services.reading import LexiconError
+from broadcaster.services.scripts import Script, ScriptRejected, clean_week, parse_script
 
 from .auth import login_required
 from .db import services, station
@@ -101,7 +100,7 @@ def _script_or_404(script_id: int) -> Script:
         abort(404, vietnamese(exc))
 
 
-def _render(script_id: int) -> None:
+def _queue_render(script_id: int) -> None:
     """Queue the preview's render; the script page shows its progress and the result."""
     renders().submit(script_id)
     flash(
@@ -229,7 +228,7 @@ def create() -> tuple[Response, int]:
     except BroadcasterError as exc:
         return _refused(exc, prefix="Không nhận được bản tin: ")
     flash(f"Đã thêm bản tin số {script.id} (bản nháp, chờ lãnh đạo duyệt).", "ok")
-    _render(script.id)
+    _queue_render(script.id)
     return _back(script.id)
 
 
@@ -239,8 +238,8 @@ def detail_page(script_id: int, kept: Mapping[str, str] | None = None) -> str | 
         script = service.get_script(services(), script_id)
     except ScriptRejected:
         return None
-    rendering = current_rendering(services().session, script)
-    spoken = normaliser_for(station().settings)(script.body, explain=True)
+    rendering = audio_service.current_audio(services(), script)
+    spoken = reading.spoken_script(station().settings, script, explain=True)
     job = _job_view(script.id)
     return render_template(
         "script.html",
@@ -286,8 +285,8 @@ def edit(script_id: int) -> tuple[Response, int]:
         )
     else:
         flash("Đã lưu thay đổi.", "ok")
-    if current_rendering(services().session, change.script) is None:
-        _render(script_id)
+    if audio_service.current_audio(services(), change.script) is None:
+        _queue_render(script_id)
     return _back(script_id)
 
 
@@ -296,7 +295,7 @@ def edit(script_id: int) -> tuple[Response, int]:
 def render(script_id: int) -> tuple[Response, int]:
     """Make (or reuse) the audio of the script's current words."""
     _script_or_404(script_id)
-    _render(script_id)
+    _queue_render(script_id)
     return _back(script_id)
 
 
@@ -350,12 +349,12 @@ def retire(script_id: int) -> tuple[Response, int]:
 @login_required()
 def audio(script_id: int) -> Response:
     """The script's current MP3, with HTTP Range so the player can seek."""
-    rendering = current_rendering(services().session, _script_or_404(script_id))
+    rendering = audio_service.current_audio(services(), _script_or_404(script_id))
     if rendering is None:
         abort(404, "Bản tin này chưa có âm thanh.")
-    if not rendering_intact(station().settings, rendering):
+    path = audio_service.playable_file(services(), rendering)
+    if path is None:
         abort(404, "Tệp âm thanh bị thiếu hoặc đã thay đổi; hãy bấm “Tạo âm thanh” để tạo lại.")
-    path = station().settings.var_path / rendering.audio_path
     return send_file(
         path, mimetype="audio/mpeg", conditional=True, etag=rendering.sha256, max_age=0
     )
@@ -366,7 +365,7 @@ def audio(script_id: int) -> Response:
 def air_now_confirm(script_id: int) -> str:
     """Say what will stop and what will air, before anything is sent to the daemon."""
     script = _script_or_404(script_id)
-    rendering = current_rendering(services().session, script)
+    rendering = audio_service.current_audio(services(), script)
     return render_template(
         "air_now.html", script=script, rendering=rendering, on_air=onair.on_air(services()),
         zones=clusters_service.zones(services().session),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import signal
 import threading
 import time
@@ -14,17 +13,13 @@ from typing import Any
 import click
 
 from broadcaster import notes
-from broadcaster.onair.airing import AiringResult
 from broadcaster.cli.base import ID_COMMAND, main, services_of, settings_of, upgraded
 from broadcaster.clock import utc_now
-from broadcaster.config import Settings
 from broadcaster.daemon.process import Daemon
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.notes import NoteCode, note
-from broadcaster.onair.outputs import Output, OutputError, default_output, list_sound_devices, make_output
+from broadcaster.services.outputs import list_sound_devices, output_for
 from broadcaster.services import onair, planning
 from broadcaster.services.health import check_health, with_disk_state
-from broadcaster.programme.slots import load_slots
 from broadcaster.services.station import open_station_for_daemon
 
 REQUEST_POLL_SECONDS = 0.2
@@ -84,27 +79,6 @@ def arrange(ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...
         )
 
 
-def output_for(settings: Settings, override: str | None) -> Output:
-    """The output named on the command line or in the config ('auto': sound card if any)."""
-    spec = default_output(
-        override or settings.output, settings.base_dir, settings.sound_backend or None
-    )
-    output = make_output(
-        spec, settings.base_dir, settings.output_before or None, settings.output_after or None,
-        settings.sound_backend or None,
-    )  # fmt: skip
-    inner = getattr(output, "inner", output)  # the player behind the amplifier hooks
-    template = getattr(inner, "template", None)
-    if template is not None:
-        try:
-            shlex.split(template)
-        except ValueError as exc:
-            raise OutputError(note(NoteCode.COMMAND_INVALID, detail=str(exc))) from None
-    folder = getattr(inner, "folder", None)
-    if folder is not None and not folder.is_dir():
-        raise OutputError(note(NoteCode.DROP_FOLDER_MISSING, folder=str(folder)))
-    return output
-
 
 @main.command()
 @click.option(
@@ -121,7 +95,7 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     """Run the daemon: air each slot's programme at its time and log every airing."""
     settings = settings_of(ctx)
     sink = output_for(settings, output)
-    slots = load_slots(settings.schedules_path)  # bad slot files are refused before anything
+    slots = planning.load_slots(settings.schedules_path)  # bad slot files are refused before anything
     station, migration = open_station_for_daemon(settings, utc_now())
     ctx.call_on_close(station.engine.dispose)
     if migration.changed:
@@ -166,7 +140,7 @@ def air_now_command(
         outcome = onair.air_now(
             services, script_id, local, output_named=output is not None, zones=zones
         )
-        if isinstance(outcome, AiringResult):
+        if isinstance(outcome, onair.AiringResult):
             result = outcome
         else:
             what = (

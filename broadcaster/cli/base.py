@@ -9,13 +9,17 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from broadcaster.evidence.audit import cli_actor
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code, english
-from broadcaster.store.migrate import MigrationReport
-from broadcaster.services.context import Context
-from broadcaster.services.station import Station, demo_login, initialise, open_station
+from broadcaster.services.context import Context, cli_actor
+from broadcaster.services.station import (
+    MigrationReport,
+    Station,
+    demo_login,
+    initialise,
+    open_station,
+)
 
 
 class Group(click.Group):
@@ -41,10 +45,6 @@ def existing_file(path: Path) -> Path:
         raise BroadcasterError(Code.FILE_MISSING, name=path)
     return path
 
-
-def has_text(text: str) -> bool:
-    """Whether a script holds a letter or a digit: only emoji or punctuation gives a voice nothing."""
-    return any(ch.isalnum() for ch in text)
 
 
 def at_most(limit: int) -> Callable[[click.Context, click.Parameter, str | None], str | None]:

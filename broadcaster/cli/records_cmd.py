@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from broadcaster.reports import airing_log as evidence
 from broadcaster.cli.base import Group, existing_file, main, services_of
 from broadcaster.cli.tools_cmd import bench
 from broadcaster.services import reports
@@ -32,9 +31,9 @@ def log(
         )
         rows = reports.airing_log(services, days)
     if as_json:
-        click.echo(evidence.to_json(rows))
+        click.echo(reports.log_json(rows))
     elif as_csv:
-        click.echo(evidence.to_csv(rows), nl=False)
+        click.echo(reports.log_csv(rows), nl=False)
     else:
         for r in rows:
             click.echo(

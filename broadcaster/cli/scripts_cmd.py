@@ -12,14 +12,11 @@ from broadcaster.cli.base import (
     Group,
     at_most,
     existing_file,
-    has_text,
     main,
     services_of,
 )
-from broadcaster.store.db import Script
 from broadcaster.enums import Priority, Status
-from broadcaster.errors import Code
-from broadcaster.intake.parse import ScriptRejected, parse_script
+from broadcaster.services.scripts import Script
 from broadcaster.services import scripts as service
 
 
@@ -66,12 +63,11 @@ def scripts_add(
     """Add .txt, .md or .docx scripts as drafts (all or none)."""
     items = []
     for path in files:
-        item = parse_script(
-            existing_file(path).read_bytes(), path.name, title=title, topic=topic, week=week
+        items.append(
+            service.parse_script(
+                existing_file(path).read_bytes(), path.name, title=title, topic=topic, week=week
+            )
         )
-        if not has_text(item.body):
-            raise ScriptRejected(Code.FILE_NO_TEXT, name=path.name)
-        items.append(item)
     with services_of(ctx) as services:
         added = service.add_scripts(services, items, author or services.actor, Priority(priority))
         rows = [_script_dict(s) for s in added]

@@ -14,14 +14,13 @@ from broadcaster.cli.base import (
     ID_COMMAND,
     Group,
     existing_file,
-    has_text,
     main,
     services_of,
     settings_of,
     station_of,
 )
-from broadcaster.errors import BroadcasterError, Code
-from broadcaster.sound.render import ENGINE_CHOICES, RenderResult, normaliser_for
+from broadcaster.services import reading
+from broadcaster.services.audio import ENGINE_CHOICES, RenderResult
 from broadcaster.services import audio as audio_service
 
 
@@ -33,16 +32,12 @@ from broadcaster.services import audio as audio_service
 @click.pass_context
 def normalize(ctx: click.Context, source: str, explain: bool) -> None:
     """Print a script exactly as the voice will read it (FILE or - for stdin)."""
-    from broadcaster.intake.parse import decode_text
-
-    normaliser = normaliser_for(settings_of(ctx))  # a bad dictionary file is reported first
+    settings = settings_of(ctx)
+    reading.normaliser(settings)  # a bad dictionary file is reported before stdin is read
     stream: BinaryIO = click.get_binary_stream("stdin")
     data = stream.read() if source == "-" else existing_file(Path(source)).read_bytes()
     name = "standard input" if source == "-" else source
-    text, _ = decode_text(data, name)
-    if not has_text(text):
-        raise BroadcasterError(Code.FILE_NO_TEXT, name=name)
-    spoken = normaliser(text, explain=explain)
+    spoken = reading.spoken_file(settings, data, name, explain=explain)
     click.echo(spoken.text)
     if explain:
         click.echo("\nChanges (rule: written -> spoken):")
@@ -123,7 +118,7 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
     from broadcaster.bench.pipeline import bench_normalise
 
     text = existing_file(path).read_text(encoding="utf-8")
-    figures = bench_normalise(text, repeat, normaliser_for(settings_of(ctx)))
+    figures = bench_normalise(text, repeat, reading.normaliser(settings_of(ctx)))
     utf8 = len(text.encode("utf-8"))
     click.echo(f"text: {path} ({figures.characters} characters, {utf8} bytes UTF-8)")
     click.echo(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from broadcaster.evidence import ledger
 from broadcaster.clusters import wire
-from broadcaster.onair.airing import snapshot
+from broadcaster.evidence.snapshot import snapshot
 from broadcaster.config import Settings
 from broadcaster.store.db import Airing, Cluster, Dispatch, Problem, Rendering, Script
 from broadcaster.enums import Outcome

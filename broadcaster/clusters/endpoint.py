@@ -4,6 +4,8 @@ returns the MP3 — only to an enabled cluster, and only audio the station sent 
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,11 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.store.db import Cluster, Dispatch, Rendering
-from broadcaster.services.clusters import token_hash
 
 PATH = re.compile(r"/agent/audio/([0-9a-f]{64})")
 CHUNK = 64 * 1024
 StartResponse = Callable[..., Any]
+
+
+def token_hash(token: str) -> str:
+    """How a cluster's audio token is kept (and looked up) on the station."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def make_agent_app(

@@ -38,22 +38,23 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster import faultpoints
-from broadcaster.onair.airing import AiringResult, close_interrupted, seal_event
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
-from broadcaster.store.db import DaemonLease
 from broadcaster.enums import Outcome
-from broadcaster.onair.journal import Journal
-from broadcaster.onair.lease import Lease, LeaseLost
 from broadcaster.notes import NoteCode, note
-from broadcaster.onair.outputs import Output, StopReason
-from broadcaster.clusters.coordinator import ClusterRelay
-from broadcaster.sound.render import make_engines
-from broadcaster.services import onair
+from broadcaster.services import continuity, onair
 from broadcaster.services.audio import record_problem
-from broadcaster.services.context import Context, VoiceFactory
-from broadcaster.services.planning import install_slots
-from broadcaster.programme.slots import SlotDef, SlotOccurrence, occurrences_between
+from broadcaster.services.clusters import ClusterRelay
+from broadcaster.services.context import Context, VoiceFactory, make_engines
+from broadcaster.services.continuity import Journal, Lease, LeaseLost
+from broadcaster.services.onair import AiringResult
+from broadcaster.services.outputs import Output, StopReason
+from broadcaster.services.planning import (
+    SlotDef,
+    SlotOccurrence,
+    install_slots,
+    occurrences_between,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -317,9 +318,7 @@ class Daemon:
         if journal is None or not journal.entries:
             return
         with self.sessions() as session:
-            written = journal.flush(
-                session, lambda s, airing, kind, at: seal_event(s, airing, kind, at, self.settings)
-            )
+            written = continuity.write_journal(self._context(session), journal)
         if written:
             logger.warning("%d airing(s) written from the journal", len(written))
         if journal.trouble is not None and not journal.entries:
@@ -336,9 +335,9 @@ class Daemon:
         """Record missed slots since this database was first aired; return the open ones due."""
         self.flush_journal()
         with self.sessions() as session:
-            lease = session.get(DaemonLease, 1)
-            since = lease.tracked_since if lease else None
-            return onair.settle(self._context(session), list(self.slots.values()), since, self.air)
+            ctx = self._context(session)
+            since = continuity.tracked_since(ctx)
+            return onair.settle(ctx, list(self.slots.values()), since, self.air)
 
     def settle_and_dispatch(self) -> None:
         """Settle, then give each open occurrence to the slot executor (one voice on air)."""
@@ -455,7 +454,7 @@ class Daemon:
             with self.sessions() as session:
                 install_slots(session, list(self.slots.values()))
                 session.commit()
-                closed = close_interrupted(session, self.settings, self.clock())
+                closed = continuity.close_cut_off(self._context(session))
             if closed:
                 logger.warning(
                     "%d airing(s) were cut off by an earlier stop; marked interrupted", closed

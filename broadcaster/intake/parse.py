@@ -95,6 +95,13 @@ def clean_body(text: str) -> str:
     return _CONTROL_RE.sub("", text).strip()
 
 
+def has_text(text: str) -> bool:
+    """Whether a script holds a letter or a digit: only emoji or punctuation gives a voice nothing.
+
+    The one rule every door applies (a file, pasted text, an edit, `broadcaster normalize`)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def check_length(body: str) -> None:
     """Refuse a script text longer than MAX_CHARACTERS."""
     if len(body) > MAX_CHARACTERS:
@@ -279,7 +286,7 @@ def parse_script(
     else:
         raise ScriptRejected(Code.FILE_TYPE, name=name)
     body = body.strip()
-    if not body:
+    if not has_text(body):
         raise ScriptRejected(Code.FILE_NO_TEXT, name=name)
     check_length(body)
     chosen_title = (title or meta.get("title") or "").strip() or _first_line_title(body)

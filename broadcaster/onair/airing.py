@@ -33,7 +33,8 @@ from broadcaster.enums import Outcome
 from broadcaster.onair.journal import Journal, row_fields
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
-from broadcaster.sound.render import rendering_intact
+from broadcaster.store.renderings import rendering_intact
+from broadcaster.evidence.snapshot import snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -104,23 +105,6 @@ def seal_event(
 
 # What closing an airing changes on its row (kept across a rollback of a collided seal).
 _CLOSING = ("outcome", "ended_at", "error", "duration_s")
-
-
-def snapshot(script: Script, rendering: Rendering) -> dict[str, object]:
-    """What the listener hears of a script, copied into its airing row when the row opens."""
-    return {
-        "script_id": script.id,
-        "title": script.title,
-        "topic": script.topic.value,
-        "text_sha256": script.content_hash,
-        "author": script.author,
-        "approved_by": script.approved_by,
-        "approved_at": script.approved_at,
-        "rendering_id": rendering.id,
-        "audio_sha256": rendering.sha256,
-        "duration_s": rendering.duration_s,
-        "voice": f"{rendering.engine}:{rendering.voice}",
-    }
 
 
 def _witness(session: Session, settings: Settings, head: ledger.Head, now: datetime) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import BroadcasterError, Code
@@ -127,8 +127,13 @@ def choices(year: int) -> list[str]:
 
 
 def utc_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants [first local midnight, the midnight after the last day) of `period`."""
+    """The instants [first local midnight, the midnight after the last day) of `period`, in UTC.
+
+    The one period function: the log, the report, the pack and the clusters' unconfirmed
+    entries all take their bounds from here."""
     return (
-        datetime.combine(period.start, time(0), tzinfo=tz),
-        datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz),
+        datetime.combine(period.start, time(0), tzinfo=tz).astimezone(timezone.utc),
+        datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz).astimezone(
+            timezone.utc
+        ),
     )

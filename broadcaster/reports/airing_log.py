@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,14 +46,6 @@ class AiringRecord:
     seq: int | None
     prev_hash: str | None
     row_hash: str | None
-
-
-def local_day_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """UTC bounds covering local days `start` to `end`, both included."""
-    return (
-        datetime.combine(start, time(0), tzinfo=tz),
-        datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz),
-    )
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:

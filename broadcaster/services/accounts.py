@@ -19,6 +19,7 @@ from broadcaster.store.db import LoginAttempt, User
 from broadcaster.enums import Role
 from broadcaster.errors import Code
 from broadcaster.services.context import Context
+from broadcaster.store.users import author_vi as author_vi
 from broadcaster.store.users import (
     MAX_NAME_LENGTH,
     UserError,
@@ -39,6 +40,11 @@ class Issued:
 
     user: User
     password: str | None
+
+
+def user_by_id(ctx: Context, user_id: int) -> User | None:
+    """The account a login session names, if it still exists."""
+    return ctx.session.get(User, user_id)
 
 
 def _state(user: User) -> str:

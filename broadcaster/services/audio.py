@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import logging
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from broadcaster.store.db import Problem, ProgrammeEntry, Script
+from broadcaster.store.db import Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Status
 from broadcaster.notes import Note, NoteCode, note
-from broadcaster.sound.render import (
-    RECORDING_ENGINE,
-    RenderFailed,
-    RenderResult,
-    render_script,
-    rendering_intact,
-)
+from broadcaster.sound.render import ENGINE_CHOICES as ENGINE_CHOICES
+from broadcaster.sound.render import RenderResult as RenderResult
+from broadcaster.sound.render import RenderFailed, render_script
+from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering, rendering_intact
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script, list_scripts
 from broadcaster.sound.voices import SpeechEngine
+from broadcaster.spoken import SpokenText
 
 logger = logging.getLogger(__name__)
 
@@ -39,20 +39,44 @@ def render_scripts(
     engines = ctx.voices(engine or ctx.settings.engine, ctx.settings)
     results = []
     for script in scripts:
-        results.append(_render(ctx, script, engines))
+        results.append(_render_and_commit(ctx, script, engines))
         if progress is not None:
             progress(results[-1])
     return results
 
 
-def render_one(ctx: Context, script_id: int, engine: str | None = None) -> RenderResult:
-    """Render (or reuse) the audio of one script's current words; RenderFailed says why not."""
-    return render_scripts(ctx, [script_id], engine)[0]
+def current_audio(ctx: Context, script: Script) -> Rendering | None:
+    """The rendering of the script's current words, if it has one."""
+    return current_rendering(ctx.session, script)
 
 
-def _render(ctx: Context, script: Script, engines: Sequence[SpeechEngine]) -> RenderResult:
+def playable_file(ctx: Context, rendering: Rendering) -> Path | None:
+    """The rendering's MP3 if it is there with the bytes it was made with; None if lost or changed."""
+    if not rendering_intact(ctx.settings, rendering):
+        return None
+    return ctx.settings.var_path / rendering.audio_path
+
+
+def render_one(
+    ctx: Context, script_id: int, engine: str | None = None, spoken: SpokenText | None = None
+) -> RenderResult:
+    """Render (or reuse) the audio of one script's current words; RenderFailed says why not.
+
+    `spoken`: the script's spoken form when the caller has computed it already (the render
+    queue does, to count progress), so it is computed once per render."""
+    script = get_script(ctx, script_id)
+    engines = ctx.voices(engine or ctx.settings.engine, ctx.settings)
+    return _render_and_commit(ctx, script, engines, spoken)
+
+
+def _render_and_commit(
+    ctx: Context,
+    script: Script,
+    engines: Sequence[SpeechEngine],
+    spoken: SpokenText | None = None,
+) -> RenderResult:
     try:
-        result = render_script(ctx.session, script, engines, ctx.settings, ctx.now())
+        result = render_script(ctx.session, script, engines, ctx.settings, ctx.now(), spoken)
     except RenderFailed:
         ctx.session.rollback()
         raise
@@ -70,7 +94,7 @@ def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
     recorded = entry.rendering.engine == RECORDING_ENGINE
     try:
         engines = [] if recorded else ctx.voices(ctx.settings.engine, ctx.settings)
-        result = _render(ctx, script, engines)
+        result = _render_and_commit(ctx, script, engines)
     except (RenderFailed, OSError) as exc:
         # OSError: an unwritable or full audio folder. The slot airs what else it holds.
         ctx.session.rollback()

@@ -167,7 +167,8 @@ class RenderQueue:
 
             try:
                 result = audio.render_one(
-                    Context(self.settings, session, self.clock, voices=voices), script_id
+                    Context(self.settings, session, self.clock, voices=voices), script_id,
+                    spoken=spoken,
                 )
             except BroadcasterError as exc:
                 self._update(script_id, state=JobState.FAILED, error=exc)

@@ -3,7 +3,6 @@ and keep the broker's accounts and ACL in step with the clusters that are enable
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import secrets
@@ -15,12 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcaster.evidence import audit
-from broadcaster.clusters import wire
-from broadcaster.store.db import Airing, Cluster, Dispatch, Zone
+from broadcaster.clusters import broker, wire
+from broadcaster.clusters.agent_reports import health_of
+from broadcaster.clusters.coordinator import ClusterRelay as ClusterRelay
+from broadcaster.clusters.endpoint import token_hash
+from broadcaster.store.db import Airing, Cluster, Dispatch, Script, Zone
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.services.context import Context
+from broadcaster.services.scripts import get_script
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +64,6 @@ class Credentials:
     password: str  # its broker password
     token: str  # its bearer token on the station's agent endpoint
     broker_updated: bool  # the broker's files were rewritten and the broker told to reload
-
-
-def token_hash(token: str) -> str:
-    """How a cluster's audio token is kept (and looked up) on the station."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _zone(session: Session, name: str) -> Zone:
@@ -117,8 +115,6 @@ def known_zones(session: Session, names: list[str] | tuple[str, ...]) -> tuple[s
 
 def set_script_zones(ctx: Context, script_id: int, names: list[str]) -> tuple[str, ...]:
     """Air a bulletin only in these zones' clusters (none: every zone)."""
-    from broadcaster.services.scripts import get_script
-
     script = get_script(ctx, script_id)
     chosen = known_zones(ctx.session, names)
     script.zones = ",".join(chosen)
@@ -136,8 +132,6 @@ def add_cluster(
     longitude: float | None = None,
 ) -> Credentials:
     """Add a cluster in `zone` with a new broker password and audio token (shown once)."""
-    from broadcaster.clusters import broker
-
     if not CLUSTER_NAME.fullmatch(name) or name == ctx.settings.mqtt_user:
         raise BroadcasterError(Code.CLUSTER_NAME_INVALID, maximum=CLUSTER_NAME_LIMIT)
     if ctx.session.scalar(select(Cluster.id).where(Cluster.name == name)) is not None:
@@ -202,8 +196,6 @@ def update_broker(ctx: Context) -> bool:
     Only where `broadcaster broker setup` made the broker's folder; False when there is none
     or no broker runs to reload (the files are right for its next start).
     """
-    from broadcaster.clusters import broker
-
     folder = ctx.settings.broker_path
     if not folder.is_dir():
         return False
@@ -242,8 +234,6 @@ class ClusterHealth:
 def fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
     """Every cluster's health, and the problems to raise: offline, a clock off by more than a
     second, audio missing for what comes next."""
-    from broadcaster.clusters.agent_reports import health_of
-
     now = ctx.now()
     lines, problems = [], []
     views = {view.name: view for view in clusters(ctx.session)}
@@ -290,8 +280,6 @@ def unconfirmed_between(
 ) -> list[Unconfirmed]:
     """Entries of [start, end) sent to a cluster, ended more than CONFIRM_GRACE before `now`,
     with no outcome from it (one query for every cluster)."""
-    from broadcaster.store.db import Script
-
     confirmed = (
         select(Airing.id)
         .where(

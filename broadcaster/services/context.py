@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
-from broadcaster.sound.render import make_engines
+from broadcaster.evidence.audit import cli_actor as cli_actor
+from broadcaster.sound.render import make_engines as make_engines
 from broadcaster.sound.voices import SpeechEngine
 
 VoiceFactory = Callable[[str, Settings], list[SpeechEngine]]

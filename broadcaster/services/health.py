@@ -21,7 +21,7 @@ from broadcaster.onair.lease import Lease, lease_is_alive
 from broadcaster.notes import Note
 from broadcaster.reports.plan import Lag
 from broadcaster.programme.planning import entries_for
-from broadcaster.sound.render import rendering_intact
+from broadcaster.store.renderings import rendering_intact
 from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots

@@ -18,7 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 from broadcaster import faultpoints, notes
 from broadcaster.evidence import audit
-from broadcaster.onair.airing import AiringResult, air_entry, record_missed
+from broadcaster.onair.airing import AiringResult as AiringResult
+from broadcaster.onair.airing import air_entry, record_missed
 from broadcaster.onair.airing import air_now as air_script_now
 from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry, Script
 from broadcaster.enums import Outcome, Priority, Status
@@ -28,7 +29,7 @@ from broadcaster.onair.lease import lease_is_alive
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.outputs import Cancel, Output, StopReason
 from broadcaster.programme.planning import entries_for, plan_occurrence
-from broadcaster.sound.render import current_rendering, rendering_intact
+from broadcaster.store.renderings import current_rendering, rendering_intact
 from broadcaster.services.audio import ensure_audio, record_problem
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script

@@ -8,7 +8,7 @@ the database. `slot_files_changed` tells when the files on disk say something el
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,16 +26,16 @@ from broadcaster.programme.planning import (
     entries_for,
     plan_occurrence,
 )
-from broadcaster.sound.render import current_rendering
+from broadcaster.store.renderings import current_rendering
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
+from broadcaster.programme.slots import load_slots as load_slots
+from broadcaster.programme.slots import SlotDef as SlotDef
+from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
+from broadcaster.programme.slots import occurrences_between as occurrences_between
 from broadcaster.programme.slots import (
-    SlotDef,
     SlotError,
-    SlotOccurrence,
     iso_week_of,
-    load_slots,
-    occurrences_between,
     slots_from_rows,
     sync_slot_rows,
     week_range,
@@ -102,6 +102,25 @@ def week_programme(ctx: Context, week: str | None = None) -> WeekPlan:
             (occurrence, entries_for(ctx.session, occurrence.slot.name, occurrence.start))
             for occurrence in occurrences_between(station_slots(ctx), start, end, ctx.settings.tz)
         ],
+    )
+
+
+@dataclass(frozen=True)
+class WeekDays:
+    """A week's seven local days and the weeks either side (the page's arrows)."""
+
+    days: list[date]
+    previous: str
+    next: str
+
+
+def week_days(ctx: Context, week: str) -> WeekDays:
+    """The seven local days of an ISO week, Monday first, and the names of the weeks around it."""
+    tz = ctx.settings.tz
+    start, end = week_range(week, tz)
+    days = [(start.astimezone(tz) + timedelta(days=i)).date() for i in range(7)]
+    return WeekDays(
+        days, iso_week_of(start - timedelta(days=1), tz), iso_week_of(end + timedelta(hours=1), tz)
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO
 
 from broadcaster import notes
 from broadcaster.evidence import audit
@@ -18,6 +19,9 @@ from broadcaster.reports import pack
 from broadcaster.programme import periods
 from broadcaster.reports import plan
 from broadcaster.reports import summary as report
+from broadcaster.reports.summary import Summary as Summary
+from broadcaster.reports.summary import month_vi as month_vi
+from broadcaster.reports.summary import topic_vi as topic_vi
 from broadcaster.reports import docx_file as report_docx
 from broadcaster.reports import rows as report_rows
 from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
@@ -28,7 +32,8 @@ from broadcaster.errors import BroadcasterError, Code
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.intake.parse import check_year
 from broadcaster.evidence.ledger import Verdict
-from broadcaster.programme.periods import Period
+from broadcaster.programme.periods import Period as Period
+from broadcaster.services.clusters import Unconfirmed, unconfirmed_between
 from broadcaster.services.context import Context
 
 
@@ -166,6 +171,49 @@ def _bounds(ctx: Context, days: Period) -> tuple[datetime, datetime]:
     return periods.utc_bounds(days, ctx.settings.tz)
 
 
+def log_json(rows: list[AiringRecord]) -> str:
+    """The airing log as JSON (the Office's raw export)."""
+    return evidence.to_json(rows)
+
+
+def log_csv(rows: list[AiringRecord]) -> str:
+    """The airing log as CSV (Vietnamese headings; cells a spreadsheet cannot run)."""
+    return evidence.to_csv(rows)
+
+
+def chain_head(ctx: Context) -> ledger.Head | None:
+    """The newest link of the evidence chain (a new airing moves it: the pages' cache key)."""
+    return ledger.head(ctx.session)
+
+
+def last_checkpoint(ctx: Context) -> checkpoint.Checkpoint | None:
+    """The chain head the last full or partial walk found intact, if any."""
+    return checkpoint.load(ctx.settings.var_path)
+
+
+def reporting_quarter(ctx: Context, days: Period) -> Period:
+    """The reporting quarter (with the town's cut-off day) the last day of `days` falls in."""
+    return periods.containing(days.end, "quarter", ctx.settings.report_cutoff_day)
+
+
+def period_names(year: int) -> list[str]:
+    """The periods a person can pick for `year`: the year, its quarters, halves and months."""
+    return periods.choices(year)
+
+
+def unconfirmed(ctx: Context, days: Period) -> list[Unconfirmed]:
+    """Entries sent to loudspeaker clusters in `days` that no cluster has confirmed (overdue)."""
+    return unconfirmed_between(ctx.session, *_bounds(ctx, days), ctx.now())
+
+
+def summary_key(ctx: Context, days: Period) -> tuple[object, ...]:
+    """What a summary of `days` depends on: the database, the chain head, the cut-off day and
+    the plan file's state; equal keys give equal summaries (the page caches by it)."""
+    plan_file = plan.plan_path(ctx.settings.schedules_path / "plans", days.end.year)
+    state = plan_file.stat().st_mtime_ns if plan_file.is_file() else None
+    return (ctx.settings.db_url, days, ctx.settings.report_cutoff_day, chain_head(ctx), state)
+
+
 def report_summary(ctx: Context, days: Period, with_plan: bool = True) -> report.Summary:
     """The figures of `days`: by topic, month and slot, and against the plan (`with_plan`)."""
     facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
@@ -188,18 +236,48 @@ def _file_name(days: Period, extension: str) -> str:
     return f"bao-cao-phat-thanh-{days.start:%Y%m%d}-{days.end:%Y%m%d}.{extension}"
 
 
-def _render(ctx: Context, days: Period, fmt: str, checked: Check) -> tuple[bytes, int]:
-    """The report of `days` in `fmt`, and its number of evidence rows."""
+@dataclass
+class _Sources:
+    """What a report is made from, each read from the database at most once: the summary
+    (counted by the database) and the evidence rows (streamed; `spool` keeps them in a
+    temporary file when several files of one pack need them, so memory stays constant)."""
+
+    ctx: Context
+    days: Period
+    spool: IO[str] | None = None
+    _summary: report.Summary | None = None
+
+    def summary(self) -> report.Summary:
+        if self._summary is None:
+            self._summary = report_summary(self.ctx, self.days)
+        return self._summary
+
+    def records(self) -> Iterator[AiringRecord]:
+        if self.spool is None:
+            yield from _records(self.ctx, self.days)
+            return
+        if self.spool.tell() == 0:  # the first reader fills the spool
+            for record in _records(self.ctx, self.days):
+                self.spool.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        self.spool.seek(0)
+        for line in self.spool:
+            yield AiringRecord(**json.loads(line))
+        self.spool.seek(0, 2)
+
+
+def _write_report(sources: _Sources, fmt: str, checked: Check) -> tuple[bytes, int]:
+    """The report in `fmt`, and its number of evidence rows."""
+    ctx, days = sources.ctx, sources.days
     said = checked.vietnamese(ctx.settings.tz)
     if fmt == "csv":
-        records = list(_records(ctx, days))
+        records = list(sources.records())
         return report.report_csv(records, _title(ctx, days), said).encode("utf-8"), len(records)
-    summary = report_summary(ctx, days)
+    summary = sources.summary()
     if fmt == "json":
         listed = [
             asdict(r)
             | {"error_vi": notes.vietnamese(r.error), "error_code": notes.code_of(r.error)}
-            for r in _records(ctx, days)
+            for r in sources.records()
         ]
         body = {
             "period": {"name": days.name, "start": days.start.isoformat(),
@@ -211,7 +289,7 @@ def _render(ctx: Context, days: Period, fmt: str, checked: Check) -> tuple[bytes
         dest = Path(folder) / f"report.{fmt}"
         if fmt == "xlsx":
             rows = report_xlsx.write_xlsx(
-                dest, summary, _records(ctx, days), _title(ctx, days), said
+                dest, summary, sources.records(), _title(ctx, days), said
             )
         else:
             today = ctx.now().astimezone(ctx.settings.tz).date()
@@ -224,19 +302,21 @@ def office_report(ctx: Context, days: Period, fmt: str = "csv", record: bool = T
     """The Office's report for `days` in `fmt` (xlsx, docx, csv or json), after verifying the
     chain links added since the last check (`record`: move the checkpoint)."""
     checked = check_log(ctx, record=record)
-    body, rows = _render(ctx, days, fmt, checked)
+    body, rows = _write_report(_Sources(ctx, days), fmt, checked)
     return ReportFile(_file_name(days, fmt), body, rows, checked)
 
 
 def evidence_pack(ctx: Context, days: Period, record: bool = True) -> ReportFile:
     """One ZIP: the XLSX, DOCX, CSV and JSON reports, the raw log, the period's anchor files,
-    the verification result and SHA256SUMS."""
+    the verification result and SHA256SUMS. The rows are read once and the summary made once."""
     checked = check_log(ctx, record=record)
     members: dict[str, bytes] = {}
     rows = 0
-    for fmt in FORMATS:
-        members[_file_name(days, fmt)], rows = _render(ctx, days, fmt, checked)
-    raw = list(_records(ctx, days))
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        sources = _Sources(ctx, days, spool)
+        for fmt in FORMATS:
+            members[_file_name(days, fmt)], rows = _write_report(sources, fmt, checked)
+        raw = list(sources.records())
     members["nhat-ky-phat.csv"] = evidence.to_csv(raw).encode("utf-8")
     members["nhat-ky-phat.json"] = evidence.to_json(raw).encode("utf-8")
     for path in pack.anchor_files(ctx.settings.var_path / "ledger", *_bounds(ctx, days)):

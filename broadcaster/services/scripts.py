@@ -12,14 +12,24 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import object_session
 
 from broadcaster.evidence import audit
-from broadcaster.store.db import AuditEvent, Rendering, Script, User
+from broadcaster.store.db import AuditEvent, Rendering, User
+from broadcaster.store.db import Script as Script
 from broadcaster.enums import Priority, Role, Status, Topic
 from broadcaster.errors import Code
-from broadcaster.intake.parse import ScriptInput, ScriptRejected, check_length, clean_body, clean_line
+from broadcaster.intake.parse import MAX_BYTES, ScriptInput, check_length, clean_body, clean_line
+from broadcaster.intake.parse import ScriptRejected as ScriptRejected
+from broadcaster.intake.parse import clean_week as clean_week
+from broadcaster.intake.parse import has_text as has_text
+from broadcaster.intake.parse import parse_script as parse_script
 from broadcaster.programme.planning import withdraw_script
-from broadcaster.sound.render import RECORDING_ENGINE, current_rendering, expected_seconds
+from broadcaster.sound.render import expected_seconds
+from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
 from broadcaster.services.context import Context
 from broadcaster.programme.slots import slots_from_rows
+
+# The largest script file a door accepts (the web page sizes its request limit from it).
+MAX_SCRIPT_BYTES = MAX_BYTES
+
 
 
 @dataclass(frozen=True)
@@ -263,7 +273,7 @@ def edit_script(ctx: Context, script_id: int, body: str, title: str | None = Non
     if script.status == Status.RETIRED:
         raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
     body = clean_body(body)
-    if not body:
+    if not has_text(body):
         raise ScriptRejected(Code.SCRIPT_EMPTY)
     check_length(body)
     new_title = clean_line(title or "") or script.title

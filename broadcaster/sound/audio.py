@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import array
 import functools
-import hashlib
 import io
 import re
 import shutil
@@ -96,15 +95,6 @@ def mp3_duration(path: Path) -> float:
     if info is None:  # mutagen leaves it unset only for a file it did not load
         raise ValueError(f"{path.name} is not an MP3 file")
     return float(info.length)
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class AudioToolError(Exception):

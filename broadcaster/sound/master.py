@@ -27,6 +27,7 @@ from typing import IO, Callable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from broadcaster.store.renderings import file_sha256
 from broadcaster.sound import audio
 from broadcaster.sound.audio import Loudness
 from broadcaster.config import Settings
@@ -85,7 +86,7 @@ def jingle_fingerprint(spec: str, base_dir: Path) -> str:
     if not spec:
         return ""
     path = CHIME if spec == "chime" else (base_dir / spec)
-    return f"{spec}:{audio.file_sha256(path) if path.is_file() else 'missing'}"
+    return f"{spec}:{file_sha256(path) if path.is_file() else 'missing'}"
 
 
 def assemble(

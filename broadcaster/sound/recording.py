@@ -18,6 +18,7 @@ from typing import IO
 
 import numpy as np
 
+from broadcaster.store.renderings import file_sha256
 from broadcaster.sound import audio
 from broadcaster.sound.audio import Loudness
 from broadcaster.config import Settings
@@ -140,7 +141,7 @@ def produce(
                 raise RecordingRefused(
                     Code.RENDER_MASTERING, script_id="–", detail=str(exc)
                 ) from exc
-            sha = audio.file_sha256(tmp)
+            sha = file_sha256(tmp)
             relative = Path("audio") / f"recording-{sha}.mp3"
             os.chmod(tmp, 0o644)  # mkstemp makes 0600; players and the web server read it
             os.replace(tmp, settings.var_path / relative)

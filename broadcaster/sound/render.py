@@ -20,6 +20,13 @@ from broadcaster.sound import audio
 from broadcaster.sound.audio import Loudness
 from broadcaster.config import ConfigError, Settings
 from broadcaster.store.db import Rendering, Script
+from broadcaster.store.renderings import (
+    RECORDING_ENGINE,
+    current_rendering,
+    file_sha256,
+    newest_recording,
+    rendering_intact,
+)
 from broadcaster.enums import label_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.sound.master import (
@@ -41,8 +48,6 @@ logger = logging.getLogger(__name__)
 # Bump when the audio assembly changes so old files are not reused.
 RENDER_VERSION = 3  # 3: mastered in process (true-peak limiter, one encode)
 ENGINE_CHOICES = ("auto", "gtts", "edge", "espeak")
-# The engine of a rendering that is a person's recorded reading (broadcaster.sound.recording).
-RECORDING_ENGINE = "recording"
 
 
 class RenderFailed(BroadcasterError):
@@ -172,22 +177,6 @@ def expected_seconds(session: Session, script: Script, settings: Settings) -> fl
     return estimate_seconds(normaliser_for(settings)(script.body), settings)
 
 
-def current_rendering(session: Session, script: Script) -> Rendering | None:
-    """The newest rendering of the script's current words, if any."""
-    return session.scalars(
-        select(Rendering)
-        .where(Rendering.script_id == script.id, Rendering.content_hash == script.content_hash)
-        .order_by(Rendering.id.desc())
-        .limit(1)
-    ).first()
-
-
-def rendering_intact(settings: Settings, rendering: Rendering) -> bool:
-    """Whether the rendering's file is there with the bytes it was made with (the one check)."""
-    path = settings.var_path / rendering.audio_path
-    return path.is_file() and audio.file_sha256(path) == rendering.sha256
-
-
 def _tags(script: Script, settings: Settings, now: datetime) -> dict[str, str]:
     return {
         "title": script.title,
@@ -250,16 +239,6 @@ def _reuse(session: Session, script: Script, key: str, settings: Settings) -> Re
     return None
 
 
-def newest_recording(session: Session, script: Script) -> Rendering | None:
-    """The newest recorded reading of the script (whatever words it was saved with), if any."""
-    return session.scalars(
-        select(Rendering)
-        .where(Rendering.script_id == script.id, Rendering.engine == RECORDING_ENGINE)
-        .order_by(Rendering.id.desc())
-        .limit(1)
-    ).first()
-
-
 def recording_key() -> str:
     """A fresh cache key for a recording's row: it is never reused like synthesised audio (the
     same recording made current again is a new row, so the newest row stays the current one)."""
@@ -308,14 +287,18 @@ def render_script(
     engines: Sequence[SpeechEngine],
     settings: Settings,
     now: datetime,
+    spoken: SpokenText | None = None,
 ) -> RenderResult:
     """Render `script` with the first engine that can speak; reuse an identical rendering.
 
-    A script read aloud by a person is never synthesised: its recording is what it airs."""
+    `spoken` is the script's spoken form if the caller computed it already (it is computed
+    once per render). A script read aloud by a person is never synthesised: its recording is
+    what it airs."""
     recorded = newest_recording(session, script)
     if recorded is not None:
         return _result(_keep_recording(session, script, recorded, settings), settings, cached=True)
-    spoken = normaliser_for(settings)(script.body)
+    if spoken is None:
+        spoken = normaliser_for(settings)(script.body)
     if not spoken.paragraphs:
         raise RenderFailed(Code.RENDER_NOTHING_TO_SAY, script_id=script.id)
     reasons = []
@@ -345,7 +328,7 @@ def render_script(
         rendering.spoken_text = spoken.text
         rendering.audio_path = relative.as_posix()
         rendering.duration_s = audio.mp3_duration(dest)
-        rendering.sha256 = audio.file_sha256(dest)
+        rendering.sha256 = file_sha256(dest)
         rendering.loudness_lufs = round(loudness.integrated, 2)
         rendering.true_peak_dbtp = round(loudness.true_peak, 2)
         rendering.created_at = now

@@ -388,7 +388,7 @@ def test_heartbeats_keep_the_clusters_health(clustered, relay: ClusterRelay) -> 
 
 def _log_in(client, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
     """Log the Flask test client in through the login form."""
-    from .test_report_web import token
+    from tests.reports.test_report_web import token
 
     form = {"name": name, "password": password, "csrf_token": token(client, "/login")}
     assert client.post("/login", data=form).status_code == 302
@@ -543,8 +543,8 @@ def test_a_leader_chooses_the_zones_of_an_emergency_on_the_confirmation_page(
     from broadcaster.enums import Priority
     from broadcaster.onair.lease import Lease
 
-    from .conftest import LEADER, LEADER_PASSWORD
-    from .test_report_web import token
+    from tests.conftest import LEADER, LEADER_PASSWORD
+    from tests.reports.test_report_web import token
 
     station, _ = clustered
     script_id = _planned(station)

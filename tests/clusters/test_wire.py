@@ -57,13 +57,13 @@ def test_a_newer_programme_names_what_it_retracts_and_replaces() -> None:
 
 
 def test_topics_belong_to_the_layout() -> None:
-    assert wire.topic("report", "thon-1") == "broadcaster/reports/summary/thon-1"
+    assert wire.topic("report", "thon-1") == "broadcaster/report/thon-1"
     assert wire.cluster_of("broadcaster/health/thon-2") == ("health", "thon-2")
     for bad in (
-        "broadcaster/reports/summary",
+        "broadcaster/report",
         "other/report/x",
         "broadcaster/secrets/x",
-        "broadcaster/reports/summary/",
+        "broadcaster/report/",
     ):
         with pytest.raises(wire.WireError, match="is not one of the station's"):
             wire.cluster_of(bad)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 
 from broadcaster.errors import Code
-from broadcaster.sound.render import current_rendering, make_engines
+from broadcaster.sound.render import make_engines
+from broadcaster.store.renderings import current_rendering
 from broadcaster.services import scripts
 from broadcaster.services.background import JobState, RenderQueue
 

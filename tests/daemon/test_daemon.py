@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from broadcaster.sound.audio import file_sha256
+from broadcaster.store.renderings import file_sha256
 from broadcaster.config import load_settings
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, DaemonLease, ProgrammeEntry

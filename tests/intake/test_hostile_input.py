@@ -364,7 +364,7 @@ def aired_app(station):  # type: ignore[no-untyped-def]
     slot = parse_slots('[[slot]]\nname = "Chiều"\nstart = "17:00"\nminutes = 30\n', "t.toml")[0]
     from broadcaster.services.planning import plan_week
 
-    from .helpers import services, use_slots
+    from tests.helpers import services, use_slots
 
     use_slots(station, [slot])
     with services(station, FIXED_NOW) as ctx:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.evidence import ledger
-from broadcaster.sound.audio import file_sha256
+from broadcaster.store.renderings import file_sha256
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.notes import english

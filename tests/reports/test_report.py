@@ -22,7 +22,7 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from broadcaster.bench.report import seed_airings
 from broadcaster.cli import main
@@ -285,6 +285,29 @@ def test_evidence_pack_checks_with_sha256sum(quarter: Station, tmp_path: Path) -
     checked = (tmp_path / "pack" / "kiem-tra.txt").read_text(encoding="utf-8")
     assert checked  # (rewritten above when sha256sum exists; the made pack said what it checked)
     assert made.checked.ok and made.checked.full
+
+
+def test_a_pack_reads_the_rows_once_and_counts_them_once(quarter: Station) -> None:
+    """Four report files and the raw log from one read of the evidence rows and one summary."""
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    event.listen(quarter.engine, "before_cursor_execute", seen)
+    try:
+        with services(quarter, FIXED_NOW) as ctx:
+            made = reports.evidence_pack(ctx, reports.named_period(ctx, "2024-Q1"))
+    finally:
+        event.remove(quarter.engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if "from airing join script" in s and "max(airing_event.seq)" in s]
+    summaries = [s for s in statements if "sum(airing.duration_s)" in s]
+    assert len(reads) == 1, reads
+    assert len(summaries) == 1, summaries
+    with zipfile.ZipFile(io.BytesIO(made.body)) as archive:
+        raw = archive.read("nhat-ky-phat.csv").decode("utf-8")
+        listed = json.loads(archive.read("bao-cao-phat-thanh-20231215-20240314.json"))
+    assert made.rows == len(listed["rows"]) == raw.count("\n") - 1 > 0
 
 
 def test_verification_is_incremental_and_says_what_it_checked(quarter: Station) -> None:

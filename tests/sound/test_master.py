@@ -29,7 +29,7 @@ TEXT = (
 def _render(station, settings, body: str = TEXT):  # type: ignore[no-untyped-def]
     from broadcaster.store.db import Script
 
-    from .helpers import add_draft
+    from tests.helpers import add_draft
 
     script_id = add_draft(station, FIXED_NOW, body)
     with station.sessions() as session:
@@ -168,7 +168,7 @@ class _OnlineVoice:
 def test_a_loud_opening_and_an_online_voice_are_mastered_the_same_way(
     station, monkeypatch, tmp_path, kind
 ) -> None:  # type: ignore[no-untyped-def]
-    from .helpers import add_draft
+    from tests.helpers import add_draft
 
     engine = _LoudStart() if kind == "loud-start" else _OnlineVoice(tmp_path)
     settings = dataclasses.replace(station.settings, intro="", outro="")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from broadcaster.store.renderings import file_sha256
 from broadcaster.web import create_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -135,7 +136,7 @@ def test_each_format_is_mastered_to_the_target_and_kept_as_a_recording(
     assert "Giọng người đọc (bản ghi âm)" in html and "bản nháp, chờ lãnh đạo" in html
     (rendering,) = recordings(station)
     path = station.settings.var_path / rendering.audio_path
-    assert rendering.voice == "vhxh" and rendering.sha256 == audio.file_sha256(path)
+    assert rendering.voice == "vhxh" and rendering.sha256 == file_sha256(path)
     measured = audio.measure_loudness(path)  # ffmpeg's meter, independent of ours
     assert measured.integrated == pytest.approx(station.settings.target_lufs, abs=1.0)
     assert measured.true_peak <= station.settings.true_peak_dbtp + 0.5

@@ -13,6 +13,7 @@ import responses
 from mutagen.easyid3 import EasyID3
 from mutagen.mp3 import MP3
 
+from broadcaster.store.renderings import file_sha256
 from broadcaster.sound import audio
 from broadcaster.store.db import Rendering
 from broadcaster.sound.render import RenderFailed, make_engines, render_script
@@ -91,7 +92,7 @@ def test_render_writes_a_real_tagged_mp3(station) -> None:  # type: ignore[no-un
         session.commit()
     assert not result.cached and result.engine == "espeak"
     assert result.audio_path.is_file()
-    assert audio.file_sha256(result.audio_path) == result.sha256
+    assert file_sha256(result.audio_path) == result.sha256
     info = MP3(result.audio_path).info
     assert info.sample_rate == 44100 and info.channels == 1
     assert result.duration_s == pytest.approx(info.length)
@@ -162,7 +163,7 @@ def test_a_corrupted_cached_file_is_rendered_again(station) -> None:  # type: ig
             session, session.get(Script, script_id), engines, station.settings, FIXED_NOW
         )
     assert not second.cached and second.rendering_id == first.rendering_id
-    assert audio.file_sha256(second.audio_path) == second.sha256
+    assert file_sha256(second.audio_path) == second.sha256
     assert second.duration_s == pytest.approx(first.duration_s, abs=0.1)
 
 

@@ -232,8 +232,8 @@ def test_the_demo_bulletins_are_marked_as_samples_in_the_log_and_the_report(
     from broadcaster.programme.slots import parse_slots
     from broadcaster.services.station import initialise, open_station
 
-    from .conftest import FIXED_NOW
-    from .test_web import login, page
+    from tests.conftest import FIXED_NOW
+    from tests.web.test_web import login, page
 
     made = initialise(settings, ADMIN_PASSWORD, FIXED_NOW, demo=True)
     assert made.demo_scripts == 5

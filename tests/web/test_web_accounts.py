@@ -220,7 +220,7 @@ def test_the_accounts_page_is_for_admins_and_every_change_is_audited(app, statio
 
 
 def test_a_leader_returns_a_bulletin_with_a_reason_the_officer_sees(app, station) -> None:  # type: ignore[no-untyped-def]
-    from .helpers import approved_rendered
+    from tests.helpers import approved_rendered
 
     approved_rendered(station, FIXED_NOW, "Thông báo lịch tiếp công dân. Xin cảm ơn.")
     leader = app.test_client()

@@ -258,7 +258,7 @@ def test_every_input_has_a_label(app, station) -> None:  # type: ignore[no-untyp
     add(station, BULLETINS)
     client = client_for(app)
     admin = app.test_client()
-    from .conftest import ADMIN_PASSWORD
+    from tests.conftest import ADMIN_PASSWORD
 
     html = admin.get("/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', html)

@@ -256,7 +256,7 @@ def test_the_service_checks_the_seen_hash_only_when_given(station) -> None:  # t
 def test_a_title_only_edit_returns_an_approved_script_to_draft_and_off_the_air(station) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.programme.slots import parse_slots
 
-    from .helpers import use_slots
+    from tests.helpers import use_slots
 
     use_slots(
         station, parse_slots('[[slot]]\nname = "Chiều"\nstart = "17:00"\nminutes = 30\n', "t")
