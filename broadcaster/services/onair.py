@@ -31,6 +31,7 @@ from broadcaster.onair.outputs import Cancel, Output, StopReason
 from broadcaster.programme.planning import entries_for, plan_occurrence
 from broadcaster.store.renderings import current_rendering, rendering_intact
 from broadcaster.services.audio import ensure_audio, record_problem
+from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
 from broadcaster.programme.slots import SlotDef, SlotOccurrence, latest_occurrence, occurrences_between
@@ -311,8 +312,6 @@ def air_now(
     `requested_by` (a web account, or "cli:<system user>") goes into the evidence. `zones`
     limits it to those zones' loudspeaker clusters (none: every zone).
     """
-    from broadcaster.services.clusters import known_zones
-
     zones = known_zones(ctx.session, zones)
     script = get_script(ctx, script_id)
     if script.status != Status.APPROVED:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from broadcaster.errors import Code
+from broadcaster.spoken import Normaliser
 from broadcaster.sound.render import make_engines
 from broadcaster.store.renderings import current_rendering
 from broadcaster.services import scripts
@@ -61,6 +62,26 @@ def test_a_script_saved_again_while_it_renders_ends_with_audio_of_its_newest_wor
         rendering = current_rendering(session, script)
         assert rendering is not None and done.result is not None
         assert rendering.id == done.result.rendering_id  # the newest words have their audio
+    queue.shutdown()
+
+
+def test_a_render_from_the_page_reads_the_script_once(station, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The queue computes the spoken form to count progress and hands it to the render."""
+    read: list[str] = []
+    real = Normaliser.__call__
+
+    def counting(self, text, explain=False):  # type: ignore[no-untyped-def]
+        read.append(text)
+        return real(self, text, explain=explain)
+
+    monkeypatch.setattr(Normaliser, "__call__", counting)
+    queue = RenderQueue(station.settings, station.sessions, lambda: FIXED_NOW)
+    script_id = add_draft(station, FIXED_NOW, THREE_SENTENCES)
+    queue.submit(script_id)
+    assert queue.wait(120)
+    done = queue.job(script_id)
+    assert done is not None and done.state == JobState.DONE and done.total == 3
+    assert read == [THREE_SENTENCES]
     queue.shutdown()
 
 

@@ -59,6 +59,8 @@ def test_the_local_day_ends_at_17_utc() -> None:
     assert q1[0] <= last_of_q1 < q1[1] and not q2[0] <= last_of_q1 < q2[1]
     assert q2[0] <= first_of_q2 < q2[1] and not q1[0] <= first_of_q2 < q1[1]
     assert q1[0] == datetime(2023, 12, 14, 17, 0, tzinfo=timezone.utc)
+    # UTC as its name says (the store's time), not local times that merely compare equal
+    assert all(bound.utcoffset() == timedelta(0) for bound in (*q1, *q2))
 
 
 SERIES = {

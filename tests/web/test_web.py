@@ -114,6 +114,7 @@ def test_officer_uploads_sees_spoken_form_and_listens_with_seeking(app) -> None:
     ("data", "name", "topic", "message"),
     [
         (b"", "trong.txt", "a", "Tệp trong.txt trống"),
+        ("... !!! ??? — ***".encode(), "cham.txt", "a", "Tệp cham.txt không có chữ"),
         (b"\x00\x01\x02binary\x00\x00\x00", "x.txt", "a", "không phải văn bản"),
         (b"Th\x81ng b\x8d", "x.txt", "a", "bảng mã"),
         ("Nội dung.".encode(), "x.pdf", "a", "Chỉ nhận tệp .txt, .md hoặc .docx"),
@@ -166,6 +167,27 @@ def test_only_leaders_approve_and_an_edit_needs_approval_again(app) -> None:  # 
     )
     html = page(edited)
     assert "trở lại bản nháp" in html and "Bản nháp" in html and "Thêm câu mới." in html
+
+
+def test_punctuation_alone_is_refused_by_the_page_as_by_the_command_line(app) -> None:  # type: ignore[no-untyped-def]
+    """One rule for "has text" at every door: pasted text and an edit, as `scripts add`."""
+    client = app.test_client()
+    login(client, "vhxh")
+    upload(client, BULLETIN.encode())
+    url = app.extensions["broadcaster"].settings.db_url
+    before = db_snapshot(url)
+    pasted = client.post(
+        "/scripts", data={"body": "... !!! ???", "topic": "a", "csrf_token": token(client)},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "không có chữ" in page(pasted)
+    edited = client.post(
+        "/scripts/1/edit",
+        data={"body": "—— ... ??? 📢", "title": "", "csrf_token": token(client, "/scripts/1")},
+        follow_redirects=True,
+    )
+    assert "Nội dung bản tin đang trống" in page(edited)
+    assert db_snapshot(url) == before
 
 
 def test_office_cannot_add_scripts(app) -> None:  # type: ignore[no-untyped-def]
