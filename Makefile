@@ -43,3 +43,11 @@ typecheck: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+# The pictures in docs/screenshots/: the browser test saves there the first screen of every
+# page the README and docs/ show (by file name), so a changed page refreshes its picture.
+.PHONY: screenshots
+screenshots: $(VENV)/.installed
+	BROADCASTER_SCREENSHOTS=docs/screenshots BROADCASTER_REQUIRE_BROWSER=1 \
+	$(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/web/test_browser_layout.py::test_every_page_fits_a_phone_and_a_desk

@@ -1,10 +1,13 @@
 """Every page in a real Chromium at a phone's 390×844 and a desk's 1366×768, with data in it:
 nothing wider than the screen, every button and box big enough for a finger, no refused script
-or style; a screenshot of each under var/screenshots/ (not committed)."""
+or style; a screenshot of each under var/screenshots/ (not committed). `make screenshots` sets
+BROADCASTER_SCREENSHOTS=docs/screenshots: the first screen of every page the docs show is then
+saved there too, under the name the docs use."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import timedelta
 
@@ -27,6 +30,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SIZES = {"phone": (390, 844), "desk": (1366, 768)}
 SCREENSHOTS = REPO / "var" / "screenshots"
+FOR_DOCS = os.environ.get("BROADCASTER_SCREENSHOTS")  # e.g. docs/screenshots (make screenshots)
+SAVED_FOR_DOCS: set[str] = set()
 
 if not CHROMIUM and not os.environ.get("BROADCASTER_REQUIRE_BROWSER"):
     pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
@@ -143,12 +148,25 @@ def test_every_page_fits_a_phone_and_a_desk(live_server: str, town: int) -> None
                 context.close()
         finally:
             browser.close()
+    if FOR_DOCS:  # a picture the docs show that no page here makes would go stale unseen
+        assert pictures_in_docs() - SAVED_FOR_DOCS == set()
+
+
+def pictures_in_docs() -> set[str]:
+    """The screenshots the README and docs/ show, e.g. {"log-phone.png"}."""
+    texts = [path.read_text(encoding="utf-8") for path in (REPO / "docs").glob("*.md")]
+    texts.append((REPO / "README.md").read_text(encoding="utf-8"))
+    return {name for text in texts for name in re.findall(r"screenshots/([\w-]+\.png)", text)}
 
 
 def check_page(page, name: str, size: str) -> None:  # type: ignore[no-untyped-def]
     """No sideways scrolling, no small targets, Vietnamese; and a screenshot."""
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"))  # the first screen
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}-full.png"), full_page=True)
+    picture = f"{name}-{size}.png"
+    if FOR_DOCS and picture in pictures_in_docs():
+        shutil.copyfile(SCREENSHOTS / picture, REPO / FOR_DOCS / picture)
+        SAVED_FOR_DOCS.add(picture)
     wide = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert wide[0] <= wide[1], (name, size, wide)
     assert page.evaluate(SMALL_TARGETS) == [], (name, size)
