@@ -4,7 +4,7 @@ The 21 ways of tampering the fault campaign tried, each against a station that a
 three bulletins with a per-seal witness (a command that copies every new chain head
 to a file off the machine). Every case must be caught by `log verify --witness`; the
 `plain` column says which ones the database and var/ledger alone still catch, which
-is what the README promises for a station without a witness.
+is what docs/architecture.md promises for a station without a witness.
 """
 
 from __future__ import annotations

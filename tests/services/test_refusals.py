@@ -4,7 +4,7 @@ Each row runs one command line against a real `init`-ed station (a SQLite file, 
 the town's slot file) in its own folder: a bad argument, a bad file, a bad setting in
 broadcaster.toml or the environment, or a bad slot file. For every row the test checks
 the exit code (1: the command was understood and refused; 2: click could not parse the
-command line, see README *Command line*), that the answer is one sentence with no
+command line, see docs/reference.md, *Command line*), that the answer is one sentence with no
 traceback, and that the database's rows and bytes and every file under var/ are exactly
 as they were.
 """
@@ -695,8 +695,3 @@ def test_the_word_lists_in_the_settings_agree_with_the_engines() -> None:
 
     assert ENGINES == ENGINE_CHOICES and EDGE_VOICES == VOICES
     assert list(SOUND_BACKENDS) == [b.name.lower() for b in miniaudio.Backend]
-
-
-def test_the_readme_states_the_exit_code_rule() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "exits with code 1 when it refuses" in readme and "exit code 2" in readme

@@ -29,33 +29,6 @@ def test_every_code_has_an_english_and_a_vietnamese_sentence_with_the_same_data(
     assert ENGLISH[code].rstrip().endswith((".", "}")) and VIETNAMESE[code].strip()
 
 
-def test_every_message_code_setting_and_command_is_in_the_readme() -> None:
-    """Like Datasette's test_docs: what a technician can meet is written down."""
-    import dataclasses
-
-    from broadcaster.config import Settings
-    from broadcaster.notes import NoteCode
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    missing = [f"code {c.value}" for c in Code if f"`{c.value}`" not in readme]
-    missing += [f"note {n.value}" for n in NoteCode if f"`{n.value}`" not in readme]
-    missing += [
-        f"setting {f.name}"
-        for f in dataclasses.fields(Settings)
-        if f.name != "base_dir" and f"`{f.name}`" not in readme
-    ]
-
-    def commands(group: object, prefix: str) -> list[str]:
-        found = []
-        for name, command in getattr(group, "commands", {}).items():
-            found.append(f"{prefix}{name}")
-            found += commands(command, f"{prefix}{name} ")
-        return found
-
-    missing += [f"command {c}" for c in commands(main, "") if f"broadcaster {c}" not in readme]
-    assert missing == []
-
-
 def test_reading_pages_and_status_changes_nothing(station, project: Path) -> None:  # type: ignore[no-untyped-def]
     approved_rendered(station, FIXED_NOW, "Thông báo lịch tiếp công dân. Xin cảm ơn.")
     app = create_app(station.settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
