@@ -412,7 +412,7 @@ class _Run:
         return len(self.witness_file.read_text().splitlines())
 
     def _verify(self) -> tuple[int, bool]:
-        from broadcaster.evidence import ledger
+        from broadcaster.evidence.verify import verify
         from broadcaster.store.db import Airing
 
         with self.station.sessions() as session:
@@ -421,7 +421,7 @@ class _Run:
                 .select_from(Airing)
                 .where(Airing.cluster_entry.like("x-%"), Airing.outcome == "aired")
             )
-            verdict = ledger.verify(session, self.settings.var_path / "ledger")
+            verdict = verify(session, self.settings.var_path / "ledger")
         return int(aired or 0), verdict.ok
 
     def _child_log(self) -> str:
