@@ -9,7 +9,6 @@ from broadcaster.spoken import numbers as num
 from broadcaster.spoken.lexicon import LETTER_NAMES, fold, issuers
 from broadcaster.spoken.rules_base import Context, Rule
 
-
 # --- document symbols: 193/KH-UBND, 01/2023/QĐ-UBND, 61/2018/NĐ-CP, 18-NQ/TW ---------
 
 _CODE = r"[A-ZĐ][A-Za-zĐđ&]*(?:\d{1,2}(?![\d/]))?"  # "QH14": Quốc hội khóa XIV

@@ -8,7 +8,6 @@ import re
 from broadcaster.spoken import numbers as num
 from broadcaster.spoken.rules_base import Context, Rule
 
-
 # --- list markers -------------------------------------------------------------
 
 

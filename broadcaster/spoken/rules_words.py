@@ -9,7 +9,6 @@ from broadcaster.spoken.lexicon import LETTER_NAMES, fold, trie_alternation
 from broadcaster.spoken.rules_base import Context, Rule
 from broadcaster.spoken.syllables import is_syllable
 
-
 # --- abbreviations ----------------------------------------------------------------------
 
 
