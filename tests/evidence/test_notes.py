@@ -22,7 +22,8 @@ from broadcaster.evidence.verify import verify
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, Problem
 from broadcaster.notes import ENGLISH, VIETNAMESE, Note, NoteCode, note
-from broadcaster.onair.outputs import CommandOutput, FileOutput, HookedOutput
+from broadcaster.onair.command_output import CommandOutput, HookedOutput
+from broadcaster.onair.outputs import FileOutput
 from broadcaster.services import reports
 from broadcaster.programme.slots import parse_slots
 

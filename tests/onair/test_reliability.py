@@ -18,7 +18,8 @@ from broadcaster.store.renderings import file_sha256
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.notes import english
-from broadcaster.onair.outputs import CommandOutput, NullOutput
+from broadcaster.onair.command_output import CommandOutput
+from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.planning import plan_occurrence
 from broadcaster.programme.slots import SlotDef, occurrences_between, parse_slots
 
