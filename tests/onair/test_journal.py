@@ -31,7 +31,8 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
     journal (on disk, so a restart keeps it) and is sealed in order once the lock is gone."""
     import sqlite3
 
-    from broadcaster.store.db import AiringEvent, make_engine, make_session_factory
+    from broadcaster.store.db import AiringEvent
+    from broadcaster.store.engine import make_engine, make_session_factory
     from broadcaster.onair.journal import Journal
 
     first = approved_rendered(station, FIXED_NOW, BULLETIN)
