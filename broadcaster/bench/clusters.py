@@ -179,7 +179,7 @@ class _Run:
 
     def _setup(self) -> None:
         from broadcaster.clusters import broker
-        from broadcaster.bench.pipeline import _scratch_station
+        from broadcaster.bench.scratch import scratch_station
         from broadcaster.clock import utc_now
         from broadcaster.store.db import Script
         from broadcaster.enums import Priority
@@ -200,7 +200,7 @@ class _Run:
             lines.append(f"witness = \"sh -c 'cat >> {self.witness_file}'\"")
         (self.folder / "broadcaster.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
         slots = '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'
-        station = _scratch_station(self.folder, slots, 0)
+        station = scratch_station(self.folder, slots, 0)
         self.station, self.settings = station, station.settings
         now = utc_now()
         credentials = []

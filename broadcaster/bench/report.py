@@ -174,12 +174,12 @@ def _child(folder: Path, action: str, rows: int) -> tuple[float, int]:
 
 def bench_report(airings: int = 250_000, small: int = 50_000) -> ReportFigures:
     """A scratch station with `airings` airings over 2024, then time each part of the report."""
-    from broadcaster.bench.pipeline import _scratch_station
+    from broadcaster.bench.scratch import scratch_station
 
     slots_toml = '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        station = _scratch_station(folder, slots_toml, 5)
+        station = scratch_station(folder, slots_toml, 5)
         settings = station.settings
         with station.sessions() as session:
             for n, script in enumerate(session.scalars(select(Script)).all()):
