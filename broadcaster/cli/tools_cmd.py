@@ -250,7 +250,9 @@ def bench_clusters_command(
 ) -> None:  # fmt: skip
     """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
     on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
-    from broadcaster.bench.clusters import BenchError, bench_clusters, plain, report_lines
+    from broadcaster.bench.cluster_figures import plain, report_lines
+    from broadcaster.bench.cluster_setup import BenchError
+    from broadcaster.bench.clusters import bench_clusters
 
     say = None if as_json else click.echo
     try:
