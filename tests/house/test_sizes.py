@@ -30,9 +30,6 @@ EXEMPT = {
     "broadcaster/daemon/process.py:Daemon.run": "reshaped by issue 21",
     "broadcaster/onair/airing.py": "reshaped by issue 21",
     "broadcaster/onair/airing.py:air_entry": "reshaped by issue 21",
-    # Split by the work on web/ of issue 20 (item 2, one service layer); delete this line when
-    # it is done (the last test below says so).
-    "web/__init__.py:create_app": "being split by the web/ work of issue 20",
 }
 # Alembic revisions are a list of schema steps read top to bottom (the baseline creates every
 # table): their functions may be long.
