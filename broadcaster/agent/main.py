@@ -17,7 +17,8 @@ from broadcaster.agent.cache import Cache
 from broadcaster.agent.config import AgentError, load_config
 from broadcaster.agent.runner import Agent
 from broadcaster.clock import utc_now
-from broadcaster.onair.outputs import OutputError, default_output, make_output
+from broadcaster.onair.output_spec import default_output, make_output
+from broadcaster.onair.outputs import OutputError
 
 logger = logging.getLogger("broadcaster.agent")
 

@@ -1,4 +1,5 @@
-"""Benchmarks run on demand (`broadcaster bench …`); they print figures, they never assert."""
+"""`broadcaster bench normalise`, `render`, `week` and `memory`: the path from a script to its
+MP3, stage by stage, on one core, in parallel and in a fresh process."""
 
 from __future__ import annotations
 
@@ -8,20 +9,14 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import func, select
-
-from broadcaster.sound import audio
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
-from broadcaster.store.db import Airing, ProgrammeEntry
-from broadcaster.programme.slots import load_slots
-from broadcaster.spoken import Normaliser
-from broadcaster.services.station import Station
+from broadcaster.sound import audio
 from broadcaster.sound.voices import Speech
+from broadcaster.spoken import Normaliser
 
 
 @dataclass(frozen=True)
@@ -45,154 +40,6 @@ def bench_normalise(text: str, repeat: int, normaliser: Normaliser) -> Normalise
     for _ in range(repeat):
         normaliser(text)
     return NormaliseFigures(len(text), repeat, time.perf_counter() - start)
-
-
-def _scratch_station(folder: Path, slots_toml: str, scripts: int) -> Station:
-    """A throwaway installation in `folder` with `scripts` short approved, rendered bulletins."""
-    from broadcaster.intake.parse import parse_script
-    from broadcaster.sound.render import make_engines, render_script
-    from broadcaster.services.context import Context
-    from broadcaster.services.scripts import add_scripts, approve_script
-    from broadcaster.services.station import initialise, open_station
-
-    (folder / "schedules").mkdir()
-    (folder / "schedules" / "bench.toml").write_text(slots_toml, encoding="utf-8")
-    settings = load_settings(folder, environ={}, overrides={"engine": "espeak"})
-    now = utc_now()
-    initialise(settings, "bench-password", now)
-    station = open_station(settings)
-    with station.sessions() as session:
-        ctx = Context(settings, session, clock=lambda: now)
-        for n in range(scripts):
-            item = parse_script(f"Bản tin thử số {n + 1}.".encode(), "bench.txt", topic="a")
-            (script,) = add_scripts(ctx, [item], "bench")
-            approve_script(ctx, script.id, "admin")
-            render_script(session, script, make_engines("espeak", settings), settings, now)
-        session.commit()
-    return station
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-@dataclass(frozen=True)
-class PunctualityFigures:
-    """Start lateness of real scheduled airings, in milliseconds."""
-
-    count: int
-    aired: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-
-
-def bench_punctuality(count: int, interval: float, lead: float = 5.0) -> PunctualityFigures:
-    """Schedule `count` one-bulletin slots `interval` s apart on the real daemon; measure lateness."""
-    from broadcaster.daemon.process import Daemon
-    from broadcaster.onair.outputs import NullOutput
-
-    with tempfile.TemporaryDirectory() as tmp:
-        tz = load_settings(Path(tmp), environ={}).tz
-        first = utc_now() + timedelta(seconds=lead + 10)  # set-up and rendering take a few seconds
-        lines = []
-        for n in range(count):
-            start = (first + timedelta(seconds=n * interval)).astimezone(tz)
-            lines.append(f'[[slot]]\nname = "b{n:04d}"\nstart = "{start:%H:%M:%S}"\nminutes = 1\n')
-        station = _scratch_station(Path(tmp), "\n".join(lines), scripts=1)
-        daemon = Daemon(
-            station.settings,
-            station.engine,
-            station.sessions,
-            load_slots(station.settings.schedules_path),
-            NullOutput(),
-        )
-        stop = threading.Event()
-        runner = threading.Thread(target=daemon.run, args=(stop, None))
-        runner.start()
-        end = first + timedelta(seconds=count * interval + 3)
-        while utc_now() < end and runner.is_alive():
-            time.sleep(0.5)
-        stop.set()
-        runner.join()
-        with station.sessions() as session:
-            rows = session.scalars(select(Airing).where(Airing.outcome == "aired")).all()
-            late = [
-                (r.started_at - r.planned_start).total_seconds() * 1000
-                for r in rows
-                if r.started_at
-            ]
-        station.engine.dispose()
-    if not late:
-        return PunctualityFigures(count, 0, float("nan"), float("nan"), float("nan"))
-    return PunctualityFigures(
-        count, len(late), _percentile(late, 0.5), _percentile(late, 0.99), max(late)
-    )
-
-
-@dataclass(frozen=True)
-class YearFigures:
-    """A simulated year of slots on the injected clock."""
-
-    occurrences: int
-    airings: int
-    seconds: float
-    doubled: int
-    lost: int
-
-    @property
-    def airings_per_second(self) -> float:
-        """Simulated airings handled per second of wall time."""
-        return self.airings / self.seconds
-
-
-def bench_year(days: int = 365, scripts: int = 3) -> YearFigures:
-    """Drive the real cron triggers and job function through `days` of two daily slots."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    from broadcaster.daemon.process import Daemon
-    from broadcaster.onair.outputs import NullOutput
-
-    slots_toml = (
-        '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'
-        '[[slot]]\nname = "Chiều"\nstart = "17:00"\nminutes = 30\n'
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        station = _scratch_station(Path(tmp), slots_toml, scripts)
-        settings = station.settings
-        slots = load_slots(settings.schedules_path)
-        begin = utc_now()
-        moment = [begin]
-        daemon = Daemon(
-            settings, station.engine, station.sessions, slots, NullOutput(),
-            clock=lambda: moment[0], sleep=lambda _: None,
-        )  # fmt: skip
-        fires = []
-        for slot in slots:
-            trigger = CronTrigger(
-                hour=slot.start.hour, minute=slot.start.minute, timezone=settings.tz
-            )
-            when = trigger.get_next_fire_time(None, begin)
-            while when < begin + timedelta(days=days):
-                fires.append((when, slot.name))
-                when = trigger.get_next_fire_time(when, when + timedelta(seconds=1))
-        started = time.perf_counter()
-        for when, name in sorted(fires):
-            moment[0] = when + timedelta(milliseconds=500)
-            daemon.air_slot(name)
-        elapsed = time.perf_counter() - started
-        with station.sessions() as session:
-            entries = session.scalar(select(func.count()).select_from(ProgrammeEntry)) or 0
-            per_entry = session.execute(
-                select(Airing.programme_entry_id, func.count())
-                .where(Airing.outcome == "aired")
-                .group_by(Airing.programme_entry_id)
-            ).all()
-        station.engine.dispose()
-    doubled = sum(1 for _, n in per_entry if n > 1)
-    lost = entries - len(per_entry)
-    return YearFigures(len(fires), sum(n for _, n in per_entry), elapsed, doubled, lost)
 
 
 @dataclass(frozen=True)
@@ -298,10 +145,10 @@ def bench_render(texts: dict[str, str]) -> list[RenderFigures]:
     import tracemalloc
 
     from broadcaster.intake.parse import parse_script
-    from broadcaster.sound.render import make_engines, render_script
     from broadcaster.services.context import Context
     from broadcaster.services.scripts import add_scripts
     from broadcaster.services.station import initialise, open_station
+    from broadcaster.sound.render import make_engines, render_script
 
     figures = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -62,11 +62,10 @@ def seed_airings(
     scripts = session.execute(select(Script.id, Script.title, Script.topic)).all()
     if not scripts:
         raise ValueError("add scripts before seeding airings")
-    seq, previous = ledger.head(session) or (0, ledger.GENESIS)
+    chain = _Chain(ledger.head(session) or (0, ledger.GENESIS))
     next_id = (session.scalar(select(func.max(Airing.id))) or 0) + 1
     airings: list[dict[str, object]] = []
     events: list[dict[str, object]] = []
-    made = 0
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for n in range(per_day):
@@ -74,67 +73,105 @@ def seed_airings(
             planned = datetime.combine(day, slot.start, tzinfo=tz) + timedelta(
                 minutes=5 * (n // len(slots))
             )
-            planned = planned.astimezone(timezone.utc)
             script_id, title, topic = scripts[rng.randrange(len(scripts))]
-            roll = rng.randrange(1000)
-            outcome = (
-                Outcome.FAILED if roll < FAILED
-                else Outcome.MISSED if roll < FAILED + MISSED
-                else Outcome.INTERRUPTED if roll < FAILED + MISSED + INTERRUPTED
-                else Outcome.AIRED
-            )  # fmt: skip
-            seconds = round(rng.uniform(90, 300), 3)
-            started = None if outcome == Outcome.MISSED else planned + timedelta(seconds=1)
-            ended = None
-            if outcome in (Outcome.AIRED, Outcome.INTERRUPTED) and started is not None:
-                ended = started + timedelta(seconds=seconds if outcome == Outcome.AIRED else 30)
-            elif started is not None:
-                ended = started + timedelta(seconds=2)
-            airing = Airing(
-                id=next_id, programme_entry_id=None, attempt=1, script_id=script_id,
-                rendering_id=None, slot_name=slot.name,
-                audio_sha256=hashlib.sha256(f"audio-{script_id}".encode()).hexdigest(),
-                duration_s=seconds if outcome == Outcome.AIRED else None,
-                planned_start=planned, started_at=started, ended_at=ended, outcome=outcome,
-                error=ERRORS.get(outcome), output="null", host="bench", seq=None,
-                prev_hash=None, row_hash=None, seal_format=ledger.SEAL_FORMAT, epoch=1,
-                title=title, topic=topic,
-                text_sha256=hashlib.sha256(f"text-{script_id}".encode()).hexdigest(),
-                approved_by="Chủ tịch", author="Cán bộ VH-XH", approved_at=planned,
-                voice="espeak:vi", requested_by=None,
-            )  # fmt: skip
-            kinds = [outcome] if outcome == Outcome.MISSED else [Outcome.STARTED, outcome]
-            for kind in kinds:
-                seq += 1
-                event = AiringEvent(
-                    seq=seq, prev_hash=previous, seal_format=ledger.SEAL_FORMAT, kind=kind,
-                    at=started if kind == Outcome.STARTED else (ended or planned),
-                    airing_id=next_id,
-                )  # fmt: skip
-                previous = ledger.event_hash(event, airing)
-                events.append(
-                    {"seq": seq, "prev_hash": event.prev_hash, "event_hash": previous,
-                     "seal_format": event.seal_format, "kind": kind, "at": event.at,
-                     "airing_id": next_id}
-                )  # fmt: skip
+            script = (script_id, title, topic)
+            airing = _airing(next_id, slot.name, planned.astimezone(timezone.utc), script, rng)
+            events += chain.seal(airing)
             airings.append(_columns(airing))
             next_id += 1
-            made += 1
             if len(airings) >= BATCH:
                 _flush(session, airings, events)
         _flush(session, airings, events)
         if anchor_dir is not None and per_day:
-            last_moment = datetime.combine(day, time(23, 0), tzinfo=tz)
-            ledger.anchor(anchor_dir, (seq, previous), last_moment)
-    if session.get_bind().dialect.name == "postgresql":
-        # The ids were given, not drawn: move the sequences past them for later inserts.
-        for table in ("airing", "airing_event"):
-            session.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                     f"(SELECT max(id) FROM {table}))")
+            ledger.anchor(anchor_dir, chain.head, datetime.combine(day, time(23, 0), tzinfo=tz))
+    _move_sequences(session)
+    return days * per_day
+
+
+def _outcome(rng: random.Random) -> Outcome:
+    """What became of one airing, drawn with the shares FAILED, MISSED and INTERRUPTED."""
+    roll = rng.randrange(1000)
+    return (
+        Outcome.FAILED if roll < FAILED
+        else Outcome.MISSED if roll < FAILED + MISSED
+        else Outcome.INTERRUPTED if roll < FAILED + MISSED + INTERRUPTED
+        else Outcome.AIRED
+    )  # fmt: skip
+
+
+def _airing(
+    airing_id: int, slot_name: str, planned: datetime, script: tuple[int, str, Topic],
+    rng: random.Random,
+) -> Airing:  # fmt: skip
+    """One airing row of `script` as the daemon would have left it, its outcome drawn."""
+    script_id, title, topic = script
+    outcome = _outcome(rng)
+    seconds = round(rng.uniform(90, 300), 3)
+    started = None if outcome == Outcome.MISSED else planned + timedelta(seconds=1)
+    ended = None
+    if outcome in (Outcome.AIRED, Outcome.INTERRUPTED) and started is not None:
+        ended = started + timedelta(seconds=seconds if outcome == Outcome.AIRED else 30)
+    elif started is not None:
+        ended = started + timedelta(seconds=2)
+    return Airing(
+        id=airing_id, programme_entry_id=None, attempt=1, script_id=script_id,
+        rendering_id=None, slot_name=slot_name,
+        audio_sha256=hashlib.sha256(f"audio-{script_id}".encode()).hexdigest(),
+        duration_s=seconds if outcome == Outcome.AIRED else None,
+        planned_start=planned, started_at=started, ended_at=ended, outcome=outcome,
+        error=ERRORS.get(outcome), output="null", host="bench", seq=None,
+        prev_hash=None, row_hash=None, seal_format=ledger.SEAL_FORMAT, epoch=1,
+        title=title, topic=topic,
+        text_sha256=hashlib.sha256(f"text-{script_id}".encode()).hexdigest(),
+        approved_by="Chủ tịch", author="Cán bộ VH-XH", approved_at=planned,
+        voice="espeak:vi", requested_by=None,
+    )  # fmt: skip
+
+
+class _Chain:
+    """The events sealed so far, chained with the ledger's own hashing."""
+
+    def __init__(self, head: ledger.Head) -> None:
+        self.seq, self.previous = head
+
+    @property
+    def head(self) -> ledger.Head:
+        """The newest link: its sequence number and hash."""
+        return (self.seq, self.previous)
+
+    def seal(self, airing: Airing) -> list[dict[str, object]]:
+        """The event rows of `airing`: `started` and its outcome, or a single `missed`."""
+        outcome = airing.outcome
+        kinds = [outcome] if outcome == Outcome.MISSED else [Outcome.STARTED, outcome]
+        rows: list[dict[str, object]] = []
+        for kind in kinds:
+            self.seq += 1
+            event = AiringEvent(
+                seq=self.seq, prev_hash=self.previous, seal_format=ledger.SEAL_FORMAT, kind=kind,
+                at=airing.started_at if kind == Outcome.STARTED
+                else (airing.ended_at or airing.planned_start),
+                airing_id=airing.id,
             )  # fmt: skip
-        session.commit()
-    return made
+            self.previous = ledger.event_hash(event, airing)
+            rows.append(
+                {"seq": self.seq, "prev_hash": event.prev_hash, "event_hash": self.previous,
+                 "seal_format": event.seal_format, "kind": kind, "at": event.at,
+                 "airing_id": airing.id}
+            )  # fmt: skip
+        return rows
+
+
+def _move_sequences(session: Session) -> None:
+    """On PostgreSQL the ids were given, not drawn: move the sequences past them for later
+    inserts."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("airing", "airing_event"):
+        session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                 f"(SELECT max(id) FROM {table}))")
+        )  # fmt: skip
+    session.commit()
 
 
 def _flush(
@@ -174,12 +211,12 @@ def _child(folder: Path, action: str, rows: int) -> tuple[float, int]:
 
 def bench_report(airings: int = 250_000, small: int = 50_000) -> ReportFigures:
     """A scratch station with `airings` airings over 2024, then time each part of the report."""
-    from broadcaster.bench.pipeline import _scratch_station
+    from broadcaster.bench.scratch import scratch_station
 
     slots_toml = '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        station = _scratch_station(folder, slots_toml, 5)
+        station = scratch_station(folder, slots_toml, 5)
         settings = station.settings
         with station.sessions() as session:
             for n, script in enumerate(session.scalars(select(Script)).all()):

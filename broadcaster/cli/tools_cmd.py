@@ -141,7 +141,7 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
 )
 def bench_punctuality_command(count: int, interval: float) -> None:
     """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
-    from broadcaster.bench.pipeline import bench_punctuality
+    from broadcaster.bench.scheduling import bench_punctuality
 
     click.echo(
         f"Scheduling {count} airings {interval:g} s apart; this takes about {count * interval + 20:.0f} s."
@@ -220,7 +220,7 @@ def bench_render_command(source: Path, week_count: int, long_minutes: int) -> No
 @click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True)
 def bench_year_command(days: int) -> None:
     """Simulate DAYS of a town's two daily slots on the injected clock; print airings/s and checks."""
-    from broadcaster.bench.pipeline import bench_year
+    from broadcaster.bench.scheduling import bench_year
 
     figures = bench_year(days)
     click.echo(
@@ -250,7 +250,9 @@ def bench_clusters_command(
 ) -> None:  # fmt: skip
     """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
     on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
-    from broadcaster.bench.clusters import BenchError, bench_clusters, plain, report_lines
+    from broadcaster.bench.cluster_figures import plain, report_lines
+    from broadcaster.bench.cluster_setup import BenchError
+    from broadcaster.bench.clusters import bench_clusters
 
     say = None if as_json else click.echo
     try:

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from broadcaster.evidence import ledger
-from broadcaster.evidence.ledger import Head, Verdict
+from broadcaster.evidence.ledger import Head
+from broadcaster.evidence.verify import Verdict, verify
 
 FILE_NAME = "verified-head.json"
 
@@ -118,10 +118,10 @@ def check(
     anchor_dir = var_path / "ledger"
     saved = None if full else load(var_path)
     since = (saved.seq, saved.hash) if saved else None
-    verdict = ledger.verify(session, anchor_dir, since=since)
+    verdict = verify(session, anchor_dir, since=since)
     if not verdict.ok and saved is not None:
         # The checkpoint's link itself changed, or a later one: say which with a full walk.
-        verdict = ledger.verify(session, anchor_dir)
+        verdict = verify(session, anchor_dir)
         saved = None
     last = verdict.head_seq or 0
     if verdict.ok and record and verdict.head_seq is not None and verdict.head_hash is not None:

@@ -1,6 +1,8 @@
 """On air: what happens at the loudspeaker.
 
-`airing` plays a slot's entries through an `outputs` sink and seals each one in the evidence
-chain; `outputs` drives the sound card, a file or a command around each bulletin; `lease`
-makes sure one daemon plays at a time; `journal` keeps what was aired while the database was
-away and writes it back once it returns."""
+`airing` plays a slot's entries through an output and seals each one in the evidence chain;
+`outputs` says what an output promises (and holds the null and drop-folder ones),
+`command_output` runs a player command and the amplifier hooks, `soundcard` plays through the
+sound card, `output_spec` builds the output a setting names; `lease` makes sure one daemon
+plays at a time; `journal` keeps what was aired while the database was away and writes it back
+once it returns."""

@@ -88,6 +88,23 @@ def _header(doc: Any, town: str, day: date) -> None:
 def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: date) -> None:
     """Write the appendix for `summary` to `dest`."""
     doc = Document()
+    _page(doc)
+    _header(doc, town, made_on)
+    _paragraph(doc)
+    _title(doc, summary, town, made_on)
+    _paragraph(doc)
+    _figures(doc, summary)
+    _against_plan(doc, summary)
+    _paragraph(doc)
+    _paragraph(doc, "4. Kiểm tra tính toàn vẹn của nhật ký phát", bold=True)
+    _paragraph(doc, checked, size=12)
+    _paragraph(doc)
+    _signature(doc)
+    doc.save(str(dest))
+
+
+def _page(doc: Any) -> None:
+    """A4 with Decree 30's margins, Times New Roman 13 throughout."""
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin = section.bottom_margin = Mm(20)
@@ -95,8 +112,10 @@ def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: d
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(13)
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    _header(doc, town, made_on)
-    _paragraph(doc)
+
+
+def _title(doc: Any, summary: Summary, town: str, made_on: date) -> None:
+    """The appendix's title, its period, and the report it goes with."""
     _paragraph(doc, "Phụ lục", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, TITLE, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     period = summary.period
@@ -106,7 +125,10 @@ def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: d
     # The Office writes the number and date of the report this appendix goes with.
     _paragraph(doc, f"(Kèm theo Báo cáo số       /BC-UBND ngày    /    /{made_on.year} của UBND "
                f"{town})", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
-    _paragraph(doc)
+
+
+def _figures(doc: Any, summary: Summary) -> None:
+    """Sections 1 and 2 (by topic, by month), and what the clusters confirmed if any."""
     _paragraph(doc, "1. Kết quả theo chủ đề của kế hoạch", bold=True)
     lines = [[f"{t}) {topic_vi(t)}", *f.cells()] for t, f in summary.by_topic]
     lines.append(["Tổng cộng", *summary.total.cells()])
@@ -122,27 +144,32 @@ def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: d
         lines = [[name, *f.cells()] for name, f in summary.by_cluster]
         _table(doc, ["Cụm loa", *FIGURE_HEADINGS], lines)
         _paragraph(doc)
+
+
+def _against_plan(doc: Any, summary: Summary) -> None:
+    """Section 3: each topic's planned airings against those aired, a shortfall in red."""
     _paragraph(doc, "3. So với kế hoạch", bold=True)
     if summary.plan is None:
         _paragraph(doc, "Chưa có tệp kế hoạch cho năm của kỳ báo cáo.", italic=True)
-    else:
-        if summary.plan.example:
-            _paragraph(doc, "Số liệu kế hoạch là ví dụ, chưa phải chỉ tiêu của địa phương.",
-                       italic=True, color=RED)  # fmt: skip
-        lines, red = [], set()
-        for index, item in enumerate(summary.coverage):
-            lines.append([
-                f"{item.target.topic.value}) {topic_vi(item.target.topic)}",
-                f"{item.target.airings} lượt/{PER_VI[item.target.per]}", item.expected,
-                item.aired, item.shortfall,
-            ])  # fmt: skip
-            if item.shortfall:
-                red.add((index, 4))
-        _table(doc, ["Chủ đề", "Mức kế hoạch", "Dự kiến", "Đã phát", "Còn thiếu"], lines, red=red)
-    _paragraph(doc)
-    _paragraph(doc, "4. Kiểm tra tính toàn vẹn của nhật ký phát", bold=True)
-    _paragraph(doc, checked, size=12)
-    _paragraph(doc)
+        return
+    if summary.plan.example:
+        _paragraph(doc, "Số liệu kế hoạch là ví dụ, chưa phải chỉ tiêu của địa phương.",
+                   italic=True, color=RED)  # fmt: skip
+    lines: list[list[object]] = []
+    red = set()
+    for index, item in enumerate(summary.coverage):
+        lines.append([
+            f"{item.target.topic.value}) {topic_vi(item.target.topic)}",
+            f"{item.target.airings} lượt/{PER_VI[item.target.per]}", item.expected,
+            item.aired, item.shortfall,
+        ])  # fmt: skip
+        if item.shortfall:
+            red.add((index, 4))
+    _table(doc, ["Chủ đề", "Mức kế hoạch", "Dự kiến", "Đã phát", "Còn thiếu"], lines, red=red)
+
+
+def _signature(doc: Any) -> None:
+    """Who receives it (left) and the leader's signature block (right)."""
     sign = doc.add_table(rows=1, cols=2)
     left, right = sign.rows[0].cells
     _paragraph(left, "Nơi nhận:", bold=True, italic=True, size=12)
@@ -154,4 +181,3 @@ def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: d
                align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     for _ in range(4):
         _paragraph(right)
-    doc.save(str(dest))

@@ -7,11 +7,11 @@ import shlex
 
 from broadcaster.config import Settings
 from broadcaster.notes import NoteCode, note
+from broadcaster.onair.output_spec import default_output, make_output
 from broadcaster.onair.outputs import Output as Output
 from broadcaster.onair.outputs import OutputError as OutputError
 from broadcaster.onair.outputs import StopReason as StopReason
-from broadcaster.onair.outputs import default_output, make_output
-from broadcaster.onair.outputs import list_sound_devices as list_sound_devices
+from broadcaster.onair.soundcard import list_sound_devices as list_sound_devices
 
 
 def output_for(settings: Settings, override: str | None) -> Output:

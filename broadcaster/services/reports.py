@@ -31,7 +31,7 @@ from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.intake.parse import check_year
-from broadcaster.evidence.ledger import Verdict
+from broadcaster.evidence.verify import Verdict, verify
 from broadcaster.programme.periods import Period as Period
 from broadcaster.services.clusters import Unconfirmed, unconfirmed_between
 from broadcaster.services.context import Context
@@ -144,7 +144,7 @@ def verify_log(
         witness = ledger.read_heads(witness_copy)
         if witness is None:
             raise BroadcasterError(Code.WITNESS_UNREADABLE)
-    verdict = ledger.verify(ctx.session, ctx.settings.var_path / "ledger", witness, witness_lags)
+    verdict = verify(ctx.session, ctx.settings.var_path / "ledger", witness, witness_lags)
     if verdict.ok and verdict.head_seq is not None and verdict.head_hash is not None:
         # A full walk found the chain intact: later reports start from here.
         checkpoint.save(ctx.settings.var_path, (verdict.head_seq, verdict.head_hash), ctx.now())

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.config import Settings
-from broadcaster.store.db import User, make_engine, make_session_factory
+from broadcaster.store.db import User
+from broadcaster.store.engine import make_engine, make_session_factory
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.intake.parse import parse_script
 from broadcaster.store.migrate import MigrationReport as MigrationReport

@@ -281,6 +281,31 @@ def _result(rendering: Rendering, settings: Settings, cached: bool) -> RenderRes
     )
 
 
+def _save(
+    session: Session, script: Script, key: str, engine: SpeechEngine, spoken_text: str,
+    relative: Path, dest: Path, loudness: Loudness, now: datetime,
+) -> Rendering:  # fmt: skip
+    """The rendering row of the MP3 at `dest` (under var/ as `relative`), added and flushed.
+
+    A row for this script and key whose file was lost is repaired, not duplicated."""
+    rendering = session.scalar(
+        select(Rendering).where(Rendering.script_id == script.id, Rendering.cache_key == key)
+    ) or Rendering(script_id=script.id, cache_key=key)
+    rendering.content_hash = script.content_hash
+    rendering.engine = engine.name
+    rendering.voice = engine.voice
+    rendering.spoken_text = spoken_text
+    rendering.audio_path = relative.as_posix()
+    rendering.duration_s = audio.mp3_duration(dest)
+    rendering.sha256 = file_sha256(dest)
+    rendering.loudness_lufs = round(loudness.integrated, 2)
+    rendering.true_peak_dbtp = round(loudness.true_peak, 2)
+    rendering.created_at = now
+    session.add(rendering)
+    session.flush()
+    return rendering
+
+
 def render_script(
     session: Session,
     script: Script,
@@ -318,22 +343,7 @@ def render_script(
             logger.debug("engine %s unavailable for script %s: %s", engine.name, script.id, exc)
             reasons.append(f"{engine.name}: {exc}")
             continue
-        # A row for this script and key whose file was lost is repaired, not duplicated.
-        rendering = session.scalar(
-            select(Rendering).where(Rendering.script_id == script.id, Rendering.cache_key == key)
-        ) or Rendering(script_id=script.id, cache_key=key)
-        rendering.content_hash = script.content_hash
-        rendering.engine = engine.name
-        rendering.voice = engine.voice
-        rendering.spoken_text = spoken.text
-        rendering.audio_path = relative.as_posix()
-        rendering.duration_s = audio.mp3_duration(dest)
-        rendering.sha256 = file_sha256(dest)
-        rendering.loudness_lufs = round(loudness.integrated, 2)
-        rendering.true_peak_dbtp = round(loudness.true_peak, 2)
-        rendering.created_at = now
-        session.add(rendering)
-        session.flush()
+        rendering = _save(session, script, key, engine, spoken.text, relative, dest, loudness, now)
         logger.info(
             "rendered script %s with %s: %.1f s of audio",
             script.id,

@@ -58,7 +58,8 @@ from broadcaster.spoken.lexicon import (
     load_abbreviations,
     trie_alternation,
 )
-from broadcaster.spoken.rules import Context, Rule, apply, ordered_rules
+from broadcaster.spoken.rules import ordered_rules
+from broadcaster.spoken.rules_base import Context, Rule, apply
 
 __all__ = ["Change", "LexiconError", "SpokenText", "Normaliser", "normalise"]
 

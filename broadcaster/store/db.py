@@ -1,65 +1,28 @@
-"""Records (SQLAlchemy 2.x): scripts, renderings, slots, programme, airings, users."""
+"""Records (SQLAlchemy 2.x): scripts, renderings, slots, programme, airings, users.
+
+Every record is declared here on one `Base`, so `Base.metadata` (the migrations' check, the
+schema of a new database) always sees all of them. Column types are in `columns`; the engine
+and sessions in `engine`."""
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import datetime, timezone
-from enum import StrEnum
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import (
-    DateTime,
-    Engine,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
-    create_engine,
-    event,
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from broadcaster.enums import Outcome, Priority, Role, Status, Topic
-
-
-class EnumText(TypeDecorator[StrEnum]):
-    """Stores an enum by its value in a plain text column and hands back the enum member."""
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, kind: type[StrEnum], length: int) -> None:
-        super().__init__(length)
-        self.kind = kind
-
-    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
-        return None if value is None else self.kind(value).value
-
-    def process_result_value(self, value: str | None, dialect: object) -> StrEnum | None:
-        return None if value is None else self.kind(value)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as naive UTC and hands them back aware, on every backend."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+from broadcaster.store.columns import EnumText, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -390,37 +353,3 @@ class DaemonLease(Base):
     epoch: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     # The process group of the player on air, so a takeover on this host can silence it.
     player_pgid: Mapped[Optional[int]]
-
-
-def make_engine(url: str, busy_seconds: float = 30) -> Engine:
-    """Create the engine; SQLite gets WAL and a busy timeout so daemon and web can share it.
-
-    `busy_seconds` is how long a statement waits for a lock: the daemon uses a short one,
-    because it airs from its plan and journals the evidence rather than wait.
-    """
-    is_sqlite = url.startswith("sqlite")
-    if is_sqlite:
-        connect_args: dict[str, object] = {"check_same_thread": False, "timeout": busy_seconds}
-    else:
-        connect_args = {"options": f"-c lock_timeout={int(busy_seconds * 1000)}"}
-    engine = create_engine(url, connect_args=connect_args)
-    if is_sqlite:
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-    return engine
-
-
-def make_session_factory(engine: Engine) -> sessionmaker:
-    """A session factory whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-def create_schema(engine: Engine) -> None:
-    """Create any missing tables."""
-    Base.metadata.create_all(engine)

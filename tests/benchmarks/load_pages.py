@@ -28,7 +28,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from broadcaster.bench.pipeline import _scratch_station
+from broadcaster.bench.scratch import scratch_station
 from broadcaster.bench.report import seed_airings
 from broadcaster.clock import utc_now
 from broadcaster.store.db import Script
@@ -58,7 +58,7 @@ PAGES = {
 def build(folder: Path) -> None:
     """The scratch station: scripts with real Vietnamese words, then a year of airings."""
     started = time.perf_counter()
-    station = _scratch_station(
+    station = scratch_station(
         folder, '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', 5
     )
     bodies = [p.read_text(encoding="utf-8") for p in sorted((REPO / "scripts_vi").glob("*.md"))]

@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from broadcaster.bench.clusters import ClusterFigures, report_lines
+from broadcaster.bench.cluster_figures import ClusterFigures, report_lines
 from broadcaster.bench.spread import ENTRIES
 from broadcaster.cli import main
 

@@ -25,7 +25,7 @@ import requests
 from sqlalchemy import func, select
 
 from broadcaster.clusters import fanout
-from broadcaster.evidence import ledger
+from broadcaster.evidence.verify import verify
 from broadcaster.clusters import wire
 from broadcaster.store.db import Airing, AiringEvent, AirRequest, Cluster, Dispatch, Problem
 from broadcaster.enums import Outcome
@@ -262,7 +262,7 @@ def test_reports_become_one_sealed_row_per_cluster_and_entry(
             assert [e.kind for e in events] == [Outcome.STARTED, Outcome.AIRED]
             assert all(e.at == NOW and e.reported_at is not None for e in events)
             problems = [p.message for p in session.scalars(select(Problem))]
-            assert ledger.verify(session, station.settings.var_path / "ledger").ok
+            assert verify(session, station.settings.var_path / "ledger").ok
         assert relay.sealed == 2
         assert any("was never sent to it" in p for p in problems)
         assert any("not the" in p and "sent" in p for p in problems)

@@ -129,7 +129,7 @@ def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(
     station, project: Path
 ) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.onair.airing import MAX_ATTEMPTS
-    from broadcaster.onair.outputs import CommandOutput
+    from broadcaster.onair.command_output import CommandOutput
 
     approved_rendered(station, FIXED_NOW, BULLETIN)
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
@@ -157,7 +157,7 @@ def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(
 
 
 def test_a_retry_that_works_airs_once(station, project: Path) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster.onair.outputs import CommandOutput
+    from broadcaster.onair.command_output import CommandOutput
 
     approved_rendered(station, FIXED_NOW, BULLETIN)
     flag = project / "second-time"

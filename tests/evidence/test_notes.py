@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster import notes
-from broadcaster.evidence import ledger
+from broadcaster.evidence.verify import verify
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, Problem
 from broadcaster.notes import ENGLISH, VIETNAMESE, Note, NoteCode, note
-from broadcaster.onair.outputs import CommandOutput, FileOutput, HookedOutput
+from broadcaster.onair.command_output import CommandOutput, HookedOutput
+from broadcaster.onair.outputs import FileOutput
 from broadcaster.services import reports
 from broadcaster.programme.slots import parse_slots
 
@@ -98,7 +99,7 @@ def test_a_failed_airing_reads_in_vietnamese_on_the_page_and_in_the_report_and_i
     with station.sessions() as session:
         stored = session.scalars(select(Airing.error)).all()
         assert len(stored) == 3 and all(notes.code_of(s) == "player_exit" for s in stored)
-        assert ledger.verify(session, station.settings.var_path / "ledger").ok  # sealed as stored
+        assert verify(session, station.settings.var_path / "ledger").ok  # sealed as stored
 
     client = app.test_client()
     login(client, "vanphong", PASSWORD)

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select, text
 
 from broadcaster.evidence import ledger
+from broadcaster.evidence.verify import Verdict, verify
 from broadcaster.onair.airing import close_interrupted
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, AiringEvent
@@ -48,10 +49,10 @@ def witnessed(station):  # type: ignore[no-untyped-def]
     return station, copy
 
 
-def _verdict(station, witness: Path | None = None) -> ledger.Verdict:  # type: ignore[no-untyped-def]
+def _verdict(station, witness: Path | None = None) -> Verdict:  # type: ignore[no-untyped-def]
     heads = ledger.read_heads(witness.read_text()) if witness else None
     with station.sessions() as session:
-        return ledger.verify(session, station.settings.var_path / "ledger", heads)
+        return verify(session, station.settings.var_path / "ledger", heads)
 
 
 # --- what an attacker does ---------------------------------------------------------------------
@@ -212,7 +213,7 @@ def test_the_started_event_is_sealed_before_any_sound(station) -> None:  # type:
                 (row,) = session.scalars(select(Airing)).all()
                 kinds = session.scalars(select(AiringEvent.kind)).all()
                 seen.append((row.outcome, list(kinds)))
-                assert ledger.verify(session, station.settings.var_path / "ledger").ok
+                assert verify(session, station.settings.var_path / "ledger").ok
             return None
 
     Daemon(

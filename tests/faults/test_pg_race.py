@@ -26,7 +26,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
-from broadcaster.store.db import Slot, create_schema, make_engine
+from broadcaster.store.db import Slot
+from broadcaster.store.engine import create_schema, make_engine
 from broadcaster.programme.slots import DAYS, SlotDef, sync_slot_rows
 
 from tests.conftest import REPO

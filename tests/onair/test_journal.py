@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from broadcaster.evidence import ledger
+from broadcaster.evidence.verify import verify
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Problem
 from broadcaster.notes import english
@@ -31,7 +31,8 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
     journal (on disk, so a restart keeps it) and is sealed in order once the lock is gone."""
     import sqlite3
 
-    from broadcaster.store.db import AiringEvent, make_engine, make_session_factory
+    from broadcaster.store.db import AiringEvent
+    from broadcaster.store.engine import make_engine, make_session_factory
     from broadcaster.onair.journal import Journal
 
     first = approved_rendered(station, FIXED_NOW, BULLETIN)
@@ -86,7 +87,7 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
             for e in session.scalars(select(AiringEvent).order_by(AiringEvent.seq))
         ]
         assert kinds == [(1, "started"), (1, "aired"), (2, "started"), (2, "aired")]
-        assert ledger.verify(session, station.settings.var_path / "ledger").ok
+        assert verify(session, station.settings.var_path / "ledger").ok
     assert not journal.exists()
     daemon.settle()
     assert len(played) == 2 and len(airings(station)) == 2  # never aired twice

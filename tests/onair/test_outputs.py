@@ -9,19 +9,10 @@ from pathlib import Path
 import pytest
 
 from broadcaster.sound import audio
-from broadcaster.onair.outputs import (
-    CommandOutput,
-    FileOutput,
-    HookedOutput,
-    NullOutput,
-    OutputError,
-    Preempted,
-    SoundcardOutput,
-    _run_until_done,
-    default_output,
-    list_sound_devices,
-    make_output,
-)  # fmt: skip
+from broadcaster.onair.command_output import CommandOutput, HookedOutput, _run_until_done
+from broadcaster.onair.output_spec import default_output, make_output
+from broadcaster.onair.outputs import FileOutput, NullOutput, OutputError, Preempted
+from broadcaster.onair.soundcard import SoundcardOutput, list_sound_devices
 from broadcaster.sound.voices.espeak import EspeakEngine
 
 
@@ -88,9 +79,9 @@ def test_a_drop_folder_that_cannot_be_written_fails_clearly(clip) -> None:  # ty
 def test_a_hanging_player_is_stopped_after_the_audio_length_plus_the_margin(
     clip, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster.onair import outputs
+    from broadcaster.onair import command_output
 
-    monkeypatch.setattr(outputs, "COMMAND_MARGIN_SECONDS", 0.5)
+    monkeypatch.setattr(command_output, "COMMAND_MARGIN_SECONDS", 0.5)
     started = time.monotonic()
     with pytest.raises(OutputError, match="did not finish within"):
         CommandOutput("sh -c 'sleep 60' {file}").play(clip[0], "x", 0.5)
@@ -150,7 +141,7 @@ def test_a_player_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
 
     pid_file = tmp_path / "player.pid"
     starter = (
-        "import sys, threading; from broadcaster.onair.outputs import _run_until_done; "
+        "import sys, threading; from broadcaster.onair.command_output import _run_until_done; "
         f"_run_until_done(['sh', '-c', 'echo $$ > {pid_file}; sleep 60'], 120, None)"
     )
     daemon = subprocess.Popen([sys.executable, "-c", starter])

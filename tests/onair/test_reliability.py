@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from broadcaster.evidence import ledger
+from broadcaster.evidence.verify import verify
 from broadcaster.store.renderings import file_sha256
 from broadcaster.daemon.process import Daemon
 from broadcaster.store.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.notes import english
-from broadcaster.onair.outputs import CommandOutput, NullOutput
+from broadcaster.onair.command_output import CommandOutput
+from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.planning import plan_occurrence
 from broadcaster.programme.slots import SlotDef, occurrences_between, parse_slots
 
@@ -98,7 +99,7 @@ def test_a_slot_later_than_the_grace_gets_one_missed_row_per_planned_bulletin(st
         for r in rows
     ), [r.error for r in rows]
     with station.sessions() as session:
-        assert ledger.verify(session, station.settings.var_path / "ledger").ok
+        assert verify(session, station.settings.var_path / "ledger").ok
 
 
 def test_a_missed_row_says_no_daemon_was_airing_when_none_was(station) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,8 @@ from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 from broadcaster.cli import main
 from broadcaster.config import Settings, load_settings
 from broadcaster.daemon.process import air_slot_job
-from broadcaster.store.db import Base, make_engine
+from broadcaster.store.db import Base
+from broadcaster.store.engine import make_engine
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.store.migrate import (
     VERSION_TABLE,

@@ -1,0 +1,108 @@
+"""The machine's sound card as an output, through miniaudio (which decodes the MP3 itself).
+
+miniaudio is imported where it is used: a station that airs through a command or a folder, and
+the agent on a small board, never load it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from broadcaster.notes import Note, NoteCode, note
+from broadcaster.onair.outputs import COMMAND_MARGIN_SECONDS, OutputError, Preempted
+
+SAMPLE_RATE = 44100
+
+
+@dataclass(frozen=True)
+class SoundDevice:
+    """A playback device the machine offers."""
+
+    name: str
+    backend: str
+
+
+def _backends(backend: str | None) -> list[Any] | None:
+    import miniaudio
+
+    if not backend:
+        return None
+    try:
+        return [miniaudio.Backend[backend.upper()]]
+    except KeyError as exc:
+        names = ", ".join(b.name.lower() for b in miniaudio.Backend)
+        raise OutputError(
+            note(NoteCode.SOUND_BACKEND_UNKNOWN, backend=backend, names=names)
+        ) from exc
+
+
+def list_sound_devices(backend: str | None = None) -> list[SoundDevice]:
+    """Playback devices found by miniaudio (the default backend, or the one named)."""
+    import miniaudio
+
+    try:
+        devices = miniaudio.Devices(backends=_backends(backend))
+        return [
+            SoundDevice(d["name"], str(devices.backend).lower()) for d in devices.get_playbacks()
+        ]
+    except miniaudio.MiniaudioError as exc:
+        raise OutputError(note(NoteCode.SOUND_SYSTEM, detail=str(exc))) from exc
+
+
+class SoundcardOutput:
+    """Plays through the machine's sound card with miniaudio (decodes the MP3 itself)."""
+
+    def __init__(self, device: str | None = None, backend: str | None = None) -> None:
+        self.device = device
+        self.backend = backend
+        self.description = f"soundcard:{device or 'default'}"
+
+    def _device_id(self, backends: list[Any] | None) -> object:
+        import miniaudio
+
+        playbacks = miniaudio.Devices(backends=backends).get_playbacks()
+        if not playbacks:
+            raise OutputError(note(NoteCode.NO_SOUND_CARD))
+        if not self.device:
+            return None
+        for found in playbacks:
+            if self.device.lower() in found["name"].lower():
+                return found["id"]
+        names = "; ".join(d["name"] for d in playbacks)
+        raise OutputError(note(NoteCode.SOUND_CARD_MISSING, device=self.device, names=names))
+
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> Note | None:
+        """Stream the file to the device; wait until the last sample has been handed over."""
+        import miniaudio
+
+        backends = _backends(self.backend)
+        try:
+            device_id = self._device_id(backends)
+            done = threading.Event()
+            stream = miniaudio.stream_with_callbacks(
+                miniaudio.stream_file(str(audio), nchannels=1, sample_rate=SAMPLE_RATE),
+                end_callback=done.set,
+            )
+            next(stream)
+            with miniaudio.PlaybackDevice(
+                nchannels=1, sample_rate=SAMPLE_RATE, device_id=device_id, backends=backends,
+                app_name="broadcaster",
+            ) as device:  # fmt: skip
+                device.start(stream)
+                deadline = time.monotonic() + duration_s + COMMAND_MARGIN_SECONDS
+                while not done.wait(0.05):
+                    if cancel is not None and cancel.is_set():
+                        raise Preempted("Stopped for an emergency bulletin.")
+                    if time.monotonic() > deadline:
+                        raise OutputError(note(NoteCode.SOUND_CARD_STALLED))
+        except (miniaudio.MiniaudioError, miniaudio.DecodeError) as exc:
+            raise OutputError(
+                note(NoteCode.SOUND_CARD_FAILED, file=audio.name, detail=str(exc))
+            ) from exc
+        return None

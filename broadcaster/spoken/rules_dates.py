@@ -1,0 +1,204 @@
+"""Dates, ranges of days, quarters and times of day: 26/12/2023, ngày 5-6/9, quý IV/2024, 6h30."""
+
+from __future__ import annotations
+
+import re
+
+from broadcaster.spoken import numbers as num
+from broadcaster.spoken.rules_base import Context, Rule, words_before
+
+
+def _valid_date(day: str | None, month: str, year: str | None = None) -> bool:
+    return (day is None or 1 <= int(day) <= 31) and 1 <= int(month) <= 12
+
+
+# --- dates, quarters, times ---------------------------------------------------------
+
+
+def _day_prefix(m: re.Match[str], day: str, ctx: Context) -> str:
+    """'ngày' unless the text says it, then 'mồng' for the first ten days when that is on."""
+    before = words_before(m)
+    if before in ("mùng", "mồng"):
+        return ""
+    mong = ""
+    if ctx.mong and int(day) <= 10:
+        mong = "mồng " if ctx.dialect == "north" else "mùng "
+    return mong if before == "ngày" else f"ngày {mong}"
+
+
+def _full_date(m: re.Match[str], ctx: Context) -> str:
+    day, month, year = m.group("d"), m.group("m"), m.group("y")
+    if not _valid_date(day, month):
+        return m.group(0)
+    # "14/10/2020 21:04": without a pause the year runs into the hour.
+    pause = "," if _TIME_AFTER_RE.match(m.string, m.end()) else ""
+    return (
+        f"{_day_prefix(m, day, ctx)}{num.number_words(int(day), ctx.dialect)} "
+        f"tháng {num.month_words(int(month), ctx.dialect)} "
+        f"năm {num.number_words(int(year), ctx.dialect)}{pause}"
+    )
+
+
+_TIME_AFTER_RE = re.compile(r" \W{0,2}\d{1,2}(?:[:h]\d{2}|h\b| giờ)")
+
+FULL_DATE = Rule(
+    "date",
+    re.compile(r"(?=\d)(?<![\d/.,-])(?P<d>\d{1,2})([/.-])(?P<m>\d{1,2})\2(?P<y>\d{4})(?![\d/])"),
+    _full_date,
+)
+
+
+_DATE_WORDS = frozenset(
+    "ngày mùng mồng từ đến tới hạn trước sau vào đêm sáng trưa chiều tối hôm và".split()
+)
+_DATE_AFTER_RE = re.compile(r"^(?:[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
+
+
+def _day_month(m: re.Match[str], ctx: Context) -> str:
+    day, month = m.group("d"), m.group("m")
+    after = m.string[m.end() : m.end() + 8]
+    is_date = words_before(m) in _DATE_WORDS or _DATE_AFTER_RE.match(after)
+    if _valid_date(day, month) and is_date:
+        return (
+            f"{_day_prefix(m, day, ctx)}{num.number_words(int(day), ctx.dialect)} "
+            f"tháng {num.month_words(int(month), ctx.dialect)}"
+        )
+    # "3/11 tổ dân phố", "1/17 xã": a share, not a date
+    return f"{num.number_words(int(day), ctx.dialect)} trên {num.number_words(int(month), ctx.dialect)}"
+
+
+DAY_MONTH = Rule(
+    "date or share",
+    re.compile(r"(?=\d)(?<![\d/.,])(?P<d>\d{1,3})/(?P<m>\d{1,3})(?![\d/]|[.,]\d)"),
+    _day_month,
+)
+
+
+def _day_range(m: re.Match[str], ctx: Context) -> str:
+    if not m.group("year") and words_before(m) != "ngày":
+        return m.group(0)  # "5-6/9" is a range of days only after "ngày"
+    return (
+        f"{'' if words_before(m) in ('từ', 'ngày') else 'từ '}"
+        f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} đến "
+    )
+
+
+DAY_RANGE = Rule(
+    "range",
+    # "19 - 23/01/2026", "ngày 5-6/9": from the 19th to the 23rd of the month
+    re.compile(
+        r"(?=\d)(?<![\d/.,])(?P<d>\d{1,2}) ?[-–] ?(?=\d{1,2}/\d{1,2}(?P<year>/\d{4})?(?![\d/]))"
+    ),
+    _day_range,
+)
+
+DATE_RANGE = Rule(
+    "range",
+    # "01/3-31/3/2024": the dash between two dates (before the date rules see it)
+    re.compile(r"(?<=\d/\d)(?P<rest>\d?(?:/\d{4})?) ?[-–] ?(?=\d{1,2}/\d{1,2})"),
+    lambda m, ctx: f"{m.group('rest')} đến ",
+)
+
+
+def _month_year(m: re.Match[str], ctx: Context) -> str:
+    month, year = m.group("m") or m.group("m2"), m.group("y") or m.group("y2")
+    if not _valid_date(None, month):
+        return m.group(0)
+    prefix = "" if words_before(m) == "tháng" else "tháng "
+    return (
+        f"{prefix}{num.month_words(int(month), ctx.dialect)} "
+        f"năm {num.number_words(int(year), ctx.dialect)}"
+    )
+
+
+MONTH_YEAR = Rule(
+    "date",
+    re.compile(
+        r"(?=\d)(?<![\d/.,])(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
+        r"|(?<=tháng )(?P<m2>\d{1,2})-(?P<y2>(?:19|20)\d{2})(?![\d/-])"  # "tháng 7-2021"
+    ),
+    _month_year,
+)
+
+
+def _quarter(m: re.Match[str], ctx: Context) -> str:
+    raw = m.group("q")
+    value = num.roman_value(raw) if raw.isalpha() else int(raw)
+    words = f"{m.group('word')} {num.number_words(value or 0, ctx.dialect)}"
+    if m.group("y"):
+        words += f" năm {num.number_words(int(m.group('y')), ctx.dialect)}"
+    return words
+
+
+QUARTER = Rule(
+    "quarter",
+    re.compile(
+        r"(?=[Qq])\b(?P<word>[Qq]uý) (?P<q>IV|I{1,3}|[1-4])(?: ?[/-] ?(?P<y>(?:19|20)\d{2}))?\b"
+    ),
+    _quarter,
+)
+
+
+def _time(m: re.Match[str], ctx: Context) -> str:
+    hour, minute, second = int(m.group("h")), m.group("min"), m.groupdict().get("s")
+    if hour > 24 or (minute and int(minute) > 59) or (second and int(second) > 59):
+        return m.group(0)
+    words = f"{num.number_words(hour, ctx.dialect)} giờ"
+    if minute and (int(minute) or (second and int(second))):
+        words += f" {num.number_words(int(minute), ctx.dialect)} phút"
+    if second and int(second):
+        words += f" {num.number_words(int(second), ctx.dialect)} giây"
+    return words
+
+
+TIME = Rule(
+    "time",
+    # "18h40p", "18h40ph": the minutes marked too
+    re.compile(r"(?=\d)(?<![\w,.])(?P<h>\d{1,2}) ?[hg](?:(?P<min>\d{2})(?:ph?)?)?'?(?![\w:])"),
+    _time,
+)
+TIME_COLON = Rule(
+    "time",
+    re.compile(r"(?=\d)(?<![\w,.:])(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2}))?(?![\w:])"),
+    _time,
+)
+
+
+def _dashed_day_month(m: re.Match[str], ctx: Context) -> str:
+    if not _valid_date(m.group("d"), m.group("m")):
+        return m.group(0)
+    words = f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} tháng "
+    return words + num.month_words(int(m.group("m")), ctx.dialect)
+
+
+DASHED_DAY_MONTH = Rule(
+    "date",
+    # "ngày 26-11" is a date (but "từ ngày 20-25" a range of days: left to the range rule)
+    re.compile(r"(?=\d)(?<=[Nn]gày )(?<!từ ngày )(?P<d>\d{1,2})-(?P<m>\d{1,2})(?![\d/-])"),
+    _dashed_day_month,
+)
+
+DAY_IN_WORDS = Rule(
+    "date",
+    # "ngày 4 tháng 3 năm 2021": the first ten days take "mồng" like the dates written 4/3
+    re.compile(r"(?=\d)(?<=[Nn]gày )(?P<d>0?[1-9]|10)(?= tháng \d)"),
+    lambda m, ctx: (
+        _day_prefix(m, m.group("d"), ctx) + num.number_words(int(m.group("d")), ctx.dialect)
+    ),
+)
+
+ZERO_MINUTES = Rule(
+    "time",
+    # "08 giờ 00 phút": the announcer says "tám giờ"
+    re.compile(r"(?<=\d giờ) 0?0 phút\b"),
+    lambda m, ctx: "",
+)
+
+SPACED_DATE = Rule(
+    "date",
+    # "ngày 23 – 5 – 2021"
+    re.compile(
+        r"(?<=ngày )(?P<d>\d{1,2}) ?[-–] ?(?P<m>\d{1,2}) ?[-–] ?(?P<y>(?:19|20)\d{2})(?![\d/])"
+    ),
+    lambda m, ctx: _full_date(m, ctx),
+)

@@ -1,0 +1,110 @@
+"""Marks on the page, read or dropped: list markers, bylines, glued sentences, footnotes,
+steps, time stamps, symbols and punctuation."""
+
+from __future__ import annotations
+
+import re
+
+from broadcaster.spoken import numbers as num
+from broadcaster.spoken.rules_base import Context, Rule
+
+# --- list markers -------------------------------------------------------------
+
+
+def _marker(m: re.Match[str], ctx: Context) -> str:
+    roman, arabic = m.group("roman"), m.group("arabic")
+    if roman:
+        return f"Phần {num.number_words(num.roman_value(roman) or 0, ctx.dialect)}. "
+    if arabic:
+        parts = [num.number_words(int(p), ctx.dialect) for p in arabic.split(".") if p]
+        return " chấm ".join(parts).capitalize() + ", "
+    return ""  # a), b), -, +, •: the announcer just reads the item
+
+
+MARKER = Rule(
+    "list marker",
+    re.compile(
+        r"^(?:(?P<roman>[IVXLC]+)\.(?= )|(?P<arabic>\d{1,2}(?:\.\d{1,2})*)[.)](?= [^\d])"
+        r"|[a-zđ]\)|[-+•*–])(?: |$)",
+        re.MULTILINE,
+    ),
+    _marker,
+)
+
+BYLINE = Rule(
+    "byline",
+    # a newspaper's mark before its article, "(BVPL) - …", "(VTC News) - …": not read
+    re.compile(r"^\([^()\n]{2,30}\) ?[-–—] ?", re.MULTILINE),
+    lambda m, ctx: "",
+)
+
+
+_SYMBOLS = {"&": " và ", "=": " bằng ", "+": " cộng ", "/": ", ", "%": " phần trăm "}
+SYMBOLS = Rule(
+    "symbol",
+    re.compile(r"[&=+/%]"),
+    lambda m, ctx: _SYMBOLS[m.group(0)],
+)
+
+
+TIME_ZONE = Rule(
+    "page furniture",
+    # a web page's time stamp "(GMT+7)": not read
+    re.compile(r"(?=[(\[G])[(\[]?GMT ?\+ ?7[)\]]?"),
+    lambda m, ctx: "",
+)
+
+
+def _footnote(m: re.Match[str]) -> str:
+    before = m.string[max(0, m.start() - 2) : m.start()]
+    after_sentence = before.rstrip()[-1:] in (".", "!", "?", "…")
+    after_word = m.group(0)[0] == "[" and before[-1:].isalpha()
+    return "" if after_sentence or after_word else m.group(0)
+
+
+def _glued(m: re.Match[str], ctx: Context) -> str:
+    before, after = m.string[m.start() - 1], m.string[m.end()]
+    return ". " if (before.islower() or before == ")") and after.isupper() else m.group(0)
+
+
+GLUED_SENTENCE = Rule(
+    "sentence end",
+    # "(bão SONCA).Hồi 16 giờ": a sentence glued to the next one by a copy-paste
+    re.compile(r"(?=\.)(?<=[\w)])\.(?=[^\W\d_])"),
+    _glued,
+)
+
+FOOTNOTE = Rule(
+    "footnote",
+    # "… khác. (1)", "dân tộc[1]": a reference to a note, not read
+    re.compile(r"[(\[]\d{1,2}[)\]]"),
+    lambda m, ctx: _footnote(m),
+)
+STEP = Rule(
+    "step",
+    # "Mở ứng dụng → Thủ tục → Tạo mới", "A • B": each step is heard apart
+    re.compile(r"(?=[→⇒➔➜►▶•=-])(?:[→⇒➔➜►▶]|[-=]>|(?<= )•(?= ))"),
+    lambda m, ctx: ". ",
+)
+
+
+STAR = Rule("symbol", re.compile(r"(?<=dấu )\*"), lambda m, ctx: "sao")
+
+
+def _punctuation(m: re.Match[str], ctx: Context) -> str:
+    mark = m.group(0)
+    if mark.startswith("..."):
+        return "."
+    if mark in "()[]-–—":
+        return ", "  # brackets and a dash between words become a short pause
+    return ""  # quotes and stray markup are not read
+
+
+PUNCTUATION = Rule(
+    "punctuation",
+    re.compile(
+        r"(?=[“”\"«»‘’`*#_.()\[\]—–-])"  # a cheap first look before the alternatives
+        r"(?:[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|(?<=[^\W\d])[-–—](?= [^\W\d])|[()\[\]])"
+    ),
+    _punctuation,
+)

@@ -1,0 +1,202 @@
+"""Quantities: numbers with their units, decimals and percentages, ranges, ordinals, Roman
+numerals after their keywords, coordinates, alarm levels and wind levels with a plus."""
+
+from __future__ import annotations
+
+import re
+
+from broadcaster.spoken import numbers as num
+from broadcaster.spoken.lexicon import UNITS, alternation
+from broadcaster.spoken.rules_base import Context, Rule, words_before
+
+
+def _n(text: str, ctx: Context) -> str:
+    """A written whole number (dots as thousands separators, leading zeros) in words."""
+    return num.number_words(int(text.replace(".", "")), ctx.dialect)
+
+
+def _degrees(value: str, ctx: Context) -> str:
+    whole, _, fraction = value.replace(".", ",").partition(",")
+    if fraction and fraction.strip("0"):
+        return num.decimal_words(whole, fraction, ctx.dialect)
+    return num.number_words(int(whole), ctx.dialect)
+
+
+_HEMISPHERE = {"N": ("vĩ", "bắc"), "S": ("vĩ", "nam"), "E": ("kinh", "đông"), "W": ("kinh", "tây")}
+
+
+def _coordinate(m: re.Match[str], ctx: Context) -> str:
+    axis, side = _HEMISPHERE[m.group("h")]
+    before = words_before(m, 2)
+    plain = not (m.group("deg") or m.group("b") or re.search("[,.]", m.group("a")))
+    if plain and not before.endswith(("độ", "tuyến", "độ:")):
+        return m.group(0)  # "cấp 3N" is not a position
+    words = _degrees(m.group("a"), ctx)
+    if m.group("b"):
+        words += f" đến {_degrees(m.group('b'), ctx)}"
+    # "vĩ độ 17,5N" already names the axis: "vĩ độ mười bảy phẩy năm độ bắc"
+    named = before in (f"{axis} độ", f"{axis} độ:")
+    words = f"{words} độ {side}" if named else f"{words} độ {axis} {side}"
+    return words + (", " if m.group("join") else "")  # "17,5N-108,2E": a pause between
+
+
+COORDINATE = Rule(
+    "coordinate",
+    # storm bulletins: "17,5N-108,2E", "vĩ độ 17,5N – kinh độ 108,2E", "từ 15,0-18,5N"
+    re.compile(
+        r"(?=\d)(?<![\w,.])(?P<a>\d{1,3}(?:[,.]\d{1,2})?)(?: ?[-–] ?(?P<b>\d{1,3}(?:[,.]\d{1,2})?))?"
+        r" ?(?P<deg>°)? ?(?P<h>[NSEW])(?![\w])(?P<join> ?[-–] ?(?=\d))?"
+    ),
+    _coordinate,
+)
+
+UNIT_RANGE = Rule(
+    "range",
+    # "800.000 đồng - 1,2 triệu đồng", "18 tuổi - 25 tuổi": a dash after an amount is "đến"
+    re.compile(
+        r"(?<=\d)(?P<u> ?(?:triệu |tỷ |nghìn |ngàn )?(?:đồng|VNĐ|tuổi|người|hộ|ngày|tháng|năm|m|km"
+        r"|kg|tấn|ha|mm|%))(?= ?[-–] ?\d) ?[-–] ?"
+    ),
+    lambda m, ctx: f"{m.group('u')} đến ",
+)
+
+
+_WORD_RE = re.compile(r"[^\W\d_]*")
+
+
+def _per(m: re.Match[str], ctx: Context) -> str:
+    after = _WORD_RE.match(m.string, m.end())
+    unit = f"{m.group('u')}/{after.group(0) if after else ''}"
+    return m.group(0) if unit in UNITS else f"{m.group('a')} một "
+
+
+PER = Rule(
+    "per",
+    re.compile(r"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+))/(?=[^\W\d_])"),
+    _per,
+)
+
+
+# --- ranges: 2021-2030, 5-7 ngày, 01/3-31/3 ---------------------------------------------
+
+RANGE = Rule(
+    "range",
+    re.compile(r"(?=[ \-–])(?<=\d) ?[-–] ?(?=\d)"),
+    lambda m, ctx: " đến ",
+)
+
+# --- words before numbers: thứ 2, tháng 4, lần thứ 1 ----------------------------------------
+
+
+def _after_word(m: re.Match[str], ctx: Context) -> str:
+    word, value = m.group("word"), int(m.group("n"))
+    if word.lower() == "thứ":
+        return f"{word} {num.ordinal_words(value, ctx.dialect)}"
+    return f"{word} {num.month_words(value, ctx.dialect)}"
+
+
+ORDINAL = Rule(
+    "ordinal",
+    re.compile(r"(?=[Tt])\b(?P<word>[Tt]hứ|[Tt]háng) (?P<n>\d{1,2})(?![\d/.,])"),
+    _after_word,
+)
+
+
+_ROMAN_KEYWORDS = frozenset(
+    "khóa khoá phần chương mục kỳ điều lần quý tập số giai đoạn thế kỷ đại hội nhiệm kỳ"
+    " hội nghị phụ lục thứ".split()
+)
+
+
+def _roman_after(m: re.Match[str], ctx: Context) -> str:
+    value = num.roman_value(m.group(0))
+    keyword = words_before(m) in _ROMAN_KEYWORDS or words_before(m, 2) in _ROMAN_KEYWORDS
+    if value is None or not keyword:
+        return m.group(0)
+    return num.number_words(value, ctx.dialect)
+
+
+ROMAN = Rule(
+    "Roman numeral",
+    # After "khóa", "quý", "phần", "thế kỷ", "đại hội", …: a Roman numeral is a number.
+    re.compile(r"(?<= )[IVXLC]+\b"),
+    _roman_after,
+)
+
+
+def _alarm(m: re.Match[str], ctx: Context) -> str:
+    words = "" if m.group("echo") else "báo động "
+    words += num.number_words(int(m.group("n")), ctx.dialect)
+    if m.group("to"):
+        words += f" đến báo động {num.number_words(int(m.group('to')), ctx.dialect)}"
+    return words
+
+
+ALARM = Rule(
+    "alarm level",
+    # flood bulletins: "trên mức BĐ2" is "trên mức báo động hai", "BĐ1-BĐ2" a range, and
+    # "trên báo động (BĐ)1" names the level once
+    re.compile(
+        r"(?=[B(])(?:(?<=báo động )(?P<echo>\(BĐ\))|(?<![\w])BĐ) ?(?P<n>[1-3])(?!\d)"
+        r"(?: ?[-–] ?BĐ ?(?P<to>[1-3])(?!\d))?"
+    ),
+    _alarm,
+)
+
+
+# --- numbers with units, decimals, percentages ----------------------------------------------
+
+
+def _number(m: re.Match[str], ctx: Context) -> str:
+    whole, fraction, unit = m.group("w"), m.group("f"), m.group("u")
+    digits = whole.replace(".", "")
+    if m.group("dot"):  # "4.0" as in "công nghiệp 4.0"
+        words = f"{num.number_words(int(digits))} chấm {num.digit_words(m.group('dot'))}"
+    elif fraction:
+        words = num.decimal_words(digits, fraction, ctx.dialect)
+    elif len(digits) > 2 and digits.startswith("0"):
+        words = num.digit_words(digits)  # a code such as 001
+    else:
+        words = _n(whole, ctx)
+    return f"{words} {UNITS[unit]}" if unit else words
+
+
+NUMBER = Rule(
+    "number",
+    re.compile(
+        r"(?=\d)(?<![\w])(?P<w>\d{1,3}(?:\.\d{3})+(?![\d])|\d+)(?:,(?P<f>\d+)|\.(?P<dot>\d{1,2})(?!\d))?"
+        rf"(?: ?(?P<u>{alternation(UNITS)}))?(?![\w²³])"
+    ),
+    _number,
+)
+
+
+def _or_more(m: re.Match[str], ctx: Context) -> str:
+    words = words_before(m, 3).split()
+    if "cấp" not in words:
+        return m.group(0)  # "phim 18+" is said "mười tám cộng"
+    # "giật trên cấp 17+": "trên" already says it
+    return "" if "trên" in words else " trở lên"
+
+
+OR_MORE = Rule(
+    "or more",
+    # a wind level with a plus, "cấp 17+": that level or more
+    re.compile(r"(?<=\d)\+(?![\w+])"),
+    _or_more,
+)
+
+
+DEGREES_C = Rule(
+    "unit",
+    # "dưới 13 độ C": the letter of the Celsius scale said, not left to the voice
+    re.compile(r"(?<=\d độ) ?C\b"),
+    lambda m, ctx: " xê",
+)
+
+
+LEFTOVER_DIGITS = Rule(
+    "number",
+    re.compile(r"\d+"),
+    lambda m, ctx: " " + num.number_words(int(m.group(0)), ctx.dialect) + " ",
+)

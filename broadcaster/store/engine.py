@@ -1,0 +1,46 @@
+"""Opening the database: the engine (SQLite in WAL mode, or PostgreSQL), the session factory,
+and the tables created from the records in `db` where none exist."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from broadcaster.store.db import Base
+
+
+def make_engine(url: str, busy_seconds: float = 30) -> Engine:
+    """Create the engine; SQLite gets WAL and a busy timeout so daemon and web can share it.
+
+    `busy_seconds` is how long a statement waits for a lock: the daemon uses a short one,
+    because it airs from its plan and journals the evidence rather than wait.
+    """
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite:
+        connect_args: dict[str, object] = {"check_same_thread": False, "timeout": busy_seconds}
+    else:
+        connect_args = {"options": f"-c lock_timeout={int(busy_seconds * 1000)}"}
+    engine = create_engine(url, connect_args=connect_args)
+    if is_sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create any missing tables."""
+    Base.metadata.create_all(engine)
