@@ -84,7 +84,7 @@ class Settings:
     # The day reporting periods start on (CCHC reports: 15 Dec – 14 Mar is the first quarter);
     # 1 gives calendar quarters. Provinces differ.
     report_cutoff_day: int = 15
-    # Loudspeaker clusters over MQTT (README "Loudspeaker clusters"). With mqtt_host empty the
+    # Loudspeaker clusters over MQTT (docs/installation.md "Loudspeaker clusters"). With mqtt_host empty the
     # station plays through its own output only, as on one machine, and needs no broker.
     mqtt_host: str = ""
     mqtt_port: int = 8883

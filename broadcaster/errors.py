@@ -276,7 +276,7 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.CLUSTERS_OFF: (
         "No loudspeaker clusters are set up: set mqtt_host in broadcaster.toml first "
-        "(README: Loudspeaker clusters)."
+        "(docs/installation.md: Loudspeaker clusters)."
     ),
     Code.USER_LAST_ADMIN: (
         "'{name}' is the last enabled admin; make another admin first, or nobody could manage "

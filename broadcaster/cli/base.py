@@ -81,7 +81,7 @@ def upgraded(report: MigrationReport) -> str:
     backup = (
         f"; the old database was copied to {report.backup_path}"
         if report.backup_path
-        else "; PostgreSQL is not backed up automatically (see README, Upgrading)"
+        else "; PostgreSQL is not backed up automatically (see docs/installation.md, Upgrading)"
     )
     return f"Upgraded the database from {before} to revision {report.to_revision}{backup}."
 

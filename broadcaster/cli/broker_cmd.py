@@ -1,5 +1,5 @@
 """`broadcaster broker setup`: the installation's CA, the broker's certificate, accounts and
-config under var/broker/, ready for a Mosquitto on this machine (README "Running Mosquitto as
+config under var/broker/, ready for a Mosquitto on this machine (docs/installation.md "Running Mosquitto as
 a system service")."""
 
 from __future__ import annotations
@@ -51,6 +51,6 @@ def broker_setup(ctx: click.Context, hosts: tuple[str, ...]) -> None:
         f"and {made.config}.\n"
         f"Run the broker as {made.user} (it reads these files again on every reload):\n"
         f"    mosquitto -c {made.config}\n"
-        "or as a system service: see README, Running Mosquitto as a system service."
+        "or as a system service: see docs/installation.md, Running Mosquitto as a system service."
         + (f"\nGive each cluster the CA file {made.ca}." if made.ca is not None else "")
     )

@@ -2,7 +2,7 @@
 
 Accounts are plain files, not the dynamic-security plugin: a password file and an ACL file are
 auditable with `cat`, are written atomically by the station, and need no admin client holding
-a connection to the broker (README "Running Mosquitto as a system service").
+a connection to the broker (docs/installation.md "Running Mosquitto as a system service").
 
 Every cluster is one broker user named after the cluster; the ACL gives agents their rights
 by `pattern` lines with `%u`, so adding a cluster adds one password line and no ACL line.

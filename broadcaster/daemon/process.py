@@ -216,7 +216,7 @@ class Daemon:
         self.counts: Counter[Outcome] = Counter()
         self.lost: LeaseLost | None = None
         self._stop = threading.Event()
-        # The loudspeaker clusters, when a broker is configured (README: Loudspeaker clusters).
+        # The loudspeaker clusters, when a broker is configured (docs/installation.md: Loudspeaker clusters).
         self.relay = (
             ClusterRelay(settings, session_factory, clock) if settings.clusters_on else None
         )
