@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
-from broadcaster.services.reports import Period, Summary, month_vi, topic_vi
 from broadcaster.services import reports
+from broadcaster.services.reports import Period, Summary, month_vi, topic_vi
 
 from .auth import login_required
 from .cache import HeadCache

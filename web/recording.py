@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 
 from broadcaster.enums import Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.services.recording import MAX_UPLOAD_BYTES, RecordingRefused
-from broadcaster.services.scripts import Script, ScriptRejected, parse_script
 from broadcaster.services import recording as service
 from broadcaster.services import scripts
+from broadcaster.services.recording import MAX_UPLOAD_BYTES, RecordingRefused
+from broadcaster.services.scripts import Script, ScriptRejected, parse_script
 
 from .auth import login_required
 from .db import services, station

@@ -16,8 +16,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from broadcaster.clusters import wire
 from broadcaster.agent.config import AgentConfig
+from broadcaster.clusters import wire
 
 logger = logging.getLogger(__name__)
 

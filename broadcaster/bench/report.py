@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from broadcaster.enums import Outcome, Topic
 from broadcaster.evidence import ledger
 from broadcaster.store.db import Airing, AiringEvent, Script
-from broadcaster.enums import Outcome, Topic
 
 # What becomes of the airings, in thousandths (the rest air).
 FAILED, MISSED, INTERRUPTED = 15, 20, 10
@@ -240,12 +240,12 @@ def _measure(folder: Path, action: str, rows: int) -> float:
     """One part of the report over the year 2024 in the station at `folder`; its seconds."""
     from itertools import islice
 
-    from broadcaster.evidence import checkpoint
-    from broadcaster.reports import docx_file as report_docx
-    from broadcaster.reports import xlsx_file as report_xlsx
     from broadcaster.clock import utc_now
     from broadcaster.config import load_settings
+    from broadcaster.evidence import checkpoint
     from broadcaster.programme.periods import Period
+    from broadcaster.reports import docx_file as report_docx
+    from broadcaster.reports import xlsx_file as report_xlsx
     from broadcaster.services import reports
     from broadcaster.services.context import Context
     from broadcaster.services.station import open_station

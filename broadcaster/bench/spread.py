@@ -22,10 +22,10 @@ from sqlalchemy import select
 
 from broadcaster.bench.swarm import rss_kb
 from broadcaster.clock import utc_now
-from broadcaster.store.db import Airing, Cluster
 from broadcaster.enums import Outcome
 from broadcaster.services.context import Context
 from broadcaster.services.station import Station
+from broadcaster.store.db import Airing, Cluster
 
 ZONE = "Loa thật"
 ENTRIES = 8  # bulletins in the slot, one after another: one spread each
@@ -57,11 +57,11 @@ class RealAgent:
 
 def add_real(ctx: Context, count: int) -> tuple[list[RealAgent], list[int]]:
     """The zone, `count` clusters and ENTRIES short approved, rendered bulletins."""
-    from broadcaster.store.db import Script
     from broadcaster.intake.parse import parse_script
-    from broadcaster.sound.render import make_engines, render_script
     from broadcaster.services import clusters
     from broadcaster.services.scripts import add_scripts, approve_script
+    from broadcaster.sound.render import make_engines, render_script
+    from broadcaster.store.db import Script
 
     clusters.add_zone(ctx, ZONE)
     made = []
@@ -120,8 +120,8 @@ def plan_slot(station: Station, script_ids: list[int]) -> datetime:
     """A slot in the real agents' zone starting LEAD from now, holding the bulletins in order;
     returns its start (UTC)."""
     from broadcaster.programme.planning import arrange_occurrence, candidates
-    from broadcaster.services.planning import install_slots
     from broadcaster.programme.slots import DAYS, SlotDef, SlotOccurrence
+    from broadcaster.services.planning import install_slots
 
     tz = station.settings.tz
     start = (utc_now() + LEAD).replace(microsecond=0)

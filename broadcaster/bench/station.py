@@ -21,8 +21,8 @@ def run(folder: Path, serve: bool) -> None:
     import logging
 
     from broadcaster.clock import utc_now
-    from broadcaster.config import load_settings
     from broadcaster.clusters.coordinator import ClusterRelay
+    from broadcaster.config import load_settings
     from broadcaster.services.station import open_station
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
-from broadcaster.clusters import wire
 from broadcaster.clock import utc_now
+from broadcaster.clusters import wire
 
 if TYPE_CHECKING:
     from paho.mqtt.client import SocketLike

@@ -17,9 +17,9 @@ from broadcaster.cli.base import ID_COMMAND, main, services_of, settings_of, upg
 from broadcaster.clock import utc_now
 from broadcaster.daemon.process import Daemon
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.services.outputs import list_sound_devices, output_for
 from broadcaster.services import onair, planning
 from broadcaster.services.health import check_health, with_disk_state
+from broadcaster.services.outputs import list_sound_devices, output_for
 from broadcaster.services.station import open_station_for_daemon
 
 REQUEST_POLL_SECONDS = 0.2
@@ -79,7 +79,6 @@ def arrange(ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...
         )
 
 
-
 @main.command()
 @click.option(
     "--output", help="soundcard[:NAME], file:DIR, command:CMD or null (default from config)."
@@ -95,7 +94,9 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     """Run the daemon: air each slot's programme at its time and log every airing."""
     settings = settings_of(ctx)
     sink = output_for(settings, output)
-    slots = planning.load_slots(settings.schedules_path)  # bad slot files are refused before anything
+    slots = planning.load_slots(
+        settings.schedules_path
+    )  # bad slot files are refused before anything
     station, migration = open_station_for_daemon(settings, utc_now())
     ctx.call_on_close(station.engine.dispose)
     if migration.changed:

@@ -46,7 +46,6 @@ def existing_file(path: Path) -> Path:
     return path
 
 
-
 def at_most(limit: int) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
     """A click callback refusing a value longer than its database column."""
 

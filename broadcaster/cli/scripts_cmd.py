@@ -16,8 +16,8 @@ from broadcaster.cli.base import (
     services_of,
 )
 from broadcaster.enums import Priority, Status
-from broadcaster.services.scripts import Script
 from broadcaster.services import scripts as service
+from broadcaster.services.scripts import Script
 
 
 @main.group(cls=Group)

@@ -19,9 +19,9 @@ from broadcaster.cli.base import (
     settings_of,
     station_of,
 )
+from broadcaster.services import audio as audio_service
 from broadcaster.services import reading
 from broadcaster.services.audio import ENGINE_CHOICES, RenderResult
-from broadcaster.services import audio as audio_service
 
 
 @main.command()

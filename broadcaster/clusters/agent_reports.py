@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from broadcaster.evidence import ledger
 from broadcaster.clusters import wire
-from broadcaster.evidence.snapshot import snapshot
 from broadcaster.config import Settings
-from broadcaster.store.db import Airing, Cluster, Dispatch, Problem, Rendering, Script
 from broadcaster.enums import Outcome
+from broadcaster.evidence import ledger
+from broadcaster.evidence.snapshot import snapshot
 from broadcaster.notes import Note, NoteCode, note
+from broadcaster.store.db import Airing, Cluster, Dispatch, Problem, Rendering, Script
 
 logger = logging.getLogger(__name__)
 

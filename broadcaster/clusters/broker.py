@@ -18,8 +18,8 @@ import signal
 from pathlib import Path
 
 from broadcaster.clock import utc_now
-from broadcaster.errors import Code, DetailError
 from broadcaster.clusters.wire import MAX_MESSAGE, PREFIX
+from broadcaster.errors import Code, DetailError
 
 PASSWORD_FILE = "passwords"
 ACL_FILE = "acl"

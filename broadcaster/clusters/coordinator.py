@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from broadcaster.clusters import fanout
 from broadcaster.clusters import agent_reports as intake
-from broadcaster.clusters import wire
+from broadcaster.clusters import fanout, wire
 from broadcaster.clusters.endpoint import make_agent_app
+from broadcaster.clusters.link import StationLink
 from broadcaster.config import Settings
 from broadcaster.store.db import AirRequest
-from broadcaster.clusters.link import StationLink
 
 logger = logging.getLogger(__name__)
 

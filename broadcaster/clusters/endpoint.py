@@ -5,7 +5,6 @@ returns the MP3 — only to an enabled cluster, and only audio the station sent 
 from __future__ import annotations
 
 import hashlib
-
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from broadcaster.clusters import wire
 from broadcaster.config import Settings
-from broadcaster.store.db import AirRequest, Cluster, Dispatch, ProgrammeEntry, Rendering, Script, Zone
+from broadcaster.store.db import (
+    AirRequest,
+    Cluster,
+    Dispatch,
+    ProgrammeEntry,
+    Rendering,
+    Script,
+    Zone,
+)
 from broadcaster.store.db import Slot as SlotRow
 
 AUDIO_PATH = "/agent/audio/"

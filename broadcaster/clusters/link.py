@@ -21,9 +21,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from broadcaster.clusters import wire
+from broadcaster.clusters.agent_reports import Received
 from broadcaster.clusters.broker import CA_CERT
 from broadcaster.config import Settings
-from broadcaster.clusters.agent_reports import Received
 
 logger = logging.getLogger(__name__)
 

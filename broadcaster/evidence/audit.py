@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.store.db import AuditEvent
 from broadcaster.evidence.ledger import GENESIS, digest
+from broadcaster.store.db import AuditEvent
 
 
 def cli_actor() -> str:

@@ -27,9 +27,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.store.db import Airing, AiringEvent
 from broadcaster.enums import Outcome
 from broadcaster.notes import Note, NoteCode, note
+from broadcaster.store.db import Airing, AiringEvent
 
 GENESIS = "0" * 64
 WITNESS_TIMEOUT_SECONDS = 10.0

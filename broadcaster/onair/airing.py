@@ -25,16 +25,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from broadcaster import faultpoints
-from broadcaster.evidence import ledger
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
-from broadcaster.store.db import Airing, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Outcome
-from broadcaster.onair.journal import Journal, row_fields
-from broadcaster.notes import Note, NoteCode, note
-from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
-from broadcaster.store.renderings import rendering_intact
+from broadcaster.evidence import ledger
 from broadcaster.evidence.snapshot import snapshot
+from broadcaster.notes import Note, NoteCode, note
+from broadcaster.onair.journal import Journal, row_fields
+from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
+from broadcaster.store.db import Airing, Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.store.renderings import rendering_intact
 
 logger = logging.getLogger(__name__)
 

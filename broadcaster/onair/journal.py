@@ -24,9 +24,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from broadcaster.store.db import Airing, AiringEvent
 from broadcaster.enums import Outcome
 from broadcaster.notes import Note, NoteCode
+from broadcaster.store.db import Airing, AiringEvent
 
 logger = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.clock import Clock
-from broadcaster.store.db import DaemonLease
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.store.db import DaemonLease
 
 logger = logging.getLogger(__name__)
 # A daemon that stops cleanly gives its lease up by writing this heartbeat, so the next one

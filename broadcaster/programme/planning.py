@@ -18,10 +18,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from broadcaster.store.db import Airing, ProgrammeEntry, Script
 from broadcaster.enums import Priority, Status
+from broadcaster.programme.slots import (
+    SlotDef,
+    SlotOccurrence,
+    iso_week_of,
+    occurrences_between,
+    week_range,
+)
+from broadcaster.store.db import Airing, ProgrammeEntry, Script
 from broadcaster.store.renderings import current_rendering
-from broadcaster.programme.slots import SlotDef, SlotOccurrence, iso_week_of, occurrences_between, week_range
 
 GAP_SECONDS = 2.0  # breath between two bulletins in one slot
 

@@ -15,8 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from broadcaster.store.db import Slot as SlotRow
 from broadcaster.errors import Code, DetailError
+from broadcaster.store.db import Slot as SlotRow
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLOT_KEYS = ("name", "days", "start", "minutes", "output", "zones")

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from broadcaster.store.db import Airing, AiringEvent, Script
 from broadcaster.reports.airing_log import RECORD_COLUMNS, AiringRecord, record_from
+from broadcaster.store.db import Airing, AiringEvent, Script
 
 BATCH = 2000
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from broadcaster import notes
-from broadcaster.reports.cells import neutralise_row
 from broadcaster.enums import Outcome, Topic, label_vi
-from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.programme.periods import Period
+from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.reports.cells import neutralise_row
 from broadcaster.reports.plan import Coverage, Plan, coverage
 from broadcaster.reports.rows import Fact
 from broadcaster.store.users import author_vi

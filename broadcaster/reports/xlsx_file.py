@@ -14,9 +14,9 @@ from typing import Any
 
 import xlsxwriter
 
-from broadcaster.reports.cells import neutralise
 from broadcaster.enums import Topic
 from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.reports.cells import neutralise
 from broadcaster.reports.plan import PER_VI
 from broadcaster.reports.summary import (
     DETAIL_HEADINGS,

@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, select
 
-from broadcaster.evidence import audit
-from broadcaster.store.db import LoginAttempt, User
 from broadcaster.enums import Role
 from broadcaster.errors import Code
+from broadcaster.evidence import audit
 from broadcaster.services.context import Context
-from broadcaster.store.users import author_vi as author_vi
+from broadcaster.store.db import LoginAttempt, User
 from broadcaster.store.users import (
     MAX_NAME_LENGTH,
     UserError,
@@ -32,6 +31,7 @@ from broadcaster.store.users import (
     password_matches,
     set_password,
 )
+from broadcaster.store.users import author_vi as author_vi
 
 
 @dataclass(frozen=True)

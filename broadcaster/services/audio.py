@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import logging
+from pathlib import Path
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from broadcaster.store.db import Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Status
 from broadcaster.notes import Note, NoteCode, note
-from broadcaster.sound.render import ENGINE_CHOICES as ENGINE_CHOICES
-from broadcaster.sound.render import RenderResult as RenderResult
-from broadcaster.sound.render import RenderFailed, render_script
-from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering, rendering_intact
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script, list_scripts
+from broadcaster.sound.render import ENGINE_CHOICES as ENGINE_CHOICES
+from broadcaster.sound.render import RenderFailed, render_script
+from broadcaster.sound.render import RenderResult as RenderResult
 from broadcaster.sound.voices import SpeechEngine
 from broadcaster.spoken import SpokenText
+from broadcaster.store.db import Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering, rendering_intact
 
 logger = logging.getLogger(__name__)
 

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.errors import BroadcasterError
-from broadcaster.sound.render import RenderResult, normaliser_for
 from broadcaster.services import audio
 from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.scripts import get_script
+from broadcaster.sound.render import RenderResult, normaliser_for
 from broadcaster.sound.voices import SpeechEngine
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,8 @@ class RenderQueue:
 
             try:
                 result = audio.render_one(
-                    Context(self.settings, session, self.clock, voices=voices), script_id,
+                    Context(self.settings, session, self.clock, voices=voices),
+                    script_id,
                     spoken=spoken,
                 )
             except BroadcasterError as exc:

@@ -13,17 +13,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.evidence import audit
 from broadcaster.clusters import broker, wire
 from broadcaster.clusters.agent_reports import health_of
 from broadcaster.clusters.coordinator import ClusterRelay as ClusterRelay
 from broadcaster.clusters.endpoint import token_hash
-from broadcaster.store.db import Airing, Cluster, Dispatch, Script, Zone
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.evidence import audit
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
+from broadcaster.store.db import Airing, Cluster, Dispatch, Script, Zone
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from broadcaster.onair.airing import close_interrupted, seal_event
 from broadcaster.onair.journal import Journal as Journal
 from broadcaster.onair.lease import Lease as Lease
 from broadcaster.onair.lease import LeaseLost as LeaseLost
-from broadcaster.store.db import Airing, DaemonLease
 from broadcaster.services.context import Context
+from broadcaster.store.db import Airing, DaemonLease
 
 
 def tracked_since(ctx: Context) -> datetime | None:

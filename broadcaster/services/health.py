@@ -14,19 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from broadcaster.config import Settings
-from broadcaster.store.db import Airing, DaemonLease, Problem, Script
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.onair.lease import Lease, lease_is_alive
 from broadcaster.notes import Note
-from broadcaster.reports.plan import Lag
+from broadcaster.onair.lease import Lease, lease_is_alive
 from broadcaster.programme.planning import entries_for
-from broadcaster.store.renderings import rendering_intact
+from broadcaster.programme.slots import occurrences_between
+from broadcaster.reports.plan import Lag
 from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
 from broadcaster.services.reports import plan_behind
-from broadcaster.programme.slots import occurrences_between
+from broadcaster.store.db import Airing, DaemonLease, Problem, Script
+from broadcaster.store.renderings import rendering_intact
 
 # Below this much free space SQLite cannot even open its write-ahead files, and no airing
 # can be logged: the disk counts as full.

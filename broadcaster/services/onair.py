@@ -17,24 +17,29 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from broadcaster import faultpoints, notes
+from broadcaster.enums import Outcome, Priority, Status
+from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.airing import AiringResult as AiringResult
 from broadcaster.onair.airing import air_entry, record_missed
 from broadcaster.onair.airing import air_now as air_script_now
-from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry, Script
-from broadcaster.enums import Outcome, Priority, Status
-from broadcaster.errors import BroadcasterError, Code
 from broadcaster.onair.journal import Journal
 from broadcaster.onair.lease import lease_is_alive
-from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.outputs import Cancel, Output, StopReason
 from broadcaster.programme.planning import entries_for, plan_occurrence
-from broadcaster.store.renderings import current_rendering, rendering_intact
+from broadcaster.programme.slots import (
+    SlotDef,
+    SlotOccurrence,
+    latest_occurrence,
+    occurrences_between,
+)
 from broadcaster.services.audio import ensure_audio, record_problem
 from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.programme.slots import SlotDef, SlotOccurrence, latest_occurrence, occurrences_between
+from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry, Script
+from broadcaster.store.renderings import current_rendering, rendering_intact
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.evidence import audit
-from broadcaster.store.db import ProgrammeEntry, Script
 from broadcaster.enums import Status
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.evidence import audit
 from broadcaster.intake.parse import clean_week
 from broadcaster.programme.planning import (
     GAP_SECONDS,
@@ -26,13 +25,7 @@ from broadcaster.programme.planning import (
     entries_for,
     plan_occurrence,
 )
-from broadcaster.store.renderings import current_rendering
-from broadcaster.services.context import Context
-from broadcaster.services.scripts import get_script
-from broadcaster.programme.slots import load_slots as load_slots
 from broadcaster.programme.slots import SlotDef as SlotDef
-from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
-from broadcaster.programme.slots import occurrences_between as occurrences_between
 from broadcaster.programme.slots import (
     SlotError,
     iso_week_of,
@@ -40,6 +33,13 @@ from broadcaster.programme.slots import (
     sync_slot_rows,
     week_range,
 )
+from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
+from broadcaster.programme.slots import load_slots as load_slots
+from broadcaster.programme.slots import occurrences_between as occurrences_between
+from broadcaster.services.context import Context
+from broadcaster.services.scripts import get_script
+from broadcaster.store.db import ProgrammeEntry, Script
+from broadcaster.store.renderings import current_rendering
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,18 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.store.db import Rendering, Script
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
 from broadcaster.intake.parse import ScriptInput, ScriptRejected
+from broadcaster.programme.slots import slots_from_rows
+from broadcaster.services.context import Context
+from broadcaster.services.scripts import add_scripts, attach_recording, get_script
 from broadcaster.sound.recording import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
 from broadcaster.sound.recording import RecordingRefused as RecordingRefused
 from broadcaster.sound.recording import produce
 from broadcaster.sound.render import recording_key
+from broadcaster.store.db import Rendering, Script
 from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
-from broadcaster.services.context import Context
-from broadcaster.services.scripts import add_scripts, attach_recording, get_script
-from broadcaster.programme.slots import slots_from_rows
 
 logger = logging.getLogger(__name__)
 

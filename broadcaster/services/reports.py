@@ -11,28 +11,25 @@ from pathlib import Path
 from typing import IO
 
 from broadcaster import notes
-from broadcaster.evidence import audit
-from broadcaster.evidence import checkpoint
-from broadcaster.reports import airing_log as evidence
-from broadcaster.evidence import ledger
-from broadcaster.reports import pack
+from broadcaster.enums import Outcome
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.evidence import audit, checkpoint, ledger
+from broadcaster.evidence.audit import AuditVerdict
+from broadcaster.evidence.checkpoint import Check
+from broadcaster.evidence.verify import Verdict, verify
+from broadcaster.intake.parse import check_year
 from broadcaster.programme import periods
-from broadcaster.reports import plan
+from broadcaster.programme.periods import Period as Period
+from broadcaster.reports import airing_log as evidence
+from broadcaster.reports import docx_file as report_docx
+from broadcaster.reports import pack, plan
+from broadcaster.reports import rows as report_rows
 from broadcaster.reports import summary as report
+from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
+from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.summary import Summary as Summary
 from broadcaster.reports.summary import month_vi as month_vi
 from broadcaster.reports.summary import topic_vi as topic_vi
-from broadcaster.reports import docx_file as report_docx
-from broadcaster.reports import rows as report_rows
-from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
-from broadcaster.evidence.audit import AuditVerdict
-from broadcaster.evidence.checkpoint import Check
-from broadcaster.enums import Outcome
-from broadcaster.errors import BroadcasterError, Code
-from broadcaster.reports.airing_log import AiringRecord
-from broadcaster.intake.parse import check_year
-from broadcaster.evidence.verify import Verdict, verify
-from broadcaster.programme.periods import Period as Period
 from broadcaster.services.clusters import Unconfirmed, unconfirmed_between
 from broadcaster.services.context import Context
 
@@ -288,9 +285,7 @@ def _write_report(sources: _Sources, fmt: str, checked: Check) -> tuple[bytes, i
     with tempfile.TemporaryDirectory() as folder:
         dest = Path(folder) / f"report.{fmt}"
         if fmt == "xlsx":
-            rows = report_xlsx.write_xlsx(
-                dest, summary, sources.records(), _title(ctx, days), said
-            )
+            rows = report_xlsx.write_xlsx(dest, summary, sources.records(), _title(ctx, days), said)
         else:
             today = ctx.now().astimezone(ctx.settings.tz).date()
             report_docx.write_docx(dest, summary, ctx.settings.town, said, today)

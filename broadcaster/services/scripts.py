@@ -11,25 +11,24 @@ from typing import Sequence
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import object_session
 
-from broadcaster.evidence import audit
-from broadcaster.store.db import AuditEvent, Rendering, User
-from broadcaster.store.db import Script as Script
 from broadcaster.enums import Priority, Role, Status, Topic
 from broadcaster.errors import Code
+from broadcaster.evidence import audit
 from broadcaster.intake.parse import MAX_BYTES, ScriptInput, check_length, clean_body, clean_line
 from broadcaster.intake.parse import ScriptRejected as ScriptRejected
 from broadcaster.intake.parse import clean_week as clean_week
 from broadcaster.intake.parse import has_text as has_text
 from broadcaster.intake.parse import parse_script as parse_script
 from broadcaster.programme.planning import withdraw_script
-from broadcaster.sound.render import expected_seconds
-from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
-from broadcaster.services.context import Context
 from broadcaster.programme.slots import slots_from_rows
+from broadcaster.services.context import Context
+from broadcaster.sound.render import expected_seconds
+from broadcaster.store.db import AuditEvent, Rendering, User
+from broadcaster.store.db import Script as Script
+from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
 
 # The largest script file a door accepts (the web page sizes its request limit from it).
 MAX_SCRIPT_BYTES = MAX_BYTES
-
 
 
 @dataclass(frozen=True)

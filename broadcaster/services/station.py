@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.config import Settings
-from broadcaster.store.db import User
-from broadcaster.store.engine import make_engine, make_session_factory
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.intake.parse import parse_script
+from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
+from broadcaster.store.db import User
+from broadcaster.store.engine import make_engine, make_session_factory
 from broadcaster.store.migrate import MigrationReport as MigrationReport
 from broadcaster.store.migrate import check_database, upgrade_database
-from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
 from broadcaster.store.users import (
     DEMO_AUTHOR,
     UserError,

@@ -27,10 +27,9 @@ from typing import IO, Callable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from broadcaster.store.renderings import file_sha256
+from broadcaster.config import Settings
 from broadcaster.sound import audio
 from broadcaster.sound.audio import Loudness
-from broadcaster.config import Settings
 from broadcaster.sound.loudness import (
     LimitedLoudness,
     Limiter,
@@ -38,8 +37,9 @@ from broadcaster.sound.loudness import (
     LoudnessMeter,
     TruePeakMeter,
 )
-from broadcaster.spoken import SpokenText
 from broadcaster.sound.voices import Speech
+from broadcaster.spoken import SpokenText
+from broadcaster.store.renderings import file_sha256
 
 logger = logging.getLogger(__name__)
 

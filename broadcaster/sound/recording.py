@@ -18,13 +18,13 @@ from typing import IO
 
 import numpy as np
 
-from broadcaster.store.renderings import file_sha256
-from broadcaster.sound import audio
-from broadcaster.sound.audio import Loudness
 from broadcaster.config import Settings
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.sound import audio
+from broadcaster.sound.audio import Loudness
 from broadcaster.sound.loudness import LoudnessMeter
 from broadcaster.sound.master import MasteringError, _jingle, master, render_pcm_file
+from broadcaster.store.renderings import file_sha256
 
 MAX_UPLOAD_BYTES = 100_000_000  # an uploaded or recorded file (about 100 minutes of phone audio)
 DECODE_SECONDS = 300  # ffmpeg's time to read one file, far more than a real one needs

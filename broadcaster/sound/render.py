@@ -16,19 +16,11 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcaster.sound import audio
-from broadcaster.sound.audio import Loudness
 from broadcaster.config import ConfigError, Settings
-from broadcaster.store.db import Rendering, Script
-from broadcaster.store.renderings import (
-    RECORDING_ENGINE,
-    current_rendering,
-    file_sha256,
-    newest_recording,
-    rendering_intact,
-)
 from broadcaster.enums import label_vi
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.sound import audio
+from broadcaster.sound.audio import Loudness
 from broadcaster.sound.master import (
     MasteringError,
     assemble,
@@ -37,11 +29,19 @@ from broadcaster.sound.master import (
     master,
     render_pcm_file,
 )
-from broadcaster.spoken import Normaliser, SpokenText
 from broadcaster.sound.voices import EngineUnavailable, Speech, SpeechEngine
 from broadcaster.sound.voices.edge import EdgeEngine
 from broadcaster.sound.voices.espeak import EspeakEngine
 from broadcaster.sound.voices.google import GttsEngine
+from broadcaster.spoken import Normaliser, SpokenText
+from broadcaster.store.db import Rendering, Script
+from broadcaster.store.renderings import (
+    RECORDING_ENGINE,
+    current_rendering,
+    file_sha256,
+    newest_recording,
+    rendering_intact,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from broadcaster.store.db import User
 from broadcaster.enums import Role
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.store.db import User
 
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 100
