@@ -42,7 +42,7 @@ from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
-from broadcaster.services import continuity, onair
+from broadcaster.services import continuity, onair, planning
 from broadcaster.services.audio import record_problem
 from broadcaster.services.clusters import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory, make_engines
@@ -353,7 +353,7 @@ class Daemon:
     def render_ahead(self) -> None:
         """Plan the coming day's slots and make sure every planned file is there and intact."""
         with self.sessions() as session:
-            onair.render_ahead(
+            planning.render_ahead(
                 self._context(session),
                 list(self.slots.values()),
                 self.settings.render_ahead_hours,

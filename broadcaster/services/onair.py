@@ -202,22 +202,6 @@ def settle(
     return due
 
 
-def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
-    """Plan the coming hours' slots and make sure each planned file is intact; return how many."""
-    now = ctx.now()
-    checked = 0
-    for occurrence in occurrences_between(
-        slots, now, now + timedelta(hours=hours), ctx.settings.tz
-    ):
-        entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
-        ctx.session.commit()
-        faultpoints.reach("render_ahead")
-        for entry in entries:
-            ensure_audio(ctx, entry)
-            checked += 1
-    return checked
-
-
 def serve_requests(ctx: Context, air: Airwaves) -> list[AiringResult]:
     """Air what `air-now` and the web page asked for; an emergency stops the bulletin on air."""
     pending = ctx.session.scalars(

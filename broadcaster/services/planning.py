@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broadcaster import faultpoints
 from broadcaster.enums import Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
@@ -36,6 +37,7 @@ from broadcaster.programme.slots import (
 from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
 from broadcaster.programme.slots import load_slots as load_slots
 from broadcaster.programme.slots import occurrences_between as occurrences_between
+from broadcaster.services.audio import ensure_audio
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
 from broadcaster.store.db import ProgrammeEntry, Script
@@ -199,3 +201,19 @@ def arrange(
     )  # fmt: skip
     ctx.session.commit()
     return entries
+
+
+def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
+    """Plan the coming hours' slots and make sure each planned file is intact; return how many."""
+    now = ctx.now()
+    checked = 0
+    for occurrence in occurrences_between(
+        slots, now, now + timedelta(hours=hours), ctx.settings.tz
+    ):
+        entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
+        ctx.session.commit()
+        faultpoints.reach("render_ahead")
+        for entry in entries:
+            ensure_audio(ctx, entry)
+            checked += 1
+    return checked
