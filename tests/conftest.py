@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sqlite3
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import MetaData, create_engine, make_url, select, text
+from sqlalchemy import URL, Engine, MetaData, create_engine, make_url, select, text
+from sqlalchemy.pool import NullPool
 
 from broadcaster.config import Settings, load_settings
 from broadcaster.services.station import Station, initialise, open_station
 from broadcaster.store.users import create_user
-
 from tests.agent_station import hub, server, tones  # noqa: F401  (fixtures of the agent tests)
 from tests.broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
 
@@ -73,13 +76,42 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
             "no PostgreSQL server given (set BROADCASTER_TEST_DATABASE_URL to run these on one)"
         )
     name = f"broadcaster_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    _create_database(name)
+    yield _database_url(name)
+    _drop_database(name)
+
+
+def _admin() -> Engine:
+    """One engine on the PostgreSQL server's admin database, for this worker."""
+    global _ADMIN
+    if _ADMIN is None:
+        _ADMIN = create_engine(PG_ADMIN_URL or "", isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    return _ADMIN
+
+
+_ADMIN: Engine | None = None
+
+
+def _database_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    return make_url(PG_ADMIN_URL or "").set(database=name).render_as_string(hide_password=False)
+
+
+def _create_database(name: str) -> None:
+    with _admin().connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
+
+
+def _clone_database(url: URL, template: str) -> None:
+    """Replace the (empty) database of `url` by a copy of `template`."""
+    with _admin().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"'))
+
+
+def _drop_database(name: str) -> None:
+    with _admin().connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -91,14 +123,96 @@ def settings(project: Path, database_url: str | None) -> Settings:
     return load_settings(project, environ={}, overrides=overrides)
 
 
-@pytest.fixture
-def station(settings: Settings) -> Station:
-    """An initialised installation (admin user, the leader "Chủ tịch", slots, no scripts)."""
+def _initialise_station(settings: Settings) -> None:
+    """What every test station holds: the database, the admin user, the leader, the slots."""
     initialise(settings, ADMIN_PASSWORD, FIXED_NOW)
     opened = open_station(settings)
     with opened.sessions() as session:
         create_user(session, LEADER, LEADER_PASSWORD, "leader")
         session.commit()
+    opened.engine.dispose()
+
+
+class StationTemplates:
+    """Initialised stations made once per test worker and copied for each test.
+
+    Initialising (migrations, two password hashes) costs most of a second; copying a SQLite
+    file or cloning a PostgreSQL database from a template costs a few milliseconds. A copy
+    is exactly what initialise would have made, as long as the slot files are the repo's:
+    a test whose schedules differ gets its own initialise."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: dict[tuple[str, str], str] = {}  # (backend, schedules) -> file or database
+        self.schedules = _folder_digest(REPO / "schedules")
+
+    def fill(self, settings: Settings) -> None:
+        """Give `settings` an initialised station, from the template when one fits."""
+        if _folder_digest(settings.schedules_path) != self.schedules:
+            _initialise_station(settings)
+            return
+        url = make_url(settings.db_url)
+        backend = url.get_backend_name()
+        key = (backend, self.schedules)
+        if key not in self.made:
+            self.made[key] = self._make(settings, backend)
+        settings.var_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (settings.var_path / "aired").mkdir(exist_ok=True)
+        if backend == "sqlite":
+            database = Path(url.database or "")
+            shutil.copyfile(self.made[key], database)
+            database.chmod(0o600)
+        else:
+            _clone_database(url, self.made[key])
+
+    def _make(self, settings: Settings, backend: str) -> str:
+        """Initialise a template of this backend; its file (SQLite) or database name."""
+        project = self.root / f"{backend}-{len(self.made)}"
+        shutil.copytree(REPO / "schedules", project / "schedules")
+        overrides = {"engine": "espeak", "output": "file:var/aired"}
+        name = ""
+        if backend != "sqlite":
+            name = f"broadcaster_template_{uuid.uuid4().hex[:12]}"
+            _create_database(name)
+            overrides["database_url"] = _database_url(name)
+        template = load_settings(project, environ={}, overrides=overrides)
+        _initialise_station(template)
+        if backend != "sqlite":
+            return name
+        database = make_url(template.db_url).database or ""
+        with sqlite3.connect(database) as conn:  # everything into the one file
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return database
+
+    def drop(self) -> None:
+        """Drop the PostgreSQL templates (the SQLite ones go with the temporary folder)."""
+        for (backend, _), name in self.made.items():
+            if backend != "sqlite":
+                _drop_database(name)
+
+
+def _folder_digest(folder: Path) -> str:
+    """One hash of every file under `folder`, by relative name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def station_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StationTemplates]:
+    """This worker's initialised stations, made on first use."""
+    templates = StationTemplates(tmp_path_factory.mktemp("station-templates"))
+    yield templates
+    templates.drop()
+
+
+@pytest.fixture
+def station(settings: Settings, station_templates: StationTemplates) -> Iterator[Station]:
+    """An initialised installation (admin user, the leader "Chủ tịch", slots, no scripts)."""
+    station_templates.fill(settings)
+    opened = open_station(settings)
     yield opened
     opened.engine.dispose()
 

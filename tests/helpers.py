@@ -18,15 +18,15 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from broadcaster.store.db import Rendering, Script
 from broadcaster.intake.parse import parse_script
-from broadcaster.sound.render import cache_key, make_engines, normaliser_for
+from broadcaster.programme.slots import SlotDef
 from broadcaster.services import audio, scripts
 from broadcaster.services.context import Context
 from broadcaster.services.planning import install_slots
-from broadcaster.programme.slots import SlotDef
 from broadcaster.services.station import Station
+from broadcaster.sound.render import cache_key, make_engines, normaliser_for
 from broadcaster.sound.voices import EngineUnavailable, Speech
+from broadcaster.store.db import Rendering, Script
 
 
 @contextmanager

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage, signal
+
+# scipy is imported where a filter is first needed, not with this module: scipy.signal takes
+# about a second to import, and every command of the CLI imports this stage through the
+# services (`broadcaster --help` or `log verify` should not wait for a filter they never run).
 
 Samples = NDArray[np.float32]
 
@@ -101,6 +104,9 @@ class LoudnessMeter:
     def __init__(self, rate: int) -> None:
         self.rate = rate
         # float32 filtering is several times faster and agrees with float64 to 1e-6 dB.
+        from scipy.signal import sosfilt  # see the note at the top
+
+        self.sosfilt = sosfilt
         self.sos = k_weighting(rate).astype(np.float32)
         self.state = np.zeros((2, 2), dtype=np.float32)
         self.hop = round(rate / 10)  # 100 ms: gating blocks are four hops with 75 % overlap
@@ -118,7 +124,7 @@ class LoudnessMeter:
         nudged = block.astype(np.float32)  # a copy
         nudged[::2] += np.float32(1e-9)
         nudged[1::2] -= np.float32(1e-9)
-        filtered, self.state = signal.sosfilt(self.sos, nudged, zi=self.state)
+        filtered, self.state = self.sosfilt(self.sos, nudged, zi=self.state)
         weighted: Samples = np.asarray(filtered, dtype=np.float32)
         squares: Samples = weighted * weighted
         self.sums.add(squares)
@@ -147,7 +153,9 @@ class Oversampler:
     def __init__(self, taps_per_phase: int = 12) -> None:
         # An odd length puts one of the four points on each input sample itself (that phase
         # is a single tap of 1: the others are zeros of the sinc, skipped below).
-        taps = signal.firwin(OVERSAMPLE * taps_per_phase - 1, 1 / OVERSAMPLE) * OVERSAMPLE
+        from scipy.signal import firwin  # see the note at the top
+
+        taps = firwin(OVERSAMPLE * taps_per_phase - 1, 1 / OVERSAMPLE) * OVERSAMPLE
         taps = np.append(taps, 0.0)
         self.phases = [
             [(offset, np.float32(tap)) for offset, tap in enumerate(taps[p::OVERSAMPLE][::-1])
@@ -216,6 +224,9 @@ class GainComputer:
     """
 
     def __init__(self, rate: float, times: LimiterTimes) -> None:
+        from scipy.ndimage import maximum_filter1d  # see the note at the top
+
+        self.maximum_filter1d = maximum_filter1d
         self.ahead = max(1, round(times.lookahead * rate))
         self.release = times.release_db_per_s / 20 * math.log(10) / rate
         self.need_tail = np.zeros(self.ahead, dtype=np.float32)
@@ -226,7 +237,7 @@ class GainComputer:
         """Reduction (natural-log amplitude) to apply `ahead` samples after each need arrives."""
         joined = np.concatenate([self.need_tail, need])
         self.need_tail = joined[-self.ahead :]
-        held = ndimage.maximum_filter1d(joined, self.ahead + 1, origin=self.ahead // 2)
+        held = self.maximum_filter1d(joined, self.ahead + 1, origin=self.ahead // 2)
         held = held[self.ahead :]
         # y[n] = max(held[n], y[n-1] - release), vectorised as a running maximum.
         ramp = self.release * np.arange(1, len(held) + 1, dtype=np.float64)

@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.clock import utc_now
-from broadcaster.store.db import Airing, AirRequest
-from broadcaster.enums import Outcome
 from broadcaster.clusters.coordinator import ClusterRelay
+from broadcaster.enums import Outcome
 from broadcaster.services import clusters as service
 from broadcaster.services.station import Station, open_station
-
+from broadcaster.store.db import Airing, AirRequest
 from tests.agent_station import agent_command, copy_of
 from tests.broker import Broker, free_port, require_mosquitto
 from tests.helpers import approved_rendered, services, wait_for

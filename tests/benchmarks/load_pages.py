@@ -28,14 +28,14 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from broadcaster.bench.scratch import scratch_station
 from broadcaster.bench.report import seed_airings
+from broadcaster.bench.scratch import scratch_station
 from broadcaster.clock import utc_now
-from broadcaster.store.db import Script
 from broadcaster.enums import Topic
 from broadcaster.intake.parse import parse_script
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import add_scripts
+from broadcaster.store.db import Script
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "bench-password"
@@ -58,9 +58,7 @@ PAGES = {
 def build(folder: Path) -> None:
     """The scratch station: scripts with real Vietnamese words, then a year of airings."""
     started = time.perf_counter()
-    station = scratch_station(
-        folder, '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', 5
-    )
+    station = scratch_station(folder, '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', 5)
     bodies = [p.read_text(encoding="utf-8") for p in sorted((REPO / "scripts_vi").glob("*.md"))]
     now = utc_now()
     with station.sessions() as session:

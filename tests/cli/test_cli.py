@@ -6,13 +6,14 @@ import csv
 import io
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from broadcaster.cli import main
-
 from tests.conftest import ADMIN_PASSWORD, db_snapshot
 
 DB_URL = "sqlite:///var/broadcaster.db"
@@ -310,6 +311,9 @@ def test_status_shows_daemon_next_airings_and_last_outcomes(
     ok(initialised, "scripts", "approve", "1", "--by", "Chủ tịch")
     ok(initialised, "render", "1")
     ok(initialised, "plan")
+    # Late on a Sunday this week has no slot left: plan the next week too, as the daemon would.
+    next_week = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=7)
+    ok(initialised, "plan", "--week", "{}-W{:02d}".format(*next_week.isocalendar()[:2]))
     ok(initialised, "air-now", "1", "--output", "null")
     out = ok(initialised, "status")
     assert "Daemon: NOT running" in out

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from broadcaster.bench.cluster_figures import ClusterFigures, report_lines
 from broadcaster.bench.spread import ENTRIES
 from broadcaster.cli import main
-
 from tests.broker import require_mosquitto
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from broadcaster.cli import main
 from broadcaster.clusters import broker as files
 from broadcaster.clusters.broker import BrokerError, password_line
-from broadcaster.cli import main
 from tests.broker import (
     READY_WITHIN,
     Address,

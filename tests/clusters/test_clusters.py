@@ -24,19 +24,17 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from broadcaster.clusters import fanout
-from broadcaster.evidence.verify import verify
-from broadcaster.clusters import wire
-from broadcaster.store.db import Airing, AiringEvent, AirRequest, Cluster, Dispatch, Problem
+from broadcaster.clusters import fanout, wire
+from broadcaster.clusters.coordinator import ClusterRelay
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError
-from broadcaster.clusters.coordinator import ClusterRelay
+from broadcaster.evidence.verify import verify
+from broadcaster.programme.slots import DAYS, SlotDef
 from broadcaster.services import clusters as service
 from broadcaster.services import reports
 from broadcaster.services.planning import plan_week
-from broadcaster.programme.slots import DAYS, SlotDef
 from broadcaster.services.station import Station, open_station
-
+from broadcaster.store.db import Airing, AiringEvent, AirRequest, Cluster, Dispatch, Problem
 from tests.broker import Broker, free_port, require_mosquitto
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW
 from tests.helpers import approved_rendered, services, use_slots, wait_for
@@ -539,10 +537,9 @@ def test_a_leader_chooses_the_zones_of_an_emergency_on_the_confirmation_page(
 ) -> None:
     from broadcaster.web import create_app
 
-    from broadcaster.store.db import Script
     from broadcaster.enums import Priority
     from broadcaster.onair.lease import Lease
-
+    from broadcaster.store.db import Script
     from tests.conftest import LEADER, LEADER_PASSWORD
     from tests.reports.test_report_web import token
 

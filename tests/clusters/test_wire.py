@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 
 from broadcaster.clusters import wire
-
 from tests.conftest import FIXED_NOW as NOW
 
 SHA = "a" * 64

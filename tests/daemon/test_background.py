@@ -6,12 +6,11 @@ from __future__ import annotations
 import threading
 
 from broadcaster.errors import Code
-from broadcaster.spoken import Normaliser
-from broadcaster.sound.render import make_engines
-from broadcaster.store.renderings import current_rendering
 from broadcaster.services import scripts
 from broadcaster.services.background import JobState, RenderQueue
-
+from broadcaster.sound.render import make_engines
+from broadcaster.spoken import Normaliser
+from broadcaster.store.renderings import current_rendering
 from tests.conftest import FIXED_NOW
 from tests.helpers import Mute, add_draft, services
 from tests.web.test_web import app as app  # noqa: F401  (the fixture)

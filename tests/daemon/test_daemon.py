@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from broadcaster.store.renderings import file_sha256
 from broadcaster.config import load_settings
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing, DaemonLease, ProgrammeEntry
-from broadcaster.onair.lease import DaemonBusy
 from broadcaster.notes import english
+from broadcaster.onair.lease import DaemonBusy
 from broadcaster.onair.outputs import FileOutput, NullOutput
 from broadcaster.programme.slots import parse_slots
-
+from broadcaster.store.db import Airing, DaemonLease, ProgrammeEntry
+from broadcaster.store.renderings import file_sha256
 from tests.conftest import FIXED_NOW
 from tests.helpers import (
     airing_rows,

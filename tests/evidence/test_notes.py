@@ -18,15 +18,14 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster import notes
-from broadcaster.evidence.verify import verify
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing, Problem
+from broadcaster.evidence.verify import verify
 from broadcaster.notes import ENGLISH, VIETNAMESE, Note, NoteCode, note
 from broadcaster.onair.command_output import CommandOutput, HookedOutput
 from broadcaster.onair.outputs import FileOutput
-from broadcaster.services import reports
 from broadcaster.programme.slots import parse_slots
-
+from broadcaster.services import reports
+from broadcaster.store.db import Airing, Problem
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered, run_cli
 from tests.onair.test_reliability import Clock, daemon_for

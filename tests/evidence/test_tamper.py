@@ -19,15 +19,14 @@ from typing import Callable
 import pytest
 from sqlalchemy import select, text
 
+from broadcaster.daemon.process import Daemon
 from broadcaster.evidence import ledger
 from broadcaster.evidence.verify import Verdict, verify
-from broadcaster.onair.airing import close_interrupted
-from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing, AiringEvent
 from broadcaster.notes import english
+from broadcaster.onair.airing import close_interrupted
 from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.slots import parse_slots
-
+from broadcaster.store.db import Airing, AiringEvent
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered
 

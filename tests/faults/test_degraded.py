@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from broadcaster.config import load_settings
-
 from tests.helpers import (
     airing_rows,
     begun_slot_file,

@@ -20,7 +20,6 @@ import pytest
 
 from broadcaster.clock import utc_now
 from broadcaster.services.station import Station
-
 from tests.helpers import (
     approved_rendered,
     begun_slot_file,

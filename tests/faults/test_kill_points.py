@@ -29,11 +29,10 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.clock import utc_now
-from broadcaster.store.db import Airing, ProgrammeEntry
 from broadcaster.enums import Outcome
 from broadcaster.services.reports import verify_log
 from broadcaster.services.station import Station
-
+from broadcaster.store.db import Airing, ProgrammeEntry
 from tests.helpers import (
     approved_rendered,
     begun_slot_file,

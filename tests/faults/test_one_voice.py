@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from broadcaster.config import load_settings
-
 from tests.helpers import (
     airing_rows,
     begun_slot_file,

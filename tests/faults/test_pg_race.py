@@ -26,10 +26,9 @@ import pytest
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
+from broadcaster.programme.slots import DAYS, SlotDef, sync_slot_rows
 from broadcaster.store.db import Slot
 from broadcaster.store.engine import create_schema, make_engine
-from broadcaster.programme.slots import DAYS, SlotDef, sync_slot_rows
-
 from tests.conftest import REPO
 from tests.helpers import cli_env, run_cli, wait_for
 

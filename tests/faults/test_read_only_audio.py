@@ -19,10 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.clock import utc_now
-from broadcaster.store.db import Problem, Rendering
 from broadcaster.notes import english
 from broadcaster.services.station import Station
-
+from broadcaster.store.db import Problem, Rendering
 from tests.helpers import approved_rendered, begun_slot_file, running_daemon, stop_daemon, wait_for
 
 pytestmark = pytest.mark.slow

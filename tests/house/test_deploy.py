@@ -21,7 +21,6 @@ from broadcaster.cli import main
 from broadcaster.daemon.process import Daemon
 from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.slots import parse_slots
-
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered
 

@@ -25,7 +25,9 @@ def folders() -> list[Path]:
 def test_every_folder_says_what_it_holds(folder: Path) -> None:
     """Each folder's __init__ opens with a docstring of at least one sentence (its paragraph)."""
     docstring = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
-    assert docstring and len(docstring) > 60, f"{folder.name}/__init__.py says nothing of its folder"
+    assert docstring and len(docstring) > 60, (
+        f"{folder.name}/__init__.py says nothing of its folder"
+    )
 
 
 def test_the_tests_mirror_the_layout() -> None:

@@ -20,11 +20,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from broadcaster.reports.cells import neutralise
 from broadcaster.cli import main
 from broadcaster.daemon.process import Daemon
 from broadcaster.errors import Code
-from broadcaster.reports.airing_log import airings_between, to_csv
 from broadcaster.intake.parse import (
     DOCX_MAX_DEPTH,
     DOCX_MAX_MEMBERS,
@@ -34,7 +32,8 @@ from broadcaster.intake.parse import (
 )
 from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.slots import parse_slots
-
+from broadcaster.reports.airing_log import airings_between, to_csv
+from broadcaster.reports.cells import neutralise
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO, db_snapshot
 from tests.helpers import approved_rendered
 
@@ -363,7 +362,6 @@ def aired_app(station):  # type: ignore[no-untyped-def]
     approved_rendered(station, FIXED_NOW, "Thông báo lịch tiếp công dân.", title="=1+2")
     slot = parse_slots('[[slot]]\nname = "Chiều"\nstart = "17:00"\nminutes = 30\n', "t.toml")[0]
     from broadcaster.services.planning import plan_week
-
     from tests.helpers import services, use_slots
 
     use_slots(station, [slot])

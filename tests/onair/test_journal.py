@@ -11,12 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from broadcaster.evidence.verify import verify
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Problem
+from broadcaster.evidence.verify import verify
 from broadcaster.notes import english
 from broadcaster.onair.outputs import NullOutput
-
+from broadcaster.store.db import Problem
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered
 from tests.onair.test_reliability import BULLETIN, MORNING, Clock, airings
@@ -31,9 +30,9 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
     journal (on disk, so a restart keeps it) and is sealed in order once the lock is gone."""
     import sqlite3
 
+    from broadcaster.onair.journal import Journal
     from broadcaster.store.db import AiringEvent
     from broadcaster.store.engine import make_engine, make_session_factory
-    from broadcaster.onair.journal import Journal
 
     first = approved_rendered(station, FIXED_NOW, BULLETIN)
     second = approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")

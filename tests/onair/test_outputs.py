@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from broadcaster.sound import audio
 from broadcaster.onair.command_output import CommandOutput, HookedOutput, _run_until_done
 from broadcaster.onair.output_spec import default_output, make_output
 from broadcaster.onair.outputs import FileOutput, NullOutput, OutputError, Preempted
 from broadcaster.onair.soundcard import SoundcardOutput, list_sound_devices
+from broadcaster.sound import audio
 from broadcaster.sound.voices.espeak import EspeakEngine
 
 

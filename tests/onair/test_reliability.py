@@ -13,16 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from broadcaster.evidence.verify import verify
-from broadcaster.store.renderings import file_sha256
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.evidence.verify import verify
 from broadcaster.notes import english
 from broadcaster.onair.command_output import CommandOutput
 from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.planning import plan_occurrence
 from broadcaster.programme.slots import SlotDef, occurrences_between, parse_slots
-
+from broadcaster.store.db import Airing, AirRequest, Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.store.renderings import file_sha256
 from tests.conftest import FIXED_NOW
 from tests.helpers import (
     Mute,

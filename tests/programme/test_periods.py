@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broadcaster.programme import periods
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.programme import periods
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from broadcaster.store.db import ProgrammeEntry, Rendering
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.services import planning, scripts
 from broadcaster.programme.slots import SlotDef, parse_slots
-
+from broadcaster.services import planning, scripts
+from broadcaster.store.db import ProgrammeEntry, Rendering
 from tests.conftest import FIXED_NOW
 from tests.helpers import add_draft, approved_rendered, services, use_slots
 

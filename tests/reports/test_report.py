@@ -26,10 +26,10 @@ from sqlalchemy import event, update
 
 from broadcaster.bench.report import seed_airings
 from broadcaster.cli import main
-from broadcaster.store.db import Airing
 from broadcaster.enums import Topic, label_vi
 from broadcaster.services import health, reports
 from broadcaster.services.station import Station
+from broadcaster.store.db import Airing
 from tests.conftest import FIXED_NOW
 from tests.helpers import add_draft, cli_env, services
 
@@ -300,7 +300,9 @@ def test_a_pack_reads_the_rows_once_and_counts_them_once(quarter: Station) -> No
             made = reports.evidence_pack(ctx, reports.named_period(ctx, "2024-Q1"))
     finally:
         event.remove(quarter.engine, "before_cursor_execute", seen)
-    reads = [s for s in statements if "from airing join script" in s and "max(airing_event.seq)" in s]
+    reads = [
+        s for s in statements if "from airing join script" in s and "max(airing_event.seq)" in s
+    ]
     summaries = [s for s in statements if "sum(airing.duration_s)" in s]
     assert len(reads) == 1, reads
     assert len(summaries) == 1, summaries

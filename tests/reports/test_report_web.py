@@ -14,9 +14,8 @@ from broadcaster.web import create_app
 from broadcaster.web import log as web_log
 from flask.testing import FlaskClient
 
-from broadcaster.evidence import checkpoint
-from broadcaster.evidence import ledger
 from broadcaster.bench.report import seed_airings
+from broadcaster.evidence import checkpoint, ledger
 from broadcaster.services.health import check_health
 from broadcaster.services.station import Station
 from broadcaster.store.users import create_user

@@ -23,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 from broadcaster.cli import main
-
 from tests.conftest import REPO, db_snapshot
 from tests.helpers import run_cli
 

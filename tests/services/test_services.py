@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from broadcaster.cli import main
 from broadcaster.errors import ENGLISH, Code
-
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, db_snapshot
 from tests.helpers import approved_rendered, services
 

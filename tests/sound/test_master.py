@@ -12,12 +12,11 @@ import pytest
 
 from broadcaster.sound import audio
 from broadcaster.sound import master as master_module
-from broadcaster.store.db import Rendering, Script
 from broadcaster.sound.master import CHIME
 from broadcaster.sound.render import RenderFailed, make_engines, render_script
 from broadcaster.sound.voices import Speech
 from broadcaster.sound.voices.espeak import EspeakEngine
-
+from broadcaster.store.db import Rendering, Script
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered
 
@@ -28,7 +27,6 @@ TEXT = (
 
 def _render(station, settings, body: str = TEXT):  # type: ignore[no-untyped-def]
     from broadcaster.store.db import Script
-
     from tests.helpers import add_draft
 
     script_id = add_draft(station, FIXED_NOW, body)

@@ -11,28 +11,27 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from broadcaster.store.renderings import file_sha256
 from broadcaster.web import create_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from broadcaster.sound import audio
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing, DaemonLease, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.enums import Outcome, Priority, Status
 from broadcaster.errors import Code
 from broadcaster.intake.parse import ScriptRejected, parse_script
 from broadcaster.onair.outputs import NullOutput
-from broadcaster.sound.recording import MAX_UPLOAD_BYTES
-from broadcaster.sound.render import RenderFailed
+from broadcaster.programme.slots import parse_slots
 from broadcaster.services import audio as audio_service
 from broadcaster.services import scripts
-from broadcaster.programme.slots import parse_slots
-from broadcaster.store.users import create_user
+from broadcaster.sound import audio
+from broadcaster.sound.recording import MAX_UPLOAD_BYTES
+from broadcaster.sound.render import RenderFailed
 from broadcaster.sound.voices.espeak import EspeakEngine
-
+from broadcaster.store.db import Airing, DaemonLease, Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.store.renderings import file_sha256
+from broadcaster.store.users import create_user
 from tests.conftest import FIXED_NOW, db_snapshot
 from tests.helpers import services, use_slots
 

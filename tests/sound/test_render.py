@@ -13,14 +13,13 @@ import responses
 from mutagen.easyid3 import EasyID3
 from mutagen.mp3 import MP3
 
-from broadcaster.store.renderings import file_sha256
 from broadcaster.sound import audio
-from broadcaster.store.db import Rendering
 from broadcaster.sound.render import RenderFailed, make_engines, render_script
 from broadcaster.sound.voices import EngineUnavailable, Speech
 from broadcaster.sound.voices.espeak import EspeakEngine, list_voices
 from broadcaster.sound.voices.google import GttsEngine
-
+from broadcaster.store.db import Rendering
+from broadcaster.store.renderings import file_sha256
 from tests.conftest import FIXED_NOW
 from tests.helpers import add_draft, services
 
@@ -128,8 +127,8 @@ def test_same_text_same_engine_is_a_cache_hit_with_no_work(station) -> None:  # 
 
 
 def test_changed_text_renders_again(station) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster.store.db import Script
     from broadcaster.services.scripts import edit_script
+    from broadcaster.store.db import Script
 
     script_id = _add(station)
     engines = make_engines("espeak", station.settings)
@@ -208,8 +207,8 @@ def test_auto_uses_google_when_it_answers(station, real_mp3: bytes) -> None:  # 
 )
 @responses.activate
 def test_auto_falls_back_to_the_offline_voice(station, reply, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster.store.db import Script
     from broadcaster.sound.voices import google
+    from broadcaster.store.db import Script
 
     waits: list[float] = []
     monkeypatch.setattr(google.time, "sleep", waits.append)

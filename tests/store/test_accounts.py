@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
+from broadcaster.errors import Code
 from broadcaster.evidence import audit
 from broadcaster.store.db import AuditEvent, User
-from broadcaster.errors import Code
 from broadcaster.store.users import UserError, authenticate, check_password
-
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -227,11 +226,10 @@ def test_the_demo_bulletins_are_marked_as_samples_in_the_log_and_the_report(
 
     from broadcaster.daemon.process import Daemon
     from broadcaster.onair.outputs import NullOutput
+    from broadcaster.programme.slots import parse_slots
     from broadcaster.services import reports
     from broadcaster.services.context import Context
-    from broadcaster.programme.slots import parse_slots
     from broadcaster.services.station import initialise, open_station
-
     from tests.conftest import FIXED_NOW
     from tests.web.test_web import login, page
 

@@ -12,20 +12,26 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.util import ref_to_obj
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
 from broadcaster.cli import main
 from broadcaster.config import Settings, load_settings
 from broadcaster.daemon.process import air_slot_job
+from broadcaster.errors import BroadcasterError, Code
+from broadcaster.services.station import (
+    NotInitialised,
+    initialise,
+    open_station,
+    open_station_for_daemon,
+)
 from broadcaster.store.db import Base
 from broadcaster.store.engine import make_engine
-from broadcaster.errors import BroadcasterError, Code
 from broadcaster.store.migrate import (
     VERSION_TABLE,
     check_database,
@@ -34,7 +40,6 @@ from broadcaster.store.migrate import (
     upgrade_database,
 )
 from broadcaster.store.migrations import FOREIGN_TABLES
-from broadcaster.services.station import NotInitialised, initialise, open_station, open_station_for_daemon
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO
 
 BASELINE = REPO / "tests" / "data" / "baseline-b75b397.db"

@@ -9,7 +9,14 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW
 from tests.helpers import approved_rendered
-from tests.web.test_browser_layout import CHROMIUM, CHROMIUM_FLAGS, SIZES, live_server, sync_api, town
+from tests.web.test_browser_layout import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    SIZES,
+    live_server,
+    sync_api,
+    town,
+)
 from tests.web.test_browser_layout import PAGES as LAYOUT_PAGES
 
 axe_api = pytest.importorskip(

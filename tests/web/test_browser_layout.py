@@ -15,14 +15,13 @@ import pytest
 from broadcaster.web import create_app
 
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing
 from broadcaster.enums import Outcome
 from broadcaster.intake.parse import parse_script
 from broadcaster.onair.outputs import NullOutput
 from broadcaster.services import scripts as service
 from broadcaster.services.planning import plan_week, station_slots
+from broadcaster.store.db import Airing
 from broadcaster.store.users import create_user
-
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD, REPO
 from tests.helpers import approved_rendered, policy_refusals, services, serving
 

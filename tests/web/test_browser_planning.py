@@ -12,7 +12,6 @@ import pytest
 
 from broadcaster.programme.planning import entries_for
 from broadcaster.services.planning import plan_week
-
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered, log_in, policy_refusals, services
 from tests.web.test_browser_layout import (

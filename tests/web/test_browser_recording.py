@@ -10,15 +10,14 @@ from broadcaster.web import create_app
 from sqlalchemy import select
 
 from broadcaster.daemon.process import Daemon
-from broadcaster.store.db import Airing, Rendering
 from broadcaster.enums import Outcome
 from broadcaster.onair.outputs import NullOutput
-
+from broadcaster.store.db import Airing, Rendering
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD
 from tests.helpers import log_in, policy_refusals, serving, use_slots
+from tests.sound.test_recording import CHIEU, EVENING
 from tests.web.test_browser import CHROMIUM, CHROMIUM_FLAGS, sync_api
 from tests.web.test_browser_layout import check_page
-from tests.sound.test_recording import CHIEU, EVENING
 
 pytestmark = pytest.mark.slow
 MICROPHONE_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]

@@ -13,7 +13,6 @@ from broadcaster.daemon.process import Daemon
 from broadcaster.onair.outputs import NullOutput
 from broadcaster.programme.slots import parse_slots
 from broadcaster.store.users import create_user
-
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, db_snapshot
 
 PASSWORD = "mat-khau-thu-nghiem"

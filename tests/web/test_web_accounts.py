@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from broadcaster.store import users as users_module
 from broadcaster.store.db import AuditEvent, LoginAttempt, User
 from broadcaster.store.users import create_user
-
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW
 
 PASSWORD = "mat-khau-thu-nghiem"

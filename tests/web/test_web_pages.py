@@ -11,7 +11,6 @@ from broadcaster.web import create_app, week_vi
 from flask.testing import FlaskClient
 
 from broadcaster.onair.lease import Lease
-
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW
 from tests.helpers import add_draft, run_cli
 

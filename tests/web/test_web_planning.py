@@ -15,11 +15,10 @@ from broadcaster.web import create_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from broadcaster.store.db import AuditEvent, ProgrammeEntry, Rendering
 from broadcaster.programme.planning import entries_for
 from broadcaster.services import planning
+from broadcaster.store.db import AuditEvent, ProgrammeEntry, Rendering
 from broadcaster.store.users import create_user
-
 from tests.conftest import FIXED_NOW
 from tests.helpers import approved_rendered, services
 

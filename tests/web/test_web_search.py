@@ -13,13 +13,12 @@ from broadcaster.web import create_app
 from flask.testing import FlaskClient
 
 from broadcaster.bench.report import seed_airings
-from broadcaster.store.db import Airing
 from broadcaster.enums import Outcome, Topic
 from broadcaster.intake.parse import parse_script
 from broadcaster.services import scripts as service
 from broadcaster.services.context import Context
+from broadcaster.store.db import Airing
 from broadcaster.store.users import create_user
-
 from tests.conftest import FIXED_NOW, LEADER, REPO
 
 PASSWORD = "mat-khau-thu-nghiem"

@@ -14,15 +14,14 @@ from broadcaster.web import SECURITY_HEADERS, create_app
 from flask.testing import FlaskClient
 
 from broadcaster.config import ConfigError, load_settings
-from broadcaster.store.db import Script
 from broadcaster.enums import Status
 from broadcaster.errors import Code
 from broadcaster.intake.parse import ScriptRejected
 from broadcaster.services import scripts as service
 from broadcaster.services.planning import plan_week
 from broadcaster.services.station import initialise, open_station
+from broadcaster.store.db import Script
 from broadcaster.store.users import create_user
-
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO, db_snapshot
 from tests.helpers import add_draft, approved_rendered, services
 
@@ -255,7 +254,6 @@ def test_the_service_checks_the_seen_hash_only_when_given(station) -> None:  # t
 
 def test_a_title_only_edit_returns_an_approved_script_to_draft_and_off_the_air(station) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.programme.slots import parse_slots
-
     from tests.helpers import use_slots
 
     use_slots(
