@@ -48,11 +48,12 @@ test-fast: $(VENV)/.installed-test
 	env -u BROADCASTER_TEST_DATABASE_URL -u BROADCASTER_REQUIRE_POSTGRES \
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
-# The whole suite on a busy machine: two CPU hogs run beside it (a town's old PC is busy).
+# The whole suite on a busy machine: two CPU hogs run beside it (a town's old PC is busy), and
+# the property tests and state machines run thousands of examples (Hypothesis profile "stress").
 test-stress: $(VENV)/.installed-test
 	@yes > /dev/null & hog1=$$!; yes > /dev/null & hog2=$$!; \
 	trap 'kill $$hog1 $$hog2 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
+	BROADCASTER_HYPOTHESIS_PROFILE=stress $(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/python -m mypy

@@ -13,6 +13,8 @@ from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import URL, Engine, MetaData, create_engine, make_url, select, text
 from sqlalchemy.pool import NullPool
 
@@ -21,6 +23,15 @@ from broadcaster.services.station import Station, initialise, open_station
 from broadcaster.store.users import create_user
 from tests.agent_station import hub, server, tones  # noqa: F401  (fixtures of the agent tests)
 from tests.broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
+
+# Hypothesis: no per-example deadline (a busy machine is slow, not wrong). `make test` runs the
+# default number of examples; `make test-stress` runs the "stress" profile, thousands per
+# property and state machine (docs/development.md).
+hypothesis_settings.register_profile("default", deadline=None)
+hypothesis_settings.register_profile(
+    "stress", deadline=None, max_examples=5000, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("BROADCASTER_HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "test-admin-pass"
