@@ -24,6 +24,8 @@ class NoteCode(StrEnum):
     PREEMPTED = "preempted"
     DAEMON_STOPPED = "daemon_stopped"
     FENCED = "fenced"
+    TAKEN_BACK = "taken_back"
+    MISSED_TAKEN_BACK = "missed_taken_back"
     DAEMON_ENDED_DURING = "daemon_ended_during"
     DAEMON_ENDED_BEFORE_SOUND = "daemon_ended_before_sound"
     AIRED_AGAIN = "aired_again"
@@ -74,6 +76,7 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.PREEMPTED: "Stopped for an emergency bulletin.",
     NoteCode.DAEMON_STOPPED: "The daemon was stopped during this airing.",
     NoteCode.FENCED: "Stopped at once: another daemon took this database over.",
+    NoteCode.TAKEN_BACK: "Stopped: the bulletin was returned, retired or edited while on air.",
     NoteCode.DAEMON_ENDED_DURING: "The daemon stopped during this airing.",
     NoteCode.DAEMON_ENDED_BEFORE_SOUND: (
         "The daemon stopped before this bulletin reached the speakers."
@@ -85,6 +88,7 @@ ENGLISH: dict[NoteCode, str] = {
     + "the slot was cut off before its turn (the daemon stopped or lost the air).",
     NoteCode.MISSED_LATE: _SLOT_EN + "the slot did not start within {minutes} minutes of its time.",
     NoteCode.MISSED_DAEMON_STOPPED: _SLOT_EN + "the daemon was stopped during the slot.",
+    NoteCode.MISSED_TAKEN_BACK: _SLOT_EN + "the bulletin was returned, retired or edited.",
     NoteCode.MISSED_SLOT_FULL: _SLOT_EN
     + "the slot ended before its turn (the bulletins before it filled the slot).",
     NoteCode.MISSED_NO_AUDIO: _SLOT_EN
@@ -142,6 +146,7 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.PREEMPTED: "Dừng để phát bản tin khẩn.",
     NoteCode.DAEMON_STOPPED: "Chương trình phát tự động được tắt khi đang phát bản tin này.",
     NoteCode.FENCED: "Dừng ngay: một máy khác đã nhận quyền phát trên cùng cơ sở dữ liệu.",
+    NoteCode.TAKEN_BACK: "Dừng: bản tin bị trả lại, thôi phát hoặc được sửa khi đang phát.",
     NoteCode.DAEMON_ENDED_DURING: (
         "Chương trình phát tự động ngừng đột ngột khi đang phát bản tin này."
     ),
@@ -157,6 +162,7 @@ VIETNAMESE: dict[NoteCode, str] = {
     + "khung giờ bị ngắt trước lượt bản tin này (chương trình phát bị dừng hoặc mất quyền phát).",
     NoteCode.MISSED_LATE: _SLOT_VI + "khung giờ không bắt đầu được trong vòng {minutes} phút.",
     NoteCode.MISSED_DAEMON_STOPPED: _SLOT_VI + "chương trình phát tự động được tắt giữa khung giờ.",
+    NoteCode.MISSED_TAKEN_BACK: _SLOT_VI + "bản tin bị trả lại, thôi phát hoặc được sửa.",
     NoteCode.MISSED_SLOT_FULL: _SLOT_VI
     + "hết khung giờ trước lượt bản tin này (các bản tin trước đã dùng hết thời lượng).",
     NoteCode.MISSED_NO_AUDIO: _SLOT_VI + "tệp âm thanh bị mất hoặc hỏng và không tạo lại được.",

@@ -1,5 +1,7 @@
 """The daemon: the one process that airs (`broadcaster run`).
 
 `process` holds the APScheduler daemon: one cron job per slot, the housekeeping jobs, the
-lease heartbeat. Like the web page and the command line it is a front door: it reaches the
-pipeline through `broadcaster.services`."""
+lease heartbeat; `watch` is its thread that reports air-now and emergency requests and
+bulletins taken back to the arbiter of the air at once; `housekeeping` holds the job store
+that outlasts a locked database and the clean-up after an earlier stop. Like the web page and
+the command line it is a front door: it reaches the pipeline through `broadcaster.services`."""

@@ -20,17 +20,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, cast
+from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.job import Job
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
@@ -40,15 +36,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from broadcaster import faultpoints
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
+from broadcaster.daemon.housekeeping import SteadyJobStore, remove_stale_temporaries, wait_for_stop
+from broadcaster.daemon.watch import Watch
 from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
-from broadcaster.services import continuity, onair, planning
+from broadcaster.services import air_requests, continuity, onair, planning
 from broadcaster.services.audio import record_problem
 from broadcaster.services.clusters import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory, make_engines
 from broadcaster.services.continuity import Journal, Lease, LeaseLost
-from broadcaster.services.onair import AiringResult
-from broadcaster.services.outputs import Output, StopReason
+from broadcaster.services.onair import AiringResult, Floor, Why
+from broadcaster.services.outputs import Output
 from broadcaster.services.planning import (
     SlotDef,
     SlotOccurrence,
@@ -61,79 +59,13 @@ logger = logging.getLogger(__name__)
 SETTLE_SECONDS = 60
 JOURNAL_SECONDS = 5  # how often airings waiting for the database are tried again
 RENDER_AHEAD_MINUTES = 10
-REQUEST_POLL_SECONDS = 1
+EMERGENCY_POLL_SECONDS = 1  # how often new emergencies are sent to the clusters
 PROGRAMME_SECONDS = 15  # a changed programme reaches the clusters within this
 SLOT_JOB_PREFIX = "slot:"
 
 # The persistent job store keeps a reference to `air_slot_job` by name, so the job
 # functions are module level and find the running daemon here.
 _running: "Daemon | None" = None
-
-
-# Half-written files a killed process left behind; younger ones may belong to a render
-# or a copy that is running now in another process.
-TEMPORARY_SUFFIXES = (".part", ".pcm")
-STALE_TEMPORARY_SECONDS = 600
-
-
-def _remove_stale_temporaries(folders: list[Path]) -> None:
-    """Delete temporary audio files older than STALE_TEMPORARY_SECONDS in `folders`."""
-    cutoff = time.time() - STALE_TEMPORARY_SECONDS
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            if path.suffix in TEMPORARY_SUFFIXES and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                logger.info("removed %s, left behind by an earlier stop", path)
-
-
-class SteadyJobStore(SQLAlchemyJobStore):
-    """APScheduler's job store in our database, made to outlast a locked database.
-
-    In APScheduler 3 an exception from `update_job` (a slot job's next fire time,
-    written right after it is submitted) ends the scheduler's thread: after a lock at a
-    slot's start, no job would ever fire again. Here a failed update is kept and written
-    before the next look for due jobs; while that still fails, the look fails too, which
-    APScheduler answers by trying again after `jobstore_retry_interval` (10 s).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._unsaved: dict[str, Job] = {}
-
-    def update_job(self, job: Job) -> None:
-        try:
-            super().update_job(job)
-        except OperationalError as exc:
-            logger.warning("could not save job %s (the database did not answer): %s", job.id, exc)
-            self._unsaved[job.id] = job
-        else:
-            self._unsaved.pop(job.id, None)
-
-    def get_due_jobs(self, now: datetime) -> list[Job]:
-        for job in list(self._unsaved.values()):
-            try:
-                super().update_job(job)  # raises OperationalError while the lock lasts
-            except JobLookupError:
-                pass  # removed meanwhile
-            del self._unsaved[job.id]
-        return cast(list[Job], super().get_due_jobs(now))
-
-
-# How often the main thread wakes while it waits for a stop. A SIGTERM may be delivered to
-# any thread; Python runs the handler only in the main thread, and only when it wakes: a
-# main thread asleep in an untimed wait never did, and the daemon ignored the stop.
-STOP_POLL_SECONDS = 0.5
-
-
-def _wait_for_stop(stop: threading.Event, for_seconds: float | None) -> None:
-    """Wait until `stop` is set (by a signal handler) or `for_seconds` pass."""
-    deadline = None if for_seconds is None else time.monotonic() + for_seconds
-    while True:
-        left = STOP_POLL_SECONDS if deadline is None else deadline - time.monotonic()
-        if left <= 0 or stop.wait(min(left, STOP_POLL_SECONDS)):
-            return
 
 
 def _daemon() -> "Daemon":
@@ -183,12 +115,6 @@ def emergencies_job() -> None:
         relay.send_emergencies()
 
 
-def requests_job() -> None:
-    """APScheduler entry point: air what `air-now` asked for."""
-    daemon = _daemon()
-    daemon.fenced(daemon.serve_requests)
-
-
 class Daemon:
     """Airs the slots of one database through one output."""
 
@@ -210,7 +136,9 @@ class Daemon:
         self.voices = voices
         self.lease = Lease(session_factory, clock, settings.tz, settings.lease_seconds)
         grace = timedelta(minutes=settings.misfire_grace_minutes)
-        self.air = onair.Airwaves(output, grace, sleep or self._pause)
+        self.air = onair.Airwaves(output, grace, sleep or self._pause, Floor(clock))
+        # Requests and taken-back bulletins reach the arbiter through the watch, never a job.
+        self.watch = Watch(session_factory, self._context, self.air, self._count, self._lose)
         self.air.journal = Journal(settings.var_path / "journal.jsonl")
         # Outcome → how many; bounded, so nothing grows for the life of the process.
         self.counts: Counter[Outcome] = Counter()
@@ -230,7 +158,6 @@ class Daemon:
                 # One worker for slots: two slots never play over each other on one output.
                 "default": ThreadPoolExecutor(1),
                 "housekeeping": ThreadPoolExecutor(1),
-                "requests": ThreadPoolExecutor(1),
                 "journal": ThreadPoolExecutor(1),  # never queued behind a long render
                 "clusters": ThreadPoolExecutor(1),
                 "emergencies": ThreadPoolExecutor(1),  # never behind a programme
@@ -254,8 +181,7 @@ class Daemon:
         if self.lost is None:
             logger.error("%s", lost)
             self.lost = lost
-        self.air.cancel.stop(StopReason.FENCED)
-        self.air.stop.set()
+        self.air.shut_down(Why.FENCED)
         self._stop.set()
 
     def _beat(self, halt: threading.Event) -> None:
@@ -364,7 +290,7 @@ class Daemon:
     def serve_requests(self) -> None:
         """Air requests from `air-now` and the web page."""
         with self.sessions() as session:
-            self._count(onair.serve_requests(self._context(session), self.air))
+            self._count(air_requests.serve_requests(self._context(session), self.air))
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -399,7 +325,6 @@ class Daemon:
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
             (journal_job, JOURNAL_SECONDS, "journal"),
-            (requests_job, REQUEST_POLL_SECONDS, "requests"),
         ):
             self.scheduler.add_job(
                 function, "interval", seconds=seconds, id=function.__name__,
@@ -409,7 +334,7 @@ class Daemon:
             return
         for function, seconds, executor in (
             (programmes_job, PROGRAMME_SECONDS, "clusters"),
-            (emergencies_job, REQUEST_POLL_SECONDS, "emergencies"),
+            (emergencies_job, EMERGENCY_POLL_SECONDS, "emergencies"),
         ):
             self.scheduler.add_job(
                 function, "interval", seconds=seconds, id=function.__name__,
@@ -427,6 +352,21 @@ class Daemon:
             firsts.setdefault(occurrence.slot.name, occurrence.start)
         return sorted(firsts.items(), key=lambda pair: pair[1])
 
+    def _recover(self) -> None:
+        """What an earlier stop left: half-written files, journaled airings, `started` rows."""
+        folders = [self.settings.audio_dir, getattr(self.air.output, "folder", None)]
+        remove_stale_temporaries([f for f in folders if isinstance(f, Path)])
+        self.air.since = self.clock()
+        self.flush_journal()  # before the rows a killed daemon left `started` are closed
+        with self.sessions() as session:
+            install_slots(session, list(self.slots.values()))
+            session.commit()
+            closed = continuity.close_cut_off(self._context(session))
+        if closed:
+            logger.warning(
+                "%d airing(s) were cut off by an earlier stop; marked interrupted", closed
+            )
+
     def run(
         self,
         stop: threading.Event,
@@ -440,41 +380,32 @@ class Daemon:
         global _running
         self.air.epoch = self.lease.acquire()
         self.air.fence = self.lease.check
-        self.air.cancel.on_player = self._record_player
+        self.air.on_player = self._record_player
         self._stop = stop
         halt = threading.Event()
-        heart = threading.Thread(target=self._beat, args=(halt,), name="lease heartbeat")
-        heart.start()
+        threads = [
+            threading.Thread(target=self._beat, args=(halt,), name="lease heartbeat"),
+            threading.Thread(target=self.watch.run, args=(halt,), name="air watch"),
+        ]
+        threads[0].start()
         _running = self
         try:
-            folders = [self.settings.audio_dir, getattr(self.air.output, "folder", None)]
-            _remove_stale_temporaries([f for f in folders if isinstance(f, Path)])
-            self.air.since = self.clock()
-            self.flush_journal()  # before the rows a killed daemon left `started` are closed
-            with self.sessions() as session:
-                install_slots(session, list(self.slots.values()))
-                session.commit()
-                closed = continuity.close_cut_off(self._context(session))
-            if closed:
-                logger.warning(
-                    "%d airing(s) were cut off by an earlier stop; marked interrupted", closed
-                )
+            self._recover()
             if self.relay is not None:
                 self.relay.start()
             self.scheduler.start(paused=True)
             self._install_jobs()
+            for first in (settle_job, render_ahead_job):  # before any slot job may fire
+                self.scheduler.add_job(
+                    first, id=f"{first.__name__}_now", jobstore="memory", executor="housekeeping"
+                )
             self.scheduler.resume()
-            self.scheduler.add_job(
-                settle_job, id="settle_now", jobstore="memory", executor="housekeeping"
-            )
-            self.scheduler.add_job(
-                render_ahead_job, id="render_ahead_now", jobstore="memory", executor="housekeeping"
-            )
+            threads[1].start()
             for name, when in self.next_airings():
                 logger.info("slot %s next airs at %s", name, when.astimezone(self.settings.tz))
             if on_ready is not None:
                 on_ready()
-            _wait_for_stop(stop, for_seconds)
+            wait_for_stop(stop, for_seconds)
         finally:
             self.air.shut_down()  # a bulletin in progress is logged as interrupted
             faultpoints.reach("shutdown")
@@ -483,7 +414,10 @@ class Daemon:
             if self.relay is not None:
                 self.relay.stop()
             halt.set()
-            heart.join()
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join()
+            self.watch.join()
             _running = None
             try:
                 self.lease.release()

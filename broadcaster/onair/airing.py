@@ -44,6 +44,7 @@ STOPPED = {
     StopReason.EMERGENCY: (Outcome.PREEMPTED, Note(NoteCode.PREEMPTED)),
     StopReason.STOPPING: (Outcome.INTERRUPTED, Note(NoteCode.DAEMON_STOPPED)),
     StopReason.FENCED: (Outcome.INTERRUPTED, Note(NoteCode.FENCED)),
+    StopReason.TAKEN_BACK: (Outcome.INTERRUPTED, Note(NoteCode.TAKEN_BACK)),
 }
 MAX_ATTEMPTS = 3
 Sleep = Callable[[float], object]

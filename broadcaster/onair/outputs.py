@@ -46,6 +46,7 @@ class StopReason(StrEnum):
     EMERGENCY = "emergency"  # an emergency bulletin takes the air: `preempted`
     STOPPING = "stopping"  # the daemon is shutting down: `interrupted`
     FENCED = "fenced"  # another daemon took the lease over: `interrupted`, at once
+    TAKEN_BACK = "taken back"  # returned, retired or edited while on air: `interrupted`
 
 
 class Cancel(threading.Event):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import CursorResult, delete, exists, select
 from sqlalchemy.orm import Session
 
 from broadcaster.enums import Priority, Status
@@ -28,6 +29,9 @@ from broadcaster.programme.slots import (
 )
 from broadcaster.store.db import Airing, ProgrammeEntry, Script
 from broadcaster.store.renderings import current_rendering
+
+# No slot lasts longer: an entry that began less than this ago may belong to the slot on air.
+RUNNING_AT_MOST = timedelta(hours=12)
 
 GAP_SECONDS = 2.0  # breath between two bulletins in one slot
 
@@ -186,16 +190,20 @@ def plan_week(
 
 
 def withdraw_script(session: Session, script_id: int, now: datetime) -> int:
-    """Take a script out of every future slot that has not begun airing; return how many."""
-    future = session.scalars(
-        select(ProgrammeEntry).where(
-            ProgrammeEntry.script_id == script_id, ProgrammeEntry.starts_at > now
+    """Take a script out of every slot it has not aired in yet, the one airing now too; return
+    how many entries went.
+
+    A compare-and-set against the daemon: an entry goes only while it has no airing row (the
+    condition is in the DELETE), and the daemon's `started` row needs the entry (a foreign
+    key), so exactly one of the two wins. Passed entries keep their `missed` rows.
+    """
+    aired = exists().where(Airing.programme_entry_id == ProgrammeEntry.id)
+    result = session.execute(
+        delete(ProgrammeEntry).where(
+            ProgrammeEntry.script_id == script_id,
+            ProgrammeEntry.starts_at > now - RUNNING_AT_MOST,
+            ~aired,
         )
     )
-    removed = 0
-    for entry in future:
-        if not _has_airings(session, entry.slot_name, entry.starts_at):
-            session.delete(entry)
-            removed += 1
     session.flush()
-    return removed
+    return cast(CursorResult[Any], result).rowcount

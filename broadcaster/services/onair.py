@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from broadcaster import faultpoints, notes
 from broadcaster.enums import Outcome, Priority, Status
@@ -24,9 +23,12 @@ from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.airing import AiringResult as AiringResult
 from broadcaster.onair.airing import air_entry, record_missed
 from broadcaster.onair.airing import air_now as air_script_now
+from broadcaster.onair.arbiter import Claim, Kind, Stop
+from broadcaster.onair.arbiter import Why as Why
+from broadcaster.onair.floor import Floor as Floor
 from broadcaster.onair.journal import Journal
 from broadcaster.onair.lease import lease_is_alive
-from broadcaster.onair.outputs import Cancel, Output, StopReason
+from broadcaster.onair.outputs import Cancel, Output
 from broadcaster.programme.planning import entries_for, plan_occurrence
 from broadcaster.programme.slots import (
     SlotDef,
@@ -34,33 +36,43 @@ from broadcaster.programme.slots import (
     latest_occurrence,
     occurrences_between,
 )
-from broadcaster.services.audio import ensure_audio, record_problem
+from broadcaster.services.audio import ensure_audio
 from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry, Script
+from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry
 from broadcaster.store.renderings import current_rendering, rendering_intact
 
 logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=8)
+# Why a slot's bulletin the arbiter dropped gets its `missed` row.
+PASSED_OVER = {
+    Why.STOPPING: NoteCode.MISSED_DAEMON_STOPPED,
+    Why.FENCED: NoteCode.MISSED_CUT_OFF,
+    Why.TAKEN_BACK: NoteCode.MISSED_TAKEN_BACK,
+    Why.SLOT_GONE: NoteCode.MISSED_CUT_OFF,
+    Why.DONE: NoteCode.MISSED_CUT_OFF,
+    Why.EMERGENCY: NoteCode.MISSED_CUT_OFF,
+}
 
 
 @dataclass
 class Airwaves:
-    """What every airing shares: the output, one voice on air, and how to stop what plays.
+    """What every airing shares: the output, the floor (the arbiter of the air) and the stop.
 
-    An emergency sets `cancel` (the bulletin on air stops) and holds `on_air` while it
-    plays; scheduled airing waits for `clear` before it takes the air again.
+    Every bulletin asks the floor for the air with a claim and its own `Cancel`, and plays
+    only once the arbiter starts it; an emergency, a bulletin taken back or a stop is reported
+    to the floor, which cuts the claim that sounds by stopping its `Cancel`.
     """
 
     output: Output
     grace: timedelta
     sleep: Callable[[float], object]
+    floor: Floor
     stop: threading.Event = field(default_factory=threading.Event)
-    on_air: threading.Lock = field(default_factory=threading.Lock)
-    cancel: Cancel = field(default_factory=Cancel)
-    clear: threading.Event = field(default_factory=threading.Event)
+    # Hears each player's process group as it starts (None when it ends): the daemon records it.
+    on_player: Callable[[int | None], object] | None = None
     # The occurrence being aired now (slot name, start), so settling does not queue it again.
     current: tuple[str, datetime] | None = None
     # The lease epoch this daemon airs under, and the check before each bulletin that it
@@ -79,14 +91,22 @@ class Airwaves:
     # airing waits in the journal is closed, with that airing, once the journal is written.
     served: dict[int, tuple[int | None, datetime | None]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.clear.set()
+    def cancel(self, claim: Claim) -> Cancel:
+        """A new cancel for `claim`; each of its players is recorded through `on_player`, and
+        its start told to the floor."""
 
-    def shut_down(self) -> None:
+        def heard(pgid: int | None) -> None:
+            if self.on_player is not None:
+                self.on_player(pgid)
+            if pgid is not None:
+                self.floor.started(claim)
+
+        return Cancel(heard)
+
+    def shut_down(self, why: Why = Why.STOPPING) -> None:
         """Stop for good: the bulletin on air is cut off and logged as interrupted."""
         self.stop.set()
-        if self.cancel.reason != StopReason.FENCED:
-            self.cancel.stop(StopReason.STOPPING)
+        self.floor.report(Stop(why, self.floor.clock()))
 
 
 def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
@@ -120,16 +140,24 @@ def _air_entries(
         if not ensure_audio(ctx, entry):
             air.passed_over[entry.id] = Note(NoteCode.MISSED_NO_AUDIO)
             continue  # the slot airs what else it holds; the problem is logged and shown
-        air.clear.wait()
-        with air.on_air:
-            if air.stop.is_set():
-                continue
+        claim = Claim(
+            f"entry:{entry.id}", Kind.SLOT, entry.script_id, entry.script.title,
+            slot=occurrence.slot.name, version=entry.script.content_hash,
+        )  # fmt: skip
+        dropped = air.floor.take(claim, cancel := air.cancel(claim))
+        if dropped is not None:
+            air.passed_over.setdefault(entry.id, Note(PASSED_OVER[dropped]))
+            continue
+        result = None
+        try:
             air.fence()
             result = air_entry(
                 ctx.session, entry, air.output, ctx.settings, ctx.clock,
-                deadline=occurrence.end, sleep=air.sleep, cancel=air.cancel, epoch=air.epoch,
+                deadline=occurrence.end, sleep=air.sleep, cancel=cancel, epoch=air.epoch,
                 fence=air.fence, journal=air.journal,
             )  # fmt: skip
+        finally:
+            air.floor.done(claim, failed=result is not None and result.outcome == Outcome.FAILED)
         if result is not None:
             air.passed_over.pop(entry.id, None)
             results.append(result)
@@ -200,81 +228,6 @@ def settle(
         elif late and occurrence.start >= since:
             record_missed_occurrence(ctx, occurrence, air)
     return due
-
-
-def serve_requests(ctx: Context, air: Airwaves) -> list[AiringResult]:
-    """Air what `air-now` and the web page asked for; an emergency stops the bulletin on air."""
-    pending = ctx.session.scalars(
-        select(AirRequest)
-        .where(AirRequest.handled_at.is_(None))
-        .order_by(AirRequest.emergency.desc(), AirRequest.id)
-    ).all()
-    results = []
-    for request in pending:
-        result = _serve(ctx, request, air)
-        if result is not None:
-            results.append(result)
-    return results
-
-
-def _mark_handled(ctx: Context, request: AirRequest, airing_id: int | None) -> None:
-    """Close the request; while the database does not answer, `air.served` remembers it."""
-    request.handled_at, request.airing_id = ctx.now(), airing_id
-    try:
-        ctx.session.commit()
-    except OperationalError as exc:
-        ctx.session.rollback()
-        logger.warning("air-now request %s aired; it is closed when the database answers (%s)",
-                       request.id, exc)  # fmt: skip
-
-
-def _serve(ctx: Context, request: AirRequest, air: Airwaves) -> AiringResult | None:
-    if request.id in air.served:  # aired while the database did not answer: never again
-        if air.journal is None or not air.journal.waiting():
-            airing_id, started = air.served[request.id]
-            if airing_id is None and started is not None:  # its row came from the journal
-                airing_id = ctx.session.scalar(
-                    select(Airing.id).where(
-                        Airing.script_id == request.script_id, Airing.started_at == started
-                    )
-                )
-            _mark_handled(ctx, request, airing_id)
-        return None
-    script = ctx.session.get_one(Script, request.script_id)
-    rendering = current_rendering(ctx.session, script)
-    if request.emergency:
-        air.clear.clear()
-        air.cancel.stop(StopReason.EMERGENCY)
-    try:
-        with air.on_air:
-            if air.stop.is_set():
-                return None  # stays queued for the next daemon
-            air.fence()
-            air.cancel.clear()
-            if (
-                script.status != Status.APPROVED
-                or rendering is None
-                or not rendering_intact(ctx.settings, rendering)
-            ):
-                request.handled_at = ctx.now()
-                ctx.session.commit()
-                record_problem(
-                    ctx,
-                    note(NoteCode.AIR_NOW_NOT_READY, request_id=request.id, script_id=script.id),
-                )
-                return None
-            air.served[request.id] = (None, None)
-            result = air_script_now(
-                ctx.session, script, rendering, air.output, ctx.settings, ctx.clock, air.cancel,
-                air.epoch, air.fence, request.requested_by, air.journal,
-            )  # fmt: skip
-            air.served[request.id] = (result.airing_id, result.started_at)
-            if result.airing_id is None:  # journaled: closed when its row is written
-                return result
-            _mark_handled(ctx, request, result.airing_id)
-            return result
-    finally:
-        air.clear.set()
 
 
 @dataclass(frozen=True)
