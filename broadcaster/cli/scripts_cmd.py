@@ -152,7 +152,8 @@ def scripts_approve(ctx: click.Context, script_id: int, approver: str) -> None:
 @click.option("--note", help="Why, for the officer who wrote it (shown on its page).")
 @click.pass_context
 def scripts_return(ctx: click.Context, script_id: int, note: str | None) -> None:
-    """Send an approved script back to draft for changes (it leaves every future slot)."""
+    """Send an approved script back to draft for changes (it leaves every slot it has not aired
+    in, the one on air too, and stops if it is sounding)."""
     with services_of(ctx) as services:
         change = service.return_script(services, script_id, note)
     click.echo(
@@ -164,7 +165,8 @@ def scripts_return(ctx: click.Context, script_id: int, note: str | None) -> None
 @click.argument("script_id", type=int)
 @click.pass_context
 def scripts_retire(ctx: click.Context, script_id: int) -> None:
-    """Take a script off the air for good (it leaves every future slot)."""
+    """Take a script off the air for good (it leaves every slot it has not aired in, the one on
+    air too, and stops if it is sounding)."""
     with services_of(ctx) as services:
         change = service.retire_script(services, script_id)
     click.echo(f"Script {script_id} retired; removed from {change.withdrawn} planned slot(s).")
