@@ -201,7 +201,12 @@ class Daemon:
                 return
 
     def _record_player(self, pgid: int | None) -> None:
-        """Keep the player's process group with the lease, so a takeover here can silence it."""
+        """Keep the player's process group on disk and with the lease, before it sounds, so the
+        next daemon here can silence it (from the disk while the database does not answer)."""
+        try:
+            continuity.record_player_on_disk(self.settings.var_path, pgid)
+        except OSError as exc:
+            logger.warning("could not record the player on disk: %s", exc)
         try:
             self.lease.record_player(pgid)
         except OperationalError as exc:
@@ -353,7 +358,8 @@ class Daemon:
         return sorted(firsts.items(), key=lambda pair: pair[1])
 
     def _recover(self) -> None:
-        """What an earlier stop left: half-written files, journaled airings, `started` rows."""
+        """What an earlier stop left: a player, half-written files, journaled airings, rows."""
+        continuity.silence_left_behind(self.settings.var_path)
         folders = [self.settings.audio_dir, getattr(self.air.output, "folder", None)]
         remove_stale_temporaries([f for f in folders if isinstance(f, Path)])
         self.air.since = self.clock()

@@ -1,8 +1,9 @@
 """A player command (`ffplay -nodisp -autoexit {file}`) as an output, and the `before`/`after`
 commands that switch an amplifier or FM transmitter relay around another output.
 
-Each command runs in its own process group, dies with this process (on Linux), and is stopped
-with its children when it outlives its time or the playback is cancelled.
+Each command runs under a guard (`guard.py`) in its own process group, dies with this process,
+children too, and is stopped with its children when it outlives its time or the playback is
+cancelled.
 """
 
 from __future__ import annotations
@@ -26,24 +27,20 @@ logger = logging.getLogger(__name__)
 
 HOOK_TIMEOUT_SECONDS = 20.0
 
-# Run before the player: die with the daemon (Linux PR_SET_PDEATHSIG = 1, SIGKILL), unless it
-# is already gone, then become the player. A tiny Python, because preexec_fn is unsafe in a
-# process with threads. The signal follows the thread that spawned the player: the daemon
-# spawns players from its long-lived executor threads.
-_DIE_WITH_PARENT = (
-    "import ctypes, os, sys\n"
-    "ctypes.CDLL(None, use_errno=True).prctl(1, 9)\n"
-    "os.getppid() == int(sys.argv[1]) or os._exit(1)\n"
-    "os.execvp(sys.argv[2], sys.argv[2:])\n"
-)
+# Every command runs under a guard (`guard.py`) that leads its process group and kills the whole
+# group, children of children too, when the daemon dies. The group is recorded (`on_player`)
+# before the guard is told to start the command, so the next daemon can silence it.
+GUARD = str(Path(__file__).with_name("guard.py"))
 KILL_WAIT_SECONDS = 2.0
+SHELLS = ("sh", "dash", "bash")
 
 
 def _player_args(args: list[str]) -> list[str]:
-    """The command line that runs `args` so that it dies with this process (on Linux)."""
-    if sys.platform != "linux":
-        return args
-    return [sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *args]
+    """The guard's command line for `args`; `sh -c "a | b"` runs with pipefail (under bash),
+    so a player that fails inside a pipeline fails the airing instead of hiding behind `b`."""
+    if Path(args[0]).name in SHELLS and args[1:2] == ["-c"] and (bash := shutil.which("bash")):
+        args = [bash, "-o", "pipefail", *args[1:]]
+    return [sys.executable, "-S", GUARD, str(os.getpid()), "--", *args]
 
 
 def _stop_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
@@ -57,6 +54,16 @@ def _stop_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def _go(process: subprocess.Popen[bytes]) -> None:
+    """Tell the guard to start its command."""
+    assert process.stdin is not None
+    try:
+        process.stdin.write(b"go\n")
+        process.stdin.close()
+    except BrokenPipeError:  # the guard is gone already: its exit code says why
+        pass
 
 
 def _run_until_done(
@@ -74,12 +81,13 @@ def _run_until_done(
     watcher = cancel.on_player if isinstance(cancel, Cancel) else None
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            _player_args(args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            _player_args(args), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=errors, start_new_session=True,
         )  # fmt: skip
-        if watcher is not None:
-            watcher(process.pid)
         try:
+            if watcher is not None:
+                watcher(process.pid)  # recorded before any sound
+            _go(process)
             deadline = time.monotonic() + limit
             while True:
                 try:

@@ -10,12 +10,14 @@ different epoch it has lost the air and stops (see `daemon.py`).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import socket
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -194,3 +196,43 @@ class Lease:
                 .values(heartbeat_at=RELEASED_AT, player_pgid=None)
             )
             session.commit()
+
+
+# The player on air, on disk as well as with the lease: while the database does not answer,
+# the next daemon on this machine still finds the group to silence.
+PLAYER_FILE = "player.json"
+
+
+def record_player_on_disk(var_path: Path, pgid: int | None) -> None:
+    """Write (or, with None, remove) the process group of the guard on air, atomically."""
+    path = var_path / PLAYER_FILE
+    if pgid is None:
+        path.unlink(missing_ok=True)
+        return
+    part = path.with_suffix(".part")
+    part.write_text(json.dumps({"pgid": pgid, "host": socket.gethostname()}), encoding="utf-8")
+    os.replace(part, path)
+
+
+def silence_left_behind(var_path: Path) -> int | None:
+    """Silence the player an earlier daemon on this machine left on air; return its group.
+
+    Only a group whose leader is still a player's guard is killed (a process group id is
+    reused once its processes are gone)."""
+    path = var_path / PLAYER_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pgid = record.get("pgid")
+    if record.get("host") != socket.gethostname() or not isinstance(pgid, int):
+        return None
+    try:
+        leader = Path(f"/proc/{pgid}/cmdline").read_bytes()
+    except OSError:
+        leader = b""
+    if b"guard.py" in leader:
+        logger.warning("silencing the player an earlier daemon left (process group %s)", pgid)
+        _silence(pgid)
+    path.unlink(missing_ok=True)
+    return pgid if b"guard.py" in leader else None

@@ -135,3 +135,56 @@ def test_kill_9_of_the_daemon_silences_the_loudspeaker_at_once(
 def _quiet_since(log: Path, seconds: float) -> bool:
     last = float(log.read_text().splitlines()[-1].split()[2])
     return datetime.now(timezone.utc).timestamp() - last > seconds
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["{player} | cat", "{player}; true"],
+    ids=["a pipeline", "a player with a child"],
+)
+def test_kill_9_silences_a_player_started_through_a_shell_children_too(
+    project: Path, shape: str
+) -> None:
+    """`sh -c` forks the player as its child: the daemon's death must reach it too."""
+    log, _ = _station_on_air(project, None, [BULLETIN * 5])
+    inner = shape.format(player=f"{sys.executable} {PLAYER} {log} {{file}}")
+    with running_daemon(project, None, "--output", f"command:sh -c '{inner}'") as daemon:
+        wait_for(lambda: log.exists() and "tick" in log.read_text(), "the bulletin to sound")
+        os.kill(daemon.pid, signal.SIGKILL)
+        daemon.wait()
+        killed_at = datetime.now(timezone.utc).timestamp()
+        wait_for(lambda: "end" in log.read_text() or _quiet_since(log, 1.5), "silence")
+    assert "end" not in log.read_text()
+    (_, last_sound) = next(iter(_sounding(log).values()))
+    assert last_sound - killed_at < 1.0, "the player's child played on after the daemon died"
+
+
+def test_the_next_daemon_silences_a_player_the_database_has_no_record_of(
+    project: Path,
+) -> None:
+    """A daemon paused while the database lost its player's record (it was down when the
+    player started): the next daemon on this machine finds the group on disk and silences it
+    before it airs anything."""
+    (project / "broadcaster.toml").write_text(f"lease_seconds = {LEASE_SECONDS}\n")
+    log, player = _station_on_air(project, None, [BULLETIN * 5, "Bản tin thứ hai. Xin cảm ơn."])
+    database = project / "var" / "broadcaster.db"
+    with running_daemon(project, None, "--output", player) as first:
+        wait_for(lambda: log.exists() and "tick" in log.read_text(), "the first bulletin to sound")
+        os.kill(first.pid, signal.SIGSTOP)
+        engine = create_engine(f"sqlite:///{database}")
+        with engine.begin() as conn:  # as if the record had never reached the database
+            conn.execute(text("UPDATE daemon_lease SET player_pgid = NULL"))
+        engine.dispose()
+        wait_for(lambda: _lease_age(project, None) > float(LEASE_SECONDS), "the lease to lapse")
+        with running_daemon(project, None, "--output", player) as second:
+            wait_for(
+                lambda: [r["outcome"] for r in airing_rows(project, None)][-1:] == ["aired"],
+                "the new daemon to air the rest",
+            )
+            os.kill(first.pid, signal.SIGCONT)
+            first.wait()
+            stop_daemon(second)
+    spans = sorted(_sounding(log).values())
+    assert len(spans) == 2
+    (_, first_silent), (second_sounds, _) = spans
+    assert first_silent < second_sounds, "the orphan played on under the new daemon's bulletin"

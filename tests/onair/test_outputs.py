@@ -188,3 +188,17 @@ def test_output_specs(tmp_path: Path) -> None:
     assert default_output("file:x", tmp_path) == "file:x"
     with pytest.raises(OutputError, match="is not one of soundcard"):
         make_output("speaker", tmp_path)
+
+
+def test_a_player_that_fails_inside_a_pipeline_fails_the_airing(clip) -> None:  # type: ignore[no-untyped-def]
+    """`sh -c "player | cat"`: the shell's own exit code is cat's (0); with pipefail it is not."""
+    with pytest.raises(OutputError) as failed:
+        CommandOutput("sh -c 'exit 3 | cat' {file}").play(clip[0], "x", clip[1])
+    assert failed.value.note.data["exit_code"] == 3
+
+
+def test_a_player_under_its_guard_reports_its_own_exit_code(clip) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OutputError) as failed:
+        CommandOutput("sh -c 'exit 7' {file}").play(clip[0], "x", clip[1])
+    assert failed.value.note.data["exit_code"] == 7
+    CommandOutput("true").play(clip[0], "x", clip[1])  # and 0 is aired
