@@ -154,6 +154,28 @@ def bench_punctuality_command(count: int, interval: float) -> None:
     click.echo(f"target p99 < 20 ms: {'met' if figures.p99_ms < 20 else 'NOT met'}")
 
 
+@bench.command("emergency")
+@click.option("--rounds", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option(
+    "--hogs", type=click.IntRange(0, 16), default=0, show_default=True,
+    help="CPU hogs to run beside it (a busy town PC: 2).",
+)  # fmt: skip
+def bench_emergency_command(rounds: int, hogs: int) -> None:
+    """Emergencies over air-now bulletins on the real daemon: request commit → stop → start."""
+    from broadcaster.bench.emergency import bench_emergency
+    from broadcaster.bench.scheduling import _percentile
+
+    click.echo(f"{rounds} emergencies, {hogs} CPU hog(s); this takes about {rounds * 4 + 15} s.")
+    figures = bench_emergency(rounds, hogs)
+    for name, values in (("commit → stop", figures.stop_ms), ("commit → start", figures.start_ms)):
+        click.echo(
+            f"{name}: p50 {_percentile(values, 0.5):.0f} ms, max {max(values):.0f} ms "
+            f"({len(values)} rounds)"
+        )
+    worst = max(figures.start_ms)
+    click.echo(f"target: the emergency sounds within 1 s: {'met' if worst <= 1000 else 'NOT met'}")
+
+
 @bench.command("render")
 @click.option(
     "--source",

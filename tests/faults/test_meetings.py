@@ -159,3 +159,11 @@ def test_bulletins_returned_and_retired_while_their_slot_runs_never_start(
     assert "taken_back" in str(rows[0]["error"])
     assert len(_played(project)) == 2  # bulletins 2 and 3 never reached a player
     _one_at_a_time(log)
+
+
+def test_the_emergency_benchmark_measures_a_cut_then_the_emergency() -> None:
+    from broadcaster.bench.emergency import bench_emergency
+
+    figures = bench_emergency(rounds=1)
+    assert len(figures.start_ms) == 1 and len(figures.stop_ms) == 1
+    assert 0 < figures.stop_ms[0] < figures.start_ms[0]  # the bulletin stops, then it sounds
