@@ -186,6 +186,19 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
     for lag in health.plan_behind:
         click.echo(lag.sentence())
+    if health.on_air is not None:
+        air = health.on_air
+        by = f", asked by {air.requested_by}" if air.requested_by else ""
+        until = f" until {air.until.astimezone(tz):%H:%M:%S}" if air.until else ""
+        click.echo(
+            f"On air: {air.title} ({air.source}{by}) since {air.since.astimezone(tz):%H:%M:%S}{until}."
+        )
+    for waiting in health.waiting:
+        kind = "emergency" if waiting.emergency else "air-now"
+        click.echo(
+            f"Waiting: {waiting.title} ({kind}, asked by {waiting.requested_by or '-'} at "
+            f"{waiting.requested_at.astimezone(tz):%H:%M:%S})."
+        )
     click.echo("Next airings:")
     for item in health.next_airings:
         ready = (

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from broadcaster.config import Settings
-from broadcaster.enums import Outcome
+from broadcaster.enums import Outcome, Priority
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note
 from broadcaster.onair.lease import Lease, lease_is_alive
@@ -25,7 +25,7 @@ from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
 from broadcaster.services.reports import plan_behind
-from broadcaster.store.db import Airing, DaemonLease, Problem, Script
+from broadcaster.store.db import Airing, AirRequest, DaemonLease, Problem, Script
 from broadcaster.store.renderings import rendering_intact
 
 # Below this much free space SQLite cannot even open its write-ahead files, and no airing
@@ -54,6 +54,27 @@ class LastOutcome:
 
 
 @dataclass(frozen=True)
+class OnAir:
+    """What sounds now: its title, where it came from, who asked, since and until when."""
+
+    title: str
+    source: str  # a slot's name, "air-now" or "emergency"
+    requested_by: str | None
+    since: datetime
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An air-now or emergency request the daemon has not aired yet (they air in this order)."""
+
+    title: str
+    emergency: bool
+    requested_by: str | None
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class Health:
     """Everything `broadcaster status` and the web page show."""
 
@@ -70,6 +91,8 @@ class Health:
     plan_behind: list[Lag] = field(default_factory=list)  # topics behind the quarter's plan
     clusters: list[ClusterHealth] = field(default_factory=list)  # the loudspeaker clusters
     cluster_problems: list[Note] = field(default_factory=list)  # offline, clock, missing audio
+    on_air: OnAir | None = None  # what sounds now, while the daemon runs
+    waiting: list[Waiting] = field(default_factory=list)  # requests before the next slot
 
     @property
     def disk_full(self) -> bool:
@@ -145,6 +168,8 @@ def _gather(ctx: Context, count: int) -> Health:
     ]
     free, total = disk_space(settings)
     fleet_lines, fleet_problems = fleet(ctx)
+    on_air = _on_air(ctx) if alive else None
+    waiting = _waiting(ctx, on_air) if alive else []
     return Health(
         daemon_alive=alive,
         holder=lease.holder if lease else None,
@@ -158,6 +183,8 @@ def _gather(ctx: Context, count: int) -> Health:
         disk_free_bytes=free,
         disk_total_bytes=total,
         slots_changed=slot_files_changed(ctx),
+        on_air=on_air,
+        waiting=waiting,
         plan_behind=_plan_behind(ctx),
         clusters=fleet_lines,
         cluster_problems=fleet_problems,
@@ -171,3 +198,35 @@ def _plan_behind(ctx: Context) -> list[Lag]:
         return plan_behind(ctx)
     except BroadcasterError:
         return []
+
+
+def _on_air(ctx: Context) -> OnAir | None:
+    """The airing whose row is `started`: what sounds now."""
+    airing = ctx.session.scalars(
+        select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id.desc())
+    ).first()
+    if airing is None or airing.started_at is None:
+        return None
+    emergency = airing.script.priority == Priority.EMERGENCY
+    source = airing.slot_name or ("emergency" if emergency else "air-now")
+    until = airing.started_at + timedelta(seconds=airing.duration_s) if airing.duration_s else None
+    return OnAir(airing.title or "", source, airing.requested_by, airing.started_at, until)
+
+
+def _waiting(ctx: Context, on_air: OnAir | None) -> list[Waiting]:
+    """Requests not aired yet, in the order the arbiter takes them: emergencies first (the
+    one on air, still open until it ends, is left out)."""
+    rows = ctx.session.execute(
+        select(AirRequest, Script.title)
+        .join(Script, AirRequest.script_id == Script.id)
+        .where(AirRequest.handled_at.is_(None))
+        .order_by(AirRequest.emergency.desc(), AirRequest.id)
+    ).all()
+    waiting = [Waiting(title, r.emergency, r.requested_by, r.requested_at) for r, title in rows]
+    if on_air is not None and on_air.source in ("air-now", "emergency"):
+        sounding = [
+            w for w in waiting if (w.title, w.requested_by) == (on_air.title, on_air.requested_by)
+        ]
+        if sounding:
+            waiting.remove(sounding[0])
+    return waiting

@@ -10,6 +10,7 @@ when it sounds (`player.py`), so the order of what sounded is read from the play
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from itertools import pairwise
@@ -110,6 +111,10 @@ def test_an_emergency_cuts_an_air_now_bulletin_and_then_a_slot_bulletin(
     with running_daemon(project, database_url, "--output", _player(project, log)) as daemon:
         bulletin = _air_now(project, database_url, 1)
         wait_for(lambda: _sounding(log), "the air-now bulletin to sound")
+        status = run_cli(project, database_url, "status").stdout
+        assert re.search(
+            r"On air: .* \(air-now, asked by cli:\S+\) since [\d:]+ until [\d:]+\.", status
+        )
         assert run_cli(project, database_url, "air-now", "2").returncode == 0  # waits for it
         bulletin.communicate(timeout=120)  # closes its pipes too
         assert _outcomes(project, database_url) == [(1, "preempted"), (2, "aired")]

@@ -78,3 +78,38 @@ def test_the_status_page_of_a_daemon_never_started(station) -> None:  # type: ig
     app, client = admin(station)
     assert "KHÔNG chạy (chưa chạy lần nào)" in client.get("/status/").text
     app.extensions["broadcaster"].engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_the_status_page_and_status_say_what_is_on_air_and_what_waits(station) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.onair.airing import _open_row
+    from broadcaster.onair.outputs import NullOutput
+    from broadcaster.store.db import AirRequest, Script
+    from broadcaster.store.renderings import current_rendering
+    from tests.helpers import approved_rendered
+
+    on_air = approved_rendered(station, FIXED_NOW, "Thông báo lịch tiếp công dân.")
+    storm = approved_rendered(station, FIXED_NOW, "Khẩn cấp: bão số ba.")
+    Lease(station.sessions, lambda: FIXED_NOW, station.settings.tz).acquire()
+    with station.sessions() as session:
+        script = session.get_one(Script, on_air)
+        row = _open_row(
+            script, current_rendering(session, script), FIXED_NOW, FIXED_NOW, NullOutput(), 1,
+            requested_by="Cán bộ VH-XH",
+        )  # fmt: skip
+        session.add(row)
+        session.add(AirRequest(script_id=on_air, emergency=False, requested_at=FIXED_NOW,
+                               requested_by="Cán bộ VH-XH"))  # fmt: skip
+        session.add(AirRequest(script_id=storm, emergency=True, requested_at=FIXED_NOW,
+                               requested_by="Chủ tịch"))  # fmt: skip
+        session.commit()
+        until = (FIXED_NOW + timedelta(seconds=row.duration_s or 0)).astimezone(station.settings.tz)
+    app, client = admin(station, FIXED_NOW + timedelta(seconds=2))
+    html = client.get("/status/").text
+    assert (
+        "Đang phát:</strong> Thông báo lịch tiếp công dân. (phát ngay, do Cán bộ VH-XH yêu cầu)"
+        in html
+    )
+    assert f"từ 09:00:00 đến khoảng {until:%H:%M:%S}" in html
+    assert "<li>Khẩn cấp: bão số ba. (bản tin khẩn, Chủ tịch yêu cầu lúc 09:00:00)</li>" in html
+    assert "<li>Thông báo lịch" not in html  # the request on air does not wait
+    app.extensions["broadcaster"].engine.dispose()  # type: ignore[attr-defined]
