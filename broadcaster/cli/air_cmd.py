@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -18,7 +19,7 @@ from broadcaster.clock import utc_now
 from broadcaster.daemon.process import Daemon
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import onair, planning
-from broadcaster.services.health import check_health, with_disk_state
+from broadcaster.services.health import Health, check_health, with_disk_state
 from broadcaster.services.outputs import list_sound_devices, output_for
 from broadcaster.services.station import open_station_for_daemon
 
@@ -186,19 +187,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
     for lag in health.plan_behind:
         click.echo(lag.sentence())
-    if health.on_air is not None:
-        air = health.on_air
-        by = f", asked by {air.requested_by}" if air.requested_by else ""
-        until = f" until {air.until.astimezone(tz):%H:%M:%S}" if air.until else ""
-        click.echo(
-            f"On air: {air.title} ({air.source}{by}) since {air.since.astimezone(tz):%H:%M:%S}{until}."
-        )
-    for waiting in health.waiting:
-        kind = "emergency" if waiting.emergency else "air-now"
-        click.echo(
-            f"Waiting: {waiting.title} ({kind}, asked by {waiting.requested_by or '-'} at "
-            f"{waiting.requested_at.astimezone(tz):%H:%M:%S})."
-        )
+    _say_on_air(health, tz)
     click.echo("Next airings:")
     for item in health.next_airings:
         ready = (
@@ -251,3 +240,20 @@ def devices(backend: str | None) -> None:
         click.echo(f"{device.name}  ({device.backend})")
     if not found:
         click.echo("No sound card found; use a file or command output.")
+
+
+def _say_on_air(health: Health, tz: ZoneInfo) -> None:
+    """What sounds now, and the requests that wait, in the order they will air."""
+    if health.on_air is not None:
+        air = health.on_air
+        by = f", asked by {air.requested_by}" if air.requested_by else ""
+        until = f" until {air.until.astimezone(tz):%H:%M:%S}" if air.until else ""
+        click.echo(
+            f"On air: {air.title} ({air.source}{by}) since {air.since.astimezone(tz):%H:%M:%S}{until}."
+        )
+    for waiting in health.waiting:
+        kind = "emergency" if waiting.emergency else "air-now"
+        click.echo(
+            f"Waiting: {waiting.title} ({kind}, asked by {waiting.requested_by or '-'} at "
+            f"{waiting.requested_at.astimezone(tz):%H:%M:%S})."
+        )

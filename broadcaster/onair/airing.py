@@ -12,9 +12,7 @@ the database itself refuses a second airing, whoever tries it. After a failure
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +30,7 @@ from broadcaster.evidence import ledger
 from broadcaster.evidence.snapshot import snapshot
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.journal import Journal, row_fields
+from broadcaster.onair.on_air_note import outcome_fields, write_on_air
 from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
 from broadcaster.store.db import Airing, Problem, ProgrammeEntry, Rendering, Script
 from broadcaster.store.renderings import rendering_intact
@@ -182,7 +181,7 @@ def _close(
     if key is None and (journal is None or not journal.waiting()):
         try:
             seal_event(session, airing, airing.outcome, at, settings)
-            _note_on_air(settings, None)
+            write_on_air(settings, None)
             return
         except OperationalError as exc:
             session.rollback()
@@ -222,7 +221,7 @@ def _play(
             airing.script_id,
             airing.attempt,
         )
-        _note_on_air(settings, {"airing_id": airing.id})  # from here on, sound may go out
+        write_on_air(settings, {"airing_id": airing.id})  # from here on, sound may go out
         warning = output.play(path, label, rendering.duration_s, cancel)
     except Preempted:
         reason = cancel.reason if cancel is not None and cancel.reason else StopReason.EMERGENCY
@@ -241,8 +240,29 @@ def _play(
     if fence is not None:
         fence()
     airing.ended_at = clock()
-    _note_on_air(settings, {"airing_id": airing.id, **_outcome_fields(airing)})
+    write_on_air(settings, {"airing_id": airing.id, **outcome_fields(airing)})
     _close(session, airing, settings, journal, key)
+
+
+def _worth_retrying(
+    airing: Airing, rendering: Rendering, clock: Clock, deadline: datetime | None
+) -> bool:
+    """A failed attempt is tried again after a pause when attempts are left and it still fits."""
+    if airing.outcome != Outcome.FAILED or airing.attempt >= MAX_ATTEMPTS or deadline is None:
+        return False
+    retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
+    return retry_at + timedelta(seconds=rendering.duration_s) <= deadline
+
+
+def _next_attempt(session: Session, entry: ProgrammeEntry, journal: Journal | None) -> int:
+    """The number of the entry's next attempt, counting those that wait in the journal."""
+    previous = session.scalar(
+        select(Airing.attempt)
+        .where(Airing.programme_entry_id == entry.id)
+        .order_by(Airing.attempt.desc())
+        .limit(1)
+    )
+    return max(previous or 0, journal.attempts(entry.id) if journal else 0) + 1
 
 
 def air_entry(
@@ -270,13 +290,7 @@ def air_entry(
         return None
     if journal is not None and journal.holds(entry.id):
         return None
-    previous = session.scalar(
-        select(Airing.attempt)
-        .where(Airing.programme_entry_id == entry.id)
-        .order_by(Airing.attempt.desc())
-        .limit(1)
-    )
-    attempt = max(previous or 0, journal.attempts(entry.id) if journal else 0) + 1
+    attempt = _next_attempt(session, entry, journal)
     if attempt > MAX_ATTEMPTS:
         return None
     while True:
@@ -287,17 +301,13 @@ def air_entry(
         airing.attempt = attempt
         try:
             key = _open(session, airing, settings, journal)
-        except IntegrityError:
+        except IntegrityError:  # aired already, or taken back (its entry deleted) just now
             session.rollback()
-            logger.info("entry %s already has an airing; not airing it again", entry.id)
+            logger.info("entry %s has an airing or was taken back; not airing it", entry.id)
             return None
         faultpoints.reach("started_row")
         _play(session, airing, rendering, output, settings, clock, cancel, fence, journal, key)
-        retry_at = clock() + timedelta(seconds=RETRY_PAUSE_SECONDS)
-        fits = (
-            deadline is not None and retry_at + timedelta(seconds=rendering.duration_s) <= deadline
-        )
-        if airing.outcome != Outcome.FAILED or not fits or sleep is None or attempt >= MAX_ATTEMPTS:
+        if not _worth_retrying(airing, rendering, clock, deadline) or sleep is None:
             break
         logger.warning(
             "retrying entry %s (attempt %d) in %.0f s", entry.id, attempt + 1, RETRY_PAUSE_SECONDS
@@ -360,76 +370,3 @@ def record_missed(
         airing.id, entry.script_id, airing.title or entry.script.title, Outcome.MISSED,
         airing.error, None,
     )  # fmt: skip
-
-
-# What this host's daemon was doing on air, kept on disk so the next start knows what a
-# `started` row left by a killed daemon means: no note, no sound went out (the bulletin is
-# tried again); a note without an outcome, it was cut off; a note with an outcome, it
-# finished and only the seal was lost.
-ON_AIR_NOTE = "on-air.json"
-
-
-def _outcome_fields(airing: Airing) -> dict[str, object]:
-    return {
-        "outcome": airing.outcome.value,
-        "ended_at": airing.ended_at.isoformat() if airing.ended_at else None,
-        "error": airing.error,
-        "duration_s": airing.duration_s,
-    }
-
-
-def _note_on_air(settings: Settings, note: dict[str, object] | None) -> None:
-    """Write (or with None remove) the on-air note, atomically; a full disk only logs."""
-    path = settings.var_path / ON_AIR_NOTE
-    try:
-        if note is None:
-            path.unlink(missing_ok=True)
-            return
-        part = path.with_suffix(".part")
-        with open(part, "w", encoding="utf-8") as handle:
-            json.dump(note, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        part.replace(path)
-    except OSError as exc:
-        logger.error("could not keep the on-air note %s: %s", path, exc)
-
-
-def _read_on_air(settings: Settings) -> dict[str, object]:
-    try:
-        found = json.loads((settings.var_path / ON_AIR_NOTE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
-    """Close the rows a daemon that died left `started`; returns how many.
-
-    On this host the on-air note says what happened: the bulletin finished (its outcome
-    is sealed as it was), it was cut off (`interrupted`, never aired again), or no sound
-    went out yet (`failed`, so it is tried again while its slot lasts). A row of another
-    host is `interrupted`: nothing here says how far it got.
-    """
-    note = _read_on_air(settings)
-    here = socket.gethostname()
-    rows = list(
-        session.scalars(select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id))
-    )
-    for airing in rows:
-        noted = note.get("airing_id") == airing.id
-        if noted and note.get("outcome"):
-            airing.outcome = Outcome(str(note["outcome"]))
-            ended = note.get("ended_at")
-            airing.ended_at = datetime.fromisoformat(ended) if isinstance(ended, str) else now
-            airing.error = note.get("error")  # type: ignore[assignment]
-            airing.duration_s = note.get("duration_s")  # type: ignore[assignment]
-        elif noted or airing.host != here:
-            airing.outcome, airing.ended_at = Outcome.INTERRUPTED, now
-            airing.error = Note(NoteCode.DAEMON_ENDED_DURING).stored()
-        else:
-            airing.outcome, airing.ended_at, airing.duration_s = Outcome.FAILED, now, None
-            airing.error = Note(NoteCode.DAEMON_ENDED_BEFORE_SOUND).stored()
-        seal_event(session, airing, airing.outcome, airing.ended_at or now, settings)
-    _note_on_air(settings, None)
-    return len(rows)

@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from broadcaster.enums import Outcome
-from broadcaster.onair.airing import close_interrupted, seal_event
+from broadcaster.onair.airing import seal_event
 from broadcaster.onair.journal import Journal as Journal
 from broadcaster.onair.lease import Lease as Lease
 from broadcaster.onair.lease import LeaseLost as LeaseLost
 from broadcaster.onair.lease import record_player_on_disk as record_player_on_disk
 from broadcaster.onair.lease import silence_left_behind as silence_left_behind
+from broadcaster.onair.recovery import close_interrupted
 from broadcaster.services.context import Context
 from broadcaster.store.db import Airing, DaemonLease
 

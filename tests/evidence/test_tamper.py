@@ -23,8 +23,8 @@ from broadcaster.daemon.process import Daemon
 from broadcaster.evidence import ledger
 from broadcaster.evidence.verify import Verdict, verify
 from broadcaster.notes import english
-from broadcaster.onair.airing import close_interrupted
 from broadcaster.onair.outputs import NullOutput
+from broadcaster.onair.recovery import close_interrupted
 from broadcaster.programme.slots import parse_slots
 from broadcaster.store.db import Airing, AiringEvent
 from tests.conftest import FIXED_NOW

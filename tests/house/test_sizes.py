@@ -22,14 +22,7 @@ CLASS_LINES = 200
 FUNCTION_LINES = 60
 
 # The exemptions, each with its reason. Names are "path:Qualified.name".
-EXEMPT = {
-    # The daemon and one airing are reshaped by issue 21 (one arbiter of the air), which moves
-    # their logic into a state machine; they are not split here to be rewritten there.
-    "broadcaster/daemon/process.py": "reshaped by issue 21",
-    "broadcaster/daemon/process.py:Daemon": "reshaped by issue 21",
-    "broadcaster/onair/airing.py": "reshaped by issue 21",
-    "broadcaster/onair/airing.py:air_entry": "reshaped by issue 21",
-}
+EXEMPT = {}
 # Alembic revisions are a list of schema steps read top to bottom (the baseline creates every
 # table): their functions may be long.
 MIGRATIONS = "broadcaster/store/migrations/versions/"

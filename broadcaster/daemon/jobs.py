@@ -1,0 +1,262 @@
+"""The daemon's jobs: what each scheduled job does, and the jobs installed in the scheduler.
+
+APScheduler calls the module-level entry points below; they find the running daemon here
+(`set_running`) and call its job methods (`AirJobs`). `process.Daemon` adds the process around
+the jobs: the lease and its heartbeat, the watch, start and stop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from broadcaster.clock import Clock
+from broadcaster.config import Settings
+from broadcaster.enums import Outcome
+from broadcaster.notes import NoteCode, note
+from broadcaster.services import air_requests, continuity, onair, planning
+from broadcaster.services.audio import record_problem
+from broadcaster.services.clusters import ClusterRelay
+from broadcaster.services.context import Context, VoiceFactory
+from broadcaster.services.continuity import LeaseLost
+from broadcaster.services.onair import AiringResult
+from broadcaster.services.planning import SlotDef, SlotOccurrence, occurrences_between
+
+logger = logging.getLogger(__name__)
+
+SETTLE_SECONDS = 60
+JOURNAL_SECONDS = 5  # how often airings waiting for the database are tried again
+RENDER_AHEAD_MINUTES = 10
+EMERGENCY_POLL_SECONDS = 1  # how often new emergencies are sent to the clusters
+PROGRAMME_SECONDS = 15  # a changed programme reaches the clusters within this
+SLOT_JOB_PREFIX = "slot:"
+
+# The persistent job store keeps a reference to `air_slot_job` by name, so the job
+# functions are module level and find the running daemon here.
+_running: "AirJobs | None" = None
+
+# The reference the job store keeps for each slot job (unchanged since migration 0009; the
+# function lives here and `process` still offers it under that name).
+SLOT_JOB_REF = "broadcaster.daemon.process:air_slot_job"
+
+
+def set_running(daemon: "AirJobs | None") -> None:
+    """The daemon the jobs run for (None once it stopped)."""
+    global _running
+    _running = daemon
+
+
+def _daemon() -> "AirJobs":
+    if _running is None:
+        raise RuntimeError("a daemon job ran without a running daemon")
+    return _running
+
+
+def air_slot_job(slot_name: str) -> None:
+    """APScheduler entry point: air the slot that is due now."""
+    daemon = _daemon()
+    daemon.fenced(daemon.air_slot, slot_name)
+
+
+def air_occurrence_job(slot_name: str, start: datetime) -> None:
+    """APScheduler entry point: air (or resume) one open occurrence found by settling."""
+    daemon = _daemon()
+    daemon.fenced(daemon.air_occurrence, slot_name, start)
+
+
+def settle_job() -> None:
+    """APScheduler entry point: record missed slots, hand open ones to the slot executor."""
+    _daemon().settle_and_dispatch()
+
+
+def journal_job() -> None:
+    """APScheduler entry point: write the airings that waited for the database."""
+    _daemon().flush_journal()
+
+
+def render_ahead_job() -> None:
+    """APScheduler entry point: plan the coming day and check its audio."""
+    _daemon().render_ahead()
+
+
+def programmes_job() -> None:
+    """APScheduler entry point: send each loudspeaker cluster its programme if it changed."""
+    relay = _daemon().relay
+    if relay is not None:
+        relay.send_programmes()
+
+
+def emergencies_job() -> None:
+    """APScheduler entry point: send a new emergency to every cluster it targets, at once."""
+    relay = _daemon().relay
+    if relay is not None:
+        relay.send_emergencies()
+
+
+class AirJobs:
+    """What the daemon's jobs do, each in a session of its own."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    slots: dict[str, SlotDef]
+    clock: Clock
+    voices: VoiceFactory
+    air: onair.Airwaves
+    counts: Counter[Outcome]
+    relay: ClusterRelay | None
+    scheduler: BackgroundScheduler
+
+    def fenced(self, job: Callable[..., object], *args: object) -> None:
+        """Run a job that airs; a lost lease stops this daemon instead of failing the job."""
+        try:
+            job(*args)
+        except LeaseLost as exc:
+            self._lose(exc)
+
+    def _lose(self, lost: LeaseLost) -> None:
+        raise NotImplementedError  # the process stops (process.Daemon)
+
+    def _context(self, session: Session) -> Context:
+        return Context(self.settings, session, self.clock, self.voices)
+
+    def _count(self, results: list[AiringResult]) -> list[AiringResult]:
+        self.counts.update(result.outcome for result in results)
+        return results
+
+    def air_slot(self, slot_name: str) -> list[AiringResult]:
+        """Air the occurrence of `slot_name` that is due now."""
+        slot = self.slots.get(slot_name)
+        if slot is None:
+            logger.warning("slot %s is no longer configured; nothing aired", slot_name)
+            return []
+        with self.sessions() as session:
+            return self._count(onair.air_slot(self._context(session), slot, self.air))
+
+    def air_occurrence(self, slot_name: str, start: datetime) -> list[AiringResult]:
+        """Air (or resume) the occurrence of `slot_name` that starts at `start`."""
+        slot = self.slots.get(slot_name)
+        if slot is None:
+            return []
+        occurrence = SlotOccurrence(slot, start, start + timedelta(minutes=slot.minutes))
+        with self.sessions() as session:
+            return self._count(onair.air_occurrence(self._context(session), occurrence, self.air))
+
+    def flush_journal(self) -> None:
+        """Write the airings that waited for the database, if it answers now."""
+        journal = self.air.journal
+        if journal is None or not journal.entries:
+            return
+        with self.sessions() as session:
+            written = continuity.write_journal(self._context(session), journal)
+        if written:
+            logger.warning("%d airing(s) written from the journal", len(written))
+        if journal.trouble is not None and not journal.entries:
+            why, since = journal.trouble
+            journal.trouble = None
+            local = since.astimezone(self.settings.tz).strftime("%H:%M:%S %d/%m/%Y")
+            with self.sessions() as session:
+                record_problem(
+                    self._context(session),
+                    note(NoteCode.JOURNAL_WRITTEN, since=local, detail=str(why)),
+                )
+
+    def settle(self) -> list[SlotOccurrence]:
+        """Record missed slots since this database was first aired; return the open ones due."""
+        self.flush_journal()
+        with self.sessions() as session:
+            ctx = self._context(session)
+            since = continuity.tracked_since(ctx)
+            return onair.settle(ctx, list(self.slots.values()), since, self.air)
+
+    def settle_and_dispatch(self) -> None:
+        """Settle, then give each open occurrence to the slot executor (one voice on air)."""
+        for occurrence in self.settle():
+            if self.air.current == (occurrence.slot.name, occurrence.start):
+                continue  # on air now: the running job goes on with it
+            self.scheduler.add_job(
+                air_occurrence_job, args=[occurrence.slot.name, occurrence.start],
+                id=f"occurrence:{occurrence.slot.name}", jobstore="memory",
+                executor="default", replace_existing=True, misfire_grace_time=None,
+            )  # fmt: skip
+
+    def render_ahead(self) -> None:
+        """Plan the coming day's slots and make sure every planned file is there and intact."""
+        with self.sessions() as session:
+            planning.render_ahead(
+                self._context(session),
+                list(self.slots.values()),
+                self.settings.render_ahead_hours,
+            )
+        if self.relay is not None:  # a new plan reaches the clusters at once
+            self.relay.send_programmes()
+
+    def serve_requests(self) -> None:
+        """Air requests from `air-now` and the web page."""
+        with self.sessions() as session:
+            self._count(air_requests.serve_requests(self._context(session), self.air))
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def install_jobs(self) -> None:
+        """Add or update one cron job per slot; drop jobs of slots that no longer exist.
+
+        Runs while the scheduler is paused. A stored job whose trigger is unchanged is
+        kept as it is, so a slot missed while the daemon was down still airs late
+        within the grace time when the scheduler resumes.
+        """
+        for slot in self.slots.values():
+            trigger = CronTrigger(
+                day_of_week=",".join(slot.days),
+                hour=slot.start.hour,
+                minute=slot.start.minute,
+                second=slot.start.second,
+                timezone=self.settings.tz,
+            )
+            job_id = SLOT_JOB_PREFIX + slot.name
+            stored = self.scheduler.get_job(job_id, jobstore="default")
+            if stored is not None and str(stored.trigger) == str(trigger):
+                continue
+            self.scheduler.add_job(
+                SLOT_JOB_REF, trigger, args=[slot.name], id=job_id,
+                name=f"air slot {slot.name}", replace_existing=True,
+            )  # fmt: skip
+        for job in self.scheduler.get_jobs(jobstore="default"):
+            name = job.id.removeprefix(SLOT_JOB_PREFIX)
+            if job.id.startswith(SLOT_JOB_PREFIX) and name not in self.slots:
+                job.remove()
+        for function, seconds, executor in (
+            (settle_job, SETTLE_SECONDS, "housekeeping"),
+            (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
+            (journal_job, JOURNAL_SECONDS, "journal"),
+        ):
+            self.scheduler.add_job(
+                function, "interval", seconds=seconds, id=function.__name__,
+                jobstore="memory", executor=executor, misfire_grace_time=None,
+            )  # fmt: skip
+        if self.relay is None:
+            return
+        for function, seconds, executor in (
+            (programmes_job, PROGRAMME_SECONDS, "clusters"),
+            (emergencies_job, EMERGENCY_POLL_SECONDS, "emergencies"),
+        ):
+            self.scheduler.add_job(
+                function, "interval", seconds=seconds, id=function.__name__,
+                jobstore="memory", executor=executor, misfire_grace_time=None,
+            )  # fmt: skip
+
+    def next_airings(self) -> list[tuple[str, datetime]]:
+        """Slot names and their next fire times, soonest first."""
+        now = self.clock()
+        found = occurrences_between(
+            list(self.slots.values()), now, now + timedelta(days=8), self.settings.tz
+        )
+        firsts: dict[str, datetime] = {}
+        for occurrence in found:
+            firsts.setdefault(occurrence.slot.name, occurrence.start)
+        return sorted(firsts.items(), key=lambda pair: pair[1])

@@ -1,0 +1,54 @@
+"""The on-air note (`var/on-air.json`): what sounds now, written before the first sample and
+after the last, so the daemon after a crash knows how far an airing got (`recovery`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from broadcaster.config import Settings
+from broadcaster.store.db import Airing
+
+logger = logging.getLogger(__name__)
+
+
+# What this host's daemon was doing on air, kept on disk so the next start knows what a
+# `started` row left by a killed daemon means: no note, no sound went out (the bulletin is
+# tried again); a note without an outcome, it was cut off; a note with an outcome, it
+# finished and only the seal was lost.
+ON_AIR_NOTE = "on-air.json"
+
+
+def outcome_fields(airing: Airing) -> dict[str, object]:
+    return {
+        "outcome": airing.outcome.value,
+        "ended_at": airing.ended_at.isoformat() if airing.ended_at else None,
+        "error": airing.error,
+        "duration_s": airing.duration_s,
+    }
+
+
+def write_on_air(settings: Settings, note: dict[str, object] | None) -> None:
+    """Write (or with None remove) the on-air note, atomically; a full disk only logs."""
+    path = settings.var_path / ON_AIR_NOTE
+    try:
+        if note is None:
+            path.unlink(missing_ok=True)
+            return
+        part = path.with_suffix(".part")
+        with open(part, "w", encoding="utf-8") as handle:
+            json.dump(note, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        part.replace(path)
+    except OSError as exc:
+        logger.error("could not keep the on-air note %s: %s", path, exc)
+
+
+def read_on_air(settings: Settings) -> dict[str, object]:
+    try:
+        found = json.loads((settings.var_path / ON_AIR_NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}

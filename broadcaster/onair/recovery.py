@@ -1,0 +1,48 @@
+"""After a crash: the rows a killed daemon left `started` are closed from the on-air note."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broadcaster.config import Settings
+from broadcaster.enums import Outcome
+from broadcaster.notes import Note, NoteCode
+from broadcaster.onair.airing import seal_event
+from broadcaster.onair.on_air_note import read_on_air, write_on_air
+from broadcaster.store.db import Airing
+
+
+def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
+    """Close the rows a daemon that died left `started`; returns how many.
+
+    On this host the on-air note says what happened: the bulletin finished (its outcome
+    is sealed as it was), it was cut off (`interrupted`, never aired again), or no sound
+    went out yet (`failed`, so it is tried again while its slot lasts). A row of another
+    host is `interrupted`: nothing here says how far it got.
+    """
+    note = read_on_air(settings)
+    here = socket.gethostname()
+    rows = list(
+        session.scalars(select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id))
+    )
+    for airing in rows:
+        noted = note.get("airing_id") == airing.id
+        if noted and note.get("outcome"):
+            airing.outcome = Outcome(str(note["outcome"]))
+            ended = note.get("ended_at")
+            airing.ended_at = datetime.fromisoformat(ended) if isinstance(ended, str) else now
+            airing.error = note.get("error")  # type: ignore[assignment]
+            airing.duration_s = note.get("duration_s")  # type: ignore[assignment]
+        elif noted or airing.host != here:
+            airing.outcome, airing.ended_at = Outcome.INTERRUPTED, now
+            airing.error = Note(NoteCode.DAEMON_ENDED_DURING).stored()
+        else:
+            airing.outcome, airing.ended_at, airing.duration_s = Outcome.FAILED, now, None
+            airing.error = Note(NoteCode.DAEMON_ENDED_BEFORE_SOUND).stored()
+        seal_event(session, airing, airing.outcome, airing.ended_at or now, settings)
+    write_on_air(settings, None)
+    return len(rows)
