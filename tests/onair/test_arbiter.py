@@ -283,3 +283,39 @@ def test_after_a_stop_what_sounds_is_cut_and_nothing_starts() -> None:
     air.advance(1)
     air.want(air.claim(Kind.EMERGENCY, 3))
     assert air.sounding is None and isinstance(air.log[-1][1], Drop)
+
+
+def test_found_a_second_ask_of_the_bulletin_on_air_is_refused_and_it_plays_on() -> None:
+    """Found by the state machine: air_now(1), then the same claim asked again."""
+    air = Loudspeaker()
+    bulletin = air.claim(Kind.AIR_NOW, 1)
+    air.want(bulletin)
+    air.want(bulletin)
+    assert air.log[-1][1] == Drop(bulletin, Why.DONE, T0) and air.sounding == bulletin
+
+
+def test_found_a_second_ask_after_the_stop_is_refused_and_the_cut_one_ends() -> None:
+    """Found by the state machine: air_now(1), stop, then the same claim asked again."""
+    air = Loudspeaker()
+    bulletin = air.claim(Kind.AIR_NOW, 1)
+    air.want(bulletin)
+    air.stopped = True
+    air.send(Stop(Why.STOPPING, air.now))
+    air.want(bulletin)
+    assert air.log[-1][1] == Drop(bulletin, Why.STOPPING, T0)
+    air.advance(1)
+    assert air.sounding is None and air.arbiter.sounding is None
+
+
+def test_the_floor_refuses_a_second_ask_and_still_cuts_the_first_one() -> None:
+    """The same sequence on the floor: the second ask must not take over the first's cancel."""
+    from broadcaster.onair.floor import Floor
+    from broadcaster.onair.outputs import Cancel, StopReason
+
+    floor = Floor(lambda: T0)
+    bulletin = Claim("request:1", Kind.AIR_NOW, 1)
+    first, second = Cancel(), Cancel()
+    assert floor.take(bulletin, first) is None
+    assert floor.take(bulletin, second) == Why.DONE
+    floor.ask(Claim("request:2", Kind.EMERGENCY, 2), Cancel())
+    assert first.is_set() and first.reason == StopReason.EMERGENCY and not second.is_set()
