@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -140,6 +141,7 @@ def _open_row(
         outcome=Outcome.STARTED,
         output=output.description,
         host=socket.gethostname(),
+        uid=uuid.uuid4().hex,
     )
 
 
@@ -221,7 +223,9 @@ def _play(
             airing.script_id,
             airing.attempt,
         )
-        write_on_air(settings, {"airing_id": airing.id})  # from here on, sound may go out
+        # From here on, sound may go out: the note names the row by id and by uid (a journaled
+        # row has no id yet).
+        write_on_air(settings, {"airing_id": airing.id, "uid": airing.uid})
         warning = output.play(path, label, rendering.duration_s, cancel)
     except Preempted:
         reason = cancel.reason if cancel is not None and cancel.reason else StopReason.EMERGENCY
@@ -240,7 +244,7 @@ def _play(
     if fence is not None:
         fence()
     airing.ended_at = clock()
-    write_on_air(settings, {"airing_id": airing.id, **outcome_fields(airing)})
+    write_on_air(settings, {"airing_id": airing.id, "uid": airing.uid, **outcome_fields(airing)})
     _close(session, airing, settings, journal, key)
 
 

@@ -30,7 +30,9 @@ def close_interrupted(session: Session, settings: Settings, now: datetime) -> in
         session.scalars(select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id))
     )
     for airing in rows:
-        noted = note.get("airing_id") == airing.id
+        noted = (note.get("uid") is not None and note.get("uid") == airing.uid) or (
+            note.get("airing_id") is not None and note.get("airing_id") == airing.id
+        )
         if noted and note.get("outcome"):
             airing.outcome = Outcome(str(note["outcome"]))
             ended = note.get("ended_at")

@@ -154,6 +154,8 @@ class Airing(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     output: Mapped[Optional[str]] = mapped_column(String(300))
     host: Mapped[Optional[str]] = mapped_column(String(100))
+    # Its identity from before the first sample (0010): in the on-air note and the journal too.
+    uid: Mapped[Optional[str]] = mapped_column(String(32))
     # The lease epoch the daemon aired under (revision 0003): a fenced-off daemon's is stale.
     epoch: Mapped[Optional[int]]
     # What the listener heard, as it was when the row was opened (0003; seal format 2):
