@@ -104,7 +104,9 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
         click.echo(upgraded(migration))
     daemon = Daemon(settings, station.engine, station.sessions, slots, sink)
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP (a closed terminal, `kill -HUP`) stops it cleanly like SIGTERM; a service manager
+    # starts it again with the settings as they are then.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Daemon starting; airing to {sink.description}. Press Ctrl+C to stop.")
     daemon.run(stop, for_seconds, on_ready=lambda: click.echo("Daemon ready.", nl=True))

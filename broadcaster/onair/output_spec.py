@@ -36,10 +36,12 @@ def make_output(
 
 
 def default_output(configured: str, base_dir: Path, sound_backend: str | None = None) -> str:
-    """'auto' means the sound card when the machine has one, else the var/aired drop folder."""
+    """'auto' means the sound card when the machine has a real one, else the var/aired drop
+    folder: never miniaudio's null device, which plays nothing and fails nothing."""
     if configured != "auto":
         return configured
     try:
-        return "soundcard" if list_sound_devices(sound_backend) else "file:var/aired"
+        real = any(device.real for device in list_sound_devices(sound_backend))
+        return "soundcard" if real else "file:var/aired"
     except OutputError:
         return "file:var/aired"

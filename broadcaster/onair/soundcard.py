@@ -25,6 +25,11 @@ class SoundDevice:
     name: str
     backend: str
 
+    @property
+    def real(self) -> bool:
+        """Not miniaudio's null device, which discards every sample ("Discard all samples…")."""
+        return self.backend != "null" and not self.name.startswith("Discard all samples")
+
 
 def _backends(backend: str | None) -> list[Any] | None:
     import miniaudio

@@ -32,16 +32,18 @@ def _signal_thread(pid: int, tid: int, signum: int) -> None:
         raise OSError(ctypes.get_errno(), "tgkill failed")
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_sigterm_given_to_a_worker_thread_still_stops_the_daemon(
-    project: Path, database_url: str | None
+    project: Path, database_url: str | None, signum: int
 ) -> None:
+    """SIGHUP too (a closed terminal): a clean stop, not a death like kill -9."""
     assert (
         run_cli(project, database_url, "init", "--admin-password", "admin-pass-1").returncode == 0
     )
     with running_daemon(project, database_url, "--output", "null") as daemon:
         workers = [int(t) for t in os.listdir(f"/proc/{daemon.pid}/task") if int(t) != daemon.pid]
         assert workers, "the daemon has threads besides its main one"
-        _signal_thread(daemon.pid, workers[0], signal.SIGTERM)
+        _signal_thread(daemon.pid, workers[0], signum)
         wait_for(lambda: daemon.poll() is not None, "the daemon to stop", limit=30)
         assert daemon.stdout is not None
         assert "Daemon stopped after" in daemon.stdout.read()

@@ -184,7 +184,11 @@ def test_output_specs(tmp_path: Path) -> None:
     assert make_output("file:drop", tmp_path).description == f"file:{tmp_path / 'drop'}"
     assert make_output("soundcard:USB", tmp_path).description == "soundcard:USB"
     assert isinstance(make_output("null", tmp_path, before="true"), HookedOutput)
-    assert default_output("auto", tmp_path, "null") == "soundcard"
+    # miniaudio's null device ("Discard all samples") is not a sound card: nothing would sound.
+    assert default_output("auto", tmp_path, "null") == "file:var/aired"
+    devices = list_sound_devices()
+    expected = "soundcard" if any(d.real for d in devices) else "file:var/aired"
+    assert default_output("auto", tmp_path) == expected
     assert default_output("file:x", tmp_path) == "file:x"
     with pytest.raises(OutputError, match="is not one of soundcard"):
         make_output("speaker", tmp_path)
