@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from broadcaster import notes
 from broadcaster.cli.base import ID_COMMAND, main, services_of, settings_of, upgraded
@@ -21,7 +22,7 @@ from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import onair, planning
 from broadcaster.services.health import Health, check_health, with_disk_state
 from broadcaster.services.outputs import list_sound_devices, output_for
-from broadcaster.services.station import open_station_for_daemon
+from broadcaster.services.station import open_station_for_daemon, unreachable
 
 REQUEST_POLL_SECONDS = 0.2
 
@@ -109,7 +110,10 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Daemon starting; airing to {sink.description}. Press Ctrl+C to stop.")
-    daemon.run(stop, for_seconds, on_ready=lambda: click.echo("Daemon ready.", nl=True))
+    try:
+        daemon.run(stop, for_seconds, on_ready=lambda: click.echo("Daemon ready.", nl=True))
+    except OperationalError as exc:  # at start: the lease could not be taken
+        raise unreachable(settings, exc) from exc
     aired = sum(daemon.counts.values())
     click.echo(f"Daemon stopped after {aired} airing(s).")
 

@@ -97,6 +97,14 @@ def open_station(settings: Settings) -> Station:
 DAEMON_BUSY_SECONDS = 2.0
 
 
+def unreachable(settings: Settings, exc: OperationalError) -> BroadcasterError:
+    """The one sentence for a database that is locked or does not answer."""
+    detail = str(exc.orig).strip().rstrip(".")
+    if "locked" in detail:
+        detail += " (another program holds it: close that program or wait, then start again)"
+    return BroadcasterError(Code.DATABASE_UNREACHABLE, url=settings.db_url_shown, detail=detail)
+
+
 def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station, MigrationReport]:
     """Open an initialised installation for `broadcaster run`, upgrading its schema first."""
     engine, _shown = _connect(settings)
@@ -105,6 +113,9 @@ def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station,
     except BroadcasterError as exc:
         engine.dispose()
         raise NotInitialised(exc.code, **exc.data) from exc
+    except OperationalError as exc:  # locked by another program, or the server is down
+        engine.dispose()
+        raise unreachable(settings, exc) from exc
     engine.dispose()  # the upgrade may wait for locks; airing does not (see journal.py)
     engine = make_engine(settings.db_url, busy_seconds=DAEMON_BUSY_SECONDS)
     return Station(settings, engine, make_session_factory(engine)), report

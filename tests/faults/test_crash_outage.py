@@ -77,3 +77,18 @@ def test_a_bulletin_cut_by_a_crash_while_the_database_was_locked_is_not_aired_ag
     assert "daemon_ended_during" in str(rows[0]["error"])
     played = [line.split()[1] for line in names.read_text().splitlines()]
     assert len(played) == 2 and played[0] != played[1]  # bulletin 1 once, then bulletin 2
+
+
+def test_run_on_a_database_another_program_holds_says_so_in_one_sentence(project: Path) -> None:
+    assert run_cli(project, None, "init", "--admin-password", "admin-pass-1").returncode == 0
+    locker = sqlite3.connect(project / "var" / "broadcaster.db", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run_cli(project, None, "run", "--output", "null", "--for", "1")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    said = result.stderr.strip()
+    assert said.startswith("Error: Cannot open the database at ") and "\n" not in said
+    assert "database is locked (another program holds it: close that program or wait" in said
