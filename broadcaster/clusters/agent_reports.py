@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,16 +90,16 @@ def _after_commit(
                 ledger.anchor(settings.var_path / "ledger", head, at)
             except OSError as exc:
                 logger.error("could not write the chain head to var/ledger: %s", exc)
-            if settings.witness:
-                failure = ledger.witness_for(settings.witness, settings.var_path).send(
+            if settings.witness:  # its worker sends it and records a failure itself
+                bind = session.get_bind()
+                engine = bind if isinstance(bind, Engine) else None
+                ledger.witness_for(settings.witness, settings.var_path, engine).send(
                     ledger.head_line(head, at)
                 )
-                if failure is not None:
-                    session.add(Problem(at=at, message=failure.stored()))
     for refusal in tally.refused:
         logger.warning("%s", refusal.english())
         session.add(Problem(at=batch[-1].at, message=refusal.stored()))
-    if tally.refused or (tally.sealed and settings.witness):
+    if tally.refused:
         session.commit()
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.journal import Journal, row_fields
 from broadcaster.onair.on_air_note import outcome_fields, write_on_air
 from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
-from broadcaster.store.db import Airing, Problem, ProgrammeEntry, Rendering, Script
+from broadcaster.store.db import Airing, ProgrammeEntry, Rendering, Script
 from broadcaster.store.renderings import rendering_intact
 
 logger = logging.getLogger(__name__)
@@ -109,16 +109,13 @@ _CLOSING = ("outcome", "ended_at", "error", "duration_s")
 
 
 def _witness(session: Session, settings: Settings, head: ledger.Head, now: datetime) -> None:
-    """Hand the new head to the witness; a failure is a problem to show, never a stop."""
-    witness = ledger.witness_for(settings.witness, settings.var_path)
-    failure = witness.send(ledger.head_line(head, now))
-    if failure is not None:
-        logger.error("%s", failure.english())
-        try:
-            session.add(Problem(at=now, message=failure.stored()))
-            session.commit()
-        except OperationalError:
-            session.rollback()
+    """Hand the new head to the witness's worker; never waits for the command (a failure
+    becomes a problem to show, recorded by the worker, never a stop or a delay)."""
+    engine = session.get_bind()
+    witness = ledger.witness_for(
+        settings.witness, settings.var_path, engine if isinstance(engine, Engine) else None
+    )
+    witness.send(ledger.head_line(head, now))
 
 
 def _open_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.daemon.process import Daemon
+from broadcaster.evidence import ledger
 from broadcaster.evidence.verify import verify
 from broadcaster.notes import english
 from broadcaster.onair.command_output import CommandOutput
@@ -390,6 +392,37 @@ def test_a_failing_witness_is_a_problem_not_a_stop(station) -> None:  # type: ig
         clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     assert result.outcome == "aired"
+    ledger.flush_witnesses()
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
         assert "witness command 'false' exited with code 1" in english(problem.message)
+
+
+def test_a_hung_witness_never_delays_the_air_and_is_killed_at_its_timeout(  # type: ignore[no-untyped-def]
+    station, tmp_path, monkeypatch
+) -> None:
+    """Both bulletins air and seal while the first witness process still hangs; at its
+    timeout it is killed (not left behind) and the failure is one problem."""
+    import dataclasses
+
+    monkeypatch.setattr(ledger, "WITNESS_TIMEOUT_SECONDS", 5.0)
+    approved_rendered(station, FIXED_NOW, BULLETIN)
+    approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
+    pids = tmp_path / "witness.pids"
+    hung = f"sh -c 'echo $$ >> {pids}; sleep 600'"  # takes nothing, answers never
+    settings = dataclasses.replace(station.settings, witness=hung)
+    results = Daemon(
+        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
+    ).air_slot("Sáng")  # fmt: skip
+    assert [r.outcome for r in results] == ["aired", "aired"]
+    wait_for(pids.exists, "the witness to start")
+    first = int(pids.read_text().split()[0])
+    os.kill(first, 0)  # still hanging: the four seals did not wait for it
+    ledger.flush_witnesses(timeout=60)  # returns once the tries have timed out
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # killed at the timeout, not left behind
+    with station.sessions() as session:
+        (problem,) = session.scalars(select(Problem)).all()
+        said = english(problem.message)
+        assert "could not take the chain head" in said and "timed out after 5" in said
