@@ -66,6 +66,7 @@ class NoteCode(StrEnum):
     CLUSTER_REPORT_REFUSED = "cluster_report_refused"
     CLUSTER_OFFLINE = "cluster_offline"
     CLUSTER_CLOCK = "cluster_clock"
+    CLOCK_STEPPED = "clock_stepped"
     CLUSTER_AUDIO_MISSING = "cluster_audio_missing"
 
 
@@ -134,6 +135,10 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.CLUSTER_SAID: "The cluster reported: {detail}",
     NoteCode.CLUSTER_REPORT_REFUSED: "A report from cluster {cluster} was refused: {reason}.",
     NoteCode.CLUSTER_OFFLINE: "Cluster {cluster} ({zone}) is offline; last heard {since}.",
+    NoteCode.CLOCK_STEPPED: (
+        "The station's clock stepped by {seconds} s at {at}; the daemon re-armed its jobs. "
+        "Check the time service (NTP) if this repeats."
+    ),
     NoteCode.CLUSTER_CLOCK: (
         "Cluster {cluster}'s clock is {offset} s off the station's; check its time service (NTP)."
     ),
@@ -228,6 +233,10 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.CLUSTER_SAID: "Cụm loa báo: {detail}",
     NoteCode.CLUSTER_REPORT_REFUSED: "Đã từ chối một báo cáo của cụm loa {cluster}: {reason}.",
     NoteCode.CLUSTER_OFFLINE: "Cụm loa {cluster} ({zone}) mất kết nối; tín hiệu cuối lúc {since}.",
+    NoteCode.CLOCK_STEPPED: (
+        "Đồng hồ máy phát bị chỉnh {seconds} giây lúc {at}; chương trình phát tự động "
+        "đã đặt lại các việc theo giờ. Nếu lặp lại, báo kỹ thuật viên kiểm tra đồng bộ giờ (NTP)."
+    ),
     NoteCode.CLUSTER_CLOCK: (
         "Đồng hồ của cụm loa {cluster} lệch {offset} giây so với đài; kiểm tra đồng bộ giờ (NTP)."
     ),

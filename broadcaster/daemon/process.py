@@ -24,19 +24,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster import faultpoints
-from broadcaster.clock import Clock, utc_now
+from broadcaster.clock import Clock, StepWatch, utc_now
 from broadcaster.config import Settings
 from broadcaster.daemon import jobs
 from broadcaster.daemon.housekeeping import SteadyJobStore, remove_stale_temporaries, wait_for_stop
@@ -44,7 +45,9 @@ from broadcaster.daemon.jobs import AirJobs
 from broadcaster.daemon.jobs import air_slot_job as air_slot_job  # the job store's reference
 from broadcaster.daemon.watch import Watch
 from broadcaster.enums import Outcome
+from broadcaster.notes import NoteCode, note
 from broadcaster.services import continuity, onair
+from broadcaster.services.audio import record_problem
 from broadcaster.services.clusters import ClusterRelay
 from broadcaster.services.context import VoiceFactory, make_engines
 from broadcaster.services.continuity import Journal, Lease, LeaseLost
@@ -86,6 +89,7 @@ class Daemon(AirJobs):
         # Outcome → how many; bounded, so nothing grows for the life of the process.
         self.counts: Counter[Outcome] = Counter()
         self.lost: LeaseLost | None = None
+        self.steps = StepWatch()  # steps of the wall clock, seen by the heartbeat
         self._stop = threading.Event()
         # The loudspeaker clusters, when a broker is configured (docs/installation.md: Loudspeaker clusters).
         self.relay = (
@@ -123,6 +127,8 @@ class Daemon(AirJobs):
     def _beat(self, halt: threading.Event) -> None:
         """The heartbeat thread: renew the lease six times a lease until halted or lost."""
         while not halt.wait(self.lease.heartbeat_seconds):
+            if jump := self.steps.step():
+                self._clock_stepped(jump)
             try:
                 ours = self.lease.heartbeat()
             except OperationalError as exc:
@@ -135,6 +141,24 @@ class Daemon(AirJobs):
                 except LeaseLost as exc:
                     self._lose(exc)
                 return
+
+    def _clock_stepped(self, jump: float) -> None:
+        """The wall clock stepped: say so, and re-arm the interval jobs, which APScheduler would
+        otherwise sleep through (after a step back, until the old time comes round again)."""
+        logger.warning("the clock stepped by %+.0f s; re-arming the jobs", jump)
+        for job in self.scheduler.get_jobs(jobstore="memory"):
+            if isinstance(job.trigger, IntervalTrigger):
+                job.modify(next_run_time=datetime.now(self.settings.tz))
+        self.scheduler.wakeup()
+        at = self.clock().astimezone(self.settings.tz).strftime("%H:%M:%S %d/%m/%Y")
+        try:
+            with self.sessions() as session:
+                record_problem(
+                    self._context(session),
+                    note(NoteCode.CLOCK_STEPPED, seconds=f"{jump:+.0f}", at=at),
+                )
+        except OperationalError as exc:
+            logger.warning("could not record the clock step: %s", exc)
 
     def _record_player(self, pgid: int | None) -> None:
         """Keep the player's process group on disk and with the lease, before it sounds, so the

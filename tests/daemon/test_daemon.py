@@ -250,3 +250,41 @@ def test_a_slot_that_began_while_the_daemon_was_down_airs_late_within_the_grace(
     with running_daemon(project, database_url) as again:
         assert "0 airing(s)" in stop_daemon(again)
     assert len(airing_rows(project, database_url)) == 1
+
+
+def test_a_clock_stepped_back_is_recorded_and_the_jobs_are_re_armed(station) -> None:  # type: ignore[no-untyped-def]
+    """An NTP step back of an hour leaves APScheduler's next run times an hour ahead of the
+    new clock: settling, the journal and render-ahead would sleep for that hour. The
+    heartbeat sees the step (wall against monotonic) and re-arms them, and says so."""
+    import dataclasses
+    import time
+
+    from broadcaster.clock import StepWatch
+    from broadcaster.store.db import Problem
+
+    settings = dataclasses.replace(station.settings, lease_seconds=6)  # a heartbeat a second
+    slots = parse_slots('[[slot]]\nname = "Xa"\nstart = "03:00"\nminutes = 1\n', "t.toml")
+    daemon = Daemon(settings, station.engine, station.sessions, slots, NullOutput())
+    offset = [0.0]
+    daemon.steps = StepWatch(wall=lambda: time.time() + offset[0])
+    stop, ready = threading.Event(), threading.Event()
+    runner = threading.Thread(target=daemon.run, args=(stop, None, ready.set))
+    runner.start()
+    try:
+        wait_for(ready.is_set, "the daemon")
+        later = datetime.now(timezone.utc) + timedelta(hours=1)
+        daemon.scheduler.modify_job("settle_job", jobstore="memory", next_run_time=later)
+        offset[0] = -3600.0  # the step: what the scheduler's next run times now look like
+
+        def stepped() -> list[str]:
+            with station.sessions() as session:
+                return [english(p.message) for p in session.scalars(select(Problem))]
+
+        wait_for(lambda: any("stepped by -3600 s" in m for m in stepped()), "the step's problem")
+        settle = daemon.scheduler.get_job("settle_job", jobstore="memory")
+        assert settle.next_run_time < datetime.now(timezone.utc) + timedelta(minutes=2)
+    finally:
+        stop.set()
+        runner.join()
+    (said,) = [m for m in stepped() if "stepped" in m]
+    assert "re-armed its jobs" in said and "NTP" in said
