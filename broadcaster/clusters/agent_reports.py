@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from broadcaster.clusters import wire
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
-from broadcaster.evidence import ledger
+from broadcaster.evidence import ledger, witness
 from broadcaster.evidence.snapshot import snapshot
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.store.db import Airing, Cluster, Dispatch, Problem, Rendering, Script
@@ -93,7 +93,7 @@ def _after_commit(
             if settings.witness:  # its worker sends it and records a failure itself
                 bind = session.get_bind()
                 engine = bind if isinstance(bind, Engine) else None
-                ledger.witness_for(settings.witness, settings.var_path, engine).send(
+                witness.witness_for(settings.witness, settings.var_path, engine).send(
                     ledger.head_line(head, at)
                 )
     for refusal in tally.refused:

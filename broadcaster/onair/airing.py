@@ -27,7 +27,7 @@ from broadcaster import faultpoints
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
-from broadcaster.evidence import ledger
+from broadcaster.evidence import ledger, witness
 from broadcaster.evidence.snapshot import snapshot
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.journal import Journal, row_fields
@@ -112,10 +112,10 @@ def _witness(session: Session, settings: Settings, head: ledger.Head, now: datet
     """Hand the new head to the witness's worker; never waits for the command (a failure
     becomes a problem to show, recorded by the worker, never a stop or a delay)."""
     engine = session.get_bind()
-    witness = ledger.witness_for(
+    keeper = witness.witness_for(
         settings.witness, settings.var_path, engine if isinstance(engine, Engine) else None
     )
-    witness.send(ledger.head_line(head, now))
+    keeper.send(ledger.head_line(head, now))
 
 
 def _open_row(

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, text
 
 from broadcaster.daemon.process import Daemon
-from broadcaster.evidence import ledger
+from broadcaster.evidence import ledger, witness
 from broadcaster.evidence.verify import Verdict, verify
 from broadcaster.notes import english
 from broadcaster.onair.outputs import NullOutput
@@ -45,7 +45,7 @@ def witnessed(station):  # type: ignore[no-untyped-def]
         settings, station.engine, station.sessions, MORNING, NullOutput(),
         clock=lambda: AIRED_AT, sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
-    ledger.flush_witnesses()  # the witness's worker has sent every head
+    witness.flush_witnesses()  # the witness's worker has sent every head
     return station, copy
 
 
@@ -309,7 +309,7 @@ def test_heads_a_failing_witness_refused_reach_it_when_it_works_again(station) -
     settings = dataclasses.replace(
         station.settings, witness=f"sh -c 'test ! -e {down} && cat >> {copy}'"
     )
-    ledger._witnesses.clear()  # a fresh process
+    witness._witnesses.clear()  # a fresh process
     for n in range(2):
         approved_rendered(station, FIXED_NOW, f"Bản tin số {n}. Xin cảm ơn.")
     clock = [AIRED_AT]
@@ -326,13 +326,13 @@ def test_heads_a_failing_witness_refused_reach_it_when_it_works_again(station) -
         first, second = plan_occurrence(session, occurrence, settings.tz)
         session.commit()
         air_entry(session, first, NullOutput(), settings, daemon.clock)
-        ledger.flush_witnesses()
+        witness.flush_witnesses()
         assert not copy.exists()
         (problem,) = session.scalars(select(Problem)).all()  # one, not one per head
         assert "witness command" in english(problem.message)
         down.unlink()
         air_entry(session, second, NullOutput(), settings, daemon.clock)
-    ledger.flush_witnesses()
+    witness.flush_witnesses()
     assert [int(line.split()[0]) for line in copy.read_text().splitlines()] == [1, 2, 3, 4]
     assert _verdict(station, copy).ok
 

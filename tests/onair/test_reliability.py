@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from broadcaster.daemon.process import Daemon
-from broadcaster.evidence import ledger
+from broadcaster.evidence import witness
 from broadcaster.evidence.verify import verify
 from broadcaster.notes import english
 from broadcaster.onair.command_output import CommandOutput
@@ -392,7 +392,7 @@ def test_a_failing_witness_is_a_problem_not_a_stop(station) -> None:  # type: ig
         clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     assert result.outcome == "aired"
-    ledger.flush_witnesses()
+    witness.flush_witnesses()
     with station.sessions() as session:
         (problem,) = session.scalars(select(Problem)).all()
         assert "witness command 'false' exited with code 1" in english(problem.message)
@@ -405,7 +405,7 @@ def test_a_hung_witness_never_delays_the_air_and_is_killed_at_its_timeout(  # ty
     timeout it is killed (not left behind) and the failure is one problem."""
     import dataclasses
 
-    monkeypatch.setattr(ledger, "WITNESS_TIMEOUT_SECONDS", 5.0)
+    monkeypatch.setattr(witness, "WITNESS_TIMEOUT_SECONDS", 5.0)
     approved_rendered(station, FIXED_NOW, BULLETIN)
     approved_rendered(station, FIXED_NOW, "Bản tin thứ hai. Xin cảm ơn.")
     pids = tmp_path / "witness.pids"
@@ -419,7 +419,7 @@ def test_a_hung_witness_never_delays_the_air_and_is_killed_at_its_timeout(  # ty
     wait_for(pids.exists, "the witness to start")
     first = int(pids.read_text().split()[0])
     os.kill(first, 0)  # still hanging: the four seals did not wait for it
-    ledger.flush_witnesses(timeout=60)  # returns once the tries have timed out
+    witness.flush_witnesses(timeout=60)  # returns once the tries have timed out
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)  # killed at the timeout, not left behind
     with station.sessions() as session:
