@@ -78,7 +78,10 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.DAEMON_STOPPED: "The daemon was stopped during this airing.",
     NoteCode.FENCED: "Stopped at once: another daemon took this database over.",
     NoteCode.TAKEN_BACK: "Stopped: the bulletin was returned, retired or edited while on air.",
-    NoteCode.DAEMON_ENDED_DURING: "The daemon stopped during this airing.",
+    NoteCode.DAEMON_ENDED_DURING: (
+        "The daemon stopped during this airing; its end time is an estimate (the daemon's last "
+        "sign of life)."
+    ),
     NoteCode.DAEMON_ENDED_BEFORE_SOUND: (
         "The daemon stopped before this bulletin reached the speakers."
     ),
@@ -153,7 +156,8 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.FENCED: "Dừng ngay: một máy khác đã nhận quyền phát trên cùng cơ sở dữ liệu.",
     NoteCode.TAKEN_BACK: "Dừng: bản tin bị trả lại, thôi phát hoặc được sửa khi đang phát.",
     NoteCode.DAEMON_ENDED_DURING: (
-        "Chương trình phát tự động ngừng đột ngột khi đang phát bản tin này."
+        "Chương trình phát tự động ngừng đột ngột khi đang phát bản tin này; giờ kết thúc là "
+        "ước tính (lần cuối chương trình còn hoạt động)."
     ),
     NoteCode.DAEMON_ENDED_BEFORE_SOUND: (
         "Chương trình phát tự động ngừng trước khi bản tin ra loa."

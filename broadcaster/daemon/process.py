@@ -186,7 +186,7 @@ class Daemon(AirJobs):
         with self.sessions() as session:
             install_slots(session, list(self.slots.values()))
             session.commit()
-            closed = continuity.close_cut_off(self._context(session))
+            closed = continuity.close_cut_off(self._context(session), self.lease.last_seen)
         if closed:
             logger.warning(
                 "%d airing(s) were cut off by an earlier stop; marked interrupted", closed

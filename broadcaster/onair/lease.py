@@ -102,6 +102,9 @@ class Lease:
         self.heartbeat_seconds = max(1.0, seconds / 6)
         self.holder = f"{socket.gethostname()} pid {os.getpid()}"
         self.epoch: int | None = None
+        # The last heartbeat of the daemon this one took over from (None: a clean stop or none):
+        # the last moment it is known to have been airing.
+        self.last_seen: datetime | None = None
 
     def acquire(self) -> int:
         """Take the lease under a new epoch and return it, or raise DaemonBusy naming the holder."""
@@ -125,6 +128,9 @@ class Lease:
             if not (stale or dead_here or lease.holder == self.holder):
                 local = lease.heartbeat_at.astimezone(self.tz).strftime("%H:%M:%S")
                 raise DaemonBusy(Code.DAEMON_BUSY, holder=lease.holder, heartbeat=local)
+            old_holder = lease.holder  # read before the update below changes the row
+            if not Lease.released(lease.heartbeat_at):
+                self.last_seen = lease.heartbeat_at
             if old_pid is not None and lease.player_pgid is not None:
                 _silence(lease.player_pgid)  # a paused holder's player must not play on
             taken = _changed(
@@ -142,7 +148,7 @@ class Lease:
                 lease.tracked_since = now
             session.commit()
             self.epoch = lease.epoch
-            logger.info("took the lease over from %s (epoch %s)", lease.holder, self.epoch)
+            logger.info("took the lease over from %s (epoch %s)", old_holder, self.epoch)
             return self.epoch
 
     def _ours(self) -> tuple[ColumnElement[bool], ...]:

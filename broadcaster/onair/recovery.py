@@ -16,13 +16,16 @@ from broadcaster.onair.on_air_note import read_on_air, write_on_air
 from broadcaster.store.db import Airing
 
 
-def close_interrupted(session: Session, settings: Settings, now: datetime) -> int:
+def close_interrupted(
+    session: Session, settings: Settings, now: datetime, last_seen: datetime | None = None
+) -> int:
     """Close the rows a daemon that died left `started`; returns how many.
 
     On this host the on-air note says what happened: the bulletin finished (its outcome
     is sealed as it was), it was cut off (`interrupted`, never aired again), or no sound
     went out yet (`failed`, so it is tried again while its slot lasts). A row of another
-    host is `interrupted`: nothing here says how far it got.
+    host is `interrupted`: nothing here says how far it got. The end of an interrupted row is
+    an estimate, said in its note: `last_seen` (the dead daemon's last heartbeat) when known.
     """
     note = read_on_air(settings)
     here = socket.gethostname()
@@ -40,7 +43,11 @@ def close_interrupted(session: Session, settings: Settings, now: datetime) -> in
             airing.error = note.get("error")  # type: ignore[assignment]
             airing.duration_s = note.get("duration_s")  # type: ignore[assignment]
         elif noted or airing.host != here:
-            airing.outcome, airing.ended_at = Outcome.INTERRUPTED, now
+            # The end is an estimate: the dead daemon's last heartbeat, else this restart.
+            began = airing.started_at
+            known = last_seen is not None and began is not None and began <= last_seen <= now
+            end = last_seen if known and last_seen is not None else now
+            airing.outcome, airing.ended_at = Outcome.INTERRUPTED, end
             airing.error = Note(NoteCode.DAEMON_ENDED_DURING).stored()
         else:
             airing.outcome, airing.ended_at, airing.duration_s = Outcome.FAILED, now, None

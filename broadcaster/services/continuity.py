@@ -38,6 +38,7 @@ def write_journal(ctx: Context, journal: Journal) -> list[Airing]:
     return journal.flush(ctx.session, seal)
 
 
-def close_cut_off(ctx: Context) -> int:
-    """Close the airings a daemon that died left `started`; how many."""
-    return close_interrupted(ctx.session, ctx.settings, ctx.now())
+def close_cut_off(ctx: Context, last_seen: datetime | None = None) -> int:
+    """Close the airings a daemon that died left `started`; how many. `last_seen`: its last
+    heartbeat, the estimated end of what it was airing."""
+    return close_interrupted(ctx.session, ctx.settings, ctx.now(), last_seen)

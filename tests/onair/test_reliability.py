@@ -226,7 +226,10 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
             lambda: any(r["outcome"] == "started" for r in airing_rows(project, database_url)),
             "the airing to start",
         )
+        started = _utc(airing_rows(project, database_url)[0]["started_at"])
+        wait_for(lambda: _heartbeat(project, database_url) > started, "a heartbeat on air")
         daemon.send_signal(signal.SIGKILL)
+        killed_at = datetime.now(timezone.utc)
         daemon.wait()
     assert daemon.returncode == -signal.SIGKILL
     # Its lease names a process that is gone from this machine, so a restart takes over at once.
@@ -246,6 +249,27 @@ def test_a_daemon_killed_mid_airing_leaves_an_interrupted_row_and_never_repeats_
     assert [r["script_id"] for r in rows].count(1) == 1  # the interrupted one is not aired again
     assert by_script[2]["outcome"] == "aired"  # the slot resumed with what was left
     assert "intact" in run_cli(project, database_url, "log", "verify").stdout
+    # Its end is the killed daemon's last heartbeat (an estimate, said so), not the restart.
+    cut = airing_rows(project, database_url)[0]
+    assert started <= _utc(cut["ended_at"]) <= killed_at
+    assert "estimate" in by_script[1]["error"]
+
+
+def _utc(value: object) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _heartbeat(project: Path, database_url: str | None) -> datetime:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url or f"sqlite:///{project / 'var' / 'broadcaster.db'}")
+    try:
+        with engine.connect() as conn:
+            return _utc(conn.execute(text("SELECT heartbeat_at FROM daemon_lease")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 # --- render ahead and damaged audio --------------------------------------------------------------
