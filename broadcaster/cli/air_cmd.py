@@ -249,7 +249,12 @@ def devices(backend: str | None) -> None:
 
 
 def _say_on_air(health: Health, tz: ZoneInfo) -> None:
-    """What sounds now, and the requests that wait, in the order they will air."""
+    """Where the air goes, what sounds now, and the requests that wait, in their order."""
+    if health.output_failed is not None:
+        why = notes.english(health.output_failed) or "no reason recorded"
+        click.echo(f"Output: FAILING ({health.output}): {why}")
+    elif health.output:
+        click.echo(f"Output: {health.output}.")
     if health.on_air is not None:
         air = health.on_air
         by = f", asked by {air.requested_by}" if air.requested_by else ""

@@ -92,6 +92,8 @@ class Health:
     clusters: list[ClusterHealth] = field(default_factory=list)  # the loudspeaker clusters
     cluster_problems: list[Note] = field(default_factory=list)  # offline, clock, missing audio
     on_air: OnAir | None = None  # what sounds now, while the daemon runs
+    output: str | None = None  # where the station's last airing went (e.g. file:…/var/aired)
+    output_failed: str | None = None  # its stored note, when the last airing failed
     waiting: list[Waiting] = field(default_factory=list)  # requests before the next slot
 
     @property
@@ -169,6 +171,7 @@ def _gather(ctx: Context, count: int) -> Health:
     free, total = disk_space(settings)
     fleet_lines, fleet_problems = fleet(ctx)
     on_air = _on_air(ctx) if alive else None
+    output, output_failed = _output_state(ctx)
     waiting = _waiting(ctx, on_air) if alive else []
     return Health(
         daemon_alive=alive,
@@ -185,6 +188,8 @@ def _gather(ctx: Context, count: int) -> Health:
         slots_changed=slot_files_changed(ctx),
         on_air=on_air,
         waiting=waiting,
+        output=output,
+        output_failed=output_failed,
         plan_behind=_plan_behind(ctx),
         clusters=fleet_lines,
         cluster_problems=fleet_problems,
@@ -230,3 +235,17 @@ def _waiting(ctx: Context, on_air: OnAir | None) -> list[Waiting]:
         if sounding:
             waiting.remove(sounding[0])
     return waiting
+
+
+def _output_state(ctx: Context) -> tuple[str | None, str | None]:
+    """Where the station's last finished airing went, and why it failed if it did: a failing
+    output stays red on the status page until an airing gets through again."""
+    last = ctx.session.scalars(
+        select(Airing)
+        .where(Airing.cluster.is_(None), Airing.outcome.in_([Outcome.AIRED, Outcome.FAILED]))
+        .order_by(Airing.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None, None
+    return last.output, (last.error or "") if last.outcome == Outcome.FAILED else None

@@ -113,3 +113,35 @@ def test_the_status_page_and_status_say_what_is_on_air_and_what_waits(station) -
     assert "<li>Khẩn cấp: bão số ba. (bản tin khẩn, Chủ tịch yêu cầu lúc 09:00:00)</li>" in html
     assert "<li>Thông báo lịch" not in html  # the request on air does not wait
     app.extensions["broadcaster"].engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_failing_output_turns_the_status_red_until_an_airing_gets_through(station) -> None:  # type: ignore[no-untyped-def]
+    from broadcaster.daemon.process import Daemon
+    from broadcaster.onair.command_output import CommandOutput
+    from broadcaster.onair.outputs import NullOutput
+    from broadcaster.programme.slots import parse_slots
+    from tests.helpers import approved_rendered
+
+    morning = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
+    approved_rendered(station, FIXED_NOW, "Thông báo lịch tiếp công dân.")
+    clock = [FIXED_NOW + timedelta(seconds=5)]
+
+    def air(output: object) -> None:
+        Daemon(
+            station.settings, station.engine, station.sessions, morning, output,  # type: ignore[arg-type]
+            clock=lambda: clock[0], sleep=lambda _: None,
+        ).air_slot("Sáng")  # fmt: skip
+
+    air(CommandOutput("sh -c 'echo no sound card >&2; exit 5'"))
+    app, client = admin(station, FIXED_NOW + timedelta(minutes=1))
+    html = client.get("/status/").text
+    assert "Lượt phát gần nhất không ra loa</strong> (command:sh -c" in html
+    assert "no sound card" in html and "thông báo này tắt khi một lượt phát ra loa được" in html
+    said = run_cli(station.settings.base_dir, station.settings.database_url, "status").stdout
+    assert "Output: FAILING (command:sh -c" in said and "exited with code 5. no sound" in said
+    approved_rendered(station, FIXED_NOW, "Bản tin thứ hai.")
+    clock[0] = FIXED_NOW + timedelta(days=1, seconds=5)  # tomorrow's slot, through the null output
+    air(NullOutput())
+    html = client.get("/status/").text
+    assert "không ra loa" not in html
+    app.extensions["broadcaster"].engine.dispose()  # type: ignore[attr-defined]
