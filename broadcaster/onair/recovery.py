@@ -24,13 +24,19 @@ def close_interrupted(
     On this host the on-air note says what happened: the bulletin finished (its outcome
     is sealed as it was), it was cut off (`interrupted`, never aired again), or no sound
     went out yet (`failed`, so it is tried again while its slot lasts). A row of another
-    host is `interrupted`: nothing here says how far it got. The end of an interrupted row is
+    host is `interrupted`: nothing here says how far it got. A loudspeaker cluster's row is
+    never closed here: the station's restart says nothing of the cluster, only its agent's
+    report does. The end of an interrupted row is
     an estimate, said in its note: `last_seen` (the dead daemon's last heartbeat) when known.
     """
     note = read_on_air(settings)
     here = socket.gethostname()
     rows = list(
-        session.scalars(select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id))
+        session.scalars(
+            select(Airing)
+            .where(Airing.outcome == Outcome.STARTED, Airing.cluster.is_(None))
+            .order_by(Airing.id)
+        )
     )
     for airing in rows:
         noted = (note.get("uid") is not None and note.get("uid") == airing.uid) or (
