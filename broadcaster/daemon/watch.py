@@ -50,7 +50,10 @@ class Watch:
     def run(self, halt: threading.Event) -> None:
         """Look every LOOK_SECONDS until halted."""
         while not halt.wait(LOOK_SECONDS):
-            self.look()
+            try:
+                self.look()
+            except Exception:  # the watch must outlive any one look: requests depend on it
+                logger.exception("the air watch could not look for requests; trying again")
 
     def look(self) -> None:
         """One look: new requests before the arbiter, taken-back bulletins off the air."""
