@@ -33,6 +33,7 @@ from broadcaster.bench.cluster_setup import (
 from broadcaster.bench.swarm import Swarm, cpu_seconds, rss_kb
 
 MAX_AGENTS = 20_000
+WITNESS_SETTLE_SECONDS = 15.0  # a deadline for the witness worker to write the last heads
 
 
 def bench_clusters(
@@ -151,12 +152,17 @@ class _Run:
                                   and state.sealed >= 2 * swarm.received)  # fmt: skip
 
         completed = swarm.run(finished, deadline)
+        batches = self._anchors() - anchors_before
+        if setup.witness:  # the witness's worker writes the last heads a moment after the seal
+            settle_by = time.monotonic() + WITNESS_SETTLE_SECONDS
+            while self._witness_lines() - witness_before < batches and time.monotonic() < settle_by:
+                time.sleep(0.05)
         costs = _Costs(
             station_cpu_s=cpu_seconds(setup.child.pid) - cpu_before,  # type: ignore[union-attr]
             station_peak_kb=rss_kb(setup.child.pid)[1],  # type: ignore[union-attr]
             broker_cpu_s=cpu_seconds(setup.broker.pid),  # type: ignore[union-attr]
             broker_peak_kb=rss_kb(setup.broker.pid)[1],  # type: ignore[union-attr]
-            batches=self._anchors() - anchors_before,
+            batches=batches,
             witness_calls=self._witness_lines() - witness_before,
         )
         return state, costs, completed
