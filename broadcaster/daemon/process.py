@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -148,7 +148,7 @@ class Daemon(AirJobs):
         logger.warning("the clock stepped by %+.0f s; re-arming the jobs", jump)
         for job in self.scheduler.get_jobs(jobstore="memory"):
             if isinstance(job.trigger, IntervalTrigger):
-                job.modify(next_run_time=datetime.now(self.settings.tz))
+                job.modify(next_run_time=self.clock().astimezone(self.settings.tz))
         self.scheduler.wakeup()
         at = self.clock().astimezone(self.settings.tz).strftime("%H:%M:%S %d/%m/%Y")
         try:

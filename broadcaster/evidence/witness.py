@@ -13,13 +13,13 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from broadcaster.clock import utc_now
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.store.db import Problem
 
@@ -88,7 +88,7 @@ class Witness:
             return
         try:
             with Session(self.engine) as session:
-                session.add(Problem(at=datetime.now(timezone.utc), message=failure.stored()))
+                session.add(Problem(at=utc_now(), message=failure.stored()))
                 session.commit()
         except OperationalError as exc:
             logger.error("could not record the witness's failure: %s", exc)

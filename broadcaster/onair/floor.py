@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from datetime import datetime
 from typing import Callable
 
@@ -40,7 +39,6 @@ CUT_REASON = {
     Why.STOPPING: StopReason.STOPPING,
     Why.FENCED: StopReason.FENCED,
 }
-HISTORY = 200  # decisions kept for the status and the tests
 
 
 class Floor:
@@ -54,7 +52,6 @@ class Floor:
         self._granted: set[str] = set()
         self._dropped: dict[str, Why] = {}
         self._refused: set[int] = set()  # cancels of second asks for a claim in flight
-        self.decisions: deque[Decision] = deque(maxlen=HISTORY)
 
     def report(self, event: Event) -> list[Decision]:
         """Give the arbiter one event and carry out what it decides."""
@@ -66,7 +63,6 @@ class Floor:
         return decisions
 
     def _carry_out(self, decision: Decision) -> None:
-        self.decisions.append(decision)
         key = decision.claim.key
         if isinstance(decision, Start):
             self._granted.add(key)
@@ -118,21 +114,8 @@ class Floor:
         with self._changed:
             self._cancels.pop(claim.key, None)
 
-    def on_air(self) -> tuple[Claim, datetime] | None:
-        """What sounds now and since when."""
-        with self._changed:
-            arbiter = self.arbiter
-            if arbiter.sounding is None or arbiter.since is None:
-                return None
-            return arbiter.sounding, arbiter.since
-
     def claimed(self) -> list[Claim]:
         """The claim that sounds and those that wait."""
         with self._changed:
             sounding = self.arbiter.sounding
             return ([sounding] if sounding is not None else []) + list(self.arbiter.waiting)
-
-    def waiting(self) -> list[Claim]:
-        """What waits for the air, the next first."""
-        with self._changed:
-            return sorted(self.arbiter.waiting, key=lambda c: -c.kind)
