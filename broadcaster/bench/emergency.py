@@ -111,7 +111,7 @@ def bench_emergency(rounds: int, hogs: int = 0) -> EmergencyFigures:
                 f"{sys.executable} -S {folder / 'player.py'} {log} {{file}} {PLAY_SECONDS}"
             )
             daemon = Daemon(
-                station.settings, station.engine, station.sessions,
+                station.settings, station.sessions,
                 load_slots(station.settings.schedules_path), output,
             )  # fmt: skip
             stop = threading.Event()

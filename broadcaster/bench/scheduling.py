@@ -51,7 +51,6 @@ def bench_punctuality(count: int, interval: float, lead: float = 5.0) -> Punctua
         station = scratch_station(Path(tmp), "\n".join(lines), scripts=1)
         daemon = Daemon(
             station.settings,
-            station.engine,
             station.sessions,
             load_slots(station.settings.schedules_path),
             NullOutput(),
@@ -113,7 +112,7 @@ def bench_year(days: int = 365, scripts: int = 3) -> YearFigures:
         begin = utc_now()
         moment = [begin]
         daemon = Daemon(
-            settings, station.engine, station.sessions, slots, NullOutput(),
+            settings, station.sessions, slots, NullOutput(),
             clock=lambda: moment[0], sleep=lambda _: None,
         )  # fmt: skip
         fires = []

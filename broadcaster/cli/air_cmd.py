@@ -103,7 +103,7 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     ctx.call_on_close(station.engine.dispose)
     if migration.changed:
         click.echo(upgraded(migration))
-    daemon = Daemon(settings, station.engine, station.sessions, slots, sink)
+    daemon = Daemon(settings, station.sessions, slots, sink)
     stop = threading.Event()
     # SIGHUP (a closed terminal, `kill -HUP`) stops it cleanly like SIGTERM; a service manager
     # starts it again with the settings as they are then.

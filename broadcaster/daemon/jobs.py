@@ -14,6 +14,7 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.clock import Clock
@@ -37,13 +38,8 @@ EMERGENCY_POLL_SECONDS = 1  # how often new emergencies are sent to the clusters
 PROGRAMME_SECONDS = 15  # a changed programme reaches the clusters within this
 SLOT_JOB_PREFIX = "slot:"
 
-# The persistent job store keeps a reference to `air_slot_job` by name, so the job
-# functions are module level and find the running daemon here.
+# The job functions are module level (APScheduler's style) and find the running daemon here.
 _running: "AirJobs | None" = None
-
-# The reference the job store keeps for each slot job (unchanged since migration 0009; the
-# function lives here and `process` still offers it under that name).
-SLOT_JOB_REF = "broadcaster.daemon.process:air_slot_job"
 
 
 def set_running(daemon: "AirJobs | None") -> None:
@@ -113,11 +109,14 @@ class AirJobs:
     scheduler: BackgroundScheduler
 
     def fenced(self, job: Callable[..., object], *args: object) -> None:
-        """Run a job that airs; a lost lease stops this daemon instead of failing the job."""
+        """Run a job that airs; a lost lease stops this daemon instead of failing the job, and a
+        database that stopped answering ends only this run (settling takes the slot up again)."""
         try:
             job(*args)
         except LeaseLost as exc:
             self._lose(exc)
+        except OperationalError as exc:
+            logger.error("%s%s stopped: the database did not answer (%s)", job.__name__, args, exc)
 
     def _lose(self, lost: LeaseLost) -> None:
         raise NotImplementedError  # the process stops (process.Daemon)
@@ -186,13 +185,13 @@ class AirJobs:
             )  # fmt: skip
 
     def render_ahead(self) -> None:
-        """Plan the coming day's slots and make sure every planned file is there and intact."""
+        """Plan the coming hours' slots, make sure every planned file is there and intact, and
+        keep that plan in memory for the slots to air from while the database does not answer."""
+        hours = self.settings.render_ahead_hours
         with self.sessions() as session:
-            planning.render_ahead(
-                self._context(session),
-                list(self.slots.values()),
-                self.settings.render_ahead_hours,
-            )
+            planning.render_ahead(self._context(session), list(self.slots.values()), hours)
+        with self.sessions() as session:  # closed: the entries stay, loaded and detached
+            self.air.kept = onair.keep_plan(self._context(session), hours)
         if self.relay is not None:  # a new plan reaches the clusters at once
             self.relay.send_programmes()
 
@@ -204,11 +203,13 @@ class AirJobs:
     # --- lifecycle -------------------------------------------------------------------------
 
     def install_jobs(self) -> None:
-        """Add or update one cron job per slot; drop jobs of slots that no longer exist.
+        """Add one cron job per slot, and the housekeeping jobs, to the memory job store.
 
-        Runs while the scheduler is paused. A stored job whose trigger is unchanged is
-        kept as it is, so a slot missed while the daemon was down still airs late
-        within the grace time when the scheduler resumes.
+        Runs while the scheduler is paused. Every job lives in memory, made again from the
+        slots at each start, so no job waits on the database: the slots of the next
+        `render_ahead_hours` fire from memory, and air from the plan kept in memory, while
+        the database does not answer. A slot missed while the daemon was down airs late
+        within the grace time through settling, which runs first.
         """
         for slot in self.slots.values():
             trigger = CronTrigger(
@@ -218,18 +219,10 @@ class AirJobs:
                 second=slot.start.second,
                 timezone=self.settings.tz,
             )
-            job_id = SLOT_JOB_PREFIX + slot.name
-            stored = self.scheduler.get_job(job_id, jobstore="default")
-            if stored is not None and str(stored.trigger) == str(trigger):
-                continue
             self.scheduler.add_job(
-                SLOT_JOB_REF, trigger, args=[slot.name], id=job_id,
-                name=f"air slot {slot.name}", replace_existing=True,
+                air_slot_job, trigger, args=[slot.name], id=SLOT_JOB_PREFIX + slot.name,
+                name=f"air slot {slot.name}", jobstore="memory", replace_existing=True,
             )  # fmt: skip
-        for job in self.scheduler.get_jobs(jobstore="default"):
-            name = job.id.removeprefix(SLOT_JOB_PREFIX)
-            if job.id.startswith(SLOT_JOB_PREFIX) and name not in self.slots:
-                job.remove()
         for function, seconds, executor in (
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),

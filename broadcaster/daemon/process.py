@@ -1,10 +1,10 @@
 """The daemon: a thin APScheduler adapter that runs the on-air services at their times.
 
-Only `broadcaster run` builds one; the web app never does (APScheduler's FAQ: two
-schedulers on one job store run jobs twice). Slot jobs live in APScheduler's
-SQLAlchemy job store in our database with fixed ids and `replace_existing=True`;
-`coalesce=True`, `max_instances=1`, and a misfire grace of `misfire_grace_minutes`
-(APScheduler's default is one second). A lease row keeps a second daemon off the
+Only `broadcaster run` builds one; the web app never does. Every job lives in APScheduler's
+memory job store, made again from the slots at each start, so no job waits on the database:
+the slots fire, and air from the plan kept in memory, while the database does not answer.
+Slot jobs have fixed ids, `coalesce=True`, `max_instances=1`, and a misfire grace of
+`misfire_grace_minutes` (APScheduler's default is one second). A lease row keeps a second daemon off the
 same database. At start, and every minute, slots whose time passed are settled
 (`services.onair.settle`): missed ones get their rows, and open ones that still need
 airing are handed to the slot executor, never aired inside a housekeeping job (what each
@@ -32,7 +32,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,9 +39,8 @@ from broadcaster import faultpoints
 from broadcaster.clock import Clock, StepWatch, utc_now
 from broadcaster.config import Settings
 from broadcaster.daemon import jobs
-from broadcaster.daemon.housekeeping import SteadyJobStore, remove_stale_temporaries, wait_for_stop
+from broadcaster.daemon.housekeeping import remove_stale_temporaries, wait_for_stop
 from broadcaster.daemon.jobs import AirJobs
-from broadcaster.daemon.jobs import air_slot_job as air_slot_job  # the job store's reference
 from broadcaster.daemon.watch import Watch
 from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
@@ -67,7 +65,6 @@ class Daemon(AirJobs):
     def __init__(
         self,
         settings: Settings,
-        engine: Engine,
         session_factory: sessionmaker[Session],
         slots: list[SlotDef],
         output: Output,
@@ -97,10 +94,7 @@ class Daemon(AirJobs):
         )
         self.scheduler = BackgroundScheduler(
             timezone=settings.tz,
-            jobstores={
-                "default": SteadyJobStore(engine=engine, tablename="apscheduler_jobs"),
-                "memory": MemoryJobStore(),
-            },
+            jobstores={"memory": MemoryJobStore()},  # nothing waits on the database
             executors={
                 # One worker for slots: two slots never play over each other on one output.
                 "default": ThreadPoolExecutor(1),

@@ -256,13 +256,18 @@ def _worth_retrying(
 
 
 def _next_attempt(session: Session, entry: ProgrammeEntry, journal: Journal | None) -> int:
-    """The number of the entry's next attempt, counting those that wait in the journal."""
-    previous = session.scalar(
-        select(Airing.attempt)
-        .where(Airing.programme_entry_id == entry.id)
-        .order_by(Airing.attempt.desc())
-        .limit(1)
-    )
+    """The number of the entry's next attempt, counting those that wait in the journal (only
+    those while the database does not answer)."""
+    try:
+        previous = session.scalar(
+            select(Airing.attempt)
+            .where(Airing.programme_entry_id == entry.id)
+            .order_by(Airing.attempt.desc())
+            .limit(1)
+        )
+    except OperationalError:
+        session.rollback()
+        previous = None
     return max(previous or 0, journal.attempts(entry.id) if journal else 0) + 1
 
 

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from broadcaster import faultpoints, notes
 from broadcaster.enums import Outcome, Priority, Status
@@ -90,6 +92,9 @@ class Airwaves:
     # twice, even when the database could not record that it was handled; a request whose
     # airing waits in the journal is closed, with that airing, once the journal is written.
     served: dict[int, tuple[int | None, datetime | None]] = field(default_factory=dict)
+    # The plan of the coming hours, loaded with scripts and renderings and detached from any
+    # session (slot name, start → entries), to air from while the database does not answer.
+    kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = field(default_factory=dict)
 
     def cancel(self, claim: Claim) -> Cancel:
         """A new cancel for `claim`; each of its players is recorded through `on_player`, and
@@ -110,9 +115,19 @@ class Airwaves:
 
 
 def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
-    """Air what is planned for one occurrence (planning it first if it has not begun)."""
-    entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
-    ctx.session.commit()
+    """Air what is planned for one occurrence (planning it first if it has not begun); from the
+    plan kept in memory when the database does not answer."""
+    try:
+        entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
+        ctx.session.commit()
+    except OperationalError as exc:
+        ctx.session.rollback()
+        entries = air.kept.get((occurrence.slot.name, occurrence.start), [])
+        logger.error(
+            "slot %s: the database did not answer (%s); airing the %d bulletin(s) of the plan "
+            "kept in memory",
+            occurrence.slot.name, exc.orig, len(entries),
+        )  # fmt: skip
     if not entries:
         logger.warning(
             "slot %s at %s: no approved, rendered bulletin to air",
@@ -137,7 +152,7 @@ def _air_entries(
         if ctx.now() >= occurrence.end:
             air.passed_over.setdefault(entry.id, Note(NoteCode.MISSED_SLOT_FULL))
             continue
-        if not ensure_audio(ctx, entry):
+        if not _audio_ready(ctx, entry):
             air.passed_over[entry.id] = Note(NoteCode.MISSED_NO_AUDIO)
             continue  # the slot airs what else it holds; the problem is logged and shown
         claim = Claim(
@@ -166,6 +181,40 @@ def _air_entries(
             )
         faultpoints.reach("between_bulletins")
     return results
+
+
+def _audio_ready(ctx: Context, entry: ProgrammeEntry) -> bool:
+    """The entry's file is intact, or was made again (not while the database does not answer)."""
+    try:
+        return ensure_audio(ctx, entry)
+    except OperationalError as exc:
+        ctx.session.rollback()
+        logger.error("could not make the audio of script %s again: %s", entry.script_id, exc.orig)
+        return False
+
+
+def keep_plan(ctx: Context, hours: int) -> dict[tuple[str, datetime], list[ProgrammeEntry]]:
+    """The planned entries from a day ago to `hours` ahead that have no airing yet, loaded with
+    their scripts and renderings, grouped by occurrence in airing order. Detached once the
+    caller's session closes, they are what the slots air while the database does not answer."""
+    now = ctx.now()
+    aired = select(Airing.id).where(
+        Airing.programme_entry_id == ProgrammeEntry.id, Airing.outcome != Outcome.FAILED
+    )
+    entries = ctx.session.scalars(
+        select(ProgrammeEntry)
+        .where(
+            ProgrammeEntry.starts_at >= now - timedelta(days=1),
+            ProgrammeEntry.starts_at <= now + timedelta(hours=hours),
+            ~aired.exists(),
+        )
+        .options(selectinload(ProgrammeEntry.script), selectinload(ProgrammeEntry.rendering))
+        .order_by(ProgrammeEntry.starts_at, ProgrammeEntry.position)
+    )
+    kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = {}
+    for entry in entries:
+        kept.setdefault((entry.slot_name, entry.starts_at), []).append(entry)
+    return kept
 
 
 def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:

@@ -415,7 +415,7 @@ def test_without_a_broker_the_daemon_has_no_relay(station: Station) -> None:
     from broadcaster.onair.outputs import NullOutput
 
     assert not station.settings.clusters_on
-    daemon = Daemon(station.settings, station.engine, station.sessions, SLOTS, NullOutput())
+    daemon = Daemon(station.settings, station.sessions, SLOTS, NullOutput())
     assert daemon.relay is None
 
 

@@ -106,7 +106,6 @@ def test_air_slot_airs_each_entry_once_even_when_fired_twice(station, project: P
     output = FileOutput(project / "drop")
     daemon = Daemon(
         station.settings,
-        station.engine,
         station.sessions,
         [slot],
         output,
@@ -134,7 +133,7 @@ def test_a_failing_output_is_retried_within_the_slot_and_each_failure_logged(
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
     waits: list[float] = []
     daemon = Daemon(
-        station.settings, station.engine, station.sessions, [slot], CommandOutput("false"),
+        station.settings, station.sessions, [slot], CommandOutput("false"),
         clock=lambda: FIXED_NOW, sleep=waits.append,
     )  # fmt: skip
     (result,) = daemon.air_slot("Sáng")
@@ -163,7 +162,7 @@ def test_a_retry_that_works_airs_once(station, project: Path) -> None:  # type: 
     player = f"sh -c 'test -e {flag} || {{ touch {flag}; exit 3; }}'"
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")[0]
     daemon = Daemon(
-        station.settings, station.engine, station.sessions, [slot], CommandOutput(player),
+        station.settings, station.sessions, [slot], CommandOutput(player),
         clock=lambda: FIXED_NOW, sleep=lambda _: None,
     )  # fmt: skip
     (result,) = daemon.air_slot("Sáng")
@@ -180,7 +179,6 @@ def test_a_slot_that_is_already_over_airs_nothing(station) -> None:  # type: ign
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
     daemon = Daemon(
         station.settings,
-        station.engine,
         station.sessions,
         [slot],
         NullOutput(),
@@ -211,7 +209,7 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
         )
         session.commit()
     slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
-    daemon = Daemon(station.settings, station.engine, station.sessions, [slot], NullOutput())
+    daemon = Daemon(station.settings, station.sessions, [slot], NullOutput())
     with pytest.raises(DaemonBusy, match="other-host pid 1"):
         daemon.run(threading.Event(), 0.1)
     with station.sessions() as session:
@@ -271,7 +269,7 @@ def test_a_clock_stepped_back_is_recorded_and_the_jobs_are_re_armed(station) -> 
 
     settings = dataclasses.replace(station.settings, lease_seconds=6)  # a heartbeat a second
     slots = parse_slots('[[slot]]\nname = "Xa"\nstart = "03:00"\nminutes = 1\n', "t.toml")
-    daemon = Daemon(settings, station.engine, station.sessions, slots, NullOutput())
+    daemon = Daemon(settings, station.sessions, slots, NullOutput())
     offset = [0.0]
     daemon.steps = StepWatch(wall=lambda: time.time() + offset[0])
     stop, ready = threading.Event(), threading.Event()

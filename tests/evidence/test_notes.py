@@ -92,7 +92,7 @@ def test_a_failed_airing_reads_in_vietnamese_on_the_page_and_in_the_report_and_i
 ) -> None:  # type: ignore[no-untyped-def]
     approved_rendered(station, FIXED_NOW, BULLETIN)
     Daemon(
-        station.settings, station.engine, station.sessions, MORNING, CommandOutput("false"),
+        station.settings, station.sessions, MORNING, CommandOutput("false"),
         clock=lambda: FIXED_NOW, sleep=lambda _s: None,
     ).air_slot("Sáng")  # fmt: skip
     with station.sessions() as session:
@@ -158,7 +158,7 @@ def test_a_failing_after_command_keeps_the_bulletin_aired_with_a_note_the_office
     drop.mkdir()
     output = HookedOutput(FileOutput(drop), None, "false")
     Daemon(
-        station.settings, station.engine, station.sessions, MORNING, output,
+        station.settings, station.sessions, MORNING, output,
         clock=lambda: FIXED_NOW,
     ).air_slot("Sáng")  # fmt: skip
     with station.sessions() as session:

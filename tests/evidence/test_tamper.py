@@ -42,7 +42,7 @@ def witnessed(station):  # type: ignore[no-untyped-def]
     for n in range(3):
         approved_rendered(station, FIXED_NOW, f"Bản tin số {n}. Xin cảm ơn.")
     Daemon(
-        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        settings, station.sessions, MORNING, NullOutput(),
         clock=lambda: AIRED_AT, sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     witness.flush_witnesses()  # the witness's worker has sent every head
@@ -217,7 +217,7 @@ def test_the_started_event_is_sealed_before_any_sound(station) -> None:  # type:
             return None
 
     Daemon(
-        station.settings, station.engine, station.sessions, MORNING, Watching(),
+        station.settings, station.sessions, MORNING, Watching(),
         clock=lambda: AIRED_AT, sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     assert seen == [("started", ["started"])]
@@ -314,7 +314,7 @@ def test_heads_a_failing_witness_refused_reach_it_when_it_works_again(station) -
         approved_rendered(station, FIXED_NOW, f"Bản tin số {n}. Xin cảm ơn.")
     clock = [AIRED_AT]
     daemon = Daemon(
-        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        settings, station.sessions, MORNING, NullOutput(),
         clock=lambda: clock[0], sleep=lambda _: None,
     )  # fmt: skip
     with station.sessions() as session:

@@ -89,7 +89,7 @@ def test_a_backup_restores_into_a_station_whose_log_verifies(  # type: ignore[no
     morning = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
     aired_at = FIXED_NOW + timedelta(seconds=5)  # 09:00:05 in Hà Nội
     Daemon(
-        station.settings, station.engine, station.sessions, morning, NullOutput(),
+        station.settings, station.sessions, morning, NullOutput(),
         clock=lambda: aired_at, sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     home = station.settings.base_dir

@@ -369,7 +369,7 @@ def aired_app(station):  # type: ignore[no-untyped-def]
         plan_week(ctx, "2024-W11")
     evening = FIXED_NOW.replace(hour=10, minute=0, second=1)
     Daemon(
-        station.settings, station.engine, station.sessions, [slot], NullOutput(),
+        station.settings, station.sessions, [slot], NullOutput(),
         clock=lambda: evening,
     ).air_slot("Chiều")  # fmt: skip
     app = create_app(station.settings, {"TESTING": True}, clock=lambda: FIXED_NOW)

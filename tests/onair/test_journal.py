@@ -46,7 +46,7 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
 
     clock = Clock(FIXED_NOW - timedelta(hours=1))
     daemon = Daemon(
-        station.settings, engine, make_session_factory(engine), MORNING, Recording(),
+        station.settings, make_session_factory(engine), MORNING, Recording(),
         clock=clock, sleep=lambda _: None,
     )  # fmt: skip
     daemon.lease.acquire()
@@ -67,7 +67,7 @@ def test_a_locked_database_airs_from_the_plan_and_writes_the_evidence_when_it_an
         locker.execute("ROLLBACK")
         locker.close()
     restarted = Daemon(
-        station.settings, engine, make_session_factory(engine), MORNING, Recording(),
+        station.settings, make_session_factory(engine), MORNING, Recording(),
         clock=clock, sleep=lambda _: None,
     )  # fmt: skip
     waiting = journal.read_text()

@@ -58,7 +58,7 @@ class Clock:
 def daemon_for(station, slots: list[SlotDef], output=None, clock=None, voices=None) -> Daemon:  # type: ignore[no-untyped-def]
     extra = {"voices": voices} if voices else {}
     return Daemon(
-        station.settings, station.engine, station.sessions, slots, output or NullOutput(),
+        station.settings, station.sessions, slots, output or NullOutput(),
         clock=clock or (lambda: FIXED_NOW), sleep=lambda _: None, **extra,
     )  # fmt: skip
 
@@ -340,9 +340,7 @@ def test_an_emergency_preempts_the_bulletin_on_air_and_the_slot_resumes(station)
     slots = parse_slots(
         f'[[slot]]\nname = "Thử"\nstart = "{start:%H:%M:%S}"\nminutes = 5\n', "t.toml"
     )
-    daemon = Daemon(
-        station.settings, station.engine, station.sessions, slots, CommandOutput(REALTIME_PLAYER)
-    )
+    daemon = Daemon(station.settings, station.sessions, slots, CommandOutput(REALTIME_PLAYER))
     stop = threading.Event()
     thread = threading.Thread(target=daemon.run, args=(stop, None))
     thread.start()
@@ -412,7 +410,7 @@ def test_a_failing_witness_is_a_problem_not_a_stop(station) -> None:  # type: ig
     approved_rendered(station, FIXED_NOW, BULLETIN)
     settings = dataclasses.replace(station.settings, witness="false")
     (result,) = Daemon(
-        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        settings, station.sessions, MORNING, NullOutput(),
         clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     assert result.outcome == "aired"
@@ -436,7 +434,7 @@ def test_a_hung_witness_never_delays_the_air_and_is_killed_at_its_timeout(  # ty
     hung = f"sh -c 'echo $$ >> {pids}; sleep 600'"  # takes nothing, answers never
     settings = dataclasses.replace(station.settings, witness=hung)
     results = Daemon(
-        settings, station.engine, station.sessions, MORNING, NullOutput(),
+        settings, station.sessions, MORNING, NullOutput(),
         clock=lambda: FIXED_NOW + timedelta(seconds=5), sleep=lambda _: None,
     ).air_slot("Sáng")  # fmt: skip
     assert [r.outcome for r in results] == ["aired", "aired"]

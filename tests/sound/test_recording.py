@@ -173,7 +173,7 @@ def test_the_leader_approves_the_recording_heard_and_the_airing_seals_it(
     assert newest.sha256 != heard.sha256
     use_slots(station, [CHIEU])
     Daemon(
-        station.settings, station.engine, station.sessions, [CHIEU], NullOutput(),
+        station.settings, station.sessions, [CHIEU], NullOutput(),
         clock=lambda: EVENING,
     ).air_slot("Chiều")  # fmt: skip
     with station.sessions() as session:
@@ -299,7 +299,7 @@ def test_a_leader_airs_their_own_emergency_recording_at_once(app, station, tmp_p
     sent = leader.post("/scripts/2/air-now", data=data, follow_redirects=True)
     assert "Đã gửi yêu cầu phát KHẨN" in sent.get_data(as_text=True)
     Daemon(
-        station.settings, station.engine, station.sessions, [CHIEU], NullOutput(),
+        station.settings, station.sessions, [CHIEU], NullOutput(),
         clock=lambda: FIXED_NOW + timedelta(seconds=5),
     ).serve_requests()  # fmt: skip
     with station.sessions() as session:

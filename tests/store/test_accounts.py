@@ -237,9 +237,9 @@ def test_the_demo_bulletins_are_marked_as_samples_in_the_log_and_the_report(
     assert made.demo_scripts == 5
     station = open_station(settings)
     morning = parse_slots('[[slot]]\nname = "Sáng"\nstart = "09:00"\nminutes = 30\n', "t.toml")
-    Daemon(
-        settings, station.engine, station.sessions, morning, NullOutput(), clock=lambda: FIXED_NOW
-    ).air_slot("Sáng")
+    Daemon(settings, station.sessions, morning, NullOutput(), clock=lambda: FIXED_NOW).air_slot(
+        "Sáng"
+    )
     with station.sessions() as session:
         ctx = Context(settings, session, lambda: FIXED_NOW)
         rows = reports.airing_log(ctx, None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -14,15 +13,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.util import ref_to_obj
 from click.testing import CliRunner
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
 from broadcaster.cli import main
 from broadcaster.config import Settings, load_settings
-from broadcaster.daemon.process import air_slot_job
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services.station import (
     NotInitialised,
@@ -435,13 +430,13 @@ def test_an_unstamped_baseline_is_recognised_and_the_job_store_left_alone(
 
     assert (report.from_revision, report.stamped_baseline) == ("0001", True)
     assert rows(url) == before
+    assert "apscheduler_jobs" not in schema(url)  # the jobs live in memory since 0011
     with engine.begin() as conn:
-        assert list(conn.scalars(text("SELECT id FROM apscheduler_jobs"))) == ["slot:Sáng"]
         conn.execute(text("DELETE FROM airing"))
         conn.execute(text("DELETE FROM air_request"))
     downgrade_database(engine, "base")
     engine.dispose()
-    assert set(schema(url)) == {VERSION_TABLE, "apscheduler_jobs"}
+    assert set(schema(url)) == {VERSION_TABLE}
 
 
 # --- an upgrade killed half-way ---
@@ -573,41 +568,18 @@ def test_downgrading_0003_refuses_when_rows_were_sealed_with_the_snapshot(
 STORED_JOBS = REPO / "tests" / "data" / "stored-jobs-ed6ef9e.db"
 
 
-def stored_functions(url: str) -> dict[str, str]:
-    """Each stored job's id and the function it names, read from APScheduler's own state."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        found = {
-            job_id: pickle.loads(state)["func"]
-            for job_id, state in conn.execute(text("SELECT id, job_state FROM apscheduler_jobs"))
-        }
-    engine.dispose()
-    return found
-
-
-def test_stored_slot_jobs_follow_the_daemon_to_its_new_module(town: Settings) -> None:
+def test_stored_slot_jobs_give_way_to_jobs_in_memory(town: Settings) -> None:
+    """A database the daemon of ed6ef9e ran on keeps its slot jobs in APScheduler's table;
+    since migration 0011 the daemon makes them in memory at each start, so the table goes
+    (a job read from the database could not fire while the database was down)."""
     town.var_path.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STORED_JOBS, town.var_path / "broadcaster.db")
     url = town.db_url
-    before = stored_functions(url)
-    assert set(before.values()) == {"broadcaster.daemon:air_slot_job"}
-    with pytest.raises(LookupError):  # the old path no longer resolves
-        ref_to_obj("broadcaster.daemon:air_slot_job")
+    assert "apscheduler_jobs" in schema(url)
     engine = make_engine(url)
 
     upgrade_database(town, engine, FIXED_NOW)
 
-    after = stored_functions(url)
-    assert after.keys() == before.keys() == {"slot:Sáng", "slot:Chiều"}
-    assert set(after.values()) == {"broadcaster.daemon.process:air_slot_job"}
-    store = SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")
-    store.start(BackgroundScheduler(), "default")
-    jobs = store.get_all_jobs()  # APScheduler drops, with a log line, a job it cannot restore
-    assert {job.id for job in jobs} == {"slot:Sáng", "slot:Chiều"}
-    assert {job.func for job in jobs} == {air_slot_job}
-    assert {str(job.trigger) for job in jobs} == {
-        "cron[day_of_week='mon,tue,wed,thu,fri,sat,sun', hour='6', minute='0', second='0']",
-        "cron[day_of_week='mon,tue,wed,thu,fri,sat,sun', hour='17', minute='0', second='0']",
-    }
+    assert "apscheduler_jobs" not in schema(url)
     check_database(engine, "the town")
     engine.dispose()

@@ -81,7 +81,7 @@ def town(station):  # type: ignore[no-untyped-def]
         slots = station_slots(ctx)
     evening = FIXED_NOW.replace(hour=10, minute=0, second=1)  # 17:00:01 in Hà Nội
     Daemon(
-        station.settings, station.engine, station.sessions, slots, NullOutput(),
+        station.settings, station.sessions, slots, NullOutput(),
         clock=lambda: evening,
     ).air_slot("Chiều")  # fmt: skip
     with station.sessions() as session:

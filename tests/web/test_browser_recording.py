@@ -72,7 +72,7 @@ def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
             page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được phát")
             use_slots(station, [CHIEU])
             Daemon(
-                station.settings, station.engine, station.sessions, [CHIEU], NullOutput(),
+                station.settings, station.sessions, [CHIEU], NullOutput(),
                 clock=lambda: EVENING,
             ).air_slot("Chiều")  # fmt: skip
             page.goto(live_server + "/log/?from=2024-03-01&to=2024-03-31")

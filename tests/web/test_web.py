@@ -226,7 +226,6 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
     evening = FIXED_NOW.replace(hour=10, minute=0, second=1)  # 17:00:01 local
     Daemon(
         station.settings,
-        station.engine,
         station.sessions,
         [slot],
         NullOutput(),

@@ -128,7 +128,7 @@ def test_a_failing_output_turns_the_status_red_until_an_airing_gets_through(stat
 
     def air(output: object) -> None:
         Daemon(
-            station.settings, station.engine, station.sessions, morning, output,  # type: ignore[arg-type]
+            station.settings, station.sessions, morning, output,  # type: ignore[arg-type]
             clock=lambda: clock[0], sleep=lambda _: None,
         ).air_slot("Sáng")  # fmt: skip
 

@@ -1,4 +1,5 @@
 """Alembic revisions of the Broadcaster schema; run in code by `broadcaster.store.migrate`, no alembic.ini."""
 
-# APScheduler's job store keeps its table in our database; it is not ours to create or drop.
+# APScheduler's table of stored jobs, from before migration 0011 (an older daemon creates it
+# again after a downgrade): not one of ours.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
