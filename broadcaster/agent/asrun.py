@@ -31,6 +31,8 @@ class AsRunLog:
         stored = cache.get("last_contact")
         self.last_contact = wire.moment(stored, "last_contact") if stored else None
         self.last_airing = cache.get("last_airing")
+        # entries planned before the agent's first start were never its to play
+        self.tracked_since = cache.tracked_since(clock())
         self.pending: dict[int, mqtt.MQTTMessageInfo] = {}
         self.started_at: datetime | None = None  # of what plays, for its outcome's row
 
@@ -73,6 +75,16 @@ class AsRunLog:
     def failed(self, entry: str, sha256: str, why: str) -> None:
         """`entry` did not start, for the reason `why`."""
         self.record(entry, "failed", sha256, None, None, why)
+
+    def missed(self, entry: wire.Entry, now: datetime) -> None:
+        """`entry`'s grace passed unplayed: `failed`, missed; but one planned before this agent
+        first ran (a fresh install) was never expected of it: skipped, nothing reported."""
+        if self.tracked_since is not None and entry.start < self.tracked_since:
+            logger.info("%s was planned for %s, before this agent first ran: skipped.",
+                        entry.key, wire.when(entry.start))  # fmt: skip
+            return
+        late = round((now - entry.start).total_seconds())
+        self.failed(entry.key, entry.sha256, f"missed: its start passed {late} s ago")
 
     def started(self, entry: str, sha256: str) -> None:
         """`entry` starts playing now (by the clock: the caller's time may be a fetch ago)."""

@@ -167,3 +167,19 @@ class Cache:
     def put(self, name: str, value: str) -> None:
         """Store a value."""
         self.db.execute("INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)", (name, value))
+
+    def tracked_since(self, now: datetime) -> datetime | None:
+        """Since when this agent answers for its programme: `now` at its first start, kept.
+
+        None for a cache that held something before this was kept (an agent upgraded): it
+        ran before, since when is unknown, so every entry it let pass still counts as missed.
+        """
+        stored = self.get("tracked_since")
+        if stored is None:
+            history = self.db.execute(
+                "SELECT 1 FROM programme UNION ALL SELECT 1 FROM asrun"
+                " UNION ALL SELECT 1 FROM state LIMIT 1"
+            ).fetchone()
+            stored = "" if history else wire.when(now) or ""
+            self.put("tracked_since", stored)
+        return wire.moment(stored, "tracked_since") if stored else None

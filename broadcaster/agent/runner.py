@@ -178,8 +178,7 @@ class Agent:
         for entry in self.schedule.due(now):
             self.schedule.handled.add(entry.key)
             if now - entry.start > self.schedule.grace:
-                late = round((now - entry.start).total_seconds())
-                self.log.failed(entry.key, entry.sha256, f"missed: its start passed {late} s ago")
+                self.log.missed(entry, now)
                 continue
             if not self.audio.ready(entry.key, entry.url, entry.sha256):
                 self.log.failed(entry.key, entry.sha256, self.audio.missing(entry.key))
