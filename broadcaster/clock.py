@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import os
+import time
+from datetime import datetime, timezone, tzinfo
 from typing import Callable
 
 Clock = Callable[[], datetime]
 
+# Names a file holding seconds to add to the system clock. Only fault tests set it: they step
+# the clock of a real daemon by writing a new number there (tests/faults/test_clock_steps.py).
+# A town's daemon never has it; the cost there is one look-up in the environment.
+OFFSET_VARIABLE = "BROADCASTER_CLOCK_OFFSET_FILE"
+
+
+def offset_seconds() -> float:
+    """Seconds added to the system clock (0 unless OFFSET_VARIABLE names a readable number)."""
+    path = os.environ.get(OFFSET_VARIABLE)
+    if not path:
+        return 0.0
+    try:
+        with open(path, encoding="utf-8") as held:
+            return float(held.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0.0
+
+
+def wall_seconds() -> float:
+    """The wall clock in seconds since the epoch, the offset included."""
+    return time.time() + offset_seconds()
+
 
 def utc_now() -> datetime:
     """The system clock, in UTC (the default clock of the CLI, the daemon and the web app)."""
-    return datetime.now(timezone.utc)
+    return datetime.fromtimestamp(wall_seconds(), timezone.utc)
+
+
+class SchedulerTime(datetime):
+    """`datetime` as the daemon's scheduler reads it: `now` is `wall_seconds`, so a step of the
+    clock a test makes reaches APScheduler as a step of the system clock would."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        return datetime.fromtimestamp(wall_seconds(), tz)
 
 
 # A step of the wall clock (an NTP correction, a hand-set date) bigger than this is a step,
@@ -27,9 +60,7 @@ class StepWatch:
         wall: Callable[[], float] | None = None,
         mono: Callable[[], float] | None = None,
     ) -> None:
-        import time
-
-        self.wall = wall or time.time
+        self.wall = wall or wall_seconds
         self.mono = mono or time.monotonic
         self._last = (self.wall(), self.mono())
 

@@ -33,6 +33,7 @@ class NoteCode(StrEnum):
     MISSED_NO_DAEMON = "missed_no_daemon"
     MISSED_CUT_OFF = "missed_cut_off"
     MISSED_LATE = "missed_late"
+    MISSED_CLOCK_JUMPED = "missed_clock_jumped"
     MISSED_DAEMON_STOPPED = "missed_daemon_stopped"
     MISSED_SLOT_FULL = "missed_slot_full"
     MISSED_NO_AUDIO = "missed_no_audio"
@@ -91,6 +92,8 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.MISSED_CUT_OFF: _SLOT_EN
     + "the slot was cut off before its turn (the daemon stopped or lost the air).",
     NoteCode.MISSED_LATE: _SLOT_EN + "the slot did not start within {minutes} minutes of its time.",
+    NoteCode.MISSED_CLOCK_JUMPED: _SLOT_EN
+    + "the station's clock jumped forward by {seconds} s at {jumped_at}, past the slot's time.",
     NoteCode.MISSED_DAEMON_STOPPED: _SLOT_EN + "the daemon was stopped during the slot.",
     NoteCode.MISSED_TAKEN_BACK: _SLOT_EN + "the bulletin was returned, retired or edited.",
     NoteCode.MISSED_SLOT_FULL: _SLOT_EN
@@ -170,6 +173,8 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.MISSED_CUT_OFF: _SLOT_VI
     + "khung giờ bị ngắt trước lượt bản tin này (chương trình phát bị dừng hoặc mất quyền phát).",
     NoteCode.MISSED_LATE: _SLOT_VI + "khung giờ không bắt đầu được trong vòng {minutes} phút.",
+    NoteCode.MISSED_CLOCK_JUMPED: _SLOT_VI
+    + "đồng hồ máy phát bị nhảy tới {seconds} giây lúc {jumped_at}, vượt qua giờ của khung.",
     NoteCode.MISSED_DAEMON_STOPPED: _SLOT_VI + "chương trình phát tự động được tắt giữa khung giờ.",
     NoteCode.MISSED_TAKEN_BACK: _SLOT_VI + "bản tin bị trả lại, thôi phát hoặc được sửa.",
     NoteCode.MISSED_SLOT_FULL: _SLOT_VI

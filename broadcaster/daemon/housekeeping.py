@@ -1,14 +1,45 @@
-"""What the daemon needs around its jobs: the half-written files an earlier stop left behind,
-and a wait for the stop that signals reach."""
+"""What the daemon needs around its jobs: a scheduler that reads our clock, the half-written
+files an earlier stop left behind, and a wait for the stop that signals reach."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
+from apscheduler.executors import base as executor_base
+from apscheduler.schedulers import base as scheduler_base
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers import date, interval
+from apscheduler.triggers.cron import CronTrigger
+
+from broadcaster.clock import SchedulerTime
+
 logger = logging.getLogger(__name__)
+
+
+def clock_the_scheduler() -> None:
+    """Make APScheduler 3 read the wall clock through `broadcaster.clock` (`SchedulerTime`).
+
+    Its scheduler, executors and triggers call `datetime.now` of their own modules; pointed at
+    our clock, a step of the clock a fault test makes (`clock.OFFSET_VARIABLE`) reaches them as
+    a step of the system clock would. Without that variable it is the system clock itself.
+    """
+    for module in (scheduler_base, executor_base, interval, date):
+        module.datetime = SchedulerTime
+
+
+def re_arm(scheduler: BaseScheduler, now: datetime) -> None:
+    """After a step of the clock: the interval jobs run now (then every interval again), and
+    each slot's next time is worked out again on the new clock."""
+    for job in scheduler.get_jobs(jobstore="memory"):
+        if isinstance(job.trigger, interval.IntervalTrigger):
+            job.modify(next_run_time=now)
+        elif isinstance(job.trigger, CronTrigger):
+            job.reschedule(job.trigger)
+    scheduler.wakeup()
 
 
 # Half-written files a killed process left behind; younger ones may belong to a render

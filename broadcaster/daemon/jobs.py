@@ -121,6 +121,9 @@ class AirJobs:
     def _lose(self, lost: LeaseLost) -> None:
         raise NotImplementedError  # the process stops (process.Daemon)
 
+    def check_clock(self) -> None:
+        raise NotImplementedError  # the process watches the clock (process.Daemon)
+
     def _context(self, session: Session) -> Context:
         return Context(self.settings, session, self.clock, self.voices)
 
@@ -167,6 +170,7 @@ class AirJobs:
 
     def settle(self) -> list[SlotOccurrence]:
         """Record missed slots since this database was first aired; return the open ones due."""
+        self.check_clock()  # a step not yet seen would be taken for slots missed late
         self.flush_journal()
         with self.sessions() as session:
             ctx = self._context(session)
@@ -191,7 +195,7 @@ class AirJobs:
         with self.sessions() as session:
             planning.render_ahead(self._context(session), list(self.slots.values()), hours)
         with self.sessions() as session:  # closed: the entries stay, loaded and detached
-            self.air.kept = onair.keep_plan(self._context(session), hours)
+            self.air.kept = planning.keep_plan(self._context(session), hours)
         if self.relay is not None:  # a new plan reaches the clusters at once
             self.relay.send_programmes()
 

@@ -31,7 +31,6 @@ from typing import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +38,12 @@ from broadcaster import faultpoints
 from broadcaster.clock import Clock, StepWatch, utc_now
 from broadcaster.config import Settings
 from broadcaster.daemon import jobs
-from broadcaster.daemon.housekeeping import remove_stale_temporaries, wait_for_stop
+from broadcaster.daemon.housekeeping import (
+    clock_the_scheduler,
+    re_arm,
+    remove_stale_temporaries,
+    wait_for_stop,
+)
 from broadcaster.daemon.jobs import AirJobs
 from broadcaster.daemon.watch import Watch
 from broadcaster.enums import Outcome
@@ -87,11 +91,13 @@ class Daemon(AirJobs):
         self.counts: Counter[Outcome] = Counter()
         self.lost: LeaseLost | None = None
         self.steps = StepWatch()  # steps of the wall clock, seen by the heartbeat
+        self._clock_lock = threading.Lock()
         self._stop = threading.Event()
         # The loudspeaker clusters, when a broker is configured (docs/installation.md: Loudspeaker clusters).
         self.relay = (
             ClusterRelay(settings, session_factory, clock) if settings.clusters_on else None
         )
+        clock_the_scheduler()
         self.scheduler = BackgroundScheduler(
             timezone=settings.tz,
             jobstores={"memory": MemoryJobStore()},  # nothing waits on the database
@@ -121,8 +127,7 @@ class Daemon(AirJobs):
     def _beat(self, halt: threading.Event) -> None:
         """The heartbeat thread: renew the lease six times a lease until halted or lost."""
         while not halt.wait(self.lease.heartbeat_seconds):
-            if jump := self.steps.step():
-                self._clock_stepped(jump)
+            self.check_clock()
             try:
                 ours = self.lease.heartbeat()
             except OperationalError as exc:
@@ -136,15 +141,22 @@ class Daemon(AirJobs):
                     self._lose(exc)
                 return
 
+    def check_clock(self) -> None:
+        """Look for a step of the wall clock (the heartbeat does, and settling before it
+        judges what was missed); one look at a time."""
+        with self._clock_lock:
+            if jump := self.steps.step():
+                self._clock_stepped(jump)
+
     def _clock_stepped(self, jump: float) -> None:
-        """The wall clock stepped: say so, and re-arm the interval jobs, which APScheduler would
-        otherwise sleep through (after a step back, until the old time comes round again)."""
+        """The wall clock stepped: say so, and re-arm the jobs, which APScheduler would otherwise
+        sleep through (after a step back, until the old time comes round again)."""
         logger.warning("the clock stepped by %+.0f s; re-arming the jobs", jump)
-        for job in self.scheduler.get_jobs(jobstore="memory"):
-            if isinstance(job.trigger, IntervalTrigger):
-                job.modify(next_run_time=self.clock().astimezone(self.settings.tz))
-        self.scheduler.wakeup()
-        at = self.clock().astimezone(self.settings.tz).strftime("%H:%M:%S %d/%m/%Y")
+        now = self.clock()
+        if jump > 0:  # the slots in the stretch jumped over are sealed missed, naming the clock
+            self.air.jumped(now - timedelta(seconds=jump), now)
+        re_arm(self.scheduler, now.astimezone(self.settings.tz))
+        at = now.astimezone(self.settings.tz).strftime("%H:%M:%S %d/%m/%Y")
         try:
             with self.sessions() as session:
                 record_problem(
@@ -215,8 +227,9 @@ class Daemon(AirJobs):
             self.install_jobs()
             for first in (jobs.settle_job, jobs.render_ahead_job):  # before any slot job may fire
                 self.scheduler.add_job(
-                    first, id=f"{first.__name__}_now", jobstore="memory", executor="housekeeping"
-                )
+                    first, id=f"{first.__name__}_now", jobstore="memory",
+                    executor="housekeeping", misfire_grace_time=None,  # even past a clock step
+                )  # fmt: skip
             self.scheduler.resume()
             threads[1].start()
             for name, when in self.next_airings():

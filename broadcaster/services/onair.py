@@ -15,7 +15,6 @@ from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
 
 from broadcaster import faultpoints, notes
 from broadcaster.enums import Outcome, Priority, Status
@@ -48,6 +47,7 @@ from broadcaster.store.renderings import current_rendering, rendering_intact
 logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=8)
+MAX_JUMPS = 20  # forward steps of the clock remembered, to name in the missed rows they caused
 # Why a slot's bulletin the arbiter dropped gets its `missed` row.
 PASSED_OVER = {
     Why.STOPPING: NoteCode.MISSED_DAEMON_STOPPED,
@@ -92,6 +92,9 @@ class Airwaves:
     # twice, even when the database could not record that it was handled; a request whose
     # airing waits in the journal is closed, with that airing, once the journal is written.
     served: dict[int, tuple[int | None, datetime | None]] = field(default_factory=dict)
+    # Stretches of wall time the clock jumped over forward (from, to), newest last: a slot
+    # inside one was never reached, and its `missed` row names the clock.
+    jumps: list[tuple[datetime, datetime]] = field(default_factory=list)
     # The plan of the coming hours, loaded with scripts and renderings and detached from any
     # session (slot name, start → entries), to air from while the database does not answer.
     kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = field(default_factory=dict)
@@ -107,6 +110,10 @@ class Airwaves:
                 self.floor.started(claim)
 
         return Cancel(heard)
+
+    def jumped(self, before: datetime, after: datetime) -> None:
+        """The clock jumped forward from `before` to `after` (the last MAX_JUMPS are kept)."""
+        self.jumps = [*self.jumps[-(MAX_JUMPS - 1) :], (before, after)]
 
     def shut_down(self, why: Why = Why.STOPPING) -> None:
         """Stop for good: the bulletin on air is cut off and logged as interrupted."""
@@ -193,30 +200,6 @@ def _audio_ready(ctx: Context, entry: ProgrammeEntry) -> bool:
         return False
 
 
-def keep_plan(ctx: Context, hours: int) -> dict[tuple[str, datetime], list[ProgrammeEntry]]:
-    """The planned entries from a day ago to `hours` ahead that have no airing yet, loaded with
-    their scripts and renderings, grouped by occurrence in airing order. Detached once the
-    caller's session closes, they are what the slots air while the database does not answer."""
-    now = ctx.now()
-    aired = select(Airing.id).where(
-        Airing.programme_entry_id == ProgrammeEntry.id, Airing.outcome != Outcome.FAILED
-    )
-    entries = ctx.session.scalars(
-        select(ProgrammeEntry)
-        .where(
-            ProgrammeEntry.starts_at >= now - timedelta(days=1),
-            ProgrammeEntry.starts_at <= now + timedelta(hours=hours),
-            ~aired.exists(),
-        )
-        .options(selectinload(ProgrammeEntry.script), selectinload(ProgrammeEntry.rendering))
-        .order_by(ProgrammeEntry.starts_at, ProgrammeEntry.position)
-    )
-    kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = {}
-    for entry in entries:
-        kept.setdefault((entry.slot_name, entry.starts_at), []).append(entry)
-    return kept
-
-
 def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:
     """Air the occurrence of `slot` that is due now; one later than the grace is recorded missed."""
     now = ctx.now()
@@ -242,6 +225,12 @@ def record_missed_occurrence(
         )
     elif _progress(ctx, occurrence)[0]:
         default = Note(NoteCode.MISSED_CUT_OFF)
+    elif jumped := [j for j in air.jumps if j[0] <= occurrence.start < j[1]]:
+        (before, after), *_ = jumped
+        default = note(
+            NoteCode.MISSED_CLOCK_JUMPED, seconds=f"{(after - before).total_seconds():.0f}",
+            jumped_at=f"{after.astimezone(tz):%H:%M:%S %d/%m/%Y}",
+        )  # fmt: skip
     else:
         default = note(NoteCode.MISSED_LATE, minutes=int(air.grace.total_seconds() // 60))
     results = []

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from broadcaster import faultpoints
-from broadcaster.enums import Status
+from broadcaster.enums import Outcome, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import clean_week
@@ -40,7 +40,7 @@ from broadcaster.programme.slots import occurrences_between as occurrences_betwe
 from broadcaster.services.audio import ensure_audio
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.store.db import ProgrammeEntry, Script
+from broadcaster.store.db import Airing, ProgrammeEntry, Script
 from broadcaster.store.renderings import current_rendering
 
 
@@ -217,3 +217,27 @@ def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
             ensure_audio(ctx, entry)
             checked += 1
     return checked
+
+
+def keep_plan(ctx: Context, hours: int) -> dict[tuple[str, datetime], list[ProgrammeEntry]]:
+    """The planned entries from a day ago to `hours` ahead that have no airing yet, loaded with
+    their scripts and renderings, grouped by occurrence in airing order. Detached once the
+    caller's session closes, they are what the slots air while the database does not answer."""
+    now = ctx.now()
+    aired = select(Airing.id).where(
+        Airing.programme_entry_id == ProgrammeEntry.id, Airing.outcome != Outcome.FAILED
+    )
+    entries = ctx.session.scalars(
+        select(ProgrammeEntry)
+        .where(
+            ProgrammeEntry.starts_at >= now - timedelta(days=1),
+            ProgrammeEntry.starts_at <= now + timedelta(hours=hours),
+            ~aired.exists(),
+        )
+        .options(selectinload(ProgrammeEntry.script), selectinload(ProgrammeEntry.rendering))
+        .order_by(ProgrammeEntry.starts_at, ProgrammeEntry.position)
+    )
+    kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = {}
+    for entry in entries:
+        kept.setdefault((entry.slot_name, entry.starts_at), []).append(entry)
+    return kept
