@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from broadcaster import faultpoints
 from broadcaster.clock import Clock
@@ -177,6 +178,7 @@ def _close(
     """Seal the outcome the row now holds; into the journal when the database does not answer."""
     at = airing.ended_at or airing.planned_start
     fields = row_fields(airing)  # a rollback would forget them
+    values = {column.key: getattr(airing, column.key) for column in inspect(Airing).columns}
     if key is None and (journal is None or not journal.waiting()):
         try:
             seal_event(session, airing, airing.outcome, at, settings)
@@ -184,12 +186,30 @@ def _close(
             return
         except OperationalError as exc:
             session.rollback()
+            _keep_readable(session, airing, values)
             if journal is None:
                 raise
             logger.error("the database did not answer (%s); the outcome is journaled", exc)
             journal.trouble = journal.trouble or (str(exc.orig), at)
     if journal is not None:
         journal.closed(key, airing.id, fields, at)
+
+
+def _hold(session: Session, entry: ProgrammeEntry) -> None:
+    """Take the entry, its script and its rendering out of the session, loaded: a rollback when
+    the database stops answering mid-bulletin would expire them, and they could not be read
+    again until it answers (the bulletin would end its slot)."""
+    for held in (entry, entry.script, entry.rendering):
+        if held in session:
+            session.expunge(held)
+
+
+def _keep_readable(session: Session, airing: Airing, values: dict[str, object]) -> None:
+    """A rollback expired the committed row, and the database does not answer to load it
+    again: keep the object, detached, with the values it had, for what the slot still does."""
+    session.expunge(airing)
+    for key, value in values.items():
+        set_committed_value(airing, key, value)
 
 
 def _play(
@@ -299,6 +319,7 @@ def air_entry(
     attempt = _next_attempt(session, entry, journal)
     if attempt > MAX_ATTEMPTS:
         return None
+    _hold(session, entry)
     while True:
         rendering = entry.rendering
         airing = _open_row(entry.script, rendering, entry.starts_at, clock(), output, epoch)

@@ -152,7 +152,12 @@ def _air_entries(
     ctx: Context, occurrence: SlotOccurrence, entries: list[ProgrammeEntry], air: Airwaves
 ) -> list[AiringResult]:
     results = []
-    for entry in entries:
+    ids = [entry.id for entry in entries]  # read now: a rollback mid-slot expires the entries
+    for entry_id, planned in zip(ids, entries, strict=True):
+        entry = _readable(ctx, planned, entry_id, occurrence, air)
+        if entry is None:
+            air.passed_over.setdefault(entry_id, Note(NoteCode.MISSED_CUT_OFF))
+            continue
         if air.stop.is_set():
             air.passed_over.setdefault(entry.id, Note(NoteCode.MISSED_DAEMON_STOPPED))
             continue
@@ -188,6 +193,20 @@ def _air_entries(
             )
         faultpoints.reach("between_bulletins")
     return results
+
+
+def _readable(
+    ctx: Context, entry: ProgrammeEntry, entry_id: int, occurrence: SlotOccurrence, air: Airwaves
+) -> ProgrammeEntry | None:
+    """The entry with its script and rendering: as the session holds it, or, when the database
+    stopped answering mid-slot (its rollback expired them), the copy in the plan kept in memory."""
+    try:
+        entry.script.title, entry.rendering.sha256  # noqa: B018 (loads what a rollback expired)
+        return entry
+    except OperationalError:
+        ctx.session.rollback()
+    kept = air.kept.get((occurrence.slot.name, occurrence.start), [])
+    return next((copy for copy in kept if copy.id == entry_id), None)
 
 
 def _audio_ready(ctx: Context, entry: ProgrammeEntry) -> bool:
