@@ -29,6 +29,11 @@ class NoteCode(StrEnum):
     DAEMON_ENDED_DURING = "daemon_ended_during"
     DAEMON_ENDED_BEFORE_SOUND = "daemon_ended_before_sound"
     AIRED_AGAIN = "aired_again"
+    # Why a slot's first bulletin started late (kept in its row, which aired)
+    LATE_DAEMON_STARTED = "late_daemon_started"
+    LATE_DATABASE = "late_database"
+    LATE_CLOCK = "late_clock"
+    LATE_BUSY = "late_busy"
     # Why a planned bulletin never aired (each also names the slot and its time)
     MISSED_NO_DAEMON = "missed_no_daemon"
     MISSED_CUT_OFF = "missed_cut_off"
@@ -73,6 +78,8 @@ class NoteCode(StrEnum):
 
 _SLOT_EN = "Not aired in the slot {slot} at {at}: "
 _SLOT_VI = "Không phát trong khung giờ {slot} lúc {at}: "
+_LATE_EN = "Started {seconds} s after the slot's time: "
+_LATE_VI = "Bắt đầu phát chậm {seconds} giây so với giờ của khung: "
 
 ENGLISH: dict[NoteCode, str] = {
     NoteCode.PREEMPTED: "Stopped for an emergency bulletin.",
@@ -91,6 +98,11 @@ ENGLISH: dict[NoteCode, str] = {
     + "no daemon was airing at the slot's time (this one started at {since}).",
     NoteCode.MISSED_CUT_OFF: _SLOT_EN
     + "the slot was cut off before its turn (the daemon stopped or lost the air).",
+    NoteCode.LATE_DAEMON_STARTED: _LATE_EN + "the daemon started at {since}.",
+    NoteCode.LATE_DATABASE: _LATE_EN + "the database did not answer from {since}.",
+    NoteCode.LATE_CLOCK: _LATE_EN + "the station's clock stepped at {at}.",
+    NoteCode.LATE_BUSY: _LATE_EN
+    + "the air was taken by another bulletin, or the machine was busy.",
     NoteCode.MISSED_LATE: _SLOT_EN + "the slot did not start within {minutes} minutes of its time.",
     NoteCode.MISSED_CLOCK_JUMPED: _SLOT_EN
     + "the station's clock jumped forward by {seconds} s at {jumped_at}, past the slot's time.",
@@ -172,6 +184,10 @@ VIETNAMESE: dict[NoteCode, str] = {
     + "lúc đó chương trình phát tự động không chạy (chỉ chạy từ {since}).",
     NoteCode.MISSED_CUT_OFF: _SLOT_VI
     + "khung giờ bị ngắt trước lượt bản tin này (chương trình phát bị dừng hoặc mất quyền phát).",
+    NoteCode.LATE_DAEMON_STARTED: _LATE_VI + "chương trình phát tự động bắt đầu chạy lúc {since}.",
+    NoteCode.LATE_DATABASE: _LATE_VI + "cơ sở dữ liệu không trả lời từ {since}.",
+    NoteCode.LATE_CLOCK: _LATE_VI + "đồng hồ máy phát bị chỉnh lúc {at}.",
+    NoteCode.LATE_BUSY: _LATE_VI + "đang phát bản tin khác, hoặc máy tính đang bận.",
     NoteCode.MISSED_LATE: _SLOT_VI + "khung giờ không bắt đầu được trong vòng {minutes} phút.",
     NoteCode.MISSED_CLOCK_JUMPED: _SLOT_VI
     + "đồng hồ máy phát bị nhảy tới {seconds} giây lúc {jumped_at}, vượt qua giờ của khung.",

@@ -1,10 +1,9 @@
-"""Air: play a planned bulletin through the output and write the evidence row around it.
+"""Air: play a planned bulletin through the output, with its evidence row around it.
 
-The row is committed as `started`, with its `started` event sealed into the ledger's
-hash chain, before the first sample plays; afterwards it is closed as `aired`,
-`failed`, `interrupted` or `preempted` and that outcome is sealed as a second event,
-so a killed daemon leaves visible evidence. When the database does not answer, the
-bulletin airs all the same and its evidence waits in the journal (journal.py). A partial unique index on the
+The row (`airing_row.py`) is sealed `started` before the first sample plays and closed as
+`aired`, `failed`, `interrupted` or `preempted` after, so a killed daemon leaves visible
+evidence; when the database does not answer, the bulletin airs all the same and its evidence
+waits in the journal (journal.py). A partial unique index on the
 airing table lets each programme entry have one airing that is not `failed`:
 the database itself refuses a second airing, whoever tries it. After a failure
 (nothing reached the speakers) the entry is tried again while the slot has time.
@@ -14,24 +13,22 @@ from __future__ import annotations
 
 import logging
 import socket
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from broadcaster import faultpoints
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
-from broadcaster.evidence import ledger, witness
 from broadcaster.evidence.snapshot import snapshot
 from broadcaster.notes import Note, NoteCode, note
-from broadcaster.onair.journal import Journal, row_fields
+from broadcaster.onair.airing_row import new_row, seal_close, seal_event, seal_open
+from broadcaster.onair.journal import Journal
 from broadcaster.onair.on_air_note import outcome_fields, write_on_air
 from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
 from broadcaster.store.db import Airing, ProgrammeEntry, Rendering, Script
@@ -72,129 +69,6 @@ def _label(moment: datetime, settings: Settings, slot: str, script_id: int, atte
     return f"{local}_{safe_slot}_script{script_id}{suffix}"
 
 
-def seal_event(
-    session: Session, airing: Airing, kind: Outcome, at: datetime, settings: Settings
-) -> None:
-    """Seal the event `kind` of `airing` at `at`, commit, then write the anchor and tell the witness.
-
-    Another process sealing at the same moment takes the same place: roll back and take
-    the next one. Other refusals (IntegrityError of the row itself) reach the caller.
-    """
-    changes = {key: getattr(airing, key) for key in _CLOSING}
-    for _ in range(5):
-        for key, value in changes.items():
-            setattr(airing, key, value)  # a rollback expired them
-        head = ledger.seal(session, airing, kind, at)
-        if kind != Outcome.STARTED:
-            faultpoints.reach("seal")  # the outcome is flushed, not yet committed
-        try:
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            if "seq" not in str(exc.orig).lower():
-                raise
-            session.add(airing)
-            continue
-        try:
-            ledger.anchor(settings.var_path / "ledger", head, at)
-        except OSError as exc:  # a full disk: the chain holds; `log verify` names the gap
-            logger.error("could not write the chain head to var/ledger: %s", exc)
-        if settings.witness:
-            _witness(session, settings, head, at)
-        return
-    raise RuntimeError(f"could not seal airing {airing.id} into the ledger")
-
-
-# What closing an airing changes on its row (kept across a rollback of a collided seal).
-_CLOSING = ("outcome", "ended_at", "error", "duration_s")
-
-
-def _witness(session: Session, settings: Settings, head: ledger.Head, now: datetime) -> None:
-    """Hand the new head to the witness's worker; never waits for the command (a failure
-    becomes a problem to show, recorded by the worker, never a stop or a delay)."""
-    engine = session.get_bind()
-    keeper = witness.witness_for(
-        settings.witness, settings.var_path, engine if isinstance(engine, Engine) else None
-    )
-    keeper.send(ledger.head_line(head, now))
-
-
-def _open_row(
-    script: Script,
-    rendering: Rendering,
-    planned: datetime,
-    started: datetime,
-    output: Output,
-    epoch: int | None,
-    requested_by: str | None = None,
-) -> Airing:
-    """A new evidence row in state `started`, before any sound."""
-    return Airing(
-        epoch=epoch,
-        **snapshot(script, rendering),
-        requested_by=requested_by,
-        attempt=1,  # set here: a row kept in the journal never gets the column's default
-        planned_start=planned,
-        started_at=started,
-        outcome=Outcome.STARTED,
-        output=output.description,
-        host=socket.gethostname(),
-        uid=uuid.uuid4().hex,
-    )
-
-
-def _open(
-    session: Session, airing: Airing, settings: Settings, journal: Journal | None
-) -> str | None:
-    """Commit the row and seal its `started` event before any sound.
-
-    Returns None when the database took it, or the journal key when it did not answer
-    and a journal keeps the airing instead (the bulletin airs all the same). Raises
-    IntegrityError when the entry has an airing already.
-    """
-    at = airing.started_at or airing.planned_start
-    if journal is not None and journal.waiting():
-        return journal.opened(airing, at)  # behind what already waits, in order
-    session.add(airing)
-    try:
-        seal_event(session, airing, Outcome.STARTED, at, settings)
-    except OperationalError as exc:
-        session.rollback()
-        if journal is None:
-            raise
-        logger.error("the database did not answer (%s); airing from the plan, journaled", exc)
-        journal.trouble = journal.trouble or (str(exc.orig), at)
-        return journal.opened(airing, at)
-    return None
-
-
-def _close(
-    session: Session,
-    airing: Airing,
-    settings: Settings,
-    journal: Journal | None,
-    key: str | None,
-) -> None:
-    """Seal the outcome the row now holds; into the journal when the database does not answer."""
-    at = airing.ended_at or airing.planned_start
-    fields = row_fields(airing)  # a rollback would forget them
-    values = {column.key: getattr(airing, column.key) for column in inspect(Airing).columns}
-    if key is None and (journal is None or not journal.waiting()):
-        try:
-            seal_event(session, airing, airing.outcome, at, settings)
-            write_on_air(settings, None)
-            return
-        except OperationalError as exc:
-            session.rollback()
-            _keep_readable(session, airing, values)
-            if journal is None:
-                raise
-            logger.error("the database did not answer (%s); the outcome is journaled", exc)
-            journal.trouble = journal.trouble or (str(exc.orig), at)
-    if journal is not None:
-        journal.closed(key, airing.id, fields, at)
-
-
 def _hold(session: Session, entry: ProgrammeEntry) -> None:
     """Take the entry, its script and its rendering out of the session, loaded: a rollback when
     the database stops answering mid-bulletin would expire them, and they could not be read
@@ -202,14 +76,6 @@ def _hold(session: Session, entry: ProgrammeEntry) -> None:
     for held in (entry, entry.script, entry.rendering):
         if held in session:
             session.expunge(held)
-
-
-def _keep_readable(session: Session, airing: Airing, values: dict[str, object]) -> None:
-    """A rollback expired the committed row, and the database does not answer to load it
-    again: keep the object, detached, with the values it had, for what the slot still does."""
-    session.expunge(airing)
-    for key, value in values.items():
-        set_committed_value(airing, key, value)
 
 
 def _play(
@@ -255,14 +121,14 @@ def _play(
         logger.error("airing %s failed: %s", airing.id, exc)
     else:
         airing.outcome = Outcome.AIRED
-        airing.error = warning.stored() if warning is not None else None
+        airing.error = warning.stored() if warning is not None else airing.error
         if warning is not None:
             logger.warning("airing %s aired with a warning: %s", airing.id, warning.english())
     if fence is not None:
         fence()
     airing.ended_at = clock()
     write_on_air(settings, {"airing_id": airing.id, "uid": airing.uid, **outcome_fields(airing)})
-    _close(session, airing, settings, journal, key)
+    seal_close(session, airing, settings, journal, key)
 
 
 def _worth_retrying(
@@ -304,13 +170,13 @@ def air_entry(
     epoch: int | None = None,
     fence: Fence | None = None,
     journal: Journal | None = None,
+    late: Note | None = None,
 ) -> AiringResult | None:
-    """Air one programme entry once; retry a failure while `deadline` allows.
+    """Air one programme entry once; retry a failure while `deadline` allows. `late` says why
+    it starts late (the row keeps it unless playing has more to say).
 
-    Returns None when the entry already has an airing that is not `failed` (in the
-    database or waiting in the journal), has used up its MAX_ATTEMPTS attempts in all
-    (however many times it was started), or when its slot is over: no attempt starts
-    after `deadline`.
+    Returns None when the entry already has an airing that is not `failed` (in the database or
+    the journal), has used up its MAX_ATTEMPTS attempts in all, or its slot is over.
     """
     if deadline is not None and clock() >= deadline:
         return None
@@ -322,12 +188,12 @@ def air_entry(
     _hold(session, entry)
     while True:
         rendering = entry.rendering
-        airing = _open_row(entry.script, rendering, entry.starts_at, clock(), output, epoch)
-        airing.programme_entry_id = entry.id
-        airing.slot_name = entry.slot_name
+        airing = new_row(entry.script, rendering, entry.starts_at, clock(), output, epoch)
+        airing.programme_entry_id, airing.slot_name = entry.id, entry.slot_name
         airing.attempt = attempt
+        airing.error = late.stored() if late is not None and attempt == 1 else None
         try:
-            key = _open(session, airing, settings, journal)
+            key = seal_open(session, airing, settings, journal)
         except IntegrityError:  # aired already, or taken back (its entry deleted) just now
             session.rollback()
             logger.info("entry %s has an airing or was taken back; not airing it", entry.id)
@@ -345,13 +211,9 @@ def air_entry(
             break
         attempt += 1
     return AiringResult(
-        airing.id,
-        entry.script_id,
-        airing.title or entry.script.title,
-        airing.outcome,
-        airing.error,
-        airing.audio_sha256,
-    )
+        airing.id, entry.script_id, airing.title or entry.script.title, airing.outcome,
+        airing.error, airing.audio_sha256,
+    )  # fmt: skip
 
 
 def air_now(
@@ -369,8 +231,8 @@ def air_now(
 ) -> AiringResult:
     """Air an approved script at once, outside the programme, and log it."""
     now = clock()
-    airing = _open_row(script, rendering, now, now, output, epoch, requested_by)
-    key = _open(session, airing, settings, journal)
+    airing = new_row(script, rendering, now, now, output, epoch, requested_by)
+    key = seal_open(session, airing, settings, journal)
     _play(session, airing, rendering, output, settings, clock, cancel, fence, journal, key)
     return AiringResult(
         airing.id, script.id, airing.title or script.title, airing.outcome, airing.error,

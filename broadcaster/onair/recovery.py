@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.notes import Note, NoteCode
-from broadcaster.onair.airing import seal_event
+from broadcaster.onair.airing_row import seal_event
 from broadcaster.onair.on_air_note import read_on_air, write_on_air
 from broadcaster.store.db import Airing
 

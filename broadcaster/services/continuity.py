@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from broadcaster.enums import Outcome
-from broadcaster.onair.airing import seal_event
+from broadcaster.onair.airing_row import seal_event
 from broadcaster.onair.journal import Journal as Journal
 from broadcaster.onair.lease import Lease as Lease
 from broadcaster.onair.lease import LeaseLost as LeaseLost

@@ -8,8 +8,7 @@ that keeps one voice on air, and the cancel an emergency or a stop uses.
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -24,12 +23,13 @@ from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.airing import AiringResult as AiringResult
 from broadcaster.onair.airing import air_entry, record_missed
 from broadcaster.onair.airing import air_now as air_script_now
-from broadcaster.onair.arbiter import Claim, Kind, Stop
+from broadcaster.onair.airwaves import Airwaves as Airwaves
+from broadcaster.onair.arbiter import Claim, Kind
 from broadcaster.onair.arbiter import Why as Why
 from broadcaster.onair.floor import Floor as Floor
-from broadcaster.onair.journal import Journal
+from broadcaster.onair.lateness import late_start
 from broadcaster.onair.lease import lease_is_alive
-from broadcaster.onair.outputs import Cancel, Output
+from broadcaster.onair.outputs import Output
 from broadcaster.programme.planning import entries_for, plan_occurrence
 from broadcaster.programme.slots import (
     SlotDef,
@@ -47,7 +47,6 @@ from broadcaster.store.renderings import current_rendering, rendering_intact
 logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=8)
-MAX_JUMPS = 20  # forward steps of the clock remembered, to name in the missed rows they caused
 # Why a slot's bulletin the arbiter dropped gets its `missed` row.
 PASSED_OVER = {
     Why.STOPPING: NoteCode.MISSED_DAEMON_STOPPED,
@@ -57,68 +56,6 @@ PASSED_OVER = {
     Why.DONE: NoteCode.MISSED_CUT_OFF,
     Why.EMERGENCY: NoteCode.MISSED_CUT_OFF,
 }
-
-
-@dataclass
-class Airwaves:
-    """What every airing shares: the output, the floor (the arbiter of the air) and the stop.
-
-    Every bulletin asks the floor for the air with a claim and its own `Cancel`, and plays
-    only once the arbiter starts it; an emergency, a bulletin taken back or a stop is reported
-    to the floor, which cuts the claim that sounds by stopping its `Cancel`.
-    """
-
-    output: Output
-    grace: timedelta
-    sleep: Callable[[float], object]
-    floor: Floor
-    stop: threading.Event = field(default_factory=threading.Event)
-    # Hears each player's process group as it starts (None when it ends): the daemon records it.
-    on_player: Callable[[int | None], object] | None = None
-    # The occurrence being aired now (slot name, start), so settling does not queue it again.
-    current: tuple[str, datetime] | None = None
-    # The lease epoch this daemon airs under, and the check before each bulletin that it
-    # still holds it (raises LeaseLost); outside a daemon there is no lease to check.
-    epoch: int | None = None
-    fence: Callable[[], None] = lambda: None
-    # Where airings wait when the database does not answer (a daemon has one).
-    journal: Journal | None = None
-    # Why a planned bulletin was passed over (programme entry id → sentence), for its
-    # `missed` row; bounded by the entries of the last LOOKBACK.
-    passed_over: dict[int, Note] = field(default_factory=dict)
-    # When this daemon began, so a missed row can say the daemon was not running yet.
-    since: datetime | None = None
-    # Air-now requests this daemon took on (id → when it started airing): one is never aired
-    # twice, even when the database could not record that it was handled; a request whose
-    # airing waits in the journal is closed, with that airing, once the journal is written.
-    served: dict[int, tuple[int | None, datetime | None]] = field(default_factory=dict)
-    # Stretches of wall time the clock jumped over forward (from, to), newest last: a slot
-    # inside one was never reached, and its `missed` row names the clock.
-    jumps: list[tuple[datetime, datetime]] = field(default_factory=list)
-    # The plan of the coming hours, loaded with scripts and renderings and detached from any
-    # session (slot name, start → entries), to air from while the database does not answer.
-    kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = field(default_factory=dict)
-
-    def cancel(self, claim: Claim) -> Cancel:
-        """A new cancel for `claim`; each of its players is recorded through `on_player`, and
-        its start told to the floor."""
-
-        def heard(pgid: int | None) -> None:
-            if self.on_player is not None:
-                self.on_player(pgid)
-            if pgid is not None:
-                self.floor.started(claim)
-
-        return Cancel(heard)
-
-    def jumped(self, before: datetime, after: datetime) -> None:
-        """The clock jumped forward from `before` to `after` (the last MAX_JUMPS are kept)."""
-        self.jumps = [*self.jumps[-(MAX_JUMPS - 1) :], (before, after)]
-
-    def shut_down(self, why: Why = Why.STOPPING) -> None:
-        """Stop for good: the bulletin on air is cut off and logged as interrupted."""
-        self.stop.set()
-        self.floor.report(Stop(why, self.floor.clock()))
 
 
 def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
@@ -151,7 +88,7 @@ def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> l
 def _air_entries(
     ctx: Context, occurrence: SlotOccurrence, entries: list[ProgrammeEntry], air: Airwaves
 ) -> list[AiringResult]:
-    results = []
+    results: list[AiringResult] = []
     ids = [entry.id for entry in entries]  # read now: a rollback mid-slot expires the entries
     for entry_id, planned in zip(ids, entries, strict=True):
         entry = _readable(ctx, planned, entry_id, occurrence, air)
@@ -181,7 +118,7 @@ def _air_entries(
             result = air_entry(
                 ctx.session, entry, air.output, ctx.settings, ctx.clock,
                 deadline=occurrence.end, sleep=air.sleep, cancel=cancel, epoch=air.epoch,
-                fence=air.fence, journal=air.journal,
+                fence=air.fence, journal=air.journal, late=None if results else _late(ctx, occurrence, air),
             )  # fmt: skip
         finally:
             air.floor.done(claim, failed=result is not None and result.outcome == Outcome.FAILED)
@@ -193,6 +130,15 @@ def _air_entries(
             )
         faultpoints.reach("between_bulletins")
     return results
+
+
+def _late(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> Note | None:
+    """Why the slot's first bulletin starts late, if it does (`onair/lateness.py`)."""
+    trouble = air.journal.trouble if air.journal is not None else None
+    return late_start(
+        occurrence.start, ctx.now(), ctx.settings.tz, daemon_since=air.since,
+        database_trouble=trouble[1] if trouble else None, jumps=air.jumps,
+    )  # fmt: skip
 
 
 def _readable(

@@ -251,6 +251,8 @@ def test_a_slot_that_began_while_the_daemon_was_down_airs_late_within_the_grace(
     assert row["outcome"] == "aired"
     assert datetime.fromisoformat(row["planned_start"]) == slot_start
     assert datetime.fromisoformat(row["started_at"]) >= slot_start + timedelta(seconds=30)
+    assert row["error_code"] == "late_daemon_started"  # the late start says why
+    assert "the daemon started at" in row["error"]
     # Started again within the same slot, the daemon does not air it a second time.
     with running_daemon(project, database_url) as again:
         assert "0 airing(s)" in stop_daemon(again)

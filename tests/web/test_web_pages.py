@@ -81,7 +81,7 @@ def test_the_status_page_of_a_daemon_never_started(station) -> None:  # type: ig
 
 
 def test_the_status_page_and_status_say_what_is_on_air_and_what_waits(station) -> None:  # type: ignore[no-untyped-def]
-    from broadcaster.onair.airing import _open_row
+    from broadcaster.onair.airing_row import new_row as _open_row
     from broadcaster.onair.outputs import NullOutput
     from broadcaster.store.db import AirRequest, Script
     from broadcaster.store.renderings import current_rendering
