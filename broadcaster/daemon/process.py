@@ -193,6 +193,7 @@ class Daemon(AirJobs):
             install_slots(session, list(self.slots.values()))
             session.commit()
             closed = continuity.close_cut_off(self._context(session), self.lease.last_seen)
+        continuity.keep_own_epoch(self.settings, self.air.epoch)
         if closed:
             logger.warning(
                 "%d airing(s) were cut off by an earlier stop; marked interrupted", closed

@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 # tried again); a note without an outcome, it was cut off; a note with an outcome, it
 # finished and only the seal was lost.
 ON_AIR_NOTE = "on-air.json"
+# The lease epoch this folder's daemon last aired under. A `started` row of another epoch was
+# left by a daemon of another folder (another `var/`, whose note this folder does not have):
+# nothing here says how far it got, so it is taken as cut off, never as silent.
+OWN_EPOCH = "epoch"
 
 
 def outcome_fields(airing: Airing) -> dict[str, object]:
@@ -52,3 +56,19 @@ def read_on_air(settings: Settings) -> dict[str, object]:
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def keep_own_epoch(settings: Settings, epoch: int | None) -> None:
+    """Note the epoch this folder's daemon airs under (after the rows left before it are closed)."""
+    try:
+        (settings.var_path / OWN_EPOCH).write_text(f"{epoch}\n", encoding="utf-8")
+    except OSError as exc:
+        logger.error("could not keep the daemon's epoch in %s: %s", settings.var_path, exc)
+
+
+def own_epoch(settings: Settings) -> int | None:
+    """The epoch this folder's last daemon aired under (None: none kept)."""
+    try:
+        return int((settings.var_path / OWN_EPOCH).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None

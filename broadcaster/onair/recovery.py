@@ -12,7 +12,7 @@ from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.notes import Note, NoteCode
 from broadcaster.onair.airing_row import seal_event
-from broadcaster.onair.on_air_note import read_on_air, write_on_air
+from broadcaster.onair.on_air_note import own_epoch, read_on_air, write_on_air
 from broadcaster.store.db import Airing
 
 
@@ -21,16 +21,17 @@ def close_interrupted(
 ) -> int:
     """Close the rows a daemon that died left `started`; returns how many.
 
-    On this host the on-air note says what happened: the bulletin finished (its outcome
-    is sealed as it was), it was cut off (`interrupted`, never aired again), or no sound
-    went out yet (`failed`, so it is tried again while its slot lasts). A row of another
-    host is `interrupted`: nothing here says how far it got. A loudspeaker cluster's row is
+    For a row this folder's daemon left (this host, the epoch it kept), the on-air note says
+    what happened: the bulletin finished (its outcome is sealed as it was), it was cut off
+    (`interrupted`, never aired again), or no sound went out yet (`failed`, so it is tried
+    again while its slot lasts). A row of another host or another folder's daemon is
+    `interrupted`: nothing here says how far it got, and it may have sounded. A loudspeaker cluster's row is
     never closed here: the station's restart says nothing of the cluster, only its agent's
     report does. The end of an interrupted row is
     an estimate, said in its note: `last_seen` (the dead daemon's last heartbeat) when known.
     """
     note = read_on_air(settings)
-    here = socket.gethostname()
+    here, ours = socket.gethostname(), own_epoch(settings)
     rows = list(
         session.scalars(
             select(Airing)
@@ -48,7 +49,7 @@ def close_interrupted(
             airing.ended_at = datetime.fromisoformat(ended) if isinstance(ended, str) else now
             airing.error = note.get("error")  # type: ignore[assignment]
             airing.duration_s = note.get("duration_s")  # type: ignore[assignment]
-        elif noted or airing.host != here:
+        elif noted or airing.host != here or airing.epoch != ours:
             # The end is an estimate: the dead daemon's last heartbeat, else this restart.
             began = airing.started_at
             known = last_seen is not None and began is not None and began <= last_seen <= now

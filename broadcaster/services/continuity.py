@@ -16,6 +16,7 @@ from broadcaster.onair.lease import Lease as Lease
 from broadcaster.onair.lease import LeaseLost as LeaseLost
 from broadcaster.onair.lease import record_player_on_disk as record_player_on_disk
 from broadcaster.onair.lease import silence_left_behind as silence_left_behind
+from broadcaster.onair.on_air_note import keep_own_epoch as keep_own_epoch
 from broadcaster.onair.recovery import close_interrupted
 from broadcaster.services.context import Context
 from broadcaster.store.db import Airing, DaemonLease

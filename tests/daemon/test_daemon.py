@@ -208,8 +208,9 @@ def test_rows_left_started_become_interrupted_and_lease_is_checked(station) -> N
             DaemonLease(id=1, holder="other-host pid 1", heartbeat_at=datetime.now(timezone.utc))
         )
         session.commit()
-    slot = parse_slots('[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n', "t.toml")[0]
-    daemon = Daemon(station.settings, station.sessions, [slot], NullOutput())
+    later = (datetime.now(station.settings.tz) + timedelta(hours=3)).strftime("%H:%M")
+    slot = parse_slots(f'[[slot]]\nname = "Sáng"\nstart = "{later}"\nminutes = 30\n', "t.toml")[0]
+    daemon = Daemon(station.settings, station.sessions, [slot], NullOutput())  # none due now
     with pytest.raises(DaemonBusy, match="other-host pid 1"):
         daemon.run(threading.Event(), 0.1)
     with station.sessions() as session:
