@@ -47,6 +47,7 @@ class Code(StrEnum):
     SCRIPT_NOT_APPROVED = "script_not_approved"
     SCRIPT_TOO_LONG = "script_too_long"
     SCRIPT_CHANGED = "script_changed"
+    SCRIPT_EDIT_CONFLICT = "script_edit_conflict"
     APPROVER_MISSING = "approver_missing"
     NO_AUDIO = "no_audio"
     # Rendering
@@ -159,6 +160,10 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.SCRIPT_CHANGED: (
         "Script {script_id} was changed after you opened it; read it again before approving."
+    ),
+    Code.SCRIPT_EDIT_CONFLICT: (
+        "Script {script_id} was changed by someone else after you opened it; your edit was "
+        "not saved: read the new text and edit again."
     ),
     Code.APPROVER_MISSING: "Say who approves the script (--by NAME).",
     Code.NO_AUDIO: (

@@ -59,6 +59,11 @@ VIETNAMESE: dict[Code, str] = {
         "({longest} phút). Hãy rút gọn hoặc tách thành nhiều bản tin."
     ),
     Code.SCRIPT_CHANGED: "Bản tin đã được sửa sau khi anh/chị mở trang; hãy xem lại rồi mới duyệt.",
+    Code.SCRIPT_EDIT_CONFLICT: (
+        "Bản tin vừa được người khác sửa sau khi anh/chị mở trang nên nội dung của anh/chị "
+        "chưa được lưu. Nội dung anh/chị nhập vẫn còn trong ô sửa; hãy đối chiếu với bản mới "
+        "rồi lưu lại."
+    ),
     Code.APPROVER_MISSING: "Cần ghi tên người duyệt.",
     Code.NO_AUDIO: (
         "Bản tin số {script_id} chưa có âm thanh cho nội dung hiện tại. "

@@ -22,11 +22,11 @@ from broadcaster.store.db import LoginAttempt, User
 from broadcaster.store.users import (
     MAX_NAME_LENGTH,
     UserError,
-    active_admins,
     authenticate,
     clean_role,
     create_user,
     find_user,
+    lock_admins,
     new_password,
     password_matches,
     set_password,
@@ -74,17 +74,22 @@ def list_users(ctx: Context) -> list[User]:
     return list(ctx.session.scalars(select(User).order_by(User.name)))
 
 
-def _keep_an_admin(ctx: Context, user: User) -> None:
-    if user.role == Role.ADMIN and not user.disabled and active_admins(ctx.session) <= 1:
+def _keep_an_admin(ctx: Context, name: str) -> User:
+    """The account `name`, read under the admins' lock; refused (USER_LAST_ADMIN) when it is
+    the last enabled admin. The lock holds until the caller commits, so the rule holds when two
+    admins disable or demote each other at the same moment."""
+    enabled_admins = lock_admins(ctx.session)
+    user = find_user(ctx.session, name)
+    ctx.session.refresh(user)  # as it is now, under the lock, not as an earlier read saw it
+    if user.role == Role.ADMIN and not user.disabled and enabled_admins <= 1:
         raise UserError(Code.USER_LAST_ADMIN, name=user.name)
+    return user
 
 
 def set_role(ctx: Context, name: str, role: str) -> User:
     """Give an account another role."""
-    user = find_user(ctx.session, name)
     chosen = clean_role(role)
-    if chosen != Role.ADMIN:
-        _keep_an_admin(ctx, user)
+    user = _keep_an_admin(ctx, name) if chosen != Role.ADMIN else find_user(ctx.session, name)
     before = _state(user)
     user.role = chosen
     _record(ctx, "user.role", user, before)
@@ -118,8 +123,7 @@ def change_password(ctx: Context, user: User, old: str, new: str) -> User:
 
 def disable_user(ctx: Context, name: str) -> User:
     """Stop an account from logging in and end its sessions (its name stays in the evidence)."""
-    user = find_user(ctx.session, name)
-    _keep_an_admin(ctx, user)
+    user = _keep_an_admin(ctx, name)
     before = _state(user)
     user.disabled = True
     user.session_version += 1
