@@ -69,6 +69,7 @@ def create_app(
     app.config.update(test_config or {})
     app.extensions["broadcaster"] = station
     app.extensions["broadcaster.clock"] = clock
+    app.extensions["broadcaster.proxies"] = settings.trusted_proxies()
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
     from . import auth, log, programme, recording, scripts, status, users

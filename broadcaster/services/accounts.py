@@ -8,17 +8,16 @@ every session the account had. The last enabled admin cannot be disabled or demo
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import select
 
 from broadcaster.enums import Role
 from broadcaster.errors import Code
 from broadcaster.evidence import audit
+from broadcaster.services import throttle
 from broadcaster.services.context import Context
-from broadcaster.store.db import LoginAttempt, User
+from broadcaster.store.db import User
 from broadcaster.store.users import (
     MAX_NAME_LENGTH,
     UserError,
@@ -108,10 +107,15 @@ def reset_password(ctx: Context, name: str) -> Issued:
     return Issued(user, password)
 
 
-def change_password(ctx: Context, user: User, old: str, new: str) -> User:
-    """The account holder's own change: the old password must match; other sessions end."""
+def change_password(
+    ctx: Context, user: User, old: str, new: str, address: str, device: str | None = None
+) -> User:
+    """The account holder's own change: the old password must match (a check throttled like
+    the login's); other sessions end."""
+    tried = throttle.claim(ctx, throttle.Attempt(user.name, address, device))
     if not password_matches(user.password_hash, old):
         raise UserError(Code.USER_PASSWORD_WRONG)
+    throttle.settle(ctx, tried, True)
     if new == old:
         raise UserError(Code.USER_PASSWORD_SAME)
     before = _state(user)
@@ -142,56 +146,18 @@ def enable_user(ctx: Context, name: str) -> User:
     return user
 
 
-# Throttling: after FREE_FAILURES wrong passwords for one account within WINDOW, each try
-# waits longer (2 s, 4 s, ... up to MAX_DELAY): slow for a guesser, never a lock-out a
-# leader would meet in an emergency. One address gets ADDRESS_FAILURES tries per WINDOW.
-WINDOW = timedelta(minutes=15)
-FREE_FAILURES = 5
-MAX_DELAY_SECONDS = 60
-ADDRESS_FAILURES = 30
-KEEP_ATTEMPTS = timedelta(days=1)
+def login(ctx: Context, name: str, password: str, address: str, device: str | None = None) -> User:
+    """Check a login, throttled (services.throttle: per account for unknown devices, per
+    known device, per address for unknown devices); every try is kept.
 
-
-def _failures(ctx: Context, *where: ColumnElement[bool]) -> list[datetime]:
-    since = ctx.now() - WINDOW
-    return list(
-        ctx.session.scalars(
-            select(LoginAttempt.at)
-            .where(LoginAttempt.at >= since, LoginAttempt.ok.is_(False), *where)
-            .order_by(LoginAttempt.at)
-        )
-    )
-
-
-def login(ctx: Context, name: str, password: str, address: str) -> User:
-    """Check a login, throttled per account and per address; every try is kept.
-
-    Raises LOGIN_ADDRESS_BLOCKED (too many failures from one address), LOGIN_SLOWED (the
-    account's growing delay has not passed: the password is not even checked) or
+    Raises LOGIN_ADDRESS_BLOCKED or LOGIN_SLOWED (the password is not even checked) or
     LOGIN_FAILED (wrong name or password, or a disabled account: the same answer).
     """
-    name = name.strip()[:MAX_NAME_LENGTH]
-    address = address[:64]
-    now = ctx.now()
-    from_address = _failures(ctx, LoginAttempt.address == address)
-    if len(from_address) >= ADDRESS_FAILURES:
-        wait = from_address[0] + WINDOW - now
-        raise UserError(
-            Code.LOGIN_ADDRESS_BLOCKED, minutes=max(1, math.ceil(wait.total_seconds() / 60))
-        )
-    for_account = _failures(ctx, LoginAttempt.name == name)
-    if len(for_account) >= FREE_FAILURES:
-        delay = min(MAX_DELAY_SECONDS, 2 ** (len(for_account) - FREE_FAILURES + 1))
-        ready = for_account[-1] + timedelta(seconds=delay)
-        if now < ready:
-            raise UserError(Code.LOGIN_SLOWED, seconds=math.ceil((ready - now).total_seconds()))
-    user = authenticate(ctx.session, name, password)
-    ctx.session.add(LoginAttempt(at=now, name=name, address=address, ok=user is not None))
-    # tries older than a day count for nothing: the table stays small
-    ctx.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
-    ctx.session.commit()
+    tried = throttle.claim(ctx, throttle.Attempt(name, address, device))
+    user = authenticate(ctx.session, name.strip()[:MAX_NAME_LENGTH], password)
     if user is None:
         raise UserError(Code.LOGIN_FAILED)
+    throttle.settle(ctx, tried, True)  # with a rehashed password, if authenticate made one
     return user
 
 

@@ -242,6 +242,8 @@ class LoginAttempt(Base):
     name: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     ok: Mapped[bool]
+    # The known device the try came from (its signed cookie's id; revision 0011), or None.
+    device: Mapped[Optional[str]] = mapped_column(String(32))
 
 
 class AuditEvent(Base):

@@ -50,7 +50,7 @@ ADDED_COLUMNS = {  # added by 0002 to 0011
     "seal_format", "author", "approved_at", "voice", "requested_by", "disabled",
     "must_change_password", "session_version", "added_at", "return_note", "returned_by",
     "search_text", "cluster", "cluster_entry", "reported_at", "from_cache", "last_contact",
-    "zones", "uid", "version",
+    "zones", "uid", "version", "device",
 }  # fmt: skip
 ADDED_TABLES = {"airing_event", "login_attempt", "audit_event", "zone", "cluster", "dispatch"}
 

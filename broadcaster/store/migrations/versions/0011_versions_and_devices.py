@@ -4,6 +4,9 @@ Every write of a script row says `WHERE id = :id AND version = :read` and adds o
 approval cannot land on words that changed after the leader's page was read, and no two
 changes of one bulletin interleave (issue 23). Existing scripts start at 1.
 
+A login try also records the known device it came from (`login_attempt.device`, the id in
+its signed device cookie), so a known device is throttled on its own tries only.
+
 Revision ID: 0011
 Revises: 0010
 """
@@ -20,12 +23,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add the column, 1 for every existing script."""
+    """Add the columns: version 1 for every existing script, no device for past tries."""
     with op.batch_alter_table("script") as batch:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    with op.batch_alter_table("login_attempt") as batch:
+        batch.add_column(sa.Column("device", sa.String(32), nullable=True))
 
 
 def downgrade() -> None:
-    """Drop it."""
+    """Drop them."""
+    with op.batch_alter_table("login_attempt") as batch:
+        batch.drop_column("device")
     with op.batch_alter_table("script") as batch:
         batch.drop_column("version")
