@@ -187,6 +187,10 @@ def test_titles_and_file_names_are_cut_to_their_columns() -> None:
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("Bản tin một cửa", "Bản tin một cửa"),
+        ("Tin thường;=cmd|' /C calc'!A0", "Tin thường;'=cmd|' /C calc'!A0"),
+        ("a,@SUM(1)", "a,'@SUM(1)"),
+        ('a; "=1+1"', 'a; "\'=1+1"'),
+        ("Xã A; thôn B, tổ 3", "Xã A; thôn B, tổ 3"),
         ("", ""),
         (-3.5, -3.5),
         (None, None),
@@ -430,6 +434,43 @@ def test_formula_titles_are_quoted_in_every_csv(aired_app, station, runner) -> N
         assert '\'=HYPERLINK("http://evil.example","bấm vào")' in cells
         assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def _formulas_for_a_semicolon_reader(body: str) -> list[str]:
+    """The cells a reader splitting at ";" (or ",") would take for formulas."""
+    pieces = [piece for line in body.splitlines() for piece in re.split(r"[;,]", line)]
+    return [p for p in pieces if p.lstrip(' "')[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_semicolon_reader_finds_no_formula_in_any_csv(aired_app, station, runner) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: `Tin thường;=cmd|...` was left whole, and a ";" reader made it a formula: in
+    the log CSV, the report CSV and both CSVs of the evidence pack."""
+    from broadcaster.store.db import Airing
+
+    with station.sessions() as session:
+        airing = session.query(Airing).one()
+        airing.title = "Tin thường;=cmd|' /C calc'!A0"
+        airing.error = 'ổn, @SUM(1+1); "+HYPERLINK(1)"'
+        session.commit()
+    client = logged_in(aired_app)
+    period = "from=2024-03-01&to=2024-03-31"
+    report = client.get(f"/log/report.csv?{period}").data.decode("utf-8-sig")
+    log = runner.invoke(main, ["log", "--from", "2024-03-01", "--to", "2024-03-31", "--csv"])
+    assert log.exit_code == 0, log.output
+    form = {"from": "2024-03-01", "to": "2024-03-31", "format": "pack"}
+    pack = client.post(
+        "/log/report/download", data=form | {"csrf_token": token(client, "/log/report")}
+    )
+    assert pack.status_code == 200, pack.status_code
+    with zipfile.ZipFile(io.BytesIO(pack.data)) as members:
+        inside = [
+            members.read(name).decode("utf-8-sig")
+            for name in members.namelist() if name.endswith(".csv")
+        ]  # fmt: skip
+    assert len(inside) == 2
+    for body in (report, log.output, *inside):
+        assert "Tin thường;'=cmd" in body
+        assert _formulas_for_a_semicolon_reader(body) == [], body[-400:]
 
 
 # --- peak memory of a real process uploading the bomb -------------------------------------
