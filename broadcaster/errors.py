@@ -263,7 +263,7 @@ ENGLISH: dict[Code, str] = {
         "('broadcaster users list')."
     ),
     Code.SELF_APPROVAL: (
-        "{name} wrote script {script_id}; another leader must approve it (or set "
+        "{name} wrote or recorded script {script_id}; another leader must approve it (or set "
         'self_approval = "on" for a one-person commune).'
     ),
     Code.ZONE_NAME_INVALID: (

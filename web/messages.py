@@ -162,7 +162,7 @@ VIETNAMESE: dict[Code, str] = {
     ),
     Code.APPROVER_UNKNOWN: "“{name}” không phải tài khoản lãnh đạo đang hoạt động.",
     Code.SELF_APPROVAL: (
-        "{name} là người soạn bản tin {script_id}; cần một lãnh đạo khác duyệt bản tin này."
+        "{name} là người soạn hoặc ghi âm bản tin {script_id}; cần một lãnh đạo khác duyệt bản tin này."
     ),
     Code.USER_LAST_ADMIN: (
         "“{name}” là quản trị viên cuối cùng còn hoạt động; hãy tạo quản trị viên khác trước."

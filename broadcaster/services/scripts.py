@@ -32,7 +32,7 @@ from broadcaster.services.script_list import script_authors as script_authors
 from broadcaster.services.script_list import script_weeks as script_weeks
 from broadcaster.services.script_list import search_text
 from broadcaster.sound.render import expected_seconds
-from broadcaster.store.db import Rendering, User
+from broadcaster.store.db import AuditEvent, Rendering, User
 from broadcaster.store.db import Script as Script
 from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
 
@@ -277,9 +277,10 @@ def approve_script(
 
 
 def _check_approver(ctx: Context, script: Script, name: str) -> None:
-    """The approver is an enabled leader (or admin) account, and not the author unless the
-    town allows it (`self_approval`: a one-person commune) or the author is a leader whose own
-    recorded reading is an emergency (the evidence then names the leader as both)."""
+    """The approver is an enabled leader (or admin) account, and not an author (the writer or
+    the maker of a recording, see `_authors`) unless the town allows it (`self_approval`: a
+    one-person commune) or the author is a leader whose own recorded reading is an emergency
+    (the evidence then names the leader as both)."""
     account = ctx.session.scalar(select(User).where(User.name == name))
     if account is None or account.disabled or account.role not in (Role.LEADER, Role.ADMIN):
         raise ScriptRejected(Code.APPROVER_UNKNOWN, name=name)
@@ -289,8 +290,19 @@ def _check_approver(ctx: Context, script: Script, name: str) -> None:
         and rendering is not None
         and rendering.engine == RECORDING_ENGINE
     )
-    if script.author == name and ctx.settings.self_approval != "on" and not own_emergency:
+    if name in _authors(ctx, script) and ctx.settings.self_approval != "on" and not own_emergency:
         raise ScriptRejected(Code.SELF_APPROVAL, name=name, script_id=script.id)
+
+
+def _authors(ctx: Context, script: Script) -> set[str | None]:
+    """Whoever supplied the words or the voice: the writer, and everyone who gave the script
+    a recording or an audio file (the audit trail's `script.recording` events)."""
+    voices = ctx.session.scalars(
+        select(AuditEvent.actor).where(
+            AuditEvent.target == f"script:{script.id}", AuditEvent.action == "script.recording"
+        )
+    )
+    return {script.author, *voices}
 
 
 def return_script(ctx: Context, script_id: int, note: str | None = None) -> Change:
