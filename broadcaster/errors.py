@@ -26,6 +26,7 @@ class Code(StrEnum):
     FILE_FOLDER = "file_folder"
     DOCX_UNREADABLE = "docx_unreadable"
     DOCX_TOO_LARGE = "docx_too_large"
+    DOCX_TOO_COMPLEX = "docx_too_complex"
     TEXT_TOO_LONG = "text_too_long"
     FRONT_MATTER_OPEN = "front_matter_open"
     NOTHING_GIVEN = "nothing_given"
@@ -128,6 +129,10 @@ ENGLISH: dict[Code, str] = {
     Code.DOCX_TOO_LARGE: (
         "{name} unpacks to more than {megabytes} MB or {members} parts; it is not an ordinary "
         "Word file. Copy its text into a new document, or split it."
+    ),
+    Code.DOCX_TOO_COMPLEX: (
+        "{name} holds more than {elements} XML elements or {characters} characters of text; it "
+        "is not an ordinary bulletin. Copy its text into a new document, or split it."
     ),
     Code.TEXT_TOO_LONG: (
         "The script has {characters} characters, more than the {limit} allowed; split it into "

@@ -31,6 +31,11 @@ VIETNAMESE: dict[Code, str] = {
         "Tệp Word {name} khi giải nén lớn hơn {megabytes} MB hoặc có hơn {members} thành phần, "
         "không phải tệp Word thông thường. Hãy chép phần chữ sang tệp mới hoặc chia nhỏ bản tin."
     ),
+    Code.DOCX_TOO_COMPLEX: (
+        "Tệp {name} có quá nhiều thành phần (hơn {elements}) hoặc quá nhiều chữ (hơn "
+        "{characters} ký tự) so với một bản tin. Hãy chép nội dung sang một tệp Word mới "
+        "hoặc chia nhỏ bản tin."
+    ),
     Code.TEXT_TOO_LONG: (
         "Bản tin dài {characters} ký tự, vượt quá giới hạn {limit} ký tự. "
         "Hãy tách thành nhiều bản tin."
