@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import logging
 import os
 import re
@@ -78,6 +79,7 @@ class Settings:
     web_port: int = 8080
     web_secure_cookie: str = "off"
     web_idle_hours: int = 8
+    web_trusted_proxies: str = ""  # proxies whose X-Forwarded-For names the client
     # "on" lets one person write and approve the same bulletin (a one-person commune);
     # the evidence names them as both author and approver.
     self_approval: str = "off"
@@ -128,6 +130,14 @@ class Settings:
     def clusters_on(self) -> bool:
         """Whether the station sends its programme to loudspeaker clusters over MQTT."""
         return bool(self.mqtt_host.strip())
+
+    def trusted_proxies(self) -> frozenset[str]:
+        """The addresses in `web_trusted_proxies`, normalised; ConfigError for anything else."""
+        names = self.web_trusted_proxies.replace(",", " ").split()
+        try:
+            return frozenset(str(ipaddress.ip_address(name)) for name in names)
+        except ValueError:
+            raise ConfigError("Setting 'web_trusted_proxies' must list IP addresses.") from None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -276,6 +286,7 @@ def _check_words(settings: Settings) -> None:
         )
     if not settings.web_host.strip():
         raise ConfigError("Setting 'web_host' must name an address such as 127.0.0.1.")
+    settings.trusted_proxies()  # ConfigError for anything but addresses
 
 
 def _check_paths(settings: Settings) -> None:
@@ -320,11 +331,6 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if not low <= value <= high:
             raise ConfigError(f"Setting '{name}' must be from {low:g} to {high:g}, got {value!r}.")
-    for name, words in CHOICES.items():
-        if getattr(settings, name) not in words:
-            raise ConfigError(
-                f"Setting '{name}' must be one of {', '.join(words)}, got {getattr(settings, name)!r}."
-            )
 
 
 # Old key → new key. The old key still works and logs a warning naming the new one.

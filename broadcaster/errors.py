@@ -26,6 +26,7 @@ class Code(StrEnum):
     FILE_FOLDER = "file_folder"
     DOCX_UNREADABLE = "docx_unreadable"
     DOCX_TOO_LARGE = "docx_too_large"
+    DOCX_TOO_COMPLEX = "docx_too_complex"
     TEXT_TOO_LONG = "text_too_long"
     FRONT_MATTER_OPEN = "front_matter_open"
     NOTHING_GIVEN = "nothing_given"
@@ -47,6 +48,7 @@ class Code(StrEnum):
     SCRIPT_NOT_APPROVED = "script_not_approved"
     SCRIPT_TOO_LONG = "script_too_long"
     SCRIPT_CHANGED = "script_changed"
+    SCRIPT_EDIT_CONFLICT = "script_edit_conflict"
     APPROVER_MISSING = "approver_missing"
     NO_AUDIO = "no_audio"
     # Rendering
@@ -128,6 +130,10 @@ ENGLISH: dict[Code, str] = {
         "{name} unpacks to more than {megabytes} MB or {members} parts; it is not an ordinary "
         "Word file. Copy its text into a new document, or split it."
     ),
+    Code.DOCX_TOO_COMPLEX: (
+        "{name} holds more than {elements} XML elements or {characters} characters of text; it "
+        "is not an ordinary bulletin. Copy its text into a new document, or split it."
+    ),
     Code.TEXT_TOO_LONG: (
         "The script has {characters} characters, more than the {limit} allowed; split it into "
         "several bulletins."
@@ -159,6 +165,10 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.SCRIPT_CHANGED: (
         "Script {script_id} was changed after you opened it; read it again before approving."
+    ),
+    Code.SCRIPT_EDIT_CONFLICT: (
+        "Script {script_id} was changed by someone else after you opened it; your edit was "
+        "not saved: read the new text and edit again."
     ),
     Code.APPROVER_MISSING: "Say who approves the script (--by NAME).",
     Code.NO_AUDIO: (
@@ -258,7 +268,7 @@ ENGLISH: dict[Code, str] = {
         "('broadcaster users list')."
     ),
     Code.SELF_APPROVAL: (
-        "{name} wrote script {script_id}; another leader must approve it (or set "
+        "{name} wrote or recorded script {script_id}; another leader must approve it (or set "
         'self_approval = "on" for a one-person commune).'
     ),
     Code.ZONE_NAME_INVALID: (

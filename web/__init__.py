@@ -21,8 +21,12 @@ from broadcaster.services.scripts import MAX_SCRIPT_BYTES
 from broadcaster.services.station import open_station
 
 # Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
-# form at most 50,000 characters of text (each up to 9 bytes once URL-encoded).
-FORM_LIMIT = 1_000_000
+# form at most 50,000 characters of text (each up to 9 bytes once URL-encoded). Waitress
+# itself refuses anything over the largest of them (serving.MAX_BODY).
+from .serving import FORM_LIMIT  # noqa: E402
+from .serving import open_files_for_connections as open_files_for_connections  # noqa: E402
+from .serving import waitress_options as waitress_options  # noqa: E402
+
 # A recorded reading or an uploaded audio file: up to 100 MB (broadcaster.sound.recording).
 BODY_LIMITS = {
     "scripts.create": MAX_SCRIPT_BYTES + FORM_LIMIT,
@@ -42,6 +46,10 @@ SECURITY_HEADERS = {
     # same-origin, not no-referrer: Flask-WTF checks the Referer of a form sent over HTTPS
     "Referrer-Policy": "same-origin",
 }
+# The accounts page shows a generated password once; the others are the Office's files.
+NO_STORE = {
+    "users.index", "users.act", "auth.password", "log.report_csv", "log.report_download",
+}  # fmt: skip
 ERRORS_VI = {
     400: "Yêu cầu không hợp lệ. Hãy quay lại trang trước và thử lại.",
     404: "Không tìm thấy trang.",
@@ -69,6 +77,7 @@ def create_app(
     app.config.update(test_config or {})
     app.extensions["broadcaster"] = station
     app.extensions["broadcaster.clock"] = clock
+    app.extensions["broadcaster.proxies"] = settings.trusted_proxies()
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
     from . import auth, log, programme, recording, scripts, status, users
@@ -145,9 +154,12 @@ def _limit_body() -> None:
 
 
 def _security_headers(response: Response) -> Response:
-    """Every response: a strict content policy, no framing, no sniffing, a same-site referrer."""
+    """Every response: a strict content policy, no framing, no sniffing, a same-site referrer;
+    pages that show a secret (a one-time password) and report downloads are never stored."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.endpoint in NO_STORE:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -18,12 +18,14 @@ from broadcaster.services.station import DEMO_LOGIN_FILE
 
 from .db import services, station, station_clock
 from .db import session as db_session
+from .devices import client_address, known_device, remember_device
 from .messages import vietnamese
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 bp = Blueprint("auth", __name__)
+THROTTLED = (Code.LOGIN_SLOWED, Code.LOGIN_ADDRESS_BLOCKED)  # answered 429
 
 
 @bp.before_app_request
@@ -116,19 +118,20 @@ def login() -> str | tuple[str, int] | Response:
     if request.method == "POST":
         name = request.form.get("name", "")
         password = request.form.get("password", "")
+        name = name.replace("\x00", "")  # no one's name, and PostgreSQL refuses it in a query
         try:
-            # a NUL is no one's name, and PostgreSQL refuses it in a query
-            user = accounts.login(
-                services(), name.replace("\x00", ""), password, request.remote_addr or "?"
-            )
+            user = accounts.login(services(), name, password, client_address(), known_device(name))
         except BroadcasterError as refused:
+            db_session().rollback()
             flash(vietnamese(refused), "error")
             return login_page(name), 429 if refused.code != Code.LOGIN_FAILED else 401
         session.clear()
         session["user_id"], session["v"] = user.id, user.session_version
         session["seen"] = station_clock()().timestamp()
         flash(f"Xin chào {user.name}.", "ok")
-        return redirect(local_path(request.args.get("next")) or url_for("scripts.index"))
+        answer = redirect(local_path(request.args.get("next")) or url_for("scripts.index"))
+        remember_device(answer, user.name)
+        return answer
     return login_page()
 
 
@@ -153,11 +156,14 @@ def password() -> str | tuple[str, int] | Response:
             flash("Hai lần nhập mật khẩu mới không giống nhau. Vui lòng nhập lại.", "error")
             return render_template("password.html"), 400
         try:
-            accounts.change_password(services(), g.user, request.form.get("old", ""), new)
+            accounts.change_password(
+                services(), g.user, request.form.get("old", ""), new, client_address(),
+                known_device(g.user.name),
+            )  # fmt: skip
         except BroadcasterError as refused:
             db_session().rollback()
             flash(vietnamese(refused), "error")
-            return render_template("password.html"), 400
+            return render_template("password.html"), 429 if refused.code in THROTTLED else 400
         session["v"] = g.user.session_version  # this session goes on; the others end
         demo = station().settings.var_path / DEMO_LOGIN_FILE
         demo.unlink(missing_ok=True)  # the first password is no longer written down anywhere

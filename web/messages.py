@@ -31,6 +31,11 @@ VIETNAMESE: dict[Code, str] = {
         "Tệp Word {name} khi giải nén lớn hơn {megabytes} MB hoặc có hơn {members} thành phần, "
         "không phải tệp Word thông thường. Hãy chép phần chữ sang tệp mới hoặc chia nhỏ bản tin."
     ),
+    Code.DOCX_TOO_COMPLEX: (
+        "Tệp {name} có quá nhiều thành phần (hơn {elements}) hoặc quá nhiều chữ (hơn "
+        "{characters} ký tự) so với một bản tin. Hãy chép nội dung sang một tệp Word mới "
+        "hoặc chia nhỏ bản tin."
+    ),
     Code.TEXT_TOO_LONG: (
         "Bản tin dài {characters} ký tự, vượt quá giới hạn {limit} ký tự. "
         "Hãy tách thành nhiều bản tin."
@@ -59,6 +64,11 @@ VIETNAMESE: dict[Code, str] = {
         "({longest} phút). Hãy rút gọn hoặc tách thành nhiều bản tin."
     ),
     Code.SCRIPT_CHANGED: "Bản tin đã được sửa sau khi anh/chị mở trang; hãy xem lại rồi mới duyệt.",
+    Code.SCRIPT_EDIT_CONFLICT: (
+        "Bản tin vừa được người khác sửa sau khi anh/chị mở trang nên nội dung của anh/chị "
+        "chưa được lưu. Nội dung anh/chị nhập vẫn còn trong ô sửa; hãy đối chiếu với bản mới "
+        "rồi lưu lại."
+    ),
     Code.APPROVER_MISSING: "Cần ghi tên người duyệt.",
     Code.NO_AUDIO: (
         "Bản tin số {script_id} chưa có âm thanh cho nội dung hiện tại. "
@@ -157,7 +167,7 @@ VIETNAMESE: dict[Code, str] = {
     ),
     Code.APPROVER_UNKNOWN: "“{name}” không phải tài khoản lãnh đạo đang hoạt động.",
     Code.SELF_APPROVAL: (
-        "{name} là người soạn bản tin {script_id}; cần một lãnh đạo khác duyệt bản tin này."
+        "{name} là người soạn hoặc ghi âm bản tin {script_id}; cần một lãnh đạo khác duyệt bản tin này."
     ),
     Code.USER_LAST_ADMIN: (
         "“{name}” là quản trị viên cuối cùng còn hoạt động; hãy tạo quản trị viên khác trước."

@@ -32,50 +32,10 @@ from broadcaster.services.scripts import Script, ScriptRejected, clean_week, par
 
 from .auth import login_required
 from .db import services, station
+from .labels import RULE_LABELS_VI, VOICE_LABELS_VI
 from .messages import vietnamese
 
 bp = Blueprint("scripts", __name__)
-
-VOICE_LABELS_VI = {
-    "gtts": "giọng Google",
-    "edge": "giọng Microsoft (giọng nơ-ron)",
-    "espeak": "giọng dự phòng (espeak-ng, ngoại tuyến)",
-    "recording": "giọng người đọc (bản ghi âm)",
-}
-RULE_LABELS_VI = {
-    "url": "địa chỉ trang web",
-    "email": "địa chỉ thư điện tử",
-    "page furniture": "số trang, dòng kẻ",
-    "list marker": "đánh số mục",
-    "document symbol": "số, ký hiệu văn bản",
-    "phone number": "số điện thoại",
-    "quarter": "quý",
-    "date": "ngày tháng",
-    "date or share": "ngày tháng hoặc tỷ lệ",
-    "time": "giờ",
-    "range": "khoảng (từ … đến …)",
-    "per": "đơn vị tính",
-    "ordinal": "thứ, tháng",
-    "Roman numeral": "số La Mã",
-    "abbreviation echo": "chữ viết tắt lặp lại",
-    "abbreviation": "chữ viết tắt",
-    "number": "số",
-    "letter names": "đánh vần chữ cái",
-    "symbol": "ký hiệu",
-    "punctuation": "dấu câu",
-    "letterhead": "phần đầu văn bản (quốc hiệu, số, nơi gửi)",
-    "table header": "dòng tiêu đề của bảng",
-    "joined abbreviations": "chữ viết tắt ghép",
-    "alarm level": "mức báo động lũ",
-    "loanword": "từ nước ngoài",
-    "byline": "tên báo đầu bài",
-    "step": "mũi tên, bước",
-    "officer's reading": "lời đọc do cán bộ ghi",
-    "footnote": "chú thích",
-    "coordinate": "tọa độ (kinh độ, vĩ độ)",
-    "unit": "đơn vị đo",
-    "sentence end": "hết câu (thiếu dấu cách)",
-}
 
 
 def _back(script_id: int) -> tuple[Response, int]:
@@ -270,14 +230,22 @@ def detail(script_id: int) -> str | tuple[str, int]:
 
 @bp.route("/scripts/<int:script_id>/edit", methods=["POST"])
 @login_required("officer")
-def edit(script_id: int) -> tuple[Response, int]:
-    """Save new words; an approved script goes back to draft."""
+def edit(script_id: int) -> tuple[Response | str, int]:
+    """Save new words; an approved script goes back to draft. Words someone else changed
+    since the page was opened are not overwritten: the page comes back with the new text
+    beside what was typed."""
     try:
         change = service.edit_script(
-            services(), script_id, request.form.get("body", ""), request.form.get("title")
-        )
+            services(), script_id, request.form.get("body", ""), request.form.get("title"),
+            seen_hash=request.form.get("seen") or None,
+        )  # fmt: skip
     except BroadcasterError as exc:
-        return _refused(exc, script_id)
+        if exc.code != Code.SCRIPT_EDIT_CONFLICT:
+            return _refused(exc, script_id)
+        services().session.rollback()
+        flash(vietnamese(exc), "error")
+        page = detail_page(script_id, kept=request.form)
+        return (page, 409) if page is not None else _back(script_id)
     if change.back_to_draft:
         flash(
             "Đã lưu. Bản tin đã sửa nên trở lại bản nháp và cần lãnh đạo duyệt lại trước khi phát.",

@@ -296,11 +296,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the web page for officers, leaders and the Office."""
     import waitress
 
-    from broadcaster.web import create_app
+    from broadcaster.web import create_app, open_files_for_connections, waitress_options
 
     station = station_of(ctx)
     settings = station.settings
     app = create_app(settings)
     host, port = host or settings.web_host, port or settings.web_port
     click.echo(f"Web page on http://{host}:{port}/ (Ctrl+C to stop).")
-    waitress.serve(app, host=host, port=port, threads=4)
+    open_files_for_connections()
+    waitress.serve(app, host=host, port=port, **waitress_options())

@@ -14,11 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from broadcaster.evidence.ledger import GENESIS, digest
 from broadcaster.store.db import AuditEvent
+
+# The PostgreSQL advisory lock that serialises additions to the trail (any fixed number).
+TRAIL_LOCK = 0x61756469
 
 
 def cli_actor() -> str:
@@ -58,7 +61,15 @@ def record(
     after: str | None = None,
     detail: str | None = None,
 ) -> AuditEvent:
-    """Add one event to the trail (the caller commits, with the change it records)."""
+    """Add one event to the trail (the caller commits, with the change it records).
+
+    Two transactions adding events at once would both read the same head and one would fail
+    on the unique `seq` (a 500 for a person): on PostgreSQL the head is read under a
+    transaction advisory lock, so the second waits for the first's commit. SQLite needs none:
+    the change being recorded was written first, and its write lock is the database's only one.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TRAIL_LOCK})
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.event_hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

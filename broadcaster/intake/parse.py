@@ -10,7 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from broadcaster.enums import Topic
 from broadcaster.errors import BroadcasterError, Code
@@ -27,6 +27,11 @@ DOCX_MAX_UNPACKED = 20_000_000  # all parts together, as unpacked
 DOCX_MAX_MEMBER = 10_000_000  # any one part
 DOCX_MAX_MEMBERS = 1_000
 DOCX_MAX_DEPTH = 100  # element nesting in one XML part (Word's own stays under 30)
+# Elements and characters of text in all XML parts together: a 50,000-character bulletin
+# in Word, styles and tables included, stays far below; python-docx's tree of a document
+# at these limits takes tens of MB, where 1.6 million paragraphs took 560 MB.
+DOCX_MAX_ELEMENTS = 300_000
+DOCX_MAX_TEXT = 4 * MAX_CHARACTERS
 FIRST_YEAR, LAST_YEAR = 2000, 2999  # the years a date or week may name
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 TOPIC_ALIASES = {"dd": "đ", "đ": "đ"}
@@ -144,8 +149,10 @@ def check_docx_package(data: bytes, name: str) -> None:
 
     The declared sizes are checked first (Python's zipfile never unpacks more than a part
     declares), then each XML part is unpacked once, counted again, and parsed streaming with
-    entities left unexpanded, no network, no DTD allowed (Word never writes one) and its
-    nesting depth bounded. Media parts are never unpacked here.
+    entities left unexpanded, no network, no DTD allowed (Word never writes one), its nesting
+    depth bounded, and the elements and text of all parts counted: a document of 1.6 million
+    empty paragraphs (14 kB packed) is refused after DOCX_MAX_ELEMENTS, in flat memory,
+    before python-docx builds its tree. Media parts are never unpacked here.
     """
     from lxml import etree
 
@@ -154,6 +161,7 @@ def check_docx_package(data: bytes, name: str) -> None:
         members=DOCX_MAX_MEMBERS,
     )  # fmt: skip
     unreadable = ScriptRejected(Code.DOCX_UNREADABLE, name=name)
+    budget = _Budget(name)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
@@ -162,36 +170,69 @@ def check_docx_package(data: bytes, name: str) -> None:
             declared = [m.file_size for m in members]
             if max(declared, default=0) > DOCX_MAX_MEMBER or sum(declared) > DOCX_MAX_UNPACKED:
                 raise too_large
-            unpacked = 0
             for member in members:
-                if not member.filename.endswith((".xml", ".rels")):
-                    continue  # media: their declared size is checked above
-                parser = etree.XMLPullParser(
-                    events=("start", "end"), resolve_entities=False, huge_tree=False,
-                    no_network=True, load_dtd=False,
-                )  # fmt: skip
-                depth = 0
-                with package.open(member) as stream:
-                    while chunk := stream.read(65_536):
-                        unpacked += len(chunk)
-                        if unpacked > DOCX_MAX_UNPACKED:
-                            raise too_large
-                        parser.feed(chunk)
-                        for event, element in parser.read_events():
-                            if event == "end":
-                                depth -= 1
-                                element.clear()  # keep memory flat: only the depth matters
-                                continue
-                            if depth == 0 and element.getroottree().docinfo.internalDTD:
-                                raise unreadable  # entity declarations: a DTD has no business here
-                            depth += 1
-                            if depth > DOCX_MAX_DEPTH:
-                                raise unreadable
-                parser.close()
+                if member.filename.endswith((".xml", ".rels")):  # media: declared size only
+                    with package.open(member) as stream:
+                        budget.scan(stream, too_large, unreadable)
     except (zipfile.BadZipFile, etree.LxmlError, RuntimeError, NotImplementedError, EOFError,
             ValueError) as exc:  # fmt: skip
         # RuntimeError: an encrypted part; NotImplementedError: an unknown compression
         raise unreadable from exc
+
+
+class _Budget:
+    """What the parts of one .docx have used so far: bytes unpacked, elements, characters."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.unpacked, self.elements, self.characters = name, 0, 0, 0
+
+    def scan(
+        self, stream: IO[bytes], too_large: ScriptRejected, unreadable: ScriptRejected
+    ) -> None:
+        """Parse one XML part streaming, counting against the budget; refuse when it is spent."""
+        from lxml import etree
+
+        parser = etree.XMLPullParser(
+            events=("start", "end"), resolve_entities=False, huge_tree=False,
+            no_network=True, load_dtd=False,
+        )  # fmt: skip
+        depth = 0
+        while chunk := stream.read(65_536):
+            self.unpacked += len(chunk)
+            if self.unpacked > DOCX_MAX_UNPACKED:
+                raise too_large
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                if event == "end":
+                    depth -= 1
+                    self._count_text(element)
+                    continue
+                if depth == 0 and element.getroottree().docinfo.internalDTD:
+                    raise unreadable  # entity declarations: a DTD has no business here
+                depth += 1
+                self.elements += 1
+                if depth > DOCX_MAX_DEPTH:
+                    raise unreadable
+                if self.elements > DOCX_MAX_ELEMENTS:
+                    raise self._too_complex()
+        parser.close()
+
+    def _count_text(self, element: Any) -> None:
+        """Count an ended element's text, then drop it and the siblings before it (memory
+        stays flat however many paragraphs a part holds)."""
+        self.characters += len(element.text or "")
+        if self.characters > DOCX_MAX_TEXT:
+            raise self._too_complex()
+        element.clear()
+        parent = element.getparent()
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]
+
+    def _too_complex(self) -> ScriptRejected:
+        return ScriptRejected(
+            Code.DOCX_TOO_COMPLEX, name=self.name, elements=DOCX_MAX_ELEMENTS,
+            characters=DOCX_MAX_TEXT,
+        )  # fmt: skip
 
 
 def _read_docx(data: bytes, name: str) -> str:

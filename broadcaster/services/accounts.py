@@ -8,25 +8,24 @@ every session the account had. The last enabled admin cannot be disabled or demo
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import select
 
 from broadcaster.enums import Role
 from broadcaster.errors import Code
 from broadcaster.evidence import audit
+from broadcaster.services import throttle
 from broadcaster.services.context import Context
-from broadcaster.store.db import LoginAttempt, User
+from broadcaster.store.db import User
 from broadcaster.store.users import (
     MAX_NAME_LENGTH,
     UserError,
-    active_admins,
     authenticate,
     clean_role,
     create_user,
     find_user,
+    lock_admins,
     new_password,
     password_matches,
     set_password,
@@ -74,17 +73,22 @@ def list_users(ctx: Context) -> list[User]:
     return list(ctx.session.scalars(select(User).order_by(User.name)))
 
 
-def _keep_an_admin(ctx: Context, user: User) -> None:
-    if user.role == Role.ADMIN and not user.disabled and active_admins(ctx.session) <= 1:
+def _keep_an_admin(ctx: Context, name: str) -> User:
+    """The account `name`, read under the admins' lock; refused (USER_LAST_ADMIN) when it is
+    the last enabled admin. The lock holds until the caller commits, so the rule holds when two
+    admins disable or demote each other at the same moment."""
+    enabled_admins = lock_admins(ctx.session)
+    user = find_user(ctx.session, name)
+    ctx.session.refresh(user)  # as it is now, under the lock, not as an earlier read saw it
+    if user.role == Role.ADMIN and not user.disabled and enabled_admins <= 1:
         raise UserError(Code.USER_LAST_ADMIN, name=user.name)
+    return user
 
 
 def set_role(ctx: Context, name: str, role: str) -> User:
     """Give an account another role."""
-    user = find_user(ctx.session, name)
     chosen = clean_role(role)
-    if chosen != Role.ADMIN:
-        _keep_an_admin(ctx, user)
+    user = _keep_an_admin(ctx, name) if chosen != Role.ADMIN else find_user(ctx.session, name)
     before = _state(user)
     user.role = chosen
     _record(ctx, "user.role", user, before)
@@ -103,10 +107,15 @@ def reset_password(ctx: Context, name: str) -> Issued:
     return Issued(user, password)
 
 
-def change_password(ctx: Context, user: User, old: str, new: str) -> User:
-    """The account holder's own change: the old password must match; other sessions end."""
+def change_password(
+    ctx: Context, user: User, old: str, new: str, address: str, device: str | None = None
+) -> User:
+    """The account holder's own change: the old password must match (a check throttled like
+    the login's); other sessions end."""
+    tried = throttle.claim(ctx, throttle.Attempt(user.name, address, device))
     if not password_matches(user.password_hash, old):
         raise UserError(Code.USER_PASSWORD_WRONG)
+    throttle.settle(ctx, tried, True)
     if new == old:
         raise UserError(Code.USER_PASSWORD_SAME)
     before = _state(user)
@@ -118,8 +127,7 @@ def change_password(ctx: Context, user: User, old: str, new: str) -> User:
 
 def disable_user(ctx: Context, name: str) -> User:
     """Stop an account from logging in and end its sessions (its name stays in the evidence)."""
-    user = find_user(ctx.session, name)
-    _keep_an_admin(ctx, user)
+    user = _keep_an_admin(ctx, name)
     before = _state(user)
     user.disabled = True
     user.session_version += 1
@@ -138,56 +146,18 @@ def enable_user(ctx: Context, name: str) -> User:
     return user
 
 
-# Throttling: after FREE_FAILURES wrong passwords for one account within WINDOW, each try
-# waits longer (2 s, 4 s, ... up to MAX_DELAY): slow for a guesser, never a lock-out a
-# leader would meet in an emergency. One address gets ADDRESS_FAILURES tries per WINDOW.
-WINDOW = timedelta(minutes=15)
-FREE_FAILURES = 5
-MAX_DELAY_SECONDS = 60
-ADDRESS_FAILURES = 30
-KEEP_ATTEMPTS = timedelta(days=1)
+def login(ctx: Context, name: str, password: str, address: str, device: str | None = None) -> User:
+    """Check a login, throttled (services.throttle: per account for unknown devices, per
+    known device, per address for unknown devices); every try is kept.
 
-
-def _failures(ctx: Context, *where: ColumnElement[bool]) -> list[datetime]:
-    since = ctx.now() - WINDOW
-    return list(
-        ctx.session.scalars(
-            select(LoginAttempt.at)
-            .where(LoginAttempt.at >= since, LoginAttempt.ok.is_(False), *where)
-            .order_by(LoginAttempt.at)
-        )
-    )
-
-
-def login(ctx: Context, name: str, password: str, address: str) -> User:
-    """Check a login, throttled per account and per address; every try is kept.
-
-    Raises LOGIN_ADDRESS_BLOCKED (too many failures from one address), LOGIN_SLOWED (the
-    account's growing delay has not passed: the password is not even checked) or
+    Raises LOGIN_ADDRESS_BLOCKED or LOGIN_SLOWED (the password is not even checked) or
     LOGIN_FAILED (wrong name or password, or a disabled account: the same answer).
     """
-    name = name.strip()[:MAX_NAME_LENGTH]
-    address = address[:64]
-    now = ctx.now()
-    from_address = _failures(ctx, LoginAttempt.address == address)
-    if len(from_address) >= ADDRESS_FAILURES:
-        wait = from_address[0] + WINDOW - now
-        raise UserError(
-            Code.LOGIN_ADDRESS_BLOCKED, minutes=max(1, math.ceil(wait.total_seconds() / 60))
-        )
-    for_account = _failures(ctx, LoginAttempt.name == name)
-    if len(for_account) >= FREE_FAILURES:
-        delay = min(MAX_DELAY_SECONDS, 2 ** (len(for_account) - FREE_FAILURES + 1))
-        ready = for_account[-1] + timedelta(seconds=delay)
-        if now < ready:
-            raise UserError(Code.LOGIN_SLOWED, seconds=math.ceil((ready - now).total_seconds()))
-    user = authenticate(ctx.session, name, password)
-    ctx.session.add(LoginAttempt(at=now, name=name, address=address, ok=user is not None))
-    # tries older than a day count for nothing: the table stays small
-    ctx.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
-    ctx.session.commit()
+    tried = throttle.claim(ctx, throttle.Attempt(name, address, device))
+    user = authenticate(ctx.session, name.strip()[:MAX_NAME_LENGTH], password)
     if user is None:
         raise UserError(Code.LOGIN_FAILED)
+    throttle.settle(ctx, tried, True)  # with a rehashed password, if authenticate made one
     return user
 
 

@@ -52,6 +52,10 @@ class WeekPlan:
     occurrences: list[tuple[SlotOccurrence, list[ProgrammeEntry]]]
 
 
+# An occurrence to arrange lies within this many years of now (a form cannot name year 9999).
+MAX_YEARS_AHEAD = 100
+
+
 def install_slots(session: Session, slots: list[SlotDef]) -> None:
     """Make the slot table hold `slots` (only `init` and the daemon's start call this)."""
     sync_slot_rows(session, slots)
@@ -159,6 +163,8 @@ def arrange(
     before and after are fingerprints of the occurrence's script ids in airing order.
     """
     tz = ctx.settings.tz
+    if abs(start.year - ctx.now().year) > MAX_YEARS_AHEAD:  # no slot; and 9999 ± 1 s overflows
+        raise BroadcasterError(Code.SLOT_NO_OCCURRENCE, slot=slot_name, when=start.isoformat())
     matches = [
         occurrence
         for occurrence in occurrences_between(

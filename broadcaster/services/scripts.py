@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Sequence
+from typing import Sequence, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
-from broadcaster.enums import Priority, Role, Status, Topic
+from broadcaster.enums import Priority, Role, Status
 from broadcaster.errors import Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import MAX_BYTES, ScriptInput, check_length, clean_body, clean_line
@@ -22,10 +23,27 @@ from broadcaster.intake.parse import parse_script as parse_script
 from broadcaster.programme.planning import withdraw_script
 from broadcaster.programme.slots import slots_from_rows
 from broadcaster.services.context import Context
+from broadcaster.services.script_list import MAX_WORDS as MAX_WORDS
+from broadcaster.services.script_list import PAGE_SIZE as PAGE_SIZE
+from broadcaster.services.script_list import ScriptFilter as ScriptFilter
+from broadcaster.services.script_list import find_scripts as find_scripts
+from broadcaster.services.script_list import fold as fold
+from broadcaster.services.script_list import script_authors as script_authors
+from broadcaster.services.script_list import script_weeks as script_weeks
+from broadcaster.services.script_list import search_text
 from broadcaster.sound.render import expected_seconds
 from broadcaster.store.db import AuditEvent, Rendering, User
 from broadcaster.store.db import Script as Script
 from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
+
+T = TypeVar("T")
+# The largest id an INTEGER column holds on PostgreSQL (SQLite's go further): a larger number
+# in an address is no script, not a database error.
+MAX_ID = 2**31 - 1
+# How often a change is run again on the newest state when another change of the same script
+# landed between its read and its write (each retry means another writer won: a handful is
+# far more than two people at one bulletin can make).
+RETRIES = 5
 
 # The largest script file a door accepts (the web page sizes its request limit from it).
 MAX_SCRIPT_BYTES = MAX_BYTES
@@ -38,122 +56,6 @@ class Change:
     script: Script
     back_to_draft: bool
     withdrawn: int
-
-
-@dataclass(frozen=True)
-class ScriptFilter:
-    """What the list of scripts is narrowed to; every field empty shows them all."""
-
-    words: str = ""  # a phrase searched in title and body, with or without diacritics
-    status: Status | None = None
-    topic: Topic | None = None
-    author: str | None = None
-    week: str | None = None  # an ISO week: the scripts for it and those for every week
-
-
-@dataclass(frozen=True)
-class ScriptRow:
-    """One script as the list shows it, with who changed its words last and when."""
-
-    script: Script
-    last_editor: str | None
-    last_edited_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ScriptPage:
-    """One page of the filtered list (page counts from 1; `pages` is at least 1)."""
-
-    rows: list[ScriptRow]
-    total: int
-    page: int
-    pages: int
-
-
-PAGE_SIZE = 100  # scripts a page of the list shows
-MAX_WORDS = 200  # characters of a search that count
-
-# The largest id an INTEGER column holds on PostgreSQL (SQLite's go further): a larger number
-# in an address is no script, not a database error.
-MAX_ID = 2**31 - 1
-
-
-def fold(text: str) -> str:
-    """Text as the search compares it: lower case, no diacritics, đ → d, single spaces.
-
-    "Thông báo ĐĂNG KÝ" and "thong bao dang ky" fold alike; revision 0006 fills the
-    column with this same rule.
-    """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.lower().split())
-
-
-def search_text(title: str, body: str) -> str:
-    """The folded title and body a script's search column holds."""
-    return fold(f"{title}\n{body}")
-
-
-def _conditions(chosen: ScriptFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    # The words as one phrase: Vietnamese writes a word as syllables ("đăng ký"), and
-    # syllables matched apart ("dang" anywhere, "ky" anywhere) find nearly every text.
-    phrase = fold(chosen.words)[:MAX_WORDS]
-    if phrase:
-        escaped = phrase.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Script.search_text.like(f"%{escaped}%", escape="\\"))
-    if chosen.status:
-        conditions.append(Script.status == chosen.status)
-    if chosen.topic:
-        conditions.append(Script.topic == chosen.topic)
-    if chosen.author:
-        conditions.append(Script.author == chosen.author)
-    if chosen.week:
-        conditions.append(or_(Script.week == chosen.week, Script.week.is_(None)))
-    return conditions
-
-
-def find_scripts(ctx: Context, chosen: ScriptFilter, page: int = 1) -> ScriptPage:
-    """One page of the scripts that match `chosen`, newest first (a page past the end is
-    empty), each with its last editor from the audit trail."""
-    conditions = _conditions(chosen)
-    total = ctx.session.scalar(select(func.count()).select_from(Script).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    found = list(
-        ctx.session.scalars(
-            select(Script)
-            .where(*conditions)
-            .order_by(Script.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-    )
-    edits: dict[str, tuple[str, datetime]] = {}
-    if found:
-        targets = [f"script:{script.id}" for script in found]
-        for target, actor, at in ctx.session.execute(
-            select(AuditEvent.target, AuditEvent.actor, AuditEvent.at)
-            .where(AuditEvent.action == "script.edit", AuditEvent.target.in_(targets))
-            .order_by(AuditEvent.seq)
-        ):
-            edits[target] = (actor, at)  # the newest edit is the last one seen
-    rows = []
-    for script in found:
-        editor, edited_at = edits.get(f"script:{script.id}", (None, None))
-        rows.append(ScriptRow(script, editor, edited_at))
-    return ScriptPage(rows, total, page, pages)
-
-
-def script_authors(ctx: Context) -> list[str]:
-    """Everyone who added a script, for the list's author filter."""
-    query = select(Script.author).where(Script.author.is_not(None)).distinct()
-    return sorted(name for name in ctx.session.scalars(query) if name)
-
-
-def script_weeks(ctx: Context) -> list[str]:
-    """The weeks scripts are meant for, newest first, for the list's week filter."""
-    query = select(Script.week).where(Script.week.is_not(None)).distinct()
-    return sorted((week for week in ctx.session.scalars(query) if week), reverse=True)
 
 
 def content_hash(body: str) -> str:
@@ -195,19 +97,45 @@ def version_hash(script: Script) -> str:
     return hashlib.sha256(seen.encode("utf-8")).hexdigest()
 
 
+def _on_newest(ctx: Context, change: Callable[[], T]) -> T:
+    """Run `change`; when another change of the same script landed between its read and its
+    write (the version's compare-and-set failed), roll back and run it again on what is there
+    now, so it lands second and its rules are checked against the newest state."""
+    for _ in range(RETRIES - 1):
+        try:
+            return change()
+        except StaleDataError:
+            ctx.session.rollback()
+    return change()
+
+
+def _bump(script: Script) -> None:
+    """Count a change the row's columns do not show (a new recording) in its version."""
+    flag_modified(script, "content_hash")
+
+
 def attach_recording(ctx: Context, script: Script, rendering: Rendering) -> Change:
     """Make a recording the script's audio and commit; an approved script goes back to
-    draft (it leaves every future slot), as after any edit."""
-    if script.status == Status.RETIRED:
-        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script.id)
-    before = _state(script)
-    ctx.session.add(rendering)
-    ctx.session.flush()
-    back_to_draft = script.status == Status.APPROVED
-    withdrawn = _to_draft(ctx, script) if back_to_draft else 0
-    _audit(ctx, "script.recording", script, before, f"audio {rendering.sha256}")
-    ctx.session.commit()
-    return Change(script, back_to_draft, withdrawn)
+    draft (it leaves every future slot), as after any edit. An approval racing it either
+    lands first (and the recording returns the bulletin to draft) or is refused."""
+    script_id = script.id
+
+    def attach() -> Change:
+        current = get_script(ctx, script_id)
+        if current.status == Status.RETIRED:
+            raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+        before = _state(current)
+        back_to_draft = current.status == Status.APPROVED
+        _bump(current)
+        withdrawn = _to_draft(ctx, current) if back_to_draft else 0
+        ctx.session.flush()  # the compare-and-set, before the recording is added
+        ctx.session.add(rendering)
+        ctx.session.flush()
+        _audit(ctx, "script.recording", current, before, f"audio {rendering.sha256}")
+        ctx.session.commit()
+        return Change(current, back_to_draft, withdrawn)
+
+    return _on_newest(ctx, attach)
 
 
 def clean_priority(raw: str | None) -> Priority:
@@ -266,16 +194,29 @@ def add_scripts(
     return added
 
 
-def edit_script(ctx: Context, script_id: int, body: str, title: str | None = None) -> Change:
-    """Change a script's words or title; any change sends an approved script back to draft."""
-    script = get_script(ctx, script_id)
-    if script.status == Status.RETIRED:
-        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+def edit_script(
+    ctx: Context, script_id: int, body: str, title: str | None = None, seen_hash: str | None = None
+) -> Change:
+    """Change a script's words or title; any change sends an approved script back to draft.
+
+    With `seen_hash` (the `version_hash` of the page the officer edited), refuse when someone
+    else changed the words since (SCRIPT_EDIT_CONFLICT), so no edit is lost unseen. An approval
+    landing meanwhile is no conflict: the edit lands second and returns the script to draft.
+    """
     body = clean_body(body)
     if not has_text(body):
         raise ScriptRejected(Code.SCRIPT_EMPTY)
     check_length(body)
-    new_title = clean_line(title or "") or script.title
+    return _on_newest(ctx, lambda: _edit(ctx, script_id, body, clean_line(title or ""), seen_hash))
+
+
+def _edit(ctx: Context, script_id: int, body: str, title: str, seen_hash: str | None) -> Change:
+    script = get_script(ctx, script_id)
+    if script.status == Status.RETIRED:
+        raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
+    if seen_hash is not None and seen_hash != version_hash(script):
+        raise ScriptRejected(Code.SCRIPT_EDIT_CONFLICT, script_id=script_id)
+    new_title = title or script.title
     before = _state(script)
     new_hash = content_hash(body)
     back_to_draft = False
@@ -297,7 +238,9 @@ def approve_script(
     """Approve a draft for air; refuse one longer than every slot the daemon airs.
 
     With `seen_hash` (the `version_hash` of the page the leader read), refuse a script that
-    was changed since.
+    was changed since. The approval is written `WHERE version = <the version checked>`: a
+    change that lands between the check and the write makes it SCRIPT_CHANGED too, never an
+    approval of words no leader read.
     """
     script = get_script(ctx, script_id)
     if not approver.strip():
@@ -323,15 +266,21 @@ def approve_script(
     script.approved_by = approver.strip()
     script.approved_at = ctx.now()
     script.return_note = script.returned_by = None
+    try:
+        ctx.session.flush()  # the compare-and-set: UPDATE ... WHERE version = :read
+    except StaleDataError:
+        ctx.session.rollback()
+        raise ScriptRejected(Code.SCRIPT_CHANGED, script_id=script_id) from None
     _audit(ctx, "script.approve", script, before)
     ctx.session.commit()
     return script
 
 
 def _check_approver(ctx: Context, script: Script, name: str) -> None:
-    """The approver is an enabled leader (or admin) account, and not the author unless the
-    town allows it (`self_approval`: a one-person commune) or the author is a leader whose own
-    recorded reading is an emergency (the evidence then names the leader as both)."""
+    """The approver is an enabled leader (or admin) account, and not an author (the writer or
+    the maker of a recording, see `_authors`) unless the town allows it (`self_approval`: a
+    one-person commune) or the author is a leader whose own recorded reading is an emergency
+    (the evidence then names the leader as both)."""
     account = ctx.session.scalar(select(User).where(User.name == name))
     if account is None or account.disabled or account.role not in (Role.LEADER, Role.ADMIN):
         raise ScriptRejected(Code.APPROVER_UNKNOWN, name=name)
@@ -341,13 +290,28 @@ def _check_approver(ctx: Context, script: Script, name: str) -> None:
         and rendering is not None
         and rendering.engine == RECORDING_ENGINE
     )
-    if script.author == name and ctx.settings.self_approval != "on" and not own_emergency:
+    if name in _authors(ctx, script) and ctx.settings.self_approval != "on" and not own_emergency:
         raise ScriptRejected(Code.SELF_APPROVAL, name=name, script_id=script.id)
+
+
+def _authors(ctx: Context, script: Script) -> set[str | None]:
+    """Whoever supplied the words or the voice: the writer, and everyone who gave the script
+    a recording or an audio file (the audit trail's `script.recording` events)."""
+    voices = ctx.session.scalars(
+        select(AuditEvent.actor).where(
+            AuditEvent.target == f"script:{script.id}", AuditEvent.action == "script.recording"
+        )
+    )
+    return {script.author, *voices}
 
 
 def return_script(ctx: Context, script_id: int, note: str | None = None) -> Change:
     """Send an approved script back to draft (it leaves every future slot), with the leader's
     reason for the officer (kept until it is approved again)."""
+    return _on_newest(ctx, lambda: _return(ctx, script_id, note))
+
+
+def _return(ctx: Context, script_id: int, note: str | None) -> Change:
     script = get_script(ctx, script_id)
     if script.status != Status.APPROVED:
         raise ScriptRejected(Code.SCRIPT_NOT_APPROVED, script_id=script_id, status=script.status)
@@ -362,6 +326,10 @@ def return_script(ctx: Context, script_id: int, note: str | None = None) -> Chan
 
 def retire_script(ctx: Context, script_id: int) -> Change:
     """Take a script off the air for good (it leaves every future slot)."""
+    return _on_newest(ctx, lambda: _retire(ctx, script_id))
+
+
+def _retire(ctx: Context, script_id: int) -> Change:
     script = get_script(ctx, script_id)
     if script.status == Status.RETIRED:
         raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)

@@ -185,6 +185,29 @@ def set_password(user: User, password: str, *, must_change: bool) -> None:
     user.session_version += 1
 
 
+def lock_admins(session: Session) -> int:
+    """How many enabled admin accounts there are, counted under a lock held until the caller's
+    transaction ends, so two admins disabling (or demoting) each other at once cannot both see
+    "there is another one": the second waits for the first and counts again.
+
+    PostgreSQL: a row lock on every enabled admin account, taken in id order (two callers never
+    deadlock). SQLite: the database's one write lock (`BEGIN IMMEDIATE`), taken before the count.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not getattr(driver, "in_transaction", True):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return active_admins(session)
+    locked = session.scalars(
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.disabled.is_(False))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return len(list(locked))
+
+
 def active_admins(session: Session) -> int:
     """How many enabled admin accounts there are."""
     return (

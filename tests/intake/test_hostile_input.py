@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broadcaster.cli import main
+from broadcaster.config import load_settings
 from broadcaster.daemon.process import Daemon
 from broadcaster.errors import Code
 from broadcaster.intake.parse import (
@@ -187,6 +188,10 @@ def test_titles_and_file_names_are_cut_to_their_columns() -> None:
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("Bản tin một cửa", "Bản tin một cửa"),
+        ("Tin thường;=cmd|' /C calc'!A0", "Tin thường;'=cmd|' /C calc'!A0"),
+        ("a,@SUM(1)", "a,'@SUM(1)"),
+        ('a; "=1+1"', 'a; "\'=1+1"'),
+        ("Xã A; thôn B, tổ 3", "Xã A; thôn B, tổ 3"),
         ("", ""),
         (-3.5, -3.5),
         (None, None),
@@ -409,6 +414,71 @@ def test_no_get_address_answers_500(aired_app, clients, data: st.DataObject) -> 
         assert 'lang="vi"' in response.text and "Không" in response.text
 
 
+# Names the forms send, and values a hostile or careless user sends (dates at both ends of
+# what Python can hold among them: the arrange form's year 9999 or 0001 was a 500).
+FORM_NAMES = st.sampled_from(
+    ["name", "password", "body", "title", "topic", "week", "priority", "seen", "note", "start",
+     "slot", "ids", "current", "script", "action", "from", "to", "period", "format", "confirmed",
+     "zone", "old", "new", "again"]
+) | st.text(max_size=8)  # fmt: skip
+FORM_VALUES = QUERY_VALUES | st.sampled_from(
+    ["9999-12-31T23:59:59+07:00", "0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59+00:00",
+     "2024-03-11T17:00:00+07:00", "Chiều", "1", "1,1,99999999999", "add", "pack", "yes", "\x00"]
+)  # fmt: skip
+# Routes a fuzzer must not walk: they end the session the other examples need.
+NOT_FUZZED = {"/logout", "/users/", "/password"}
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_post_form_answers_500(aired_app, clients, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+    """Every POST route (issue 23), with generated ids and forms, logged in or not, the CSRF
+    token right: a 2xx, 3xx or 4xx page."""
+    aired_app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own tests; here the forms
+    rules = sorted(
+        (rule for rule in aired_app.url_map.iter_rules()
+         if "POST" in (rule.methods or ()) and rule.rule not in NOT_FUZZED),
+        key=lambda rule: rule.rule,
+    )  # fmt: skip
+    rule = data.draw(st.sampled_from(rules), label="route")
+    path = rule.rule.replace("<int:script_id>", str(data.draw(st.integers(0, 3), label="id")))
+    form = data.draw(st.dictionaries(FORM_NAMES, FORM_VALUES, max_size=6), label="form")
+    client = clients[data.draw(st.booleans(), label="logged in")]
+    response = client.post(path, data=form)
+    response.close()
+    assert response.status_code < 500, (path, form)
+
+
+@pytest.mark.parametrize("year", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+07:00"])
+def test_arranging_a_slot_in_year_9999_or_1_is_refused_in_words(aired_app, year: str) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(aired_app)
+    form = {"start": year, "slot": "Chiều", "ids": "1", "csrf_token": token(client, "/programme/")}
+    response = client.post("/programme/arrange", data=form, follow_redirects=True)
+    assert response.status_code == 200 and "Chiều" in response.text
+
+
+def test_the_status_page_takes_a_cluster_added_without_a_longitude(station, runner) -> None:  # type: ignore[no-untyped-def]
+    """An odd state the command line can leave: `clusters add --lat` without `--lon` (the
+    status page was a 500 for everyone)."""
+    (station.settings.base_dir / "broadcaster.toml").write_text('mqtt_host = "127.0.0.1"\n')
+    assert runner.invoke(main, ["zones", "add", "Thôn Đông"]).exit_code == 0
+    added = runner.invoke(
+        main, ["clusters", "add", "cum-dong", "--zone", "Thôn Đông", "--lat", "20.9"]
+    )
+    assert added.exit_code == 0, added.output
+    settings = load_settings(station.settings.base_dir, environ={}, overrides={
+        "engine": "espeak", "database_url": station.settings.database_url,
+    })  # fmt: skip
+    app = create_app(settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
+    page = logged_in(app).get("/status/")
+    app.extensions["broadcaster"].engine.dispose()
+    assert page.status_code == 200 and "cum-dong" in page.text
+
+
 def test_formula_titles_are_quoted_in_every_csv(aired_app, station, runner) -> None:  # type: ignore[no-untyped-def]
     """A title like =HYPERLINK(...) or @SUM(...) reaches the log CSV and the report as text."""
     from broadcaster.store.db import Airing
@@ -430,6 +500,43 @@ def test_formula_titles_are_quoted_in_every_csv(aired_app, station, runner) -> N
         assert '\'=HYPERLINK("http://evil.example","bấm vào")' in cells
         assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def _formulas_for_a_semicolon_reader(body: str) -> list[str]:
+    """The cells a reader splitting at ";" (or ",") would take for formulas."""
+    pieces = [piece for line in body.splitlines() for piece in re.split(r"[;,]", line)]
+    return [p for p in pieces if p.lstrip(' "')[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_semicolon_reader_finds_no_formula_in_any_csv(aired_app, station, runner) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: `Tin thường;=cmd|...` was left whole, and a ";" reader made it a formula: in
+    the log CSV, the report CSV and both CSVs of the evidence pack."""
+    from broadcaster.store.db import Airing
+
+    with station.sessions() as session:
+        airing = session.query(Airing).one()
+        airing.title = "Tin thường;=cmd|' /C calc'!A0"
+        airing.error = 'ổn, @SUM(1+1); "+HYPERLINK(1)"'
+        session.commit()
+    client = logged_in(aired_app)
+    period = "from=2024-03-01&to=2024-03-31"
+    report = client.get(f"/log/report.csv?{period}").data.decode("utf-8-sig")
+    log = runner.invoke(main, ["log", "--from", "2024-03-01", "--to", "2024-03-31", "--csv"])
+    assert log.exit_code == 0, log.output
+    form = {"from": "2024-03-01", "to": "2024-03-31", "format": "pack"}
+    pack = client.post(
+        "/log/report/download", data=form | {"csrf_token": token(client, "/log/report")}
+    )
+    assert pack.status_code == 200, pack.status_code
+    with zipfile.ZipFile(io.BytesIO(pack.data)) as members:
+        inside = [
+            members.read(name).decode("utf-8-sig")
+            for name in members.namelist() if name.endswith(".csv")
+        ]  # fmt: skip
+    assert len(inside) == 2
+    for body in (report, log.output, *inside):
+        assert "Tin thường;'=cmd" in body
+        assert _formulas_for_a_semicolon_reader(body) == [], body[-400:]
 
 
 # --- peak memory of a real process uploading the bomb -------------------------------------

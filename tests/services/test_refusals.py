@@ -316,6 +316,9 @@ CASES: dict[str, Case] = {
     "cfg-misfire-words": setting('misfire_grace_minutes = "ten"', "must be a whole number, got 'ten'."),
     "cfg-lease-low": setting("lease_seconds = 2", "'lease_seconds' must be from 6 to 600, got 2."),
     "cfg-secure-cookie-word": setting('web_secure_cookie = "yes"', "'web_secure_cookie' must be one of"),
+    "cfg-proxy-name": setting(
+        'web_trusted_proxies = "127.0.0.1, caddy"', "'web_trusted_proxies' must list IP addresses."
+    ),
     "cfg-idle-zero": setting("web_idle_hours = 0", "'web_idle_hours' must be from 1 to 720, got 0."),
     "cfg-self-approval-bool": setting("self_approval = true", "'self_approval' must be"),
     "cfg-cutoff-zero": setting("report_cutoff_day = 0", "'report_cutoff_day' must be from 1 to 28, got 0."),

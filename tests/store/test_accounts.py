@@ -187,7 +187,7 @@ def test_the_author_cannot_approve_unless_the_town_allows_it(station, cli, proje
     refused = cli("scripts", "approve", "1", "--by", "Chủ tịch")
     assert (
         refused.exit_code == 1
-        and "Chủ tịch wrote script 1; another leader must approve it" in refused.output
+        and "Chủ tịch wrote or recorded script 1; another leader must approve it" in refused.output
     )
     (project / "broadcaster.toml").write_text('self_approval = "on"\n', encoding="utf-8")
     assert cli("scripts", "approve", "1", "--by", "Chủ tịch").exit_code == 0
