@@ -55,11 +55,21 @@ class Station:
         return path.read_text().strip()
 
 
+def _why(exc: OperationalError) -> str:
+    """What the driver said (its first line: psycopg adds a hint), and what to do about it."""
+    detail = str(exc.orig or exc).strip().splitlines()[0].rstrip(".")
+    said = detail.lower()
+    if "locked" in said:
+        return detail + " (another program holds it: close that program or wait, then start again)"
+    if any(word in said for word in ("refused", "timeout", "timed out", "resolve", "no route")):
+        return detail + (" (check that the database server is running and reachable, and the "
+                         "database_url in broadcaster.toml, then start again)")  # fmt: skip
+    return detail
+
+
 def _unreachable(shown: str, exc: OperationalError) -> NotInitialised:
     """The refusal for a database that does not answer: its URL (password masked) and why."""
-    # drivers answer in several lines (psycopg adds a hint); the first says what happened
-    detail = str(exc.orig or exc).strip().splitlines()[0].rstrip(".")
-    return NotInitialised(Code.DATABASE_UNREACHABLE, url=shown, detail=detail)
+    return NotInitialised(Code.DATABASE_UNREACHABLE, url=shown, detail=_why(exc))
 
 
 def _connect(settings: Settings) -> tuple[Engine, str]:
@@ -99,10 +109,7 @@ DAEMON_BUSY_SECONDS = 2.0
 
 def unreachable(settings: Settings, exc: OperationalError) -> BroadcasterError:
     """The one sentence for a database that is locked or does not answer."""
-    detail = str(exc.orig).strip().rstrip(".")
-    if "locked" in detail:
-        detail += " (another program holds it: close that program or wait, then start again)"
-    return BroadcasterError(Code.DATABASE_UNREACHABLE, url=settings.db_url_shown, detail=detail)
+    return BroadcasterError(Code.DATABASE_UNREACHABLE, url=settings.db_url_shown, detail=_why(exc))
 
 
 def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station, MigrationReport]:

@@ -636,6 +636,12 @@ def test_a_database_password_is_never_printed(station: Path, args: tuple[str, ..
     assert result.output.startswith(
         "Error: Cannot open the database at postgresql+psycopg://radio:***@"
     )
+    # what to do next, in the same one sentence
+    assert (
+        "(check that the database server is running and reachable, and the database_url"
+        in (result.output)
+        and result.output.count("\n") == 1
+    )
 
 
 def test_init_shows_a_generated_password_once_and_status_the_masked_url(
