@@ -56,7 +56,7 @@ class Script(Base):
     zones: Mapped[str] = mapped_column(Text, default="", server_default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The compare-and-set of every change (revision 0011): the ORM writes a script with
+    # The compare-and-set of every change (revision 0012): the ORM writes a script with
     # `WHERE version = <the one read>` and adds one, and raises StaleDataError when another
     # change landed in between (services.scripts turns that into a refusal or a retry).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -242,7 +242,7 @@ class LoginAttempt(Base):
     name: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     ok: Mapped[bool]
-    # The known device the try came from (its signed cookie's id; revision 0011), or None.
+    # The known device the try came from (its signed cookie's id; revision 0012), or None.
     device: Mapped[Optional[str]] = mapped_column(String(32))
 
 
