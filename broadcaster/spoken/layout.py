@@ -26,6 +26,22 @@ _FURNITURE_RE = re.compile(
     r")$",
     re.IGNORECASE,
 )
+# A web page's credits and buttons, never read: "Theo Thanh Niên", "(Theo: VTVO)",
+# "Nguồn: EVNHANOI", "Ảnh: Giang Huy", "Lên đầu trang", "Share on Twitter …", a time stamp
+# "02:42 07/01/2020" or "Thứ 7, 04.03.2023 | 08:06:28", "Ngày cập nhật : 28/11/2018".
+_CREDIT_RE = re.compile(
+    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
+    r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài"
+    r"|(?:thứ \w+,?\s*)?(?:\d{1,2}:\d{2} [\d/.]+|[\d/.]+ (?:\| )?\d{1,2}:\d{2}:\d{2})"
+    r"|ngày (?:cập nhật|đăng)\s*:\s*[\d/.]+)$",
+    re.IGNORECASE,
+)
+# The same at the end of a line: "… năm 2022. Ảnh: Giang Huy", "… mới nhất. Nguồn: EVNHANOI",
+# "(Ngày đăng: 19/10/2018)".
+_CREDIT_TAIL_RE = re.compile(
+    r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:[^.;:]{1,40}$|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
+    re.IGNORECASE,
+)
 _SENTENCE_END = tuple(".!?:;…")
 _LIST_START_RE = re.compile(
     r"^(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|\d+\)|[a-zđ]\)|[-+•*–])\s", re.IGNORECASE
@@ -66,8 +82,8 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
         text = pattern.sub(replace, text)
     lines = []
     for raw in _SPACES_RE.sub(" ", text).split("\n"):
-        line = raw.strip()
-        if line and _FURNITURE_RE.match(line):
+        line = _CREDIT_TAIL_RE.sub("", raw.strip())
+        if line and (_FURNITURE_RE.match(line) or _CREDIT_RE.match(line)):
             if record is not None:
                 record("page furniture", line, "")
             continue
