@@ -22,6 +22,7 @@ class Code(StrEnum):
     FILE_BINARY = "file_binary"
     FILE_ENCODING = "file_encoding"
     FILE_TYPE = "file_type"
+    FILE_OLD_WORD = "file_old_word"
     FILE_MISSING = "file_missing"
     FILE_FOLDER = "file_folder"
     DOCX_UNREADABLE = "docx_unreadable"
@@ -123,6 +124,9 @@ ENGLISH: dict[Code, str] = {
         "{name} is not in a text encoding we can read (UTF-8, UTF-16 or Windows CP1258)."
     ),
     Code.FILE_TYPE: "{name}: only .txt, .md and .docx scripts can be added.",
+    Code.FILE_OLD_WORD: (
+        "{name} is a Word 97-2003 (.doc) file. Save it as .docx and add it again."
+    ),
     Code.FILE_MISSING: "{name} does not exist.",
     Code.FILE_FOLDER: "{name} is a folder, not a file.",
     Code.DOCX_UNREADABLE: "{name} is not a readable Word (.docx) file.",

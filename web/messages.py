@@ -22,6 +22,9 @@ VIETNAMESE: dict[Code, str] = {
         "Hãy lưu lại tệp dạng UTF-8 rồi tải lên."
     ),
     Code.FILE_TYPE: "Chỉ nhận tệp .txt, .md hoặc .docx ({name}).",
+    Code.FILE_OLD_WORD: (
+        "Tệp {name} là tệp Word 97–2003 (.doc). Lưu lại dưới dạng .docx rồi tải lên."
+    ),
     Code.FILE_MISSING: "Không tìm thấy tệp {name}.",
     Code.FILE_FOLDER: "{name} là một thư mục, không phải một tệp.",
     Code.DOCX_UNREADABLE: (

@@ -10,13 +10,11 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from broadcaster.enums import Topic
 from broadcaster.errors import BroadcasterError, Code
-
-if TYPE_CHECKING:
-    from docx.table import Table
+from broadcaster.intake.letterhead import document_title
 
 MAX_BYTES = 5_000_000  # a script file, text or .docx (5 MB)
 MAX_CHARACTERS = 50_000  # a script's text: about an hour of speech, longer than any slot
@@ -32,6 +30,8 @@ DOCX_MAX_DEPTH = 100  # element nesting in one XML part (Word's own stays under 
 # at these limits takes tens of MB, where 1.6 million paragraphs took 560 MB.
 DOCX_MAX_ELEMENTS = 300_000
 DOCX_MAX_TEXT = 4 * MAX_CHARACTERS
+# A Word 97-2003 .doc (and .xls, .ppt): an OLE2 compound file, whatever its name says.
+OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 FIRST_YEAR, LAST_YEAR = 2000, 2999  # the years a date or week may name
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 TOPIC_ALIASES = {"dd": "đ", "đ": "đ"}
@@ -236,15 +236,13 @@ class _Budget:
 
 
 def _read_docx(data: bytes, name: str) -> str:
-    """Text of a Word .docx file in reading order; tables become Markdown pipe tables.
-
-    Tables are kept in the script body (the editor shows them and the content hash covers
-    them); the spoken form reads them row by row, the header row left out."""
+    """Text of a Word .docx file in reading order (`word.py`: tables, text boxes, letterhead)."""
     import docx  # python-docx; imported here so the CLI starts fast
     from docx.exceptions import PythonDocxError
     from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
     from lxml import etree
+
+    from broadcaster.intake.word import document_lines
 
     check_docx_package(data, name)
     try:
@@ -252,32 +250,7 @@ def _read_docx(data: bytes, name: str) -> str:
     except (PackageNotFoundError, PythonDocxError, zipfile.BadZipFile, etree.LxmlError, KeyError,
             ValueError) as exc:  # fmt: skip
         raise ScriptRejected(Code.DOCX_UNREADABLE, name=name) from exc
-    lines: list[str] = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            lines.extend(_markdown_table(block))
-        else:
-            lines.append(block.text)
-    return "\n".join(lines)
-
-
-def _markdown_table(table: Table) -> list[str]:
-    """A Word table as Markdown rows: the first row the header, merged cells said once."""
-    rows = []
-    for row in table.rows:
-        cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell repeats itself across the columns
-                continue
-            seen.add(id(cell._tc))
-            text = " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
-            cells.append(text.replace("|", "/"))
-        if any(cells):
-            rows.append("| " + " | ".join(cells) + " |")
-    if len(rows) > 1:
-        rows.insert(1, "|" + " --- |" * rows[0].count(" | ") + " --- |")
-    return rows
+    return "\n".join(document_lines(document))
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -296,14 +269,6 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
     raise ScriptRejected(Code.FRONT_MATTER_OPEN)
 
 
-def _first_line_title(body: str) -> str:
-    """The first non-blank line, trimmed of Markdown heading marks."""
-    for line in body.splitlines():
-        if line.strip():
-            return line.strip().lstrip("#").strip()[:MAX_TITLE]
-    return ""
-
-
 def parse_script(
     data: bytes,
     name: str,
@@ -316,6 +281,8 @@ def parse_script(
     if len(data) > MAX_BYTES:
         raise ScriptRejected(Code.FILE_TOO_LARGE, name=name, megabytes=MAX_BYTES // 1_000_000)
     suffix = Path(name).suffix.lower()
+    if suffix == ".doc" or data.startswith(OLE2_MAGIC):
+        raise ScriptRejected(Code.FILE_OLD_WORD, name=name)  # Word 97-2003: save it as .docx
     meta: dict[str, str] = {}
     if suffix == ".docx":
         body, encoding = unicodedata.normalize("NFC", _read_docx(data, name)), "docx"
@@ -330,7 +297,7 @@ def parse_script(
     if not has_text(body):
         raise ScriptRejected(Code.FILE_NO_TEXT, name=name)
     check_length(body)
-    chosen_title = (title or meta.get("title") or "").strip() or _first_line_title(body)
+    chosen_title = (title or meta.get("title") or "").strip() or document_title(body)
     chosen_topic = topic or meta.get("topic")
     if not chosen_topic:
         raise ScriptRejected(Code.TOPIC_MISSING, name=name)

@@ -7,6 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from broadcaster.intake.letterhead import (
+    DATELINE_RE,
+    is_recipient,
+    is_recipients_start,
+    letterhead_end,
+)
 from broadcaster.spoken.address import EMAIL_RE, URL_RE, say_email, say_url
 from broadcaster.spoken.lexicon import UNITS
 
@@ -18,6 +24,22 @@ _FURNITURE_RE = re.compile(
     r"|trang\s+\d+(?:\s*(?:/|trên)\s*\d+)?"  # "Trang 2", "Trang 2/5"
     r"|[.…_\-–=*•·~\s]{3,}"  # rules of dots, dashes, underscores
     r")$",
+    re.IGNORECASE,
+)
+# A web page's credits and buttons, never read: "Theo Thanh Niên", "(Theo: VTVO)",
+# "Nguồn: EVNHANOI", "Ảnh: Giang Huy", "Lên đầu trang", "Share on Twitter …", a time stamp
+# "02:42 07/01/2020" or "Thứ 7, 04.03.2023 | 08:06:28", "Ngày cập nhật : 28/11/2018".
+_CREDIT_RE = re.compile(
+    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
+    r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài"
+    r"|(?:thứ \w+,?\s*)?(?:\d{1,2}:\d{2} [\d/.]+|[\d/.]+ (?:\| )?\d{1,2}:\d{2}:\d{2})"
+    r"|ngày (?:cập nhật|đăng)\s*:\s*[\d/.]+)$",
+    re.IGNORECASE,
+)
+# The same at the end of a line: "… năm 2022. Ảnh: Giang Huy", "… mới nhất. Nguồn: EVNHANOI",
+# "(Ngày đăng: 19/10/2018)".
+_CREDIT_TAIL_RE = re.compile(
+    r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:[^.;:]{1,40}$|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
 )
 _SENTENCE_END = tuple(".!?:;…")
@@ -60,8 +82,8 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
         text = pattern.sub(replace, text)
     lines = []
     for raw in _SPACES_RE.sub(" ", text).split("\n"):
-        line = raw.strip()
-        if line and _FURNITURE_RE.match(line):
+        line = _CREDIT_TAIL_RE.sub("", raw.strip())
+        if line and (_FURNITURE_RE.match(line) or _CREDIT_RE.match(line)):
             if record is not None:
                 record("page furniture", line, "")
             continue
@@ -69,40 +91,13 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
     return lines
 
 
-# The letterhead of an administrative document (Nghị định 30/2020/NĐ-CP): issuing body,
-# national motto and slogan, number and symbol, "V/v" summary, place and date, addressee.
-_MOTTO_RE = re.compile(
-    r"^(?:cộng hòa xã hội chủ nghĩa việt nam\W*|độc lập\W+tự do\W+hạnh phúc\W*|số\s*:.*/.*)$",
-    re.IGNORECASE,
-)
-_LETTERHEAD_RE = re.compile(
-    r"^(?:v/v\b.*|kính gửi\s*:?\s*$"
-    r"|[^\W\d_][\w ]{0,40}, ngày\b.{0,20}\btháng\b.{0,12}\bnăm\b[\s.…\d]*)$",
-    re.IGNORECASE,
-)
-
-
 def strip_letterhead(lines: list[str], record: Record | None) -> list[str]:
     """Leave out the letterhead block at the top of an administrative document.
 
-    Only the leading block is looked at, and only when it holds the national motto or a
-    "Số: …" line; lines in capitals there (the issuing body) go with it, the title
-    ("THÔNG BÁO") and everything after it stay."""
-    block = 0
-    marked = False
-    for line in lines[:16]:
-        if not line:
-            block += 1
-            continue
-        if _MOTTO_RE.match(line):
-            marked = True
-        elif _LETTERHEAD_RE.match(line):
-            pass
-        elif not (is_heading(line) and len(line.split()) <= 8 and not _TITLE_RE.match(line)):
-            break
-        block += 1
-    if not marked:
-        return lines
+    Only the leading block is looked at, and only when it holds the national motto, a
+    "Số: …" line or a dateline (`intake/letterhead.py`); lines in capitals there (the issuing
+    body) go with it, the title ("THÔNG BÁO") and everything after it stay."""
+    block = letterhead_end(lines)
     if record is not None:
         for line in lines[:block]:
             if line:
@@ -110,33 +105,25 @@ def strip_letterhead(lines: list[str], record: Record | None) -> list[str]:
     return lines[block:]
 
 
-_RECIPIENTS_RE = re.compile(r"^nơi nhận\s*:", re.IGNORECASE)
-_RECIPIENT_RE = re.compile(r"^(?:[-+•*–]\s*.*|lưu\s*:.*|như trên.*)$", re.IGNORECASE)
 _SIGNED_RE = re.compile(r"^\((?:đã ký|ký[^()]*)\)$", re.IGNORECASE)
 
 
 def strip_closing(lines: list[str], record: Record | None) -> list[str]:
-    """Leave out the recipients block ("Nơi nhận: - Như trên; - Lưu: VT.") and "(Đã ký)"."""
+    """Leave out the recipients block ("Nơi nhận: - Như trên; - Lưu: VT."), "(Đã ký)" and a
+    dateline standing alone (some offices put it above the signature)."""
     out: list[str] = []
     in_recipients = False
     for line in lines:
-        if _RECIPIENTS_RE.match(line):
+        if is_recipients_start(line):
             in_recipients = True
-        elif in_recipients and line and not _RECIPIENT_RE.match(line):
+        elif in_recipients and line and not is_recipient(line):
             in_recipients = False
-        if in_recipients or _SIGNED_RE.match(line):
+        if in_recipients or _SIGNED_RE.match(line) or DATELINE_RE.match(line):
             if record is not None and line:
                 record("letterhead", line, "")
             continue
         out.append(line)
     return out
-
-
-_TITLE_RE = re.compile(
-    r"^(?:thông báo|kế hoạch|quyết định|công văn|giấy mời|thư|lịch|chỉ thị|nghị quyết|báo cáo"
-    r"|hướng dẫn|tờ trình|lời kêu gọi|công điện|tin|bản tin)\b",
-    re.IGNORECASE,
-)
 
 
 # A line ending in one of these words (or a comma) goes on in the next line, whatever its case.

@@ -25,6 +25,7 @@ from broadcaster.spoken.rules_dates import (
     DAY_MONTH,
     DAY_RANGE,
     FULL_DATE,
+    HOUR_RANGE,
     MONTH_YEAR,
     QUARTER,
     SPACED_DATE,
@@ -71,7 +72,7 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
         BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
-        COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,

@@ -23,7 +23,7 @@ def _day_prefix(m: re.Match[str], day: str, ctx: Context) -> str:
     mong = ""
     if ctx.mong and int(day) <= 10:
         mong = "mồng " if ctx.dialect == "north" else "mùng "
-    return mong if before == "ngày" else f"ngày {mong}"
+    return mong if before in ("ngày", "nay") else f"ngày {mong}"  # "hôm nay 10.9"
 
 
 def _full_date(m: re.Match[str], ctx: Context) -> str:
@@ -151,6 +151,13 @@ def _time(m: re.Match[str], ctx: Context) -> str:
     return words
 
 
+HOUR_RANGE = Rule(
+    "range",
+    # "khung giờ 11-14h và 18-23h": from one hour to the other, before "14h" becomes words
+    re.compile(r"(?=\d)(?<![\w,.:/-])(?P<a>\d{1,2}) ?[-–] ?(?=\d{1,2} ?h(?![\w]))"),
+    lambda m, ctx: f"{num.number_words(int(m.group('a')), ctx.dialect)} đến ",
+)
+
 TIME = Rule(
     "time",
     # "18h40p", "18h40ph": the minutes marked too
@@ -173,8 +180,12 @@ def _dashed_day_month(m: re.Match[str], ctx: Context) -> str:
 
 DASHED_DAY_MONTH = Rule(
     "date",
-    # "ngày 26-11" is a date (but "từ ngày 20-25" a range of days: left to the range rule)
-    re.compile(r"(?=\d)(?<=[Nn]gày )(?<!từ ngày )(?P<d>\d{1,2})-(?P<m>\d{1,2})(?![\d/-])"),
+    # "ngày 26-11" is a date (but "từ ngày 20-25" a range of days: left to the range rule);
+    # so are "trưa 28-9", "chiều nay 7-10" and, with a dot, "ngày 26.6", "hôm nay 10.9"
+    re.compile(
+        r"(?=\d)(?:(?<=[Nn]gày )(?<!từ ngày )|(?<=[Ss]áng |[Tt]rưa )|(?<=[Tt]ối |[Đđ]êm )"
+        r"|(?<=[Cc]hiều )|(?<=[Nn]ay ))(?P<d>\d{1,2})[-.](?P<m>\d{1,2})(?![\d/-]|[.,]\d)"
+    ),
     _dashed_day_month,
 )
 

@@ -67,7 +67,8 @@ _WORD_RE = re.compile(r"[^\W\d_]*")
 def _per(m: re.Match[str], ctx: Context) -> str:
     after = _WORD_RE.match(m.string, m.end())
     unit = f"{m.group('u')}/{after.group(0) if after else ''}"
-    return m.group(0) if unit in UNITS else f"{m.group('a')} một "
+    # "50.000 đồng/con", "2 kg/ngày": a rate, "mỗi" (the units of UNITS say "trên" themselves)
+    return m.group(0) if unit in UNITS else f"{m.group('a')} mỗi "
 
 
 PER = Rule(

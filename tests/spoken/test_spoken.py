@@ -253,7 +253,7 @@ def test_letterhead_left_out_unless_kept() -> None:
         Normaliser(mong_days="yes")
     closing = "Mức thu 40.000đ/con.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nTM. ỦY BAN NHÂN DÂN\n(Đã ký)\nNguyễn Văn An"
     assert normalise(closing).text == (
-        "Mức thu bốn mươi nghìn đồng một con.\n\nThay mặt ủy ban nhân dân\n\nNguyễn Văn An"
+        "Mức thu bốn mươi nghìn đồng mỗi con.\n\nThay mặt ủy ban nhân dân\n\nNguyễn Văn An"
     )
     assert "Như trên" in Normaliser(letterhead="read")(closing).text
     # "V/v" in running text, without the motto or a number line, is read
