@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
 from broadcaster.errors import Code, DetailError
 
 logger = logging.getLogger(__name__)
@@ -152,6 +149,8 @@ class Settings:
     @property
     def db_url_shown(self) -> str:
         """The database URL fit to print: its password masked."""
+        from sqlalchemy import make_url  # only where a database is used (issue 25: light --help)
+
         return make_url(self.db_url).render_as_string(hide_password=True)
 
 
@@ -316,6 +315,9 @@ def _check_database_url(raw: str) -> None:
     """Refuse a database URL SQLAlchemy cannot read or has no driver for."""
     if not raw:
         return
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     try:
         make_url(raw).get_dialect()
     except (ArgumentError, NoSuchModuleError, ImportError):

@@ -70,7 +70,8 @@ class RenderFigures:
 
 def render_offline(text: str, settings: Settings, dest: Path) -> dict[str, float]:
     """Normalise → speech → assemble → master one text with the offline voice; time each stage."""
-    from broadcaster.sound.master import assemble, master, render_pcm_file
+    from broadcaster.sound.assembly import assemble, render_pcm_file
+    from broadcaster.sound.master import master
     from broadcaster.sound.voices.espeak import EspeakEngine
 
     engine = EspeakEngine(settings.espeak_voice, settings.espeak_rate, settings.espeak_pitch)

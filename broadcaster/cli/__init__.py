@@ -1,15 +1,8 @@
-"""The `broadcaster` command line: every stage by name; errors become one sentence and exit 1."""
+"""The `broadcaster` command line: every stage by name; errors become one sentence and exit 1.
 
-from broadcaster.cli import (  # noqa: F401  (registers commands)
-    agent_cmd,
-    air_cmd,
-    broker_cmd,
-    clusters_cmd,
-    records_cmd,
-    scripts_cmd,
-    tools_cmd,
-    users_cmd,
-)
+Each command lives in a module of its own kind (`*_cmd.py`) and is imported only when it runs
+(`base.COMMANDS`), so a light command loads only what it uses."""
+
 from broadcaster.cli.base import main
 
 __all__ = ["main"]

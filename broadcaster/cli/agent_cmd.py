@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import click
 
-from broadcaster.cli.base import main
 
-
-@main.command(
+@click.command(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     add_help_option=False,
 )

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 
 from broadcaster.clock import utc_now
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code, english
-from broadcaster.services.context import Context, cli_actor
-from broadcaster.services.station import (
-    MigrationReport,
-    Station,
-    demo_login,
-    initialise,
-    open_station,
-)
+
+if TYPE_CHECKING:  # the services are imported by the commands that use them (issue 25)
+    from broadcaster.services.context import Context
+    from broadcaster.services.station import MigrationReport, Station
 
 
 class Group(click.Group):
@@ -31,6 +28,59 @@ class Group(click.Group):
             return super().invoke(ctx)
         except BroadcasterError as exc:
             raise click.ClickException(english(exc.code, exc.data)) from exc
+
+
+# Each command: its module under broadcaster/cli, its function, and the first line of its help.
+# The module is imported only when the command runs (or its own --help is asked), so
+# `broadcaster --help` and a light command such as `status` load only what they use
+# (tests/cli/test_light.py holds their import lists, and that each line here is the command's).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "agent": ("agent_cmd", "agent", "The program at a loudspeaker cluster: `broadcaster agent --config agent.toml`."),
+    "air-now": ("air_cmd", "air_now_command", "Air one approved bulletin at once; an emergency bulletin interrupts the one on air."),
+    'arrange': ('air_cmd', 'arrange', "Put exactly SCRIPT_IDS, in order, in SLOT on WHEN ('2024-03-11 17:00'); the planner keeps it."),
+    "bench": ("bench_cmd", "bench", "Measure speed on this machine (prints figures; nothing is changed)."),
+    "broker": ("broker_cmd", "broker", "The MQTT broker the loudspeaker clusters listen on (Mosquitto)."),
+    "clusters": ("clusters_cmd", "clusters", "Loudspeaker clusters: the agents that play the programme in each zone."),
+    "devices": ("status_cmd", "devices", "List the sound cards the soundcard output can play to."),
+    "init": ("init_cmd", "init", "Create var/ and the database here, reading slots from ./schedules/."),
+    "log": ("records_cmd", "log", "Print the airing log (the evidence rows); `log verify` checks its hash chain."),
+    "normalize": ("tools_cmd", "normalize", "Print a script exactly as the voice will read it (FILE or - for stdin)."),
+    'plan': ('air_cmd', 'plan', "Fill the week's slot occurrences with approved, rendered bulletins."),
+    "render": ("tools_cmd", "render", "Render scripts to broadcast MP3 (cached: unchanged text does no work)."),
+    'report': ('records_cmd', 'report_command', "Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."),
+    'run': ('air_cmd', 'run', "Run the daemon: air each slot's programme at its time and log every airing."),
+    "scripts": ("scripts_cmd", "scripts", "Add, list, show, approve, return and retire bulletin scripts."),
+    "serve": ("tools_cmd", "serve", "Serve the web page for officers, leaders and the Office."),
+    "status": ("status_cmd", "status", "Show whether the daemon is alive, what airs next, the last outcomes and free disk space."),
+    "users": ("users_cmd", "users", "Accounts of the web page: officers, leaders, the Office, admins."),
+    "zones": ("clusters_cmd", "zones", "Zones of the town (thôn, tổ dân phố) that slots, bulletins and air-nows can target."),
+}  # fmt: skip
+
+
+class Commands(Group):
+    """The main group: finds each command in COMMANDS and imports its module only then."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = COMMANDS.get(cmd_name)
+        if found is None:
+            return None
+        module, name, _ = found
+        command = getattr(import_module(f"broadcaster.cli.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands from COMMANDS, without importing a single one."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.utils.make_default_short_help(line, limit))
+            for name, (_, _, line) in sorted(COMMANDS.items())
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 # Commands that take script ids read '-1' as an id (no such script), not as an unknown option.
@@ -67,6 +117,8 @@ def settings_of(ctx: click.Context) -> Settings:
 
 def station_of(ctx: click.Context) -> Station:
     """The opened installation (database engine and sessions), once per command."""
+    from broadcaster.services.station import open_station
+
     station = ctx.obj.get("station")
     if station is None:
         station = ctx.obj["station"] = open_station(settings_of(ctx))
@@ -88,12 +140,14 @@ def upgraded(report: MigrationReport) -> str:
 @contextmanager
 def services_of(ctx: click.Context) -> Iterator[Context]:
     """A service context over a fresh session, closed when the command is done."""
+    from broadcaster.services.context import Context, cli_actor
+
     station = station_of(ctx)
     with station.sessions() as session:
         yield Context(station.settings, session, utc_now, actor=cli_actor())
 
 
-@click.group(cls=Group)
+@click.group(cls=Commands)
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
@@ -105,31 +159,3 @@ def main(ctx: click.Context, verbose: bool) -> None:
     )
     for noisy in ("apscheduler", "urllib3", "waitress", "alembic"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
-
-
-@main.command()
-@click.option(
-    "--demo", is_flag=True, help="Also import, approve and render the scripts in ./scripts_vi."
-)
-@click.option("--admin-password", help="Password for the 'admin' user (generated when not given).")
-@click.pass_context
-def init(ctx: click.Context, demo: bool, admin_password: str | None) -> None:
-    """Create var/ and the database here, reading slots from ./schedules/."""
-    settings = settings_of(ctx)
-    result = initialise(settings, admin_password, utc_now(), demo=demo)
-    if result.wrote_default_slots:
-        click.echo(
-            f"Wrote default slots (06:00 and 17:00 daily) to {settings.schedules_path}/town.toml."
-        )
-    if result.created:
-        click.echo(f"Created the database at {settings.db_url_shown}.")
-    elif result.migration is not None and result.migration.changed:
-        click.echo(upgraded(result.migration))
-    else:
-        click.echo(f"The database at {settings.db_url_shown} already exists and is up to date.")
-    if result.demo_scripts:
-        click.echo(f"Imported, approved and rendered {result.demo_scripts} sample scripts.")
-    if result.admin_password:
-        click.echo(f"Web login: user 'admin', password '{result.admin_password}' (write it down).")
-    elif demo and (login := demo_login(settings)):
-        click.echo("Web login (from the first run):\n" + login.strip())

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import click
 
-from broadcaster.cli.base import Group, main, settings_of
+from broadcaster.cli.base import Group, settings_of
 from broadcaster.services.broker import setup_broker
 
 
-@main.group(cls=Group)
+@click.group(cls=Group)
 def broker() -> None:
     """The MQTT broker the loudspeaker clusters listen on (Mosquitto)."""
 

@@ -7,12 +7,12 @@ import json
 
 import click
 
-from broadcaster.cli.base import Group, main, services_of
+from broadcaster.cli.base import Group, services_of
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import clusters as service
 
 
-@main.group(cls=Group)
+@click.group(cls=Group)
 def zones() -> None:
     """Zones of the town (thôn, tổ dân phố) that slots, bulletins and air-nows can target."""
 
@@ -58,7 +58,7 @@ def zones_of_script(ctx: click.Context, script_id: int, names: tuple[str, ...]) 
     click.echo(f"Script {script_id} airs in {where}.")
 
 
-@main.group(cls=Group)
+@click.group(cls=Group)
 def clusters() -> None:
     """Loudspeaker clusters: the agents that play the programme in each zone."""
 

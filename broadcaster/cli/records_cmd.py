@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from broadcaster.cli.base import Group, existing_file, main, services_of
-from broadcaster.cli.tools_cmd import bench
+from broadcaster.cli.base import Group, existing_file, services_of
 from broadcaster.services import reports
 
 
-@main.group(cls=Group, invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.option("--from", "date_from", help="First local day, e.g. 2024-03-01 (default: all).")
 @click.option("--to", "date_to", help="Last local day, included (default: today).")
 @click.option("--json", "as_json", is_flag=True)
@@ -43,7 +42,7 @@ def log(
             click.echo("No airings in this period.")
 
 
-@main.command("report")
+@click.command("report")
 @click.option(
     "--period", "name", help="A reporting period: 2024-Q1…Q4, 2024-H1, 2024-H2, 2024, 2024-03."
 )
@@ -113,21 +112,3 @@ def log_verify(ctx: click.Context, witness_file: Path | None, witness_lags: bool
         raise click.ClickException(trail.sentence())
     click.echo(verdict.sentence())
     click.echo(trail.sentence())
-
-
-@bench.command("report")
-@click.option("--airings", default=250_000, show_default=True, type=click.IntRange(1000, 2_000_000))
-@click.option("--small", default=50_000, show_default=True, type=click.IntRange(100, 2_000_000))
-def bench_report_command(airings: int, small: int) -> None:
-    """A year of AIRINGS airings in a scratch station: verify, summary, XLSX, DOCX times."""
-    from broadcaster.bench.report import bench_report
-
-    click.echo(f"Seeding {airings} airings over 2024 in a scratch station...")
-    figures = bench_report(airings, small)
-    click.echo(f"seeded {figures.airings} airings in {figures.seed_s:.1f} s")
-    click.echo(f"verify the whole chain: {figures.verify_full_s:.2f} s")
-    click.echo(f"verify since the checkpoint (nothing new): {figures.verify_since_s:.2f} s")
-    click.echo(f"summary of the year: {figures.summary_s:.2f} s")
-    for rows, seconds, peak in figures.xlsx:
-        click.echo(f"XLSX with {rows} rows (summary included): {seconds:.1f} s, peak {peak} MB")
-    click.echo(f"DOCX of the year (summary included): {figures.docx_s:.2f} s")

@@ -12,7 +12,6 @@ from broadcaster.cli.base import (
     Group,
     at_most,
     existing_file,
-    main,
     services_of,
 )
 from broadcaster.enums import Priority, Status
@@ -20,7 +19,7 @@ from broadcaster.services import scripts as service
 from broadcaster.services.scripts import Script
 
 
-@main.group(cls=Group)
+@click.group(cls=Group)
 def scripts() -> None:
     """Add, list, show, approve, return and retire bulletin scripts."""
 

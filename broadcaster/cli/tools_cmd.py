@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict
 from pathlib import Path
 from typing import BinaryIO
@@ -12,9 +11,7 @@ import click
 
 from broadcaster.cli.base import (
     ID_COMMAND,
-    Group,
     existing_file,
-    main,
     services_of,
     settings_of,
     station_of,
@@ -24,7 +21,7 @@ from broadcaster.services import reading
 from broadcaster.services.audio import ENGINE_CHOICES, RenderResult
 
 
-@main.command()
+@click.command()
 @click.argument("source", default="-")
 @click.option(
     "--explain", is_flag=True, help="Also list every replacement and the rule that made it."
@@ -59,7 +56,7 @@ def normalize(ctx: click.Context, source: str, explain: bool) -> None:
         )
 
 
-@main.command(context_settings=ID_COMMAND)
+@click.command(context_settings=ID_COMMAND)
 @click.argument("script_ids", nargs=-1, type=int)
 @click.option("--all", "render_all", is_flag=True, help="Render every approved script.")
 @click.option(
@@ -96,199 +93,7 @@ def render(
         click.echo("No approved scripts to render.")
 
 
-@main.group(cls=Group)
-def bench() -> None:
-    """Measure speed on this machine (prints figures; nothing is changed)."""
-    logging.getLogger("broadcaster").setLevel(logging.WARNING)  # figures, not a log per airing
-
-
-@bench.command("normalise")
-@click.option(
-    "--file",
-    "path",
-    type=click.Path(path_type=Path),
-    default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
-    show_default=True,
-    help="Text to normalise (default: the town's 2024 plan from the repository).",
-)
-@click.option("--repeat", type=click.IntRange(1, 100_000), default=100, show_default=True)
-@click.pass_context
-def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None:
-    """Normalise a text REPEAT times on one core; print characters and megabytes per second."""
-    from broadcaster.bench.pipeline import bench_normalise
-
-    text = existing_file(path).read_text(encoding="utf-8")
-    figures = bench_normalise(text, repeat, reading.normaliser(settings_of(ctx)))
-    utf8 = len(text.encode("utf-8"))
-    click.echo(f"text: {path} ({figures.characters} characters, {utf8} bytes UTF-8)")
-    click.echo(
-        f"runs: {repeat}, total {figures.seconds:.3f} s, {figures.seconds / repeat * 1000:.2f} ms per run"
-    )
-    click.echo(
-        f"throughput: {figures.chars_per_second:,.0f} characters/s = {utf8 * repeat / figures.seconds / 1e6:.2f} MB/s (UTF-8)"
-    )
-    click.echo(f"target 1 MB/s: {'met' if utf8 * repeat / figures.seconds >= 1e6 else 'NOT met'}")
-
-
-@bench.command("punctuality")
-@click.option("--count", type=click.IntRange(1, 10_000), default=200, show_default=True)
-@click.option(
-    "--interval",
-    type=click.FloatRange(1.0, 60.0),
-    default=1.0,
-    show_default=True,
-    help="Seconds between slots.",
-)
-def bench_punctuality_command(count: int, interval: float) -> None:
-    """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
-    from broadcaster.bench.scheduling import bench_punctuality
-
-    click.echo(
-        f"Scheduling {count} airings {interval:g} s apart; this takes about {count * interval + 20:.0f} s."
-    )
-    figures = bench_punctuality(count, interval)
-    click.echo(f"aired: {figures.aired}/{figures.count}")
-    click.echo(
-        f"start lateness: p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms"
-    )
-    click.echo(f"target p99 < 20 ms: {'met' if figures.p99_ms < 20 else 'NOT met'}")
-
-
-@bench.command("emergency")
-@click.option("--rounds", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option(
-    "--hogs", type=click.IntRange(0, 16), default=0, show_default=True,
-    help="CPU hogs to run beside it (a busy town PC: 2).",
-)  # fmt: skip
-def bench_emergency_command(rounds: int, hogs: int) -> None:
-    """Emergencies over air-now bulletins on the real daemon: request commit → stop → start."""
-    from broadcaster.bench.emergency import bench_emergency
-    from broadcaster.bench.scheduling import _percentile
-
-    click.echo(f"{rounds} emergencies, {hogs} CPU hog(s); this takes about {rounds * 4 + 15} s.")
-    figures = bench_emergency(rounds, hogs)
-    for name, values in (("commit → stop", figures.stop_ms), ("commit → start", figures.start_ms)):
-        click.echo(
-            f"{name}: p50 {_percentile(values, 0.5):.0f} ms, max {max(values):.0f} ms "
-            f"({len(values)} rounds)"
-        )
-    worst = max(figures.start_ms)
-    click.echo(f"target: the emergency sounds within 1 s: {'met' if worst <= 1000 else 'NOT met'}")
-
-
-@bench.command("render")
-@click.option(
-    "--source",
-    type=click.Path(path_type=Path),
-    default="tests/data/ke-hoach-tuyen-truyen-cchc-2024.txt",
-    show_default=True,
-    help="Text the bulletins are cut from.",
-)
-@click.option(
-    "--week",
-    "week_count",
-    type=click.IntRange(1, 100),
-    default=14,
-    show_default=True,
-    help="Bulletins in the week test.",
-)
-@click.option(
-    "--long-minutes",
-    type=click.IntRange(0, 120),
-    default=0,
-    show_default=True,
-    help="Also render a bulletin this long in a fresh process and report its peak memory.",
-)
-def bench_render_command(source: Path, week_count: int, long_minutes: int) -> None:
-    """Render a 1,500-character and a 5-minute bulletin offline, cold and cached; then a week on 1 and 2 cores."""
-
-    from broadcaster.bench.pipeline import bench_memory, bench_render, bench_week
-
-    text = existing_file(source).read_text(encoding="utf-8")
-    cut = lambda n: text[:n].rsplit(" ", 1)[0]  # noqa: E731
-    figures = bench_render({"1500-char": cut(1500), "5-minute": cut(4800)})
-    for f in figures:
-        click.echo(f"{f.label}: {f.characters} characters -> {f.audio_seconds:.1f} s of audio")
-        click.echo(
-            f"  cold on one core {f.total_s:.2f} s = {f.realtime_factor:.1f}x real time "
-            f"(normalise {f.normalise_s * 1000:.0f} ms, speech {f.speech_s:.2f} s, assemble {f.assemble_s:.2f} s, master {f.master_s:.2f} s)"
-        )
-        click.echo(
-            f"  bare synthesis + resample + MP3 encode on one core {f.bare_s:.2f} s; "
-            f"ours / bare = {f.total_s / f.bare_s:.2f}"
-        )
-        click.echo(
-            f"  cached {f.cached_s * 1000:.1f} ms; Python peak memory {f.python_peak_mb:.1f} MB"
-        )
-    paragraphs = [p.strip() for p in text.split("\n\n") if len(p.strip()) > 40]
-    week = [" ".join(paragraphs[i::week_count])[:1500] for i in range(week_count)]
-    for workers in (1, 2):
-        wall, seconds = bench_week(week, workers)
-        click.echo(
-            f"week of {week_count} bulletins ({seconds:.0f} s of audio) on {workers} core(s): {wall:.1f} s"
-        )
-    if long_minutes:
-        chars = long_minutes * 60 * 17  # the offline voice reads about 17 characters a second
-        long_text = "\n\n".join([text] * (chars // len(text) + 1))[:chars].rsplit(" ", 1)[0]
-        memory = bench_memory(long_text)
-        click.echo(
-            f"long bulletin: {memory.audio_seconds / 60:.1f} min of audio in {memory.seconds:.1f} s; "
-            f"peak memory (Pss) with its ffmpeg {memory.peak_mb:.0f} MB "
-            f"(the process alone {memory.process_mb:.0f} MB)"
-        )
-
-
-@bench.command("year")
-@click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True)
-def bench_year_command(days: int) -> None:
-    """Simulate DAYS of a town's two daily slots on the injected clock; print airings/s and checks."""
-    from broadcaster.bench.scheduling import bench_year
-
-    figures = bench_year(days)
-    click.echo(
-        f"slot occurrences: {figures.occurrences}, airings: {figures.airings}, wall time {figures.seconds:.1f} s"
-    )
-    click.echo(f"throughput: {figures.airings_per_second:.0f} airings/s")
-    click.echo(f"doubled: {figures.doubled}, lost: {figures.lost}")
-
-
-@bench.command("clusters")
-@click.option("--agents", type=click.IntRange(1, 20_000), default=5000, show_default=True,
-              help="Simulated clusters, each a real MQTT connection.")  # fmt: skip
-@click.option("--zones", type=click.IntRange(1, 20_000), default=1, show_default=True,
-              help="Zones the clusters are spread over (the emergency targets every zone).")  # fmt: skip
-@click.option("--timeout", type=click.FloatRange(5, 3600), default=180.0, show_default=True,
-              help="Seconds for connecting, delivering and sealing; then it stops and says what it got.")  # fmt: skip
-@click.option("--witness/--no-witness", default=False, show_default=True,
-              help="Set a witness command (sh -c 'cat >> file') and count its calls.")  # fmt: skip
-@click.option("--window", type=click.IntRange(1, 2000), default=200, show_default=True,
-              help="Agents connecting at once.")  # fmt: skip
-@click.option("--real", type=click.IntRange(0, 50), default=3, show_default=True,
-              help="Then real `broadcaster agent` processes airing the same entries: start spread.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def bench_clusters_command(
-    agents: int, zones: int, timeout: float, witness: bool, window: int, real: int,
-    as_json: bool,
-) -> None:  # fmt: skip
-    """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
-    on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
-    from broadcaster.bench.cluster_figures import plain, report_lines
-    from broadcaster.bench.cluster_setup import BenchError
-    from broadcaster.bench.clusters import bench_clusters
-
-    say = None if as_json else click.echo
-    try:
-        figures = bench_clusters(agents, zones, timeout, witness, window, say=say, real=real)
-    except BenchError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if as_json:
-        click.echo(json.dumps(plain(figures), indent=2))
-        return
-    for line in report_lines(figures):
-        click.echo(line)
-
-
-@main.command()
+@click.command()
 @click.option("--host", help="Address to listen on (default from config).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default from config).")
 @click.pass_context

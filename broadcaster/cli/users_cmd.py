@@ -10,12 +10,12 @@ import json
 
 import click
 
-from broadcaster.cli.base import Group, main, services_of
+from broadcaster.cli.base import Group, services_of
 from broadcaster.enums import Role
 from broadcaster.services import accounts
 
 
-@main.group(cls=Group)
+@click.group(cls=Group)
 def users() -> None:
     """Accounts of the web page: officers, leaders, the Office, admins."""
 

@@ -23,7 +23,7 @@ from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
 from broadcaster.services import air_requests, continuity, onair, planning
 from broadcaster.services.audio import record_problem
-from broadcaster.services.clusters import ClusterRelay
+from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.continuity import LeaseLost
 from broadcaster.services.onair import AiringResult

@@ -50,7 +50,7 @@ from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
 from broadcaster.services import continuity, onair
 from broadcaster.services.audio import record_problem
-from broadcaster.services.clusters import ClusterRelay
+from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import VoiceFactory, make_engines
 from broadcaster.services.continuity import Journal, Lease, LeaseLost
 from broadcaster.services.onair import Floor, Why

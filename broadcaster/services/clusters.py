@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from broadcaster.clusters import broker, wire
 from broadcaster.clusters.agent_reports import health_of
-from broadcaster.clusters.coordinator import ClusterRelay as ClusterRelay
 from broadcaster.clusters.endpoint import token_hash
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code

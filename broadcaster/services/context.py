@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy.orm import Session
 
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.evidence.audit import cli_actor as cli_actor
-from broadcaster.sound.render import make_engines as make_engines
-from broadcaster.sound.voices import SpeechEngine
 
-VoiceFactory = Callable[[str, Settings], list[SpeechEngine]]
+if TYPE_CHECKING:
+    from broadcaster.sound.voices import SpeechEngine
+
+VoiceFactory = Callable[[str, Settings], "list[SpeechEngine]"]
+
+
+def make_engines(engine: str, settings: Settings) -> list[SpeechEngine]:
+    """The voices for `engine`; the synthesis and mastering stage (numpy, scipy) is imported
+    only when a voice is first needed, not by every command that takes a context."""
+    from broadcaster.sound.render import make_engines as made
+
+    return made(engine, settings)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from broadcaster.reports.plan import Lag
 from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
-from broadcaster.services.reports import plan_behind
 from broadcaster.store.db import Airing, AirRequest, DaemonLease, Problem, Script
 from broadcaster.store.renderings import rendering_intact
 
@@ -199,6 +198,8 @@ def _gather(ctx: Context, count: int) -> Health:
 def _plan_behind(ctx: Context) -> list[Lag]:
     """The quarter's lagging topics. A plan file the town wrote wrong is refused by the
     report, which can say why; health answers without it."""
+    from broadcaster.services.reports import plan_behind  # the report writers load only here
+
     try:
         return plan_behind(ctx)
     except BroadcasterError:

@@ -37,7 +37,6 @@ from broadcaster.programme.slots import (
 from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
 from broadcaster.programme.slots import load_slots as load_slots
 from broadcaster.programme.slots import occurrences_between as occurrences_between
-from broadcaster.services.audio import ensure_audio
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
 from broadcaster.store.db import Airing, ProgrammeEntry, Script
@@ -211,6 +210,8 @@ def arrange(
 
 def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
     """Plan the coming hours' slots and make sure each planned file is intact; return how many."""
+    from broadcaster.services.audio import ensure_audio  # the voices: only when checking audio
+
     now = ctx.now()
     checked = 0
     for occurrence in occurrences_between(

@@ -21,11 +21,9 @@ from broadcaster.intake.parse import check_year
 from broadcaster.programme import periods
 from broadcaster.programme.periods import Period as Period
 from broadcaster.reports import airing_log as evidence
-from broadcaster.reports import docx_file as report_docx
 from broadcaster.reports import pack, plan
 from broadcaster.reports import rows as report_rows
 from broadcaster.reports import summary as report
-from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.summary import Summary as Summary
 from broadcaster.reports.summary import month_vi as month_vi
@@ -282,6 +280,10 @@ def _write_report(sources: _Sources, fmt: str, checked: Check) -> tuple[bytes, i
             "checked": said, "summary": asdict(summary), "rows": listed,
         }  # fmt: skip
         return json.dumps(body, ensure_ascii=False, indent=1, default=str).encode(), len(listed)
+    # The file writers (openpyxl, python-docx) load only when a file is written.
+    from broadcaster.reports import docx_file as report_docx
+    from broadcaster.reports import xlsx_file as report_xlsx
+
     with tempfile.TemporaryDirectory() as folder:
         dest = Path(folder) / f"report.{fmt}"
         if fmt == "xlsx":

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from broadcaster.config import Settings
 from broadcaster.enums import Priority, Role, Status
 from broadcaster.errors import Code
 from broadcaster.evidence import audit
@@ -31,7 +32,6 @@ from broadcaster.services.script_list import fold as fold
 from broadcaster.services.script_list import script_authors as script_authors
 from broadcaster.services.script_list import script_weeks as script_weeks
 from broadcaster.services.script_list import search_text
-from broadcaster.sound.render import expected_seconds
 from broadcaster.store.db import AuditEvent, Rendering, User
 from broadcaster.store.db import Script as Script
 from broadcaster.store.renderings import RECORDING_ENGINE, current_rendering
@@ -56,6 +56,13 @@ class Change:
     script: Script
     back_to_draft: bool
     withdrawn: int
+
+
+def expected_seconds(session: Session, script: Script, settings: Settings) -> float:
+    """The bulletin's length, measured or estimated (the render stage loads only when asked)."""
+    from broadcaster.sound.render import expected_seconds as length
+
+    return length(session, script, settings)
 
 
 def content_hash(body: str) -> str:

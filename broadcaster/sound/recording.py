@@ -21,9 +21,10 @@ import numpy as np
 from broadcaster.config import Settings
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.sound import audio
+from broadcaster.sound.assembly import MasteringError, jingle_audio, render_pcm_file
 from broadcaster.sound.audio import Loudness
 from broadcaster.sound.loudness import LoudnessMeter
-from broadcaster.sound.master import MasteringError, _jingle, master, render_pcm_file
+from broadcaster.sound.master import master
 from broadcaster.store.renderings import file_sha256
 
 MAX_UPLOAD_BYTES = 100_000_000  # an uploaded or recorded file (about 100 minutes of phone audio)
@@ -112,8 +113,8 @@ def produce(
         if _loudness(speech, rate) < SILENT_LUFS:
             raise RecordingRefused(Code.RECORDING_SILENT, name=name)
         try:
-            intro = _jingle(settings.intro, settings.base_dir, rate)
-            outro = _jingle(settings.outro, settings.base_dir, rate)
+            intro = jingle_audio(settings.intro, settings.base_dir, rate)
+            outro = jingle_audio(settings.outro, settings.base_dir, rate)
         except MasteringError as exc:
             raise RecordingRefused(Code.RENDER_MASTERING, script_id="–", detail=str(exc)) from exc
         if intro:

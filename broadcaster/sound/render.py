@@ -20,15 +20,14 @@ from broadcaster.config import ConfigError, Settings
 from broadcaster.enums import label_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.sound import audio
-from broadcaster.sound.audio import Loudness
-from broadcaster.sound.master import (
+from broadcaster.sound.assembly import (
     MasteringError,
     assemble,
     estimate_seconds,
     jingle_fingerprint,
-    master,
     render_pcm_file,
 )
+from broadcaster.sound.audio import Loudness
 from broadcaster.sound.voices import EngineUnavailable, Speech, SpeechEngine
 from broadcaster.sound.voices.edge import EdgeEngine
 from broadcaster.sound.voices.espeak import EspeakEngine
@@ -205,6 +204,8 @@ def _produce(
         with render_pcm_file(dest.parent) as pcm:
             rate, _ = assemble(spoken, engine.synthesise, settings, pcm)
             pcm.flush()
+            from broadcaster.sound.master import master  # numpy, scipy: only when mastering
+
             loudness = master(Path(pcm.name), rate, tmp, settings, _tags(script, settings, now))
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; players and the web server read it
         os.replace(tmp, dest)  # never a half-written file under the final name

@@ -19,7 +19,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
 
 from broadcaster.enums import Role
 from broadcaster.errors import BroadcasterError, Code
@@ -99,6 +98,8 @@ def _decoy() -> str:
 def password_matches(stored: str, password: str) -> bool:
     """Whether `password` matches a stored hash (argon2id, or werkzeug's from earlier releases)."""
     if not stored.startswith("$argon2"):
+        from werkzeug.security import check_password_hash  # only for hashes of old releases
+
         return check_password_hash(stored, password)
     try:
         return HASHER.verify(stored, password)

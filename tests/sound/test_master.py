@@ -12,7 +12,7 @@ import pytest
 
 from broadcaster.sound import audio
 from broadcaster.sound import master as master_module
-from broadcaster.sound.master import CHIME
+from broadcaster.sound.assembly import CHIME
 from broadcaster.sound.render import RenderFailed, make_engines, render_script
 from broadcaster.sound.voices import Speech
 from broadcaster.sound.voices.espeak import EspeakEngine
@@ -74,7 +74,7 @@ class _Watch:
                 super().__init__(*args, **kwargs)
                 watch.limiters.append(self)
 
-        monkeypatch.setattr("broadcaster.sound.render.master", copying_master)
+        monkeypatch.setattr(master_module, "master", copying_master)  # render imports it late
         monkeypatch.setattr(master_module, "Limiter", RecordingLimiter)
 
     def check(self, result, row, settings) -> None:  # type: ignore[no-untyped-def]

@@ -583,3 +583,13 @@ def test_stored_slot_jobs_give_way_to_jobs_in_memory(town: Settings) -> None:
     assert "apscheduler_jobs" not in schema(url)
     check_database(engine, "the town")
     engine.dispose()
+
+
+def test_the_light_revision_list_is_alembics_own_chain() -> None:
+    """Checking a schema reads the revisions from the files (no Alembic, issue 25); they must be
+    the chain Alembic itself walks, oldest first, ending at its head."""
+    from broadcaster.store.migrate import alembic_scripts, known_revisions
+
+    scripts = alembic_scripts()
+    assert known_revisions() == [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    assert known_revisions()[-1] == scripts.get_current_head() == head_revision()
