@@ -52,6 +52,13 @@ VIETNAMESE: dict[Code, str] = {
     Code.PERIOD_MISSING: "Hãy chọn kỳ báo cáo hoặc khoảng ngày (từ ngày – đến ngày).",
     Code.PLAN_INVALID: "Không dùng được tệp kế hoạch {name}: {detail}",
     Code.PRIORITY_UNKNOWN: "Mức ưu tiên “{priority}” không hợp lệ.",
+    Code.KIND_UNKNOWN: "Loại bản tin “{kind}” không hợp lệ.",
+    Code.TOWN_UNSET: (
+        "Chưa đặt tên xã và tỉnh nên chưa lập được báo cáo; kỹ thuật viên chạy lệnh "
+        'broadcaster init --town "xã …" --province "…".'
+    ),
+    Code.PLAN_EXISTS: "Tệp kế hoạch {name} đã có; hãy sửa tệp đó.",
+    Code.PLAN_NO_SOURCE: "Chưa có tệp kế hoạch năm {year} để sao chép ({name}).",
     Code.SCRIPT_NOT_FOUND: "Không có bản tin số {script_id}.",
     Code.SCRIPT_EMPTY: "Nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.",
     Code.SCRIPT_RETIRED: "Bản tin số {script_id} đã ngừng phát nên không thể sửa, duyệt hay phát.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -18,8 +19,10 @@ from broadcaster.services.station import (
     Station,
     demo_login,
     initialise,
+    name_town,
     open_station,
 )
+from broadcaster.town import is_sample, is_set
 
 
 class Group(click.Group):
@@ -112,11 +115,31 @@ def main(ctx: click.Context, verbose: bool) -> None:
     "--demo", is_flag=True, help="Also import, approve and render the scripts in ./scripts_vi."
 )
 @click.option("--admin-password", help="Password for the 'admin' user (generated when not given).")
+@click.option("--town", help='The commune\'s name as reports write it, e.g. "xã Yên Mỹ".')
+@click.option("--province", help='Its province, e.g. "tỉnh Hưng Yên".')
 @click.pass_context
-def init(ctx: click.Context, demo: bool, admin_password: str | None) -> None:
+def init(
+    ctx: click.Context,
+    demo: bool,
+    admin_password: str | None,
+    town: str | None,
+    province: str | None,
+) -> None:
     """Create var/ and the database here, reading slots from ./schedules/."""
-    settings = settings_of(ctx)
+    settings = name_town(settings_of(ctx), town, province, demo, dict(os.environ))
+    ctx.obj["settings"] = settings
     result = initialise(settings, admin_password, utc_now(), demo=demo)
+    if not is_set(settings.town, settings.province):
+        click.echo(
+            'The commune\'s name is not set: run broadcaster init --town "xã …" --province "…" '
+            "(until then the web page says so and reports are refused)."
+        )
+    elif is_sample(settings.town, settings.province):
+        click.echo(f"Sample commune name: {settings.town}, {settings.province}.")
+    if result.plan_made is not None:
+        click.echo(
+            f"Wrote this year's plan from the template (example figures): {result.plan_made}."
+        )
     if result.wrote_default_slots:
         click.echo(
             f"Wrote default slots (06:00 and 17:00 daily) to {settings.schedules_path}/town.toml."

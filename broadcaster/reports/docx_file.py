@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from broadcaster.reports.plan import PER_VI
-from broadcaster.reports.summary import FIGURE_HEADINGS, Summary, month_vi, topic_vi
+from broadcaster.reports.summary import FIGURE_HEADINGS, Summary, kind_vi, month_vi, topic_vi
 
 TITLE = "KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH"
 FONT = "Times New Roman"
@@ -85,13 +85,15 @@ def _header(doc: Any, town: str, day: date) -> None:
                italic=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
 
 
-def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: date) -> None:
-    """Write the appendix for `summary` to `dest`."""
+def write_docx(
+    dest: Path, summary: Summary, town: str, checked: str, made_on: date, province: str = ""
+) -> None:
+    """Write the appendix for `summary` to `dest` (`town` and its `province` name the body)."""
     doc = Document()
     _page(doc)
     _header(doc, town, made_on)
     _paragraph(doc)
-    _title(doc, summary, town, made_on)
+    _title(doc, summary, f"{town}, {province}" if province else town, made_on)
     _paragraph(doc)
     _figures(doc, summary)
     _against_plan(doc, summary)
@@ -129,9 +131,15 @@ def _title(doc: Any, summary: Summary, town: str, made_on: date) -> None:
 
 def _figures(doc: Any, summary: Summary) -> None:
     """Sections 1 and 2 (by topic, by month), and what the clusters confirmed if any."""
-    _paragraph(doc, "1. Kết quả theo chủ đề của kế hoạch", bold=True)
-    lines = [[f"{t}) {topic_vi(t)}", *f.cells()] for t, f in summary.by_topic]
+    _paragraph(doc, "1. Kết quả theo loại bản tin", bold=True)
+    lines = [[kind_vi(k), *f.cells()] for k, f in summary.by_kind]
     lines.append(["Tổng cộng", *summary.total.cells()])
+    _table(doc, ["Loại bản tin", *FIGURE_HEADINGS], lines, bold_last=True)
+    _paragraph(doc)
+    _paragraph(doc, "Bản tin tuyên truyền CCHC theo chủ đề của kế hoạch (chỉ loại này được tính "
+               "vào kế hoạch)", bold=True)  # fmt: skip
+    lines = [[f"{t}) {topic_vi(t)}", *f.cells()] for t, f in summary.by_topic]
+    lines.append(["Cộng CCHC", *summary.cchc_total.cells()])
     _table(doc, ["Chủ đề", *FIGURE_HEADINGS], lines, bold_last=True)
     _paragraph(doc)
     _paragraph(doc, "2. Kết quả theo tháng", bold=True)

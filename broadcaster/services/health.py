@@ -24,7 +24,7 @@ from broadcaster.reports.plan import Lag
 from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
-from broadcaster.services.reports import plan_behind
+from broadcaster.services.reports import plan_behind, plan_missing
 from broadcaster.store.db import Airing, AirRequest, DaemonLease, Problem, Script
 from broadcaster.store.renderings import rendering_intact
 
@@ -95,6 +95,7 @@ class Health:
     output: str | None = None  # where the station's last airing went (e.g. file:…/var/aired)
     output_failed: str | None = None  # its stored note, when the last airing failed
     waiting: list[Waiting] = field(default_factory=list)  # requests before the next slot
+    plan_missing: int | None = None  # this year, when it has no plan file yet
 
     @property
     def disk_full(self) -> bool:
@@ -191,6 +192,7 @@ def _gather(ctx: Context, count: int) -> Health:
         output=output,
         output_failed=output_failed,
         plan_behind=_plan_behind(ctx),
+        plan_missing=plan_missing(ctx),
         clusters=fleet_lines,
         cluster_problems=fleet_problems,
     )

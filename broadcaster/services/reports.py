@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import IO
 
 from broadcaster import notes
+from broadcaster import town as names
+from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit, checkpoint, ledger
@@ -28,6 +30,7 @@ from broadcaster.reports import summary as report
 from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.summary import Summary as Summary
+from broadcaster.reports.summary import kind_vi as kind_vi
 from broadcaster.reports.summary import month_vi as month_vi
 from broadcaster.reports.summary import topic_vi as topic_vi
 from broadcaster.services.clusters import Unconfirmed, unconfirmed_between
@@ -211,20 +214,50 @@ def summary_key(ctx: Context, days: Period) -> tuple[object, ...]:
     return (ctx.settings.db_url, days, ctx.settings.report_cutoff_day, chain_head(ctx), state)
 
 
-def report_summary(ctx: Context, days: Period, with_plan: bool = True) -> report.Summary:
-    """The figures of `days`: by topic, month and slot, and against the plan (`with_plan`)."""
-    facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
+def report_summary(
+    ctx: Context, days: Period, with_plan: bool = True, samples: bool = False
+) -> report.Summary:
+    """The figures of `days`: by kind, topic, month and slot, and against the plan
+    (`with_plan`); the demo's sample bulletins only with `samples`."""
+    facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz, samples)
     return report.summarise(facts, days, station_plan(ctx, days) if with_plan else None)
 
 
-def _records(ctx: Context, days: Period) -> Iterator[AiringRecord]:
-    return report_rows.records(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
+def _records(ctx: Context, days: Period, samples: bool = False) -> Iterator[AiringRecord]:
+    return report_rows.records(ctx.session, *_bounds(ctx, days), ctx.settings.tz, samples)
+
+
+def town_named(ctx: Context) -> str:
+    """The commune and its province as the reports write them (TOWN_UNSET while unset)."""
+    names.require(ctx.settings.town, ctx.settings.province)
+    return f"{ctx.settings.town}, {ctx.settings.province}"
+
+
+def town_banner(settings: Settings) -> str | None:
+    """What every page says about the commune's name: 'unset', 'sample', or None (set)."""
+    if not names.is_set(settings.town, settings.province):
+        return "unset"
+    return "sample" if names.is_sample(settings.town, settings.province) else None
+
+
+def plan_missing(ctx: Context) -> int | None:
+    """This local year when it has no plan file (the turn of a year), else None."""
+    year = ctx.now().astimezone(ctx.settings.tz).year
+    path = plan.plan_path(ctx.settings.schedules_path / "plans", year)
+    return None if path.is_file() else year
+
+
+def new_year_plan(ctx: Context, year: int | None = None) -> Path:
+    """Make the plan file of `year` (this local year) by copying last year's."""
+    year = year or ctx.now().astimezone(ctx.settings.tz).year
+    check_year(year, str(year))
+    return plan.copy_last_year(ctx.settings.schedules_path / "plans", year)
 
 
 def _title(ctx: Context, days: Period) -> str:
     kind = f" kỳ {days.name}" if days.name else ""
     return (
-        f"Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh {ctx.settings.town}{kind}"
+        f"Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh {town_named(ctx)}{kind}"
         f" từ {days.start:%d/%m/%Y} đến {days.end:%d/%m/%Y}"
     )
 
@@ -242,19 +275,20 @@ class _Sources:
     ctx: Context
     days: Period
     spool: IO[str] | None = None
+    samples: bool = False
     _summary: report.Summary | None = None
 
     def summary(self) -> report.Summary:
         if self._summary is None:
-            self._summary = report_summary(self.ctx, self.days)
+            self._summary = report_summary(self.ctx, self.days, samples=self.samples)
         return self._summary
 
     def records(self) -> Iterator[AiringRecord]:
         if self.spool is None:
-            yield from _records(self.ctx, self.days)
+            yield from _records(self.ctx, self.days, self.samples)
             return
         if self.spool.tell() == 0:  # the first reader fills the spool
-            for record in _records(self.ctx, self.days):
+            for record in _records(self.ctx, self.days, self.samples):
                 self.spool.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
         self.spool.seek(0)
         for line in self.spool:
@@ -288,27 +322,36 @@ def _write_report(sources: _Sources, fmt: str, checked: Check) -> tuple[bytes, i
             rows = report_xlsx.write_xlsx(dest, summary, sources.records(), _title(ctx, days), said)
         else:
             today = ctx.now().astimezone(ctx.settings.tz).date()
-            report_docx.write_docx(dest, summary, ctx.settings.town, said, today)
+            report_docx.write_docx(
+                dest, summary, ctx.settings.town, said, today, ctx.settings.province
+            )
             rows = summary.rows
         return dest.read_bytes(), rows
 
 
-def office_report(ctx: Context, days: Period, fmt: str = "csv", record: bool = True) -> ReportFile:
+def office_report(
+    ctx: Context, days: Period, fmt: str = "csv", record: bool = True, samples: bool = False
+) -> ReportFile:
     """The Office's report for `days` in `fmt` (xlsx, docx, csv or json), after verifying the
-    chain links added since the last check (`record`: move the checkpoint)."""
+    chain links added since the last check (`record`: move the checkpoint); refused while the
+    commune has no name (TOWN_UNSET); the demo's samples only with `samples`."""
+    town_named(ctx)
     checked = check_log(ctx, record=record)
-    body, rows = _write_report(_Sources(ctx, days), fmt, checked)
+    body, rows = _write_report(_Sources(ctx, days, samples=samples), fmt, checked)
     return ReportFile(_file_name(days, fmt), body, rows, checked)
 
 
-def evidence_pack(ctx: Context, days: Period, record: bool = True) -> ReportFile:
+def evidence_pack(
+    ctx: Context, days: Period, record: bool = True, samples: bool = False
+) -> ReportFile:
     """One ZIP: the XLSX, DOCX, CSV and JSON reports, the raw log, the period's anchor files,
     the verification result and SHA256SUMS. The rows are read once and the summary made once."""
+    town_named(ctx)
     checked = check_log(ctx, record=record)
     members: dict[str, bytes] = {}
     rows = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        sources = _Sources(ctx, days, spool)
+        sources = _Sources(ctx, days, spool, samples)
         for fmt in FORMATS:
             members[_file_name(days, fmt)], rows = _write_report(sources, fmt, checked)
         raw = list(sources.records())

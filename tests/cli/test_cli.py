@@ -285,10 +285,13 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     minutes = float(lines[3][4]) + float(lines[4][4])
     assert minutes == pytest.approx((rows[0]["duration_s"] + rows[1]["duration_s"]) / 60, abs=0.1)
     assert lines[5][0] == "Tổng cộng" and lines[5][3] == "2"
-    assert lines[7][0] == "STT" and len(lines) == 8 + 3
-    assert lines[10][9] == "lỗi"
+    assert lines[7][0] == "Loại bản tin" and lines[8][0] == "Tuyên truyền CCHC"
+    first = next(n for n, line in enumerate(lines) if line[:1] == ["STT"])
+    assert len(lines) == first + 1 + 3
+    assert lines[first + 3][9] == "lỗi"
     # Separate date and time columns: the day as 2024-03-31, the time as 17:00:00.
-    assert lines[8][1] == day and len(lines[8][2]) == 8 and lines[8][2][2] == ":"
+    detail = lines[first + 1]
+    assert detail[1] == day and len(detail[2]) == 8 and detail[2][2] == ":"
     # A second report walks only what was added since the checkpoint: nothing.
     again = ok(runner, "report", "--from", day, "--to", day, "-o", "report.csv")
     assert "Chain verified through link 6 on " in again and "nothing added since" in again

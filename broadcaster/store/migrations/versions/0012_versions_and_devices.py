@@ -7,8 +7,8 @@ changes of one bulletin interleave (issue 23). Existing scripts start at 1.
 A login try also records the known device it came from (`login_attempt.device`, the id in
 its signed device cookie), so a known device is throttled on its own tries only.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision: str | None = "0010"
+revision = "0012"
+down_revision: str | None = "0011"
 branch_labels = None
 depends_on = None
 
