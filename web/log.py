@@ -33,7 +33,7 @@ _counts: HeadCache[int] = HeadCache(64)
 def _period() -> Period:
     """The chosen days (default: this month so far); bad dates fall back with a message."""
     try:
-        return reports.period(services(), request.args.get("from"), request.args.get("to"))
+        return reports.period(services(), request.args.get("from"), request.args.get("to"), True)
     except BroadcasterError as exc:
         flash(vietnamese(exc) + " Đang hiển thị tháng này.", "error")
         return reports.period(services(), None, None)
@@ -78,7 +78,7 @@ def report_csv() -> Response:
     A download cannot show a message, so it never falls back to another period. A GET
     writes nothing: the chain is verified since the checkpoint, which stays where it was."""
     try:
-        days = reports.period(services(), request.args.get("from"), request.args.get("to"))
+        days = reports.period(services(), request.args.get("from"), request.args.get("to"), True)
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
     try:
@@ -101,7 +101,7 @@ def _chosen(source: dict[str, str]) -> Period:
     """The period named in a form or query (`period`, or `from` and `to`); 400 if wrong."""
     try:
         return reports.choose_period(
-            services(), source.get("period"), source.get("from"), source.get("to")
+            services(), source.get("period"), source.get("from"), source.get("to"), True
         )
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
@@ -126,7 +126,9 @@ def report_page() -> str:
     if not args:
         args = {"period": f"{today.year}-Q{(today.month - 1) // 3 + 1}"}
     try:
-        days = reports.choose_period(ctx, args.get("period"), args.get("from"), args.get("to"))
+        days = reports.choose_period(
+            ctx, args.get("period"), args.get("from"), args.get("to"), True
+        )
     except BroadcasterError as exc:
         flash(vietnamese(exc), "error")
         days = reports.named_period(ctx, str(today.year))

@@ -45,7 +45,7 @@ VIETNAMESE: dict[Code, str] = {
     Code.TOPIC_MISSING: "Chưa chọn chủ đề theo kế hoạch (a, b, c, d, đ).",
     Code.TOPIC_UNKNOWN: "Chủ đề “{topic}” không thuộc kế hoạch (a, b, c, d, đ).",
     Code.WEEK_INVALID: "Tuần không hợp lệ: “{week}” (ví dụ đúng: 2024-W10).",
-    Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: 2024-03-31).",
+    Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: ngày/tháng/năm, ví dụ 31/03/2024).",
     Code.DATES_REVERSED: "Ngày kết thúc đứng trước ngày bắt đầu. Hãy chọn lại.",
     Code.YEAR_OUT_OF_RANGE: "“{value}” nằm ngoài khoảng năm {first}–{last}. Hãy chọn lại.",
     Code.PERIOD_UNKNOWN: "“{value}” không phải kỳ báo cáo (ví dụ đúng: 2024-Q1, 2024-H1, 2024, 2024-03).",

@@ -16,6 +16,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from broadcaster.programme.periods import name_vi
+from broadcaster.reports.cells import decimal_vi
 from broadcaster.reports.plan import PER_VI
 from broadcaster.reports.summary import FIGURE_HEADINGS, Summary, kind_vi, month_vi, topic_vi
 
@@ -40,7 +42,7 @@ def _paragraph(cell_or_doc: Any, text: str = "", *, bold: bool = False, italic: 
 
 
 def _cell(cell: Any, text: object, *, bold: bool = False, color: RGBColor | None = None) -> None:
-    cell.text = str(text)
+    cell.text = str(decimal_vi(text))  # 1,5 minutes, as Vietnamese writes it
     paragraph = cell.paragraphs[0]
     run = paragraph.runs[0]
     run.bold, run.font.size, run.font.name = bold, Pt(12), FONT
@@ -121,7 +123,7 @@ def _title(doc: Any, summary: Summary, town: str, made_on: date) -> None:
     _paragraph(doc, "Phụ lục", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, TITLE, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     period = summary.period
-    _paragraph(doc, f"(Kỳ báo cáo{' ' + period.name if period.name else ''}: từ ngày "
+    _paragraph(doc, f"(Kỳ báo cáo{' ' + name_vi(period.name) if period.name else ''}: từ ngày "
                f"{period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y})", italic=True,
                align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     # The Office writes the number and date of the report this appendix goes with.

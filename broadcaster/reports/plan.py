@@ -17,7 +17,7 @@ from pathlib import Path
 
 from broadcaster.enums import Topic
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.programme.periods import Period
+from broadcaster.programme.periods import Period, name_vi
 
 UNIT_DAYS = {"week": 7.0, "month": 365.25 / 12}
 PER_VI = {"week": "tuần", "month": "tháng"}
@@ -163,7 +163,7 @@ class Lag:
     def vietnamese(self) -> str:
         """One line for the web page."""
         return (
-            f"Chủ đề {self.topic} đang chậm so với kế hoạch kỳ {self.period}: mới phát "
+            f"Chủ đề {self.topic} đang chậm so với kế hoạch kỳ {name_vi(self.period)}: mới phát "
             f"{self.aired}/{self.due} lượt cần có đến hôm nay."
         )
 

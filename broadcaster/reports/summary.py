@@ -16,7 +16,7 @@ from broadcaster import notes
 from broadcaster.enums import Kind, Outcome, Topic, label_vi
 from broadcaster.programme.periods import Period
 from broadcaster.reports.airing_log import AiringRecord
-from broadcaster.reports.cells import neutralise_row
+from broadcaster.reports.cells import date_vi, decimal_vi, neutralise_row
 from broadcaster.reports.plan import Coverage, Plan, coverage
 from broadcaster.reports.rows import Fact
 from broadcaster.store.users import author_vi
@@ -186,7 +186,7 @@ def month_vi(month: str) -> str:
 def detail_cells(number: int, r: AiringRecord) -> list[object]:
     """One evidence row in DETAIL_HEADINGS order, as text (the CSV's cells)."""
     return [
-        number, r.planned_start[:10], r.planned_start[11:19], (r.started_at or "")[11:19],
+        number, date_vi(r.planned_start[:10]), r.planned_start[11:19], (r.started_at or "")[11:19],
         (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, r.topic,
         outcome_vi(r.outcome), round(r.duration_s or 0, 1), author(r), r.approved_by or "",
         r.requested_by or "", r.voice or "", r.audio_sha256 or "", note(r), r.seq or "",
@@ -233,7 +233,8 @@ def _by_kind(records: list[AiringRecord]) -> list[list[object]]:
 
 
 def report_csv(records: list[AiringRecord], title: str, checked: str | None = None) -> str:
-    """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM).
+    """The summary table, the kinds, then the detail rows, for a Vietnamese Excel: UTF-8 with
+    BOM, ";" between cells (a comma is the decimal mark there), 1,5 and 31/03/2024.
 
     `checked` says what the verification of the hash chain covered, so a printed report can
     be checked against the database later. No cell can start a formula: titles and errors
@@ -241,10 +242,10 @@ def report_csv(records: list[AiringRecord], title: str, checked: str | None = No
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
     def write(row: Iterable[object]) -> None:
-        writer.writerow(neutralise_row(row))
+        writer.writerow(neutralise_row(decimal_vi(cell) for cell in row))
 
     write([title])
     if checked is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -29,6 +30,7 @@ from broadcaster.reports import rows as report_rows
 from broadcaster.reports import summary as report
 from broadcaster.reports import xlsx_file as report_xlsx  # fmt: skip
 from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.reports.cells import decimal_vi as decimal_vi
 from broadcaster.reports.summary import Summary as Summary
 from broadcaster.reports.summary import kind_vi as kind_vi
 from broadcaster.reports.summary import month_vi as month_vi
@@ -57,10 +59,16 @@ MIMETYPES = {
 }
 
 
-def parse_day(raw: str) -> date:
-    """A local day written like 2024-03-31, or DATE_INVALID (YEAR_OUT_OF_RANGE for far years)."""
+def parse_day(raw: str, day_first: bool = False) -> date:
+    """A local day written like 2024-03-31 (also 31/03/2024 with `day_first`: the page), or
+    DATE_INVALID (YEAR_OUT_OF_RANGE for far years)."""
     try:
-        day = date.fromisoformat(raw.strip())
+        found = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", raw.strip()) if day_first else None
+        day = (
+            date(int(found[3]), int(found[2]), int(found[1]))
+            if found
+            else date.fromisoformat(raw.strip())
+        )
     except ValueError:
         raise BroadcasterError(Code.DATE_INVALID, value=raw) from None
     check_year(day.year, raw)
@@ -75,20 +83,23 @@ def named_period(ctx: Context, name: str) -> Period:
     return chosen
 
 
-def choose_period(ctx: Context, name: str | None, start: str | None, end: str | None) -> Period:
+def choose_period(
+    ctx: Context, name: str | None, start: str | None, end: str | None, day_first: bool = False
+) -> Period:
     """A named period, or the days from `start` to `end` (PERIOD_MISSING if none is given)."""
     if name:
         return named_period(ctx, name)
     if not start or not end:
         raise BroadcasterError(Code.PERIOD_MISSING)
-    return period(ctx, start, end)
+    return period(ctx, start, end, day_first)
 
 
-def period(ctx: Context, start: str | None, end: str | None) -> Period:
-    """The days asked for; by default this month up to today (local time)."""
+def period(ctx: Context, start: str | None, end: str | None, day_first: bool = False) -> Period:
+    """The days asked for (dd/mm/yyyy too with `day_first`); by default this month up to today
+    (local time)."""
     today = ctx.now().astimezone(ctx.settings.tz).date()
-    first = parse_day(start) if start else today.replace(day=1)
-    last = parse_day(end) if end else today
+    first = parse_day(start, day_first) if start else today.replace(day=1)
+    last = parse_day(end, day_first) if end else today
     if last < first:
         raise BroadcasterError(Code.DATES_REVERSED, start=first, end=last)
     return Period(first, last)
@@ -201,6 +212,11 @@ def period_names(year: int) -> list[str]:
     return periods.choices(year)
 
 
+def period_vi(name: str) -> str:
+    """A period's name in words (Quý IV/2026, 6 tháng đầu năm 2026)."""
+    return periods.name_vi(name)
+
+
 def unconfirmed(ctx: Context, days: Period) -> list[Unconfirmed]:
     """Entries sent to loudspeaker clusters in `days` that no cluster has confirmed (overdue)."""
     return unconfirmed_between(ctx.session, *_bounds(ctx, days), ctx.now())
@@ -255,7 +271,7 @@ def new_year_plan(ctx: Context, year: int | None = None) -> Path:
 
 
 def _title(ctx: Context, days: Period) -> str:
-    kind = f" kỳ {days.name}" if days.name else ""
+    kind = f" kỳ {periods.name_vi(days.name)}" if days.name else ""
     return (
         f"Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh {town_named(ctx)}{kind}"
         f" từ {days.start:%d/%m/%Y} đến {days.end:%d/%m/%Y}"

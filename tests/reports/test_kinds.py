@@ -258,7 +258,7 @@ def test_a_kind_is_written_on_the_csv_of_the_page(station: Station) -> None:
     _kinds_station(station)
     _seal_kinds(station)
     body = report(station, "csv").decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     heading = next(n for n, row in enumerate(rows) if row and row[0] == "Loại bản tin")
     assert [row[0] for row in rows[heading + 1 : heading + 4]] == [
         "Tuyên truyền CCHC", "Khẩn cấp, thiên tai", "Thông báo",

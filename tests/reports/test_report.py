@@ -233,7 +233,7 @@ def test_docx_is_the_appendix_with_the_same_figures(quarter: Station, tmp_path: 
     for row, topic in zip(topics.rows[1:-1], TOPICS, strict=True):
         cells = [c.text for c in row.cells]
         counted = figures(by["topic"][topic], scripts["topic"][topic])
-        assert cells[1:] == [str(v) for v in counted], topic
+        assert cells[1:] == [str(v).replace(".", ",") for v in counted], topic
     months = document.tables[3]
     assert [r.cells[0].text for r in months.rows[1:]] == [
         "12/2023", "01/2024", "02/2024", "03/2024", "Tổng cộng",
@@ -246,13 +246,20 @@ def test_csv_and_json_hold_every_row_with_date_and_time_apart(quarter: Station) 
     want = expected(quarter)
     log = want["rows"]
     assert isinstance(log, list)
-    lines = list(csv.reader(io.StringIO(report(quarter, "csv").decode("utf-8-sig"))))
+    body = report(quarter, "csv")
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     start = next(i for i, line in enumerate(lines) if line and line[0] == "STT")
     assert lines[start][1:5] == ["Ngày", "Giờ dự kiến", "Giờ bắt đầu", "Giờ kết thúc"]
     detail = lines[start + 1 :]
     assert len(detail) == len(log)
     for line, record in zip(detail, log, strict=True):
-        assert line[1] == record.planned_start[:10] and line[2] == record.planned_start[11:19]
+        day = record.planned_start[:10]
+        assert (
+            line[1] == f"{day[8:]}/{day[5:7]}/{day[:4]}" and line[2] == record.planned_start[11:19]
+        )
+        assert "." not in line[10]  # seconds with a decimal comma
+    assert any("," in line[10] for line in detail)
     assert any(line[7].startswith("'=HYPERLINK") for line in detail)
     body = json.loads(report(quarter, "json"))
     assert body["period"] == {"name": "2024-Q1", "start": "2023-12-15", "end": "2024-03-14"}
@@ -416,7 +423,7 @@ def test_status_warns_when_a_topic_falls_behind(station: Station) -> None:
     assert {lag.topic for lag in lags} == {"b", "c", "d", "đ"}
     c = next(lag for lag in lags if lag.topic == "c")
     assert (c.period, c.due, c.aired) == ("2024-Q1", 25, 0)  # 2/week over 88 days
-    assert "Chủ đề c đang chậm so với kế hoạch kỳ 2024-Q1: mới phát 0/25" in c.vietnamese()
+    assert "Chủ đề c đang chậm so với kế hoạch kỳ Quý I/2024: mới phát 0/25" in c.vietnamese()
 
 
 def test_no_plan_file_no_warning_and_no_coverage(station: Station) -> None:
