@@ -80,7 +80,8 @@ def _header(doc: Any, town: str, day: date) -> None:
     motto = _paragraph(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13,
                        align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     motto.runs[0].underline = True
-    place = town.split(" ", 2)[-1] if town.startswith(("thị trấn", "xã", "phường")) else town
+    prefix = next((p for p in ("thị trấn ", "xã ", "phường ") if town.startswith(p)), "")
+    place = town[len(prefix) :]  # "xã Tân Lập" is dated at Tân Lập, not at "Lập"
     # Decree 30: a day below 10 and the months 1 and 2 take a leading zero.
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     _paragraph(right, f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}",

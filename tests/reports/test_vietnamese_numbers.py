@@ -100,3 +100,13 @@ def test_the_page_takes_and_shows_dd_mm_yyyy(aired: Station) -> None:
         log = client.get("/log/?from=01/01/2024&to=02/01/2024").get_data(as_text=True)
         assert 'value="01/01/2024"' in log and 'value="02/01/2024"' in log
     app.extensions["broadcaster"].engine.dispose()
+
+
+def test_a_commune_s_report_is_dated_at_its_whole_name(aired: Station, tmp_path: Path) -> None:
+    from broadcaster.reports.docx_file import write_docx
+
+    with services(aired, FIXED_NOW) as ctx:
+        summary = reports.report_summary(ctx, reports.named_period(ctx, "2024-Q1"))
+    write_docx(tmp_path / "r.docx", summary, "xã Tân Lập", "—", date(2024, 3, 20), "tỉnh Phú Thọ")
+    header = docx.Document(str(tmp_path / "r.docx")).tables[0].rows[0].cells[1].text
+    assert "Tân Lập, ngày 20 tháng 3 năm 2024" in header
