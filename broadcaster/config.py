@@ -38,7 +38,8 @@ class Settings:
     var_dir: str = "var"
     schedules_dir: str = "schedules"
     timezone: str = "Asia/Ho_Chi_Minh"
-    town: str = "thị trấn Yên Mỹ"
+    town: str = ""  # the commune, e.g. "xã Yên Mỹ"; `init --town` writes it (broadcaster/town.py)
+    province: str = ""
     reading: str = "north"
     abbreviations_file: str = ""
     letterhead: str = "skip"

@@ -51,6 +51,15 @@ class Topic(StrEnum):
     DD = "đ"
 
 
+class Kind(StrEnum):
+    """What a bulletin is: only CCHC bulletins count against the propaganda plan."""
+
+    CCHC = "cchc"
+    EMERGENCY = "emergency"
+    NOTICE = "notice"
+    OTHER = "other"
+
+
 FINAL_OUTCOMES = frozenset(set(Outcome) - {Outcome.STARTED})
 
 LABELS_VI: dict[StrEnum, str] = {
@@ -80,11 +89,21 @@ LABELS_VI: dict[StrEnum, str] = {
 }
 
 
+# Apart from LABELS_VI: a StrEnum member is equal to its value, so Kind.EMERGENCY would take
+# the place of Priority.EMERGENCY ("emergency") as a key of one dict.
+KIND_LABELS_VI: dict[Kind, str] = {
+    Kind.CCHC: "Tuyên truyền CCHC",
+    Kind.EMERGENCY: "Khẩn cấp, thiên tai",
+    Kind.NOTICE: "Thông báo",
+    Kind.OTHER: "Khác",
+}
+
+
 def label_vi(value: StrEnum) -> str:
     """The Vietnamese label of a state, for the web page and the Office's report."""
-    return LABELS_VI[value]
+    return KIND_LABELS_VI[value] if isinstance(value, Kind) else LABELS_VI[value]
 
 
 def labels_vi(kind: type[StrEnum]) -> dict[str, str]:
     """Value → Vietnamese label for every member of one enum, in declaration order."""
-    return {member.value: LABELS_VI[member] for member in kind}
+    return {member.value: label_vi(member) for member in kind}

@@ -41,6 +41,10 @@ class Code(StrEnum):
     PERIOD_MISSING = "period_missing"
     PLAN_INVALID = "plan_invalid"
     PRIORITY_UNKNOWN = "priority_unknown"
+    KIND_UNKNOWN = "kind_unknown"
+    TOWN_UNSET = "town_unset"
+    PLAN_EXISTS = "plan_exists"
+    PLAN_NO_SOURCE = "plan_no_source"
     # Script life cycle
     SCRIPT_NOT_FOUND = "script_not_found"
     SCRIPT_EMPTY = "script_empty"
@@ -156,6 +160,13 @@ ENGLISH: dict[Code, str] = {
     Code.PERIOD_MISSING: "Give a period (--period 2024-Q1) or the days (--from and --to).",
     Code.PLAN_INVALID: "The plan file {name} cannot be used: {detail}",
     Code.PRIORITY_UNKNOWN: "Priority '{priority}' is not one of: normal, priority, emergency.",
+    Code.KIND_UNKNOWN: "Kind '{kind}' is not one of: cchc, emergency, notice, other.",
+    Code.TOWN_UNSET: (
+        "The commune's name and province are not set; run 'broadcaster init --town \"xã …\" "
+        '--province "…"\' first.'
+    ),
+    Code.PLAN_EXISTS: "The plan file {name} already exists; edit it instead.",
+    Code.PLAN_NO_SOURCE: "There is no plan file for {year} to copy ({name}).",
     Code.SCRIPT_NOT_FOUND: "There is no script with id {script_id}.",
     Code.SCRIPT_EMPTY: "The script text is empty.",
     Code.SCRIPT_RETIRED: "Script {script_id} is retired; it cannot be changed or aired.",

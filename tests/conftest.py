@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "test-admin-pass"
 # The leader who approves in tests (scripts approve --by must name a leader account).
 LEADER, LEADER_PASSWORD = "Chủ tịch", "lanh-dao-thu-nghiem"
+TOWN, PROVINCE = "thị trấn Yên Mỹ", "tỉnh Hưng Yên"
 FIXED_NOW = datetime(2024, 3, 11, 2, 0, tzinfo=timezone.utc)  # Monday 09:00 in Hà Nội
 
 
@@ -45,6 +46,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working folder with the repo's schedules and sample scripts, as a town PC would have."""
     shutil.copytree(REPO / "schedules", tmp_path / "schedules")
     shutil.copytree(REPO / "scripts_vi", tmp_path / "scripts_vi")
+    # The commune is named, as `init --town … --province …` leaves it (the reports need it).
+    (tmp_path / "broadcaster.toml").write_text(
+        f'town = "{TOWN}"\nprovince = "{PROVINCE}"\n', encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     for name in list(__import__("os").environ):
         if name.startswith("BROADCASTER_"):

@@ -17,6 +17,7 @@ from broadcaster.enums import label_vi
 from broadcaster.services.accounts import author_vi
 from broadcaster.services.background import RenderQueue
 from broadcaster.services.recording import MAX_UPLOAD_BYTES
+from broadcaster.services.reports import decimal_vi, period_vi, town_banner
 from broadcaster.services.scripts import MAX_SCRIPT_BYTES
 from broadcaster.services.station import open_station
 
@@ -100,6 +101,9 @@ def create_app(
     app.add_template_filter(notes.vietnamese, "note")
     app.add_template_filter(author_vi, "author")
     app.add_template_filter(week_vi, "week")
+    app.add_template_filter(decimal_vi, "num")
+    app.add_template_filter(period_vi, "period")
+    app.context_processor(lambda: {"town_banner": town_banner(settings)})
     _handle_errors(app)
     return app
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
 from broadcaster.services import reports
-from broadcaster.services.reports import Period, Summary, month_vi, topic_vi
+from broadcaster.services.reports import Period, Summary, kind_vi, month_vi, topic_vi
 
 from .auth import login_required
 from .cache import HeadCache
@@ -33,7 +33,7 @@ _counts: HeadCache[int] = HeadCache(64)
 def _period() -> Period:
     """The chosen days (default: this month so far); bad dates fall back with a message."""
     try:
-        return reports.period(services(), request.args.get("from"), request.args.get("to"))
+        return reports.period(services(), request.args.get("from"), request.args.get("to"), True)
     except BroadcasterError as exc:
         flash(vietnamese(exc) + " Đang hiển thị tháng này.", "error")
         return reports.period(services(), None, None)
@@ -78,10 +78,13 @@ def report_csv() -> Response:
     A download cannot show a message, so it never falls back to another period. A GET
     writes nothing: the chain is verified since the checkpoint, which stays where it was."""
     try:
-        days = reports.period(services(), request.args.get("from"), request.args.get("to"))
+        days = reports.period(services(), request.args.get("from"), request.args.get("to"), True)
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
-    made = reports.office_report(services(), days, "csv", record=False)
+    try:
+        made = reports.office_report(services(), days, "csv", record=False)
+    except BroadcasterError as exc:  # the commune has no name yet
+        abort(409, vietnamese(exc))
     return _download(made)
 
 
@@ -98,15 +101,18 @@ def _chosen(source: dict[str, str]) -> Period:
     """The period named in a form or query (`period`, or `from` and `to`); 400 if wrong."""
     try:
         return reports.choose_period(
-            services(), source.get("period"), source.get("from"), source.get("to")
+            services(), source.get("period"), source.get("from"), source.get("to"), True
         )
     except BroadcasterError as exc:
         abort(400, vietnamese(exc))
 
 
-def _summary(days: Period) -> Summary:
+def _summary(days: Period, samples: bool) -> Summary:
     ctx = services()
-    return _summaries.get(reports.summary_key(ctx, days), lambda: reports.report_summary(ctx, days))
+    return _summaries.get(
+        (*reports.summary_key(ctx, days), samples),
+        lambda: reports.report_summary(ctx, days, samples=samples),
+    )
 
 
 @bp.route("/report")
@@ -115,25 +121,29 @@ def report_page() -> str:
     """The Office's report for a period: summary, chart and plan coverage, then downloads."""
     ctx = services()
     today = ctx.now().astimezone(ctx.settings.tz).date()
-    args = {k: v for k, v in request.args.items() if v}
+    samples = request.args.get("samples") == "1"
+    args = {k: v for k, v in request.args.items() if v and k != "samples"}
     if not args:
         args = {"period": f"{today.year}-Q{(today.month - 1) // 3 + 1}"}
     try:
-        days = reports.choose_period(ctx, args.get("period"), args.get("from"), args.get("to"))
+        days = reports.choose_period(
+            ctx, args.get("period"), args.get("from"), args.get("to"), True
+        )
     except BroadcasterError as exc:
         flash(vietnamese(exc), "error")
         days = reports.named_period(ctx, str(today.year))
     try:
-        summary = _summary(days)
+        summary = _summary(days, samples)
     except BroadcasterError as exc:  # a plan file the town wrote wrong
         flash(vietnamese(exc), "error")
-        summary = reports.report_summary(ctx, days, with_plan=False)
+        summary = reports.report_summary(ctx, days, with_plan=False, samples=samples)
     saved = reports.last_checkpoint(ctx)
     head = reports.chain_head(ctx)
     return render_template(
         "report.html", summary=summary, days=days, chart=month_topic_svg(summary),
         names=reports.period_names(today.year) + reports.period_names(today.year - 1), formats=FORMAT_LABELS,
-        month_vi=month_vi, topic_vi=topic_vi, saved=saved, head=head,
+        month_vi=month_vi, topic_vi=topic_vi, kind_vi=kind_vi, saved=saved, head=head,
+        samples=samples,
     )  # fmt: skip
 
 
@@ -143,11 +153,15 @@ def report_download() -> Response:
     """The report file (or the evidence pack) of the period in the form; verifies what is new."""
     days = _chosen(request.form.to_dict())
     fmt = request.form.get("format", "")
-    if fmt == "pack":
-        return _download(reports.evidence_pack(services(), days))
-    if fmt not in reports.FORMATS:
+    samples = request.form.get("samples") == "1"
+    if fmt != "pack" and fmt not in reports.FORMATS:
         abort(400, "Định dạng tệp không hợp lệ.")
-    return _download(reports.office_report(services(), days, fmt))
+    try:
+        if fmt == "pack":
+            return _download(reports.evidence_pack(services(), days, samples=samples))
+        return _download(reports.office_report(services(), days, fmt, samples=samples))
+    except BroadcasterError as exc:  # the commune has no name yet
+        abort(409, vietnamese(exc))
 
 
 @bp.route("/report/verify", methods=["POST"])

@@ -48,13 +48,20 @@ VIETNAMESE: dict[Code, str] = {
     Code.TOPIC_MISSING: "Chưa chọn chủ đề theo kế hoạch (a, b, c, d, đ).",
     Code.TOPIC_UNKNOWN: "Chủ đề “{topic}” không thuộc kế hoạch (a, b, c, d, đ).",
     Code.WEEK_INVALID: "Tuần không hợp lệ: “{week}” (ví dụ đúng: 2024-W10).",
-    Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: 2024-03-31).",
+    Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: ngày/tháng/năm, ví dụ 31/03/2024).",
     Code.DATES_REVERSED: "Ngày kết thúc đứng trước ngày bắt đầu. Hãy chọn lại.",
     Code.YEAR_OUT_OF_RANGE: "“{value}” nằm ngoài khoảng năm {first}–{last}. Hãy chọn lại.",
     Code.PERIOD_UNKNOWN: "“{value}” không phải kỳ báo cáo (ví dụ đúng: 2024-Q1, 2024-H1, 2024, 2024-03).",
     Code.PERIOD_MISSING: "Hãy chọn kỳ báo cáo hoặc khoảng ngày (từ ngày – đến ngày).",
     Code.PLAN_INVALID: "Không dùng được tệp kế hoạch {name}: {detail}",
     Code.PRIORITY_UNKNOWN: "Mức ưu tiên “{priority}” không hợp lệ.",
+    Code.KIND_UNKNOWN: "Loại bản tin “{kind}” không hợp lệ.",
+    Code.TOWN_UNSET: (
+        "Chưa đặt tên xã và tỉnh nên chưa lập được báo cáo; kỹ thuật viên chạy lệnh "
+        'broadcaster init --town "xã …" --province "…".'
+    ),
+    Code.PLAN_EXISTS: "Tệp kế hoạch {name} đã có; hãy sửa tệp đó.",
+    Code.PLAN_NO_SOURCE: "Chưa có tệp kế hoạch năm {year} để sao chép ({name}).",
     Code.SCRIPT_NOT_FOUND: "Không có bản tin số {script_id}.",
     Code.SCRIPT_EMPTY: "Nội dung bản tin đang trống. Hãy nhập nội dung rồi lưu lại.",
     Code.SCRIPT_RETIRED: "Bản tin số {script_id} đã ngừng phát nên không thể sửa, duyệt hay phát.",

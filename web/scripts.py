@@ -19,7 +19,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from broadcaster.enums import Status, Topic, labels_vi
+from broadcaster.enums import Kind, Status, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import audio as audio_service
 from broadcaster.services import clusters as clusters_service
@@ -152,6 +152,7 @@ def index_page(kept: Mapping[str, str] | None = None) -> str:
         authors=service.script_authors(services()),
         weeks=service.script_weeks(services()),
         topics=labels_vi(Topic),
+        kinds=labels_vi(Kind),
         kept=kept or {},
     )
 
@@ -184,7 +185,8 @@ def create() -> tuple[Response, int]:
             week=request.form.get("week") or None,
         )
         priority = service.clean_priority(request.form.get("priority"))
-        (script,) = service.add_scripts(services(), [item], g.user.name, priority)
+        kind = service.clean_kind(request.form.get("kind"), priority)
+        (script,) = service.add_scripts(services(), [item], g.user.name, priority, kind)
     except BroadcasterError as exc:
         return _refused(exc, prefix="Không nhận được bản tin: ")
     flash(f"Đã thêm bản tin số {script.id} (bản nháp, chờ lãnh đạo duyệt).", "ok")
@@ -209,6 +211,7 @@ def detail_page(script_id: int, kept: Mapping[str, str] | None = None) -> str | 
         job=job,
         spoken=spoken,
         topics=labels_vi(Topic),
+        kinds=labels_vi(Kind),
         rule_labels=RULE_LABELS_VI,
         voice_labels=VOICE_LABELS_VI,
         kept=kept or {},

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "devices": ("status_cmd", "devices", "List the sound cards the soundcard output can play to."),
     "init": ("init_cmd", "init", "Create var/ and the database here, reading slots from ./schedules/."),
     "log": ("records_cmd", "log", "Print the airing log (the evidence rows); `log verify` checks its hash chain."),
+    "new-plan": ("records_cmd", "new_plan_command", "Make this year's plan file by copying last year's (schedules/plans/plan-YYYY.toml)."),
     "normalize": ("tools_cmd", "normalize", "Print a script exactly as the voice will read it (FILE or - for stdin)."),
     'plan': ('air_cmd', 'plan', "Fill the week's slot occurrences with approved, rendered bulletins."),
     "render": ("tools_cmd", "render", "Render scripts to broadcast MP3 (cached: unchanged text does no work)."),

@@ -55,11 +55,12 @@ def log(
     "--pack", is_flag=True, help="Write one ZIP: every format, the raw log, anchors, sums."
 )
 @click.option("--full-verify", is_flag=True, help="Walk the whole chain, not only what is new.")
+@click.option("--samples", is_flag=True, help="Also count the sample bulletins of init --demo.")
 @click.option("-o", "--output", "dest", required=True, type=click.Path(path_type=Path))
 @click.pass_context
 def report_command(
     ctx: click.Context, name: str | None, date_from: str | None, date_to: str | None, fmt: str,
-    pack: bool, full_verify: bool, dest: Path,
+    pack: bool, full_verify: bool, samples: bool, dest: Path,
 ) -> None:  # fmt: skip
     """Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."""
     with services_of(ctx) as services:
@@ -67,9 +68,9 @@ def report_command(
         if full_verify:
             reports.check_log(services, full=True)
         made = (
-            reports.evidence_pack(services, days)
+            reports.evidence_pack(services, days, samples=samples)
             if pack
-            else reports.office_report(services, days, fmt)
+            else reports.office_report(services, days, fmt, samples=samples)
         )
     try:
         dest.write_bytes(made.body)
@@ -81,6 +82,16 @@ def report_command(
             f"Wrote {made.rows} airing(s) to {dest}, but the log is altered."
         )
     click.echo(f"Wrote {made.rows} airing(s) to {dest}.")
+
+
+@click.command("new-plan")
+@click.option("--year", type=int, help="The year to make (default: this year).")
+@click.pass_context
+def new_plan_command(ctx: click.Context, year: int | None) -> None:
+    """Make this year's plan file by copying last year's (schedules/plans/plan-YYYY.toml)."""
+    with services_of(ctx) as services:
+        path = reports.new_year_plan(services, year)
+    click.echo(f"Wrote {path}: check its figures against this year's plan.")
 
 
 @log.command("verify")

@@ -36,10 +36,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         beat = "stopped cleanly" if health.stopped_cleanly else "never ran on this database"
     click.echo(f"Database: {settings.db_url_shown}")  # the password masked
     click.echo(f"Daemon: {state}; {beat}.")
-    if health.slots_changed:
-        click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
-    for lag in health.plan_behind:
-        click.echo(lag.sentence())
+    _say_schedule(health)
     _say_on_air(health, tz)
     click.echo("Next airings:")
     for item in health.next_airings:
@@ -75,6 +72,19 @@ def status(ctx: click.Context, as_json: bool) -> None:
             else ""
         )
     )
+
+
+def _say_schedule(health: Health) -> None:
+    """The slot files against the daemon's slots, and the year's plan."""
+    if health.slots_changed:
+        click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
+    if health.plan_missing:
+        click.echo(
+            f"Plan: no plan file for {health.plan_missing}; run 'broadcaster new-plan' to copy "
+            "last year's, then check its figures."
+        )
+    for lag in health.plan_behind:
+        click.echo(lag.sentence())
 
 
 def _size(count: int) -> str:

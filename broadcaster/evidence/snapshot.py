@@ -12,6 +12,7 @@ def snapshot(script: Script, rendering: Rendering) -> dict[str, object]:
         "script_id": script.id,
         "title": script.title,
         "topic": script.topic.value,
+        "kind": script.kind.value,
         "text_sha256": script.content_hash,
         "author": script.author,
         "approved_by": script.approved_by,

@@ -118,6 +118,25 @@ def containing(day: date, series: str, cutoff_day: int) -> Period:
     raise ValueError(f"no {series} holds {day}")  # the periods tile the calendar
 
 
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def name_vi(name: str) -> str:
+    """A period's name in words: 2026-Q4 → Quý IV/2026, 2026-H1 → 6 tháng đầu năm 2026,
+    2026-H2 → 6 tháng cuối năm 2026, 2026 → Năm 2026, 2026-03 → Tháng 03/2026."""
+    found = _NAME.fullmatch(name.strip())
+    if found is None:
+        return name
+    year, part = found[1], (found[2] or "").upper()
+    if not part:
+        return f"Năm {year}"
+    if part[0] == "Q":
+        return f"Quý {ROMAN[int(part[1])]}/{year}"
+    if part[0] == "H":
+        return f"6 tháng {'đầu' if part[1] == '1' else 'cuối'} năm {year}"
+    return f"Tháng {part}/{year}"
+
+
 def choices(year: int) -> list[str]:
     """The period names offered for `year` (the web page's list), newest kind first."""
     return [

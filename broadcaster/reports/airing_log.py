@@ -46,6 +46,9 @@ class AiringRecord:
     seq: int | None
     prev_hash: str | None
     row_hash: str | None
+    # The bulletin's kind (cchc, emergency, notice, other): read for the Office's report
+    # only; the log's own exports leave it out (see `_readable`).
+    kind: str | None = None
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -139,7 +142,9 @@ def airings_between(
 
 def _readable(record: AiringRecord) -> dict[str, object]:
     """A row for the CLI's own output: the note in English, its code beside it for machines."""
-    return asdict(record) | {
+    fields = asdict(record)
+    del fields["kind"]
+    return fields | {
         "error": notes.english(record.error) or None,
         "error_code": notes.code_of(record.error) or None,
     }
@@ -154,7 +159,7 @@ def to_csv(records: list[AiringRecord]) -> str:
     """The rows as CSV with one header line of field names; no cell can start a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*AiringRecord.__dataclass_fields__, "error_code"])
+    writer.writerow([*(n for n in AiringRecord.__dataclass_fields__ if n != "kind"), "error_code"])
     for record in records:
         writer.writerow(neutralise_row(_readable(record).values()))
     return buffer.getvalue()

@@ -34,3 +34,16 @@ def neutralise(value: object) -> object:
 def neutralise_row(row: Iterable[object]) -> list[object]:
     """Every cell of a CSV row through `neutralise`."""
     return [neutralise(value) for value in row]
+
+
+def decimal_vi(value: object) -> object:
+    """A figure as Vietnamese writes it: a decimal comma (1,1 minutes); whole numbers and
+    text unchanged."""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return value
+
+
+def date_vi(iso_day: str) -> str:
+    """'2024-03-31' as '31/03/2024' (empty stays empty)."""
+    return f"{iso_day[8:10]}/{iso_day[5:7]}/{iso_day[:4]}" if iso_day else ""

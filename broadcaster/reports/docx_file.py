@@ -16,8 +16,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from broadcaster.programme.periods import name_vi
+from broadcaster.reports.cells import decimal_vi
 from broadcaster.reports.plan import PER_VI
-from broadcaster.reports.summary import FIGURE_HEADINGS, Summary, month_vi, topic_vi
+from broadcaster.reports.summary import FIGURE_HEADINGS, Summary, kind_vi, month_vi, topic_vi
 
 TITLE = "KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH"
 FONT = "Times New Roman"
@@ -40,7 +42,7 @@ def _paragraph(cell_or_doc: Any, text: str = "", *, bold: bool = False, italic: 
 
 
 def _cell(cell: Any, text: object, *, bold: bool = False, color: RGBColor | None = None) -> None:
-    cell.text = str(text)
+    cell.text = str(decimal_vi(text))  # 1,5 minutes, as Vietnamese writes it
     paragraph = cell.paragraphs[0]
     run = paragraph.runs[0]
     run.bold, run.font.size, run.font.name = bold, Pt(12), FONT
@@ -78,20 +80,23 @@ def _header(doc: Any, town: str, day: date) -> None:
     motto = _paragraph(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13,
                        align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     motto.runs[0].underline = True
-    place = town.split(" ", 2)[-1] if town.startswith(("thị trấn", "xã", "phường")) else town
+    prefix = next((p for p in ("thị trấn ", "xã ", "phường ") if town.startswith(p)), "")
+    place = town[len(prefix) :]  # "xã Tân Lập" is dated at Tân Lập, not at "Lập"
     # Decree 30: a day below 10 and the months 1 and 2 take a leading zero.
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     _paragraph(right, f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}",
                italic=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
 
 
-def write_docx(dest: Path, summary: Summary, town: str, checked: str, made_on: date) -> None:
-    """Write the appendix for `summary` to `dest`."""
+def write_docx(
+    dest: Path, summary: Summary, town: str, checked: str, made_on: date, province: str = ""
+) -> None:
+    """Write the appendix for `summary` to `dest` (`town` and its `province` name the body)."""
     doc = Document()
     _page(doc)
     _header(doc, town, made_on)
     _paragraph(doc)
-    _title(doc, summary, town, made_on)
+    _title(doc, summary, f"{town}, {province}" if province else town, made_on)
     _paragraph(doc)
     _figures(doc, summary)
     _against_plan(doc, summary)
@@ -119,7 +124,7 @@ def _title(doc: Any, summary: Summary, town: str, made_on: date) -> None:
     _paragraph(doc, "Phụ lục", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, TITLE, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     period = summary.period
-    _paragraph(doc, f"(Kỳ báo cáo{' ' + period.name if period.name else ''}: từ ngày "
+    _paragraph(doc, f"(Kỳ báo cáo{' ' + name_vi(period.name) if period.name else ''}: từ ngày "
                f"{period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y})", italic=True,
                align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
     # The Office writes the number and date of the report this appendix goes with.
@@ -129,9 +134,15 @@ def _title(doc: Any, summary: Summary, town: str, made_on: date) -> None:
 
 def _figures(doc: Any, summary: Summary) -> None:
     """Sections 1 and 2 (by topic, by month), and what the clusters confirmed if any."""
-    _paragraph(doc, "1. Kết quả theo chủ đề của kế hoạch", bold=True)
-    lines = [[f"{t}) {topic_vi(t)}", *f.cells()] for t, f in summary.by_topic]
+    _paragraph(doc, "1. Kết quả theo loại bản tin", bold=True)
+    lines = [[kind_vi(k), *f.cells()] for k, f in summary.by_kind]
     lines.append(["Tổng cộng", *summary.total.cells()])
+    _table(doc, ["Loại bản tin", *FIGURE_HEADINGS], lines, bold_last=True)
+    _paragraph(doc)
+    _paragraph(doc, "Bản tin tuyên truyền CCHC theo chủ đề của kế hoạch (chỉ loại này được tính "
+               "vào kế hoạch)", bold=True)  # fmt: skip
+    lines = [[f"{t}) {topic_vi(t)}", *f.cells()] for t, f in summary.by_topic]
+    lines.append(["Cộng CCHC", *summary.cchc_total.cells()])
     _table(doc, ["Chủ đề", *FIGURE_HEADINGS], lines, bold_last=True)
     _paragraph(doc)
     _paragraph(doc, "2. Kết quả theo tháng", bold=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from broadcaster.enums import Topic
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.programme.periods import Period
+from broadcaster.programme.periods import Period, name_vi
 
 UNIT_DAYS = {"week": 7.0, "month": 365.25 / 12}
 PER_VI = {"week": "tuần", "month": "tháng"}
@@ -71,6 +71,34 @@ class Coverage:
 def plan_path(plans_dir: Path, year: int) -> Path:
     """Where the plan of `year` lives."""
     return plans_dir / f"plan-{year}.toml"
+
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "assets" / "plan-template.toml"
+
+
+def write_from_template(plans_dir: Path, year: int) -> Path | None:
+    """Make the plan file of `year` from the template (example figures) unless there is one;
+    the path made, or None."""
+    path = plan_path(plans_dir, year)
+    if path.exists():
+        return None
+    plans_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(TEMPLATE.read_text(encoding="utf-8").replace("{year}", str(year)), "utf-8")
+    return path
+
+
+def copy_last_year(plans_dir: Path, year: int) -> Path:
+    """Make the plan file of `year` from the one of the year before, its year changed
+    (PLAN_EXISTS when there is one already, PLAN_NO_SOURCE without last year's)."""
+    path, source = plan_path(plans_dir, year), plan_path(plans_dir, year - 1)
+    if path.exists():
+        raise BroadcasterError(Code.PLAN_EXISTS, name=path.name)
+    if not source.is_file():
+        raise BroadcasterError(Code.PLAN_NO_SOURCE, year=year - 1, name=source.name)
+    text = source.read_text(encoding="utf-8").replace(str(year - 1), str(year))
+    path.write_text(text, encoding="utf-8")
+    load_plan(path)  # the copy reads as a plan, or PLAN_INVALID names it
+    return path
 
 
 def load_plan(path: Path) -> Plan | None:
@@ -135,7 +163,7 @@ class Lag:
     def vietnamese(self) -> str:
         """One line for the web page."""
         return (
-            f"Chủ đề {self.topic} đang chậm so với kế hoạch kỳ {self.period}: mới phát "
+            f"Chủ đề {self.topic} đang chậm so với kế hoạch kỳ {name_vi(self.period)}: mới phát "
             f"{self.aired}/{self.due} lượt cần có đến hôm nay."
         )
 

@@ -9,15 +9,17 @@ in constant memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from broadcaster.enums import Kind, Priority
 from broadcaster.reports.airing_log import RECORD_COLUMNS, AiringRecord, record_from
 from broadcaster.store.db import Airing, AiringEvent, Script
+from broadcaster.store.users import DEMO_AUTHOR
 
 BATCH = 2000
 
@@ -35,10 +37,28 @@ class Fact:
     count: int
     seconds: float
     cluster: str | None = None  # a loudspeaker cluster's confirmed row; None: the station's
+    kind: str = Kind.CCHC.value
 
 
-def _between(query: Select, start: datetime, end: datetime) -> Select:
-    return query.where(Airing.planned_start >= start, Airing.planned_start < end)
+# The kind an airing is reported under: the one its row keeps (sealed since revision 0013);
+# for a row opened before, its script's priority: an emergency is an emergency, the rest CCHC.
+KIND = func.coalesce(
+    Airing.kind,
+    case(
+        (Script.priority == Priority.EMERGENCY.value, Kind.EMERGENCY.value), else_=Kind.CCHC.value
+    ),
+)
+
+
+def _between(query: Select, start: datetime, end: datetime, samples: bool = False) -> Select:
+    """Rows planned in [start, end); the demo's sample bulletins only when `samples`."""
+    conditions: list[ColumnElement[bool]] = [
+        Airing.planned_start >= start,
+        Airing.planned_start < end,
+    ]
+    if not samples:
+        conditions.append(func.coalesce(Airing.author, Script.author, "") != DEMO_AUTHOR)
+    return query.where(*conditions)
 
 
 def _month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, str]]:
@@ -54,33 +74,40 @@ def _month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[da
         found.append((begins, f"{year:04d}-{month:02d}"))
 
 
-def facts(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[Fact]:
+def facts(
+    session: Session, start: datetime, end: datetime, tz: ZoneInfo, samples: bool = False
+) -> Iterator[Fact]:
     """The airings planned in [start, end), counted by the database per local month, topic,
-    slot, outcome and script (the month from the instants local months begin at, so it needs
-    no time zone support from the database)."""
+    kind, slot, outcome and script (the month from the instants local months begin at, so it
+    needs no time zone support from the database); the demo's samples only with `samples`."""
     months = _month_starts(start, end, tz)
     whens = [(Airing.planned_start < begins, n) for n, (begins, _) in enumerate(months[1:])]
     month = (case(*whens, else_=len(months) - 1) if whens else literal(0)).label("month")
     topic = func.coalesce(Airing.topic, Script.topic).label("topic")
+    kind = KIND.label("kind")
     query = _between(
         select(
             month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
-            func.sum(Airing.duration_s), Airing.cluster,
+            func.sum(Airing.duration_s), Airing.cluster, kind,
         ).join(Script, Airing.script_id == Script.id),
-        start, end,
+        start, end, samples,
     ).group_by(
-        month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, Airing.cluster
+        month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, Airing.cluster, kind
     )  # fmt: skip
-    for index, topic_, slot, outcome, script_id, count, seconds, cluster in session.execute(query):
+    for index, topic_, slot, outcome, script_id, count, seconds, cluster, kind_ in session.execute(
+        query
+    ):
         yield Fact(
-            months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0, cluster
-        )
+            months[index][1], topic_, slot, str(outcome), script_id, count, seconds or 0.0,
+            cluster, kind_,
+        )  # fmt: skip
 
 
 def records(
-    session: Session, start: datetime, end: datetime, tz: ZoneInfo
+    session: Session, start: datetime, end: datetime, tz: ZoneInfo, samples: bool = False
 ) -> Iterator[AiringRecord]:
-    """The evidence rows planned in [start, end), by planned time, each with its newest link."""
+    """The evidence rows planned in [start, end), by planned time, each with its newest link
+    and its kind (the demo's samples only with `samples`)."""
     newest = (
         select(AiringEvent.airing_id, func.max(AiringEvent.seq).label("seq"))
         .group_by(AiringEvent.airing_id)
@@ -92,11 +119,12 @@ def records(
             func.coalesce(AiringEvent.seq, Airing.seq),
             func.coalesce(AiringEvent.prev_hash, Airing.prev_hash),
             func.coalesce(AiringEvent.event_hash, Airing.row_hash),
+            KIND,
         )
         .join(Script, Airing.script_id == Script.id)
         .outerjoin(newest, newest.c.airing_id == Airing.id)
         .outerjoin(AiringEvent, AiringEvent.seq == newest.c.seq),
-        start, end,
+        start, end, samples,
     ).order_by(Airing.planned_start, Airing.id)  # fmt: skip
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield record_from(row, tz)
+        yield replace(record_from(row, tz), kind=row[22])

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from broadcaster import notes
-from broadcaster.enums import Outcome, Topic, label_vi
+from broadcaster.enums import Kind, Outcome, Topic, label_vi
 from broadcaster.programme.periods import Period
 from broadcaster.reports.airing_log import AiringRecord
-from broadcaster.reports.cells import neutralise_row
+from broadcaster.reports.cells import date_vi, decimal_vi, neutralise_row
 from broadcaster.reports.plan import Coverage, Plan, coverage
 from broadcaster.reports.rows import Fact
 from broadcaster.store.users import author_vi
@@ -123,11 +123,16 @@ class Summary:
     # What each loudspeaker cluster confirmed it played (apart from the station's own figures
     # above, which a cluster's confirmation does not add to).
     by_cluster: list[tuple[str, Figures]] = field(default_factory=list)
+    # Every kind of bulletin (by_topic, the grid and the coverage count CCHC bulletins only).
+    by_kind: list[tuple[str, Figures]] = field(default_factory=list)
+    cchc_total: Figures = Figures(0, 0, 0.0, 0, 0, 0)
 
 
 def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summary:
-    """Count `facts` (the airings of `period`) by topic, month and slot, and against `plan`."""
-    total, rows = _Count(), 0
+    """Count `facts` (the airings of `period`) by kind, month and slot; the CCHC bulletins
+    also by plan topic and against `plan`."""
+    total, rows, cchc = _Count(), 0, _Count()
+    kinds: dict[str, _Count] = defaultdict(_Count)
     topics: dict[str, _Count] = defaultdict(_Count)
     months: dict[str, _Count] = defaultdict(_Count)
     slots: dict[str, _Count] = defaultdict(_Count)
@@ -139,8 +144,12 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
             clusters[fact.cluster].add(fact)
             continue
         month = fact.month
-        for count in (total, topics[fact.topic], months[month], slots[fact.slot or SLOT_NOW]):
+        for count in (total, kinds[fact.kind], months[month], slots[fact.slot or SLOT_NOW]):
             count.add(fact)
+        if fact.kind != Kind.CCHC:
+            continue
+        cchc.add(fact)
+        topics[fact.topic].add(fact)
         if fact.outcome == Outcome.AIRED:
             grid[month][fact.topic] += fact.count
     order = [topic.value for topic in Topic]
@@ -154,7 +163,14 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
         aired_by_month_topic={m: dict(v) for m, v in sorted(grid.items())},
         plan=plan, coverage=coverage(plan, period, per_topic) if plan else [],
         by_cluster=[(name, c.frozen()) for name, c in sorted(clusters.items())],
+        by_kind=[(k.value, kinds[k].frozen()) for k in Kind if k in kinds],
+        cchc_total=cchc.frozen(),
     )  # fmt: skip
+
+
+def kind_vi(kind: str) -> str:
+    """A kind of bulletin in Vietnamese."""
+    return label_vi(Kind(kind)) if kind in set(Kind) else kind
 
 
 def topic_vi(topic: str) -> str:
@@ -170,7 +186,7 @@ def month_vi(month: str) -> str:
 def detail_cells(number: int, r: AiringRecord) -> list[object]:
     """One evidence row in DETAIL_HEADINGS order, as text (the CSV's cells)."""
     return [
-        number, r.planned_start[:10], r.planned_start[11:19], (r.started_at or "")[11:19],
+        number, date_vi(r.planned_start[:10]), r.planned_start[11:19], (r.started_at or "")[11:19],
         (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, r.topic,
         outcome_vi(r.outcome), round(r.duration_s or 0, 1), author(r), r.approved_by or "",
         r.requested_by or "", r.voice or "", r.audio_sha256 or "", note(r), r.seq or "",
@@ -182,6 +198,8 @@ def _month_topic(records: list[AiringRecord]) -> list[list[object]]:
     """The CSV's first table: per (month, topic) airings, minutes and those not aired."""
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
     for record in records:
+        if (record.kind or Kind.CCHC) != Kind.CCHC:
+            continue  # the plan counts CCHC bulletins only; the others have their own table
         key = (record.planned_start[:7], record.topic)
         if record.outcome == Outcome.AIRED:
             totals[key][0] += 1
@@ -198,8 +216,25 @@ def _month_topic(records: list[AiringRecord]) -> list[list[object]]:
     ]
 
 
+def _by_kind(records: list[AiringRecord]) -> list[list[object]]:
+    """The CSV's second table: per kind of bulletin, airings, minutes and those not aired."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    for record in records:
+        kind = record.kind or Kind.CCHC.value
+        if record.outcome == Outcome.AIRED:
+            totals[kind][0] += 1
+            totals[kind][1] += (record.duration_s or 0.0) / 60
+        elif record.outcome != Outcome.STARTED:
+            totals[kind][2] += 1
+    return [
+        [kind_vi(k.value), int(totals[k][0]), round(totals[k][1], 1), int(totals[k][2])]
+        for k in Kind if k.value in totals
+    ]  # fmt: skip
+
+
 def report_csv(records: list[AiringRecord], title: str, checked: str | None = None) -> str:
-    """The summary table, a blank line, then the detail rows; Excel reads it (UTF-8 with BOM).
+    """The summary table, the kinds, then the detail rows, for a Vietnamese Excel: UTF-8 with
+    BOM, ";" between cells (a comma is the decimal mark there), 1,5 and 31/03/2024.
 
     `checked` says what the verification of the hash chain covered, so a printed report can
     be checked against the database later. No cell can start a formula: titles and errors
@@ -207,10 +242,10 @@ def report_csv(records: list[AiringRecord], title: str, checked: str | None = No
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
     def write(row: Iterable[object]) -> None:
-        writer.writerow(neutralise_row(row))
+        writer.writerow(neutralise_row(decimal_vi(cell) for cell in row))
 
     write([title])
     if checked is not None:
@@ -223,6 +258,10 @@ def report_csv(records: list[AiringRecord], title: str, checked: str | None = No
         ["Tổng cộng", "", "", sum(int(str(r[3])) for r in rows),
          round(sum(float(str(r[4])) for r in rows), 1), sum(int(str(r[5])) for r in rows)]
     )  # fmt: skip
+    write([])
+    write(["Loại bản tin", "Số lượt đã phát", "Số phút đã phát", "Số lượt không phát được"])
+    for row in _by_kind(records):
+        write(row)
     write([])
     write(DETAIL_HEADINGS)
     for number, r in enumerate(records, start=1):

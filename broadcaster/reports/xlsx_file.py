@@ -25,6 +25,7 @@ from broadcaster.reports.summary import (
     Figures,
     Summary,
     author,
+    kind_vi,
     month_vi,
     note,
     outcome_vi,
@@ -104,8 +105,13 @@ def _summary(book: Any, out: _Sheet, summary: Summary, title: str, checked: str)
     out.line([f"Kỳ báo cáo: {summary.period.start:%d/%m/%Y} – {summary.period.end:%d/%m/%Y}"])
     out.line([checked], "note")
     out.skip()
+    kinds = [(kind_vi(k), f) for k, f in summary.by_kind]
+    _figures_table(out, "Theo loại bản tin", "Loại bản tin", kinds, summary.total)
     topics = [(f"{t}) {topic_vi(t)}", f) for t, f in summary.by_topic]
-    _figures_table(out, "Theo chủ đề của kế hoạch", "Chủ đề", topics, summary.total)
+    _figures_table(
+        out, "Bản tin tuyên truyền CCHC theo chủ đề của kế hoạch (chỉ loại này tính vào kế hoạch)",
+        "Chủ đề", topics, summary.cchc_total,
+    )  # fmt: skip
     months = [(month_vi(m), f) for m, f in summary.by_month]
     _figures_table(out, "Theo tháng", "Tháng", months, summary.total)
     _figures_table(out, "Theo khung giờ", "Khung giờ", summary.by_slot, summary.total)

@@ -94,6 +94,7 @@ class Health:
     output: str | None = None  # where the station's last airing went (e.g. file:…/var/aired)
     output_failed: str | None = None  # its stored note, when the last airing failed
     waiting: list[Waiting] = field(default_factory=list)  # requests before the next slot
+    plan_missing: int | None = None  # this year, when it has no plan file yet
 
     @property
     def disk_full(self) -> bool:
@@ -190,9 +191,17 @@ def _gather(ctx: Context, count: int) -> Health:
         output=output,
         output_failed=output_failed,
         plan_behind=_plan_behind(ctx),
+        plan_missing=_plan_missing(ctx),
         clusters=fleet_lines,
         cluster_problems=fleet_problems,
     )
+
+
+def _plan_missing(ctx: Context) -> int | None:
+    """This local year when it has no plan file yet (the report's reader loads only here)."""
+    from broadcaster.services.reports import plan_missing
+
+    return plan_missing(ctx)
 
 
 def _plan_behind(ctx: Context) -> list[Lag]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import IO
 
 from broadcaster import notes
+from broadcaster import town as names
+from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit, checkpoint, ledger
@@ -25,7 +28,9 @@ from broadcaster.reports import pack, plan
 from broadcaster.reports import rows as report_rows
 from broadcaster.reports import summary as report
 from broadcaster.reports.airing_log import AiringRecord
+from broadcaster.reports.cells import decimal_vi as decimal_vi
 from broadcaster.reports.summary import Summary as Summary
+from broadcaster.reports.summary import kind_vi as kind_vi
 from broadcaster.reports.summary import month_vi as month_vi
 from broadcaster.reports.summary import topic_vi as topic_vi
 from broadcaster.services.clusters import Unconfirmed, unconfirmed_between
@@ -52,10 +57,16 @@ MIMETYPES = {
 }
 
 
-def parse_day(raw: str) -> date:
-    """A local day written like 2024-03-31, or DATE_INVALID (YEAR_OUT_OF_RANGE for far years)."""
+def parse_day(raw: str, day_first: bool = False) -> date:
+    """A local day written like 2024-03-31 (also 31/03/2024 with `day_first`: the page), or
+    DATE_INVALID (YEAR_OUT_OF_RANGE for far years)."""
     try:
-        day = date.fromisoformat(raw.strip())
+        found = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", raw.strip()) if day_first else None
+        day = (
+            date(int(found[3]), int(found[2]), int(found[1]))
+            if found
+            else date.fromisoformat(raw.strip())
+        )
     except ValueError:
         raise BroadcasterError(Code.DATE_INVALID, value=raw) from None
     check_year(day.year, raw)
@@ -70,20 +81,23 @@ def named_period(ctx: Context, name: str) -> Period:
     return chosen
 
 
-def choose_period(ctx: Context, name: str | None, start: str | None, end: str | None) -> Period:
+def choose_period(
+    ctx: Context, name: str | None, start: str | None, end: str | None, day_first: bool = False
+) -> Period:
     """A named period, or the days from `start` to `end` (PERIOD_MISSING if none is given)."""
     if name:
         return named_period(ctx, name)
     if not start or not end:
         raise BroadcasterError(Code.PERIOD_MISSING)
-    return period(ctx, start, end)
+    return period(ctx, start, end, day_first)
 
 
-def period(ctx: Context, start: str | None, end: str | None) -> Period:
-    """The days asked for; by default this month up to today (local time)."""
+def period(ctx: Context, start: str | None, end: str | None, day_first: bool = False) -> Period:
+    """The days asked for (dd/mm/yyyy too with `day_first`); by default this month up to today
+    (local time)."""
     today = ctx.now().astimezone(ctx.settings.tz).date()
-    first = parse_day(start) if start else today.replace(day=1)
-    last = parse_day(end) if end else today
+    first = parse_day(start, day_first) if start else today.replace(day=1)
+    last = parse_day(end, day_first) if end else today
     if last < first:
         raise BroadcasterError(Code.DATES_REVERSED, start=first, end=last)
     return Period(first, last)
@@ -196,6 +210,11 @@ def period_names(year: int) -> list[str]:
     return periods.choices(year)
 
 
+def period_vi(name: str) -> str:
+    """A period's name in words (Quý IV/2026, 6 tháng đầu năm 2026)."""
+    return periods.name_vi(name)
+
+
 def unconfirmed(ctx: Context, days: Period) -> list[Unconfirmed]:
     """Entries sent to loudspeaker clusters in `days` that no cluster has confirmed (overdue)."""
     return unconfirmed_between(ctx.session, *_bounds(ctx, days), ctx.now())
@@ -209,20 +228,50 @@ def summary_key(ctx: Context, days: Period) -> tuple[object, ...]:
     return (ctx.settings.db_url, days, ctx.settings.report_cutoff_day, chain_head(ctx), state)
 
 
-def report_summary(ctx: Context, days: Period, with_plan: bool = True) -> report.Summary:
-    """The figures of `days`: by topic, month and slot, and against the plan (`with_plan`)."""
-    facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
+def report_summary(
+    ctx: Context, days: Period, with_plan: bool = True, samples: bool = False
+) -> report.Summary:
+    """The figures of `days`: by kind, topic, month and slot, and against the plan
+    (`with_plan`); the demo's sample bulletins only with `samples`."""
+    facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz, samples)
     return report.summarise(facts, days, station_plan(ctx, days) if with_plan else None)
 
 
-def _records(ctx: Context, days: Period) -> Iterator[AiringRecord]:
-    return report_rows.records(ctx.session, *_bounds(ctx, days), ctx.settings.tz)
+def _records(ctx: Context, days: Period, samples: bool = False) -> Iterator[AiringRecord]:
+    return report_rows.records(ctx.session, *_bounds(ctx, days), ctx.settings.tz, samples)
+
+
+def town_named(ctx: Context) -> str:
+    """The commune and its province as the reports write them (TOWN_UNSET while unset)."""
+    names.require(ctx.settings.town, ctx.settings.province)
+    return f"{ctx.settings.town}, {ctx.settings.province}"
+
+
+def town_banner(settings: Settings) -> str | None:
+    """What every page says about the commune's name: 'unset', 'sample', or None (set)."""
+    if not names.is_set(settings.town, settings.province):
+        return "unset"
+    return "sample" if names.is_sample(settings.town, settings.province) else None
+
+
+def plan_missing(ctx: Context) -> int | None:
+    """This local year when it has no plan file (the turn of a year), else None."""
+    year = ctx.now().astimezone(ctx.settings.tz).year
+    path = plan.plan_path(ctx.settings.schedules_path / "plans", year)
+    return None if path.is_file() else year
+
+
+def new_year_plan(ctx: Context, year: int | None = None) -> Path:
+    """Make the plan file of `year` (this local year) by copying last year's."""
+    year = year or ctx.now().astimezone(ctx.settings.tz).year
+    check_year(year, str(year))
+    return plan.copy_last_year(ctx.settings.schedules_path / "plans", year)
 
 
 def _title(ctx: Context, days: Period) -> str:
-    kind = f" kỳ {days.name}" if days.name else ""
+    kind = f" kỳ {periods.name_vi(days.name)}" if days.name else ""
     return (
-        f"Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh {ctx.settings.town}{kind}"
+        f"Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh {town_named(ctx)}{kind}"
         f" từ {days.start:%d/%m/%Y} đến {days.end:%d/%m/%Y}"
     )
 
@@ -240,19 +289,20 @@ class _Sources:
     ctx: Context
     days: Period
     spool: IO[str] | None = None
+    samples: bool = False
     _summary: report.Summary | None = None
 
     def summary(self) -> report.Summary:
         if self._summary is None:
-            self._summary = report_summary(self.ctx, self.days)
+            self._summary = report_summary(self.ctx, self.days, samples=self.samples)
         return self._summary
 
     def records(self) -> Iterator[AiringRecord]:
         if self.spool is None:
-            yield from _records(self.ctx, self.days)
+            yield from _records(self.ctx, self.days, self.samples)
             return
         if self.spool.tell() == 0:  # the first reader fills the spool
-            for record in _records(self.ctx, self.days):
+            for record in _records(self.ctx, self.days, self.samples):
                 self.spool.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
         self.spool.seek(0)
         for line in self.spool:
@@ -290,27 +340,36 @@ def _write_report(sources: _Sources, fmt: str, checked: Check) -> tuple[bytes, i
             rows = report_xlsx.write_xlsx(dest, summary, sources.records(), _title(ctx, days), said)
         else:
             today = ctx.now().astimezone(ctx.settings.tz).date()
-            report_docx.write_docx(dest, summary, ctx.settings.town, said, today)
+            report_docx.write_docx(
+                dest, summary, ctx.settings.town, said, today, ctx.settings.province
+            )
             rows = summary.rows
         return dest.read_bytes(), rows
 
 
-def office_report(ctx: Context, days: Period, fmt: str = "csv", record: bool = True) -> ReportFile:
+def office_report(
+    ctx: Context, days: Period, fmt: str = "csv", record: bool = True, samples: bool = False
+) -> ReportFile:
     """The Office's report for `days` in `fmt` (xlsx, docx, csv or json), after verifying the
-    chain links added since the last check (`record`: move the checkpoint)."""
+    chain links added since the last check (`record`: move the checkpoint); refused while the
+    commune has no name (TOWN_UNSET); the demo's samples only with `samples`."""
+    town_named(ctx)
     checked = check_log(ctx, record=record)
-    body, rows = _write_report(_Sources(ctx, days), fmt, checked)
+    body, rows = _write_report(_Sources(ctx, days, samples=samples), fmt, checked)
     return ReportFile(_file_name(days, fmt), body, rows, checked)
 
 
-def evidence_pack(ctx: Context, days: Period, record: bool = True) -> ReportFile:
+def evidence_pack(
+    ctx: Context, days: Period, record: bool = True, samples: bool = False
+) -> ReportFile:
     """One ZIP: the XLSX, DOCX, CSV and JSON reports, the raw log, the period's anchor files,
     the verification result and SHA256SUMS. The rows are read once and the summary made once."""
+    town_named(ctx)
     checked = check_log(ctx, record=record)
     members: dict[str, bytes] = {}
     rows = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        sources = _Sources(ctx, days, spool)
+        sources = _Sources(ctx, days, spool, samples)
         for fmt in FORMATS:
             members[_file_name(days, fmt)], rows = _write_report(sources, fmt, checked)
         raw = list(sources.records())

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from broadcaster.config import Settings
-from broadcaster.enums import Priority, Role, Status
+from broadcaster.enums import Kind, Priority, Role, Status
 from broadcaster.errors import Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import MAX_BYTES, ScriptInput, check_length, clean_body, clean_line
@@ -153,6 +153,17 @@ def clean_priority(raw: str | None) -> Priority:
     return Priority(value)
 
 
+def clean_kind(raw: str | None, priority: Priority = Priority.NORMAL) -> Kind:
+    """The kind named by `raw`; without one, an emergency is an emergency and the rest CCHC
+    (KIND_UNKNOWN for a word that is not a kind)."""
+    if not (raw or "").strip():
+        return Kind.EMERGENCY if priority == Priority.EMERGENCY else Kind.CCHC
+    value = (raw or "").strip().lower()
+    if value not in set(Kind):
+        raise ScriptRejected(Code.KIND_UNKNOWN, kind=raw)
+    return Kind(value)
+
+
 def get_script(ctx: Context, script_id: int) -> Script:
     """The script with this id, or SCRIPT_NOT_FOUND."""
     script = ctx.session.get(Script, script_id) if 0 < script_id <= MAX_ID else None
@@ -174,8 +185,11 @@ def add_scripts(
     items: Sequence[ScriptInput],
     author: str | None,
     priority: Priority = Priority.NORMAL,
+    kind: Kind | None = None,
 ) -> list[Script]:
-    """Store checked scripts as drafts, all or none, and commit."""
+    """Store checked scripts as drafts, all or none, and commit (the kind follows the
+    priority when none is given: see `clean_kind`)."""
+    kind = kind or clean_kind(None, priority)
     added = []
     for item in items:
         script = Script(
@@ -188,6 +202,7 @@ def add_scripts(
             author=author,
             status=Status.DRAFT,
             priority=priority,
+            kind=kind,
             content_hash=content_hash(item.body),
             search_text=search_text(item.title, item.body),
             created_at=ctx.now(),

@@ -13,10 +13,12 @@ from sqlalchemy import Engine, inspect, make_url, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from broadcaster.config import Settings
+from broadcaster import town as names
+from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.intake.parse import parse_script
 from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
+from broadcaster.reports.plan import write_from_template
 from broadcaster.store.db import User
 from broadcaster.store.engine import make_engine, make_session_factory
 from broadcaster.store.migrate import MigrationReport as MigrationReport
@@ -137,6 +139,7 @@ class InitReport:
     wrote_default_slots: bool
     demo_scripts: int
     migration: MigrationReport | None = None
+    plan_made: Path | None = None  # this year's plan file, made from the template
 
 
 def initialise(
@@ -190,7 +193,23 @@ def initialise(
         login = settings.var_path / DEMO_LOGIN_FILE
         login.write_text(f"user: admin\npassword: {password}\n", encoding="utf-8")
         login.chmod(0o600)
-    return InitReport(created, password, wrote_slots, demo_count, migration)
+    local_year = now.astimezone(settings.tz).year
+    plan = write_from_template(settings.schedules_path / "plans", local_year)
+    return InitReport(created, password, wrote_slots, demo_count, migration, plan)
+
+
+def name_town(
+    settings: Settings, town: str | None, province: str | None, demo: bool, environ: dict[str, str]
+) -> Settings:
+    """Write the commune's name and province (those given) into the settings file; `demo`
+    gives the sample names while none is set. The settings, read again."""
+    values = {key: value for key, value in (("town", town), ("province", province)) if value}
+    if demo and not values and not names.is_set(settings.town, settings.province):
+        values = {"town": names.SAMPLE_TOWN, "province": names.SAMPLE_PROVINCE}
+    if not values:
+        return settings
+    names.write_names(names.settings_file(settings.base_dir, environ), values)
+    return load_settings(settings.base_dir, environ)
 
 
 def _first_admin(

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from broadcaster.enums import Outcome, Priority, Role, Status, Topic
+from broadcaster.enums import Kind, Outcome, Priority, Role, Status, Topic
 from broadcaster.store.columns import EnumText, UTCDateTime
 
 
@@ -44,6 +44,8 @@ class Script(Base):
     author: Mapped[Optional[str]] = mapped_column(String(100))
     status: Mapped[Status] = mapped_column(EnumText(Status, 10), default=Status.DRAFT)
     priority: Mapped[Priority] = mapped_column(EnumText(Priority, 10), default=Priority.NORMAL)
+    # What the bulletin is (revision 0013): only CCHC bulletins count against the plan.
+    kind: Mapped[Kind] = mapped_column(EnumText(Kind, 10), default=Kind.CCHC, server_default="cchc")
     approved_by: Mapped[Optional[str]] = mapped_column(String(100))
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Why a leader sent it back, shown to the officer until it is approved (revision 0005).
@@ -168,6 +170,9 @@ class Airing(Base):
     # later edits of the script never change the evidence.
     title: Mapped[Optional[str]] = mapped_column(String(300))
     topic: Mapped[Optional[str]] = mapped_column(String(2))
+    # The script's kind when the row opened (revision 0013; not part of the seal). NULL for
+    # rows opened before: the report then goes by the script's priority (see reports/rows.py).
+    kind: Mapped[Optional[str]] = mapped_column(String(10))
     text_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     approved_by: Mapped[Optional[str]] = mapped_column(String(100))
     # Who else the listener's evidence names (revision 0004; seal format 3).

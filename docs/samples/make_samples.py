@@ -32,7 +32,11 @@ def main() -> None:
         folder = Path(tmp)
         for name in ("schedules", "scripts_vi"):
             shutil.copytree(REPO / name, folder / name)
-        settings = load_settings(folder, environ={}, overrides={"engine": "espeak"})
+        settings = load_settings(
+            folder,
+            environ={},
+            overrides={"engine": "espeak", "town": "thị trấn Yên Mỹ", "province": "tỉnh Hưng Yên"},
+        )
         initialise(settings, "mau-bao-cao-2024", MADE_ON, demo=True)
         station = open_station(settings)
         with station.sessions() as session:
@@ -42,10 +46,10 @@ def main() -> None:
             ctx = Context(settings, session, lambda: MADE_ON)
             quarter = records.named_period(ctx, "2024-Q1")
             for fmt in records.FORMATS:
-                made = records.office_report(ctx, quarter, fmt)
+                made = records.office_report(ctx, quarter, fmt, samples=True)
                 (HERE / made.name).write_bytes(made.body)
                 print(f"{made.name}: {made.rows} rows; {made.checked.sentence()}")
-            pack = records.evidence_pack(ctx, quarter)
+            pack = records.evidence_pack(ctx, quarter, samples=True)
             (HERE / pack.name).write_bytes(pack.body)
             print(f"{pack.name}: {len(pack.body)} bytes")
         station.engine.dispose()

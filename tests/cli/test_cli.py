@@ -264,7 +264,7 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     out = ok(runner, "report", "--from", day, "--to", day, "-o", "report.csv")
     assert "Wrote 3 airing(s)" in out
     text = (project / "report.csv").read_text(encoding="utf-8-sig")
-    lines = list(csv.reader(io.StringIO(text)))
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert lines[0][0].startswith("Báo cáo kết quả tuyên truyền CCHC trên hệ thống truyền thanh")
     # The first report walks the whole chain (no checkpoint yet) and says so.
     assert lines[1][0].startswith(
@@ -282,13 +282,17 @@ def test_air_now_log_and_report(initialised: CliRunner, project: Path) -> None:
     month = f"{day[5:7]}/{day[:4]}"
     assert lines[3][:2] == [month, "a"] and lines[3][3] == "1" and lines[3][5] == "0"
     assert lines[4][:2] == [month, "b"] and lines[4][3] == "1" and lines[4][5] == "1"
-    minutes = float(lines[3][4]) + float(lines[4][4])
+    minutes = float(lines[3][4].replace(",", ".")) + float(lines[4][4].replace(",", "."))
     assert minutes == pytest.approx((rows[0]["duration_s"] + rows[1]["duration_s"]) / 60, abs=0.1)
     assert lines[5][0] == "Tổng cộng" and lines[5][3] == "2"
-    assert lines[7][0] == "STT" and len(lines) == 8 + 3
-    assert lines[10][9] == "lỗi"
+    assert lines[7][0] == "Loại bản tin" and lines[8][0] == "Tuyên truyền CCHC"
+    first = next(n for n, line in enumerate(lines) if line[:1] == ["STT"])
+    assert len(lines) == first + 1 + 3
+    assert lines[first + 3][9] == "lỗi"
     # Separate date and time columns: the day as 2024-03-31, the time as 17:00:00.
-    assert lines[8][1] == day and len(lines[8][2]) == 8 and lines[8][2][2] == ":"
+    detail = lines[first + 1]
+    assert detail[1] == f"{day[8:]}/{day[5:7]}/{day[:4]}" and len(detail[2]) == 8
+    assert detail[2][2] == ":"
     # A second report walks only what was added since the checkpoint: nothing.
     again = ok(runner, "report", "--from", day, "--to", day, "-o", "report.csv")
     assert "Chain verified through link 6 on " in again and "nothing added since" in again

@@ -88,7 +88,7 @@ def table_after(sheet: openpyxl.worksheet.worksheet.Worksheet, heading: str) -> 
             continue
         if found:
             lines.append(list(row))
-            if row[0] == "Tổng cộng":
+            if row[0] in ("Tổng cộng", "Cộng CCHC"):
                 return lines
     raise AssertionError(f"no table {heading}")
 
@@ -107,7 +107,10 @@ def test_xlsx_figures_recount_from_the_log(quarter: Station, tmp_path: Path) -> 
     summary = book["Tổng hợp"]
     by, scripts = want["by"], want["scripts"]
     assert isinstance(by, dict) and isinstance(scripts, dict)
-    topics = table_after(summary, "Theo chủ đề của kế hoạch")
+    topics = table_after(
+        summary,
+        "Bản tin tuyên truyền CCHC theo chủ đề của kế hoạch (chỉ loại này tính vào kế hoạch)",
+    )
     assert topics[0][:7] == ["Chủ đề", "Số bản tin", "Số lượt đã phát", "Số phút đã phát", "Lỗi",
                              "Bị lỡ", "Bị ngắt / chen ngang"]  # fmt: skip
     for line, topic in zip(topics[1:-1], TOPICS, strict=True):
@@ -191,7 +194,7 @@ def test_a_topic_short_of_its_plan_is_red_in_both_files(station: Station, tmp_pa
            and r[8].font.color.rgb == "FFC00000"}  # fmt: skip
     assert red == {"b", "c", "d", "đ"}
     (tmp_path / "r.docx").write_bytes(report(station, "docx"))
-    table = docx.Document(str(tmp_path / "r.docx")).tables[3]
+    table = docx.Document(str(tmp_path / "r.docx")).tables[4]
     cells = {row.cells[0].text[0]: row.cells[4] for row in table.rows[1:]}
     for topic, cell in cells.items():
         run = cell.paragraphs[0].runs[0]
@@ -224,12 +227,14 @@ def test_docx_is_the_appendix_with_the_same_figures(quarter: Station, tmp_path: 
     assert fonts == {"Times New Roman"}
     sizes = {run.font.size.pt for p in document.paragraphs for run in p.runs if run.text.strip()}
     assert sizes <= {12.0, 13.0, 14.0}
-    topics = document.tables[1]
+    kinds = document.tables[1]
+    assert [r.cells[0].text for r in kinds.rows[1:]] == ["Tuyên truyền CCHC", "Tổng cộng"]
+    topics = document.tables[2]
     for row, topic in zip(topics.rows[1:-1], TOPICS, strict=True):
         cells = [c.text for c in row.cells]
         counted = figures(by["topic"][topic], scripts["topic"][topic])
-        assert cells[1:] == [str(v) for v in counted], topic
-    months = document.tables[2]
+        assert cells[1:] == [str(v).replace(".", ",") for v in counted], topic
+    months = document.tables[3]
     assert [r.cells[0].text for r in months.rows[1:]] == [
         "12/2023", "01/2024", "02/2024", "03/2024", "Tổng cộng",
     ]  # fmt: skip
@@ -241,13 +246,20 @@ def test_csv_and_json_hold_every_row_with_date_and_time_apart(quarter: Station) 
     want = expected(quarter)
     log = want["rows"]
     assert isinstance(log, list)
-    lines = list(csv.reader(io.StringIO(report(quarter, "csv").decode("utf-8-sig"))))
+    body = report(quarter, "csv")
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     start = next(i for i, line in enumerate(lines) if line and line[0] == "STT")
     assert lines[start][1:5] == ["Ngày", "Giờ dự kiến", "Giờ bắt đầu", "Giờ kết thúc"]
     detail = lines[start + 1 :]
     assert len(detail) == len(log)
     for line, record in zip(detail, log, strict=True):
-        assert line[1] == record.planned_start[:10] and line[2] == record.planned_start[11:19]
+        day = record.planned_start[:10]
+        assert (
+            line[1] == f"{day[8:]}/{day[5:7]}/{day[:4]}" and line[2] == record.planned_start[11:19]
+        )
+        assert "." not in line[10]  # seconds with a decimal comma
+    assert any("," in line[10] for line in detail)
     assert any(line[7].startswith("'=HYPERLINK") for line in detail)
     body = json.loads(report(quarter, "json"))
     assert body["period"] == {"name": "2024-Q1", "start": "2023-12-15", "end": "2024-03-14"}
@@ -411,7 +423,7 @@ def test_status_warns_when_a_topic_falls_behind(station: Station) -> None:
     assert {lag.topic for lag in lags} == {"b", "c", "d", "đ"}
     c = next(lag for lag in lags if lag.topic == "c")
     assert (c.period, c.due, c.aired) == ("2024-Q1", 25, 0)  # 2/week over 88 days
-    assert "Chủ đề c đang chậm so với kế hoạch kỳ 2024-Q1: mới phát 0/25" in c.vietnamese()
+    assert "Chủ đề c đang chậm so với kế hoạch kỳ Quý I/2024: mới phát 0/25" in c.vietnamese()
 
 
 def test_no_plan_file_no_warning_and_no_coverage(station: Station) -> None:

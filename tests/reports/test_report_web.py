@@ -63,8 +63,9 @@ def test_the_page_shows_the_summary_and_chart_before_the_downloads(
         summary = reports.report_summary(ctx, reports.named_period(ctx, "2024-Q1"))
     total = summary.total
     cells = re.sub(r' data-label="[^"]*"', "", page)  # phones read the headings from these
+    minutes = f"{total.minutes:.1f}".replace(".", ",")  # Vietnamese writes 416,3
     assert (
-        f"<td>Tổng cộng</td><td>{total.bulletins}</td><td>{total.aired}</td><td>{total.minutes}</td>"
+        f"<td>Tổng cộng</td><td>{total.bulletins}</td><td>{total.aired}</td><td>{minutes}</td>"
     ) in cells
     assert page.index("<svg") < page.index("Tải báo cáo") < page.index("Tải Excel (.xlsx)")
     # The CSP forbids inline code and style: scripts only as files, no style attributes.
@@ -136,7 +137,7 @@ def test_status_warns_of_a_topic_behind_the_plan(client: FlaskClient, station: S
     page = client.get("/status/").get_data(as_text=True)
     # Topics b, d and đ never aired: behind after 88 days of the quarter; a and c are not.
     for topic in ("b", "d", "đ"):
-        assert f"Chủ đề {topic} đang chậm so với kế hoạch kỳ 2024-Q1" in page
+        assert f"Chủ đề {topic} đang chậm so với kế hoạch kỳ Quý I/2024" in page
     assert "Chủ đề a đang chậm" not in page and "Chủ đề c đang chậm" not in page
     with services(station, FIXED_NOW) as ctx:
         lag = next(lag for lag in check_health(ctx).plan_behind if lag.topic == "b")
@@ -149,3 +150,38 @@ def test_the_log_page_links_to_the_reporting_quarter_and_the_report(client: Flas
     page = client.get("/log/?from=2024-03-01&to=2024-03-11").get_data(as_text=True)
     assert "from=2023-12-15&amp;to=2024-03-11" in page  # Q1 starts on 15 December
     assert 'href="/log/report"' in page
+
+
+def test_without_a_commune_name_every_page_says_how_and_downloads_are_refused(
+    station: Station,
+) -> None:
+    """Issue 24: nothing asked the clerk to set the town, and the report named the default."""
+    from broadcaster.config import load_settings
+
+    with station.sessions() as session:
+        create_user(session, "vanphong", PASSWORD, "office")
+        session.commit()
+    unnamed = load_settings(station.settings.base_dir, environ={"BROADCASTER_TOWN": ""})
+    app = create_app(unnamed, {"TESTING": True}, clock=lambda: FIXED_NOW)
+    with app.test_client() as client:
+        login_page = client.get("/login").get_data(as_text=True)
+        assert "broadcaster init --town" in login_page
+        form = {"name": "vanphong", "password": PASSWORD, "csrf_token": token(client, "/login")}
+        assert client.post("/login", data=form).status_code == 302
+        for path in ("/scripts/", "/log/", "/log/report", "/status/"):
+            page = client.get(path).get_data(as_text=True)
+            assert 'id="chua-dat-ten-xa"' in page, path
+        refused = client.post(
+            "/log/report/download",
+            data={"period": "2024-Q1", "format": "docx", "csrf_token": token(client, "/log/")},
+        )
+        assert refused.status_code == 409
+        assert "Chưa đặt tên xã và tỉnh" in refused.get_data(as_text=True)
+        assert client.get("/log/report.csv?from=2024-01-01&to=2024-01-31").status_code == 409
+    app.extensions["broadcaster"].engine.dispose()
+
+
+def test_a_named_commune_shows_no_banner(client: FlaskClient) -> None:
+    page = client.get("/log/report?period=2024-Q1").get_data(as_text=True)
+    assert 'id="chua-dat-ten-xa"' not in page and 'id="ten-xa-mau"' not in page
+    assert 'id="theo-loai"' in page

@@ -388,6 +388,11 @@ CASES: dict[str, Case] = {
     "cfg-witness": setting("witness = \"sh -c 'cat\"", "'witness' is not a command line: No closing quotation."),
     "cfg-web-host": setting('web_host = " "', "'web_host' must name an address"),
     "cfg-town-list": setting("town = [1, 2]", "'town' must be a text, got [1, 2]."),
+    "cfg-province-list": setting("province = [1]", "'province' must be a text, got [1]."),
+    "report-town-unset": Case(
+        ("report", "--period", "2024-Q1", "-o", "r.csv"), 1,
+        "The commune's name and province are not set", config='town = ""',
+    ),
     "cfg-typo": setting("misfire_grace_minute = 5", "misfire_grace_minute (did you mean misfire_grace_minutes?)."),
     "cfg-unknown": setting('colour = "red"', "broadcaster.toml: colour."),
     "cfg-not-toml": setting("misfire_grace_minutes 10", "is not valid TOML"),
@@ -502,7 +507,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "one.txt").write_text("Bản tin thứ nhất.", encoding="utf-8")
     (folder / "two.txt").write_text("Bản tin thứ hai.", encoding="utf-8")
     for args in (
-        ("init", "--admin-password", "admin-pass-1"),
+        (
+            "init",
+            "--admin-password",
+            "admin-pass-1",
+            "--town",
+            "xã Yên Mỹ",
+            "--province",
+            "tỉnh Hưng Yên",
+        ),
         ("users", "add", "Chủ tịch", "--role", "leader"),
         ("scripts", "add", "one.txt", "two.txt", "--topic", "a"),
         ("scripts", "approve", "2", "--by", "Chủ tịch"),

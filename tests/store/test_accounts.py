@@ -244,9 +244,13 @@ def test_the_demo_bulletins_are_marked_as_samples_in_the_log_and_the_report(
         ctx = Context(settings, session, lambda: FIXED_NOW)
         rows = reports.airing_log(ctx, None)
         period = reports.period(ctx, "2024-03-01", "2024-03-31")
-        report = reports.office_report(ctx, period).body.decode("utf-8-sig")
+        report = reports.office_report(ctx, period, samples=True).body.decode("utf-8-sig")
+        # Left out of the Office's report unless asked for.
+        plain = reports.office_report(ctx, period).body.decode("utf-8-sig")
+        assert reports.report_summary(ctx, period).rows == 0
     assert rows and {r.author for r in rows} == {"demo"} and {r.outcome for r in rows} == {"aired"}
     assert report.count("demo (bản tin mẫu, không phải bản tin thật)") == len(rows)
+    assert "bản tin mẫu" not in plain
     app = create_app(settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
     client = app.test_client()
     login(client, "admin", ADMIN_PASSWORD)

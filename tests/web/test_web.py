@@ -241,7 +241,7 @@ def test_programme_grid_plan_and_log_with_report(app, station) -> None:  # type:
     report = office.get("/log/report.csv?from=2024-03-01&to=2024-03-31")
     assert report.status_code == 200 and "attachment" in report.headers["Content-Disposition"]
     text = report.data.decode("utf-8-sig")
-    assert "Số lượt đã phát" in text and "Bản tin một cửa" in text and "03/2024,c," in text
+    assert "Số lượt đã phát" in text and "Bản tin một cửa" in text and "03/2024;c;" in text
 
 
 def test_missing_script_is_a_vietnamese_404(app) -> None:  # type: ignore[no-untyped-def]
