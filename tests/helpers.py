@@ -123,6 +123,24 @@ def run_cli(
     )  # fmt: skip
 
 
+def approved_bulletins(project: Path, database_url: str | None, *texts: str) -> None:
+    """A station with `texts` as approved, rendered bulletins 1, 2, … (real CLI processes)."""
+    steps: list[tuple[str, ...]] = [
+        ("init", "--admin-password", "admin-pass-1"),
+        ("users", "add", "Chủ tịch", "--role", "leader"),
+    ]
+    for number, words in enumerate(texts, start=1):
+        (project / f"{number}.txt").write_text(words, encoding="utf-8")
+    steps.append(
+        ("scripts", "add", *(f"{n}.txt" for n in range(1, len(texts) + 1)), "--topic", "a")
+    )
+    steps += [("scripts", "approve", str(n), "--by", "Chủ tịch") for n in range(1, len(texts) + 1)]
+    steps.append(("render", "--all"))
+    for args in steps:
+        result = run_cli(project, database_url, *args)
+        assert result.returncode == 0, (args, result.stderr)
+
+
 def begun_slot_file(project: Path, tz: ZoneInfo, seconds_ago: float, minutes: int = 5) -> datetime:
     """Replace the town's slots with one that began `seconds_ago`; return its start (UTC).
 

@@ -23,9 +23,9 @@ from sqlalchemy import create_engine, text
 from broadcaster.config import load_settings
 from tests.helpers import (
     airing_rows,
+    approved_bulletins,
     begun_slot_file,
     planned_entries,
-    run_cli,
     running_daemon,
     stop_daemon,
     wait_for,
@@ -41,15 +41,7 @@ ON_TIME_SECONDS = 10
 
 def _station(project: Path) -> tuple[str, Path]:
     """A station with one approved, rendered bulletin; the player command and its log."""
-    (project / "1.txt").write_text("Thông báo lịch tiếp công dân tuần này.", encoding="utf-8")
-    for args in (
-        ("init", "--admin-password", "admin-pass-1"),
-        ("users", "add", "Chủ tịch", "--role", "leader"),
-        ("scripts", "add", "1.txt", "--topic", "a"),
-        ("scripts", "approve", "1", "--by", "Chủ tịch"),
-        ("render", "--all"),
-    ):
-        assert run_cli(project, None, *args).returncode == 0, args
+    approved_bulletins(project, None, "Thông báo lịch tiếp công dân tuần này.")
     log = project / "played.log"
     return f"command:{sys.executable} {PLAYER} {log} {{file}}", log
 

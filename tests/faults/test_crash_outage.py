@@ -21,6 +21,7 @@ import pytest
 from broadcaster.config import load_settings
 from tests.helpers import (
     airing_rows,
+    approved_bulletins,
     begun_slot_file,
     planned_entries,
     run_cli,
@@ -39,17 +40,7 @@ LEAD_SECONDS = 35  # the slot starts this long ahead: planned and locked before 
 def test_a_bulletin_cut_by_a_crash_while_the_database_was_locked_is_not_aired_again(
     project: Path,
 ) -> None:
-    for number, words in ((1, LONG), (2, "Bản tin thứ hai. Xin cảm ơn bà con.")):
-        (project / f"{number}.txt").write_text(words, encoding="utf-8")
-    for args in (
-        ("init", "--admin-password", "admin-pass-1"),
-        ("users", "add", "Chủ tịch", "--role", "leader"),
-        ("scripts", "add", "1.txt", "2.txt", "--topic", "a"),
-        ("scripts", "approve", "1", "--by", "Chủ tịch"),
-        ("scripts", "approve", "2", "--by", "Chủ tịch"),
-        ("render", "--all"),
-    ):
-        assert run_cli(project, None, *args).returncode == 0, args
+    approved_bulletins(project, None, LONG, "Bản tin thứ hai. Xin cảm ơn bà con.")
     log, names = project / "played.log", project / "names.log"
     player = f"command:{sys.executable} {PLAYER} {log} {{file}} --names {names}"
     begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=-LEAD_SECONDS)

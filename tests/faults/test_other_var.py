@@ -20,9 +20,9 @@ import pytest
 from broadcaster.config import load_settings
 from tests.helpers import (
     airing_rows,
+    approved_bulletins,
     begun_slot_file,
     planned_entries,
-    run_cli,
     running_daemon,
     stop_daemon,
     wait_for,
@@ -40,17 +40,7 @@ def test_a_daemon_from_another_folder_closes_the_cut_bulletin_from_the_database(
 ) -> None:
     with private_postgres() as server:
         url = server.url
-        for number, words in ((1, LONG), (2, "Bản tin thứ hai. Xin cảm ơn bà con.")):
-            (project / f"{number}.txt").write_text(words, encoding="utf-8")
-        for args in (
-            ("init", "--admin-password", "admin-pass-1"),
-            ("users", "add", "Chủ tịch", "--role", "leader"),
-            ("scripts", "add", "1.txt", "2.txt", "--topic", "a"),
-            ("scripts", "approve", "1", "--by", "Chủ tịch"),
-            ("scripts", "approve", "2", "--by", "Chủ tịch"),
-            ("render", "--all"),
-        ):
-            assert run_cli(project, url, *args).returncode == 0, args
+        approved_bulletins(project, url, LONG, "Bản tin thứ hai. Xin cảm ơn bà con.")
         begun_slot_file(project, load_settings(project, environ={}).tz, seconds_ago=1)
         other = tmp_path_factory.mktemp("other-station")
         shutil.copytree(project / "schedules", other / "schedules")

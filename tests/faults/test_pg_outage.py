@@ -20,9 +20,9 @@ import pytest
 from broadcaster.config import load_settings
 from tests.helpers import (
     airing_rows,
+    approved_bulletins,
     begun_slot_file,
     planned_entries,
-    run_cli,
     running_daemon,
     stop_daemon,
     wait_for,
@@ -47,17 +47,8 @@ def _plays(log: Path) -> list[float]:
 def test_a_slot_airs_on_time_from_memory_while_postgresql_is_down(project: Path, down: str) -> None:
     with private_postgres() as server:
         url = server.url
-        for number, words in ((1, "Bản tin thứ nhất về thủ tục hành chính. " * 3), (2, "Bản tin thứ hai. Xin cảm ơn bà con.")):  # fmt: skip
-            (project / f"{number}.txt").write_text(words, encoding="utf-8")
-        for args in (
-            ("init", "--admin-password", "admin-pass-1"),
-            ("users", "add", "Chủ tịch", "--role", "leader"),
-            ("scripts", "add", "1.txt", "2.txt", "--topic", "a"),
-            ("scripts", "approve", "1", "--by", "Chủ tịch"),
-            ("scripts", "approve", "2", "--by", "Chủ tịch"),
-            ("render", "--all"),
-        ):
-            assert run_cli(project, url, *args).returncode == 0, args
+        approved_bulletins(project, url, "Bản tin thứ nhất về thủ tục hành chính. " * 3,
+                           "Bản tin thứ hai. Xin cảm ơn bà con.")  # fmt: skip
         log, names = project / "played.log", project / "names.log"
         player = f"command:{sys.executable} {PLAYER} {log} {{file}} --names {names}"
         tz = load_settings(project, environ={}).tz
