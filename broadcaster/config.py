@@ -10,7 +10,6 @@ import os
 import re
 import shlex
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +28,7 @@ class ConfigError(DetailError):
     code = Code.CONFIG
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the stages need to know about this installation."""
 

@@ -495,8 +495,9 @@ def test_formula_titles_are_quoted_in_every_csv(aired_app, station, runner) -> N
     assert cli_log.exit_code == 0, cli_log.output
     with station.sessions() as session:
         records = airings_between(session, None, None, station.settings.tz)
-    for body in (report.data.decode("utf-8-sig"), cli_log.output, to_csv(records)):
-        cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    bodies = ((report.data.decode("utf-8-sig"), ";"), (cli_log.output, ","), (to_csv(records), ","))
+    for body, separator in bodies:  # the Office's CSV is for a Vietnamese Excel (issue 24)
+        cells = [cell for row in csv.reader(io.StringIO(body), delimiter=separator) for cell in row]
         assert '\'=HYPERLINK("http://evil.example","bấm vào")' in cells
         assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]

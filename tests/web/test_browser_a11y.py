@@ -29,10 +29,11 @@ __all__ = ["live_server", "town"]  # fixtures shared with the layout test
 # The layout test's pages, plus the week grid's printable view.
 PAGES = LAYOUT_PAGES | {"programme-print": "/programme/?week=2024-W11&print=1"}
 SERIOUS = {"serious", "critical"}
-# Every control a person can use, as shown (checkVisibility: a closed <details> hides its own).
+# Every control a person can use, as shown (checkVisibility: a closed <details> hides its own);
+# the calendar behind a date box's "Lịch" button is aria-hidden and opened by that button.
 CONTROLS = """() => [...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls]')]
-  .filter(e => e.checkVisibility() && !e.disabled).length"""
+  .filter(e => e.checkVisibility() && !e.disabled && e.ariaHidden !== 'true').length"""
 # Marks the focused control and says which it is (null when the focus left the page).
 FOCUSED = """() => { const e = document.activeElement;
   if (!e || e === document.body) return null;

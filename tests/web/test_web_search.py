@@ -235,7 +235,7 @@ def test_the_log_is_paged_and_keeps_its_filters_and_csv_link(app, station) -> No
     assert "/log/report.csv?from=2024-01-01&amp;to=2024-03-31" in html
     last = client.get("/log/", query_string=query | {"page": "3"}).text
     assert last.count('<td data-label="Số">') == 50
-    assert "(01/01/2024)" in html and "(31/03/2024)" in html  # the days beside the date boxes
+    assert 'value="01/01/2024"' in html and 'value="31/03/2024"' in html  # dd/mm/yyyy boxes
     assert client.get("/log/", query_string={"page": "-1"}).status_code == 400
     aired = client.get("/log/", query_string=query | {"outcome": "aired"}).text
     assert "Không có lượt phát nào" in aired and '<td data-label="Số">' not in aired
