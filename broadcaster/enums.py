@@ -107,3 +107,21 @@ def label_vi(value: StrEnum) -> str:
 def labels_vi(kind: type[StrEnum]) -> dict[str, str]:
     """Value → Vietnamese label for every member of one enum, in declaration order."""
     return {member.value: label_vi(member) for member in kind}
+
+
+# The voices a rendering can have (its `engine`), as the page and the Office's files name them.
+VOICE_LABELS_VI = {
+    "gtts": "giọng Google",
+    "edge": "giọng Microsoft (giọng nơ-ron)",
+    "espeak": "giọng máy dự phòng (ngoại tuyến)",
+    "recording": "giọng người đọc (bản ghi âm)",
+}
+
+
+def voice_vi(voice: str | None) -> str:
+    """A row's voice ("espeak:vi", "recording:lan") in words: "giọng người đọc (bản ghi âm
+    của lan)"; an engine not listed keeps its own name."""
+    engine, _, who = (voice or "").partition(":")
+    if engine == "recording" and who:
+        return f"giọng người đọc (bản ghi âm của {who})"
+    return VOICE_LABELS_VI.get(engine, voice or "")

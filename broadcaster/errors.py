@@ -148,7 +148,10 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.FRONT_MATTER_OPEN: "The front matter that starts with '---' is never closed by '---'.",
     Code.NOTHING_GIVEN: "Give a file or the text of the script.",
-    Code.TOPIC_MISSING: "{name} has no topic; give one with --topic (a, b, c, d or đ).",
+    Code.TOPIC_MISSING: (
+        "{name} is a CCHC bulletin without a plan topic: give --topic (a, b, c, d or đ), or "
+        "--kind emergency, notice or other."
+    ),
     Code.TOPIC_UNKNOWN: "Topic '{topic}' is not one of the plan's topics: a, b, c, d, đ (or dd).",
     Code.WEEK_INVALID: "Week '{week}' is not an ISO week such as 2024-W10.",
     Code.DATE_INVALID: "'{value}' is not a date like 2024-03-31.",

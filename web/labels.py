@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-VOICE_LABELS_VI = {
-    "gtts": "giọng Google",
-    "edge": "giọng Microsoft (giọng nơ-ron)",
-    "espeak": "giọng dự phòng (espeak-ng, ngoại tuyến)",
-    "recording": "giọng người đọc (bản ghi âm)",
-}
+from broadcaster.enums import VOICE_LABELS_VI as VOICE_LABELS_VI
+
 RULE_LABELS_VI = {
     "url": "địa chỉ trang web",
     "email": "địa chỉ thư điện tử",

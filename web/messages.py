@@ -45,7 +45,10 @@ VIETNAMESE: dict[Code, str] = {
     ),
     Code.FRONT_MATTER_OPEN: "Phần thông tin đầu tệp mở bằng '---' nhưng không có '---' đóng lại.",
     Code.NOTHING_GIVEN: "Chưa chọn tệp hoặc dán nội dung bản tin.",
-    Code.TOPIC_MISSING: "Chưa chọn chủ đề theo kế hoạch (a, b, c, d, đ).",
+    Code.TOPIC_MISSING: (
+        "Bản tin tuyên truyền CCHC cần chọn chủ đề theo kế hoạch (a, b, c, d, đ); bản tin khẩn "
+        "cấp, thông báo và loại khác thì không cần."
+    ),
     Code.TOPIC_UNKNOWN: "Chủ đề “{topic}” không thuộc kế hoạch (a, b, c, d, đ).",
     Code.WEEK_INVALID: "Tuần không hợp lệ: “{week}” (ví dụ đúng: 2024-W10).",
     Code.DATE_INVALID: "Ngày không hợp lệ: “{value}” (dạng đúng: ngày/tháng/năm, ví dụ 31/03/2024).",

@@ -63,8 +63,9 @@ def _script_or_404(script_id: int) -> Script:
 def _queue_render(script_id: int) -> None:
     """Queue the preview's render; the script page shows its progress and the result."""
     renders().submit(script_id)
-    flash(
-        "Đang tạo âm thanh; trang này tự cập nhật khi xong (có thể tiếp tục làm việc khác).", "ok"
+    flash(  # "render": render.js takes it away once the audio is ready
+        "Đang tạo âm thanh; trang này tự cập nhật khi xong (có thể tiếp tục làm việc khác).",
+        "ok render",
     )
 
 
@@ -240,7 +241,8 @@ def edit(script_id: int) -> tuple[Response | str, int]:
     try:
         change = service.edit_script(
             services(), script_id, request.form.get("body", ""), request.form.get("title"),
-            seen_hash=request.form.get("seen") or None,
+            seen_hash=request.form.get("seen") or None, kind=request.form.get("kind"),
+            topic=request.form.get("topic") or None,
         )  # fmt: skip
     except BroadcasterError as exc:
         if exc.code != Code.SCRIPT_EDIT_CONFLICT:

@@ -14,7 +14,7 @@ from broadcaster.cli.base import (
     existing_file,
     services_of,
 )
-from broadcaster.enums import Priority, Status
+from broadcaster.enums import Kind, Priority, Status
 from broadcaster.services import scripts as service
 from broadcaster.services.scripts import Script
 
@@ -26,12 +26,18 @@ def scripts() -> None:
 
 def _script_dict(script: Script) -> dict[str, object]:
     return {
-        "id": script.id, "title": script.title, "topic": script.topic, "week": script.week,
+        "id": script.id, "title": script.title, "kind": script.kind, "topic": script.topic,
+        "week": script.week,
         "status": script.status, "encoding": script.encoding, "source": script.source_name,
         "author": script.author, "approved_by": script.approved_by,
         "content_hash": script.content_hash,
         "priority": script.priority,
     }  # fmt: skip
+
+
+def _filed(row: dict[str, object]) -> str:
+    """ "topic c" for a CCHC bulletin, else its kind ("emergency, outside the plan")."""
+    return f"topic {row['topic']}" if row["topic"] else f"{row['kind']}, outside the plan"
 
 
 def _echo_json(value: object) -> None:
@@ -43,7 +49,13 @@ def _echo_json(value: object) -> None:
 @click.option(
     "--title", callback=at_most(300), help="Title (default: from front matter or the first line)."
 )
-@click.option("--topic", help="Plan topic: a, b, c, d or đ (dd).")
+@click.option("--topic", help="Plan topic: a, b, c, d or đ (dd); CCHC bulletins need one.")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in Kind]),
+    help="cchc (counted against the plan), emergency, notice or other "
+    "(default: emergency for --priority emergency, else cchc).",
+)
 @click.option("--week", help="ISO week the bulletin belongs to, e.g. 2024-W10.")
 @click.option("--author", callback=at_most(100), help="Who wrote it (default: cli:<system user>).")
 @click.option(
@@ -57,7 +69,7 @@ def _echo_json(value: object) -> None:
 @click.pass_context
 def scripts_add(
     ctx: click.Context, files: tuple[Path, ...], title: str | None, topic: str | None,
-    week: str | None, author: str | None, priority: str, as_json: bool,
+    kind: str | None, week: str | None, author: str | None, priority: str, as_json: bool,
 ) -> None:  # fmt: skip
     """Add .txt, .md or .docx scripts as drafts (all or none)."""
     items = []
@@ -68,15 +80,16 @@ def scripts_add(
             )
         )
     with services_of(ctx) as services:
-        added = service.add_scripts(services, items, author or services.actor, Priority(priority))
+        chosen = service.clean_kind(kind, Priority(priority))
+        added = service.add_scripts(
+            services, items, author or services.actor, Priority(priority), chosen
+        )
         rows = [_script_dict(s) for s in added]
     if as_json:
         _echo_json(rows)
         return
     for row in rows:
-        click.echo(
-            f"Added script {row['id']}: {row['title']} (topic {row['topic']}, {row['encoding']})."
-        )
+        click.echo(f"Added script {row['id']}: {row['title']} ({_filed(row)}, {row['encoding']}).")
 
 
 @scripts.command("list")
@@ -93,7 +106,7 @@ def scripts_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
         return
     for row in rows:
         click.echo(
-            f"{row['id']:>4}  {row['status']:<8}  {row['topic']:<2}  {row['week'] or '-':<8}  {row['title']}"
+            f"{row['id']:>4}  {row['status']:<8}  {row['topic'] or '-':<2}  {row['week'] or '-':<8}  {row['title']}"
         )
     if not rows:
         click.echo("No scripts yet; add one with 'broadcaster scripts add FILE --topic a'.")
@@ -114,6 +127,7 @@ def scripts_show(ctx: click.Context, script_id: int, as_json: bool) -> None:
     for key in (
         "id",
         "title",
+        "kind",
         "topic",
         "week",
         "status",

@@ -11,7 +11,7 @@ def snapshot(script: Script, rendering: Rendering) -> dict[str, object]:
     return {
         "script_id": script.id,
         "title": script.title,
-        "topic": script.topic.value,
+        "topic": script.topic.value if script.topic else None,
         "kind": script.kind.value,
         "text_sha256": script.content_hash,
         "author": script.author,

@@ -50,7 +50,7 @@ class ScriptInput:
 
     title: str
     body: str
-    topic: Topic
+    topic: Topic | None
     week: str | None
     source_name: str | None
     encoding: str
@@ -299,12 +299,10 @@ def parse_script(
     check_length(body)
     chosen_title = (title or meta.get("title") or "").strip() or document_title(body)
     chosen_topic = topic or meta.get("topic")
-    if not chosen_topic:
-        raise ScriptRejected(Code.TOPIC_MISSING, name=name)
     return ScriptInput(
         title=clean_line(chosen_title),
         body=body,
-        topic=clean_topic(chosen_topic),
+        topic=clean_topic(chosen_topic) if chosen_topic else None,  # a CCHC bulletin needs one
         week=clean_week(week or meta.get("week")),
         source_name=clean_line(name),
         encoding=encoding,

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from broadcaster import notes
+from broadcaster.enums import Kind, Priority
 from broadcaster.reports.cells import neutralise_row
 from broadcaster.store.db import Airing, AiringEvent, Script
 
@@ -82,13 +83,21 @@ def count_between(
 
 # What an AiringRecord is read from, in its order: the airing's columns, its snapshot (or, for
 # rows of the first release that have none, the script's), then its own chain columns.
+# The kind an airing is reported under: the one its row keeps (sealed since revision 0013);
+# for a row opened before, its script's priority: an emergency is an emergency, the rest CCHC.
+KIND = func.coalesce(
+    Airing.kind,
+    case(
+        (Script.priority == Priority.EMERGENCY.value, Kind.EMERGENCY.value), else_=Kind.CCHC.value
+    ),
+)
 RECORD_COLUMNS = (
     Airing.id, Airing.planned_start, Airing.started_at, Airing.ended_at, Airing.slot_name,
     Airing.script_id, func.coalesce(Airing.title, Script.title),
     func.coalesce(Airing.topic, Script.topic), Airing.outcome, Airing.duration_s,
     Airing.audio_sha256, Airing.output, Airing.host, Airing.error, Airing.attempt, Airing.voice,
     Airing.author, Airing.approved_by, Airing.requested_by, Airing.seq, Airing.prev_hash,
-    Airing.row_hash,
+    Airing.row_hash, KIND,
 )  # fmt: skip
 
 
@@ -104,7 +113,7 @@ def record_from(
         outcome=str(row[8]), duration_s=row[9], audio_sha256=row[10], output=row[11],
         host=row[12], error=row[13], attempt=row[14], voice=row[15], author=row[16],
         approved_by=row[17], requested_by=row[18], seq=seq, prev_hash=prev_hash,
-        row_hash=row_hash,
+        row_hash=row_hash, kind=row[22],
     )  # fmt: skip
 
 

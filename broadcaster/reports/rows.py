@@ -9,15 +9,15 @@ in constant memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from broadcaster.enums import Kind, Priority
-from broadcaster.reports.airing_log import RECORD_COLUMNS, AiringRecord, record_from
+from broadcaster.enums import Kind
+from broadcaster.reports.airing_log import KIND, RECORD_COLUMNS, AiringRecord, record_from
 from broadcaster.store.db import Airing, AiringEvent, Script
 from broadcaster.store.users import DEMO_AUTHOR
 
@@ -38,16 +38,6 @@ class Fact:
     seconds: float
     cluster: str | None = None  # a loudspeaker cluster's confirmed row; None: the station's
     kind: str = Kind.CCHC.value
-
-
-# The kind an airing is reported under: the one its row keeps (sealed since revision 0013);
-# for a row opened before, its script's priority: an emergency is an emergency, the rest CCHC.
-KIND = func.coalesce(
-    Airing.kind,
-    case(
-        (Script.priority == Priority.EMERGENCY.value, Kind.EMERGENCY.value), else_=Kind.CCHC.value
-    ),
-)
 
 
 def _between(query: Select, start: datetime, end: datetime, samples: bool = False) -> Select:
@@ -127,4 +117,4 @@ def records(
         start, end, samples,
     ).order_by(Airing.planned_start, Airing.id)  # fmt: skip
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield replace(record_from(row, tz), kind=row[22])
+        yield record_from(row, tz)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from broadcaster import notes
-from broadcaster.enums import Kind, Outcome, Topic, label_vi
+from broadcaster.enums import Kind, Outcome, Topic, label_vi, voice_vi
 from broadcaster.programme.periods import Period
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.cells import date_vi, decimal_vi, neutralise_row
@@ -35,7 +35,7 @@ FIGURE_HEADINGS = [
 ]  # fmt: skip
 DETAIL_HEADINGS = [
     "STT", "Ngày", "Giờ dự kiến", "Giờ bắt đầu", "Giờ kết thúc", "Khung giờ", "Mã bản tin",
-    "Tiêu đề", "Chủ đề", "Kết quả", "Thời lượng (giây)", "Người soạn", "Người duyệt",
+    "Tiêu đề", "Chủ đề hoặc loại", "Kết quả", "Thời lượng (giây)", "Người soạn", "Người duyệt",
     "Người yêu cầu phát", "Giọng đọc", "Mã băm âm thanh (SHA-256)", "Ghi chú lỗi",
     "Số thứ tự chuỗi", "Mã băm dòng",
 ]  # fmt: skip
@@ -44,6 +44,12 @@ DETAIL_HEADINGS = [
 def note(record: AiringRecord) -> str:
     """The error cell of a row, for people (the one place the stored note is turned into words)."""
     return notes.vietnamese(record.error)
+
+
+def filed_as(record: AiringRecord) -> str:
+    """The plan topic of a CCHC row ("c"), else its kind in words ("Khẩn cấp, thiên tai")."""
+    kind = Kind(record.kind or Kind.CCHC)
+    return (record.topic or "") if kind == Kind.CCHC else label_vi(kind)
 
 
 def author(record: AiringRecord) -> str:
@@ -187,9 +193,9 @@ def detail_cells(number: int, r: AiringRecord) -> list[object]:
     """One evidence row in DETAIL_HEADINGS order, as text (the CSV's cells)."""
     return [
         number, date_vi(r.planned_start[:10]), r.planned_start[11:19], (r.started_at or "")[11:19],
-        (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, r.topic,
+        (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, filed_as(r),
         outcome_vi(r.outcome), round(r.duration_s or 0, 1), author(r), r.approved_by or "",
-        r.requested_by or "", r.voice or "", r.audio_sha256 or "", note(r), r.seq or "",
+        r.requested_by or "", voice_vi(r.voice), r.audio_sha256 or "", note(r), r.seq or "",
         r.row_hash or "",
     ]  # fmt: skip
 

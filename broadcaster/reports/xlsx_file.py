@@ -14,7 +14,7 @@ from typing import Any
 
 import xlsxwriter
 
-from broadcaster.enums import Topic
+from broadcaster.enums import Topic, voice_vi
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.cells import neutralise
 from broadcaster.reports.plan import PER_VI
@@ -25,6 +25,7 @@ from broadcaster.reports.summary import (
     Figures,
     Summary,
     author,
+    filed_as,
     kind_vi,
     month_vi,
     note,
@@ -195,8 +196,8 @@ def _rows(out: _Sheet, records: Iterable[AiringRecord]) -> int:
             if moment:
                 write_number(row, column, _day_fraction(moment), time_fmt)
         texts = (
-            (5, r.slot or SLOT_NOW), (7, r.title), (8, r.topic), (9, outcome_vi(r.outcome)),
-            (11, author(r)), (12, r.approved_by), (13, r.requested_by), (14, r.voice),
+            (5, r.slot or SLOT_NOW), (7, r.title), (8, filed_as(r)), (9, outcome_vi(r.outcome)),
+            (11, author(r)), (12, r.approved_by), (13, r.requested_by), (14, voice_vi(r.voice)),
             (16, note(r)),
         )  # fmt: skip
         for column, text in texts:

@@ -13,17 +13,21 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from broadcaster.config import Settings
-from broadcaster.enums import Kind, Priority, Role, Status
+from broadcaster.enums import Kind, Priority, Role, Status, Topic
 from broadcaster.errors import Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import MAX_BYTES, ScriptInput, check_length, clean_body, clean_line
 from broadcaster.intake.parse import ScriptRejected as ScriptRejected
+from broadcaster.intake.parse import clean_topic as clean_topic
 from broadcaster.intake.parse import clean_week as clean_week
 from broadcaster.intake.parse import has_text as has_text
 from broadcaster.intake.parse import parse_script as parse_script
 from broadcaster.programme.planning import withdraw_script
 from broadcaster.programme.slots import slots_from_rows
 from broadcaster.services.context import Context
+from broadcaster.services.filing import clean_kind as clean_kind
+from broadcaster.services.filing import clean_priority as clean_priority
+from broadcaster.services.filing import plan_topic
 from broadcaster.services.script_list import MAX_WORDS as MAX_WORDS
 from broadcaster.services.script_list import PAGE_SIZE as PAGE_SIZE
 from broadcaster.services.script_list import ScriptFilter as ScriptFilter
@@ -145,25 +149,6 @@ def attach_recording(ctx: Context, script: Script, rendering: Rendering) -> Chan
     return _on_newest(ctx, attach)
 
 
-def clean_priority(raw: str | None) -> Priority:
-    """The priority named by `raw` (default normal), or PRIORITY_UNKNOWN."""
-    value = (raw or Priority.NORMAL).strip().lower()
-    if value not in set(Priority):
-        raise ScriptRejected(Code.PRIORITY_UNKNOWN, priority=raw)
-    return Priority(value)
-
-
-def clean_kind(raw: str | None, priority: Priority = Priority.NORMAL) -> Kind:
-    """The kind named by `raw`; without one, an emergency is an emergency and the rest CCHC
-    (KIND_UNKNOWN for a word that is not a kind)."""
-    if not (raw or "").strip():
-        return Kind.EMERGENCY if priority == Priority.EMERGENCY else Kind.CCHC
-    value = (raw or "").strip().lower()
-    if value not in set(Kind):
-        raise ScriptRejected(Code.KIND_UNKNOWN, kind=raw)
-    return Kind(value)
-
-
 def get_script(ctx: Context, script_id: int) -> Script:
     """The script with this id, or SCRIPT_NOT_FOUND."""
     script = ctx.session.get(Script, script_id) if 0 < script_id <= MAX_ID else None
@@ -197,7 +182,7 @@ def add_scripts(
             body=item.body,
             source_name=item.source_name,
             encoding=item.encoding,
-            topic=item.topic,
+            topic=plan_topic(kind, item.topic, item.source_name or item.title),
             week=item.week,
             author=author,
             status=Status.DRAFT,
@@ -217,22 +202,42 @@ def add_scripts(
 
 
 def edit_script(
-    ctx: Context, script_id: int, body: str, title: str | None = None, seen_hash: str | None = None
-) -> Change:
+    ctx: Context, script_id: int, body: str, title: str | None = None, seen_hash: str | None = None,
+    kind: str | None = None, topic: str | None = None,
+) -> Change:  # fmt: skip
     """Change a script's words or title; any change sends an approved script back to draft.
 
     With `seen_hash` (the `version_hash` of the page the officer edited), refuse when someone
     else changed the words since (SCRIPT_EDIT_CONFLICT), so no edit is lost unseen. An approval
     landing meanwhile is no conflict: the edit lands second and returns the script to draft.
+    With `kind` (and `topic` for CCHC), the bulletin is also filed anew: that changes the
+    report and where it may air, not the words, so it keeps its approval (audited).
     """
     body = clean_body(body)
     if not has_text(body):
         raise ScriptRejected(Code.SCRIPT_EMPTY)
     check_length(body)
-    return _on_newest(ctx, lambda: _edit(ctx, script_id, body, clean_line(title or ""), seen_hash))
+    line, filed = clean_line(title or ""), None
+    if kind is not None:
+        chosen = clean_kind(kind)
+        filed = (chosen, plan_topic(chosen, clean_topic(topic) if topic else None, line))
+    return _on_newest(ctx, lambda: _edit(ctx, script_id, body, line, seen_hash, filed))
 
 
-def _edit(ctx: Context, script_id: int, body: str, title: str, seen_hash: str | None) -> Change:
+def _file_anew(ctx: Context, script: Script, filed: tuple[Kind, Topic | None] | None) -> None:
+    """Give the script another kind or plan topic (audited `script.kind`)."""
+    if filed is None or filed == (script.kind, script.topic):
+        return
+    before = _state(script)
+    detail = f"{script.kind}/{script.topic or '-'} -> {filed[0]}/{filed[1] or '-'}"
+    script.kind, script.topic = filed
+    _audit(ctx, "script.kind", script, before, detail)
+
+
+def _edit(
+    ctx: Context, script_id: int, body: str, title: str, seen_hash: str | None,
+    filed: tuple[Kind, Topic | None] | None = None,
+) -> Change:  # fmt: skip
     script = get_script(ctx, script_id)
     if script.status == Status.RETIRED:
         raise ScriptRejected(Code.SCRIPT_RETIRED, script_id=script_id)
@@ -250,6 +255,7 @@ def _edit(ctx: Context, script_id: int, body: str, title: str, seen_hash: str | 
         script.search_text = search_text(new_title, body)
         withdrawn = _to_draft(ctx, script)
         _audit(ctx, "script.edit", script, before)
+    _file_anew(ctx, script, filed)
     ctx.session.commit()
     return Change(script, back_to_draft, withdrawn)
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcaster.config import ConfigError, Settings
-from broadcaster.enums import label_vi
+from broadcaster.enums import Kind, label_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.sound import audio
 from broadcaster.sound.assembly import (
@@ -176,14 +176,25 @@ def expected_seconds(session: Session, script: Script, settings: Settings) -> fl
     return estimate_seconds(normaliser_for(settings)(script.body), settings)
 
 
+ALBUMS = {
+    Kind.CCHC: "Tuyên truyền cải cách hành chính",
+    Kind.EMERGENCY: "Thông tin khẩn cấp",
+    Kind.NOTICE: "Thông báo",
+}
+
+
 def _tags(script: Script, settings: Settings, now: datetime) -> dict[str, str]:
+    """The MP3's tags: the station (the commune once `init --town` named it), the kind of
+    bulletin and, for a CCHC bulletin, its plan topic."""
+    station = settings.town.strip() or "cơ sở"
+    about = f"Chủ đề {script.topic}: {label_vi(script.topic)}" if script.topic else ""
     return {
         "title": script.title,
-        "artist": f"Đài truyền thanh {settings.town}",
-        "album": "Tuyên truyền cải cách hành chính",
+        "artist": f"Đài truyền thanh {station}",
+        "album": ALBUMS.get(script.kind, "Bản tin"),
         "genre": "Speech",
         "date": now.astimezone(settings.tz).strftime("%Y-%m-%d"),
-        "comment": f"Chủ đề {script.topic}: {label_vi(script.topic)}",
+        "comment": about or label_vi(script.kind),
     }
 
 

@@ -39,7 +39,7 @@ class Script(Base):
     body: Mapped[str] = mapped_column(Text)
     source_name: Mapped[Optional[str]] = mapped_column(String(300))
     encoding: Mapped[Optional[str]] = mapped_column(String(40))
-    topic: Mapped[Topic] = mapped_column(EnumText(Topic, 2))
+    topic: Mapped[Optional[Topic]] = mapped_column(EnumText(Topic, 2))  # CCHC only (0013)
     week: Mapped[Optional[str]] = mapped_column(String(8))
     author: Mapped[Optional[str]] = mapped_column(String(100))
     status: Mapped[Status] = mapped_column(EnumText(Status, 10), default=Status.DRAFT)

@@ -142,7 +142,7 @@ def test_reading_and_abbreviations_come_from_the_config(runner: CliRunner, proje
         (
             {"x.txt": "Nội dung.".encode()},
             [],
-            "x.txt has no topic; give one with --topic (a, b, c, d or đ).",
+            "x.txt is a CCHC bulletin without a plan topic: give --topic (a, b, c, d or đ), or --kind emergency, notice or other.",
         ),
         (
             {"x.txt": "Nội dung.".encode()},

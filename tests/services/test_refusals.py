@@ -252,7 +252,7 @@ CASES: dict[str, Case] = {
         "scripts", "add", "x.docx", "--topic", "a", code=1, says="x.docx is not a readable Word",
         files={"x.docx": b"PK\x03\x04garbage"},
     ),
-    "add-no-topic": cli("scripts", "add", "new.txt", code=1, says="new.txt has no topic", files={"new.txt": TEXT}),
+    "add-no-topic": cli("scripts", "add", "new.txt", code=1, says="new.txt is a CCHC bulletin without a plan topic", files={"new.txt": TEXT}),
     "add-bad-topic": cli(
         "scripts", "add", "new.txt", "--topic", "z", code=1, says="Topic 'z' is not one of", files={"new.txt": TEXT}
     ),

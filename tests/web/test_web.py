@@ -96,7 +96,7 @@ def test_officer_uploads_sees_spoken_form_and_listens_with_seeking(app) -> None:
     assert "Đang tạo âm thanh" in html and 'id="render-progress"' in html
     assert app.extensions["broadcaster.renders"].wait()
     job = client.get("/scripts/1/render-status").get_json()
-    assert job["state"] == "done" and "giọng dự phòng" in job["message"].lower()
+    assert job["state"] == "done" and "giọng máy dự phòng" in job["message"].lower()
     assert job["done"] == job["total"] > 0 and job["audio"].startswith("/scripts/1/audio.mp3")
     assert 'id="render-progress"' not in page(client.get("/scripts/1"))
     with client.get("/scripts/1/audio.mp3") as full:
