@@ -4,7 +4,8 @@ An airing row's `error` and a problem's `message` hold a note as a small JSON ob
 `{"note": CODE, ...data}`, sealed into the chain like the rest of the row. Each reader
 chooses the words by the code: the CLI in English (`english`), the web page and the
 Office's report files in Vietnamese (`vietnamese`). Rows written before notes had codes
-hold an English sentence; they are shown as they are. Technical details from players and
+hold an English sentence: the CLI shows it as it is, the page and the Office's files in
+Vietnamese where `notes_older` knows it. Technical details from players and
 commands (an exit code, a device name, a system error) stay as they came, inside the
 sentence, for the technician.
 """
@@ -12,9 +13,12 @@ sentence, for the technician.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from broadcaster.notes_older import older_vietnamese
 
 
 class NoteCode(StrEnum):
@@ -196,8 +200,9 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.MISSED_SLOT_FULL: _SLOT_VI
     + "hết khung giờ trước lượt bản tin này (các bản tin trước đã dùng hết thời lượng).",
     NoteCode.MISSED_NO_AUDIO: _SLOT_VI + "tệp âm thanh bị mất hoặc hỏng và không tạo lại được.",
-    NoteCode.AUDIO_CHANGED: "Tệp âm thanh {file} bị mất hoặc đã bị thay đổi sau khi tạo.",
-    NoteCode.AUDIO_MISSING: "Không tìm thấy tệp âm thanh {file}.",
+    # Vietnamese notes name no audio file: the row beside them names the bulletin and its time.
+    NoteCode.AUDIO_CHANGED: "Tệp âm thanh của bản tin bị mất hoặc đã bị thay đổi sau khi tạo.",
+    NoteCode.AUDIO_MISSING: "Không tìm thấy tệp âm thanh của bản tin.",
     NoteCode.DROP_FOLDER_MISSING: (
         "Không có thư mục nhận âm thanh {folder}. Báo kỹ thuật viên tạo thư mục hoặc sửa cấu hình."
     ),
@@ -228,7 +233,7 @@ VIETNAMESE: dict[NoteCode, str] = {
     ),
     NoteCode.SOUND_CARD_STALLED: "Card âm thanh ngừng nhận âm thanh giữa chừng. Báo kỹ thuật viên.",
     NoteCode.SOUND_CARD_FAILED: (
-        "Card âm thanh không phát được tệp {file} ({detail}). Báo kỹ thuật viên."
+        "Card âm thanh không phát được tệp âm thanh của bản tin ({detail}). Báo kỹ thuật viên."
     ),
     NoteCode.OUTPUT_UNKNOWN: "Cấu hình đầu ra “{spec}” không hợp lệ. Báo kỹ thuật viên.",
     NoteCode.WITNESS_FAILED: (
@@ -296,8 +301,9 @@ class Note:
         return self._words(ENGLISH)
 
     def vietnamese(self) -> str:
-        """The sentence for the web page and the Office's report files."""
-        return self._words(VIETNAMESE)
+        """The sentence for the web page and the Office's report files: an audio file a
+        technician's detail names is "tệp âm thanh" (the row names the bulletin and time)."""
+        return _HASHED_FILE.sub("tệp âm thanh", self._words(VIETNAMESE))
 
     def _words(self, table: dict[NoteCode, str]) -> str:
         cause = self.cause._words(table) if self.cause is not None else ""
@@ -309,6 +315,10 @@ class _Blanks(dict[str, object]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+# A rendered audio file's path: the store names each file by its sha256.
+_HASHED_FILE = re.compile(r"'?(?:[\w.~-]*/)*[0-9a-f]{64}\.mp3'?")
 
 
 def note(code: NoteCode, **data: Value) -> Note:
@@ -348,9 +358,14 @@ def english(stored: str | None) -> str:
 
 
 def vietnamese(stored: str | None) -> str:
-    """A stored note in Vietnamese; an older sentence as it is; "" for none."""
+    """A stored note in Vietnamese; a sentence from before notes had codes in Vietnamese when
+    it is one the older releases wrote, else as it is after a word saying so; "" for none."""
     found = parse(stored)
-    return found.vietnamese() if found is not None else stored or ""
+    if found is not None:
+        return found.vietnamese()
+    if not stored:
+        return ""
+    return older_vietnamese(stored)
 
 
 def code_of(stored: str | None) -> str:

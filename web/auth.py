@@ -72,8 +72,9 @@ def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Re
         @functools.wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             if g.user is None:
-                flash("Vui lòng đăng nhập để tiếp tục.", "error")
                 here = request.full_path if request.query_string else request.path
+                if here != "/":  # the first visit is no mistake: the login page says it all
+                    flash("Đăng nhập để mở trang anh/chị vừa chọn.", "info")
                 return redirect(url_for("auth.login", next=here))
             if roles and g.user.role not in roles and g.user.role != Role.ADMIN:
                 abort(403)

@@ -66,7 +66,7 @@ def index() -> str:
         "log.html", records=shown.records, unconfirmed=silent, total=shown.total, page=page, pages=shown.pages,
         args=args,
         start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
-        quarter_start=quarter_start,
+        quarter_start=quarter_start, kind_vi=kind_vi,
     )  # fmt: skip
 
 

@@ -24,14 +24,16 @@ from sqlalchemy.orm import Session
 
 from broadcaster.enums import Outcome, Topic
 from broadcaster.evidence import ledger
+from broadcaster.notes import Note, NoteCode, note
 from broadcaster.store.db import Airing, AiringEvent, Script
 
 # What becomes of the airings, in thousandths (the rest air).
 FAILED, MISSED, INTERRUPTED = 15, 20, 10
+# The notes the daemon keeps for those outcomes (a missed row's slot and time are filled in).
 ERRORS = {
-    Outcome.FAILED: "The player command exited with code 1.",
-    Outcome.MISSED: "The daemon was not running at the slot's time.",
-    Outcome.INTERRUPTED: "An emergency bulletin interrupted it.",
+    Outcome.FAILED: note(NoteCode.PLAYER_EXIT, exit_code=1, detail=""),
+    Outcome.MISSED: note(NoteCode.MISSED_LATE, minutes=15),
+    Outcome.INTERRUPTED: note(NoteCode.PREEMPTED),
 }
 BATCH = 5000
 
@@ -99,8 +101,18 @@ def _outcome(rng: random.Random) -> Outcome:
     )  # fmt: skip
 
 
+def _error(outcome: Outcome, slot_name: str, planned: datetime) -> str | None:
+    """The stored note of a drawn outcome (None for one that aired)."""
+    why = ERRORS.get(outcome)
+    if why is None:
+        return None
+    at = planned.strftime("%H:%M %d/%m/%Y")  # planned in the station's own time zone
+    data = {**why.data, "slot": slot_name, "at": at} if outcome == Outcome.MISSED else why.data
+    return Note(why.code, data).stored()
+
+
 def _airing(
-    airing_id: int, slot_name: str, planned: datetime, script: tuple[int, str, Topic],
+    airing_id: int, slot_name: str, planned: datetime, script: tuple[int, str, Topic | None],
     rng: random.Random,
 ) -> Airing:  # fmt: skip
     """One airing row of `script` as the daemon would have left it, its outcome drawn."""
@@ -119,7 +131,7 @@ def _airing(
         audio_sha256=hashlib.sha256(f"audio-{script_id}".encode()).hexdigest(),
         duration_s=seconds if outcome == Outcome.AIRED else None,
         planned_start=planned, started_at=started, ended_at=ended, outcome=outcome,
-        error=ERRORS.get(outcome), output="null", host="bench", seq=None,
+        error=_error(outcome, slot_name, planned), output="null", host="bench", seq=None,
         prev_hash=None, row_hash=None, seal_format=ledger.SEAL_FORMAT, epoch=1,
         title=title, topic=topic,
         text_sha256=hashlib.sha256(f"text-{script_id}".encode()).hexdigest(),

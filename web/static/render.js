@@ -41,6 +41,8 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     bar.remove();
+    // "Đang tạo âm thanh…" at the top of the page is no longer true
+    for (const stale of document.querySelectorAll(".flash.render")) stale.remove();
     box.classList.add(job.state === "done" ? "ok" : "error");
     if (job.state === "done" && job.audio) showAudio(job.audio);
   };
