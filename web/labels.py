@@ -37,4 +37,7 @@ RULE_LABELS_VI = {
     "coordinate": "tọa độ (kinh độ, vĩ độ)",
     "unit": "đơn vị đo",
     "sentence end": "hết câu (thiếu dấu cách)",
+    "capitals as words": "chữ in hoa đọc thành từ",
+    "or more": "trở lên (dấu +)",
+    "table column": "cột của bảng (đọc kèm tên cột)",
 }
