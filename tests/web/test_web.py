@@ -74,6 +74,16 @@ def test_pages_need_a_login(app) -> None:  # type: ignore[no-untyped-def]
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_login_page_greets_without_a_warning(app) -> None:  # type: ignore[no-untyped-def]
+    """The first visit is no mistake (issue 24: it opened on a red "Vui lòng đăng nhập"); a
+    link to another page says why the login comes first, as information."""
+    client = app.test_client()
+    first = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'class="flash' not in first and "Đăng nhập" in first
+    linked = client.get("/log/", follow_redirects=True).get_data(as_text=True)
+    assert '<p class="flash info" role="status">Đăng nhập để mở trang' in linked
+
+
 def test_wrong_password_is_told_in_vietnamese(app) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     response = client.post(
