@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from flask import (
@@ -318,19 +319,26 @@ def retire(script_id: int) -> tuple[Response, int]:
     return _back(script_id)
 
 
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # not in a Windows file name
+
+
 @bp.route("/scripts/<int:script_id>/audio.mp3")
 @login_required()
 def audio(script_id: int) -> Response:
     """The script's current MP3, with HTTP Range so the player can seek."""
-    rendering = audio_service.current_audio(services(), _script_or_404(script_id))
+    script = _script_or_404(script_id)
+    rendering = audio_service.current_audio(services(), script)
     if rendering is None:
         abort(404, "Bản tin này chưa có âm thanh.")
     path = audio_service.playable_file(services(), rendering)
     if path is None:
         abort(404, "Tệp âm thanh bị thiếu hoặc đã thay đổi; hãy bấm “Tạo âm thanh” để tạo lại.")
-    return send_file(
-        path, mimetype="audio/mpeg", conditional=True, etag=rendering.sha256, max_age=0
-    )
+    made = rendering.created_at.astimezone(station().settings.tz).strftime("%d-%m-%Y %Hh%M")
+    name = _UNSAFE_IN_NAMES.sub(" ", f"Bản tin {script_id} - {script.title}")
+    return send_file(  # saved from the player as "Bản tin 12 - Lịch tiếp dân (05-03-2024 08h30).mp3"
+        path, mimetype="audio/mpeg", conditional=True, etag=rendering.sha256, max_age=0,
+        download_name=f"{name[:80].strip()} ({made}).mp3",
+    )  # fmt: skip
 
 
 @bp.route("/scripts/<int:script_id>/air-now", methods=["GET"])

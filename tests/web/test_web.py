@@ -113,6 +113,10 @@ def test_officer_uploads_sees_spoken_form_and_listens_with_seeking(app) -> None:
         assert full.status_code == 200 and full.mimetype == "audio/mpeg"
         body = full.data
         assert len(body) > 5000 and full.headers["Accept-Ranges"] == "bytes"
+        # Saved from the player by title and time, not by its hash (issue 24).
+        disposition = full.headers["Content-Disposition"]
+        assert disposition.startswith("inline;") and "B%E1%BA%A3n%20tin%201%20-%20" in disposition
+        assert re.search(r"%28\d\d-\d\d-\d{4}%20\d\dh\d\d%29\.mp3", disposition), disposition
     with client.get("/scripts/1/audio.mp3", headers={"Range": "bytes=100-1099"}) as part:
         assert part.status_code == 206
         assert part.headers["Content-Range"] == f"bytes 100-1099/{len(body)}"
