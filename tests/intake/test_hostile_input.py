@@ -499,7 +499,9 @@ def test_formula_titles_are_quoted_in_every_csv(aired_app, station, runner) -> N
     for body, separator in bodies:  # the Office's CSV is for a Vietnamese Excel (issue 24)
         cells = [cell for row in csv.reader(io.StringIO(body), delimiter=separator) for cell in row]
         assert '\'=HYPERLINK("http://evil.example","bấm vào")' in cells
-        assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+        # the Office's CSV says a note from before notes had codes is one, in words first
+        older = "Ghi chú của phiên bản cũ (tiếng Anh): @SUM(1+1)*cmd|' /C calc'!A0"
+        assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells or (separator == ";" and older in cells)
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
@@ -564,7 +566,7 @@ def upload(path, topic):
 
 # A real Word file read to the end (refused only for its missing topic): python-docx and
 # lxml are loaded and have worked, so what follows measures the bomb alone.
-assert "Chưa chọn chủ đề" in upload(small, "")
+assert "cần chọn chủ đề theo kế hoạch" in upload(small, "")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 page = upload(bomb, "c")
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

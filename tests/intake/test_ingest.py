@@ -111,9 +111,17 @@ def test_bad_files_are_refused_with_a_sentence(data: bytes, name: str, message: 
     assert str(info.value).endswith(".")
 
 
-def test_missing_topic_is_refused() -> None:
-    with pytest.raises(ScriptRejected, match="no topic"):
-        parse_script("Nội dung.".encode(), "a.txt")
+def test_a_file_without_a_topic_reads_and_a_cchc_bulletin_without_one_is_refused() -> None:
+    """Only a CCHC bulletin needs a plan topic (issue 24): the file reads; filing it as CCHC
+    is refused, as an emergency or a notice it keeps no topic."""
+    from broadcaster.enums import Kind
+    from broadcaster.services.filing import plan_topic
+
+    item = parse_script("Nội dung.".encode(), "a.txt")
+    assert item.topic is None
+    with pytest.raises(ScriptRejected, match="a.txt is a CCHC bulletin without a plan topic"):
+        plan_topic(Kind.CCHC, item.topic, "a.txt")
+    assert plan_topic(Kind.NOTICE, None, "a.txt") is None
 
 
 @pytest.mark.parametrize("raw", ["e", "1", "aa", ""])

@@ -131,7 +131,7 @@ def test_officer_uploads_sees_spoken_form_and_listens_with_seeking(app) -> None:
         (b"\x00\x01\x02binary\x00\x00\x00", "x.txt", "a", "không phải văn bản"),
         (b"Th\x81ng b\x8d", "x.txt", "a", "bảng mã"),
         ("Nội dung.".encode(), "x.pdf", "a", "Chỉ nhận tệp .txt, .md hoặc .docx"),
-        ("Nội dung.".encode(), "x.txt", "", "Chưa chọn chủ đề"),
+        ("Nội dung.".encode(), "x.txt", "", "cần chọn chủ đề theo kế hoạch"),
         ("Nội dung.".encode(), "x.txt", "q", "không thuộc kế hoạch"),
     ],
 )
