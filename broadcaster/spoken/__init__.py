@@ -9,7 +9,8 @@ The stage, in order:
    furniture (page numbers, "Trang 2/5", rules of dots or underscores; a web page's credits,
    site tags, time stamps and the reporter's name on the last line) removed; a page whose
    line breaks were lost split again at its title in capitals, at "Căn cứ", "Kính thưa",
-   "Thực hiện" and at list items after a colon; a letterhead typed in two columns split; the letterhead block of an
+   "Thực hiện" and at list items after a colon; a letterhead typed in two columns split;
+   a table pasted one cell a line read row by row with its column names (`cells.py`); the letterhead block of an
    administrative document (issuing body, national motto, "Số: …", "V/v", place and
    date, "Kính gửi:") left out unless `letterhead = "read"`; Markdown tables read row by
    row (header row left out, cells apart, a bare number under a ruled header read with its
@@ -34,7 +35,8 @@ The stage, in order:
    Roman numerals after words such as "khóa", "quý", "phần", "cấp", "vùng", "khóm", "đợt"
    ("cấp IV và V" is "cấp bốn và năm"); letters with a number spelled ("IC4", "CT05");
    rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần"), "x" "nhân", "-1 độ"
-   "âm"; abbreviations from
+   "âm"; "ổ/m2", "mật độ ổ trứng/m2" "trên mét vuông"; "từ 12 đến 18-1" a span of days;
+   "Văn hóa – Xã hội" one office's name; abbreviations from
    `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
    its own expansion dropped); numbers with thousands dots, decimal commas, units
    (km/h, m/s, °C, mm, ha, m³, đồng) and percentages (`numbers.py`: Northern
@@ -54,6 +56,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broadcaster.spoken.cells import header_rows
 from broadcaster.spoken.layout import (
     Record,
     clean_lines,
@@ -174,7 +177,7 @@ class Normaliser:
         lines = clean_lines(text, record)
         if self.letterhead == "skip":
             lines = strip_closing(strip_letterhead(lines, record), record)
-        return table_rows(lines, record)
+        return table_rows(header_rows(lines), record)
 
     def __call__(self, text: str, explain: bool = False) -> SpokenText:
         """Turn a script body into the spoken form."""

@@ -17,20 +17,22 @@ from broadcaster.spoken.lexicon import builtin_abbreviations
 Record = Callable[[str, str, str], None]
 
 # A page's time stamp: "02:42 07/01/2020", "Thứ 7, 04.03.2023 | 08:06:28", "ClockThứ Năm,
-# 17/05/2018 19:30", "15:44 | 06/12/2017 GMT+7", "04/07/2024 08:44 AM", or a date standing alone.
+# 17/05/2018 19:30", "15:44 | 06/12/2017 GMT+7", "04/07/2024 08:44 AM", "(04/09/2022 09:49:30)".
 # A plain "14/10/2020 21:04" under a bulletin's title may be its issue time, so it is read.
 _TIME = r"\d{1,2}:\d{2}"
 _STAMP = (
-    rf"(?:{_TIME}(?:\s*\|)?\s+[\d/.]+|[\d/.]+\s+\|\s*{_TIME}(?::\d{{2}})?|[\d/.]+ {_TIME}:\d{{2}}"
+    rf"\(?(?:{_TIME}(?:\s*[|,])?\s+[\d/.]+|[\d/.]+\s+\|\s*{_TIME}(?::\d{{2}})?|[\d/.]+ {_TIME}:\d{{2}}"
     rf"|(?:clock)?thứ \w+\s*[,-]?\s*[\d/.]+(?:\s+(?:\|\s*)?{_TIME}(?::\d{{2}})?)?"
-    rf"|(?:clock)?[\d/.]+ {_TIME}(?=\s*(?:AM|PM|SA|CH|GMT))|\d{{1,2}}/\d{{1,2}}/\d{{4}})"
-    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*GMT\s*\+\s*7)?"
+    rf"|(?:clock)?[\d/.]+ {_TIME}(?=\s*(?:AM|PM|SA|CH|GMT)))"
+    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*GMT\s*\+\s*7)?\)?"
 )
 # A line that is only a credit, a button or a time stamp.
 _CREDIT_RE = re.compile(
     r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
-    r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài"
-    rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:\s*[\d/.]+)$",
+    r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
+    r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
+    r"|có thể bạn quan tâm|thống kê truy cập|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
+    rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
     re.IGNORECASE,
 )
 # The same inside a line: "… năm 2022. Ảnh: Giang Huy", "… (Ảnh: Hoàng Bình).", "Nguồn:
@@ -66,9 +68,13 @@ def strip_site_tags(text: str, record: Record | None) -> str:
     return _SITE_TAG_RE.sub(drop, text)
 
 
-def is_credit(line: str) -> bool:
-    """A line that is only a credit, a page button or a time stamp."""
-    return _CREDIT_RE.match(line) is not None
+_BARE_DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+def is_credit(line: str, top: bool = False) -> bool:
+    """A line that is only a credit, a page button or a time stamp; at the top of a page a
+    date standing alone is its stamp too (further down it may be a table's cell)."""
+    return _CREDIT_RE.match(line) is not None or (top and _BARE_DATE_RE.match(line) is not None)
 
 
 def strip_credits(line: str) -> str:

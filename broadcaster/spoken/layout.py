@@ -76,11 +76,12 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
             return f" {words} "
 
         text = pattern.sub(replace, text)
-    lines = []
+    lines: list[str] = []
     for raw in text.split("\n"):
         for column in split_columns(raw):
             line = strip_credits(_SPACES_RE.sub(" ", column).strip())
-            if line and (_FURNITURE_RE.match(line) or is_credit(line)):
+            top = sum(1 for kept in lines if kept) < 2
+            if line and (_FURNITURE_RE.match(line) or is_credit(line, top)):
                 if record is not None:
                     record("page furniture", line, "")
                 continue

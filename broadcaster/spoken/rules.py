@@ -24,6 +24,7 @@ from broadcaster.spoken.rules_dates import (
     DAY_IN_WORDS,
     DAY_MONTH,
     DAY_RANGE,
+    DAY_SPAN,
     DOTTED_DAY_RANGE,
     FULL_DATE,
     HOUR_RANGE,
@@ -42,6 +43,7 @@ from broadcaster.spoken.rules_marks import (
     GLUED_SENTENCE,
     MARKER,
     NAME_DASH,
+    NAME_PAIR,
     PUNCTUATION,
     STAR,
     STEP,
@@ -79,9 +81,9 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
         BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
-        COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, DEGREES_C, TIMES, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, echo, joined, expand, LETTER_CODE, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
-        NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
+        NAME_PAIR, NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip

@@ -23,7 +23,9 @@ def _day_prefix(m: re.Match[str], day: str, ctx: Context) -> str:
     mong = ""
     if ctx.mong and int(day) <= 10:
         mong = "mồng " if ctx.dialect == "north" else "mùng "
-    return mong if before in ("ngày", "nay", "hôm", "khánh") else f"ngày {mong}"  # "hôm nay 10.9"
+    return (
+        mong if before in ("ngày", "nay", "mai", "hôm", "khánh") else f"ngày {mong}"
+    )  # "hôm nay 10.9"
 
 
 def _full_date(m: re.Match[str], ctx: Context) -> str:
@@ -52,7 +54,8 @@ _DATE_WORDS = frozenset(
     "ngày mùng mồng từ đến tới hạn trước sau vào đêm sáng trưa chiều tối hôm và khánh lễ"
     # the last word of a holiday's name: "Quốc tế Lao động 1/5", "thống nhất đất nước 30/4",
     # "Nhà giáo 20/11", "Phụ nữ 8/3", "Thiếu nhi 1/6", "Thương binh liệt sĩ 27/7"
-    " động nước giáo nữ nhi sĩ thuốc".split()
+    " động nước giáo nữ nhi sĩ thuốc"
+    " mai nay".split()  # "ngày mai 22/1", "tối nay 12/7"
 )
 _DATE_AFTER_RE = re.compile(r"^(?:[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
 
@@ -187,7 +190,7 @@ DASHED_DAY_MONTH = Rule(
     # so are "trưa 28-9", "chiều nay 7-10" and, with a dot, "ngày 26.6", "hôm nay 10.9"
     re.compile(
         r"(?=\d)(?:(?<=[Nn]gày )(?<!từ ngày )|(?<=[Ss]áng |[Tt]rưa )|(?<=[Tt]ối |[Đđ]êm )"
-        r"|(?<=[Cc]hiều )|(?<=[Nn]ay |[Hh]ôm )|(?<=[Kk]hánh ))"  # "hôm 15.2", "Quốc khánh 2-9"
+        r"|(?<=[Cc]hiều )|(?<=[Nn]ay |[Hh]ôm )|(?<=[Kk]hánh )|(?<=[Nn]ay \())"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
         r"(?P<d>\d{1,2})[-.](?P<m>\d{1,2})(?![\d/-]|[.,]\d)"
     ),
     _dashed_day_month,
@@ -268,4 +271,26 @@ ROUND_THE_CLOCK = Rule(
     # "hoạt động 24/7", "tiếp nhận 24/24h": all day, every day, "hai mươi tư trên bảy"
     re.compile(r"(?<![\d/.,])24/(?P<b>7|24)(?P<h> ?(?:h|giờ)\b)?(?![\d/])"),
     _round_the_clock,
+)
+
+
+def _day_span(m: re.Match[str], ctx: Context) -> str:
+    first, last, month = m.group("a"), m.group("b"), m.group("m")
+    if not (_valid_date(first, month) and _valid_date(last, month)) or int(first) >= int(last):
+        return m.group(0)
+    return (
+        f"{m.group('pre')}ngày {_day_prefix_after_ngay(first, ctx)}"
+        f"{num.number_words(int(first), ctx.dialect)} đến ngày {_day_prefix_after_ngay(last, ctx)}"
+        f"{num.number_words(int(last), ctx.dialect)} tháng {num.month_words(int(month), ctx.dialect)}"
+    )
+
+
+DAY_SPAN = Rule(
+    "range",
+    # "từ 12 đến 18-1", "từ ngày 12 đến 18-1": from one day to another of the same month
+    re.compile(
+        r"(?P<pre>\b[Tt]ừ )(?:ngày )?(?P<a>\d{1,2}) (?:đến|tới) (?:ngày )?(?P<b>\d{1,2})"
+        r"[-.](?P<m>\d{1,2})(?![\d/.-]|[.,]\d)"
+    ),
+    _day_span,
 )

@@ -124,3 +124,10 @@ NAME_DASH = Rule(
     re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])"),
     _name_dash,
 )
+
+NAME_PAIR = Rule(
+    "punctuation",
+    # "Phòng Văn hóa – Xã hội", "Công chức Văn hóa-Xã hội": one office's name, no pause
+    re.compile(r"(?P<a>[Vv]ăn h(?:óa|oá))\s?[-–]\s?(?P<b>[Xx]ã hội|[Tt]hông tin|[Tt]hể thao)\b"),
+    lambda m, ctx: f"{m.group('a')} {m.group('b')}",
+)

@@ -62,9 +62,12 @@ UNIT_RANGE = Rule(
 
 
 _WORD_RE = re.compile(r"[^\W\d_]*")
+_AREA = r"(?P<area>m2|m²|m3|m³|km2|ha)(?![\w²³])"  # "ổ/m2", "trứng/m2": per area, "trên"
 
 
 def _per(m: re.Match[str], ctx: Context) -> str:
+    if m.group("area"):  # "0,2 ổ/m2": so many on each square metre, "trên mét vuông"
+        return f"{m.group('a')} trên {UNITS[m.group('area')]}"
     after = _WORD_RE.match(m.string, m.end())
     word = after.group(0) if after else ""
     unit = f"{m.group('u')}/{word}"
@@ -78,15 +81,18 @@ def _per(m: re.Match[str], ctx: Context) -> str:
 
 PER = Rule(
     "per",
-    re.compile(r"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+|%))/ ?(?=[^\W\d_])"),
+    re.compile(rf"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+|%))/ ?(?:{_AREA}|(?=[^\W\d_]))"),
     _per,
 )
 
 RATIO = Rule(
     "per",
-    # "tỷ lệ chết/mắc": one count over the other, "trên"
-    re.compile(r"(?<=[Tt][ỷỉ] lệ )(?P<a>[^\W\d_]+)/(?=[^\W\d_])"),
-    lambda m, ctx: f"{m.group('a')} trên ",
+    # "tỷ lệ chết/mắc", "số ổ trứng/băng", "mật độ ổ trứng/m2": one count over the other, "trên"
+    re.compile(
+        rf"(?:(?<=[Tt][ỷỉ] lệ )|(?<=[Mm]ật độ )|(?<=\b[Ss]ố ))(?P<a>(?:[^\W\d_]+ ){{0,2}}[^\W\d_]+)/"
+        rf"(?:{_AREA}|(?=[^\W\d_]))"
+    ),
+    lambda m, ctx: f"{m.group('a')} trên " + (UNITS[m.group("area")] if m.group("area") else ""),
 )
 
 TIMES = Rule(
