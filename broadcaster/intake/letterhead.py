@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 MOTTO_RE = re.compile(
-    r"^(?:cộng h[òo]à xã hội chủ nghĩa việt nam\W*|độc lập\W+tự do\W+hạnh phúc\W*|số\s*:.*/.*)$",
+    r"^(?:cộng h(?:òa|oà) xã hội chủ nghĩa việt nam\W*|độc lập\W+tự do\W+hạnh phúc\W*|số\s*:.*/.*)$",
     re.IGNORECASE,
 )
 DATELINE_RE = re.compile(
@@ -45,6 +45,20 @@ def is_letterhead_line(line: str) -> bool:
         or _SUMMARY_RE.match(line)
         or _RULE_LINE_RE.match(line)
     )
+
+
+_COLUMN_GAP_RE = re.compile(r"[ \u00a0]{4,}|\t+")
+
+
+def split_columns(line: str) -> list[str]:
+    """A letterhead typed as two columns on one line ("PHÒNG GD-ĐT X      CỘNG HÒA XÃ HỘI …",
+    "Số: 78/TB-…      Xã A, ngày …"): the columns apart, when one of them is the motto, the
+    number or the dateline; any other line as it is."""
+    parts = [p.strip() for p in _COLUMN_GAP_RE.split(line.strip())]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and any(is_letterhead_line(p) for p in parts):
+        return parts
+    return [line]
 
 
 def _is_issuer(line: str) -> bool:

@@ -3,9 +3,14 @@
 The stage, in order:
 0. The officer's own readings, "[[COVID-19|cô-vít mười chín]]", are set aside: they win
    over every rule and are put back at the end.
-1. Layout (`layout.py`, `address.py`): Unicode NFC; web and e-mail addresses said
-   ("dịch vụ công chấm gốp chấm vê nờ", "a còng"); page furniture (page numbers,
-   "Trang 2/5", rules of dots or underscores) removed; the letterhead block of an
+1. Layout (`layout.py`, `address.py`, `furniture.py`, `runon.py`): Unicode NFC, look-alike
+   letters folded ("Ð" U+00D0 is "Đ"); web and e-mail addresses said ("dịch vụ công chấm gốp
+   chấm vê nờ", "a còng"; a known site by its name, "vi en ếch prét chấm nét"); page
+   furniture (page numbers, "Trang 2/5", rules of dots or underscores; a web page's credits,
+   site tags, time stamps and the reporter's name on the last line) removed; a page whose
+   line breaks were lost split again at its title in capitals, at "Căn cứ", "Kính thưa",
+   "Thực hiện" and at list items after a colon; a letterhead typed in two columns split;
+   a table pasted one cell a line read row by row with its column names (`cells.py`); the letterhead block of an
    administrative document (issuing body, national motto, "Số: …", "V/v", place and
    date, "Kính gửi:") left out unless `letterhead = "read"`; Markdown tables read row by
    row (header row left out, cells apart, a bare number under a ruled header read with its
@@ -18,13 +23,20 @@ The stage, in order:
    step boundaries; foreign words and storm names from `loanwords.tsv`; document
    symbols ("193/KH-UBND", "61/2018/NĐ-CP", "42/2013/QH13" → "… của Quốc hội khóa mười
    ba", joint "TTLT-BYT-BQP": the number, the year, and the issuing body unless the
-   sentence names it); phone numbers digit by digit; quarters; dates (dd/mm/yyyy, dd/mm,
+   sentence names it); phone numbers digit by digit ("04.32 818 818", "(+84-28) 38 653 050",
+   "1800 1567"), and hotlines, short codes and accounts after "tổng đài", "đường dây nóng",
+   "số điện thoại", "tài khoản", "mã" ("tổng đài 1022" is "một không hai hai", and so is
+   every 1022 of that text); "24/7" all day; quarters; dates (dd/mm/yyyy, dd/mm,
    mm/yyyy, "ngày 26-11", "tháng 7-2021", "ngày 23 – 5 – 2021", with "ngày"/"tháng"
    added only when missing and "mồng" for days 1–10 when on); times (6h30, 17h, 6:30,
    13:27:45, "08 giờ 00 phút" → "tám giờ"; a pause between a date and its time); flood
    alarm levels ("BĐ1-BĐ2"); ranges ("2021-2030" → "… đến …", "ngày 5-6/9"); "cấp 17+"
    a level or more; "thứ 2" → "thứ hai";
-   Roman numerals after words such as "khóa", "quý", "phần"; abbreviations from
+   Roman numerals after words such as "khóa", "quý", "phần", "cấp", "vùng", "khóm", "đợt"
+   ("cấp IV và V" is "cấp bốn và năm"); letters with a number spelled ("IC4", "CT05");
+   rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần"), "x" "nhân", "-1 độ"
+   "âm"; "ổ/m2", "mật độ ổ trứng/m2" "trên mét vuông"; "từ 12 đến 18-1" a span of days;
+   "Văn hóa – Xã hội" one office's name; abbreviations from
    `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
    its own expansion dropped); numbers with thousands dots, decimal commas, units
    (km/h, m/s, °C, mm, ha, m³, đồng) and percentages (`numbers.py`: Northern
@@ -44,6 +56,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broadcaster.spoken.cells import header_rows
 from broadcaster.spoken.layout import (
     Record,
     clean_lines,
@@ -164,7 +177,7 @@ class Normaliser:
         lines = clean_lines(text, record)
         if self.letterhead == "skip":
             lines = strip_closing(strip_letterhead(lines, record), record)
-        return table_rows(lines, record)
+        return table_rows(header_rows(lines), record)
 
     def __call__(self, text: str, explain: bool = False) -> SpokenText:
         """Turn a script body into the spoken form."""

@@ -12,9 +12,17 @@ from broadcaster.intake.letterhead import (
     is_recipient,
     is_recipients_start,
     letterhead_end,
+    split_columns,
 )
 from broadcaster.spoken.address import EMAIL_RE, URL_RE, say_email, say_url
+from broadcaster.spoken.furniture import (
+    is_credit,
+    strip_author,
+    strip_credits,
+    strip_site_tags,
+)
 from broadcaster.spoken.lexicon import UNITS
+from broadcaster.spoken.runon import split_run_on
 
 Record = Callable[[str, str, str], None]
 Say = Callable[[str], str]
@@ -26,22 +34,7 @@ _FURNITURE_RE = re.compile(
     r")$",
     re.IGNORECASE,
 )
-# A web page's credits and buttons, never read: "Theo Thanh Niên", "(Theo: VTVO)",
-# "Nguồn: EVNHANOI", "Ảnh: Giang Huy", "Lên đầu trang", "Share on Twitter …", a time stamp
-# "02:42 07/01/2020" or "Thứ 7, 04.03.2023 | 08:06:28", "Ngày cập nhật : 28/11/2018".
-_CREDIT_RE = re.compile(
-    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
-    r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài"
-    r"|(?:thứ \w+,?\s*)?(?:\d{1,2}:\d{2} [\d/.]+|[\d/.]+ (?:\| )?\d{1,2}:\d{2}:\d{2})"
-    r"|ngày (?:cập nhật|đăng)\s*:\s*[\d/.]+)$",
-    re.IGNORECASE,
-)
-# The same at the end of a line: "… năm 2022. Ảnh: Giang Huy", "… mới nhất. Nguồn: EVNHANOI",
-# "(Ngày đăng: 19/10/2018)".
-_CREDIT_TAIL_RE = re.compile(
-    r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:[^.;:]{1,40}$|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
-    re.IGNORECASE,
-)
+
 _SENTENCE_END = tuple(".!?:;…")
 _LIST_START_RE = re.compile(
     r"^(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|\d+\)|[a-zđ]\)|[-+•*–])\s", re.IGNORECASE
@@ -65,8 +58,11 @@ def is_heading(line: str) -> bool:
 
 
 def clean_lines(text: str, record: Record | None) -> list[str]:
-    """NFC, noise removed, one entry per physical line."""
+    """NFC, noise removed, one entry per physical line (a letterhead's two columns apart,
+    a page's run-on title and list items on lines of their own)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _LOOK_ALIKES_RE.sub(lambda m: _LOOK_ALIKES[m.group(0)], text)
+    text = strip_site_tags(text, record)
     for name, pattern, say in (("email", EMAIL_RE, say_email), ("url", URL_RE, say_url)):
         if name == "email" and "@" not in text:
             continue
@@ -80,15 +76,23 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
             return f" {words} "
 
         text = pattern.sub(replace, text)
-    lines = []
-    for raw in _SPACES_RE.sub(" ", text).split("\n"):
-        line = _CREDIT_TAIL_RE.sub("", raw.strip())
-        if line and (_FURNITURE_RE.match(line) or _CREDIT_RE.match(line)):
-            if record is not None:
-                record("page furniture", line, "")
-            continue
-        lines.append(line)
-    return lines
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        for column in split_columns(raw):
+            line = strip_credits(_SPACES_RE.sub(" ", column).strip())
+            top = sum(1 for kept in lines if kept) < 2
+            if line and (_FURNITURE_RE.match(line) or is_credit(line, top)):
+                if record is not None:
+                    record("page furniture", line, "")
+                continue
+            lines.extend(split_run_on(line))
+    return strip_author(lines, record)
+
+
+# Letters that look like Vietnamese ones but are not: "Ð" (Icelandic eth, U+00D0) typed for
+# "Đ" by some keyboards and converters; a voice would not say it.
+_LOOK_ALIKES = {"\u00d0": "Đ", "\u00f0": "đ", "\u0189": "Đ"}
+_LOOK_ALIKES_RE = re.compile("[\u00d0\u00f0\u0189]")
 
 
 def strip_letterhead(lines: list[str], record: Record | None) -> list[str]:

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 from broadcaster.spoken.lexicon import loanwords
 from broadcaster.spoken.rules_base import Rule
-from broadcaster.spoken.rules_codes import CODE, DOCUMENT, PHONE
+from broadcaster.spoken.rules_codes import CODE, CODE_NUMBER, DOCUMENT, LETTER_CODE, PHONE
 from broadcaster.spoken.rules_dates import (
     DASHED_DAY_MONTH,
     DATE_RANGE,
     DAY_IN_WORDS,
     DAY_MONTH,
     DAY_RANGE,
+    DAY_SPAN,
+    DOTTED_DAY_RANGE,
     FULL_DATE,
     HOUR_RANGE,
+    MONTH_RANGE,
     MONTH_YEAR,
     QUARTER,
+    ROUND_THE_CLOCK,
     SPACED_DATE,
     TIME,
     TIME_COLON,
@@ -38,6 +42,8 @@ from broadcaster.spoken.rules_marks import (
     FOOTNOTE,
     GLUED_SENTENCE,
     MARKER,
+    NAME_DASH,
+    NAME_PAIR,
     PUNCTUATION,
     STAR,
     STEP,
@@ -46,6 +52,7 @@ from broadcaster.spoken.rules_marks import (
 )
 from broadcaster.spoken.rules_quantities import (
     ALARM,
+    BELOW_ZERO,
     COORDINATE,
     DEGREES_C,
     LEFTOVER_DIGITS,
@@ -54,7 +61,9 @@ from broadcaster.spoken.rules_quantities import (
     ORDINAL,
     PER,
     RANGE,
+    RATIO,
     ROMAN,
+    TIMES,
     UNIT_RANGE,
 )
 from broadcaster.spoken.rules_words import (
@@ -71,10 +80,10 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, QUARTER, SPACED_DATE,
-        COORDINATE, UNIT_RANGE, DAY_RANGE, DATE_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
+        COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, DEGREES_C, RANGE, DAY_MONTH, PER, ORDINAL, ROMAN, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
+        ALARM, DEGREES_C, TIMES, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, echo, joined, expand, LETTER_CODE, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
-        SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
+        NAME_PAIR, NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip

@@ -32,7 +32,8 @@ class Rule:
 def words_before(match: re.Match[str], words: int = 1) -> str:
     """The last `words` words before the match in its paragraph, lower-cased."""
     head = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
-    return " ".join(head.split()[-words:]).lower()
+    # "(ngày 6/2": an opening bracket or quote is not part of the word
+    return " ".join(w.lstrip("([“\"'") for w in head.split()[-words:]).lower()
 
 
 def apply(rule: Rule, text: str, ctx: Context) -> str:

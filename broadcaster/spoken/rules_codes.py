@@ -62,21 +62,64 @@ DOCUMENT = Rule(
 )
 
 
-# --- phone numbers --------------------------------------------------------------
+# --- phone numbers, hotlines and other numbers that are names ----------------------------
 
 
 def _phone(m: re.Match[str], ctx: Context) -> str:
-    groups = re.split(r"[ .-]", m.group(0))
+    digits = re.sub(r"\D", "", m.group(0))
+    if m.group("country"):  # "(+84-28) 38 653 050": the area code with its 0, as dialled here
+        digits = "0" + digits[2:]
+        groups = ["0" + m.group("area"), *re.split(r"[ .-]", m.group("local"))]
+    elif m.group("free"):  # "18001567": "một tám không không, một năm sáu bảy"
+        groups = [m.group(0)[:4], *re.split(r"[ .-]", m.group(0)[4:])]
+    else:
+        groups = re.split(r"[ .-]", m.group(0))
+    if not 10 <= len(digits) <= 11 and not m.group("free"):
+        return m.group(0)  # not a phone number's length: a code or an amount
     return ", ".join(num.digit_words(g) for g in groups if g)
 
 
 PHONE = Rule(
     "phone number",
+    # "0911.392.389", "04.32 818 818", "0383.598828", "(+84-28) 38 653 050", "1800 1567"
     re.compile(
-        r"(?=[01])(?<![\w.,/])(?:0\d{9,10}|0\d{2,4}(?:[ .-]\d{2,4}){2,3}|1[89]00(?:[ .-]?\d{3,4}){1,2})"
+        r"(?=[01(+])(?<![\w.,/])(?:0\d{9,10}|0\d{1,4}(?:[ .-]\d{2,7}){1,3}"
+        r"|(?P<free>1[89]00(?:[ .-]?\d{3,4}){1,2})"
+        r"|(?P<country>\(?\+84[ -]?\(?(?P<area>\d{1,3})\)?[ .-]?(?P<local>\d{2,4}(?:[ .-]\d{2,4}){1,3})))"
         r"(?![\w/]|[.,]\d)"
     ),
     _phone,
+)
+
+# A number said digit by digit because it is a name, not an amount: a hotline or short code
+# after the words that introduce one ("tổng đài 1022", "đường dây nóng 111", "số điện thoại
+# khẩn 111", "hotline 1900"), then the same number anywhere else in the text ("Số 111 có ưu
+# điểm", a heading "CỔNG THÔNG TIN 1022"); an account number; a run of nine digits or more.
+_CODE_WORDS = (
+    r"(?:tổng đài|đường dây nóng|hotline|số điện thoại(?: khẩn)?|điện thoại|đt|số máy"
+    r"|số tài khoản|tài khoản|mã số|mã|đầu số|gọi (?:ngay|số|đến|tới)|quay số|nhắn tin đến)"
+)
+_CODE_BEFORE_RE = re.compile(
+    rf"(?:^|[^\w]){_CODE_WORDS}(?: số)?\s*:?\s*[\"“”″']?\s*$", re.IGNORECASE
+)
+
+
+def _code_number(m: re.Match[str], ctx: Context) -> str:
+    number = m.group(0)
+    head = m.string[max(0, m.start() - 30) : m.start()].rsplit("\n", 1)[-1]
+    named = _CODE_BEFORE_RE.search(head) is not None or len(number) >= 9
+    if not named:
+        echo = re.compile(
+            rf"{_CODE_WORDS}(?: số)?\s*:?\s*[\"“”″']?\s*{number}(?!\d)", re.IGNORECASE
+        )
+        named = echo.search(m.string) is not None
+    return num.digit_words(number) if named else number
+
+
+CODE_NUMBER = Rule(
+    "code number",
+    re.compile(r"(?=\d)(?<![\w.,/:-])\d{3,}(?![\w/]|[.,:]\d| ?[-–] ?\d|%)"),
+    _code_number,
 )
 
 
@@ -87,4 +130,18 @@ CODE = Rule(
         f"{num.number_words(int(m.group('n')), ctx.dialect)} "
         + " ".join(LETTER_NAMES[c] for c in m.group("l"))
     ),
+)
+
+
+def _letter_code(m: re.Match[str], ctx: Context) -> str:
+    digits = m.group("n")
+    number = num.digit_words(digits) if digits.startswith("0") else num.number_words(int(digits))
+    return " ".join(LETTER_NAMES[c] for c in m.group("l")) + " " + number
+
+
+LETTER_CODE = Rule(
+    "letter names",
+    # "nút giao IC4", "(CT05)", "giống BC15", "Phòng PC07": the letters spelled, then the number
+    re.compile(r"(?=[A-Z])(?<![\w.-])(?P<l>[A-Z]{1,3})(?P<n>\d{1,3})(?![\w]|[.,]\d)"),
+    _letter_code,
 )

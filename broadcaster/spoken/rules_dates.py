@@ -23,7 +23,9 @@ def _day_prefix(m: re.Match[str], day: str, ctx: Context) -> str:
     mong = ""
     if ctx.mong and int(day) <= 10:
         mong = "mồng " if ctx.dialect == "north" else "mùng "
-    return mong if before in ("ngày", "nay") else f"ngày {mong}"  # "hôm nay 10.9"
+    return (
+        mong if before in ("ngày", "nay", "mai", "hôm", "khánh") else f"ngày {mong}"
+    )  # "hôm nay 10.9"
 
 
 def _full_date(m: re.Match[str], ctx: Context) -> str:
@@ -49,7 +51,11 @@ FULL_DATE = Rule(
 
 
 _DATE_WORDS = frozenset(
-    "ngày mùng mồng từ đến tới hạn trước sau vào đêm sáng trưa chiều tối hôm và".split()
+    "ngày mùng mồng từ đến tới hạn trước sau vào đêm sáng trưa chiều tối hôm và khánh lễ"
+    # the last word of a holiday's name: "Quốc tế Lao động 1/5", "thống nhất đất nước 30/4",
+    # "Nhà giáo 20/11", "Phụ nữ 8/3", "Thiếu nhi 1/6", "Thương binh liệt sĩ 27/7"
+    " động nước giáo nữ nhi sĩ thuốc"
+    " mai nay".split()  # "ngày mai 22/1", "tối nay 12/7"
 )
 _DATE_AFTER_RE = re.compile(r"^(?:[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
 
@@ -115,7 +121,7 @@ MONTH_YEAR = Rule(
     "date",
     re.compile(
         r"(?=\d)(?<![\d/.,])(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
-        r"|(?<=tháng )(?P<m2>\d{1,2})-(?P<y2>(?:19|20)\d{2})(?![\d/-])"  # "tháng 7-2021"
+        r"|(?<=tháng )(?P<m2>\d{1,2})[-.](?P<y2>(?:19|20)\d{2})(?![\d/-])"  # "tháng 7-2021", "5.2021"
     ),
     _month_year,
 )
@@ -184,7 +190,8 @@ DASHED_DAY_MONTH = Rule(
     # so are "trưa 28-9", "chiều nay 7-10" and, with a dot, "ngày 26.6", "hôm nay 10.9"
     re.compile(
         r"(?=\d)(?:(?<=[Nn]gày )(?<!từ ngày )|(?<=[Ss]áng |[Tt]rưa )|(?<=[Tt]ối |[Đđ]êm )"
-        r"|(?<=[Cc]hiều )|(?<=[Nn]ay ))(?P<d>\d{1,2})[-.](?P<m>\d{1,2})(?![\d/-]|[.,]\d)"
+        r"|(?<=[Cc]hiều )|(?<=[Nn]ay |[Hh]ôm )|(?<=[Kk]hánh )|(?<=[Nn]ay \())"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
+        r"(?P<d>\d{1,2})[-.](?P<m>\d{1,2})(?![\d/-]|[.,]\d)"
     ),
     _dashed_day_month,
 )
@@ -192,7 +199,7 @@ DASHED_DAY_MONTH = Rule(
 DAY_IN_WORDS = Rule(
     "date",
     # "ngày 4 tháng 3 năm 2021": the first ten days take "mồng" like the dates written 4/3
-    re.compile(r"(?=\d)(?<=[Nn]gày )(?P<d>0?[1-9]|10)(?= tháng \d)"),
+    re.compile(r"(?=\d)(?<=[Nn]gày )(?P<d>0?[1-9]|10)(?= tháng \d| [Tt]ết\b)"),  # "ngày 2 Tết"
     lambda m, ctx: (
         _day_prefix(m, m.group("d"), ctx) + num.number_words(int(m.group("d")), ctx.dialect)
     ),
@@ -212,4 +219,78 @@ SPACED_DATE = Rule(
         r"(?<=ngày )(?P<d>\d{1,2}) ?[-–] ?(?P<m>\d{1,2}) ?[-–] ?(?P<y>(?:19|20)\d{2})(?![\d/])"
     ),
     lambda m, ctx: _full_date(m, ctx),
+)
+
+
+def _dotted_days(m: re.Match[str], ctx: Context) -> str:
+    first, first_month, last, month = (m.group(k) for k in ("a", "am", "b", "m"))
+    if not (_valid_date(first, first_month or month) and _valid_date(last, month)):
+        return m.group(0)
+    words = f"{_day_prefix(m, first, ctx)}{num.number_words(int(first), ctx.dialect)}"
+    if first_month:
+        words += f" tháng {num.month_words(int(first_month), ctx.dialect)}"
+    return (
+        f"{words} đến ngày {_day_prefix_after_ngay(last, ctx)}"
+        f"{num.number_words(int(last), ctx.dialect)} tháng {num.month_words(int(month), ctx.dialect)}"
+    )
+
+
+def _day_prefix_after_ngay(day: str, ctx: Context) -> str:
+    if not ctx.mong or int(day) > 10:
+        return ""
+    return "mồng " if ctx.dialect == "north" else "mùng "
+
+
+DOTTED_DAY_RANGE = Rule(
+    "range",
+    # "(từ ngày 7 - 13.9)", "tuần từ ngày 31.8 - 6.9": days of one month, or across two
+    re.compile(
+        r"(?=\d)(?<=[Nn]gày )(?P<a>\d{1,2})(?:\.(?P<am>\d{1,2}))? ?[-–] ?"
+        r"(?P<b>\d{1,2})\.(?P<m>\d{1,2})(?![\d.]\d|[/-])"
+    ),
+    _dotted_days,
+)
+
+MONTH_RANGE = Rule(
+    "range",
+    # "từ tháng 12/2022-01/2023": from one month to another
+    re.compile(r"(?<=\d/(?:19|20)\d\d) ?[-–] ?(?=\d{1,2}/(?:19|20)\d\d(?!\d))"),
+    lambda m, ctx: " đến tháng ",
+)
+
+
+def _round_the_clock(m: re.Match[str], ctx: Context) -> str:
+    if words_before(m) in ("ngày", "mùng", "mồng", "từ", "đến", "hôm", "sáng", "chiều", "tối"):
+        return m.group(0)  # "ngày 24/7" is a date
+    words = f"hai mươi tư trên {num.number_words(int(m.group('b')), ctx.dialect)}"
+    return words + (" giờ" if m.group("h") else "")
+
+
+ROUND_THE_CLOCK = Rule(
+    "per",
+    # "hoạt động 24/7", "tiếp nhận 24/24h": all day, every day, "hai mươi tư trên bảy"
+    re.compile(r"(?<![\d/.,])24/(?P<b>7|24)(?P<h> ?(?:h|giờ)\b)?(?![\d/])"),
+    _round_the_clock,
+)
+
+
+def _day_span(m: re.Match[str], ctx: Context) -> str:
+    first, last, month = m.group("a"), m.group("b"), m.group("m")
+    if not (_valid_date(first, month) and _valid_date(last, month)) or int(first) >= int(last):
+        return m.group(0)
+    return (
+        f"{m.group('pre')}ngày {_day_prefix_after_ngay(first, ctx)}"
+        f"{num.number_words(int(first), ctx.dialect)} đến ngày {_day_prefix_after_ngay(last, ctx)}"
+        f"{num.number_words(int(last), ctx.dialect)} tháng {num.month_words(int(month), ctx.dialect)}"
+    )
+
+
+DAY_SPAN = Rule(
+    "range",
+    # "từ 12 đến 18-1", "từ ngày 12 đến 18-1": from one day to another of the same month
+    re.compile(
+        r"(?P<pre>\b[Tt]ừ )(?:ngày )?(?P<a>\d{1,2}) (?:đến|tới) (?:ngày )?(?P<b>\d{1,2})"
+        r"[-.](?P<m>\d{1,2})(?![\d/.-]|[.,]\d)"
+    ),
+    _day_span,
 )

@@ -39,10 +39,13 @@ BYLINE = Rule(
 )
 
 
-_SYMBOLS = {"&": " và ", "=": " bằng ", "+": " cộng ", "/": ", ", "%": " phần trăm "}
+_SYMBOLS = {
+    "&": " và ", "=": " bằng ", "+": " cộng ", "/": ", ", "%": " phần trăm ",
+    "≤": " nhỏ hơn hoặc bằng ", "≥": " lớn hơn hoặc bằng ",
+}  # fmt: skip
 SYMBOLS = Rule(
     "symbol",
-    re.compile(r"[&=+/%]"),
+    re.compile(r"[&=+/%≤≥]"),
     lambda m, ctx: _SYMBOLS[m.group(0)],
 )
 
@@ -107,4 +110,24 @@ PUNCTUATION = Rule(
         r"(?:[“”\"«»‘’`*#_]|\.{3,}|(?<= )[-–—](?= )|(?<=[^\W\d])[-–—](?= [^\W\d])|[()\[\]])"
     ),
     _punctuation,
+)
+
+
+def _name_dash(m: re.Match[str], ctx: Context) -> str:
+    before, after = m.string[m.start() - 1], m.string[m.end()]
+    return ", " if before.islower() and after.isupper() else m.group(0)
+
+
+NAME_DASH = Rule(
+    "punctuation",
+    # "ông Đào Văn An-Phó Chi cục trưởng", "Bà Rịa-Vũng Tàu": two names, a short pause
+    re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])"),
+    _name_dash,
+)
+
+NAME_PAIR = Rule(
+    "punctuation",
+    # "Phòng Văn hóa – Xã hội", "Công chức Văn hóa-Xã hội": one office's name, no pause
+    re.compile(r"(?P<a>[Vv]ăn h(?:óa|oá))\s?[-–]\s?(?P<b>[Xx]ã hội|[Tt]hông tin|[Tt]hể thao)\b"),
+    lambda m, ctx: f"{m.group('a')} {m.group('b')}",
 )

@@ -62,19 +62,51 @@ UNIT_RANGE = Rule(
 
 
 _WORD_RE = re.compile(r"[^\W\d_]*")
+_AREA = r"(?P<area>m2|m²|m3|m³|km2|ha)(?![\w²³])"  # "ổ/m2", "trứng/m2": per area, "trên"
 
 
 def _per(m: re.Match[str], ctx: Context) -> str:
+    if m.group("area"):  # "0,2 ổ/m2": so many on each square metre, "trên mét vuông"
+        return f"{m.group('a')} trên {UNITS[m.group('area')]}"
     after = _WORD_RE.match(m.string, m.end())
-    unit = f"{m.group('u')}/{after.group(0) if after else ''}"
-    # "50.000 đồng/con", "2 kg/ngày": a rate, "mỗi" (the units of UNITS say "trên" themselves)
-    return m.group(0) if unit in UNITS else f"{m.group('a')} mỗi "
+    word = after.group(0) if after else ""
+    unit = f"{m.group('u')}/{word}"
+    if unit in UNITS:
+        return m.group(0)  # the units of UNITS say "trên" themselves
+    if word == "lần":
+        return f"{m.group('a')} một "  # "2 - 3 tuần/lần": once every two or three weeks
+    # "50.000 đồng/con", "2 kg/ngày", "0,03%/ngày", "46.935 đồng/ tháng": a rate, "mỗi"
+    return f"{m.group('a')} mỗi "
 
 
 PER = Rule(
     "per",
-    re.compile(r"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+))/(?=[^\W\d_])"),
+    re.compile(rf"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+|%))/ ?(?:{_AREA}|(?=[^\W\d_]))"),
     _per,
+)
+
+RATIO = Rule(
+    "per",
+    # "tỷ lệ chết/mắc", "số ổ trứng/băng", "mật độ ổ trứng/m2": one count over the other, "trên"
+    re.compile(
+        rf"(?:(?<=[Tt][ỷỉ] lệ )|(?<=[Mm]ật độ )|(?<=\b[Ss]ố ))(?P<a>(?:[^\W\d_]+ ){{0,2}}[^\W\d_]+)/"
+        rf"(?:{_AREA}|(?=[^\W\d_]))"
+    ),
+    lambda m, ctx: f"{m.group('a')} trên " + (UNITS[m.group("area")] if m.group("area") else ""),
+)
+
+TIMES = Rule(
+    "times",
+    # "(46.935 đồng x 3 tháng)", "3 x 4 m": multiplied, "nhân"
+    re.compile(r"(?<=\d)(?P<u> [^\W\d_]+)? ?[x×] ?(?=\d)"),
+    lambda m, ctx: f"{m.group('u') or ''} nhân ",
+)
+
+BELOW_ZERO = Rule(
+    "number",
+    # "nhiệt độ giảm sâu còn -1 độ C": below zero, "âm"
+    re.compile(r"(?<=[ (])[-–−](?=\d{1,2}(?:,\d)? ?(?:độ|°|oC))"),
+    lambda m, ctx: "âm ",
 )
 
 
@@ -105,22 +137,37 @@ ORDINAL = Rule(
 
 _ROMAN_KEYWORDS = frozenset(
     "khóa khoá phần chương mục kỳ điều lần quý tập số giai đoạn thế kỷ đại hội nhiệm kỳ"
-    " hội nghị phụ lục thứ".split()
+    " hội nghị phụ lục thứ"
+    # levels and places (issue 26): "cấp IV", "vùng VII", "Khóm I", "khu vực II", "đợt I"
+    " cấp vùng khóm khoá khu khu vực đợt tổ ấp bản buôn thôn xóm khối tiểu khu bậc loại hạng"
+    " nhóm mức".split()
+)
+# "cấp IV và V", "cấp IV-V": a Roman numeral after a keyword's numeral is a number too.
+_ROMAN_CHAIN_RE = re.compile(
+    r"(?:cấp|vùng|đợt|khu vực|giai đoạn|khóa|quý) [IVX]+ ?(?:và|hoặc|đến|tới|,|[-–])? ?$",
+    re.IGNORECASE,
 )
 
 
 def _roman_after(m: re.Match[str], ctx: Context) -> str:
-    value = num.roman_value(m.group(0))
-    keyword = words_before(m) in _ROMAN_KEYWORDS or words_before(m, 2) in _ROMAN_KEYWORDS
-    if value is None or not keyword:
+    numeral = m.group(0).rstrip("-–")
+    value = num.roman_value(numeral)
+    if value is None or numeral in ("C", "L"):
+        return m.group(0)  # "loại C", "size L": a letter
+    before = [w.strip("([“\"'").lower() for w in words_before(m, 2).split()]
+    keyword = bool(before) and (
+        before[-1] in _ROMAN_KEYWORDS or " ".join(before[-2:]) in _ROMAN_KEYWORDS
+    )
+    head = m.string[max(0, m.start() - 30) : m.start()]
+    if not (keyword or _ROMAN_CHAIN_RE.search(head)):
         return m.group(0)
-    return num.number_words(value, ctx.dialect)
+    return num.number_words(value, ctx.dialect) + (" đến " if m.group("to") else "")
 
 
 ROMAN = Rule(
     "Roman numeral",
-    # After "khóa", "quý", "phần", "thế kỷ", "đại hội", …: a Roman numeral is a number.
-    re.compile(r"(?<= )[IVXLC]+\b"),
+    # After "khóa", "quý", "phần", "thế kỷ", "đại hội", "cấp", "vùng", …: a number.
+    re.compile(r"(?<=[ (\-–])[IVXLC]+\b(?!\.\w)(?P<to>[-–](?=[IVX]+\b))?"),
     _roman_after,
 )
 

@@ -17,10 +17,17 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
     keys = trie_alternation(abbreviations)
     first = "".join(sorted({re.escape(k[0]) for k in abbreviations}))
 
+    inside = re.compile(rf"(?<![\w&/-])(?:{keys})(?![\w&/-])")
+
     def echo(m: re.Match[str], ctx: Context) -> str:
         full = ctx.abbreviations[m.group("k")]
-        before = fold(m.string[max(0, m.start() - len(full) - 2) : m.start()]).rstrip()
-        return "" if before.endswith(fold(full)) else f", {full},"
+        head = m.string[max(0, m.start() - len(full) - 12) : m.start()]
+        # "Điện lực TP.HCM (EVNHCMC)", "Điện lực TP. Hà Nội (EVNHANOI)": the name is there
+        # already when its words are, abbreviations read out and "thành phố" aside
+        head = inside.sub(lambda k: ctx.abbreviations[k.group(0)], head)
+        said = fold(head).replace("thanh pho", " ").split()
+        wanted = fold(full).replace("thanh pho", " ").split()
+        return "" if said[-len(wanted) :] == wanted else f", {full},"
 
     def expand(m: re.Match[str], ctx: Context) -> str:
         return ctx.abbreviations[m.group("k")]
@@ -41,7 +48,8 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
         ),
         Rule(
             "abbreviation",
-            re.compile(rf"(?=[{first}])(?<![\w&/-])(?P<k>{keys})(?![\w&/-])"),
+            # "bão/ATNĐ": after a word and a slash too (a code's "/QĐ" was read before)
+            re.compile(rf"(?=[{first}])(?<![\w&-])(?<![\dA-ZĐ]/)(?P<k>{keys})(?![\w&/-])"),
             expand,
         ),
     )

@@ -124,7 +124,10 @@ def passes(check: Check, spoken: SpokenText) -> bool:
         return f" {_flat(check.spoken)} " not in f" {flat} "
     # A line end: the line's own last spoken words end a sentence of the whole text.
     alone = NORMALISER(check.written).sentences
-    tail = " ".join(_flat(alone[-1]).split()[-3:])
+    # A line ending in a number ("CỔNG THÔNG TIN 1022") may read it otherwise in context (a
+    # hotline said digit by digit once the text names it): its last spoken word is compared.
+    words = 1 if check.written.rstrip(" .").endswith(tuple("0123456789")) else 3
+    tail = " ".join(_flat(alone[-1]).split()[-words:])
     return any(_flat(s).endswith(tail) for s in spoken.sentences)
 
 

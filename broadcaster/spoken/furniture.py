@@ -1,0 +1,108 @@
+"""A web page's furniture, never read: credits, bylines, site tags and time stamps.
+
+Notices are often copied from a news page or a portal, so the text carries what the page
+showed around the article: "Theo Thanh Niên", "(Ảnh: Hoàng Bình)", "Nguồn: TTXVN", a site
+tag before the first sentence ("TPO - ", "VOV.VN - "), a time stamp ("15:44 | 06/12/2017
+GMT+7", "Thứ hai - 09/06/2025 13:16", "04/07/2024 08:44 AM") and the reporter's name on the
+last line ("Mai Hoa"). An announcer reads none of them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from broadcaster.spoken.lexicon import builtin_abbreviations
+
+Record = Callable[[str, str, str], None]
+
+# A page's time stamp: "02:42 07/01/2020", "Thứ 7, 04.03.2023 | 08:06:28", "ClockThứ Năm,
+# 17/05/2018 19:30", "15:44 | 06/12/2017 GMT+7", "04/07/2024 08:44 AM", "(04/09/2022 09:49:30)".
+# A plain "14/10/2020 21:04" under a bulletin's title may be its issue time, so it is read.
+_TIME = r"\d{1,2}:\d{2}"
+_STAMP = (
+    rf"\(?(?:{_TIME}(?:\s*[|,])?\s+[\d/.]+|[\d/.]+\s+\|\s*{_TIME}(?::\d{{2}})?|[\d/.]+ {_TIME}:\d{{2}}"
+    rf"|(?:clock)?thứ \w+\s*[,-]?\s*[\d/.]+(?:\s+(?:\|\s*)?{_TIME}(?::\d{{2}})?)?"
+    rf"|(?:clock)?[\d/.]+ {_TIME}(?=\s*(?:AM|PM|SA|CH|GMT)))"
+    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*GMT\s*\+\s*7)?\)?"
+)
+# A line that is only a credit, a button or a time stamp.
+_CREDIT_RE = re.compile(
+    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
+    r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
+    r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
+    r"|có thể bạn quan tâm|thống kê truy cập|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
+    rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
+    re.IGNORECASE,
+)
+# The same inside a line: "… năm 2022. Ảnh: Giang Huy", "… (Ảnh: Hoàng Bình).", "Nguồn:
+# EVNHANOI" at the end, "(Ngày đăng: 19/10/2018)".
+_CREDIT_TAIL_RE = re.compile(
+    r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
+    r"|\s*\((?:ảnh|nguồn|theo)\s*:[^()]{1,40}\)"
+    r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
+    re.IGNORECASE,
+)
+# A time stamp between a page's title and its first sentence: "… lúa hè thu 06/07/2024 05:14
+# Chi cục …" (the title ends there).
+_INLINE_STAMP_RE = re.compile(r"(?<=\w) \d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} (?=[^\W\d_])")
+# A site's tag before the first sentence: "TPO - ", "TĐO - ", "TTH.VN - ", "VOV.VN - ",
+# "ThienNhien.Net – ", "(Baonghean.vn) - " (read before addresses are said).
+_SITE_TAG_RE = re.compile(
+    r"^\(?(?P<tag>[A-ZĐ]{2,6}(?:\.VN)?|[A-Z][A-Za-z]+\.(?:vn|VN|net|Net|com))\)? [-–—] (?=\w)",
+    re.MULTILINE,
+)
+
+
+def strip_site_tags(text: str, record: Record | None) -> str:
+    """Drop a site's tag before a paragraph's first sentence; an abbreviation stays."""
+    known = builtin_abbreviations()
+
+    def drop(match: re.Match[str]) -> str:
+        if match.group("tag") in known:
+            return match.group(0)  # "UBND - …" is the text's own
+        if record is not None:
+            record("page furniture", match.group(0), "")
+        return ""
+
+    return _SITE_TAG_RE.sub(drop, text)
+
+
+_BARE_DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+def is_credit(line: str, top: bool = False) -> bool:
+    """A line that is only a credit, a page button or a time stamp; at the top of a page a
+    date standing alone is its stamp too (further down it may be a table's cell)."""
+    return _CREDIT_RE.match(line) is not None or (top and _BARE_DATE_RE.match(line) is not None)
+
+
+def strip_credits(line: str) -> str:
+    """A line without the credits and time stamps inside it."""
+    line = _CREDIT_TAIL_RE.sub("", line)
+    return _INLINE_STAMP_RE.sub(". ", line)
+
+
+def _is_author(line: str) -> bool:
+    """Two to four words each with one capital ("Mai Hoa", "Vĩnh Thắng"), or a site's name in
+    one word ("Vietnamplus", "PTDnews")."""
+    words = line.split()
+    if len(words) == 1:
+        word = words[0]
+        return word.isalpha() and word[0].isupper() and any(c.islower() for c in word)
+    return 2 <= len(words) <= 4 and all(
+        w.isalpha() and w[0].isupper() and (w[1:].islower() or len(w) == 1) for w in words
+    )
+
+
+def strip_author(lines: list[str], record: Record | None) -> list[str]:
+    """Leave out the reporter's name on the last line of a page with more than one line."""
+    filled = [i for i, line in enumerate(lines) if line]
+    if len(filled) < 2 or not _is_author(lines[filled[-1]]):
+        return lines
+    above = lines[filled[-2]]
+    if above.upper() == above or above.startswith("("):
+        return lines  # a signature under "TM. ỦY BAN NHÂN DÂN" or "(Đã ký)": the office's own
+    if record is not None:
+        record("page furniture", lines[filled[-1]], "")
+    return lines[: filled[-1]]
