@@ -40,4 +40,6 @@ RULE_LABELS_VI = {
     "capitals as words": "chữ in hoa đọc thành từ",
     "or more": "trở lên (dấu +)",
     "table column": "cột của bảng (đọc kèm tên cột)",
+    "code number": "số tổng đài, số tài khoản, mã số (đọc từng chữ số)",
+    "times": "dấu nhân",
 }
