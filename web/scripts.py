@@ -27,6 +27,7 @@ from broadcaster.services import onair, reading
 from broadcaster.services import scripts as service
 from broadcaster.services.background import JobState, RenderQueue
 from broadcaster.services.onair import Queued
+from broadcaster.services.placement import placement
 from broadcaster.services.reading import LexiconError
 from broadcaster.services.scripts import Script, ScriptRejected, clean_week, parse_script
 
@@ -34,6 +35,7 @@ from .auth import login_required
 from .db import services, station
 from .labels import RULE_LABELS_VI, VOICE_LABELS_VI
 from .messages import vietnamese
+from .placement import approval_message
 
 bp = Blueprint("scripts", __name__)
 
@@ -283,12 +285,12 @@ def render_status(script_id: int) -> Response:
 def approve(script_id: int) -> tuple[Response, int]:
     """Approve the script for air."""
     try:
-        service.approve_script(
+        script = service.approve_script(
             services(), script_id, g.user.name, seen_hash=request.form.get("seen", "")
         )
     except BroadcasterError as exc:
         return _refused(exc, script_id)
-    flash("Đã duyệt. Bản tin sẽ được phát trong các khung giờ phù hợp.", "ok")
+    flash(approval_message(placement(services(), script), station().settings.tz), "ok")
     return _back(script_id)
 
 
