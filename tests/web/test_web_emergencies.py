@@ -203,3 +203,20 @@ def test_priority_emergency_upload_is_never_planned(app, station) -> None:  # ty
     assert all(entries == [] for _, entries in plan.occurrences)
     with station.sessions() as session:
         assert session.get_one(Script, 1).priority == Priority.EMERGENCY
+
+
+def test_the_confirmation_page_refuses_what_it_cannot_do(station, app, town) -> None:  # type: ignore[no-untyped-def]
+    (first, _), storm = town
+    evening = _evening(station)
+    leader = app.test_client()
+    login(leader, "chutich")
+    asked = {"week": WEEK, "slot": "Chiều", "start": evening.isoformat(), "script": str(first)}
+    routine = leader.get("/programme/emergency", query_string=asked)
+    assert routine.status_code == 404 and "Không có bản tin khẩn cấp đã duyệt" in page(routine)
+    begun = asked | {"slot": "Sáng", "start": evening.replace(hour=6).isoformat(), "script": storm}
+    answer = leader.get("/programme/emergency", query_string=begun, follow_redirects=True)
+    assert "Khung giờ Sáng lúc 06:00 11/03/2024 đã bắt đầu" in page(answer)
+    sent = begun | {"csrf_token": token(leader, "/programme/"), "confirmed": "yes"}
+    refused = leader.post("/programme/emergency", data=sent, follow_redirects=True)
+    assert "đã bắt đầu, không thể thay đổi nữa" in page(refused)
+    assert _held(station, evening.replace(hour=6)) == []
