@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 
 import openpyxl
-import pytest
-from broadcaster.web import create_app
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,41 +23,23 @@ from broadcaster.cli import main
 from broadcaster.enums import Kind, Status, Topic
 from broadcaster.services.station import Station
 from broadcaster.store.db import AuditEvent, Script
-from broadcaster.store.users import create_user
 from tests.conftest import FIXED_NOW
 from tests.helpers import add_draft, services
 from tests.reports.test_kinds import _kinds_station, _seal_kinds
 from tests.reports.test_report import report
+from tests.web.test_web import app, login, token
 
-PASSWORD = "mat-khau-thu-nghiem"
-
-
-@pytest.fixture
-def app(station: Station):  # type: ignore[no-untyped-def]
-    with station.sessions() as session:
-        create_user(session, "vhxh", PASSWORD, "officer")
-        create_user(session, "chutich", PASSWORD, "leader")
-        session.commit()
-    app = create_app(station.settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
-    yield app
-    app.extensions["broadcaster"].engine.dispose()
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
+__all__ = ["app"]  # the web tests' app: the real Flask app with an officer and a leader
 
 
 def _client(app: Flask, name: str) -> FlaskClient:
     client = app.test_client()
-    form = {"name": name, "password": PASSWORD, "csrf_token": _token(client, "/login")}
-    assert client.post("/login", data=form).status_code == 302
+    login(client, name)
     return client
 
 
 def _add(client: FlaskClient, body: str, **form: str) -> str:
-    data = {"body": body, "csrf_token": _token(client, "/")} | form
+    data = {"body": body, "csrf_token": token(client, "/")} | form
     page = client.post("/scripts", data=data, follow_redirects=True).text
     assert client.application.extensions["broadcaster.renders"].wait()
     return page
@@ -107,14 +87,14 @@ def test_a_new_kind_keeps_the_approval_and_is_audited(app: Flask, station: Stati
         r'name="seen" value="([0-9a-f]{64})"', leader.get(f"/scripts/{script_id}").text
     )
     assert seen
-    form = {"csrf_token": _token(leader, f"/scripts/{script_id}"), "seen": seen.group(1)}
+    form = {"csrf_token": token(leader, f"/scripts/{script_id}"), "seen": seen.group(1)}
     assert leader.post(f"/scripts/{script_id}/approve", data=form).status_code in (302, 303)
     officer = _client(app, "vhxh")
     html = officer.get(f"/scripts/{script_id}").text
     seen = re.search(r'name="seen" value="([0-9a-f]{64})"', html)
     assert seen
     edit = {
-        "csrf_token": _token(officer, f"/scripts/{script_id}"), "seen": seen.group(1),
+        "csrf_token": token(officer, f"/scripts/{script_id}"), "seen": seen.group(1),
         "title": _title(station, script_id), "body": "Thông báo lịch tiếp dân.",
         "kind": "notice", "topic": "c",
     }  # fmt: skip
@@ -125,7 +105,7 @@ def test_a_new_kind_keeps_the_approval_and_is_audited(app: Flask, station: Stati
         actions = session.scalars(select(AuditEvent.action)).all()
         assert "script.kind" in actions and "script.edit" not in actions
     # Back to CCHC needs a topic: refused with one sentence, nothing changed.
-    edit |= {"kind": "cchc", "topic": "", "csrf_token": _token(officer, f"/scripts/{script_id}")}
+    edit |= {"kind": "cchc", "topic": "", "csrf_token": token(officer, f"/scripts/{script_id}")}
     refused = officer.post(f"/scripts/{script_id}/edit", data=edit, follow_redirects=True).text
     assert "cần chọn chủ đề theo kế hoạch" in refused
     assert _scripts(station) == [(Kind.NOTICE, None)]
