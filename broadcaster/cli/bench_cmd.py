@@ -47,7 +47,7 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
 
 
 @bench.command("punctuality")
-@click.option("--count", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@click.option("--count", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @click.option(
     "--interval",
     type=click.FloatRange(1.0, 60.0),
@@ -60,14 +60,18 @@ def bench_punctuality_command(count: int, interval: float) -> None:
     from broadcaster.bench.scheduling import bench_punctuality
 
     click.echo(
-        f"Scheduling {count} airings {interval:g} s apart; this takes about {count * interval + 20:.0f} s."
+        f"Scheduling {count} airings {interval:g} s apart; this takes about {count * interval + 25:.0f} s."
     )
     figures = bench_punctuality(count, interval)
     click.echo(f"aired: {figures.aired}/{figures.count}")
     click.echo(
-        f"start lateness: p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms"
+        f"start lateness (row started): p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms"
     )
-    click.echo(f"target p99 < 20 ms: {'met' if figures.p99_ms < 20 else 'NOT met'}")
+    click.echo(
+        f"start lateness (output handed the audio): p50 {figures.play_p50_ms:.1f} ms, p99 {figures.play_p99_ms:.1f} ms, max {figures.play_max_ms:.1f} ms"
+    )
+    verdict = "met" if figures.play_p99_ms <= 20 else "NOT met"
+    click.echo(f"target p99 <= 20 ms idle (<= 50 ms beside two CPU hogs): {verdict}")
 
 
 @bench.command("emergency")
