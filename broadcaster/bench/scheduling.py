@@ -78,7 +78,7 @@ def bench_punctuality(count: int, interval: float, lead: float = 10.0) -> Punctu
         first = (utc_now() + timedelta(seconds=lead + 1)).replace(microsecond=0)
         slots = _bench_slots(count, interval, first, tz)
         output = _TimedOutput()
-        daemon = Daemon(station.settings, station.sessions, slots, output)  # type: ignore[arg-type]
+        daemon = Daemon(station.settings, station.sessions, slots, output)
         stop = threading.Event()
         runner = threading.Thread(target=daemon.run, args=(stop, None))
         runner.start()
