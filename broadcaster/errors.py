@@ -71,6 +71,8 @@ class Code(StrEnum):
     SLOT_NO_OCCURRENCE = "slot_no_occurrence"
     SLOT_BEGUN = "slot_begun"
     SLOT_OVERFULL = "slot_overfull"
+    SLOT_EMERGENCY = "slot_emergency"
+    SLOT_EMERGENCY_LEADER = "slot_emergency_leader"
     # Airing
     DAEMON_BUSY = "daemon_busy"
     DAEMON_NOT_RUNNING = "daemon_not_running"
@@ -214,6 +216,14 @@ ENGLISH: dict[Code, str] = {
     Code.SLOT_BEGUN: "The slot {slot} at {when} has already begun; it can no longer be changed.",
     Code.SLOT_OVERFULL: (
         "The chosen bulletins last {seconds} s, more than the {minutes} min of the slot {slot}."
+    ),
+    Code.SLOT_EMERGENCY: (
+        "Script {script_id} is an emergency bulletin: it airs at once with air-now, and goes into "
+        "the routine slot {slot} only on a leader's word (--emergency-by NAME)."
+    ),
+    Code.SLOT_EMERGENCY_LEADER: (
+        "'{name}' is not an enabled leader or admin account; only a leader puts an emergency "
+        "bulletin into a routine slot."
     ),
     Code.DAEMON_BUSY: (
         "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -101,6 +101,7 @@ def create_app(
     app.add_template_filter(notes.vietnamese, "note")
     app.add_template_filter(author_vi, "author")
     app.add_template_filter(week_vi, "week")
+    app.add_template_filter(duration_vi, "duration")
     app.add_template_filter(decimal_vi, "num")
     app.add_template_filter(period_vi, "period")
     app.context_processor(lambda: {"town_banner": town_banner(settings)})
@@ -126,6 +127,8 @@ def _handle_errors(app: Flask) -> None:
     def too_large(_error: HTTPException) -> tuple[Response, int]:
         """A request over its route's size limit."""
         if request.endpoint == "recording.save":
+            if recording.wants_json():  # the page's script shows it beside the form it keeps
+                return jsonify(error=recording.TOO_LARGE_VI), 413
             flash(recording.TOO_LARGE_VI, "error")
             # ?script= is in the form's address: the body, too large, is never read
             script = request.args.get("script", "")
@@ -196,3 +199,11 @@ def week_vi(iso_week: str | None) -> str:
     sunday = monday + timedelta(days=6)
     first = f"{monday:%d/%m}" if monday.year == sunday.year else f"{monday:%d/%m/%Y}"
     return f"Tuần {number} ({first} – {sunday:%d/%m/%Y})"
+
+
+def duration_vi(seconds: float) -> str:
+    """A length as people say it: 65.2 → '1 phút 05 giây', 9 → '9 giây', 120 → '2 phút'."""
+    minutes, rest = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{rest} giây"
+    return f"{minutes} phút" + (f" {rest:02d} giây" if rest else "")

@@ -19,7 +19,7 @@ def form_page(week: str | None = None) -> Response:
         return redirect(url_for("auth.login"))
     if script_id is not None:
         return redirect(url_for("scripts.detail", script_id=script_id))
-    if endpoint in ("programme.plan", "programme.arrange"):
+    if endpoint in ("programme.plan", "programme.arrange", "programme.emergency"):
         return redirect(url_for("programme.week", week=week))
     return redirect(url_for("scripts.index"))
 

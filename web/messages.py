@@ -117,6 +117,15 @@ VIETNAMESE: dict[Code, str] = {
     Code.SLOT_OVERFULL: (
         "Các bản tin đã chọn dài {seconds} giây, vượt quá {minutes} phút của khung giờ {slot}."
     ),
+    Code.SLOT_EMERGENCY: (
+        "Bản tin số {script_id} là bản tin khẩn cấp: bản tin khẩn cấp được phát bằng “Phát ngay”, "
+        "không xếp vào khung giờ phát thường xuyên {slot}. Chỉ lãnh đạo mới đưa được bản tin khẩn "
+        "cấp vào khung giờ thường, sau khi xác nhận."
+    ),
+    Code.SLOT_EMERGENCY_LEADER: (
+        "“{name}” không phải tài khoản lãnh đạo đang hoạt động: chỉ lãnh đạo mới đưa được bản tin "
+        "khẩn cấp vào khung giờ phát thường xuyên."
+    ),
     Code.DAEMON_BUSY: "Một chương trình phát tự động khác ({holder}) đang chạy.",
     Code.LEASE_LOST: (
         "Một chương trình phát tự động khác ({holder}) đã tiếp quản; chương trình này đã dừng."

@@ -19,6 +19,8 @@ bp = Blueprint("programme", __name__, url_prefix="/programme")
 
 WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 ARRANGERS = ("officer", "admin")
+# Who may put an emergency bulletin into a routine slot, after confirming it (not officers).
+LEADERS = ("leader", "admin")
 
 
 def clock_vi(seconds: float | None) -> str:
@@ -58,7 +60,7 @@ def week() -> str:
         next_week=around.next, tz=tz, now=ctx.now(),
         today=ctx.now().astimezone(tz).date(), printing=request.args.get("print") == "1",
         arranging=g.user.role in ARRANGERS, choices=planning.arrangeable(ctx),
-        slot_seconds=planning.slot_seconds, clock=clock_vi,
+        placing=g.user.role in LEADERS, slot_seconds=planning.slot_seconds, clock=clock_vi,
     )  # fmt: skip
 
 
@@ -77,6 +79,17 @@ def plan() -> tuple[Response, int]:
     return redirect(url_for("programme.week", week=planned.week)), 303
 
 
+def _start() -> datetime:
+    """The occurrence's start the form names (an ISO time with its offset); else a 400 page."""
+    try:
+        start = datetime.fromisoformat(request.values.get("start", ""))
+    except ValueError:
+        abort(400, "Thời điểm của buổi phát không hợp lệ.")
+    if start.tzinfo is None:
+        abort(400, "Thời điểm của buổi phát không hợp lệ.")
+    return start
+
+
 def _ids(raw: str) -> list[int]:
     """Script ids from "3,1,2" (empty: none); anything else is not a form this page sends."""
     try:
@@ -90,12 +103,7 @@ def _ids(raw: str) -> list[int]:
 def arrange() -> tuple[Response, int]:
     """Arrange one slot occurrence by hand (reorder, remove, add); it is then pinned."""
     form = request.form
-    try:
-        start = datetime.fromisoformat(form.get("start", ""))
-    except ValueError:
-        abort(400, "Thời điểm của buổi phát không hợp lệ.")
-    if start.tzinfo is None:
-        abort(400, "Thời điểm của buổi phát không hợp lệ.")
+    start = _start()
     slot = form.get("slot", "")
     ids = _ids(form["ids"] if "ids" in form else form.get("current", ""))
     if form.get("action") == "add":
@@ -120,8 +128,74 @@ def arrange() -> tuple[Response, int]:
             "Khi lập lại chương trình, buổi phát này sẽ được xếp bản tin lại."
         )
     flash(said, "ok")
-    return redirect(
-        url_for(
-            "programme.week", week=week, _anchor=f"o-{start.astimezone(ctx.settings.tz):%Y%m%d%H%M}"
-        )
-    ), 303
+    return _to_occurrence(week, start)
+
+
+def _to_occurrence(week: str | None, start: datetime) -> tuple[Response, int]:
+    """Back to the week grid, at the occurrence just changed."""
+    anchor = f"o-{start.astimezone(services().settings.tz):%Y%m%d%H%M}"
+    return redirect(url_for("programme.week", week=week, _anchor=anchor)), 303
+
+
+def _emergency_choice() -> tuple[str, datetime, planning.Arrangeable]:
+    """The slot, the occurrence's start and the approved, rendered emergency bulletin the
+    request names; a bulletin that is not one is a 404 page."""
+    raw = request.values.get("script", "")
+    found = [
+        choice
+        for choice in planning.arrangeable(services())
+        if choice.emergency and raw.isascii() and raw.isdigit() and choice.script_id == int(raw)
+    ]
+    if not found:
+        abort(404, "Không có bản tin khẩn cấp đã duyệt và có âm thanh mang số này.")
+    return request.values.get("slot", ""), _start(), found[0]
+
+
+@bp.route("/emergency")
+@login_required(*LEADERS)
+def emergency_confirm() -> str | tuple[Response, int]:
+    """Say what putting an emergency bulletin into a routine slot does, before a leader confirms."""
+    slot, start, chosen = _emergency_choice()
+    week = _week_arg()
+    ctx = services()
+    try:
+        occurrence = planning.coming_occurrence(ctx, slot, start)
+    except BroadcasterError as exc:
+        flash(vietnamese(exc), "error")
+        return _to_occurrence(week, start)
+    local = occurrence.start.astimezone(ctx.settings.tz)
+    return render_template(
+        "programme_emergency.html", chosen=chosen, slot=occurrence.slot, start=occurrence.start,
+        when=f"{local:%H:%M} {WEEKDAYS_VI[local.weekday()]} {local:%d/%m/%Y}", week=week,
+        held=planning.slot_entries(ctx, slot, occurrence.start), clock=clock_vi,
+    )  # fmt: skip
+
+
+@bp.route("/emergency", methods=["POST"])
+@login_required(*LEADERS)
+def emergency() -> tuple[Response, int]:
+    """Put an emergency bulletin first in a routine slot, once a leader has ticked the box."""
+    slot, start, chosen = _emergency_choice()
+    week = _week_arg()
+    if request.form.get("confirmed") != "yes":
+        flash("Hãy đánh dấu ô xác nhận trước khi đưa bản tin khẩn cấp vào khung giờ.", "error")
+        return redirect(
+            url_for(
+                "programme.emergency_confirm", week=week, slot=slot, start=start.isoformat(),
+                script=chosen.script_id,
+            )
+        ), 303  # fmt: skip
+    ctx = services()
+    try:
+        planning.add_emergency(ctx, slot, start, chosen.script_id, g.user.name)
+    except BroadcasterError as exc:
+        ctx.session.rollback()
+        flash(vietnamese(exc), "error")
+        return _to_occurrence(week, start)
+    flash(
+        f"Đã đưa bản tin khẩn cấp “{chosen.title}” vào đầu khung giờ {slot} lúc "
+        f"{start.astimezone(ctx.settings.tz):%H:%M %d/%m/%Y}. Buổi phát này được giữ nguyên khi "
+        f"lập lại chương trình. Đã ghi lại việc này với tên người xác nhận: {g.user.name}.",
+        "ok",
+    )
+    return _to_occurrence(week, start)

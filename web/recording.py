@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from broadcaster.enums import Topic, labels_vi
@@ -16,6 +27,7 @@ from broadcaster.services import scripts
 from broadcaster.services.recording import MAX_UPLOAD_BYTES, RecordingRefused
 from broadcaster.services.scripts import Script, ScriptRejected, parse_script
 
+from . import duration_vi
 from .auth import login_required
 from .db import services, station
 from .messages import vietnamese
@@ -41,27 +53,36 @@ def _chosen_script(raw: str | None) -> Script | None:
         abort(404, vietnamese(exc))
 
 
-def _page_url(script: Script | None) -> str:
-    return url_for("recording.page", script=script.id if script is not None else None)
+def wants_json() -> bool:
+    """Whether the page's script sent the form (it asks for JSON to follow the upload's
+    progress) rather than the browser alone."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
 
 
-@bp.route("/record")
-@login_required("officer", "leader")
-def page() -> str:
-    """The page to record a reading (or upload its file) as a new bulletin or a draft's audio."""
-    script = _chosen_script(request.args.get("script"))
+def record_page(script: Script | None, kept: Mapping[str, str] | None = None) -> str:
+    """The recording page, its form filled with `kept` (a refused form)."""
     return render_template(
         "record.html",
         script=script,
         topics=labels_vi(Topic),
         limit_mb=LIMIT_MB,
         longest_minutes=service.longest_seconds(services()) // 60,
+        kept=kept or {},
     )
+
+
+@bp.route("/record")
+@login_required("officer", "leader")
+def page() -> str:
+    """The page to record a reading (or upload its file) as a new bulletin or a draft's audio."""
+    return record_page(_chosen_script(request.args.get("script")))
 
 
 @bp.route("/record", methods=["POST"])
 @login_required("officer", "leader")
-def save() -> tuple[Response, int]:
+def save() -> tuple[Response | str, int]:
     """Decode, master and keep the recording as the audio of a new or an existing bulletin."""
     script = _chosen_script(request.form.get("script_id") or request.args.get("script"))
     upload = request.files.get("audio")
@@ -93,12 +114,23 @@ def save() -> tuple[Response, int]:
             )  # fmt: skip
     except BroadcasterError as exc:
         services().session.rollback()
-        flash("Chưa lưu được bản ghi âm: " + vietnamese(exc), "error")
-        return redirect(_page_url(script)), 303
+        said = "Chưa lưu được bản ghi âm: " + vietnamese(exc)
+        if wants_json():  # the page keeps its form, the chosen file too, and shows `said`
+            return jsonify(error=said), 422
+        flash(said, "error")
+        flash("Các ô đã điền vẫn giữ nguyên; hãy chọn lại tệp hoặc ghi âm lại.", "error")
+        return record_page(script, kept=request.form), 422
+    _say_saved(saved)
+    done = url_for("scripts.detail", script_id=saved.script.id)
+    return (jsonify(location=done), 200) if wants_json() else (redirect(done), 303)
+
+
+def _say_saved(saved: service.Saved) -> None:
+    """Flash what was kept: its length and loudness, and what became of the bulletin."""
     rendering = saved.rendering
     flash(
-        f"Đã lưu bản ghi âm cho bản tin số {saved.script.id}: dài {rendering.duration_s:.0f} "
-        f"giây, độ to {rendering.loudness_lufs:.1f} LUFS.",
+        f"Đã lưu bản ghi âm cho bản tin số {saved.script.id}: thời lượng "
+        f"{duration_vi(rendering.duration_s)}, độ to {rendering.loudness_lufs:.1f} LUFS.",
         "ok",
     )
     if saved.created:
@@ -109,4 +141,3 @@ def save() -> tuple[Response, int]:
             f"phát (đã rút khỏi {saved.withdrawn} buổi phát sắp tới).",
             "ok",
         )
-    return redirect(url_for("scripts.detail", script_id=saved.script.id)), 303

@@ -28,13 +28,16 @@ from broadcaster.services import onair, reading
 from broadcaster.services import scripts as service
 from broadcaster.services.background import JobState, RenderQueue
 from broadcaster.services.onair import Queued
+from broadcaster.services.placement import placement
 from broadcaster.services.reading import LexiconError
 from broadcaster.services.scripts import Script, ScriptRejected, clean_week, parse_script
 
+from . import duration_vi
 from .auth import login_required
 from .db import services, station
 from .labels import RULE_LABELS_VI, VOICE_LABELS_VI
 from .messages import vietnamese
+from .placement import approval_message
 
 bp = Blueprint("scripts", __name__)
 
@@ -43,12 +46,10 @@ def _back(script_id: int) -> tuple[Response, int]:
     return redirect(url_for("scripts.detail", script_id=script_id)), 303
 
 
-def _refused(
-    error: BroadcasterError, script_id: int | None = None, prefix: str = ""
-) -> tuple[Response, int]:
+def _refused(error: BroadcasterError, script_id: int | None = None) -> tuple[Response, int]:
     """Say why in Vietnamese (by the error's code) and go back; nothing was changed."""
     services().session.rollback()
-    flash(prefix + vietnamese(error), "error")
+    flash(vietnamese(error), "error")
     if script_id is None or error.code == Code.SCRIPT_NOT_FOUND:
         return redirect(url_for("scripts.index")), 303
     return _back(script_id)
@@ -90,7 +91,9 @@ def _job_view(script_id: int) -> dict[str, object]:
             view["message"] = "Đang xử lý âm lượng và lưu tệp…"
     elif job.state == JobState.DONE and job.result is not None:
         voice = VOICE_LABELS_VI.get(job.result.engine, job.result.engine)
-        view["message"] = f"Đã tạo âm thanh bằng {voice}, dài {job.result.duration_s:.0f} giây."
+        view["message"] = (
+            f"Đã tạo âm thanh bằng {voice}, thời lượng {duration_vi(job.result.duration_s)}."
+        )
         view["audio"] = url_for("scripts.audio", script_id=script_id, v=job.result.sha256[:12])
     else:
         view["message"] = (
@@ -168,7 +171,7 @@ def index() -> str:
 
 @bp.route("/scripts", methods=["POST"])
 @login_required("officer")
-def create() -> tuple[Response, int]:
+def create() -> tuple[Response | str, int]:
     """Take an uploaded file or pasted text as a new draft, and render its preview."""
     upload = request.files.get("file")
     pasted = request.form.get("body", "").strip()
@@ -190,10 +193,20 @@ def create() -> tuple[Response, int]:
         kind = service.clean_kind(request.form.get("kind"), priority)
         (script,) = service.add_scripts(services(), [item], g.user.name, priority, kind)
     except BroadcasterError as exc:
-        return _refused(exc, prefix="Không nhận được bản tin: ")
+        return _refused_upload(exc, chosen_file=bool(upload and upload.filename))
     flash(f"Đã thêm bản tin số {script.id} (bản nháp, chờ lãnh đạo duyệt).", "ok")
     _queue_render(script.id)
     return _back(script.id)
+
+
+def _refused_upload(error: BroadcasterError, chosen_file: bool) -> tuple[str, int]:
+    """The list page again with the form open and filled as it was sent (title, text, kind,
+    topic, week, priority); a browser never refills a file box, so it asks for the file again."""
+    services().session.rollback()
+    flash("Không nhận được bản tin: " + vietnamese(error), "error")
+    if chosen_file:
+        flash("Các ô đã điền vẫn giữ nguyên; hãy chọn lại tệp trước khi gửi lại.", "error")
+    return index_page(kept=request.form), 422
 
 
 def detail_page(script_id: int, kept: Mapping[str, str] | None = None) -> str | None:
@@ -286,12 +299,12 @@ def render_status(script_id: int) -> Response:
 def approve(script_id: int) -> tuple[Response, int]:
     """Approve the script for air."""
     try:
-        service.approve_script(
+        script = service.approve_script(
             services(), script_id, g.user.name, seen_hash=request.form.get("seen", "")
         )
     except BroadcasterError as exc:
         return _refused(exc, script_id)
-    flash("Đã duyệt. Bản tin sẽ được phát trong các khung giờ phù hợp.", "ok")
+    flash(approval_message(placement(services(), script), station().settings.tz), "ok")
     return _back(script_id)
 
 

@@ -60,8 +60,15 @@ def plan(ctx: click.Context, week: str | None, as_json: bool) -> None:
 @click.argument("slot")
 @click.argument("when")
 @click.argument("script_ids", nargs=-1, type=int)
+@click.option(
+    "--emergency-by",
+    metavar="LEADER",
+    help="Let emergency bulletins into the slot too, on the word of this leader account.",
+)
 @click.pass_context
-def arrange(ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...]) -> None:
+def arrange(
+    ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...], emergency_by: str | None
+) -> None:
     """Put exactly SCRIPT_IDS, in order, in SLOT on WHEN ('2024-03-11 17:00'); the planner keeps it."""
     with services_of(ctx) as services:
         try:
@@ -70,7 +77,7 @@ def arrange(ctx: click.Context, slot: str, when: str, script_ids: tuple[int, ...
             raise BroadcasterError(Code.DATE_INVALID, value=when) from None
         tz = services.settings.tz  # a time with its own offset is that moment, in local time
         local = given.astimezone(tz) if given.tzinfo else given.replace(tzinfo=tz)
-        entries = planning.arrange(services, slot, local, list(script_ids))
+        entries = planning.arrange(services, slot, local, list(script_ids), emergency_by)
         click.echo(
             f"Slot {slot} at {when} now holds {len(entries)} bulletin(s), arranged by hand; "
             "planning leaves it as it is."

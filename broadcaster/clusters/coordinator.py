@@ -62,11 +62,20 @@ class ClusterRelay:
                 threads=4, ident="broadcaster-agent-api",
             )  # fmt: skip
             self._server = server
-            self._spawn(server.run, "agent endpoint")
+            self._spawn(lambda: self._serve(server), "agent endpoint")
             logger.info(
                 "serving audio to the clusters on http://%s:%s/agent/audio/",
                 self.settings.agent_api_host, self.settings.agent_api_port,
             )  # fmt: skip
+
+    def _serve(self, server: object) -> None:
+        """Run the agent endpoint until `stop`; closing its sockets from `stop` while its loop
+        waits on them ends that wait with EBADF, which is the stop, not a failure."""
+        try:
+            server.run()  # type: ignore[attr-defined]
+        except OSError:
+            if not self._halt.is_set():
+                raise
 
     def _spawn(self, target: Callable[[], object], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

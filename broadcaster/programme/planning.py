@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, delete, exists, select
 from sqlalchemy.orm import Session
 
-from broadcaster.enums import Priority, Status
+from broadcaster.enums import Kind, Priority, Status
 from broadcaster.programme.slots import (
     SlotDef,
     SlotOccurrence,
@@ -50,17 +50,28 @@ class Candidate:
     priority: Priority = Priority.NORMAL
 
 
+def routine(kind: Kind, priority: Priority) -> bool:
+    """Whether a bulletin of this kind and priority belongs in the routine slots: an emergency
+    (by its kind or its priority) does not."""
+    return kind != Kind.EMERGENCY and priority != Priority.EMERGENCY
+
+
 def candidates(session: Session) -> list[Candidate]:
-    """Approved scripts that have a rendering of their current text.
+    """Approved routine scripts (see `routine`) that have a rendering of their current text.
 
     Emergency bulletins are not among them: one airs at once through `air-now` and never
     joins the normal rotation afterwards ("stay indoors after 18:00 today" would be wrong
-    tomorrow); to air it in slots, someone changes its priority or arranges a slot by hand.
+    tomorrow); to air it in a slot, a leader puts it there by hand and confirms it
+    (`services.planning.arrange` with `emergency_by`).
     """
     found = []
     for script in session.scalars(
         select(Script)
-        .where(Script.status == Status.APPROVED, Script.priority != Priority.EMERGENCY)
+        .where(
+            Script.status == Status.APPROVED,
+            Script.priority != Priority.EMERGENCY,
+            Script.kind != Kind.EMERGENCY,
+        )
         .order_by(Script.id)
     ):
         rendering = current_rendering(session, script)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from broadcaster import faultpoints
-from broadcaster.enums import Outcome, Status
+from broadcaster.enums import Outcome, Role, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import clean_week
@@ -25,6 +25,7 @@ from broadcaster.programme.planning import (
     candidates,
     entries_for,
     plan_occurrence,
+    routine,
 )
 from broadcaster.programme.slots import SlotDef as SlotDef
 from broadcaster.programme.slots import (
@@ -39,7 +40,7 @@ from broadcaster.programme.slots import load_slots as load_slots
 from broadcaster.programme.slots import occurrences_between as occurrences_between
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.store.db import Airing, ProgrammeEntry, Script
+from broadcaster.store.db import Airing, ProgrammeEntry, Script, User
 from broadcaster.store.renderings import current_rendering
 
 
@@ -131,20 +132,24 @@ def week_days(ctx: Context, week: str) -> WeekDays:
 
 @dataclass(frozen=True)
 class Arrangeable:
-    """An approved bulletin with audio for its current words: one that can be put in a slot."""
+    """An approved bulletin with audio for its current words: one that can be put in a slot.
+
+    An emergency one (not `routine`) goes into a slot only on a leader's word (`arrange`)."""
 
     script_id: int
     title: str
     duration_s: float
+    emergency: bool = False
 
 
 def arrangeable(ctx: Context) -> list[Arrangeable]:
-    """Every bulletin a slot can be arranged with (emergency ones too), by title."""
+    """Every bulletin a slot can be arranged with (emergency ones too, marked), by title."""
     found = []
     for script in ctx.session.scalars(select(Script).where(Script.status == Status.APPROVED)):
         rendering = current_rendering(ctx.session, script)
         if rendering is not None:
-            found.append(Arrangeable(script.id, script.title, rendering.duration_s))
+            emergency = not routine(script.kind, script.priority)
+            found.append(Arrangeable(script.id, script.title, rendering.duration_s, emergency))
     return sorted(found, key=lambda a: (a.title.casefold(), a.script_id))
 
 
@@ -153,14 +158,9 @@ def slot_seconds(durations: list[float]) -> float:
     return sum(durations) + GAP_SECONDS * max(0, len(durations) - 1)
 
 
-def arrange(
-    ctx: Context, slot_name: str, start: datetime, script_ids: list[int]
-) -> list[ProgrammeEntry]:
-    """Put exactly these approved, rendered scripts in one future occurrence and pin it.
-
-    A script named twice airs once (where first named). The audit trail records the change:
-    before and after are fingerprints of the occurrence's script ids in airing order.
-    """
+def coming_occurrence(ctx: Context, slot_name: str, start: datetime) -> SlotOccurrence:
+    """The future occurrence of `slot_name` that starts at `start` (SLOT_NO_OCCURRENCE,
+    SLOT_BEGUN)."""
     tz = ctx.settings.tz
     if abs(start.year - ctx.now().year) > MAX_YEARS_AHEAD:  # no slot; and 9999 ± 1 s overflows
         raise BroadcasterError(Code.SLOT_NO_OCCURRENCE, slot=slot_name, when=start.isoformat())
@@ -176,6 +176,11 @@ def arrange(
         raise BroadcasterError(Code.SLOT_NO_OCCURRENCE, slot=slot_name, when=when)
     if start <= ctx.now():
         raise BroadcasterError(Code.SLOT_BEGUN, slot=slot_name, when=when)
+    return matches[0]
+
+
+def _airable(ctx: Context, script_ids: list[int]) -> list[tuple[Script, Candidate]]:
+    """The approved, rendered scripts `script_ids` (each once), with what the slot airs of them."""
     chosen = []
     for script_id in dict.fromkeys(script_ids):
         script = get_script(ctx, script_id)
@@ -186,26 +191,84 @@ def arrange(
         rendering = current_rendering(ctx.session, script)
         if rendering is None:
             raise BroadcasterError(Code.NO_AUDIO, script_id=script_id)
-        chosen.append(
-            Candidate(script.id, rendering.id, rendering.duration_s, script.week, script.priority)
+        candidate = Candidate(
+            script.id, rendering.id, rendering.duration_s, script.week, script.priority
         )
-    slot = matches[0].slot
-    seconds = slot_seconds([c.duration_s for c in chosen])
-    if seconds > slot.minutes * 60:
-        raise BroadcasterError(
-            Code.SLOT_OVERFULL, seconds=round(seconds), minutes=slot.minutes, slot=slot_name
-        )
+        chosen.append((script, candidate))
+    return chosen
+
+
+def _emergencies_allowed(
+    ctx: Context, slot_name: str, added: list[Script], emergency_by: str | None
+) -> None:
+    """An emergency bulletin new to the slot needs a leader's word: `emergency_by` names an
+    enabled leader or admin account (SLOT_EMERGENCY, SLOT_EMERGENCY_LEADER)."""
+    emergencies = [script for script in added if not routine(script.kind, script.priority)]
+    if not emergencies:
+        return
+    if emergency_by is None:
+        raise BroadcasterError(Code.SLOT_EMERGENCY, script_id=emergencies[0].id, slot=slot_name)
+    account = ctx.session.scalar(select(User).where(User.name == emergency_by))
+    if account is None or account.disabled or account.role not in (Role.LEADER, Role.ADMIN):
+        raise BroadcasterError(Code.SLOT_EMERGENCY_LEADER, name=emergency_by)
+
+
+def arrange(
+    ctx: Context,
+    slot_name: str,
+    start: datetime,
+    script_ids: list[int],
+    emergency_by: str | None = None,
+) -> list[ProgrammeEntry]:
+    """Put exactly these approved, rendered scripts in one future occurrence and pin it.
+
+    A script named twice airs once (where first named). An emergency bulletin that is not in
+    the occurrence yet goes in only with `emergency_by`, the leader who confirmed it. The
+    audit trail records the change: before and after are fingerprints of the occurrence's
+    script ids in airing order; a leader's emergency also gets its own `programme.emergency`.
+    """
+    tz = ctx.settings.tz
+    occurrence = coming_occurrence(ctx, slot_name, start)
+    chosen = _airable(ctx, script_ids)
     before = [e.script_id for e in entries_for(ctx.session, slot_name, start)]
-    entries = arrange_occurrence(ctx.session, matches[0], chosen)
+    added = [script for script, _ in chosen if script.id not in before]
+    _emergencies_allowed(ctx, slot_name, added, emergency_by)
+    seconds = slot_seconds([c.duration_s for _, c in chosen])
+    if seconds > occurrence.slot.minutes * 60:
+        raise BroadcasterError(
+            Code.SLOT_OVERFULL, seconds=round(seconds), minutes=occurrence.slot.minutes,
+            slot=slot_name,
+        )  # fmt: skip
+    entries = arrange_occurrence(ctx.session, occurrence, [c for _, c in chosen])
     after = [e.script_id for e in entries]
+    where = f"slot:{slot_name}@{start.astimezone(tz):%Y-%m-%d %H:%M}"
     audit.record(
-        ctx.session, ctx.now(), ctx.actor, "programme.arrange",
-        f"slot:{slot_name}@{start.astimezone(tz):%Y-%m-%d %H:%M}",
+        ctx.session, ctx.now(), ctx.actor, "programme.arrange", where,
         audit.fingerprint(*before), audit.fingerprint(*after),
         "scripts: " + (", ".join(str(i) for i in after) or "none"),
     )  # fmt: skip
+    for script in added:
+        if not routine(script.kind, script.priority):
+            audit.record(
+                ctx.session, ctx.now(), ctx.actor, "programme.emergency", f"script:{script.id}",
+                None, audit.fingerprint(*after), f"{where}, confirmed by {emergency_by}",
+            )  # fmt: skip
     ctx.session.commit()
     return entries
+
+
+def slot_entries(ctx: Context, slot_name: str, start: datetime) -> list[ProgrammeEntry]:
+    """What one occurrence holds so far, in airing order (reads only)."""
+    return entries_for(ctx.session, slot_name, start)
+
+
+def add_emergency(
+    ctx: Context, slot_name: str, start: datetime, script_id: int, leader: str
+) -> list[ProgrammeEntry]:
+    """Put an emergency bulletin first in one coming occurrence, before what it holds, on the
+    word of `leader` (an enabled leader or admin account); the occurrence is then pinned."""
+    held = [e.script_id for e in entries_for(ctx.session, slot_name, start)]
+    return arrange(ctx, slot_name, start, [script_id, *held], emergency_by=leader)
 
 
 def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:

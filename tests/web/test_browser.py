@@ -100,7 +100,7 @@ def test_officer_uploads_and_plays_a_bulletin_in_chromium(
             page.click("button[type=submit]")
             page.wait_for_selector("text=Lời đọc")
             page.click("button:has-text('Duyệt phát sóng')")
-            page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được phát")
+            page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được tự động xếp")
         finally:
             browser.close()
 

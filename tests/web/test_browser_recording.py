@@ -69,7 +69,7 @@ def test_a_reading_recorded_in_chromium_is_approved_aired_and_logged(
             log_in(page, live_server, LEADER, LEADER_PASSWORD)
             page.goto(live_server + "/scripts/1")
             page.click("button:has-text('Duyệt phát sóng')")
-            page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được phát")
+            page.wait_for_selector("text=Đã duyệt. Bản tin sẽ được tự động xếp")
             use_slots(station, [CHIEU])
             Daemon(
                 station.settings, station.sessions, [CHIEU], NullOutput(),
