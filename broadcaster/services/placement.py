@@ -5,8 +5,8 @@ arranged by hand and has not begun: the daemon plans the next `render_ahead_hour
 minutes and each occurrence once more half a minute before it starts (services/prepare.py).
 It takes approved routine bulletins that have audio for their current words, of the
 occurrence's week or of no week, priority ones first, then the least planned this week, as
-many as the slot holds. An emergency (by kind or
-priority) is never among them: it airs with air-now.
+many as the slot holds. An emergency (by kind or priority) is never among them: it airs with
+air-now.
 """
 
 from __future__ import annotations
