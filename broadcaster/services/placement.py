@@ -24,6 +24,7 @@ from broadcaster.programme.slots import (
     week_range,
 )
 from broadcaster.services.context import Context
+from broadcaster.services.prepare import PREPARE_SECONDS
 from broadcaster.store.db import Script
 from broadcaster.store.renderings import current_rendering
 
@@ -70,9 +71,11 @@ def placement(ctx: Context, script: Script) -> Placement:
 def _first_open(
     ctx: Context, slots: list[SlotDef], after: datetime, until: datetime
 ) -> SlotOccurrence | None:
-    """The first occurrence from `after` to `until`, not begun, that nobody arranged by hand."""
+    """The first occurrence from `after` to `until`, not yet made ready to air (it begins more
+    than PREPARE_SECONDS from now), that nobody arranged by hand."""
+    ready = ctx.now() + timedelta(seconds=PREPARE_SECONDS)  # a slot this close is made ready
     for occurrence in occurrences_between(slots, after, until, ctx.settings.tz):
-        if occurrence.start <= ctx.now():
+        if occurrence.start <= ready:
             continue
         entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
         if not any(entry.pinned for entry in entries):
