@@ -185,10 +185,12 @@ def bench_year_command(days: int) -> None:
               help="Agents connecting at once.")  # fmt: skip
 @click.option("--real", type=click.IntRange(0, 50), default=3, show_default=True,
               help="Then real `broadcaster agent` processes airing the same entries: start spread.")  # fmt: skip
+@click.option("--separate-cores", is_flag=True,
+              help="Station and broker on half the CPUs, the simulated agents on the rest.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def bench_clusters_command(
     agents: int, zones: int, timeout: float, witness: bool, window: int, real: int,
-    as_json: bool,
+    separate_cores: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """An emergency from a real station through a real Mosquitto to AGENTS simulated clusters
     on one event loop, and their confirmations sealed; print delivery, sealing, CPU, memory."""
@@ -198,7 +200,10 @@ def bench_clusters_command(
 
     say = None if as_json else click.echo
     try:
-        figures = bench_clusters(agents, zones, timeout, witness, window, say=say, real=real)
+        figures = bench_clusters(
+            agents, zones, timeout, witness, window, say=say, real=real,
+            separate_cores=separate_cores,
+        )  # fmt: skip
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
