@@ -84,9 +84,16 @@ class Lines:
 class ClusterSetup:
     """One bench run's station, broker, station process and real agents' processes."""
 
-    def __init__(self, folder: Path, agents: int, zones: int, witness: bool, real: int) -> None:
+    def __init__(
+        self, folder: Path, agents: int, zones: int, witness: bool, real: int,
+        station_cores: set[int] | None = None,
+    ) -> None:  # fmt: skip
         self.folder, self.count, self.zones, self.witness = folder, agents, zones, witness
         self.real = real
+        # The CPUs the station's process and the broker may use (None: any): with
+        # `--separate-cores` the simulated agents run on the others, as real clusters run on
+        # boards of their own.
+        self.station_cores = station_cores
         self.broker: subprocess.Popen[bytes] | None = None
         self.child: subprocess.Popen[bytes] | None = None
         self.witness_file = folder / "witness.log"
@@ -167,6 +174,7 @@ class ClusterSetup:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=_limits,
         )  # fmt: skip
+        self._pin(self.broker.pid)
         deadline = time.monotonic() + READY_WITHIN
         while True:
             if self.broker.poll() is not None:
@@ -180,6 +188,10 @@ class ClusterSetup:
             if time.monotonic() > deadline:
                 raise BenchError(f"Mosquitto did not listen on port {self.port}")
             time.sleep(0.02)
+
+    def _pin(self, pid: int) -> None:
+        if self.station_cores is not None:
+            os.sched_setaffinity(pid, self.station_cores)
 
     def _broker_log(self) -> str:
         log = self.settings.broker_path / "mosquitto.log"
@@ -217,6 +229,7 @@ class ClusterSetup:
                  "serve" if self.real else "quiet"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
             )  # fmt: skip
+        self._pin(self.child.pid)
         assert self.child.stdout is not None
         return Lines(self.child.stdout.fileno())
 

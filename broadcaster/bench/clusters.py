@@ -11,6 +11,7 @@ What it measured is `cluster_figures.ClusterFigures`.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,8 +40,17 @@ WITNESS_SETTLE_SECONDS = 15.0  # a deadline for the witness worker to write the 
 def bench_clusters(
     agents: int, zones: int = 1, timeout: float = 120.0, witness: bool = False,
     window: int = 200, say: Callable[[str], object] | None = None, real: int = 0,
+    separate_cores: bool = False,
 ) -> ClusterFigures:  # fmt: skip
-    """Run the bench once; `say(text)` (if given) hears progress. BenchError when it cannot."""
+    """Run the bench once; `say(text)` (if given) hears progress. BenchError when it cannot.
+
+    With `separate_cores` the station's process and the broker run on the first half of this
+    machine's CPUs and the simulated agents (this process) on the rest, so the figures are the
+    station's side, as a deployment with a board per cluster would see it."""
+    cores = sorted(os.sched_getaffinity(0))
+    if separate_cores and len(cores) < 2:
+        raise BenchError("--separate-cores needs at least 2 CPUs.")
+    station_cores = set(cores[: len(cores) // 2]) if separate_cores else None
     if not MOSQUITTO.exists():
         raise BenchError("Mosquitto is not installed (apt-get install mosquitto).")
     if not 1 <= agents <= MAX_AGENTS:
@@ -48,11 +58,16 @@ def bench_clusters(
     tell: Callable[[str], object] = say or (lambda _text: None)
     more_open_files()
     with tempfile.TemporaryDirectory(prefix="bench-clusters-") as tmp:
-        setup = ClusterSetup(Path(tmp), agents, max(1, min(zones, agents)), witness, real)
+        setup = ClusterSetup(
+            Path(tmp), agents, max(1, min(zones, agents)), witness, real, station_cores
+        )
         run = _Run(setup, window, tell)
         try:
+            if station_cores is not None:
+                os.sched_setaffinity(0, set(cores) - station_cores)
             return run.measure(timeout)
         finally:
+            os.sched_setaffinity(0, set(cores))
             run.close()
 
 

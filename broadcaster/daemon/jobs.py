@@ -21,7 +21,7 @@ from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
-from broadcaster.services import air_requests, continuity, onair, planning
+from broadcaster.services import air_requests, continuity, onair, planning, prepare
 from broadcaster.services.audio import record_problem
 from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory
@@ -74,6 +74,11 @@ def settle_job() -> None:
 def journal_job() -> None:
     """APScheduler entry point: write the airings that waited for the database."""
     _daemon().flush_journal()
+
+
+def prepare_job() -> None:
+    """APScheduler entry point: make the slots of the next half minute ready to air."""
+    _daemon().prepare()
 
 
 def render_ahead_job() -> None:
@@ -199,6 +204,11 @@ class AirJobs:
         if self.relay is not None:  # a new plan reaches the clusters at once
             self.relay.send_programmes()
 
+    def prepare(self) -> None:
+        """Plan the slots about to start and hash their files (services/prepare.py)."""
+        with self.sessions() as session:
+            prepare.prepare_due(self._context(session), list(self.slots.values()), self.air)
+
     def serve_requests(self) -> None:
         """Air requests from `air-now` and the web page."""
         with self.sessions() as session:
@@ -231,6 +241,7 @@ class AirJobs:
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
             (journal_job, JOURNAL_SECONDS, "journal"),
+            (prepare_job, prepare.PREPARE_EVERY, "prepare"),
         ):
             self.scheduler.add_job(
                 function, "interval", seconds=seconds, id=function.__name__,

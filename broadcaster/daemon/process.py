@@ -106,6 +106,7 @@ class Daemon(AirJobs):
                 "default": ThreadPoolExecutor(1),
                 "housekeeping": ThreadPoolExecutor(1),
                 "journal": ThreadPoolExecutor(1),  # never queued behind a long render
+                "prepare": ThreadPoolExecutor(1),  # a slot made ready while a render runs
                 "clusters": ThreadPoolExecutor(1),
                 "emergencies": ThreadPoolExecutor(1),  # never behind a programme
             },

@@ -97,7 +97,8 @@ def _play(
     """
     path = settings.var_path / rendering.audio_path
     try:
-        if not rendering_intact(settings, rendering):
+        # hashed by the slot's check a moment ago: unchanged since, it is not read again
+        if not rendering_intact(settings, rendering, recent=True):
             raise OutputError(note(NoteCode.AUDIO_CHANGED, file=path.name))
         label = _label(
             airing.planned_start,

@@ -58,6 +58,9 @@ class Airwaves:
     # The plan of the coming hours, loaded with scripts and renderings and detached from any
     # session (slot name, start → entries), to air from while the database does not answer.
     kept: dict[tuple[str, datetime], list[ProgrammeEntry]] = field(default_factory=dict)
+    # Occurrences made ready ahead of their time (slot name, start → when): planned, files
+    # hashed (services/prepare.py); at its time such a slot airs its entries as planned.
+    prepared: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
 
     def cancel(self, claim: Claim) -> Cancel:
         """A new cancel for `claim`; each of its players is recorded through `on_player`, and

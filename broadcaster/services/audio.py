@@ -83,11 +83,13 @@ def _render_and_commit(
     return result
 
 
-def ensure_audio(ctx: Context, entry: ProgrammeEntry) -> bool:
+def ensure_audio(ctx: Context, entry: ProgrammeEntry, recent: bool = False) -> bool:
     """Check a planned entry's file; re-render it when missing or changed. False if that fails.
+    With `recent`, a file hashed lately and unchanged since is not read again (see
+    `rendering_intact`).
 
     A recorded reading is never synthesised instead: its missing file is a problem to show."""
-    if rendering_intact(ctx.settings, entry.rendering):
+    if rendering_intact(ctx.settings, entry.rendering, recent=recent):
         return True
     script = ctx.session.get_one(Script, entry.script_id)
     recorded = entry.rendering.engine == RECORDING_ENGINE

@@ -40,6 +40,7 @@ from broadcaster.programme.slots import (
 from broadcaster.services.audio import ensure_audio
 from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
+from broadcaster.services.prepare import prepared_entries
 from broadcaster.services.scripts import get_script
 from broadcaster.store.db import Airing, AirRequest, ProgrammeEntry
 from broadcaster.store.renderings import current_rendering, rendering_intact
@@ -61,9 +62,13 @@ PASSED_OVER = {
 def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
     """Air what is planned for one occurrence (planning it first if it has not begun); from the
     plan kept in memory when the database does not answer."""
+    key = (occurrence.slot.name, occurrence.start)
     try:
-        entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
-        ctx.session.commit()
+        if key in air.prepared:  # planned and checked ahead: air it as planned
+            entries = prepared_entries(ctx.session, *key)
+        else:
+            entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
+            ctx.session.commit()
     except OperationalError as exc:
         ctx.session.rollback()
         entries = air.kept.get((occurrence.slot.name, occurrence.start), [])
@@ -158,7 +163,7 @@ def _readable(
 def _audio_ready(ctx: Context, entry: ProgrammeEntry) -> bool:
     """The entry's file is intact, or was made again (not while the database does not answer)."""
     try:
-        return ensure_audio(ctx, entry)
+        return ensure_audio(ctx, entry, recent=True)  # hashed while the slot was prepared
     except OperationalError as exc:
         ctx.session.rollback()
         logger.error("could not make the audio of script %s again: %s", entry.script_id, exc.orig)

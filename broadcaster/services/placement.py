@@ -2,10 +2,11 @@
 
 The planner (`broadcaster.programme.planning`) fills every coming slot occurrence that is not
 arranged by hand and has not begun: the daemon plans the next `render_ahead_hours` every few
-minutes and each occurrence once more as it starts. It takes approved routine bulletins that
-have audio for their current words, of the occurrence's week or of no week, priority ones
-first, then the least planned this week, as many as the slot holds. An emergency (by kind or
-priority) is never among them: it airs with air-now.
+minutes and each occurrence once more half a minute before it starts (services/prepare.py).
+It takes approved routine bulletins that have audio for their current words, of the
+occurrence's week or of no week, priority ones first, then the least planned this week, as
+many as the slot holds. An emergency (by kind or priority) is never among them: it airs with
+air-now.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from broadcaster.programme.slots import (
     week_range,
 )
 from broadcaster.services.context import Context
+from broadcaster.services.prepare import PREPARE_SECONDS
 from broadcaster.store.db import Script
 from broadcaster.store.renderings import current_rendering
 
@@ -69,9 +71,11 @@ def placement(ctx: Context, script: Script) -> Placement:
 def _first_open(
     ctx: Context, slots: list[SlotDef], after: datetime, until: datetime
 ) -> SlotOccurrence | None:
-    """The first occurrence from `after` to `until`, not begun, that nobody arranged by hand."""
+    """The first occurrence from `after` to `until`, not yet made ready to air (it begins more
+    than PREPARE_SECONDS from now), that nobody arranged by hand."""
+    ready = ctx.now() + timedelta(seconds=PREPARE_SECONDS)  # a slot this close is made ready
     for occurrence in occurrences_between(slots, after, until, ctx.settings.tz):
-        if occurrence.start <= ctx.now():
+        if occurrence.start <= ready:
             continue
         entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)
         if not any(entry.pinned for entry in entries):

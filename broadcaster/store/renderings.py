@@ -8,6 +8,7 @@ must not load the sound stage to do it.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -48,7 +49,37 @@ def newest_recording(session: Session, script: Script) -> Rendering | None:
     ).first()
 
 
-def rendering_intact(settings: Settings, rendering: Rendering) -> bool:
-    """Whether the rendering's file is there with the bytes it was made with (the one check)."""
+# Files hashed lately: path -> (size, mtime_ns, inode, sha256, when hashed on the monotonic
+# clock). A slot's files are hashed while it is prepared (`services/onair.prepare_due`); at the
+# slot's time a file whose size, modification time and inode are unchanged since is not read
+# again, so the first sample is not kept waiting on reading the whole file.
+_HASHED: dict[Path, tuple[int, int, int, str, float]] = {}
+RECENT_SECONDS = 15 * 60.0  # how long a hash stands for an unchanged file
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns, found.st_ino
+
+
+def rendering_intact(settings: Settings, rendering: Rendering, *, recent: bool = False) -> bool:
+    """Whether the rendering's file is there with the bytes it was made with (the one check).
+
+    With `recent`, a file hashed in the last RECENT_SECONDS with the same sha256 and unchanged
+    size, modification time and inode counts as intact without being read again."""
     path = settings.var_path / rendering.audio_path
-    return path.is_file() and file_sha256(path) == rendering.sha256
+    signature = _signature(path)
+    if signature is None:
+        return False
+    if recent and (known := _HASHED.get(path)) is not None:
+        fresh = time.monotonic() - known[4] < RECENT_SECONDS
+        if fresh and known[:3] == signature and known[3] == rendering.sha256:
+            return True
+    digest = file_sha256(path)
+    if len(_HASHED) > 10_000:  # a long-running daemon forgets old files
+        _HASHED.clear()
+    _HASHED[path] = (*signature, digest, time.monotonic())
+    return digest == rendering.sha256
