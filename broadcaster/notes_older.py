@@ -50,9 +50,18 @@ OLDER_VI = [
 
 
 def older_vietnamese(stored: str) -> str:
-    """An older release's sentence in Vietnamese; one not known here as it is, after a word
-    saying it is an older English note."""
+    """An older release's sentence in Vietnamese; a text in Vietnamese already as it is; any
+    other as it is, after a word saying it is an older English note."""
     for pattern, words in OLDER_VI:
         if matched := pattern.fullmatch(stored.strip()):
             return words.format(*matched.groups())
+    tokens = stored.split()
+    if sum(1 for token in tokens if _VIETNAMESE.search(token)) * 3 >= len(tokens):
+        return stored  # written in Vietnamese already (a third of its words have its letters)
     return f"Ghi chú của phiên bản cũ (tiếng Anh): {stored}"
+
+
+# A letter only Vietnamese writes (a vowel with a tone or hat, or đ): the text is Vietnamese.
+_VIETNAMESE = re.compile(
+    r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I
+)

@@ -233,3 +233,10 @@ def test_the_page_names_no_audio_file_by_its_hash() -> None:
     assert f"/srv/audio/{sha}.mp3" in why.english()
     missing = note(NoteCode.AUDIO_MISSING, file=f"/srv/audio/{sha}.mp3")
     assert missing.vietnamese() == "Không tìm thấy tệp âm thanh của bản tin."
+
+
+def test_a_note_written_in_vietnamese_is_shown_as_it_is() -> None:
+    """Only an English sentence is marked as an older release's note (the page said "(tiếng
+    Anh)" before a Vietnamese text)."""
+    written = "Chương trình phát tự động không chạy vào giờ phát."
+    assert notes.vietnamese(written) == written
