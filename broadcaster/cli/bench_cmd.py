@@ -60,16 +60,19 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
     help="CPU hogs to run beside it (a busy town PC: 2).",
 )  # fmt: skip
 @click.option(
-    "--nice", type=click.IntRange(-20, 19), default=0, show_default=True,
-    help="Run the daemon at this niceness (the systemd unit runs it at -10; below 0 needs root).",
+    "--nice", type=click.IntRange(-20, 19), default=None,
+    help="Run the daemon at this niceness (the systemd unit runs it at -10; below 0 needs root); "
+    "without it, at the niceness it was started with.",
 )  # fmt: skip
-def bench_punctuality_command(count: int, interval: float, hogs: int, nice: int) -> None:
+def bench_punctuality_command(count: int, interval: float, hogs: int, nice: int | None) -> None:
     """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
     import os
     import subprocess
 
     from broadcaster.bench.scheduling import bench_punctuality
 
+    if nice is None:
+        nice = os.getpriority(os.PRIO_PROCESS, 0)
     click.echo(
         f"Scheduling {count} airings {interval:g} s apart, {hogs} CPU hog(s), niceness {nice}; "
         f"this takes about {count * interval + 25:.0f} s."
