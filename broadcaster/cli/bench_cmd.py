@@ -11,6 +11,12 @@ import click
 from broadcaster.cli.base import Group, existing_file, settings_of
 from broadcaster.services import reading
 
+# CPU hogs beside a timing bench, as on a busy town PC.
+HOGS = click.option(
+    "--hogs", type=click.IntRange(0, 16), default=0, show_default=True,
+    help="CPU hogs to run beside it (a busy town PC: 2).",
+)  # fmt: skip
+
 
 @click.group(cls=Group)
 def bench() -> None:
@@ -55,10 +61,7 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
     show_default=True,
     help="Seconds between slots.",
 )
-@click.option(
-    "--hogs", type=click.IntRange(0, 16), default=0, show_default=True,
-    help="CPU hogs to run beside it (a busy town PC: 2).",
-)  # fmt: skip
+@HOGS
 @click.option(
     "--nice", type=click.IntRange(-20, 19), default=None,
     help="Run the daemon at this niceness (the systemd unit runs it at -10; below 0 needs root); "
@@ -104,10 +107,7 @@ def bench_punctuality_command(count: int, interval: float, hogs: int, nice: int 
 
 @bench.command("emergency")
 @click.option("--rounds", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option(
-    "--hogs", type=click.IntRange(0, 16), default=0, show_default=True,
-    help="CPU hogs to run beside it (a busy town PC: 2).",
-)  # fmt: skip
+@HOGS
 def bench_emergency_command(rounds: int, hogs: int) -> None:
     """Emergencies over air-now bulletins on the real daemon: request commit → stop → start."""
     from broadcaster.bench.emergency import bench_emergency
