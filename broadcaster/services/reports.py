@@ -187,6 +187,12 @@ def check_log(ctx: Context, full: bool = False, record: bool = True) -> Check:
     return checkpoint.check(ctx.session, ctx.settings.var_path, ctx.now(), full, record)
 
 
+def make_checkpoint(ctx: Context) -> Check | None:
+    """The first verified checkpoint of a chain that has none, made once by walking it whole
+    (the daemon's start, in the background); None when there is one already."""
+    return checkpoint.make(ctx.session, ctx.settings.var_path, ctx.now())
+
+
 def station_plan(ctx: Context, days: Period) -> plan.Plan | None:
     """The plan of the year `days` ends in, if the town wrote one (PLAN_INVALID if wrong)."""
     return plan.load_plan(plan.plan_path(ctx.settings.schedules_path / "plans", days.end.year))
