@@ -14,24 +14,20 @@ from typing import IO, Any
 
 import xlsxwriter
 
-from broadcaster.enums import Topic, voice_vi
+from broadcaster.enums import Topic
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.cells import neutralise
 from broadcaster.reports.plan import PER_VI
 from broadcaster.reports.summary import (
     DETAIL_HEADINGS,
     FIGURE_HEADINGS,
-    SLOT_NOW,
     Figures,
     Summary,
-    author,
-    filed_as,
     kind_vi,
     month_vi,
-    note,
-    outcome_vi,
     topic_vi,
 )  # fmt: skip
+from broadcaster.reports.xlsx_rows import EvidenceRows, RowsSheet
 
 SUMMARY_SHEET, PLAN_SHEET, ROWS_SHEET = "Tổng hợp", "Kế hoạch", "Nhật ký phát"
 COVERAGE_HEADINGS = [
@@ -165,18 +161,10 @@ def _plan(out: _Sheet, summary: Summary) -> None:
         )
 
 
-EXCEL_EPOCH = date(1899, 12, 30)
-
-
-def _day_fraction(moment: str) -> float:
-    """'2024-03-11T17:00:05+07:00' → the local time of day as a fraction of a day."""
-    return (int(moment[11:13]) * 3600 + int(moment[14:16]) * 60 + int(moment[17:19])) / 86400
-
-
 class XlsxReport:
     """The workbook written to `dest` (a path or a binary file): the summary and plan sheets at
-    once, then the evidence rows one at a time (`add`), each written to XlsxWriter's temporary
-    file (in `tmpdir`) as it comes; `close` finishes the workbook."""
+    once, then the evidence rows one at a time (`add`, `xlsx_rows`), each written to
+    XlsxWriter's temporary file (in `tmpdir`) as it comes; `close` finishes the workbook."""
 
     WIDTHS = (7, 11, 10, 10, 10, 10, 8, 40, 7, 12, 10, 16, 16, 16, 18, 66, 30, 10, 66)
 
@@ -193,54 +181,23 @@ class XlsxReport:
         self.book = xlsxwriter.Workbook(dest if not isinstance(dest, Path) else str(dest), options)
         formats = _formats(self.book)
         sheets = [_Sheet(self.book.add_worksheet(n), formats) for n in (SUMMARY_SHEET, PLAN_SHEET)]
-        self.out = _Sheet(self.book.add_worksheet(ROWS_SHEET), formats)
+        rows = self.book.add_worksheet(ROWS_SHEET, worksheet_class=RowsSheet)
         _summary(self.book, sheets[0], summary, title, checked)
         _plan(sheets[1], summary)
         for column, width in enumerate(self.WIDTHS):
-            self.out.sheet.set_column(column, column, width)
-        self.out.sheet.freeze_panes(1, 0)
-        self.out.line(DETAIL_HEADINGS, "head")
-        self.count = 0
-        self._days: dict[str, int] = {}
+            rows.set_column(column, column, width)
+        rows.freeze_panes(1, 0)
+        _Sheet(rows, formats).line(DETAIL_HEADINGS, "head")
+        self.rows = EvidenceRows(rows, formats["date"], formats["time"], 1)
 
-    def add(self, r: AiringRecord) -> None:
+    def add(self, record: AiringRecord) -> None:
         """Write one evidence row (rows come in planned order: constant-memory mode)."""
-        sheet, formats, row = self.out.sheet, self.out.formats, self.out.row
-        write_string, write_number = sheet.write_string, sheet.write_number
-        self.count += 1
-        write_number(row, 0, self.count)
-        # Dates and times as Excel serial numbers (days since 1899-12-30, fractions of a day)
-        # in a date or time format: what write_datetime makes, without its per-cell work.
-        day = r.planned_start[:10]
-        if day not in self._days:
-            self._days[day] = (date.fromisoformat(day) - EXCEL_EPOCH).days
-        write_number(row, 1, self._days[day], formats["date"])
-        for column, moment in ((2, r.planned_start), (3, r.started_at), (4, r.ended_at)):
-            if moment:
-                write_number(row, column, _day_fraction(moment), formats["time"])
-        texts = (
-            (5, r.slot or SLOT_NOW), (7, r.title), (8, filed_as(r)), (9, outcome_vi(r.outcome)),
-            (11, author(r)), (12, r.approved_by), (13, r.requested_by), (14, voice_vi(r.voice)),
-            (16, note(r)),
-        )  # fmt: skip
-        for column, text in texts:
-            if text:
-                write_string(row, column, str(neutralise(text)))
-        # Hex digests cannot start a formula.
-        if r.audio_sha256:
-            write_string(row, 15, r.audio_sha256)
-        if r.row_hash:
-            write_string(row, 18, r.row_hash)
-        write_number(row, 6, r.script_id)
-        write_number(row, 10, round(r.duration_s or 0.0, 1))
-        if r.seq is not None:
-            write_number(row, 17, r.seq)
-        self.out.row += 1
+        self.rows.add(record)
 
     def close(self) -> int:
         """Finish the workbook; the number of evidence rows written."""
         self.book.close()
-        return self.count
+        return self.rows.count
 
 
 def write_xlsx(
