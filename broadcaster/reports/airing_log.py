@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -50,6 +50,11 @@ class AiringRecord:
     # The bulletin's kind (cchc, emergency, notice, other): read for the Office's report
     # only; the log's own exports leave it out (see `_readable`).
     kind: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The fields by name, in order: what `dataclasses.asdict` gives, without its deep copy
+        of each value (every field is a plain value), which was most of writing a year's JSON."""
+        return dict(vars(self))
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -151,7 +156,7 @@ def airings_between(
 
 def _readable(record: AiringRecord) -> dict[str, object]:
     """A row for the CLI's own output: the note in English, its code beside it for machines."""
-    fields = asdict(record)
+    fields = record.fields()
     del fields["kind"]
     return fields | {
         "error": notes.english(record.error) or None,

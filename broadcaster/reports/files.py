@@ -65,7 +65,7 @@ class OfficeJson:
             "error_vi": notes.vietnamese(record.error),
             "error_code": notes.code_of(record.error),
         }
-        self._rows.add(asdict(record) | note)
+        self._rows.add(record.fields() | note)
 
     def close(self) -> int:
         """Close the rows and the object; the number of rows."""
@@ -121,7 +121,7 @@ def write_pack(
     log-json) from one pass over `records`, a copy of each anchor file (taken first, so its
     sum matches what is zipped while the daemon appends), the `extras`, and SHA256SUMS; the
     number of evidence rows."""
-    with tempfile.TemporaryDirectory(dir=heading.tmpdir) as folder:
+    with tempfile.TemporaryDirectory(prefix="pack-", dir=heading.tmpdir) as folder:
         members: dict[str, Path | bytes] = dict(extras)
         for path in anchors:
             members[f"ledger/{path.name}"] = Path(shutil.copy(path, Path(folder) / path.name))

@@ -27,21 +27,34 @@ class RowWriter(Protocol):
         """Finish the file; the number of rows it holds."""
 
 
+_SCALARS = (str, int, float, type(None))  # bool is an int
+
+
 class JsonList:
     """A JSON array written item by item to `out`, byte for byte what `json.dumps` with the same
     `indent` and `options` writes for the whole list, `depth` levels deep in an enclosing
-    value (a JSON string never holds a raw line break, so each item's lines are indented)."""
+    value (a JSON string never holds a raw line break, so each item's lines are indented).
+
+    An evidence row is a flat object: it is written by the C encoder (which `json` uses only
+    without `indent`), its separators carrying the line breaks and indents that `indent` would
+    write; anything nested goes through the indenting encoder, made once."""
 
     def __init__(self, out: IO[str], indent: int, depth: int = 0, **options: Any) -> None:
-        self.out, self.indent, self.depth, self.options = out, indent, depth, options
+        self.out, self.indent, self.depth = out, indent, depth
         self.count = 0
         self._line = "\n" + " " * (indent * (depth + 1))
+        inner = "\n" + " " * (indent * (depth + 2))
+        self._flat = json.JSONEncoder(separators=("," + inner, ": "), **options)
+        self._nested = json.JSONEncoder(indent=indent, **options)
+        self._open, self._close = "{" + inner, self._line + "}"
 
     def add(self, item: object) -> None:
         """Write one item."""
-        text = json.dumps(item, indent=self.indent, **self.options)
-        self.out.write(("[" if self.count == 0 else ",") + self._line)
-        self.out.write(text.replace("\n", self._line))
+        if isinstance(item, dict) and item and all(isinstance(v, _SCALARS) for v in item.values()):
+            text = self._open + self._flat.encode(item)[1:-1] + self._close
+        else:
+            text = self._nested.encode(item).replace("\n", self._line)
+        self.out.write(("[" if self.count == 0 else ",") + self._line + text)
         self.count += 1
 
     def close(self) -> int:

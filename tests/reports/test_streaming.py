@@ -24,6 +24,7 @@ from sqlalchemy import event, select, update
 from broadcaster.bench.report import seed_airings
 from broadcaster.enums import Kind, Priority
 from broadcaster.programme.periods import Period
+from broadcaster.reports.streams import JsonList
 from broadcaster.services import reports
 from broadcaster.services.context import Context
 from broadcaster.services.station import Station
@@ -158,3 +159,33 @@ def test_each_file_reads_the_rows_once_or_not_at_all(month: Station, fmt: str) -
     assert len(reads) == (0 if fmt == "docx" else 1), reads
     assert len(summaries) == (0 if fmt == "csv" else 1), summaries  # the CSV counts its own
     assert made.rows == 60
+
+
+ITEMS = [
+    {"id": 1, "title": "Bản tin \"trích\" \\ / \t", "duration_s": 123.4, "seq": None, "ok": True},
+    {"a": 1.0e-7, "b": -0.0, "c": "", "d": False, "e": 10**20},
+    {}, [], {"nested": {"list": [1, {"x": None}], "empty": {}}}, "text", 3.5, None,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("indent", [1, 2])
+@pytest.mark.parametrize("items", [[], ITEMS[:1], ITEMS], ids=["none", "one", "all"])
+def test_a_json_list_written_item_by_item_is_what_json_dumps_writes(
+    indent: int, items: list[object]
+) -> None:
+    whole = json.dumps({"head": {"x": 1}, "rows": items}, indent=indent, ensure_ascii=False)
+    out = io.StringIO()
+    head = json.dumps({"head": {"x": 1}}, indent=indent, ensure_ascii=False)
+    out.write(head[: -len("\n}")] + ",\n" + " " * indent + '"rows": ')
+    rows = JsonList(out, indent, 1, ensure_ascii=False)
+    for item in items:
+        rows.add(item)
+    assert rows.close() == len(items)
+    out.write("\n}")
+    assert out.getvalue() == whole
+    alone = io.StringIO()
+    listed = JsonList(alone, indent, ensure_ascii=True)
+    for item in items:
+        listed.add(item)
+    listed.close()
+    assert alone.getvalue() == json.dumps(items, indent=indent)
