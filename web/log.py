@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from typing import IO
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)  # fmt: skip
 from werkzeug.wrappers import Response as BaseResponse
 
 from broadcaster.enums import Outcome, labels_vi
@@ -89,12 +101,25 @@ def report_csv() -> Response:
 
 
 def _download(made: reports.ReportFile) -> Response:
+    """The file streamed from its temporary file, which is closed (deleted) once sent."""
     extension = made.name.rsplit(".", 1)[-1]
     return Response(
-        made.body,
+        _pieces(made.file),
         mimetype=reports.MIMETYPES[extension],
-        headers={"Content-Disposition": f"attachment; filename={made.name}"},
+        headers={
+            "Content-Disposition": f"attachment; filename={made.name}",
+            "Content-Length": str(os.fstat(made.file.fileno()).st_size),
+        },
     )
+
+
+def _pieces(file: IO[bytes]) -> Iterator[bytes]:
+    """`file` in pieces of 1 MB; closed when the last is sent or the download is cut off (the
+    server closes the response, which closes this generator)."""
+    with file:
+        file.seek(0)
+        while piece := file.read(1 << 20):
+            yield piece
 
 
 def _chosen(source: dict[str, str]) -> Period:

@@ -1,4 +1,4 @@
-"""`broadcaster bench report`: a province's year of airings, and how fast the report is made.
+"""A province's year of airings for `broadcaster bench report` (`report_speed`), the demo and the tests.
 
 `seed_airings` writes airings as the daemon would have sealed them (a `started` event and an
 outcome event, or a single `missed` one, chained with the ledger's own hashing), in bulk: the
@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import subprocess
-import sys
-import tempfile
-import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -196,98 +192,3 @@ def _flush(
     session.commit()
     airings.clear()
     events.clear()
-
-
-@dataclass(frozen=True)
-class ReportFigures:
-    """How long the report's parts take for a year of airings, and the peak memory."""
-
-    airings: int
-    seed_s: float
-    verify_full_s: float
-    verify_since_s: float
-    summary_s: float
-    xlsx: list[tuple[int, float, int]]  # (rows, seconds, peak RSS in MB of a fresh process)
-    docx_s: float
-
-
-def _child(folder: Path, action: str, rows: int) -> tuple[float, int]:
-    """Run one measurement in a fresh process, so its peak memory is its own."""
-    done = subprocess.run(
-        [sys.executable, "-m", "broadcaster.bench.report", str(folder), action, str(rows)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    seconds, peak = done.stdout.split()
-    return float(seconds), int(peak)
-
-
-def bench_report(airings: int = 250_000, small: int = 50_000) -> ReportFigures:
-    """A scratch station with `airings` airings over 2024, then time each part of the report."""
-    from broadcaster.bench.scratch import scratch_station
-
-    slots_toml = '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 30\n'
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        station = scratch_station(folder, slots_toml, 5)
-        settings = station.settings
-        with station.sessions() as session:
-            for n, script in enumerate(session.scalars(select(Script)).all()):
-                script.topic = list(Topic)[n % 5]
-            session.commit()
-            started = clock.perf_counter()
-            per_day = -(-airings // 366)
-            seed_airings(session, date(2024, 1, 1), 366, per_day, settings.tz,
-                         settings.var_path / "ledger")  # fmt: skip
-            seeded = clock.perf_counter() - started
-        station.engine.dispose()
-        verify_full, _ = _child(folder, "verify-full", 0)
-        verify_since, _ = _child(folder, "verify-since", 0)
-        summary_s, _ = _child(folder, "summary", 0)
-        xlsx = [(rows, *_child(folder, "xlsx", rows)) for rows in (small, airings)]
-        docx_s, _ = _child(folder, "docx", 0)
-    return ReportFigures(per_day * 366, seeded, verify_full, verify_since, summary_s, xlsx, docx_s)
-
-
-def _measure(folder: Path, action: str, rows: int) -> float:
-    """One part of the report over the year 2024 in the station at `folder`; its seconds."""
-    from itertools import islice
-
-    from broadcaster.clock import utc_now
-    from broadcaster.config import load_settings
-    from broadcaster.evidence import checkpoint
-    from broadcaster.programme.periods import Period
-    from broadcaster.reports import docx_file as report_docx
-    from broadcaster.reports import xlsx_file as report_xlsx
-    from broadcaster.services import reports
-    from broadcaster.services.context import Context
-    from broadcaster.services.station import open_station
-
-    settings = load_settings(folder, environ={}, overrides={"engine": "espeak"})
-    station = open_station(settings)
-    days = Period(date(2024, 1, 1), date(2024, 12, 31), "2024")
-    now = utc_now()
-    with station.sessions() as session:
-        ctx = Context(settings, session, lambda: now)
-        started = clock.perf_counter()
-        if action == "verify-full":
-            checkpoint.check(session, settings.var_path, now, full=True)
-        elif action == "verify-since":
-            checkpoint.check(session, settings.var_path, now)
-        elif action == "summary":
-            reports.report_summary(ctx, days)
-        elif action == "xlsx":
-            summary = reports.report_summary(ctx, days)
-            rows_of = islice(reports._records(ctx, days), rows)
-            report_xlsx.write_xlsx(folder / "bench.xlsx", summary, rows_of, "Bench", "—")
-        elif action == "docx":
-            summary = reports.report_summary(ctx, days)
-            report_docx.write_docx(folder / "bench.docx", summary, settings.town, "—", now.date())
-        return clock.perf_counter() - started
-
-
-if __name__ == "__main__":
-    import resource  # Unix only, like the benchmark's child processes
-
-    seconds = _measure(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(f"{seconds:.3f} {peak_mb}")

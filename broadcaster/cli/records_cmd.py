@@ -73,7 +73,7 @@ def report_command(
             else reports.office_report(services, days, fmt, samples=samples)
         )
     try:
-        dest.write_bytes(made.body)
+        made.save(dest)
     except OSError as exc:
         raise click.ClickException(f"Could not write {dest}: {exc.strerror}.") from exc
     click.echo(made.checked.sentence())

@@ -21,7 +21,7 @@ from broadcaster.clock import Clock
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
-from broadcaster.services import air_requests, continuity, onair, planning, prepare
+from broadcaster.services import air_requests, continuity, onair, planning, prepare, reports
 from broadcaster.services.audio import record_problem
 from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory
@@ -84,6 +84,12 @@ def prepare_job() -> None:
 def render_ahead_job() -> None:
     """APScheduler entry point: plan the coming day and check its audio."""
     _daemon().render_ahead()
+
+
+def checkpoint_job() -> None:
+    """APScheduler entry point, once at the start: the chain's first verified checkpoint when
+    it has none, so that no report walks the whole chain."""
+    _daemon().make_checkpoint()
 
 
 def programmes_job() -> None:
@@ -209,6 +215,19 @@ class AirJobs:
         with self.sessions() as session:
             prepare.prepare_due(self._context(session), list(self.slots.values()), self.air)
 
+    def make_checkpoint(self) -> None:
+        """Walk the whole chain once and keep its head as the verified checkpoint, when there
+        is none (after an upgrade, a restore or a lost var/): the reports then walk only what
+        is new. It runs in an executor of its own, so no housekeeping waits behind it."""
+        with self.sessions() as session:
+            made = reports.make_checkpoint(self._context(session))
+        if made is None:
+            return
+        if made.ok:
+            logger.info("first verified checkpoint made: %s", made.sentence())
+        else:
+            logger.error("the chain did not verify at the start: %s", made.sentence())
+
     def serve_requests(self) -> None:
         """Air requests from `air-now` and the web page."""
         with self.sessions() as session:
@@ -256,6 +275,19 @@ class AirJobs:
             self.scheduler.add_job(
                 function, "interval", seconds=seconds, id=function.__name__,
                 jobstore="memory", executor=executor, misfire_grace_time=None,
+            )  # fmt: skip
+
+    def install_first_jobs(self) -> None:
+        """The jobs that run once at the start: settling and planning, before any slot job may
+        fire; beside them, on an executor of its own, the chain's first checkpoint when it has
+        none (walked once, here, not by the reports)."""
+        for first, executor in (
+            (settle_job, "housekeeping"), (render_ahead_job, "housekeeping"),
+            (checkpoint_job, "evidence"),
+        ):  # fmt: skip
+            self.scheduler.add_job(
+                first, id=f"{first.__name__}_now", jobstore="memory", executor=executor,
+                misfire_grace_time=None,  # even past a clock step
             )  # fmt: skip
 
     def next_airings(self) -> list[tuple[str, datetime]]:

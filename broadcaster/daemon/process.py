@@ -109,6 +109,7 @@ class Daemon(AirJobs):
                 "prepare": ThreadPoolExecutor(1),  # a slot made ready while a render runs
                 "clusters": ThreadPoolExecutor(1),
                 "emergencies": ThreadPoolExecutor(1),  # never behind a programme
+                "evidence": ThreadPoolExecutor(1),  # the chain's first checkpoint, walked once
             },
             job_defaults={
                 "coalesce": True,  # a backlog of one slot's runs airs once
@@ -227,11 +228,7 @@ class Daemon(AirJobs):
                 self.relay.start()
             self.scheduler.start(paused=True)
             self.install_jobs()
-            for first in (jobs.settle_job, jobs.render_ahead_job):  # before any slot job may fire
-                self.scheduler.add_job(
-                    first, id=f"{first.__name__}_now", jobstore="memory",
-                    executor="housekeeping", misfire_grace_time=None,  # even past a clock step
-                )  # fmt: skip
+            self.install_first_jobs()
             self.scheduler.resume()
             threads[1].start()
             for name, when in self.next_airings():

@@ -6,12 +6,20 @@ evidence; the anchor files it sits beside are files too; it needs no schema chan
 lost or damaged file only means the next check walks the whole chain. It protects nothing by
 itself: whoever can rewrite the database and var/ can rewrite it, which is why a full
 `broadcaster log verify` (one command; one button on the report page) walks every link.
+
+A chain without a checkpoint (an upgrade from a release before it, a restored database, a lost
+var/) is walked whole once, by the daemon in the background when it starts (`make`), not by
+each download: a report that comes meanwhile waits for that walk and starts from its end.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +31,7 @@ from broadcaster.evidence.ledger import Head
 from broadcaster.evidence.verify import Verdict, verify
 
 FILE_NAME = "verified-head.json"
+LOCK_NAME = "verified-head.lock"
 
 
 @dataclass(frozen=True)
@@ -100,23 +109,58 @@ def load(var_path: Path) -> Checkpoint | None:
 
 
 def save(var_path: Path, head: Head, at: datetime) -> None:
-    """Record `head` as verified at `at` (written whole, then renamed into place)."""
+    """Record `head` as verified at `at` (written whole under a name of its own, then renamed
+    into place: two processes saving at once leave one whole file)."""
     var_path.mkdir(parents=True, exist_ok=True)
-    temporary = var_path / (FILE_NAME + ".tmp")
-    temporary.write_text(
-        json.dumps({"seq": head[0], "hash": head[1], "at": at.isoformat(timespec="seconds")}),
-        encoding="utf-8",
-    )
+    handle, temporary = tempfile.mkstemp(prefix=FILE_NAME, suffix=".tmp", dir=var_path)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(
+            json.dumps({"seq": head[0], "hash": head[1], "at": at.isoformat(timespec="seconds")})
+        )
     os.replace(temporary, var_path / FILE_NAME)
+
+
+@contextmanager
+def walking_alone(var_path: Path) -> Iterator[None]:
+    """Hold the checkpoint's lock (var/verified-head.lock): one walk without a checkpoint at a
+    time across the processes of an installation (the daemon's, the web page's, the command
+    line's); the next waits, then starts from the checkpoint the first one left."""
+    var_path.mkdir(parents=True, exist_ok=True)
+    with open(var_path / LOCK_NAME, "a", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def check(
     session: Session, var_path: Path, now: datetime, full: bool = False, record: bool = True
 ) -> Check:
     """Verify the links added since the checkpoint (all of them if `full` or there is none);
-    when the chain holds and `record`, the new head becomes the checkpoint."""
-    anchor_dir = var_path / "ledger"
+    when the chain holds and `record`, the new head becomes the checkpoint. Without one, the
+    walk waits for a walk already under way in another process (`make` at the daemon's start)
+    and starts from the checkpoint it leaves."""
     saved = None if full else load(var_path)
+    if saved is not None or full:
+        return _check(session, var_path, now, saved, record)
+    with walking_alone(var_path):
+        return _check(session, var_path, now, load(var_path), record)
+
+
+def make(session: Session, var_path: Path, now: datetime) -> Check | None:
+    """The first checkpoint of a chain that has none: walk it whole once and keep its head if it
+    holds (None, walking nothing, when a checkpoint is there)."""
+    with walking_alone(var_path):
+        if load(var_path) is not None:
+            return None
+        return _check(session, var_path, now, None, record=True)
+
+
+def _check(
+    session: Session, var_path: Path, now: datetime, saved: Checkpoint | None, record: bool
+) -> Check:
+    anchor_dir = var_path / "ledger"
     since = (saved.seq, saved.hash) if saved else None
     verdict = verify(session, anchor_dir, since=since)
     if not verdict.ok and saved is not None:

@@ -178,9 +178,10 @@ def _check_rows(
             raise _Broken(airing_id, "a missed airing has more than one event.")
         if seen[0] not in (Outcome.STARTED, Outcome.MISSED) and not legacy:
             raise _Broken(airing_id, "it was opened outside the chain (it has no `started` event).")
-    unsealed = select(Airing).where(
-        Airing.seq.is_(None), Airing.id.not_in(select(AiringEvent.airing_id))
-    )
+    # NOT EXISTS, not NOT IN: PostgreSQL runs NOT IN (a subquery larger than work_mem) once per
+    # row (a province's year: 250,000 × 500,000), NOT EXISTS as one anti-join.
+    has_events = select(AiringEvent.id).where(AiringEvent.airing_id == Airing.id).exists()
+    unsealed = select(Airing).where(Airing.seq.is_(None), ~has_events)
     if since_airing is not None:
         unsealed = unsealed.where(Airing.id >= since_airing)
     loose = session.scalars(unsealed.order_by(Airing.id))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from broadcaster import notes
 from broadcaster.enums import Kind, Priority
 from broadcaster.reports.cells import neutralise_row
+from broadcaster.reports.streams import JsonList
 from broadcaster.store.db import Airing, AiringEvent, Script
 
 
@@ -50,6 +50,11 @@ class AiringRecord:
     # The bulletin's kind (cchc, emergency, notice, other): read for the Office's report
     # only; the log's own exports leave it out (see `_readable`).
     kind: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The fields by name, in order: what `dataclasses.asdict` gives, without its deep copy
+        of each value (every field is a plain value), which was most of writing a year's JSON."""
+        return dict(vars(self))
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -151,7 +156,7 @@ def airings_between(
 
 def _readable(record: AiringRecord) -> dict[str, object]:
     """A row for the CLI's own output: the note in English, its code beside it for machines."""
-    fields = asdict(record)
+    fields = record.fields()
     del fields["kind"]
     return fields | {
         "error": notes.english(record.error) or None,
@@ -159,16 +164,55 @@ def _readable(record: AiringRecord) -> dict[str, object]:
     }
 
 
-def to_json(records: list[AiringRecord]) -> str:
-    """The rows as a JSON array."""
-    return json.dumps([_readable(r) for r in records], ensure_ascii=False, indent=2)
+class LogCsv:
+    """The rows as CSV with one header line of field names, written as they are given; no
+    cell can start a formula."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.count = 0
+        self._writer = csv.writer(out, lineterminator="\n")
+        names = (n for n in AiringRecord.__dataclass_fields__ if n != "kind")
+        self._writer.writerow([*names, "error_code"])
+
+    def add(self, record: AiringRecord) -> None:
+        """Write one row."""
+        self._writer.writerow(neutralise_row(_readable(record).values()))
+        self.count += 1
+
+    def close(self) -> int:
+        """The number of rows written."""
+        return self.count
 
 
-def to_csv(records: list[AiringRecord]) -> str:
-    """The rows as CSV with one header line of field names; no cell can start a formula."""
+class LogJson:
+    """The rows as a JSON array, written as they are given."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._list = JsonList(out, 2, ensure_ascii=False)
+
+    def add(self, record: AiringRecord) -> None:
+        """Write one row."""
+        self._list.add(_readable(record))
+
+    def close(self) -> int:
+        """Close the array; the number of rows."""
+        return self._list.close()
+
+
+def _written(writer: type[LogCsv] | type[LogJson], records: Iterable[AiringRecord]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*(n for n in AiringRecord.__dataclass_fields__ if n != "kind"), "error_code"])
+    made = writer(buffer)
     for record in records:
-        writer.writerow(neutralise_row(_readable(record).values()))
+        made.add(record)
+    made.close()
     return buffer.getvalue()
+
+
+def to_json(records: Iterable[AiringRecord]) -> str:
+    """The rows as a JSON array."""
+    return _written(LogJson, records)
+
+
+def to_csv(records: Iterable[AiringRecord]) -> str:
+    """The rows as CSV with one header line of field names; no cell can start a formula."""
+    return _written(LogCsv, records)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -89,7 +89,12 @@ def _header(doc: Any, town: str, day: date) -> None:
 
 
 def write_docx(
-    dest: Path, summary: Summary, town: str, checked: str, made_on: date, province: str = ""
+    dest: Path | IO[bytes],
+    summary: Summary,
+    town: str,
+    checked: str,
+    made_on: date,
+    province: str = "",
 ) -> None:
     """Write the appendix for `summary` to `dest` (`town` and its `province` name the body)."""
     doc = Document()
@@ -105,7 +110,7 @@ def write_docx(
     _paragraph(doc, checked, size=12)
     _paragraph(doc)
     _signature(doc)
-    doc.save(str(dest))
+    doc.save(str(dest) if isinstance(dest, Path) else dest)
 
 
 def _page(doc: Any) -> None:

@@ -1,35 +1,25 @@
 """Report: the Office's figures for a period — bulletins, airings and minutes by plan topic,
-by month and by slot, against the plan — and the CSV writer (Vietnamese headings).
+by month and by slot, against the plan — and the words of an evidence row's cells.
 
-The spreadsheet and Word writers (report_xlsx, report_docx) take the same `Summary`.
+The spreadsheet and Word writers (xlsx_file, docx_file) take the same `Summary`; the CSV
+(csv_file) counts its own tables from the rows it writes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from broadcaster import notes
-from broadcaster.enums import Kind, Outcome, Topic, label_vi, voice_vi
+from broadcaster.enums import Kind, Outcome, Topic, label_vi
 from broadcaster.programme.periods import Period
 from broadcaster.reports.airing_log import AiringRecord
-from broadcaster.reports.cells import date_vi, decimal_vi, neutralise_row
 from broadcaster.reports.plan import Coverage, Plan, coverage
 from broadcaster.reports.rows import Fact
 from broadcaster.store.users import author_vi
 
 SLOT_NOW = "phát ngay"
-SUMMARY_HEADINGS = [
-    "Tháng",
-    "Chủ đề",
-    "Nội dung chủ đề",
-    "Số lượt đã phát",
-    "Số phút đã phát",
-    "Số lượt không phát được",
-]
 FIGURE_HEADINGS = [
     "Số bản tin", "Số lượt đã phát", "Số phút đã phát", "Lỗi", "Bị lỡ", "Bị ngắt / chen ngang",
 ]  # fmt: skip
@@ -187,89 +177,3 @@ def topic_vi(topic: str) -> str:
 def month_vi(month: str) -> str:
     """'2024-03' as '03/2024'."""
     return f"{month[5:7]}/{month[:4]}"
-
-
-def detail_cells(number: int, r: AiringRecord) -> list[object]:
-    """One evidence row in DETAIL_HEADINGS order, as text (the CSV's cells)."""
-    return [
-        number, date_vi(r.planned_start[:10]), r.planned_start[11:19], (r.started_at or "")[11:19],
-        (r.ended_at or "")[11:19], r.slot or SLOT_NOW, r.script_id, r.title, filed_as(r),
-        outcome_vi(r.outcome), round(r.duration_s or 0, 1), author(r), r.approved_by or "",
-        r.requested_by or "", voice_vi(r.voice), r.audio_sha256 or "", note(r), r.seq or "",
-        r.row_hash or "",
-    ]  # fmt: skip
-
-
-def _month_topic(records: list[AiringRecord]) -> list[list[object]]:
-    """The CSV's first table: per (month, topic) airings, minutes and those not aired."""
-    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
-    for record in records:
-        if (record.kind or Kind.CCHC) != Kind.CCHC:
-            continue  # the plan counts CCHC bulletins only; the others have their own table
-        key = (record.planned_start[:7], record.topic)
-        if record.outcome == Outcome.AIRED:
-            totals[key][0] += 1
-            totals[key][1] += (record.duration_s or 0.0) / 60
-        elif record.outcome != Outcome.STARTED:
-            totals[key][2] += 1
-    order = [topic.value for topic in Topic]
-    rank = {topic: index for index, topic in enumerate(order)}
-    return [
-        [month_vi(month), topic, topic_vi(topic), int(v[0]), round(v[1], 1), int(v[2])]
-        for (month, topic), v in sorted(
-            totals.items(), key=lambda kv: (kv[0][0], rank.get(kv[0][1], len(order)), kv[0][1])
-        )
-    ]
-
-
-def _by_kind(records: list[AiringRecord]) -> list[list[object]]:
-    """The CSV's second table: per kind of bulletin, airings, minutes and those not aired."""
-    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
-    for record in records:
-        kind = record.kind or Kind.CCHC.value
-        if record.outcome == Outcome.AIRED:
-            totals[kind][0] += 1
-            totals[kind][1] += (record.duration_s or 0.0) / 60
-        elif record.outcome != Outcome.STARTED:
-            totals[kind][2] += 1
-    return [
-        [kind_vi(k.value), int(totals[k][0]), round(totals[k][1], 1), int(totals[k][2])]
-        for k in Kind if k.value in totals
-    ]  # fmt: skip
-
-
-def report_csv(records: list[AiringRecord], title: str, checked: str | None = None) -> str:
-    """The summary table, the kinds, then the detail rows, for a Vietnamese Excel: UTF-8 with
-    BOM, ";" between cells (a comma is the decimal mark there), 1,5 and 31/03/2024.
-
-    `checked` says what the verification of the hash chain covered, so a printed report can
-    be checked against the database later. No cell can start a formula: titles and errors
-    come from people and players.
-    """
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-    def write(row: Iterable[object]) -> None:
-        writer.writerow(neutralise_row(decimal_vi(cell) for cell in row))
-
-    write([title])
-    if checked is not None:
-        write([checked])
-    write(SUMMARY_HEADINGS)
-    rows = _month_topic(records)
-    for row in rows:
-        write(row)
-    write(
-        ["Tổng cộng", "", "", sum(int(str(r[3])) for r in rows),
-         round(sum(float(str(r[4])) for r in rows), 1), sum(int(str(r[5])) for r in rows)]
-    )  # fmt: skip
-    write([])
-    write(["Loại bản tin", "Số lượt đã phát", "Số phút đã phát", "Số lượt không phát được"])
-    for row in _by_kind(records):
-        write(row)
-    write([])
-    write(DETAIL_HEADINGS)
-    for number, r in enumerate(records, start=1):
-        write(detail_cells(number, r))
-    return buffer.getvalue()

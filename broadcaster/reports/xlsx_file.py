@@ -10,28 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 
-from broadcaster.enums import Topic, voice_vi
+from broadcaster.enums import Topic
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.cells import neutralise
 from broadcaster.reports.plan import PER_VI
 from broadcaster.reports.summary import (
     DETAIL_HEADINGS,
     FIGURE_HEADINGS,
-    SLOT_NOW,
     Figures,
     Summary,
-    author,
-    filed_as,
     kind_vi,
     month_vi,
-    note,
-    outcome_vi,
     topic_vi,
 )  # fmt: skip
+from broadcaster.reports.xlsx_rows import EvidenceRows, RowsSheet
 
 SUMMARY_SHEET, PLAN_SHEET, ROWS_SHEET = "Tổng hợp", "Kế hoạch", "Nhật ký phát"
 COVERAGE_HEADINGS = [
@@ -165,72 +161,51 @@ def _plan(out: _Sheet, summary: Summary) -> None:
         )
 
 
-EXCEL_EPOCH = date(1899, 12, 30)
+class XlsxReport:
+    """The workbook written to `dest` (a path or a binary file): the summary and plan sheets at
+    once, then the evidence rows one at a time (`add`, `xlsx_rows`), each written to
+    XlsxWriter's temporary file (in `tmpdir`) as it comes; `close` finishes the workbook."""
 
+    WIDTHS = (7, 11, 10, 10, 10, 10, 8, 40, 7, 12, 10, 16, 16, 16, 18, 66, 30, 10, 66)
 
-def _day_fraction(moment: str) -> float:
-    """'2024-03-11T17:00:05+07:00' → the local time of day as a fraction of a day."""
-    return (int(moment[11:13]) * 3600 + int(moment[14:16]) * 60 + int(moment[17:19])) / 86400
+    def __init__(
+        self, dest: Path | IO[bytes], summary: Summary, title: str, checked: str,
+        tmpdir: Path | None = None,
+    ) -> None:  # fmt: skip
+        options: dict[str, object] = {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False,
+        }  # fmt: skip
+        if tmpdir is not None:
+            options["tmpdir"] = str(tmpdir)
+        self.book = xlsxwriter.Workbook(dest if not isinstance(dest, Path) else str(dest), options)
+        formats = _formats(self.book)
+        sheets = [_Sheet(self.book.add_worksheet(n), formats) for n in (SUMMARY_SHEET, PLAN_SHEET)]
+        rows = self.book.add_worksheet(ROWS_SHEET, worksheet_class=RowsSheet)
+        _summary(self.book, sheets[0], summary, title, checked)
+        _plan(sheets[1], summary)
+        for column, width in enumerate(self.WIDTHS):
+            rows.set_column(column, column, width)
+        rows.freeze_panes(1, 0)
+        _Sheet(rows, formats).line(DETAIL_HEADINGS, "head")
+        self.rows = EvidenceRows(rows, formats["date"], formats["time"], 1)
 
+    def add(self, record: AiringRecord) -> None:
+        """Write one evidence row (rows come in planned order: constant-memory mode)."""
+        self.rows.add(record)
 
-def _rows(out: _Sheet, records: Iterable[AiringRecord]) -> int:
-    sheet, formats = out.sheet, out.formats
-    widths = [7, 11, 10, 10, 10, 10, 8, 40, 7, 12, 10, 16, 16, 16, 18, 66, 30, 10, 66]
-    for column, width in enumerate(widths):
-        sheet.set_column(column, column, width)
-    sheet.freeze_panes(1, 0)
-    out.line(DETAIL_HEADINGS, "head")
-    date_fmt, time_fmt, count = formats["date"], formats["time"], 0
-    write_string, write_number = sheet.write_string, sheet.write_number
-    days: dict[str, int] = {}
-    for count, r in enumerate(records, start=1):
-        row = out.row
-        write_number(row, 0, count)
-        # Dates and times as Excel serial numbers (days since 1899-12-30, fractions of a day)
-        # in a date or time format: what write_datetime makes, without its per-cell work.
-        day = r.planned_start[:10]
-        if day not in days:
-            days[day] = (date.fromisoformat(day) - EXCEL_EPOCH).days
-        write_number(row, 1, days[day], date_fmt)
-        for column, moment in ((2, r.planned_start), (3, r.started_at), (4, r.ended_at)):
-            if moment:
-                write_number(row, column, _day_fraction(moment), time_fmt)
-        texts = (
-            (5, r.slot or SLOT_NOW), (7, r.title), (8, filed_as(r)), (9, outcome_vi(r.outcome)),
-            (11, author(r)), (12, r.approved_by), (13, r.requested_by), (14, voice_vi(r.voice)),
-            (16, note(r)),
-        )  # fmt: skip
-        for column, text in texts:
-            if text:
-                write_string(row, column, str(neutralise(text)))
-        # Hex digests cannot start a formula.
-        if r.audio_sha256:
-            write_string(row, 15, r.audio_sha256)
-        if r.row_hash:
-            write_string(row, 18, r.row_hash)
-        write_number(row, 6, r.script_id)
-        write_number(row, 10, round(r.duration_s or 0.0, 1))
-        if r.seq is not None:
-            write_number(row, 17, r.seq)
-        out.row += 1
-    return count
+    def close(self) -> int:
+        """Finish the workbook; the number of evidence rows written."""
+        self.book.close()
+        return self.rows.count
 
 
 def write_xlsx(
-    dest: Path, summary: Summary, records: Iterable[AiringRecord], title: str, checked: str
-) -> int:
+    dest: Path | IO[bytes], summary: Summary, records: Iterable[AiringRecord], title: str,
+    checked: str, tmpdir: Path | None = None,
+) -> int:  # fmt: skip
     """Write the workbook to `dest`; return the number of evidence rows written."""
-    book = xlsxwriter.Workbook(
-        str(dest),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-         "strings_to_numbers": False},
-    )  # fmt: skip
-    formats = _formats(book)
-    summary_sheet = _Sheet(book.add_worksheet(SUMMARY_SHEET), formats)
-    plan_sheet = _Sheet(book.add_worksheet(PLAN_SHEET), formats)
-    rows_sheet = _Sheet(book.add_worksheet(ROWS_SHEET), formats)
-    _summary(book, summary_sheet, summary, title, checked)
-    _plan(plan_sheet, summary)
-    count = _rows(rows_sheet, records)
-    book.close()
-    return count
+    report = XlsxReport(dest, summary, title, checked, tmpdir)
+    for record in records:
+        report.add(record)
+    return report.close()

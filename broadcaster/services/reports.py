@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
+import shutil
 import tempfile
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from broadcaster import notes
 from broadcaster import town as names
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
@@ -24,7 +25,7 @@ from broadcaster.intake.parse import check_year
 from broadcaster.programme import periods
 from broadcaster.programme.periods import Period as Period
 from broadcaster.reports import airing_log as evidence
-from broadcaster.reports import pack, plan
+from broadcaster.reports import files, pack, plan
 from broadcaster.reports import rows as report_rows
 from broadcaster.reports import summary as report
 from broadcaster.reports.airing_log import AiringRecord
@@ -39,15 +40,30 @@ from broadcaster.services.context import Context
 
 @dataclass(frozen=True)
 class ReportFile:
-    """A report ready to save or download, and what the verification of the chain covered."""
+    """A report ready to save or download, in a temporary file (gone when `file` is closed),
+    and what the verification of the chain covered."""
 
     name: str
-    body: bytes
+    file: IO[bytes]
     rows: int
     checked: Check
 
+    @cached_property
+    def body(self) -> bytes:
+        """The whole file in memory (the temporary file is closed): for tests and small files;
+        the front doors stream `file` instead."""
+        with self.file:
+            self.file.seek(0)
+            return self.file.read()
 
-FORMATS = ("xlsx", "docx", "csv", "json")
+    def save(self, dest: Path) -> None:
+        """Copy the file to `dest` and close it."""
+        with self.file, dest.open("wb") as out:
+            self.file.seek(0)
+            shutil.copyfileobj(self.file, out, 1 << 20)
+
+
+FORMATS = files.FORMATS
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -171,6 +187,12 @@ def check_log(ctx: Context, full: bool = False, record: bool = True) -> Check:
     return checkpoint.check(ctx.session, ctx.settings.var_path, ctx.now(), full, record)
 
 
+def make_checkpoint(ctx: Context) -> Check | None:
+    """The first verified checkpoint of a chain that has none, made once by walking it whole
+    (the daemon's start, in the background); None when there is one already."""
+    return checkpoint.make(ctx.session, ctx.settings.var_path, ctx.now())
+
+
 def station_plan(ctx: Context, days: Period) -> plan.Plan | None:
     """The plan of the year `days` ends in, if the town wrote one (PLAN_INVALID if wrong)."""
     return plan.load_plan(plan.plan_path(ctx.settings.schedules_path / "plans", days.end.year))
@@ -280,71 +302,23 @@ def _file_name(days: Period, extension: str) -> str:
     return f"bao-cao-phat-thanh-{days.start:%Y%m%d}-{days.end:%Y%m%d}.{extension}"
 
 
-@dataclass
-class _Sources:
-    """What a report is made from, each read from the database at most once: the summary
-    (counted by the database) and the evidence rows (streamed; `spool` keeps them in a
-    temporary file when several files of one pack need them, so memory stays constant)."""
-
-    ctx: Context
-    days: Period
-    spool: IO[str] | None = None
-    samples: bool = False
-    _summary: report.Summary | None = None
-
-    def summary(self) -> report.Summary:
-        if self._summary is None:
-            self._summary = report_summary(self.ctx, self.days, samples=self.samples)
-        return self._summary
-
-    def records(self) -> Iterator[AiringRecord]:
-        if self.spool is None:
-            yield from _records(self.ctx, self.days, self.samples)
-            return
-        if self.spool.tell() == 0:  # the first reader fills the spool
-            for record in _records(self.ctx, self.days, self.samples):
-                self.spool.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
-        self.spool.seek(0)
-        for line in self.spool:
-            yield AiringRecord(**json.loads(line))
-        self.spool.seek(0, 2)
+def _heading(ctx: Context, days: Period, checked: Check) -> files.Heading:
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    return files.Heading(
+        _title(ctx, days), checked.vietnamese(ctx.settings.tz), ctx.settings.town,
+        ctx.settings.province, today, ctx.settings.var_path,
+    )  # fmt: skip
 
 
-def _write_report(sources: _Sources, fmt: str, checked: Check) -> tuple[bytes, int]:
-    """The report in `fmt`, and its number of evidence rows."""
-    ctx, days = sources.ctx, sources.days
-    said = checked.vietnamese(ctx.settings.tz)
-    if fmt == "csv":
-        records = list(sources.records())
-        return report.report_csv(records, _title(ctx, days), said).encode("utf-8"), len(records)
-    summary = sources.summary()
-    if fmt == "json":
-        listed = [
-            asdict(r)
-            | {"error_vi": notes.vietnamese(r.error), "error_code": notes.code_of(r.error)}
-            for r in sources.records()
-        ]
-        body = {
-            "period": {"name": days.name, "start": days.start.isoformat(),
-                       "end": days.end.isoformat()},
-            "checked": said, "summary": asdict(summary), "rows": listed,
-        }  # fmt: skip
-        return json.dumps(body, ensure_ascii=False, indent=1, default=str).encode(), len(listed)
-    # The file writers (openpyxl, python-docx) load only when a file is written.
-    from broadcaster.reports import docx_file as report_docx
-    from broadcaster.reports import xlsx_file as report_xlsx
-
-    with tempfile.TemporaryDirectory() as folder:
-        dest = Path(folder) / f"report.{fmt}"
-        if fmt == "xlsx":
-            rows = report_xlsx.write_xlsx(dest, summary, sources.records(), _title(ctx, days), said)
-        else:
-            today = ctx.now().astimezone(ctx.settings.tz).date()
-            report_docx.write_docx(
-                dest, summary, ctx.settings.town, said, today, ctx.settings.province
-            )
-            rows = summary.rows
-        return dest.read_bytes(), rows
+def _written(ctx: Context, write: Callable[[IO[bytes]], int]) -> tuple[IO[bytes], int]:
+    """`write` into a temporary file in var/ (not /tmp, often kept in memory: a year's report
+    is large); the file, and the rows written. A failed write closes (deletes) the file."""
+    with ExitStack() as on_failure:
+        out = on_failure.enter_context(tempfile.TemporaryFile(dir=ctx.settings.var_path))
+        rows = write(out)
+        on_failure.pop_all()
+    out.seek(0)
+    return out, rows
 
 
 def office_report(
@@ -352,40 +326,35 @@ def office_report(
 ) -> ReportFile:
     """The Office's report for `days` in `fmt` (xlsx, docx, csv or json), after verifying the
     chain links added since the last check (`record`: move the checkpoint); refused while the
-    commune has no name (TOWN_UNSET); the demo's samples only with `samples`."""
+    commune has no name (TOWN_UNSET); the demo's samples only with `samples`. The rows are
+    read once and written as they are read."""
     town_named(ctx)
     checked = check_log(ctx, record=record)
-    body, rows = _write_report(_Sources(ctx, days, samples=samples), fmt, checked)
-    return ReportFile(_file_name(days, fmt), body, rows, checked)
+    out, rows = _written(ctx, lambda out: files.write_file(
+        fmt, out, _heading(ctx, days, checked), lambda: report_summary(ctx, days, samples=samples),
+        _records(ctx, days, samples),
+    ))  # fmt: skip
+    return ReportFile(_file_name(days, fmt), out, rows, checked)
 
 
 def evidence_pack(
     ctx: Context, days: Period, record: bool = True, samples: bool = False
 ) -> ReportFile:
     """One ZIP: the XLSX, DOCX, CSV and JSON reports, the raw log, the period's anchor files,
-    the verification result and SHA256SUMS. The rows are read once and the summary made once."""
+    the verification result and SHA256SUMS. The rows are read once, every file written from
+    that one pass, and the summary made once."""
     town_named(ctx)
     checked = check_log(ctx, record=record)
-    members: dict[str, bytes] = {}
-    rows = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        sources = _Sources(ctx, days, spool, samples)
-        for fmt in FORMATS:
-            members[_file_name(days, fmt)], rows = _write_report(sources, fmt, checked)
-        raw = list(sources.records())
-    members["nhat-ky-phat.csv"] = evidence.to_csv(raw).encode("utf-8")
-    members["nhat-ky-phat.json"] = evidence.to_json(raw).encode("utf-8")
-    for path in pack.anchor_files(ctx.settings.var_path / "ledger", *_bounds(ctx, days)):
-        members[f"ledger/{path.name}"] = path.read_bytes()
-    members["kiem-tra.txt"] = (
-        f"{checked.sentence()}\n{checked.vietnamese(ctx.settings.tz)}\n".encode("utf-8")
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        dest = Path(folder) / "pack.zip"
-        pack.write_pack(dest, members)
-        body = dest.read_bytes()
+    names = {_file_name(days, fmt): fmt for fmt in FORMATS} | files.LOG_FORMATS
+    said = f"{checked.sentence()}\n{checked.vietnamese(ctx.settings.tz)}\n"
+    anchors = pack.anchor_files(ctx.settings.var_path / "ledger", *_bounds(ctx, days))
+    summary = report_summary(ctx, days, samples=samples)
+    out, rows = _written(ctx, lambda out: files.write_pack(
+        out, names, _heading(ctx, days, checked), summary, _records(ctx, days, samples),
+        anchors, {"kiem-tra.txt": said.encode("utf-8")},
+    ))  # fmt: skip
     name = f"ho-so-bao-cao-{days.start:%Y%m%d}-{days.end:%Y%m%d}.zip"
-    return ReportFile(name, body, rows, checked)
+    return ReportFile(name, out, rows, checked)
 
 
 def plan_behind(ctx: Context) -> list[plan.Lag]:
