@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import click
@@ -42,6 +44,19 @@ def log(
             click.echo("No airings in this period.")
 
 
+def _check_writable(dest: Path) -> None:
+    """Refuse a destination the report could not be written to, in the words saving would use."""
+    folder = dest.parent
+    problem = (
+        errno.EISDIR if dest.is_dir()
+        else errno.ENOENT if not folder.is_dir()
+        else errno.EACCES if not os.access(folder, os.W_OK)
+        else None
+    )  # fmt: skip
+    if problem is not None:
+        raise click.ClickException(f"Could not write {dest}: {os.strerror(problem)}.")
+
+
 @click.command("report")
 @click.option(
     "--period", "name", help="A reporting period: 2024-Q1…Q4, 2024-H1, 2024-H2, 2024, 2024-03."
@@ -63,6 +78,7 @@ def report_command(
     pack: bool, full_verify: bool, samples: bool, dest: Path,
 ) -> None:  # fmt: skip
     """Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."""
+    _check_writable(dest)  # before a year's report is read and its chain checked
     with services_of(ctx) as services:
         days = reports.choose_period(services, name, date_from, date_to)
         if full_verify:
