@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -21,11 +22,14 @@ from broadcaster.onair.lease import Lease, lease_is_alive
 from broadcaster.programme.planning import entries_for
 from broadcaster.programme.slots import occurrences_between
 from broadcaster.reports.plan import Lag
-from broadcaster.services.clusters import ClusterHealth, fleet
 from broadcaster.services.context import Context
 from broadcaster.services.planning import slot_files_changed, station_slots
-from broadcaster.store.db import Airing, AirRequest, DaemonLease, Problem, Script
+from broadcaster.services.summaries import plan_behind, plan_missing
+from broadcaster.store.db import Airing, AirRequest, Cluster, DaemonLease, Problem, Script
 from broadcaster.store.renderings import rendering_intact
+
+if TYPE_CHECKING:
+    from broadcaster.services.clusters import ClusterHealth
 
 # Below this much free space SQLite cannot even open its write-ahead files, and no airing
 # can be logged: the disk counts as full.
@@ -169,7 +173,7 @@ def _gather(ctx: Context, count: int) -> Health:
         for p in session.scalars(select(Problem).order_by(Problem.id.desc()).limit(count))
     ]
     free, total = disk_space(settings)
-    fleet_lines, fleet_problems = fleet(ctx)
+    fleet_lines, fleet_problems = _fleet(ctx)
     on_air = _on_air(ctx) if alive else None
     output, output_failed = _output_state(ctx)
     waiting = _waiting(ctx, on_air) if alive else []
@@ -191,28 +195,29 @@ def _gather(ctx: Context, count: int) -> Health:
         output=output,
         output_failed=output_failed,
         plan_behind=_plan_behind(ctx),
-        plan_missing=_plan_missing(ctx),
+        plan_missing=plan_missing(ctx),
         clusters=fleet_lines,
         cluster_problems=fleet_problems,
     )
 
 
-def _plan_missing(ctx: Context) -> int | None:
-    """This local year when it has no plan file yet (the report's reader loads only here)."""
-    from broadcaster.services.reports import plan_missing
-
-    return plan_missing(ctx)
-
-
 def _plan_behind(ctx: Context) -> list[Lag]:
     """The quarter's lagging topics. A plan file the town wrote wrong is refused by the
     report, which can say why; health answers without it."""
-    from broadcaster.services.reports import plan_behind  # the report writers load only here
-
     try:
         return plan_behind(ctx)
     except BroadcasterError:
         return []
+
+
+def _fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
+    """The clusters' lines and problems; the cluster code loads only at a station that has
+    clusters (most have none, and `broadcaster status` stays light)."""
+    if ctx.session.scalar(select(Cluster.id).limit(1)) is None:
+        return [], []
+    from broadcaster.services.clusters import fleet
+
+    return fleet(ctx)
 
 
 def _on_air(ctx: Context) -> OnAir | None:

@@ -27,7 +27,6 @@ from broadcaster.programme.periods import Period as Period
 from broadcaster.reports import airing_log as evidence
 from broadcaster.reports import files, pack, plan
 from broadcaster.reports import rows as report_rows
-from broadcaster.reports import summary as report
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.cells import decimal_vi as decimal_vi
 from broadcaster.reports.summary import Summary as Summary
@@ -36,6 +35,11 @@ from broadcaster.reports.summary import month_vi as month_vi
 from broadcaster.reports.summary import topic_vi as topic_vi
 from broadcaster.services.clusters import Unconfirmed, unconfirmed_between
 from broadcaster.services.context import Context
+from broadcaster.services.summaries import bounds as _bounds
+from broadcaster.services.summaries import plan_behind as plan_behind
+from broadcaster.services.summaries import plan_missing as plan_missing
+from broadcaster.services.summaries import report_summary as report_summary
+from broadcaster.services.summaries import station_plan as station_plan
 
 
 @dataclass(frozen=True)
@@ -193,15 +197,6 @@ def make_checkpoint(ctx: Context) -> Check | None:
     return checkpoint.make(ctx.session, ctx.settings.var_path, ctx.now())
 
 
-def station_plan(ctx: Context, days: Period) -> plan.Plan | None:
-    """The plan of the year `days` ends in, if the town wrote one (PLAN_INVALID if wrong)."""
-    return plan.load_plan(plan.plan_path(ctx.settings.schedules_path / "plans", days.end.year))
-
-
-def _bounds(ctx: Context, days: Period) -> tuple[datetime, datetime]:
-    return periods.utc_bounds(days, ctx.settings.tz)
-
-
 def log_json(rows: list[AiringRecord]) -> str:
     """The airing log as JSON (the Office's raw export)."""
     return evidence.to_json(rows)
@@ -250,15 +245,6 @@ def summary_key(ctx: Context, days: Period) -> tuple[object, ...]:
     return (ctx.settings.db_url, days, ctx.settings.report_cutoff_day, chain_head(ctx), state)
 
 
-def report_summary(
-    ctx: Context, days: Period, with_plan: bool = True, samples: bool = False
-) -> report.Summary:
-    """The figures of `days`: by kind, topic, month and slot, and against the plan
-    (`with_plan`); the demo's sample bulletins only with `samples`."""
-    facts = report_rows.facts(ctx.session, *_bounds(ctx, days), ctx.settings.tz, samples)
-    return report.summarise(facts, days, station_plan(ctx, days) if with_plan else None)
-
-
 def _records(ctx: Context, days: Period, samples: bool = False) -> Iterator[AiringRecord]:
     return report_rows.records(ctx.session, *_bounds(ctx, days), ctx.settings.tz, samples)
 
@@ -274,13 +260,6 @@ def town_banner(settings: Settings) -> str | None:
     if not names.is_set(settings.town, settings.province):
         return "unset"
     return "sample" if names.is_sample(settings.town, settings.province) else None
-
-
-def plan_missing(ctx: Context) -> int | None:
-    """This local year when it has no plan file (the turn of a year), else None."""
-    year = ctx.now().astimezone(ctx.settings.tz).year
-    path = plan.plan_path(ctx.settings.schedules_path / "plans", year)
-    return None if path.is_file() else year
 
 
 def new_year_plan(ctx: Context, year: int | None = None) -> Path:
@@ -355,15 +334,3 @@ def evidence_pack(
     ))  # fmt: skip
     name = f"ho-so-bao-cao-{days.start:%Y%m%d}-{days.end:%Y%m%d}.zip"
     return ReportFile(name, out, rows, checked)
-
-
-def plan_behind(ctx: Context) -> list[plan.Lag]:
-    """The plan's targets falling behind in the current quarter (none without a plan file)."""
-    today = ctx.now().astimezone(ctx.settings.tz).date()
-    quarter = periods.containing(today, "quarter", ctx.settings.report_cutoff_day)
-    found = station_plan(ctx, quarter)
-    if found is None:
-        return []
-    summary = report_summary(ctx, quarter, with_plan=False)
-    aired = {topic: figures.aired for topic, figures in summary.by_topic}
-    return plan.behind(found, quarter, today, aired)

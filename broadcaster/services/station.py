@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from broadcaster import town as names
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.intake.parse import parse_script
 from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
 from broadcaster.reports.plan import write_from_template
 from broadcaster.store.db import User
@@ -238,6 +237,7 @@ def _first_admin(
 
 def _import_demo(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> int:
     """Add, approve and render the sample scripts in ./scripts_vi."""
+    from broadcaster.intake.parse import parse_script
     from broadcaster.services import audio, scripts
     from broadcaster.services.context import Context
 

@@ -16,15 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-import numpy as np
-
 from broadcaster.config import Settings
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.sound import audio
 from broadcaster.sound.assembly import MasteringError, jingle_audio, render_pcm_file
 from broadcaster.sound.audio import Loudness
-from broadcaster.sound.loudness import LoudnessMeter
-from broadcaster.sound.master import master
 from broadcaster.store.renderings import file_sha256
 
 MAX_UPLOAD_BYTES = 100_000_000  # an uploaded or recorded file (about 100 minutes of phone audio)
@@ -78,6 +74,10 @@ def decode(source: Path, name: str, out: IO[bytes], rate: int, max_seconds: int)
 
 def _loudness(pcm: IO[bytes], rate: int) -> float:
     """The integrated loudness (LUFS) of mono 16-bit PCM, read block by block."""
+    import numpy as np  # only a recording being saved needs it: the web page starts light
+
+    from broadcaster.sound.loudness import LoudnessMeter
+
     meter = LoudnessMeter(rate)
     pcm.seek(0)
     while block := pcm.read(1 << 17):
@@ -105,6 +105,8 @@ def produce(
 
     Nothing is left behind when it is refused: the MP3 appears under its final name only
     once it is whole."""
+    from broadcaster.sound.master import master  # numpy, loaded by the first recording only
+
     folder = settings.var_path / "audio"
     rate = settings.sample_rate
     with render_pcm_file(folder) as speech, render_pcm_file(folder) as pcm:

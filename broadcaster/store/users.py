@@ -14,15 +14,17 @@ import unicodedata
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broadcaster.enums import Role
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.store.db import User
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 100
@@ -45,7 +47,12 @@ def author_en(name: str | None) -> str:
     return "demo (a sample bulletin from init --demo)" if name == DEMO_AUTHOR else name or ""
 
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+@lru_cache(maxsize=1)
+def hasher() -> PasswordHasher:
+    """The argon2id hasher, loaded by the first password checked or set (not by `status`)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class UserError(BroadcasterError):
@@ -86,13 +93,13 @@ def check_password(password: str, name: str) -> None:
 
 def hash_password(password: str) -> str:
     """The argon2id hash to store."""
-    return HASHER.hash(password)
+    return hasher().hash(password)
 
 
 @lru_cache(maxsize=1)
 def _decoy() -> str:
     """A hash to check unknown names against, so they take as long as known ones."""
-    return HASHER.hash(secrets.token_urlsafe(16))
+    return hasher().hash(secrets.token_urlsafe(16))
 
 
 def password_matches(stored: str, password: str) -> bool:
@@ -101,8 +108,10 @@ def password_matches(stored: str, password: str) -> bool:
         from werkzeug.security import check_password_hash  # only for hashes of old releases
 
         return check_password_hash(stored, password)
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return HASHER.verify(stored, password)
+        return hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -171,7 +180,7 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
         return None
     if not password_matches(user.password_hash, password) or user.disabled:
         return None
-    if not user.password_hash.startswith("$argon2") or HASHER.check_needs_rehash(
+    if not user.password_hash.startswith("$argon2") or hasher().check_needs_rehash(
         user.password_hash
     ):
         user.password_hash = hash_password(password)

@@ -51,11 +51,42 @@ def test_help_loads_no_database_layer_and_no_command(project: Path) -> None:
     assert not any(m.startswith("broadcaster.cli.") and m.endswith("_cmd") for m in modules)
 
 
+# What `status` reads without: password hashing, the report writers and the chain's check, and
+# the cluster code at a station without clusters.
+NOT_FOR_STATUS = {
+    "argon2", "broadcaster.reports.files", "broadcaster.reports.csv_file",
+    "broadcaster.reports.pack", "broadcaster.evidence.verify", "broadcaster.services.clusters",
+    "broadcaster.services.reports",
+}  # fmt: skip
+
+
 def test_status_loads_only_the_database_layer(project: Path) -> None:
     assert run_cli(project, None, "init", "--admin-password", "admin-pass-1").returncode == 0
     modules = loaded(project, "status")
-    assert heavy_in(modules, HEAVY) == []
+    assert heavy_in(modules, HEAVY | NOT_FOR_STATUS) == []
     assert "sqlalchemy" in modules  # it does read the database
+
+
+WEB = (
+    "import sys\n"
+    "from broadcaster.config import load_settings\n"
+    "from broadcaster.web import create_app\n"
+    "create_app(load_settings())\n"
+    "print(' '.join(sorted(sys.modules)))\n"
+)
+
+
+def test_the_web_page_starts_without_the_sound_chain(project: Path) -> None:
+    """The web process loads numpy, the mastering chain and the voices only when a recording
+    is saved or a bulletin rendered: it starts light (issue 25: ≤ 100 MB)."""
+    assert run_cli(project, None, "init", "--admin-password", "admin-pass-1").returncode == 0
+    done = subprocess.run([sys.executable, "-c", WEB], cwd=project, env=cli_env(None),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    modules = set(done.stdout.split())
+    assert "flask" in modules
+    assert heavy_in(modules, {"numpy", "scipy", "pydub", "gtts", "broadcaster.sound.master",
+                              "broadcaster.sound.loudness", "broadcaster.daemon"}) == []  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
