@@ -270,3 +270,19 @@ def bench_report_command(airings: int, small: int, admin_url: str | None, as_jso
     click.echo("")
     for line in lines(figures):
         click.echo(line)
+
+
+@bench.command("commands")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="Runs of each command (the median and the slowest are printed).")  # fmt: skip
+def bench_commands_command(runs: int) -> None:
+    """`--help` and `status` in fresh processes (seconds and peak memory), and the peak memory
+    of the web page and of the idle daemon before any render."""
+    from broadcaster.bench.commands import BenchError, bench_commands, lines
+
+    try:
+        figures = bench_commands(runs, click.echo)
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines(figures, runs):
+        click.echo(line)
