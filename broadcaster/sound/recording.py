@@ -91,6 +91,22 @@ def _copy(source: IO[bytes], out: IO[bytes]) -> None:
         out.write(block)
 
 
+def _frame(speech: IO[bytes], pcm: IO[bytes], settings: Settings) -> None:
+    """The speech between the station's intro and outro, into `pcm`."""
+    rate = settings.sample_rate
+    try:
+        intro = jingle_audio(settings.intro, settings.base_dir, rate)
+        outro = jingle_audio(settings.outro, settings.base_dir, rate)
+    except MasteringError as exc:
+        raise RecordingRefused(Code.RENDER_MASTERING, script_id="–", detail=str(exc)) from exc
+    if intro:
+        pcm.write(intro + audio.silence(settings.jingle_pause_ms, rate))
+    _copy(speech, pcm)
+    if outro:
+        pcm.write(audio.silence(settings.jingle_pause_ms, rate) + outro)
+    pcm.flush()
+
+
 def produce(
     source: Path,
     name: str,
@@ -114,17 +130,7 @@ def produce(
         # Measured alone: framed by the chime, a silent recording would still master.
         if _loudness(speech, rate) < SILENT_LUFS:
             raise RecordingRefused(Code.RECORDING_SILENT, name=name)
-        try:
-            intro = jingle_audio(settings.intro, settings.base_dir, rate)
-            outro = jingle_audio(settings.outro, settings.base_dir, rate)
-        except MasteringError as exc:
-            raise RecordingRefused(Code.RENDER_MASTERING, script_id="–", detail=str(exc)) from exc
-        if intro:
-            pcm.write(intro + audio.silence(settings.jingle_pause_ms, rate))
-        _copy(speech, pcm)
-        if outro:
-            pcm.write(audio.silence(settings.jingle_pause_ms, rate) + outro)
-        pcm.flush()
+        _frame(speech, pcm, settings)
         handle, tmp_name = tempfile.mkstemp(suffix=".part", dir=folder)
         os.close(handle)
         tmp = Path(tmp_name)
