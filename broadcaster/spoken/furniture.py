@@ -31,7 +31,7 @@ _CREDIT_RE = re.compile(
     r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
     r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
-    r"|có thể bạn quan tâm|thống kê truy cập|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
+    r"|có thể bạn quan tâm|thống kê truy cập|(?:xem|đọc) thêm\s*:.*|tin liên quan\s*:.*|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
     rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
     re.IGNORECASE,
 )
@@ -83,6 +83,32 @@ def strip_credits(line: str) -> str:
     return _INLINE_STAMP_RE.sub(". ", line)
 
 
+# A link standing on its own line ("Link: https://…/lich-cat-dien.html"): a page's address,
+# which nobody can type from a loudspeaker (an address in a sentence is said, `address.py`).
+_LINK_LINE_RE = re.compile(
+    r"^[*•\-–>\s]*(?:[^\W\d_][^\n:]{0,25}:\s*)?(?:https?://|www\.)\S*/\S+[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def strip_link_lines(text: str, record: Record | None) -> str:
+    """Drop lines that hold only a page's address with its path."""
+
+    def drop(match: re.Match[str]) -> str:
+        if record is not None:
+            record("page furniture", match.group(0).strip(), "")
+        return ""
+
+    return _LINK_LINE_RE.sub(drop, text)
+
+
+# A name line's first word that makes it a place's or an office's name, not a reporter's.
+_NOT_A_NAME = frozenset(
+    "Xã Phường Thị Huyện Quận Tỉnh Thành Thôn Ấp Bản Tổ Khu Khối Ủy Uỷ Ban Công Chi Sở Phòng"
+    " Trường Trung Điện Bệnh Hội Đài Kính Thông Lịch Kế Quyết Tin Hướng Về Nguồn Theo".split()
+)
+
+
 def _is_author(line: str) -> bool:
     """Two to four words each with one capital ("Mai Hoa", "Vĩnh Thắng"), or a site's name in
     one word ("Vietnamplus", "PTDnews")."""
@@ -95,9 +121,33 @@ def _is_author(line: str) -> bool:
     )
 
 
+_LABEL_RE = re.compile(r"^[^\W\d_][^:.,]{0,20}:")
+
+
+def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
+    """The line of a reporter's name put between a page's title and its first sentence
+    ("TPHCM: Cắt điện …", "Văn Nam", "(TBKTSG Online) – …"), if there is one."""
+    if len(filled) < 3:
+        return None
+    second = lines[filled[1]]
+    words = second.split()
+    if not _is_author(second) or len(words) < 2:
+        return None
+    if words[0] in _NOT_A_NAME or _LABEL_RE.match(lines[filled[2]]):
+        return None  # a place's name, or a staff card's name over "Chức vụ: …"
+    return filled[1]
+
+
 def strip_author(lines: list[str], record: Record | None) -> list[str]:
-    """Leave out the reporter's name on the last line of a page with more than one line."""
+    """Leave out the reporter's name on the last line of a page with more than one line,
+    and one put under the page's title."""
     filled = [i for i, line in enumerate(lines) if line]
+    byline = _byline_under_title(lines, filled)
+    if byline is not None:
+        if record is not None:
+            record("page furniture", lines[byline], "")
+        lines = lines[:byline] + lines[byline + 1 :]
+        filled = [i for i, line in enumerate(lines) if line]
     if len(filled) < 2 or not _is_author(lines[filled[-1]]):
         return lines
     above = lines[filled[-2]]

@@ -19,6 +19,7 @@ from broadcaster.spoken.furniture import (
     is_credit,
     strip_author,
     strip_credits,
+    strip_link_lines,
     strip_site_tags,
 )
 from broadcaster.spoken.lexicon import UNITS
@@ -62,7 +63,7 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
     a page's run-on title and list items on lines of their own)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _LOOK_ALIKES_RE.sub(lambda m: _LOOK_ALIKES[m.group(0)], text)
-    text = strip_site_tags(text, record)
+    text = strip_link_lines(strip_site_tags(text, record), record)
     for name, pattern, say in (("email", EMAIL_RE, say_email), ("url", URL_RE, say_url)):
         if name == "email" and "@" not in text:
             continue
