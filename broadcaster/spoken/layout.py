@@ -135,7 +135,7 @@ def strip_closing(lines: list[str], record: Record | None) -> list[str]:
 _OPEN_END_RE = re.compile(
     r"(?:[,(&/-]|\b(?:của|và|các|những|ngày|tại|theo|về|với|cho|là|số|trong|từ|đến|tới|được"
     r"|có|hoặc|thì|mà|để|như|do|bởi|vào|trên|dưới|tháng|năm|lúc|sau|trước|khi|nếu|nhưng"
-    r"|gồm|thuộc|ông|bà|anh|chị|đồng chí))$",
+    r"|gồm|thuộc|ông|bà|anh|chị|đồng chí|khoảng|gần|hơn|đạt))$",
     re.IGNORECASE,
 )
 _TABLE_RULE_RE = re.compile(r"^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
@@ -150,7 +150,8 @@ def _positional_cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-_BARE_NUMBER_RE = re.compile(r"^\d[\d.,]*\s*%?$")
+# a bare number, time or date ("120", "04:00", "23/05/2019"): nothing alone without its column
+_BARE_NUMBER_RE = re.compile(r"^\d[\d.,:/-]*\s*%?$")
 _HEADER_UNIT_RE = re.compile(r"^(?P<label>.*?)\s*\((?P<unit>[^()]+)\)$")
 
 
@@ -198,7 +199,8 @@ def table_rows(lines: list[str], record: Record | None) -> list[str]:
         if not _is_table_row(previous) and (
             len(following) == 2 and all(_is_table_row(f) for f in following) or ruled
         ):
-            header = _positional_cells(line) if ruled else []
+            # "Từ | Đến" over "04:00 | 10:00": the times are read with their column's name
+            header = _positional_cells(line)
             if record is not None:
                 record("table header", line, "")
             continue
