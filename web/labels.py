@@ -42,4 +42,5 @@ RULE_LABELS_VI = {
     "table column": "cột của bảng (đọc kèm tên cột)",
     "code number": "số tổng đài, số tài khoản, mã số (đọc từng chữ số)",
     "times": "dấu nhân",
+    "abbreviation defined in the text": "chữ viết tắt văn bản tự giải thích",
 }

@@ -33,8 +33,12 @@ The stage, in order:
    alarm levels ("BĐ1-BĐ2"); ranges ("2021-2030" → "… đến …", "ngày 5-6/9"); "cấp 17+"
    a level or more; "thứ 2" → "thứ hai";
    Roman numerals after words such as "khóa", "quý", "phần", "cấp", "vùng", "khóm", "đợt"
-   ("cấp IV và V" is "cấp bốn và năm"); letters with a number spelled ("IC4", "CT05");
-   rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần"), "x" "nhân", "-1 độ"
+   ("cấp IV và V" is "cấp bốn và năm"; two letters or more after any word, "Tổ dân phố
+   VII"); a word of capitals and digits read as a code ("IC4", "CT05", "A/H5N1", "P2O5");
+   a short form the text defines in brackets read as its full name ("sốt xuất huyết
+   (SXH)", `defined.py`);
+   rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần", chains and
+   nouns between, "5kg/cây/năm", "400 lít nước/ha"), "x" "nhân", "-1 độ"
    "âm"; "ổ/m2", "mật độ ổ trứng/m2" "trên mét vuông"; "từ 12 đến 18-1" a span of days;
    "Văn hóa – Xã hội" one office's name; abbreviations from
    `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
@@ -57,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from broadcaster.spoken.cells import header_rows
+from broadcaster.spoken.defined import defined_abbreviations
 from broadcaster.spoken.layout import (
     Record,
     clean_lines,
@@ -160,6 +165,8 @@ class Normaliser:
         self.rules: list[Rule] = ordered_rules(self.abbreviations, town)
         self._keep_in_headings = re.compile(
             rf"(?<![\w&/-]){trie_alternation(self.abbreviations)}(?![\w&/-])|^[IVXLC]+\."
+            # "ĐỢT II", "KHÓA XV": a numeral the Roman rule reads; "VI KHUẨN" is a word
+            r"|(?<= )(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3})(?![\w])(?!(?<=[VX]I) \w)"
         )
 
     def _heading_case(self, text: str) -> str:
@@ -196,6 +203,7 @@ class Normaliser:
             for p in join_lines(self._lines(text, record))
         ]
         spoken = "\n".join(lines)
+        ctx.defined = defined_abbreviations(spoken, self.abbreviations)
         for rule in self.rules:
             spoken = apply(rule, spoken, ctx)
         if overrides:

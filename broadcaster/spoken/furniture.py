@@ -13,6 +13,7 @@ import re
 from typing import Callable
 
 from broadcaster.spoken.lexicon import builtin_abbreviations
+from broadcaster.spoken.syllables import is_syllable
 
 Record = Callable[[str, str, str], None]
 
@@ -31,7 +32,9 @@ _CREDIT_RE = re.compile(
     r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
     r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
-    r"|có thể bạn quan tâm|thống kê truy cập|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
+    r"|có thể bạn quan tâm|thống kê truy cập|banner|video liên quan|trả lời|tiếng việt \| english|google news"
+    r"|(?:hình )?ảnh minh họa|(?:hình )?ảnh minh hoạ|chủ đề\s*:.*"
+    r"|email của bạn sẽ không được hiển thị công khai.*|(?:xem|đọc) thêm\s*:.*|tin liên quan\s*:.*|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
     rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
     re.IGNORECASE,
 )
@@ -39,7 +42,7 @@ _CREDIT_RE = re.compile(
 # EVNHANOI" at the end, "(Ngày đăng: 19/10/2018)".
 _CREDIT_TAIL_RE = re.compile(
     r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
-    r"|\s*\((?:ảnh|nguồn|theo)\s*:[^()]{1,40}\)"
+    r"|\s*\((?:ảnh|nguồn|theo)(?: minh h[oọ]ạ?)?\s*:[^()]{1,40}\)"
     r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
 )
@@ -49,7 +52,7 @@ _INLINE_STAMP_RE = re.compile(r"(?<=\w) \d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} (?=[
 # A site's tag before the first sentence: "TPO - ", "TĐO - ", "TTH.VN - ", "VOV.VN - ",
 # "ThienNhien.Net – ", "(Baonghean.vn) - " (read before addresses are said).
 _SITE_TAG_RE = re.compile(
-    r"^\(?(?P<tag>[A-ZĐ]{2,6}(?:\.VN)?|[A-Z][A-Za-z]+\.(?:vn|VN|net|Net|com))\)? [-–—] (?=\w)",
+    r"^\(?(?P<tag>[A-ZĐ]{2,6}\d?(?:\.VN)?|[A-Z][A-Za-z]+\.(?:vn|VN|net|Net|com))\)? [-–—] (?=\w)",
     re.MULTILINE,
 )
 
@@ -71,10 +74,40 @@ def strip_site_tags(text: str, record: Record | None) -> str:
 _BARE_DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
 
+# A line made only of a date and a time, in any order, with a weekday and separators
+# ("21/06/2015 - 14:07", "08:25, 18/08/2016 (GMT+7)", "Thứ tư: 18:55 ngày 21/04/2021",
+# "22-01-2026 - 00:05 AM | Sống"): a page's stamp, whatever its layout.
+_STAMP_PARTS_RE = re.compile(
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\(?GMT\s*\+\s*7\)?|\b(?:AM|PM|SA|CH)\b"
+    r"|\b(?:thứ (?:hai|ba|tư|năm|sáu|bảy|\d)|chủ nhật|ngày|cập nhật|đăng lúc)\b|[\s,|:()–-]+",
+    re.IGNORECASE,
+)
+_STAMP_DATE_RE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
+_DECORATED_RE = re.compile(
+    r"\b(?:thứ|chủ nhật)\b|\b(?:AM|PM)\b| \| [^\W\d_]|^\d{1,2}:\d{2},", re.IGNORECASE
+)
+
+
+def _is_stamp(line: str) -> bool:
+    """A date with a time or a weekday and nothing else, or a stamp with its section's name
+    after a bar ("… 00:05 AM | Sống")."""
+    head = line.split(" | ")[0] if line.count("|") == 1 else line
+    if not _STAMP_DATE_RE.search(head) or _STAMP_PARTS_RE.sub("", head):
+        return False
+    # "14/10/2020 21:04" or "14/07/2021 - 20:45" under a bulletin's title may be its issue
+    # time, read; a weekday, a clock's AM/PM, a section after a bar or the time first
+    # ("08:25, 18/08/2016") make it the page's stamp
+    return _DECORATED_RE.search(line) is not None
+
+
 def is_credit(line: str, top: bool = False) -> bool:
     """A line that is only a credit, a page button or a time stamp; at the top of a page a
     date standing alone is its stamp too (further down it may be a table's cell)."""
-    return _CREDIT_RE.match(line) is not None or (top and _BARE_DATE_RE.match(line) is not None)
+    return (
+        _CREDIT_RE.match(line) is not None
+        or _is_stamp(line)
+        or (top and _BARE_DATE_RE.match(line) is not None)
+    )
 
 
 def strip_credits(line: str) -> str:
@@ -83,10 +116,41 @@ def strip_credits(line: str) -> str:
     return _INLINE_STAMP_RE.sub(". ", line)
 
 
+# A link standing on its own line ("Link: https://…/lich-cat-dien.html"): a page's address,
+# which nobody can type from a loudspeaker (an address in a sentence is said, `address.py`).
+_LINK_LINE_RE = re.compile(
+    r"^[*•\-–>\s]*(?:[^\W\d_][^\n:]{0,25}:\s*)?(?:https?://|www\.)\S*/\S+[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def strip_link_lines(text: str, record: Record | None) -> str:
+    """Drop lines that hold only a page's address with its path."""
+
+    def drop(match: re.Match[str]) -> str:
+        if record is not None:
+            record("page furniture", match.group(0).strip(), "")
+        return ""
+
+    return _LINK_LINE_RE.sub(drop, text)
+
+
+# A name line's first word that makes it a place's or an office's name, not a reporter's.
+_NOT_A_NAME = frozenset(
+    "Xã Phường Thị Huyện Quận Tỉnh Thành Thôn Ấp Bản Tổ Khu Khối Ủy Uỷ Ban Công Chi Sở Phòng"
+    " Trường Trung Điện Bệnh Hội Đài Kính Thông Lịch Kế Quyết Tin Hướng Về Nguồn Theo".split()
+)
+
+
 def _is_author(line: str) -> bool:
     """Two to four words each with one capital ("Mai Hoa", "Vĩnh Thắng"), or a site's name in
     one word ("Vietnamplus", "PTDnews")."""
+    if re.search(r"\w ?[-–] ?\w", line) and len(line.split()) <= 8:
+        # "Tâm Giang- Ngọc Bích": two reporters
+        return all(_is_author(part.strip()) for part in re.split(r"\s*[-–]\s*", line))
     words = line.split()
+    if len(words) == 1 and words[0].isupper() and len(words[0]) > 2:
+        return is_syllable(words[0])  # "NGỌC": a name in capitals
     if len(words) == 1:
         word = words[0]
         return word.isalpha() and word[0].isupper() and any(c.islower() for c in word)
@@ -95,9 +159,33 @@ def _is_author(line: str) -> bool:
     )
 
 
+_LABEL_RE = re.compile(r"^[^\W\d_][^:.,]{0,20}:")
+
+
+def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
+    """The line of a reporter's name put between a page's title and its first sentence
+    ("TPHCM: Cắt điện …", "Văn Nam", "(TBKTSG Online) – …"), if there is one."""
+    if len(filled) < 3:
+        return None
+    second = lines[filled[1]]
+    words = second.split()
+    if not _is_author(second) or len(words) < 2:
+        return None
+    if words[0] in _NOT_A_NAME or _LABEL_RE.match(lines[filled[2]]):
+        return None  # a place's name, or a staff card's name over "Chức vụ: …"
+    return filled[1]
+
+
 def strip_author(lines: list[str], record: Record | None) -> list[str]:
-    """Leave out the reporter's name on the last line of a page with more than one line."""
+    """Leave out the reporter's name on the last line of a page with more than one line,
+    and one put under the page's title."""
     filled = [i for i, line in enumerate(lines) if line]
+    byline = _byline_under_title(lines, filled)
+    if byline is not None:
+        if record is not None:
+            record("page furniture", lines[byline], "")
+        lines = lines[:byline] + lines[byline + 1 :]
+        filled = [i for i, line in enumerate(lines) if line]
     if len(filled) < 2 or not _is_author(lines[filled[-1]]):
         return lines
     above = lines[filled[-2]]

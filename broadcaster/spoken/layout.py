@@ -19,6 +19,7 @@ from broadcaster.spoken.furniture import (
     is_credit,
     strip_author,
     strip_credits,
+    strip_link_lines,
     strip_site_tags,
 )
 from broadcaster.spoken.lexicon import UNITS
@@ -62,7 +63,7 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
     a page's run-on title and list items on lines of their own)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _LOOK_ALIKES_RE.sub(lambda m: _LOOK_ALIKES[m.group(0)], text)
-    text = strip_site_tags(text, record)
+    text = strip_link_lines(strip_site_tags(text, record), record)
     for name, pattern, say in (("email", EMAIL_RE, say_email), ("url", URL_RE, say_url)):
         if name == "email" and "@" not in text:
             continue
@@ -134,7 +135,7 @@ def strip_closing(lines: list[str], record: Record | None) -> list[str]:
 _OPEN_END_RE = re.compile(
     r"(?:[,(&/-]|\b(?:của|và|các|những|ngày|tại|theo|về|với|cho|là|số|trong|từ|đến|tới|được"
     r"|có|hoặc|thì|mà|để|như|do|bởi|vào|trên|dưới|tháng|năm|lúc|sau|trước|khi|nếu|nhưng"
-    r"|gồm|thuộc|ông|bà|anh|chị|đồng chí))$",
+    r"|gồm|thuộc|ông|bà|anh|chị|đồng chí|khoảng|gần|hơn|đạt))$",
     re.IGNORECASE,
 )
 _TABLE_RULE_RE = re.compile(r"^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
@@ -149,7 +150,8 @@ def _positional_cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-_BARE_NUMBER_RE = re.compile(r"^\d[\d.,]*\s*%?$")
+# a bare number, time or date ("120", "04:00", "23/05/2019"): nothing alone without its column
+_BARE_NUMBER_RE = re.compile(r"^\d[\d.,:/-]*\s*%?$")
 _HEADER_UNIT_RE = re.compile(r"^(?P<label>.*?)\s*\((?P<unit>[^()]+)\)$")
 
 
@@ -197,7 +199,8 @@ def table_rows(lines: list[str], record: Record | None) -> list[str]:
         if not _is_table_row(previous) and (
             len(following) == 2 and all(_is_table_row(f) for f in following) or ruled
         ):
-            header = _positional_cells(line) if ruled else []
+            # "Từ | Đến" over "04:00 | 10:00": the times are read with their column's name
+            header = _positional_cells(line)
             if record is not None:
                 record("table header", line, "")
             continue

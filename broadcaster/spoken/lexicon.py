@@ -24,7 +24,7 @@ UNITS = {
     "m3": "mét khối", "m³": "mét khối", "km/h": "ki lô mét một giờ", "km": "ki lô mét",
     "km/giờ": "ki lô mét một giờ", "m/s": "mét một giây", "°C": "độ xê", "oC": "độ xê",
     "ha": "héc ta", "kg": "ki lô gam", "cm": "xăng ti mét", "mm": "mi li mét", "m": "mét",
-    "tấn": "tấn", "VNĐ": "đồng", "VND": "đồng", "đ": "đồng", "%": "phần trăm",
+    "tấn": "tấn", "CV": "mã lực", "VNĐ": "đồng", "VND": "đồng", "đ": "đồng", "%": "phần trăm",
     # rates an announcer reads with "trên" (issue 26: reservoir and crop notices)
     "m3/s": "mét khối trên giây", "m³/s": "mét khối trên giây", "kg/ha": "ki lô gam trên héc ta",
     "tấn/ha": "tấn trên héc ta", "con/m2": "con trên mét vuông", "con/m²": "con trên mét vuông",

@@ -15,9 +15,10 @@ times), `rules_quantities` (numbers, units, ranges, ordinals, Roman numerals), `
 
 from __future__ import annotations
 
+from broadcaster.spoken.defined import DEFINED
 from broadcaster.spoken.lexicon import loanwords
 from broadcaster.spoken.rules_base import Rule
-from broadcaster.spoken.rules_codes import CODE, CODE_NUMBER, DOCUMENT, LETTER_CODE, PHONE
+from broadcaster.spoken.rules_codes import CODE, CODE_NUMBER, DOCUMENT, PHONE
 from broadcaster.spoken.rules_dates import (
     DASHED_DAY_MONTH,
     DATE_RANGE,
@@ -83,7 +84,7 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
         BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
         COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, DEGREES_C, TIMES, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, echo, joined, expand, LETTER_CODE, CODE, OR_MORE, NUMBER, STAR,
+        ALARM, DEGREES_C, TIMES, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, DEFINED, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
         NAME_PAIR, NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 Record = Callable[[str, str, str], None]
@@ -18,6 +18,7 @@ class Context:
     record: Record | None
     unknown: list[str]
     mong: bool = False  # days 1 to 10 as "mồng một" (Northern) or "mùng một" (Southern)
+    defined: dict[str, str] = field(default_factory=dict)  # short forms the text defines
 
 
 @dataclass(frozen=True)

@@ -123,25 +123,29 @@ CODE_NUMBER = Rule(
 )
 
 
+def _code_piece(piece: str) -> str:
+    if piece.isdigit():  # "CT05": a leading zero is said, "không năm"
+        return num.digit_words(piece) if piece.startswith("0") else num.number_words(int(piece))
+    if piece[:1].isdigit():  # "PM2.5": a decimal
+        whole, fraction = re.split("[.,]", piece)
+        return num.decimal_words(whole, fraction)
+    return " ".join(LETTER_NAMES[c] for c in piece)
+
+
+def _code(m: re.Match[str], ctx: Context) -> str:
+    pieces = re.findall(r"\d+(?:[.,]\d+)?|[A-ZĐ]+", m.group(0))
+    return " ".join(_code_piece(p) for p in pieces)
+
+
 CODE = Rule(
     "letter names",
-    re.compile(r"(?=\d)(?<![\w.,])(?P<n>\d{1,3})(?P<l>[A-Z]{1,2})(?![\w])"),
-    lambda m, ctx: (
-        f"{num.number_words(int(m.group('n')), ctx.dialect)} "
-        + " ".join(LETTER_NAMES[c] for c in m.group("l"))
+    # A word of capitals and digits is a code, read piece by piece: letters spelled, numbers
+    # said ("nút giao IC4", "(CT05)", "giống BC15", "Phòng PC07", "12A", "cúm A/H5N1", "lân
+    # (P2O5)", "Penalty 40WP", "bụi mịn PM2.5"); a number alone or capitals alone are not.
+    re.compile(
+        r"(?=[A-ZĐ\d])(?<![\w.,/-])(?:[A-Z]/)?"
+        r"(?=[A-ZĐ]*\d)(?=\d*[A-ZĐ]|[A-ZĐ\d]*\d[A-ZĐ])[A-ZĐ\d]+(?:[.,]\d+(?=[A-ZĐ]|\b))?[A-ZĐ\d]*"
+        r"(?![\w]|[.,]\d)"
     ),
-)
-
-
-def _letter_code(m: re.Match[str], ctx: Context) -> str:
-    digits = m.group("n")
-    number = num.digit_words(digits) if digits.startswith("0") else num.number_words(int(digits))
-    return " ".join(LETTER_NAMES[c] for c in m.group("l")) + " " + number
-
-
-LETTER_CODE = Rule(
-    "letter names",
-    # "nút giao IC4", "(CT05)", "giống BC15", "Phòng PC07": the letters spelled, then the number
-    re.compile(r"(?=[A-Z])(?<![\w.-])(?P<l>[A-Z]{1,3})(?P<n>\d{1,3})(?![\w]|[.,]\d)"),
-    _letter_code,
+    _code,
 )

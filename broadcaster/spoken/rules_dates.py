@@ -245,7 +245,7 @@ DOTTED_DAY_RANGE = Rule(
     "range",
     # "(từ ngày 7 - 13.9)", "tuần từ ngày 31.8 - 6.9": days of one month, or across two
     re.compile(
-        r"(?=\d)(?<=[Nn]gày )(?P<a>\d{1,2})(?:\.(?P<am>\d{1,2}))? ?[-–] ?"
+        r"(?=\d)(?:(?<=[Nn]gày )|(?<=[Tt]ừ ))(?P<a>\d{1,2})(?:\.(?P<am>\d{1,2}))? ?[-–] ?"
         r"(?P<b>\d{1,2})\.(?P<m>\d{1,2})(?![\d.]\d|[/-])"
     ),
     _dotted_days,

@@ -8,6 +8,7 @@ import re
 from broadcaster.spoken import numbers as num
 from broadcaster.spoken.lexicon import UNITS, alternation
 from broadcaster.spoken.rules_base import Context, Rule, words_before
+from broadcaster.spoken.syllables import is_syllable
 
 
 def _n(text: str, ctx: Context) -> str:
@@ -61,27 +62,41 @@ UNIT_RANGE = Rule(
 )
 
 
-_WORD_RE = re.compile(r"[^\W\d_]*")
 _AREA = r"(?P<area>m2|m²|m3|m³|km2|ha)(?![\w²³])"  # "ổ/m2", "trứng/m2": per area, "trên"
 
 
-def _per(m: re.Match[str], ctx: Context) -> str:
-    if m.group("area"):  # "0,2 ổ/m2": so many on each square metre, "trên mét vuông"
-        return f"{m.group('a')} trên {UNITS[m.group('area')]}"
-    after = _WORD_RE.match(m.string, m.end())
-    word = after.group(0) if after else ""
-    unit = f"{m.group('u')}/{word}"
-    if unit in UNITS:
-        return m.group(0)  # the units of UNITS say "trên" themselves
+def _per_word(word: str) -> str:
+    """One thing an amount is counted against: "mỗi ngày", "mỗi ki lô gam", "trên héc ta"."""
+    if word in ("m2", "m²", "m3", "m³", "km2", "ha"):  # "0,2 ổ/m2", "400 lít nước/ha"
+        return f"trên {UNITS[word]}"
     if word == "lần":
-        return f"{m.group('a')} một "  # "2 - 3 tuần/lần": once every two or three weeks
-    # "50.000 đồng/con", "2 kg/ngày", "0,03%/ngày", "46.935 đồng/ tháng": a rate, "mỗi"
-    return f"{m.group('a')} mỗi "
+        return "một lần"  # "2 - 3 tuần/lần": once every two or three weeks
+    return f"mỗi {UNITS.get(word, word)}"
+
+
+# "5 xã/phường", "12 thôn/tổ dân phố": one kind of place or another, not a rate
+_PLACES = frozenset("xã phường thị thôn tổ xóm ấp bản khu khối huyện quận tỉnh".split())
+
+
+def _per(m: re.Match[str], ctx: Context) -> str:
+    words = [w.strip() for w in m.group("per").split("/")[1:]]
+    if f"{m.group('u')}/{words[0]}" in UNITS and not m.group("gap"):
+        return m.group(0)  # "km/h", "kg/ha": the units of UNITS say "trên" themselves
+    rate = []
+    for word in words:
+        if not (word.islower() or word in UNITS) or word in _PLACES:
+            return m.group(0)  # "Tân Lập/Tân Hòa", "xã/phường": names and places apart
+        rate.append(_per_word(word))
+    # "50.000 đồng/con", "0,03%/ngày", "60.000 đồng/kg", "5 lít/người/ngày", "400 lít nước/ha"
+    return f"{m.group('a')} " + " ".join(rate)
 
 
 PER = Rule(
     "per",
-    re.compile(rf"(?P<a>\d[\d.,]* ?(?P<u>[^\W\d_]+|%))/ ?(?:{_AREA}|(?=[^\W\d_]))"),
+    re.compile(
+        r"(?P<a>\d[\d.,]* ?(?P<gap>(?:[^\W\d_]+ ){0,2})(?P<u>[^\W\d_]+|%))"
+        r"(?P<per>(?:/ ?(?:m2|m²|m3|m³|km2|[^\W\d_]+))+)(?![\w²³])"
+    ),
     _per,
 )
 
@@ -140,13 +155,23 @@ _ROMAN_KEYWORDS = frozenset(
     " hội nghị phụ lục thứ"
     # levels and places (issue 26): "cấp IV", "vùng VII", "Khóm I", "khu vực II", "đợt I"
     " cấp vùng khóm khoá khu khu vực đợt tổ ấp bản buôn thôn xóm khối tiểu khu bậc loại hạng"
-    " nhóm mức".split()
+    " nhóm mức phố đội lớp".split()
 )
 # "cấp IV và V", "cấp IV-V": a Roman numeral after a keyword's numeral is a number too.
 _ROMAN_CHAIN_RE = re.compile(
     r"(?:cấp|vùng|đợt|khu vực|giai đoạn|khóa|quý) [IVX]+ ?(?:và|hoặc|đến|tới|,|[-–])? ?$",
     re.IGNORECASE,
 )
+
+
+def _numeral_after_word(m: re.Match[str], numeral: str) -> bool:
+    """Two Roman letters or more after a word are a number, whatever the word ("Tổ dân phố
+    VII", "lớp IX"); "VI" and "XI" are syllables too ("vi khuẩn", "xi măng"), so they are a
+    number only where no word follows."""
+    if len(numeral) < 2 or not m.string[m.start() - 2 : m.start() - 1].isalpha():
+        return False
+    follows = m.string[m.end() : m.end() + 2]
+    return not is_syllable(numeral) or not (follows[:1] == " " and follows[1:].isalpha())
 
 
 def _roman_after(m: re.Match[str], ctx: Context) -> str:
@@ -159,7 +184,7 @@ def _roman_after(m: re.Match[str], ctx: Context) -> str:
         before[-1] in _ROMAN_KEYWORDS or " ".join(before[-2:]) in _ROMAN_KEYWORDS
     )
     head = m.string[max(0, m.start() - 30) : m.start()]
-    if not (keyword or _ROMAN_CHAIN_RE.search(head)):
+    if not (keyword or _ROMAN_CHAIN_RE.search(head) or _numeral_after_word(m, numeral)):
         return m.group(0)
     return num.number_words(value, ctx.dialect) + (" đến " if m.group("to") else "")
 
