@@ -1,4 +1,5 @@
-"""Make the sample reports in this folder from the demo data: `python docs/samples/make_samples.py`.
+"""Make the sample reports in this folder from the demo data: `python docs/samples/make_samples.py`
+(or into FOLDER: `python docs/samples/make_samples.py FOLDER`).
 
 A scratch station gets the demo scripts (`broadcaster init --demo`), then the first
 reporting quarter of 2024 (15 Dec 2023 – 14 Mar 2024) of airings, four a day in the two
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from broadcaster.bench.report import seed_airings
 from broadcaster.config import load_settings
-from broadcaster.services import records
+from broadcaster.services import reports
 from broadcaster.services.context import Context
 from broadcaster.services.station import initialise, open_station
 
@@ -26,8 +27,8 @@ REPO = HERE.parent.parent
 MADE_ON = datetime(2024, 3, 20, 2, 0, tzinfo=timezone.utc)
 
 
-def main() -> None:
-    """Write docs/samples/bao-cao-phat-thanh-20231215-20240314.{xlsx,docx,csv,json} and the pack."""
+def main(out: Path = HERE) -> None:
+    """Write bao-cao-phat-thanh-20231215-20240314.{xlsx,docx,csv,json} and the pack into `out`."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in ("schedules", "scripts_vi"):
@@ -44,16 +45,16 @@ def main() -> None:
                          settings.var_path / "ledger")  # fmt: skip
         with station.sessions() as session:
             ctx = Context(settings, session, lambda: MADE_ON)
-            quarter = records.named_period(ctx, "2024-Q1")
-            for fmt in records.FORMATS:
-                made = records.office_report(ctx, quarter, fmt, samples=True)
-                (HERE / made.name).write_bytes(made.body)
+            quarter = reports.named_period(ctx, "2024-Q1")
+            for fmt in reports.FORMATS:
+                made = reports.office_report(ctx, quarter, fmt, samples=True)
+                made.save(out / made.name)
                 print(f"{made.name}: {made.rows} rows; {made.checked.sentence()}")
-            pack = records.evidence_pack(ctx, quarter, samples=True)
-            (HERE / pack.name).write_bytes(pack.body)
-            print(f"{pack.name}: {len(pack.body)} bytes")
+            pack = reports.evidence_pack(ctx, quarter, samples=True)
+            pack.save(out / pack.name)
+            print(f"{pack.name}: {(out / pack.name).stat().st_size} bytes")
         station.engine.dispose()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if sys.argv[1:] else HERE))
