@@ -42,7 +42,7 @@ _CREDIT_RE = re.compile(
 # EVNHANOI" at the end, "(Ngày đăng: 19/10/2018)".
 _CREDIT_TAIL_RE = re.compile(
     r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
-    r"|\s*\((?:ảnh|nguồn|theo)(?: minh h[oọ]ạ?)?\s*:[^()]{1,40}\)"
+    r"|\s*\((?:ảnh|nguồn|theo)(?: minh h(?:oạ|ọa|oa))?\s*:[^()]{1,40}\)"
     r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
 )

@@ -210,7 +210,8 @@ def table_rows(lines: list[str], record: Record | None) -> list[str]:
             if record is not None and labelled != cells:
                 record("table column", " | ".join(cells), " | ".join(labelled))
             cells = labelled
-        row = ", ".join(c for c in cells if c)
+        # "từ 04:00" then "đến 10:00": one span, read without a pause between
+        row = re.sub(r"(\b[Tt]ừ [^,]+), (?=đến )", r"\1 ", ", ".join(c for c in cells if c))
         out.append(row + "." if row and not row.endswith(_SENTENCE_END) else row)
     return out
 
