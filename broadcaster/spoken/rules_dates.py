@@ -57,13 +57,16 @@ _DATE_WORDS = frozenset(
     " động nước giáo nữ nhi sĩ thuốc"
     " mai nay".split()  # "ngày mai 22/1", "tối nay 12/7"
 )
-_DATE_AFTER_RE = re.compile(r"^(?:[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
+_DATE_AFTER_RE = re.compile(r"^(?: ?[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
 
 
 def _day_month(m: re.Match[str], ctx: Context) -> str:
     day, month = m.group("d"), m.group("m")
     after = m.string[m.end() : m.end() + 8]
-    is_date = words_before(m) in _DATE_WORDS or _DATE_AFTER_RE.match(after)
+    before = words_before(m, 2).split()
+    # "ngày mai - 7/2": a day's word, a dash, then the date
+    dashed = len(before) == 2 and before[1] in "-–" and before[0] in _DATE_WORDS
+    is_date = words_before(m) in _DATE_WORDS or dashed or _DATE_AFTER_RE.match(after)
     if _valid_date(day, month) and is_date:
         return (
             f"{_day_prefix(m, day, ctx)}{num.number_words(int(day), ctx.dialect)} "
