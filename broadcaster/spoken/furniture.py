@@ -32,7 +32,11 @@ _CREDIT_RE = re.compile(
     r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
     r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
-    r"|có thể bạn quan tâm|thống kê truy cập|banner|video liên quan|trả lời|tiếng việt \| english|google news"
+    r"|có thể bạn quan tâm|thống kê truy cập|banner|đăng nhập|trọn bộ|(?:ảnh )?chụp màn hình"
+    # a portal's visitor counter ("• Hôm nay: 1") and images' alternative texts
+    r"|[•*-]?\s*(?:đang online|đang truy cập|hôm nay|trong tuần|tháng hiện tại|tất cả"
+    r"|(?:tổng )?lượt truy cập)\s*:\s*[\d.,]+|(?:\s*(?:image (?:advertisement|banner)|anh tin bai))+"
+    r"|video liên quan|trả lời|tiếng việt \| english|google news"
     r"|(?:hình )?ảnh (?:chỉ mang tính )?minh h(?:ọa|oạ)\.?(?: \((?:nguồn|ảnh)\s*:[^()]*\))?|chủ đề\s*:.*"
     r"|email của bạn sẽ không được hiển thị công khai.*|(?:xem|đọc) thêm\s*:.*|tin liên quan\s*:.*|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
     rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
@@ -43,6 +47,7 @@ _CREDIT_RE = re.compile(
 _CREDIT_TAIL_RE = re.compile(
     r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
     r"|\s*\((?:ảnh|nguồn|theo)(?: minh h(?:oạ|ọa|oa))?\s*:[^()]{1,40}\)"
+    r"|(?<=[.!?…]) ảnh(?: chụp màn hình|\s*:\s*[^.;:]{1,30}| \d{1,2})$"
     r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
 )
