@@ -8,6 +8,8 @@ RULE_LABELS_VI = {
     "url": "địa chỉ trang web",
     "email": "địa chỉ thư điện tử",
     "page furniture": "số trang, dòng kẻ",
+    "page end": "hết bài (phần dưới của trang web)",
+    "number list": "dãy số nối bằng dấu cộng",
     "list marker": "đánh số mục",
     "document symbol": "số, ký hiệu văn bản",
     "phone number": "số điện thoại",

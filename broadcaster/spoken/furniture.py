@@ -32,8 +32,12 @@ _CREDIT_RE = re.compile(
     r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
     r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
-    r"|có thể bạn quan tâm|thống kê truy cập|banner|video liên quan|trả lời|tiếng việt \| english|google news"
-    r"|(?:hình )?ảnh minh họa|(?:hình )?ảnh minh hoạ|chủ đề\s*:.*"
+    r"|có thể bạn quan tâm|thống kê truy cập|banner|đăng nhập|trọn bộ|(?:ảnh )?chụp màn hình"
+    # a portal's visitor counter ("• Hôm nay: 1") and images' alternative texts
+    r"|[•*-]?\s*(?:đang online|đang truy cập|hôm nay|trong tuần|tháng hiện tại|tất cả"
+    r"|(?:tổng )?lượt truy cập)\s*:\s*[\d.,]+|(?:\s*(?:image (?:advertisement|banner)|anh tin bai))+"
+    r"|video liên quan|trả lời|tiếng việt \| english|google news"
+    r"|(?:hình )?ảnh (?:chỉ mang tính )?minh h(?:ọa|oạ)\.?(?: \((?:nguồn|ảnh)\s*:[^()]*\))?|chủ đề\s*:.*"
     r"|email của bạn sẽ không được hiển thị công khai.*|(?:xem|đọc) thêm\s*:.*|tin liên quan\s*:.*|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
     rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
     re.IGNORECASE,
@@ -42,7 +46,8 @@ _CREDIT_RE = re.compile(
 # EVNHANOI" at the end, "(Ngày đăng: 19/10/2018)".
 _CREDIT_TAIL_RE = re.compile(
     r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
-    r"|\s*\((?:ảnh|nguồn|theo)(?: minh h[oọ]ạ?)?\s*:[^()]{1,40}\)"
+    r"|\s*\((?:ảnh|nguồn|theo)(?: minh h(?:oạ|ọa|oa))?\s*:[^()]{1,40}\)"
+    r"|(?<=[.!?…]) ảnh(?: chụp màn hình|\s*:\s*[^.;:]{1,30}| \d{1,2})$"
     r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
 )
@@ -68,7 +73,23 @@ def strip_site_tags(text: str, record: Record | None) -> str:
             record("page furniture", match.group(0), "")
         return ""
 
-    return _SITE_TAG_RE.sub(drop, text)
+    def cut(match: re.Match[str]) -> str:
+        if (match.group("tag") or match.group("tag2")) in known:
+            return match.group(0)
+        if record is not None:
+            record("page furniture", match.group(0), "")
+        return "" if match.group("start") is not None else "\n"
+
+    return _BRACKET_TAG_RE.sub(cut, _SITE_TAG_RE.sub(drop, text))
+
+
+# A site's short name in brackets opening the article, even with no dash or on the title's
+# line: "(TTV) Chủ động phòng chống …", "… ngày mai - 7/2 (PLVN) - Ngày mai (7/2), …".
+_BRACKET_TAG_RE = re.compile(
+    r"(?:^(?P<start>)\((?P<tag>[A-ZĐ]{2,6}\d?)\) (?:[-–—] )?(?=[A-ZĐ])"
+    r"|(?<=\S) \((?P<tag2>[A-ZĐ]{2,6}\d?)\) [-–—] (?=[A-ZĐ]))",
+    re.MULTILINE,
+)
 
 
 _BARE_DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
@@ -108,6 +129,22 @@ def is_credit(line: str, top: bool = False) -> bool:
         or _is_stamp(line)
         or (top and _BARE_DATE_RE.match(line) is not None)
     )
+
+
+# Where a page's article ends: the widgets under it ("Bài liên quan", "Tin cùng chuyên mục",
+# "CHƯƠNG TRÌNH HÔM NAY", "Ý kiến bạn đọc") list other pages' titles, programmes and staff,
+# none of them the notice's own, so nothing after such a line is read.
+_PAGE_END_RE = re.compile(
+    r"^(?:(?:các )?(?:bài|tin|bài viết|tin tức) (?:liên quan|cùng chuyên mục|cùng chủ đề|khác)"
+    r"|video liên quan|có thể bạn quan tâm|chương trình hôm nay|tin mới nhất|tin (?:đọc|xem) nhiều"
+    r"|(?:đọc|xem) nhiều nhất|ý kiến bạn đọc|(?:gửi )?bình luận|chủ đề\s*:.*|từ khóa\s*:.*)$",
+    re.IGNORECASE,
+)
+
+
+def is_page_end(line: str) -> bool:
+    """A widget's title under an article: the page's own text ends above it."""
+    return _PAGE_END_RE.match(line.strip(" :")) is not None
 
 
 def strip_credits(line: str) -> str:

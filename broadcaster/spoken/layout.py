@@ -17,6 +17,7 @@ from broadcaster.intake.letterhead import (
 from broadcaster.spoken.address import EMAIL_RE, URL_RE, say_email, say_url
 from broadcaster.spoken.furniture import (
     is_credit,
+    is_page_end,
     strip_author,
     strip_credits,
     strip_link_lines,
@@ -82,6 +83,11 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
         for column in split_columns(raw):
             line = strip_credits(_SPACES_RE.sub(" ", column).strip())
             top = sum(1 for kept in lines if kept) < 2
+            # under an article (a sentence read already), a widget's title ends the page
+            if any(k.endswith(tuple(".!?…")) for k in lines) and is_page_end(line):
+                if record is not None:
+                    record("page end", line, "")
+                return strip_author(lines, record)
             if line and (_FURNITURE_RE.match(line) or is_credit(line, top)):
                 if record is not None:
                     record("page furniture", line, "")
@@ -210,7 +216,8 @@ def table_rows(lines: list[str], record: Record | None) -> list[str]:
             if record is not None and labelled != cells:
                 record("table column", " | ".join(cells), " | ".join(labelled))
             cells = labelled
-        row = ", ".join(c for c in cells if c)
+        # "từ 04:00" then "đến 10:00": one span, read without a pause between
+        row = re.sub(r"(\b[Tt]ừ [^,]+), (?=đến )", r"\1 ", ", ".join(c for c in cells if c))
         out.append(row + "." if row and not row.endswith(_SENTENCE_END) else row)
     return out
 

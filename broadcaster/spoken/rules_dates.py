@@ -57,13 +57,16 @@ _DATE_WORDS = frozenset(
     " động nước giáo nữ nhi sĩ thuốc"
     " mai nay".split()  # "ngày mai 22/1", "tối nay 12/7"
 )
-_DATE_AFTER_RE = re.compile(r"^(?:[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
+_DATE_AFTER_RE = re.compile(r"^(?: ?[,.;:!?)]|$| (?:là|và|hằng|đến|tới|hàng|năm nay|[-–]))")
 
 
 def _day_month(m: re.Match[str], ctx: Context) -> str:
     day, month = m.group("d"), m.group("m")
     after = m.string[m.end() : m.end() + 8]
-    is_date = words_before(m) in _DATE_WORDS or _DATE_AFTER_RE.match(after)
+    before = words_before(m, 2).split()
+    # "ngày mai - 7/2": a day's word, a dash, then the date
+    dashed = len(before) == 2 and before[1] in "-–" and before[0] in _DATE_WORDS
+    is_date = words_before(m) in _DATE_WORDS or dashed or _DATE_AFTER_RE.match(after)
     if _valid_date(day, month) and is_date:
         return (
             f"{_day_prefix(m, day, ctx)}{num.number_words(int(day), ctx.dialect)} "
@@ -180,6 +183,8 @@ TIME_COLON = Rule(
 def _dashed_day_month(m: re.Match[str], ctx: Context) -> str:
     if not _valid_date(m.group("d"), m.group("m")):
         return m.group(0)
+    if words_before(m) in ("từ", "đến", "tới") and int(m.group("m")) >= int(m.group("d")):
+        return m.group(0)  # "từ 5-7": maybe a range; "từ 16-3" falls, so it is a date
     words = f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} tháng "
     return words + num.month_words(int(m.group("m")), ctx.dialect)
 
@@ -190,7 +195,8 @@ DASHED_DAY_MONTH = Rule(
     # so are "trưa 28-9", "chiều nay 7-10" and, with a dot, "ngày 26.6", "hôm nay 10.9"
     re.compile(
         r"(?=\d)(?:(?<=[Nn]gày )(?<!từ ngày )|(?<=[Ss]áng |[Tt]rưa )|(?<=[Tt]ối |[Đđ]êm )"
-        r"|(?<=[Cc]hiều )|(?<=[Nn]ay |[Hh]ôm )|(?<=[Kk]hánh )|(?<=[Nn]ay \())"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
+        r"|(?<=[Cc]hiều )|(?<=[Nn]ay |[Hh]ôm )|(?<=[Kk]hánh )|(?<=[Nn]ay \()"
+        r"|(?<=[Tt]ừ )|(?<=[Đđ]ến |[Tt]ới ))"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
         r"(?P<d>\d{1,2})[-.](?P<m>\d{1,2})(?![\d/-]|[.,]\d)"
     ),
     _dashed_day_month,

@@ -117,6 +117,13 @@ TIMES = Rule(
     lambda m, ctx: f"{m.group('u') or ''} nhân ",
 )
 
+NUMBER_LIST = Rule(
+    "number list",
+    # "Tổ 13+16+17 Phường Sài Đồng": three groups named at once, not a sum
+    re.compile(r"(?<=\d) ?\+ ?(?=\d)(?![\d+ ]*=)"),
+    lambda m, ctx: ", ",
+)
+
 BELOW_ZERO = Rule(
     "number",
     # "nhiệt độ giảm sâu còn -1 độ C": below zero, "âm"
