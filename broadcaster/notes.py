@@ -64,6 +64,8 @@ class NoteCode(StrEnum):
     SOUND_CARD_STALLED = "sound_card_stalled"
     SOUND_CARD_FAILED = "sound_card_failed"
     OUTPUT_UNKNOWN = "output_unknown"
+    STREAM_URL_BAD = "stream_url_bad"
+    STREAM_LOST = "stream_lost"
     # Problems for the status page
     WITNESS_FAILED = "witness_failed"
     WITNESS_EXIT = "witness_exit"
@@ -135,6 +137,8 @@ ENGLISH: dict[NoteCode, str] = {
     ),
     NoteCode.SOUND_CARD_MISSING: "No sound card named '{device}'; this machine has: {names}.",
     NoteCode.SOUND_CARD_STALLED: "The sound card stopped taking audio.",
+    NoteCode.STREAM_URL_BAD: "{url} is not a stream address: it must start with http:// or https://.",
+    NoteCode.STREAM_LOST: "The stream {url} gave no audio after {tries} tries ({detail}).",
     NoteCode.SOUND_CARD_FAILED: "The sound card could not play {file}: {detail}.",
     NoteCode.OUTPUT_UNKNOWN: (
         "Output '{spec}' is not one of soundcard[:NAME], file:DIR, command:CMD or null."
@@ -232,6 +236,11 @@ VIETNAMESE: dict[NoteCode, str] = {
         "Không có card âm thanh tên “{device}” (máy có: {names}). Báo kỹ thuật viên."
     ),
     NoteCode.SOUND_CARD_STALLED: "Card âm thanh ngừng nhận âm thanh giữa chừng. Báo kỹ thuật viên.",
+    NoteCode.STREAM_URL_BAD: "{url} không phải địa chỉ luồng phát: địa chỉ phải bắt đầu bằng http:// hoặc https://.",
+    NoteCode.STREAM_LOST: (
+        "Luồng tiếp sóng {url} không có âm thanh sau {tries} lần kết nối ({detail}). "
+        "Kiểm tra đường Internet và địa chỉ luồng."
+    ),
     NoteCode.SOUND_CARD_FAILED: (
         "Card âm thanh không phát được tệp âm thanh của bản tin ({detail}). Báo kỹ thuật viên."
     ),

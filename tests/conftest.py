@@ -23,6 +23,7 @@ from broadcaster.services.station import Station, initialise, open_station
 from broadcaster.store.users import create_user
 from tests.agent_station import hub, server, tones  # noqa: F401  (fixtures of the agent tests)
 from tests.broker import broker, tls_broker  # noqa: F401  (fixtures: a real Mosquitto)
+from tests.icecast import icecast  # noqa: F401  (a fixture: a real Icecast, for relays)
 
 # Hypothesis: no per-example deadline (a busy machine is slow, not wrong). `make test` runs the
 # default number of examples; `make test-stress` runs the "stress" profile, thousands per

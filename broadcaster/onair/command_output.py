@@ -66,7 +66,7 @@ def _go(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _run_until_done(
+def run_until_done(
     args: list[str], limit: float, cancel: threading.Event | None
 ) -> tuple[int, str]:
     """Run a command in its own process group; stop the group when it outlives `limit`
@@ -128,7 +128,7 @@ class CommandOutput:
         args = [part.replace("{file}", str(audio)) for part in shlex.split(self.template)]
         if "{file}" not in self.template:
             args.append(str(audio))
-        code, last_line = _run_until_done(args, duration_s + COMMAND_MARGIN_SECONDS, cancel)
+        code, last_line = run_until_done(args, duration_s + COMMAND_MARGIN_SECONDS, cancel)
         if code != 0:
             raise OutputError(note(NoteCode.PLAYER_EXIT, exit_code=code, detail=last_line))
         return None
@@ -141,8 +141,8 @@ class HookedOutput:
         self.inner, self.before, self.after = inner, before, after
         self.description = inner.description
 
-    def _hook(self, name: str, command: str) -> None:
-        code, _ = _run_until_done(shlex.split(command), HOOK_TIMEOUT_SECONDS, None)
+    def hook(self, name: str, command: str) -> None:
+        code, _ = run_until_done(shlex.split(command), HOOK_TIMEOUT_SECONDS, None)
         if code != 0:
             raise OutputError(note(NoteCode.HOOK_EXIT, hook=name, command=command, exit_code=code))
 
@@ -155,21 +155,21 @@ class HookedOutput:
         again: when the bulletin played, the failure comes back as a note for its row.
         """
         if self.before:
-            self._hook("before", self.before)
+            self.hook("before", self.before)
         try:
             played = self.inner.play(audio, label, duration_s, cancel)
         finally:
-            after_failed = self._after()
+            after_failed = self.after_hook()
         if after_failed is not None:
             return Note(NoteCode.AFTER_HOOK_FAILED, cause=after_failed)
         return played
 
-    def _after(self) -> Note | None:
+    def after_hook(self) -> Note | None:
         """Run the after-hook; its failure as a note, or None."""
         if not self.after:
             return None
         try:
-            self._hook("after", self.after)
+            self.hook("after", self.after)
         except OutputError as exc:
             logger.error("%s", exc)
             return exc.note

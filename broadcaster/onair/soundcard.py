@@ -111,3 +111,57 @@ class SoundcardOutput:
                 note(NoteCode.SOUND_CARD_FAILED, file=audio.name, detail=str(exc))
             ) from exc
         return None
+
+
+class PcmBuffer:
+    """Blocks of 16-bit mono PCM between the relay's receiver and the sound card's callback; the
+    card gets silence while it is empty (a gap in the stream), and the receiver waits while it is
+    full (it never runs ahead of the card by more than `limit_s`)."""
+
+    def __init__(self, rate: int, limit_s: float = 5.0) -> None:
+        self.data = bytearray()
+        self.limit = int(limit_s * rate) * 2
+        self.room = threading.Condition()
+
+    def put(self, block: bytes, cancel: threading.Event | None) -> None:
+        with self.room:
+            while len(self.data) >= self.limit:
+                if cancel is not None and cancel.is_set():
+                    raise Preempted("The relay was stopped.")
+                self.room.wait(0.05)
+            self.data += block
+
+    def take(self, size: int) -> bytes:
+        with self.room:
+            chunk = bytes(self.data[:size])
+            del self.data[:size]
+            self.room.notify()
+        return chunk + bytes(size - len(chunk))  # silence for what has not come
+
+
+def play_pcm(
+    output: SoundcardOutput, receiver: Any, seconds: float, cancel: threading.Event | None
+) -> Any:
+    """Play the stream of `receiver` (streams.Receiver) on the card for `seconds`."""
+    import miniaudio
+
+    rate = receiver.receipt.rate
+    buffer = PcmBuffer(rate)
+
+    def feed() -> Any:
+        frames = yield b""
+        while True:
+            frames = yield buffer.take(frames * 2)
+
+    backends = _backends(output.backend)
+    try:
+        source = feed()
+        next(source)
+        with miniaudio.PlaybackDevice(
+            nchannels=1, sample_rate=rate, device_id=output._device_id(backends), backends=backends,
+            app_name="broadcaster",
+        ) as device:  # fmt: skip
+            device.start(source)
+            return receiver.run(seconds, lambda block: buffer.put(block, cancel), cancel)
+    except miniaudio.MiniaudioError as exc:
+        raise OutputError(note(NoteCode.SOUND_CARD_FAILED, file="stream", detail=str(exc))) from exc

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from broadcaster.onair.command_output import CommandOutput, HookedOutput, _run_until_done
+from broadcaster.onair.command_output import CommandOutput, HookedOutput, run_until_done
 from broadcaster.onair.output_spec import default_output, make_output
 from broadcaster.onair.outputs import FileOutput, NullOutput, OutputError, Preempted
 from broadcaster.onair.soundcard import SoundcardOutput, list_sound_devices
@@ -129,7 +129,7 @@ def test_a_player_and_everything_it_started_die_with_a_timeout(tmp_path: Path) -
     """A player that hangs is killed as a group: the grandchild it started goes too."""
     pid_file = tmp_path / "child.pid"
     with pytest.raises(OutputError, match="did not finish within"):
-        _run_until_done(["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], 0.5, None)
+        run_until_done(["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], 0.5, None)
     wait_until(lambda: not _alive(int(pid_file.read_text())))
 
 
@@ -141,8 +141,8 @@ def test_a_player_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
 
     pid_file = tmp_path / "player.pid"
     starter = (
-        "import sys, threading; from broadcaster.onair.command_output import _run_until_done; "
-        f"_run_until_done(['sh', '-c', 'echo $$ > {pid_file}; sleep 60'], 120, None)"
+        "import sys, threading; from broadcaster.onair.command_output import run_until_done; "
+        f"run_until_done(['sh', '-c', 'echo $$ > {pid_file}; sleep 60'], 120, None)"
     )
     daemon = subprocess.Popen([sys.executable, "-c", starter])
     try:

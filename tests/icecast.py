@@ -1,0 +1,151 @@
+"""A real Icecast server for the relay tests, fed by ffmpeg from a generated tone: a config in a
+temporary folder, a free loopback port, stopped in `finally`.
+
+Icecast refuses to run as root: as root (CI) the config drops to Debian's `icecast2` user
+(`<changeowner>`), and the folder is made readable to it. Skips when Icecast is missing unless
+BROADCASTER_REQUIRE_ICECAST=1 (CI), which makes it a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from broadcaster.sound.audio import ffmpeg_exe
+
+SOURCE_PASSWORD = "source-pass-1"
+READY_WITHIN = 30.0  # seconds; a deadline for a busy machine, not a measured speed
+CONFIG = """<icecast>
+  <limits><clients>50</clients><sources>10</sources><source-timeout>5</source-timeout>
+    <burst-size>8192</burst-size></limits>
+  <authentication><source-password>{password}</source-password>
+    <admin-user>admin</admin-user><admin-password>{password}</admin-password></authentication>
+  <hostname>127.0.0.1</hostname>
+  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <paths><basedir>/usr/share/icecast2</basedir><logdir>{folder}</logdir>
+    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
+  </paths>
+  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel>
+  </logging>
+  <security><chroot>0</chroot>{owner}</security>
+</icecast>
+"""
+
+
+def require_icecast() -> str:
+    found = shutil.which("icecast2") or shutil.which("icecast")
+    if found:
+        return found
+    reason = "Icecast not installed (apt-get install icecast2)"
+    if os.environ.get("BROADCASTER_REQUIRE_ICECAST") == "1":
+        pytest.fail(f"{reason}, and BROADCASTER_REQUIRE_ICECAST=1 requires it")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Icecast:
+    """A running server; `feed` starts a source on a mount."""
+
+    port: int
+    folder: Path
+    sources: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def url(self, mount: str) -> str:
+        return f"http://127.0.0.1:{self.port}{mount}"
+
+    def feed(
+        self, mount: str, frequency: int = 440, seconds: float | None = None
+    ) -> subprocess.Popen[bytes]:
+        """A source streaming a tone as MP3 in real time to `mount`, up once listeners hear it."""
+        length = ["-t", str(seconds)] if seconds else []
+        source = subprocess.Popen(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
+             "-i", f"sine=frequency={frequency}:sample_rate=44100", *length, "-c:a", "libmp3lame",
+             "-b:a", "64k", "-content_type", "audio/mpeg", "-f", "mp3",
+             f"icecast://source:{SOURCE_PASSWORD}@127.0.0.1:{self.port}{mount}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.sources.append(source)
+        self.wait_for(mount)
+        return source
+
+    def wait_for(self, mount: str) -> None:
+        deadline = time.monotonic() + READY_WITHIN
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url(mount), timeout=2) as answer:  # noqa: S310
+                    if answer.read(1024):
+                        return
+            except urllib.error.HTTPError as missing:  # 404 until the source is up
+                missing.close()
+                time.sleep(0.2)
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        raise RuntimeError(f"Icecast mount {mount} did not come up")
+
+    def stop_sources(self) -> None:
+        for source in self.sources:
+            if source.poll() is None:
+                source.kill()
+            source.wait()
+        self.sources.clear()
+
+
+@pytest.fixture
+def icecast() -> Iterator[Icecast]:
+    program = require_icecast()
+    folder = Path(tempfile.mkdtemp(prefix="icecast-"))
+    owner = ""
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("icecast2")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        os.chmod(folder, 0o755)
+        owner = "<changeowner><user>icecast2</user><group>icecast</group></changeowner>"
+    port = free_port()
+    config = folder / "icecast.xml"
+    config.write_text(
+        CONFIG.format(password=SOURCE_PASSWORD, port=port, folder=folder, owner=owner)
+    )
+    config.chmod(0o644)
+    server = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    running = Icecast(port, folder)
+    try:
+        deadline = time.monotonic() + READY_WITHIN
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log = (
+                        (folder / "error.log").read_text()
+                        if (folder / "error.log").exists()
+                        else ""
+                    )
+                    raise RuntimeError(f"Icecast did not start: {log[-1000:]}") from None
+                time.sleep(0.1)
+        yield running
+    finally:
+        running.stop_sources()
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
