@@ -179,9 +179,25 @@ _NOT_A_NAME = frozenset(
 )
 
 
+# "Hoàng Minh (tổng hợp)", "Lan Anh (TH)": a name that gathered the article from others
+_COMPILED_RE = re.compile(r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST)\)$")
+
+
+def _name_in_capitals(words: list[str]) -> bool:
+    """ "TRÍ DŨNG", "DIỄM QUỲNH": two to four Vietnamese syllables in capitals, not an office."""
+    return (
+        2 <= len(words) <= 4
+        and all(w.isupper() and w.isalpha() and is_syllable(w) for w in words)
+        and words[0].capitalize() not in _NOT_A_NAME
+        and any(not w.isascii() for w in words)
+    )
+
+
 def _is_author(line: str) -> bool:
-    """Two to four words each with one capital ("Mai Hoa", "Vĩnh Thắng"), or a site's name in
-    one word ("Vietnamplus", "PTDnews")."""
+    """Two to four words each with one capital ("Mai Hoa", "Vĩnh Thắng"), or all in capitals
+    with a mark ("DIỄM QUỲNH"), or a site's name in one word ("Vietnamplus", "PTDnews"); a
+    compiler's "(tổng hợp)" after it."""
+    line = _COMPILED_RE.sub("", line)
     if re.search(r"\w ?[-–] ?\w", line) and len(line.split()) <= 8:
         # "Tâm Giang- Ngọc Bích": two reporters
         return all(_is_author(part.strip()) for part in re.split(r"\s*[-–]\s*", line))
@@ -191,8 +207,9 @@ def _is_author(line: str) -> bool:
     if len(words) == 1:
         word = words[0]
         return word.isalpha() and word[0].isupper() and any(c.islower() for c in word)
-    return 2 <= len(words) <= 4 and all(
-        w.isalpha() and w[0].isupper() and (w[1:].islower() or len(w) == 1) for w in words
+    return _name_in_capitals(words) or (
+        2 <= len(words) <= 4
+        and all(w.isalpha() and w[0].isupper() and (w[1:].islower() or len(w) == 1) for w in words)
     )
 
 

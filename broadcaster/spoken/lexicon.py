@@ -39,13 +39,14 @@ class LexiconError(DetailError):
 
 
 def parse_tsv(text: str, source: str) -> dict[str, str]:
-    """`KEY<TAB>spoken form` lines; '#' starts a comment line."""
+    """`KEY<TAB>spoken form[<TAB>source address]` lines; '#' starts a comment line."""
     entries = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip("\r\n")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        key, tab, value = line.partition("\t")
+        key, tab, rest = line.partition("\t")
+        value = rest.split("\t")[0]  # a third column, where the form is written in full
         if not tab or not key.strip() or not value.strip():
             raise LexiconError(f"{source}, line {number}: expected ABBREVIATION<TAB>spoken form.")
         entries[unicodedata.normalize("NFC", key.strip())] = unicodedata.normalize(
@@ -54,11 +55,37 @@ def parse_tsv(text: str, source: str) -> dict[str, str]:
     return entries
 
 
+_GROUPED_RE = re.compile(r"[A-ZĐ]+(?:[,&-][A-ZĐ]+)+")
+
+
+def separator_variants(key: str) -> list[str]:
+    """How the press writes one grouped short form: 'GD&ĐT', 'GD-ĐT', 'GD - ĐT', 'GDĐT',
+    'GD và ĐT'; 'LĐ-TB&XH' and 'LĐ&TB&XH'; 'EVNNPC' and 'EVN NPC'."""
+    if key.startswith("EVN") and key[3:].isupper() and len(key) > 4:
+        return [f"EVN {key[3:]}"]
+    if not _GROUPED_RE.fullmatch(key):
+        return []
+    groups = re.split(r"[,&-]", key)
+    joins = [
+        ["&"] * (len(groups) - 1), ["-"] * (len(groups) - 1), [""] * (len(groups) - 1),
+        [" & "] * (len(groups) - 1), [" - "] * (len(groups) - 1),
+        ["-"] * (len(groups) - 2) + ["&"], ["-"] * (len(groups) - 2) + [" & "],
+    ]  # fmt: skip
+    if len(groups) == 2:
+        joins.append([" và "])
+    out = []
+    for seps in joins:
+        out.append(groups[0] + "".join(s + g for s, g in zip(seps, groups[1:], strict=True)))
+    return [v for v in dict.fromkeys(out) if v != key]
+
+
 @functools.cache
 def builtin_abbreviations() -> dict[str, str]:
-    """The reviewed dictionary shipped with Broadcaster."""
+    """The reviewed dictionary shipped with Broadcaster, each grouped form in its variants."""
     path = HERE / "abbreviations.tsv"
-    return parse_tsv(path.read_text(encoding="utf-8"), path.name)
+    entries = parse_tsv(path.read_text(encoding="utf-8"), path.name)
+    variants = {v: spoken for k, spoken in entries.items() for v in separator_variants(k)}
+    return {**{v: s for v, s in variants.items() if v not in entries}, **entries}
 
 
 @functools.cache

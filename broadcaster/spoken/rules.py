@@ -36,11 +36,13 @@ from broadcaster.spoken.rules_dates import (
     SPACED_DATE,
     TIME,
     TIME_COLON,
+    TIME_SPAN,
     ZERO_MINUTES,
 )
 from broadcaster.spoken.rules_marks import (
     BYLINE,
     FOOTNOTE,
+    GLUED_MARKER,
     GLUED_SENTENCE,
     MARKER,
     NAME_DASH,
@@ -82,8 +84,8 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
-        COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
+        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
+        COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME_SPAN, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
         ALARM, DEGREES_C, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, DEFINED, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,

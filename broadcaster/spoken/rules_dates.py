@@ -167,6 +167,14 @@ HOUR_RANGE = Rule(
     lambda m, ctx: f"{num.number_words(int(m.group('a')), ctx.dialect)} đến ",
 )
 
+TIME_SPAN = Rule(
+    "range",
+    # "khung giờ cao điểm 11h30-14h30", "từ 7:30 - 11:00": one time of day to another, said
+    # with "đến" (with "từ" before it or not), before either time becomes words
+    re.compile(r"(?:(?<=\d[h:]\d\d)|(?<=\d[hg])) ?[-–] ?(?=\d{1,2}(?:[h:]\d\d|h\b))"),
+    lambda m, ctx: " đến ",
+)
+
 TIME = Rule(
     "time",
     # "18h40p", "18h40ph": the minutes marked too

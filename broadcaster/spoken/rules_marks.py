@@ -31,6 +31,27 @@ MARKER = Rule(
     _marker,
 )
 
+
+def _glued_marker(m: re.Match[str], ctx: Context) -> str:
+    number = m.group("g") or m.group("s")
+    parts = [num.number_words(int(p), ctx.dialect) for p in number.split(".")]
+    return (". " if m.group("g") else " ") + " chấm ".join(parts).capitalize() + ", "
+
+
+GLUED_MARKER = Rule(
+    "list marker",
+    # a pasted page's headings run together: "đối tượng tuyển sinh1.1. Hình thức",
+    # "xét tuyển. 1.2. Đối tượng", "đang sinh sống.2. Hồ sơ": the heading's number starts a
+    # sentence of its own (a number after a word and a space, "vào lớp 1. Hồ sơ", stays, and
+    # so does a dotted date, "ngày 5.6. Trời")
+    re.compile(
+        r"(?:(?<=[a-zđà-ỹ])(?P<g>\d{1,2}(?:\.\d{1,2})+)|(?:(?<=[^\W\d_][.:;])|(?<=[.:;] ))(?P<s>\d{1,2}(?:\.\d{1,2})*))"
+        r"\.(?= [A-ZĐÀ-Ỹ])"
+    ),
+    _glued_marker,
+)
+
+
 BYLINE = Rule(
     "byline",
     # a newspaper's mark before its article, "(BVPL) - …", "(VTC News) - …": not read

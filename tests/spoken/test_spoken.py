@@ -192,6 +192,20 @@ def test_dictionary_is_reviewed_and_large() -> None:
         assert short in entries
 
 
+def test_sourced_rows_name_an_address_and_grouped_forms_take_every_spelling() -> None:
+    from broadcaster.spoken.lexicon import HERE, builtin_abbreviations, separator_variants
+
+    rows = [r.split("\t") for r in (HERE / "abbreviations.tsv").read_text("utf-8").splitlines()]
+    sourced = [r for r in rows if len(r) == 3]
+    assert len(sourced) >= 35
+    assert all(r[2].startswith("http") for r in sourced)
+    entries = builtin_abbreviations()
+    for spelling in ("GD-ĐT", "GD - ĐT", "GD và ĐT", "LĐ-TB-XH", "VH-TT&DL", "EVN NPC"):
+        assert spelling in entries, spelling
+    assert entries["NN-PTNT"] == entries["NN&PTNT"]
+    assert separator_variants("UBND") == []
+
+
 @pytest.mark.parametrize(
     ("written", "spoken"),
     [
