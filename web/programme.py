@@ -61,6 +61,7 @@ def week() -> str:
         today=ctx.now().astimezone(tz).date(), printing=request.args.get("print") == "1",
         arranging=g.user.role in ARRANGERS, choices=planning.arrangeable(ctx),
         placing=g.user.role in LEADERS, slot_seconds=planning.slot_seconds, clock=clock_vi,
+        holidays=planning.holidays_of(days),
     )  # fmt: skip
 
 

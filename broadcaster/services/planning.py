@@ -18,6 +18,7 @@ from broadcaster.enums import Outcome, Role, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import clean_week
+from broadcaster.programme.holidays import Holiday, holidays_between
 from broadcaster.programme.planning import (
     GAP_SECONDS,
     Candidate,
@@ -118,6 +119,11 @@ class WeekDays:
     days: list[date]
     previous: str
     next: str
+
+
+def holidays_of(days: list[date]) -> dict[date, Holiday]:
+    """The public holidays among `days` (the week grid names them)."""
+    return {h.day: h for h in holidays_between(min(days), max(days))}
 
 
 def week_days(ctx: Context, week: str) -> WeekDays:

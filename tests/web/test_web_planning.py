@@ -247,3 +247,16 @@ def test_a_form_this_page_never_sends_changes_nothing(
     assert answer.status_code == status
     assert says in answer.text
     assert _planned(station, evening) == town and _pinned(station, evening) == {False}
+
+
+def test_the_week_grid_names_the_holidays(station, town, apps) -> None:  # type: ignore[no-untyped-def]
+    """Tết 2026 (mùng một on Tuesday 17 February) in both the desk's grid and the printed one."""
+    office = apps("vanphong")
+    for printing in ("", "1"):
+        page = htmllib.unescape(
+            office.get("/programme/", query_string={"week": "2026-W08", "print": printing}).text
+        )
+        assert "Giao thừa Tết Nguyên Đán" in page and "Mùng hai Tết Nguyên Đán" in page
+        assert page.count('class="holiday"') == 5  # 16 to 20 February
+    ordinary = office.get("/programme/", query_string={"week": WEEK}).text
+    assert 'class="holiday"' not in ordinary  # 11–17 March 2024: no holiday
