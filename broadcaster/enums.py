@@ -60,6 +60,12 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
+class SlotKind(StrEnum):
+    """What a slot airs: the station's bulletins (a relay of an upper-level station comes later)."""
+
+    BULLETINS = "bulletins"
+
+
 FINAL_OUTCOMES = frozenset(set(Outcome) - {Outcome.STARTED})
 
 LABELS_VI: dict[StrEnum, str] = {
@@ -86,6 +92,7 @@ LABELS_VI: dict[StrEnum, str] = {
     ),
     Topic.D: "Chỉ số PAR INDEX, SIPAS",
     Topic.DD: "Biểu dương gương điển hình",
+    SlotKind.BULLETINS: "Phát bản tin",
 }
 
 

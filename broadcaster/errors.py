@@ -73,6 +73,19 @@ class Code(StrEnum):
     SLOT_OVERFULL = "slot_overfull"
     SLOT_EMERGENCY = "slot_emergency"
     SLOT_EMERGENCY_LEADER = "slot_emergency_leader"
+    # Slots from the page and `broadcaster slots`
+    SLOT_NAME_INVALID = "slot_name_invalid"
+    SLOT_DAYS_INVALID = "slot_days_invalid"
+    SLOT_DATE_INVALID = "slot_date_invalid"
+    SLOT_DATE_PASSED = "slot_date_passed"
+    SLOT_START_INVALID = "slot_start_invalid"
+    SLOT_MINUTES_INVALID = "slot_minutes_invalid"
+    SLOT_KIND_UNKNOWN = "slot_kind_unknown"
+    SLOT_EXISTS = "slot_exists"
+    SLOT_NOT_FOUND = "slot_not_found"
+    SLOT_OVERLAP = "slot_overlap"
+    SLOT_STALE = "slot_stale"
+    SLOT_EDITOR = "slot_editor"
     # Airing
     DAEMON_BUSY = "daemon_busy"
     DAEMON_NOT_RUNNING = "daemon_not_running"
@@ -224,6 +237,28 @@ ENGLISH: dict[Code, str] = {
     Code.SLOT_EMERGENCY_LEADER: (
         "'{name}' is not an enabled leader or admin account; only a leader puts an emergency "
         "bulletin into a routine slot."
+    ),
+    Code.SLOT_NAME_INVALID: "A slot's name has 1 to {maximum} characters and no comma.",
+    Code.SLOT_DAYS_INVALID: (
+        "Give the slot's days from {days} (such as mon,wed,fri) or one date, not both, not neither."
+    ),
+    Code.SLOT_DATE_INVALID: "'{value}' is not a date; write it as YYYY-MM-DD or DD/MM/YYYY.",
+    Code.SLOT_DATE_PASSED: "The date {value} has passed; a one-off slot is for today or later.",
+    Code.SLOT_START_INVALID: "'{value}' is not a start time; write it as HH:MM (06:00, 17:30).",
+    Code.SLOT_MINUTES_INVALID: "A slot lasts a whole number of minutes from 1 to {maximum}.",
+    Code.SLOT_KIND_UNKNOWN: "Slot kind '{kind}' is not one of: {kinds}.",
+    Code.SLOT_EXISTS: "There is already a slot named {name}; choose another name.",
+    Code.SLOT_NOT_FOUND: "There is no slot {slot}; see 'broadcaster slots list'.",
+    Code.SLOT_OVERLAP: (
+        "Slot {name} ({start}, {minutes} min) would overlap slot {other} ({other_start}, "
+        "{other_minutes} min) on {when} in a zone they share; move one or shorten it."
+    ),
+    Code.SLOT_STALE: (
+        "Slot {slot} was changed by someone else after you read it; reload it and make your "
+        "change again."
+    ),
+    Code.SLOT_EDITOR: (
+        "'{name}' is not an enabled leader or admin account; only leaders and admins change slots."
     ),
     Code.DAEMON_BUSY: (
         "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "

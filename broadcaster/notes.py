@@ -46,6 +46,7 @@ class NoteCode(StrEnum):
     MISSED_DAEMON_STOPPED = "missed_daemon_stopped"
     MISSED_SLOT_FULL = "missed_slot_full"
     MISSED_NO_AUDIO = "missed_no_audio"
+    MISSED_SLOT_CHANGED = "missed_slot_changed"
     # Why the output could not play
     AUDIO_CHANGED = "audio_changed"
     AUDIO_MISSING = "audio_missing"
@@ -104,6 +105,9 @@ ENGLISH: dict[NoteCode, str] = {
     + "no daemon was airing at the slot's time (this one started at {since}).",
     NoteCode.MISSED_CUT_OFF: _SLOT_EN
     + "the slot was cut off before its turn (the daemon stopped or lost the air).",
+    NoteCode.MISSED_SLOT_CHANGED: _SLOT_EN
+    + "the slot was changed, paused or deleted while it aired; the change applies from its "
+    "next occurrence.",
     NoteCode.LATE_DAEMON_STARTED: _LATE_EN + "the daemon started at {since}.",
     NoteCode.LATE_DATABASE: _LATE_EN + "the database did not answer from {since}.",
     NoteCode.LATE_CLOCK: _LATE_EN + "the station's clock stepped at {at}.",
@@ -192,6 +196,9 @@ VIETNAMESE: dict[NoteCode, str] = {
     + "lúc đó chương trình phát tự động không chạy (chỉ chạy từ {since}).",
     NoteCode.MISSED_CUT_OFF: _SLOT_VI
     + "khung giờ bị ngắt trước lượt bản tin này (chương trình phát bị dừng hoặc mất quyền phát).",
+    NoteCode.MISSED_SLOT_CHANGED: _SLOT_VI
+    + "khung giờ được thay đổi, tạm dừng hoặc xóa khi đang phát; thay đổi áp dụng từ buổi phát "
+    "sau.",
     NoteCode.LATE_DAEMON_STARTED: _LATE_VI + "chương trình phát tự động bắt đầu chạy lúc {since}.",
     NoteCode.LATE_DATABASE: _LATE_VI + "cơ sở dữ liệu không trả lời từ {since}.",
     NoteCode.LATE_CLOCK: _LATE_VI + "đồng hồ máy phát bị chỉnh lúc {at}.",

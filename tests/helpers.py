@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from broadcaster.intake.parse import parse_script
-from broadcaster.programme.slots import SlotDef
+from broadcaster.programme.slots import SlotDef, load_slots
 from broadcaster.services import audio, scripts
 from broadcaster.services.context import Context
 from broadcaster.services.planning import install_slots
@@ -117,6 +118,8 @@ def run_cli(
     project: Path, database_url: str | None, *args: str, timeout: float = 120
 ) -> subprocess.CompletedProcess:
     """Run `broadcaster ARGS` as its own process in the project folder."""
+    if args and args[0] == "run":
+        import_slot_files(project, database_url)
     return subprocess.run(
         [sys.executable, "-m", "broadcaster.cli", *args],
         cwd=project, env=cli_env(database_url), capture_output=True, text=True, timeout=timeout,
@@ -154,7 +157,28 @@ def begun_slot_file(project: Path, tz: ZoneInfo, seconds_ago: float, minutes: in
         f'[[slot]]\nname = "Thử"\nstart = "{start.astimezone(tz):%H:%M:%S}"\nminutes = {minutes}\n',
         encoding="utf-8",
     )
+    (project / SLOTS_TO_IMPORT).touch()  # the database is the source: imported before `run`
     return start
+
+
+SLOTS_TO_IMPORT = "slots-to-import"
+
+
+def import_slot_files(project: Path, database_url: str | None) -> None:
+    """Make the project's slot files the station's slots, when a test just wrote them, as
+    `broadcaster slots import` does (before a real daemon starts; nothing before `init`)."""
+    marker = project / SLOTS_TO_IMPORT
+    database = project / "var" / "broadcaster.db"
+    if not marker.exists() or (database_url is None and not database.exists()):
+        return
+    engine = create_engine(database_url or f"sqlite:///{database}")
+    try:
+        with Session(engine) as session:
+            install_slots(session, load_slots(project / "schedules"))
+            session.commit()
+    finally:
+        engine.dispose()
+    marker.unlink()
 
 
 def airing_rows(project: Path, database_url: str | None) -> list[dict[str, object]]:
@@ -185,6 +209,7 @@ def running_daemon(
     `env` adds variables (a fault point). It runs in its own process group, which is
     killed in `finally` with every player it started, whatever the test did.
     """
+    import_slot_files(project, database_url)
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "broadcaster.cli", "run", *args],

@@ -126,6 +126,26 @@ VIETNAMESE: dict[Code, str] = {
         "“{name}” không phải tài khoản lãnh đạo đang hoạt động: chỉ lãnh đạo mới đưa được bản tin "
         "khẩn cấp vào khung giờ phát thường xuyên."
     ),
+    Code.SLOT_NAME_INVALID: "Tên khung giờ dài 1 đến {maximum} ký tự, không có dấu phẩy.",
+    Code.SLOT_DAYS_INVALID: (
+        "Hãy chọn các ngày trong tuần hoặc một ngày cụ thể cho khung giờ (chỉ một trong hai)."
+    ),
+    Code.SLOT_DATE_INVALID: "Ngày “{value}” không hợp lệ (dạng đúng: ngày/tháng/năm, ví dụ 29/01/2025).",
+    Code.SLOT_DATE_PASSED: "Ngày {value} đã qua; khung giờ một lần phải từ hôm nay trở đi.",
+    Code.SLOT_START_INVALID: "Giờ bắt đầu “{value}” không hợp lệ (dạng đúng: giờ:phút, ví dụ 06:00).",
+    Code.SLOT_MINUTES_INVALID: "Thời lượng khung giờ là số phút nguyên từ 1 đến {maximum}.",
+    Code.SLOT_KIND_UNKNOWN: "Loại khung giờ “{kind}” không hợp lệ.",
+    Code.SLOT_EXISTS: "Đã có khung giờ tên “{name}”; hãy đặt tên khác.",
+    Code.SLOT_NOT_FOUND: "Không có khung giờ “{slot}”.",
+    Code.SLOT_OVERLAP: (
+        "Khung giờ “{name}” ({start}, {minutes} phút) trùng với khung giờ “{other}” ({other_start}, "
+        "{other_minutes} phút) vào {when} ở cùng vùng loa; hãy dời giờ hoặc rút ngắn một khung."
+    ),
+    Code.SLOT_STALE: (
+        "Khung giờ “{slot}” vừa được người khác thay đổi sau khi anh/chị mở trang; chưa có gì "
+        "thay đổi. Hãy tải lại trang rồi làm lại."
+    ),
+    Code.SLOT_EDITOR: "Chỉ lãnh đạo và quản trị viên mới được thay đổi khung giờ phát.",
     Code.DAEMON_BUSY: "Một chương trình phát tự động khác ({holder}) đang chạy.",
     Code.LEASE_LOST: (
         "Một chương trình phát tự động khác ({holder}) đã tiếp quản; chương trình này đã dừng."
@@ -197,10 +217,24 @@ VIETNAMESE: dict[Code, str] = {
 }
 
 
+DAYS_VI = {"mon": "Thứ Hai", "tue": "Thứ Ba", "wed": "Thứ Tư", "thu": "Thứ Năm",
+           "fri": "Thứ Sáu", "sat": "Thứ Bảy", "sun": "Chủ Nhật"}  # fmt: skip
+
+
+def when_vi(when: str) -> str:
+    """Days ("mon, sat") or a date ("2025-01-29") of a refusal, in Vietnamese words."""
+    parts = [part.strip() for part in when.split(",")]
+    if all(part in DAYS_VI for part in parts):
+        return ", ".join(DAYS_VI[part] for part in parts)
+    return "ngày " + ", ".join("/".join(reversed(part.split("-"))) for part in parts)
+
+
 def vietnamese(error: BroadcasterError) -> str:
     """The Vietnamese sentence for a refusal, by its code; a note it carries (what a player or
     an airing said) is worded in Vietnamese too."""
     data = dict(error.data)
     if data.get("note"):
         data["detail"] = notes.vietnamese(data["note"])
+    if error.code == Code.SLOT_OVERLAP:
+        data["when"] = when_vi(str(data["when"]))
     return VIETNAMESE[error.code].format(**data)

@@ -99,14 +99,11 @@ def run(ctx: click.Context, output: str | None, for_seconds: float | None) -> No
     """Run the daemon: air each slot's programme at its time and log every airing."""
     settings = settings_of(ctx)
     sink = output_for(settings, output)
-    slots = planning.load_slots(
-        settings.schedules_path
-    )  # bad slot files are refused before anything
     station, migration = open_station_for_daemon(settings, utc_now())
     ctx.call_on_close(station.engine.dispose)
     if migration.changed:
         click.echo(upgraded(migration))
-    daemon = Daemon(settings, station.sessions, slots, sink)
+    daemon = Daemon(settings, station.sessions, None, sink)  # the database's slots
     stop = threading.Event()
     # SIGHUP (a closed terminal, `kill -HUP`) stops it cleanly like SIGTERM; a service manager
     # starts it again with the settings as they are then.

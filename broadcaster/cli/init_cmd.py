@@ -27,7 +27,7 @@ def init(
     town: str | None,
     province: str | None,
 ) -> None:
-    """Create var/ and the database here, reading slots from ./schedules/."""
+    """Create var/ and the database here, importing slots from ./schedules/ when it creates it."""
     settings = name_town(settings_of(ctx), town, province, demo, dict(os.environ))
     ctx.obj["settings"] = settings
     result = initialise(settings, admin_password, utc_now(), demo=demo)

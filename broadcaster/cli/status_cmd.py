@@ -77,7 +77,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def _say_schedule(health: Health) -> None:
     """The slot files against the daemon's slots, and the year's plan."""
     if health.slots_changed:
-        click.echo(f"Slots: {health.slots_changed}; restart the daemon to apply.")
+        click.echo(
+            f"Slots: {health.slots_changed}; 'broadcaster slots import' makes the files' "
+            "slots the station's."
+        )
     if health.plan_missing:
         click.echo(
             f"Plan: no plan file for {health.plan_missing}; run 'broadcaster new-plan' to copy "

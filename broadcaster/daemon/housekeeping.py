@@ -8,6 +8,8 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
 
 from apscheduler.executors import base as executor_base
 from apscheduler.schedulers import base as scheduler_base
@@ -16,6 +18,7 @@ from apscheduler.triggers import date, interval
 from apscheduler.triggers.cron import CronTrigger
 
 from broadcaster.clock import SchedulerTime
+from broadcaster.services.planning import SlotDef
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +76,28 @@ def wait_for_stop(stop: threading.Event, for_seconds: float | None) -> None:
         left = STOP_POLL_SECONDS if deadline is None else deadline - time.monotonic()
         if left <= 0 or stop.wait(min(left, STOP_POLL_SECONDS)):
             return
+
+
+def install_slot_job(
+    scheduler: BaseScheduler, job: Callable[[str], None], job_id: str, slot: SlotDef | None,
+    tz: ZoneInfo,
+) -> None:  # fmt: skip
+    """Replace the cron job `job_id` by one that runs `job(slot.name)` at the slot's times: its
+    weekdays, or its one date; none when `slot` is None (paused or deleted)."""
+    if scheduler.get_job(job_id, jobstore="memory") is not None:
+        scheduler.remove_job(job_id, jobstore="memory")
+    if slot is None:
+        return
+    when: dict[str, object] = (
+        {"year": slot.on_date.year, "month": slot.on_date.month, "day": slot.on_date.day}
+        if slot.on_date is not None
+        else {"day_of_week": ",".join(slot.days)}
+    )
+    trigger = CronTrigger(
+        hour=slot.start.hour, minute=slot.start.minute, second=slot.start.second, timezone=tz,
+        **when,
+    )  # fmt: skip
+    scheduler.add_job(
+        job, trigger, args=[slot.name], id=job_id, name=f"air slot {slot.name}",
+        jobstore="memory", replace_existing=True,
+    )  # fmt: skip

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
+from broadcaster.daemon.housekeeping import install_slot_job
 from broadcaster.enums import Outcome
 from broadcaster.notes import NoteCode, note
 from broadcaster.services import air_requests, continuity, onair, planning, prepare, reports
@@ -36,6 +36,7 @@ JOURNAL_SECONDS = 5  # how often airings waiting for the database are tried agai
 RENDER_AHEAD_MINUTES = 10
 EMERGENCY_POLL_SECONDS = 1  # how often new emergencies are sent to the clusters
 PROGRAMME_SECONDS = 15  # a changed programme reaches the clusters within this
+SLOTS_SECONDS = 5  # a slot changed on the page or with `broadcaster slots` is taken within this
 SLOT_JOB_PREFIX = "slot:"
 
 # The job functions are module level (APScheduler's style) and find the running daemon here.
@@ -64,6 +65,13 @@ def air_occurrence_job(slot_name: str, start: datetime) -> None:
     """APScheduler entry point: air (or resume) one open occurrence found by settling."""
     daemon = _daemon()
     daemon.fenced(daemon.air_occurrence, slot_name, start)
+
+
+def follow_slots_job() -> None:
+    """APScheduler entry point: take the slot table's changes without a restart (a database
+    that does not answer leaves the slots as they were until the next look)."""
+    daemon = _daemon()
+    daemon.fenced(daemon.follow_slots)
 
 
 def settle_job() -> None:
@@ -104,6 +112,14 @@ def emergencies_job() -> None:
     relay = _daemon().relay
     if relay is not None:
         relay.send_emergencies()
+
+
+def _install(jobs: "AirJobs", name: str) -> None:
+    """The cron job of slot `name` as it is now (none when it is paused or gone)."""
+    install_slot_job(
+        jobs.scheduler, air_slot_job, SLOT_JOB_PREFIX + name, jobs.slots.get(name),
+        jobs.settings.tz,
+    )  # fmt: skip
 
 
 class AirJobs:
@@ -159,6 +175,21 @@ class AirJobs:
         occurrence = SlotOccurrence(slot, start, start + timedelta(minutes=slot.minutes))
         with self.sessions() as session:
             return self._count(onair.air_occurrence(self._context(session), occurrence, self.air))
+
+    def follow_slots(self) -> None:
+        """Take each slot added, changed, paused or deleted: `SlotGone` to the arbiter (the
+        bulletin on air finishes, no more of that occurrence), then its job anew."""
+        with self.sessions() as session:
+            found = {slot.name: slot for slot in planning.station_slots(self._context(session))}
+        names = found.keys() | self.slots.keys()
+        changed = sorted(n for n in names if found.get(n) != self.slots.get(n))
+        self.slots = found
+        for name in changed:
+            self.air.prepared = {k: v for k, v in self.air.prepared.items() if k[0] != name}
+            self.air.floor.report(onair.SlotGone(name, self.clock()))
+            _install(self, name)
+        if changed:
+            logger.warning("slots changed: %s; from their next occurrence on", ", ".join(changed))
 
     def flush_journal(self) -> None:
         """Write the airings that waited for the database, if it answers now."""
@@ -244,19 +275,10 @@ class AirJobs:
         the database does not answer. A slot missed while the daemon was down airs late
         within the grace time through settling, which runs first.
         """
-        for slot in self.slots.values():
-            trigger = CronTrigger(
-                day_of_week=",".join(slot.days),
-                hour=slot.start.hour,
-                minute=slot.start.minute,
-                second=slot.start.second,
-                timezone=self.settings.tz,
-            )
-            self.scheduler.add_job(
-                air_slot_job, trigger, args=[slot.name], id=SLOT_JOB_PREFIX + slot.name,
-                name=f"air slot {slot.name}", jobstore="memory", replace_existing=True,
-            )  # fmt: skip
+        for name in self.slots:
+            _install(self, name)
         for function, seconds, executor in (
+            (follow_slots_job, SLOTS_SECONDS, "slots"),
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
             (journal_job, JOURNAL_SECONDS, "journal"),

@@ -55,10 +55,7 @@ from broadcaster.services.context import VoiceFactory, make_engines
 from broadcaster.services.continuity import Journal, Lease, LeaseLost
 from broadcaster.services.onair import Floor, Why
 from broadcaster.services.outputs import Output
-from broadcaster.services.planning import (
-    SlotDef,
-    install_slots,
-)
+from broadcaster.services.planning import SlotDef, install_slots, station_slots
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +67,7 @@ class Daemon(AirJobs):
         self,
         settings: Settings,
         session_factory: sessionmaker[Session],
-        slots: list[SlotDef],
+        slots: list[SlotDef] | None,
         output: Output,
         clock: Clock = utc_now,
         sleep: Callable[[float], object] | None = None,
@@ -78,12 +75,15 @@ class Daemon(AirJobs):
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
-        self.slots = {slot.name: slot for slot in slots}
+        # None: the slots of the database (`broadcaster run`); a list is installed first (tests).
+        self.given_slots = slots
+        self.slots = {slot.name: slot for slot in slots or []}
         self.clock = clock
         self.voices = voices
         self.lease = Lease(session_factory, clock, settings.tz, settings.lease_seconds)
         grace = timedelta(minutes=settings.misfire_grace_minutes)
         self.air = onair.Airwaves(output, grace, sleep or self._pause, Floor(clock))
+        self.air.slot_live = lambda slot: self.slots.get(slot.name) == slot
         # Requests and taken-back bulletins reach the arbiter through the watch, never a job.
         self.watch = Watch(session_factory, self._context, self.air, self._count, self._lose)
         self.air.journal = Journal(settings.var_path / "journal.jsonl")
@@ -110,6 +110,7 @@ class Daemon(AirJobs):
                 "clusters": ThreadPoolExecutor(1),
                 "emergencies": ThreadPoolExecutor(1),  # never behind a programme
                 "evidence": ThreadPoolExecutor(1),  # the chain's first checkpoint, walked once
+                "slots": ThreadPoolExecutor(1),  # the slot table's changes, never behind a render
             },
             job_defaults={
                 "coalesce": True,  # a backlog of one slot's runs airs once
@@ -192,8 +193,10 @@ class Daemon(AirJobs):
         self.air.since = self.clock()
         self.flush_journal()  # before the rows a killed daemon left `started` are closed
         with self.sessions() as session:
-            install_slots(session, list(self.slots.values()))
-            session.commit()
+            if self.given_slots is not None:
+                install_slots(session, self.given_slots)
+                session.commit()
+            self.slots = {slot.name: slot for slot in station_slots(self._context(session))}
             closed = continuity.close_cut_off(self._context(session), self.lease.last_seen)
         continuity.keep_own_epoch(self.settings, self.air.epoch)
         if closed:

@@ -218,3 +218,17 @@ def withdraw_script(session: Session, script_id: int, now: datetime) -> int:
     )
     session.flush()
     return cast(CursorResult[Any], result).rowcount
+
+
+def withdraw_slot(session: Session, slot_name: str, now: datetime) -> int:
+    """Take the coming occurrences' bulletins out of a slot that was moved, paused or deleted
+    (its occurrence on air now keeps its own); return how many entries went. The same
+    compare-and-set against the daemon as `withdraw_script`: only entries with no airing row."""
+    aired = exists().where(Airing.programme_entry_id == ProgrammeEntry.id)
+    result = session.execute(
+        delete(ProgrammeEntry).where(
+            ProgrammeEntry.slot_name == slot_name, ProgrammeEntry.starts_at > now, ~aired
+        )
+    )
+    session.flush()
+    return cast(CursorResult[Any], result).rowcount

@@ -1,4 +1,7 @@
-"""Slots: the radio's recurring broadcast windows from schedules/*.toml, and their occurrences."""
+"""Slots: the radio's broadcast windows (weekly, or on one date) and their occurrences.
+
+The slot table is the source (revision 0015); `schedules/*.toml` files are read and written
+only by `broadcaster slots import|export` and the upgrade that made the table the source."""
 
 from __future__ import annotations
 
@@ -9,17 +12,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
-
+from broadcaster.enums import SlotKind
 from broadcaster.errors import Code, DetailError
-from broadcaster.store.db import Slot as SlotRow
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SLOT_KEYS = ("name", "days", "start", "minutes", "output", "zones")
+SLOT_KEYS = ("name", "days", "date", "start", "minutes", "output", "zones", "kind", "paused")
 NAME_LIMIT = 100  # the slot table's name column
 MINUTES_PER_WEEK = 7 * 24 * 60
 DEFAULT_SLOTS_TOML = """\
@@ -46,7 +43,7 @@ class SlotError(DetailError):
 
 @dataclass(frozen=True)
 class SlotDef:
-    """A recurring broadcast window."""
+    """A broadcast window: on `days` each week, or once on `on_date` (local; `days` empty)."""
 
     name: str
     days: tuple[str, ...]
@@ -54,6 +51,9 @@ class SlotDef:
     minutes: int
     output: str | None = None
     zones: tuple[str, ...] = ()  # the loudspeaker zones it airs in; empty: every zone
+    on_date: date | None = None
+    kind: SlotKind = SlotKind.BULLETINS
+    paused: bool = False  # kept, shown, never aired until resumed
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,18 @@ def _parse_days(raw: object, where: str) -> tuple[str, ...]:
     if bad:
         raise SlotError(f"{where}: days must be from {', '.join(DAYS)}, not {', '.join(bad)}.")
     return tuple(d for d in DAYS if d in days)
+
+
+def _parse_date(raw: object, where: str) -> date | None:
+    """A one-off slot's local date (TOML date or "YYYY-MM-DD")."""
+    if raw is None:
+        return None
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise SlotError(f"{where}: date '{raw}' must be YYYY-MM-DD.") from None
 
 
 def _parse_output(raw: object, where: str) -> str | None:
@@ -148,7 +160,16 @@ def parse_slots(text: str, source: str) -> list[SlotDef]:
         unknown = _unknown(raw, SLOT_KEYS)
         if unknown:
             raise SlotError(f"{where}: {unknown} is not a slot key; use {', '.join(SLOT_KEYS)}.")
-        days = _parse_days(raw.get("days"), where)
+        on_date = _parse_date(raw.get("date"), where)
+        days = (
+            () if on_date is not None and "days" not in raw else _parse_days(raw.get("days"), where)
+        )
+        if on_date is not None and days:
+            raise SlotError(f"{where}: give days or a date, not both.")
+        if raw.get("kind", SlotKind.BULLETINS) not in tuple(SlotKind):
+            raise SlotError(f"{where}: kind must be one of {', '.join(SlotKind)}.")
+        if not isinstance(raw.get("paused", False), bool):
+            raise SlotError(f"{where}: paused must be true or false.")
         minutes = raw.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
             raise SlotError(f"{where}: minutes must be a whole number from 1 to 600.")
@@ -162,6 +183,9 @@ def parse_slots(text: str, source: str) -> list[SlotDef]:
                 minutes=minutes,
                 output=_parse_output(raw.get("output"), where),
                 zones=_parse_zones(raw.get("zones"), where),
+                on_date=on_date,
+                kind=SlotKind(raw.get("kind", SlotKind.BULLETINS)),
+                paused=raw.get("paused", False),
             )
         )
     return slots
@@ -191,31 +215,61 @@ def load_slots(folder: Path) -> list[SlotDef]:
 
 
 def _week_spans(slot: SlotDef) -> list[tuple[float, float, str]]:
-    """The slot's minutes of the week (Monday 00:00 = 0), one span per day it airs."""
+    """The slot's minutes of the week (Monday 00:00 = 0), one span per day it airs; a one-off
+    slot's one span is on its date's weekday."""
     start = slot.start.hour * 60 + slot.start.minute + slot.start.second / 60
-    return [
-        (DAYS.index(day) * 24 * 60 + start, DAYS.index(day) * 24 * 60 + start + slot.minutes, day)
-        for day in slot.days
-    ]
+    days = (
+        [(slot.on_date.weekday(), slot.on_date.isoformat())]
+        if slot.on_date
+        else [(DAYS.index(day), day) for day in slot.days]
+    )
+    return [(index * 24 * 60 + start, index * 24 * 60 + start + slot.minutes, label)
+            for index, label in days]  # fmt: skip
+
+
+def _share_zones(first: SlotDef, second: SlotDef) -> bool:
+    """Whether two slots air in a zone in common (no zones: every zone)."""
+    return not first.zones or not second.zones or bool(set(first.zones) & set(second.zones))
+
+
+def overlap(first: SlotDef, second: SlotDef) -> list[str]:
+    """When two slots would sound at once in a zone they share: the days (or the date) of
+    `first`, across midnight too; empty when they never do."""
+    if not _share_zones(first, second):
+        return []
+    if first.on_date is not None and second.on_date is not None:
+        # the second's span moved from its weekday to its true distance from the first's date
+        days_apart = (second.on_date - first.on_date).days * 24 * 60
+        shifts = [days_apart - _week_start(second) + _week_start(first)]
+    else:  # a weekly slot repeats: compare a week earlier and later too (Sunday into Monday)
+        shifts = [-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK]
+    return list(
+        dict.fromkeys(
+            label
+            for a_start, a_end, label in _week_spans(first)
+            for b_start, b_end, _ in _week_spans(second)
+            for shift in shifts
+            if a_start < b_end + shift and b_start + shift < a_end
+        )
+    )
+
+
+def _week_start(slot: SlotDef) -> int:
+    """A one-off slot's weekday, in minutes (its span in `_week_spans` starts from it)."""
+    return slot.on_date.weekday() * 24 * 60 if slot.on_date else 0
 
 
 def _refuse_overlaps(slots: list[SlotDef]) -> None:
-    """Two slots may not overlap, across midnight too: one output plays one bulletin at a time."""
-    for index, first in enumerate(slots):
-        for second in slots[index + 1 :]:
-            days = [
-                day
-                for a_start, a_end, day in _week_spans(first)
-                for b_start, b_end, _ in _week_spans(second)
-                # a slot late on Sunday runs into Monday: compare a week later too
-                for shift in (-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK)
-                if a_start < b_end + shift and b_start + shift < a_end
-            ]
+    """Two slots may not sound at once in a zone they share: one loudspeaker, one bulletin."""
+    airing = [slot for slot in slots if not slot.paused]
+    for index, first in enumerate(airing):
+        for second in airing[index + 1 :]:
+            days = overlap(first, second)
             if days:
                 raise SlotError(
                     f"Slots {first.name} ({first.start:%H:%M}, {first.minutes} min) and "
                     f"{second.name} ({second.start:%H:%M}, {second.minutes} min) overlap on "
-                    f"{', '.join(dict.fromkeys(days))}; move one or shorten it."
+                    f"{', '.join(days)}; move one or shorten it."
                 )
 
 
@@ -229,7 +283,7 @@ def occurrences_between(
     while day <= last_day:
         weekday = DAYS[day.weekday()]
         for slot in slots:
-            if weekday not in slot.days:
+            if (day != slot.on_date) if slot.on_date is not None else weekday not in slot.days:
                 continue
             local = datetime.combine(day, slot.start, tzinfo=tz)
             begins = local.astimezone(timezone.utc)
@@ -260,60 +314,27 @@ def iso_week_of(moment: datetime, tz: ZoneInfo) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _insert_or_ignore(dialect: str, values: dict[str, object]) -> Insert | None:
-    """INSERT ... ON CONFLICT (name) DO NOTHING, where the database has it."""
-    if dialect == "postgresql":
-        return (
-            postgresql_insert(SlotRow)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-    if dialect == "sqlite":
-        return sqlite_insert(SlotRow).values(values).on_conflict_do_nothing(index_elements=["name"])
-    return None
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
-    """Make the slot table hold `slots`: rows are updated in place by name, so ids stay put.
-
-    Safe when several processes install at once (`init` on a service manager's restart
-    beside a starting daemon): a name another transaction is inserting is waited for and
-    then updated, never inserted twice, so nobody fails on the unique name.
-    """
-    dialect = session.get_bind().dialect.name
-    names = [slot.name for slot in slots]
+def slots_toml(slots: list[SlotDef]) -> str:
+    """`slots` as a slot file (`broadcaster slots export`), read back by `parse_slots`."""
+    lines = ["# The town radio's broadcast slots (local time, Asia/Ho_Chi_Minh), exported from",
+             "# the database, which is the source: `broadcaster slots import` reads it back."]  # fmt: skip
     for slot in slots:
-        values = {
-            "days": ",".join(slot.days),
-            "start": slot.start.isoformat(),
-            "minutes": slot.minutes,
-            "output": slot.output,
-            "zones": ",".join(slot.zones),
-        }
-        insert = _insert_or_ignore(dialect, {"name": slot.name, **values})
-        if insert is not None:
-            session.execute(insert)
-            session.execute(update(SlotRow).where(SlotRow.name == slot.name).values(**values))
-            continue
-        row = session.scalar(select(SlotRow).where(SlotRow.name == slot.name))
-        session.add(row or SlotRow(name=slot.name, **values))
-        if row is not None:
-            for key, value in values.items():
-                setattr(row, key, value)
-    session.execute(delete(SlotRow).where(SlotRow.name.not_in(names)))
-    session.flush()
-
-
-def slots_from_rows(session: Session) -> list[SlotDef]:
-    """Slots as last copied into the database."""
-    return [
-        SlotDef(
-            name=row.name,
-            days=tuple(row.days.split(",")),
-            start=time.fromisoformat(row.start),
-            minutes=row.minutes,
-            output=row.output,
-            zones=tuple(z for z in row.zones.split(",") if z),
-        )
-        for row in session.scalars(select(SlotRow).order_by(SlotRow.start))
-    ]
+        lines += ["", "[[slot]]", f"name = {_toml_string(slot.name)}"]
+        if slot.on_date is not None:
+            lines.append(f"date = {slot.on_date.isoformat()}")
+        else:
+            lines.append(f"days = [{', '.join(_toml_string(d) for d in slot.days)}]")
+        lines += [f'start = "{slot.start:%H:%M:%S}"', f"minutes = {slot.minutes}"]
+        if slot.zones:
+            lines.append(f"zones = [{', '.join(_toml_string(z) for z in slot.zones)}]")
+        if slot.output:
+            lines.append(f"output = {_toml_string(slot.output)}")
+        if slot.kind != SlotKind.BULLETINS:
+            lines.append(f'kind = "{slot.kind}"')
+        if slot.paused:
+            lines.append("paused = true")
+    return "\n".join(lines) + "\n"

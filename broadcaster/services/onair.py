@@ -25,6 +25,7 @@ from broadcaster.onair.airing import air_entry, record_missed
 from broadcaster.onair.airing import air_now as air_script_now
 from broadcaster.onair.airwaves import Airwaves as Airwaves
 from broadcaster.onair.arbiter import Claim, Kind
+from broadcaster.onair.arbiter import SlotGone as SlotGone
 from broadcaster.onair.arbiter import Why as Why
 from broadcaster.onair.floor import Floor as Floor
 from broadcaster.onair.lateness import late_start
@@ -53,7 +54,7 @@ PASSED_OVER = {
     Why.STOPPING: NoteCode.MISSED_DAEMON_STOPPED,
     Why.FENCED: NoteCode.MISSED_CUT_OFF,
     Why.TAKEN_BACK: NoteCode.MISSED_TAKEN_BACK,
-    Why.SLOT_GONE: NoteCode.MISSED_CUT_OFF,
+    Why.SLOT_GONE: NoteCode.MISSED_SLOT_CHANGED,
     Why.DONE: NoteCode.MISSED_CUT_OFF,
     Why.EMERGENCY: NoteCode.MISSED_CUT_OFF,
 }
@@ -106,6 +107,9 @@ def _air_entries(
         if ctx.now() >= occurrence.end:
             air.passed_over.setdefault(entry.id, Note(NoteCode.MISSED_SLOT_FULL))
             continue
+        if not air.slot_live(occurrence.slot):  # changed, paused or deleted while it aired
+            results.append(_slot_changed(ctx, entry, occurrence))
+            continue
         if not _audio_ready(ctx, entry):
             air.passed_over[entry.id] = Note(NoteCode.MISSED_NO_AUDIO)
             continue  # the slot airs what else it holds; the problem is logged and shown
@@ -114,6 +118,9 @@ def _air_entries(
             slot=occurrence.slot.name, version=entry.script.content_hash,
         )  # fmt: skip
         dropped = air.floor.take(claim, cancel := air.cancel(claim))
+        if dropped == Why.SLOT_GONE:
+            results.append(_slot_changed(ctx, entry, occurrence))
+            continue
         if dropped is not None:
             air.passed_over.setdefault(entry.id, Note(PASSED_OVER[dropped]))
             continue
@@ -135,6 +142,16 @@ def _air_entries(
             )
         faultpoints.reach("between_bulletins")
     return results
+
+
+def _slot_changed(ctx: Context, entry: ProgrammeEntry, occurrence: SlotOccurrence) -> AiringResult:
+    """The `missed` row of a bulletin whose slot changed while it aired (the bulletin on air
+    then finished; the rest of that occurrence does not air, the change applies from the next)."""
+    local = occurrence.start.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y")
+    reason = note(NoteCode.MISSED_SLOT_CHANGED, slot=occurrence.slot.name, at=local)
+    result = record_missed(ctx.session, entry, reason, ctx.settings, ctx.now())
+    ctx.session.commit()
+    return result
 
 
 def _late(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> Note | None:

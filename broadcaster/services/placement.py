@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 
 from broadcaster.enums import Priority
 from broadcaster.programme.planning import entries_for, routine
+from broadcaster.programme.slot_rows import slots_from_rows
 from broadcaster.programme.slots import (
     SlotDef,
     SlotOccurrence,
     occurrences_between,
-    slots_from_rows,
     week_range,
 )
 from broadcaster.services.context import Context

@@ -28,12 +28,11 @@ from broadcaster.programme.planning import (
     plan_occurrence,
     routine,
 )
+from broadcaster.programme.slot_rows import slots_from_rows, sync_slot_rows
 from broadcaster.programme.slots import SlotDef as SlotDef
 from broadcaster.programme.slots import (
     SlotError,
     iso_week_of,
-    slots_from_rows,
-    sync_slot_rows,
     week_range,
 )
 from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
@@ -58,23 +57,28 @@ MAX_YEARS_AHEAD = 100
 
 
 def install_slots(session: Session, slots: list[SlotDef]) -> None:
-    """Make the slot table hold `slots` (only `init` and the daemon's start call this)."""
+    """Make the slot table hold exactly `slots`, running (tests and benchmarks give a daemon
+    its slots this way; a station's slots are changed with `services.slots`)."""
     sync_slot_rows(session, slots)
 
 
 def station_slots(ctx: Context) -> list[SlotDef]:
-    """The slots the daemon airs, as it last installed them."""
+    """The slots that air: the slot table's, less the paused ones."""
     return slots_from_rows(ctx.session)
 
 
 def slot_files_changed(ctx: Context) -> str | None:
-    """Why the schedule files differ from the daemon's slots (None when they agree)."""
+    """Why the schedule files differ from the slots of the database (None when they agree or
+    there are none): the database is the source, the files change nothing until imported."""
+    folder = ctx.settings.schedules_path
+    if not folder.is_dir() or not any(folder.glob("*.toml")):
+        return None
     try:
-        on_disk = load_slots(ctx.settings.schedules_path)
+        on_disk = load_slots(folder)
     except SlotError as exc:
-        return f"the schedule files have an error: {exc}"
-    if set(on_disk) != set(station_slots(ctx)):
-        return "the schedule files were changed after the daemon started"
+        return f"the schedule files have an error ({exc}) and are not used"
+    if set(on_disk) != set(slots_from_rows(ctx.session, paused=True)):
+        return "the schedule files differ from the slots in the database, which are the ones used"
     return None
 
 

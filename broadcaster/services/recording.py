@@ -9,7 +9,7 @@ from pathlib import Path
 from broadcaster.enums import Priority, Status
 from broadcaster.errors import Code
 from broadcaster.intake.parse import ScriptInput, ScriptRejected
-from broadcaster.programme.slots import slots_from_rows
+from broadcaster.programme.slot_rows import slots_from_rows
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import add_scripts, attach_recording, get_script
 from broadcaster.sound.recording import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES

@@ -23,7 +23,7 @@ from broadcaster.intake.parse import clean_week as clean_week
 from broadcaster.intake.parse import has_text as has_text
 from broadcaster.intake.parse import parse_script as parse_script
 from broadcaster.programme.planning import withdraw_script
-from broadcaster.programme.slots import slots_from_rows
+from broadcaster.programme.slot_rows import slots_from_rows
 from broadcaster.services.context import Context
 from broadcaster.services.filing import clean_kind as clean_kind
 from broadcaster.services.filing import clean_priority as clean_priority

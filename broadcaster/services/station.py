@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from broadcaster import town as names
 from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots, sync_slot_rows
+from broadcaster.programme.slot_rows import file_rows
+from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots
 from broadcaster.reports.plan import write_from_template
 from broadcaster.store.db import User
 from broadcaster.store.engine import make_engine, make_session_factory
@@ -117,7 +118,7 @@ def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station,
     """Open an initialised installation for `broadcaster run`, upgrading its schema first."""
     engine, _shown = _connect(settings)
     try:
-        report = upgrade_database(settings, engine, now)
+        report = upgrade_database(settings, engine, now, lambda: file_rows(settings.schedules_path))
     except BroadcasterError as exc:
         engine.dispose()
         raise NotInitialised(exc.code, **exc.data) from exc
@@ -157,7 +158,7 @@ def initialise(
         settings.schedules_path.mkdir(parents=True)
         (settings.schedules_path / "town.toml").write_text(DEFAULT_SLOTS_TOML, encoding="utf-8")
         wrote_slots = True
-    slots = load_slots(settings.schedules_path)  # refuse bad slot files before creating anything
+    load_slots(settings.schedules_path)  # refuse bad slot files before creating anything
     url = make_url(settings.db_url)
     if url.get_backend_name() == "sqlite":
         # var/ is the owner's only (the database, secret key and logins); the database is
@@ -171,7 +172,9 @@ def initialise(
     engine = make_engine(settings.db_url)
     try:
         try:
-            migration = upgrade_database(settings, engine, now)
+            migration = upgrade_database(
+                settings, engine, now, lambda: file_rows(settings.schedules_path)
+            )
         except OperationalError as exc:
             raise _unreachable(url.render_as_string(hide_password=True), exc) from exc
         except BroadcasterError as exc:
@@ -180,10 +183,7 @@ def initialise(
         settings.var_path.chmod(0o700)
         (settings.var_path / "aired").mkdir(exist_ok=True)  # the default drop folder
         created = migration.changed and migration.from_revision is None
-        sessions = make_session_factory(engine)
-        with sessions() as session:
-            sync_slot_rows(session, slots)
-            session.commit()
+        sessions = make_session_factory(engine)  # the upgrade imported the slot files (0015)
         password = _first_admin(sessions, admin_password, now)
         demo_count = _import_demo(settings, sessions, now) if demo and created else 0
     finally:

@@ -6,10 +6,11 @@ and sessions in `engine`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import (
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from broadcaster.enums import Kind, Outcome, Priority, Role, Status, Topic
+from broadcaster.enums import Kind, Outcome, Priority, Role, SlotKind, Status, Topic
 from broadcaster.store.columns import EnumText, UTCDateTime
 
 
@@ -92,19 +93,27 @@ class Rendering(Base):
 
 
 class Slot(Base):
-    """A recurring broadcast window, copied from schedules/*.toml for the web page."""
+    """A broadcast window of the radio: the database is the source (0015), edited on the page
+    and with `broadcaster slots`; schedules/*.toml are imported once at the upgrade."""
 
     __tablename__ = "slot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    days: Mapped[str] = mapped_column(String(40))
+    days: Mapped[str] = mapped_column(String(40))  # comma-separated; "" for a one-off slot
     start: Mapped[str] = mapped_column(String(8))
     minutes: Mapped[int]
     output: Mapped[Optional[str]] = mapped_column(String(300))
     zones: Mapped[str] = mapped_column(
         Text, default="", server_default=""
     )  # comma-separated (0008)
+    kind: Mapped[SlotKind] = mapped_column(
+        EnumText(SlotKind, 12), default=SlotKind.BULLETINS, server_default="bulletins"
+    )  # (0015)
+    on_date: Mapped[Optional[date]] = mapped_column(Date)  # a one-off slot's local date (0015)
+    paused: Mapped[bool] = mapped_column(default=False, server_default=false())  # (0015)
+    # Every change says `WHERE id = :id AND version = :read` and adds one (0015).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class ProgrammeEntry(Base):

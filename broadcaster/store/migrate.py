@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import (
     URL,
@@ -214,8 +214,15 @@ def _backup(conn: Connection, settings: Settings, now: datetime, revision: str) 
     return path
 
 
-def upgrade_database(settings: Settings, engine: Engine, now: datetime) -> MigrationReport:
-    """Create an empty database at head, or back up and upgrade an older one, in one transaction."""
+def upgrade_database(
+    settings: Settings,
+    engine: Engine,
+    now: datetime,
+    slot_files: Callable[[], list[dict[str, object]]] | None = None,
+) -> MigrationReport:
+    """Create an empty database at head, or back up and upgrade an older one, in one transaction.
+
+    `slot_files` gives the rows of the station's schedule files, imported once by 0015."""
     from alembic import command
 
     shown = engine.url.render_as_string(hide_password=True)
@@ -233,6 +240,7 @@ def upgrade_database(settings: Settings, engine: Engine, now: datetime) -> Migra
                 None if state.revision is None else _backup(conn, settings, now, state.revision)
             )
             config = alembic_config(conn)
+            config.attributes["slot_files"] = slot_files
             if state.revision is not None and not state.versioned:
                 command.stamp(config, state.revision)
             command.upgrade(config, "head")

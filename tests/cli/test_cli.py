@@ -333,7 +333,7 @@ def test_a_bulletin_longer_than_every_slot_is_refused_at_approval(
     (project / "schedules" / "town.toml").write_text(
         '[[slot]]\nname = "Sáng"\nstart = "06:00"\nminutes = 1\n', encoding="utf-8"
     )
-    ok(initialised, "init")  # the slots that air are the ones init or the daemon installed
+    ok(initialised, "slots", "import", "--by", "admin")  # the slots of the database air
     (project / "dai.txt").write_text(
         "Bà con nộp hồ sơ trực tuyến tại nhà để tiết kiệm thời gian. " * 12, encoding="utf-8"
     )

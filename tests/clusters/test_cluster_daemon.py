@@ -25,7 +25,7 @@ import pytest
 
 from tests.agent_station import agent_command
 from tests.broker import Broker, free_port, require_mosquitto
-from tests.helpers import airing_rows, run_cli, running_daemon, wait_for
+from tests.helpers import SLOTS_TO_IMPORT, airing_rows, run_cli, running_daemon, wait_for
 
 pytestmark = pytest.mark.slow
 LEAD = timedelta(seconds=90)
@@ -62,6 +62,7 @@ def _station(project: Path, broker: Broker, long_play: bool) -> dict[str, dict[s
     (project / "schedules" / "test.toml").write_text(
         f'[[slot]]\nname = "Thử"\nstart = "{tz_start:%H:%M:%S}"\nminutes = 10\n', encoding="utf-8"
     )
+    (project / SLOTS_TO_IMPORT).touch()  # imported before the daemon starts
     texts = {
         "thon1.txt": "Thông báo của thôn 1: họp dân lúc 19 giờ tại nhà văn hoá.",
         "all.txt": "Thông báo chung: lịch tiêm chủng mở rộng tháng này.",

@@ -26,7 +26,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
-from broadcaster.programme.slots import DAYS, SlotDef, sync_slot_rows
+from broadcaster.programme.slot_rows import sync_slot_rows
+from broadcaster.programme.slots import DAYS, SlotDef
 from broadcaster.store.db import Slot
 from broadcaster.store.engine import create_schema, make_engine
 from tests.conftest import REPO

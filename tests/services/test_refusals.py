@@ -445,6 +445,22 @@ CASES: dict[str, Case] = {
         GOOD_SLOTS, "Slots Tối (17:29, 5 min) and Chiều (17:00, 30 min) overlap",
         extra={"more.toml": SLOT.format(name="Tối", start="17:29", minutes=5).encode()},
     ),
+    "slot-date-bad": slot_file(
+        '[[slot]]\nname = "Tết"\ndate = "29/01/2025"\nstart = "08:00"\nminutes = 30\n',
+        "town.toml, slot 1 (Tết): date '29/01/2025' must be YYYY-MM-DD.",
+    ),
+    "slot-date-and-days": slot_file(
+        '[[slot]]\nname = "Tết"\ndate = 2025-01-29\ndays = ["wed"]\nstart = "08:00"\nminutes = 30\n',
+        "town.toml, slot 1 (Tết): give days or a date, not both.",
+    ),
+    "slot-kind-relay": slot_file(
+        '[[slot]]\nname = "A"\nkind = "relay"\nstart = "06:00"\nminutes = 30\n',
+        "town.toml, slot 1 (A): kind must be one of bulletins.",
+    ),
+    "slot-paused-word": slot_file(
+        '[[slot]]\nname = "A"\npaused = "yes"\nstart = "06:00"\nminutes = 30\n',
+        "town.toml, slot 1 (A): paused must be true or false.",
+    ),
     "slot-days-words": slot_file(
         '[[slot]]\nname = "A"\ndays = ["monkey", "sunflower"]\nstart = "06:00"\nminutes = 30\n',
         "days must be from mon, tue, wed, thu, fri, sat, sun, not monkey, sunflower.",

@@ -50,18 +50,19 @@ def test_reading_pages_and_status_changes_nothing(station, project: Path) -> Non
     app.extensions["broadcaster"].engine.dispose()
 
 
-def test_status_says_when_the_slot_files_differ_from_the_daemons(station, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_status_says_when_the_slot_files_differ_from_the_database(station, project: Path) -> None:  # type: ignore[no-untyped-def]
     from broadcaster.services.health import check_health
 
     runner = CliRunner(env={"BROADCASTER_ENGINE": "espeak"})
-    assert "restart the daemon" not in runner.invoke(main, ["status"]).output
+    assert "slots import" not in runner.invoke(main, ["status"]).output
     with services(station, FIXED_NOW) as ctx:
         assert check_health(ctx).slots_changed is None
     (project / "schedules" / "town.toml").write_text(
         '[[slot]]\nname = "Trưa"\nstart = "11:00"\nminutes = 15\n', encoding="utf-8"
     )
     shown = runner.invoke(main, ["status"]).output
-    assert "changed after the daemon started; restart the daemon to apply" in shown
+    assert "differ from the slots in the database, which are the ones used" in shown
+    assert "'broadcaster slots import' makes the files' slots the station's" in shown
     assert "Sáng" in shown and "Trưa" not in shown  # what airs is what the daemon installed
     (project / "schedules" / "town.toml").write_text("[[slot]]\nname = 5\n", encoding="utf-8")
     assert "schedule files have an error" in runner.invoke(main, ["status"]).output

@@ -1,0 +1,102 @@
+"""The slot table: slots as rows, read and written (the table is the source, revision 0015)."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+from broadcaster.programme.slots import SlotDef, load_slots
+from broadcaster.store.db import Slot as SlotRow
+
+
+def _insert_or_ignore(dialect: str, values: dict[str, object]) -> Insert | None:
+    """INSERT ... ON CONFLICT (name) DO NOTHING, where the database has it."""
+    if dialect == "postgresql":
+        return (
+            postgresql_insert(SlotRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+    if dialect == "sqlite":
+        return sqlite_insert(SlotRow).values(values).on_conflict_do_nothing(index_elements=["name"])
+    return None
+
+
+def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
+    """Make the slot table hold `slots`: rows are updated in place by name, so ids stay put.
+
+    Safe when several processes install at once (`init` on a service manager's restart
+    beside a starting daemon): a name another transaction is inserting is waited for and
+    then updated, never inserted twice, so nobody fails on the unique name.
+    """
+    dialect = session.get_bind().dialect.name
+    names = [slot.name for slot in slots]
+    for slot in slots:
+        values = row_values(slot)
+        insert = _insert_or_ignore(dialect, {"name": slot.name, **values})
+        if insert is not None:
+            session.execute(insert)
+            changed = {**values, "version": SlotRow.version + 1}
+            session.execute(update(SlotRow).where(SlotRow.name == slot.name).values(changed))
+            continue
+        row = session.scalar(select(SlotRow).where(SlotRow.name == slot.name))
+        session.add(row or SlotRow(name=slot.name, **values))
+        if row is not None:
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.version += 1
+    session.execute(delete(SlotRow).where(SlotRow.name.not_in(names)))
+    session.flush()
+
+
+def row_values(slot: SlotDef) -> dict[str, object]:
+    """The slot table's columns for `slot` (all but its name, pause and version)."""
+    return {
+        "days": ",".join(slot.days),
+        "start": slot.start.isoformat(),
+        "minutes": slot.minutes,
+        "output": slot.output,
+        "zones": ",".join(slot.zones),
+        "on_date": slot.on_date,
+        "kind": slot.kind,
+        "paused": slot.paused,
+    }
+
+
+def file_rows(folder: Path) -> list[dict[str, object]]:
+    """The slot table's rows for the slots of `folder`/*.toml (none when it has no file)."""
+    if not folder.is_dir() or not any(folder.glob("*.toml")):
+        return []
+    return [
+        {"name": slot.name, **row_values(slot), "kind": slot.kind.value}
+        for slot in load_slots(folder)
+    ]
+
+
+def slot_of(row: SlotRow) -> SlotDef:
+    """The slot a row of the slot table holds."""
+    return SlotDef(
+        name=row.name,
+        days=tuple(d for d in row.days.split(",") if d),
+        start=time.fromisoformat(row.start),
+        minutes=row.minutes,
+        output=row.output,
+        zones=tuple(z for z in row.zones.split(",") if z),
+        on_date=row.on_date,
+        kind=row.kind,
+        paused=row.paused,
+    )
+
+
+def slots_from_rows(session: Session, paused: bool = False) -> list[SlotDef]:
+    """The slots of the database that air (`paused`: the paused ones too), by start time."""
+    query = select(SlotRow).order_by(SlotRow.start, SlotRow.name)
+    if not paused:
+        query = query.where(SlotRow.paused.is_(False))
+    return [slot_of(row) for row in session.scalars(query)]
