@@ -45,4 +45,7 @@ RULE_LABELS_VI = {
     "code number": "số tổng đài, số tài khoản, mã số (đọc từng chữ số)",
     "times": "dấu nhân",
     "abbreviation defined in the text": "chữ viết tắt văn bản tự giải thích",
+    "road number": "số hiệu đường (quốc lộ, đường tỉnh)",
+    "milestone": "cột cây số (Km)",
+    "power company": "công ty điện lực tỉnh (PC)",
 }

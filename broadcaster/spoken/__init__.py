@@ -40,7 +40,8 @@ The stage, in order:
    rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần", chains and
    nouns between, "5kg/cây/năm", "400 lít nước/ha"), "x" "nhân", "-1 độ"
    "âm"; "ổ/m2", "mật độ ổ trứng/m2" "trên mét vuông"; "từ 12 đến 18-1" a span of days;
-   "Văn hóa – Xã hội" one office's name; abbreviations from
+   "Văn hóa – Xã hội" one office's name; roads and milestones ("QL1A", "ĐT.741", "Km
+   14+500") and a province's power company ("PC Thanh Hóa"); abbreviations from
    `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
    its own expansion dropped); numbers with thousands dots, decimal commas, units
    (km/h, m/s, °C, mm, ha, m³, đồng) and percentages (`numbers.py`: Northern

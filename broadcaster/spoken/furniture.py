@@ -17,6 +17,10 @@ from broadcaster.spoken.syllables import is_syllable
 
 Record = Callable[[str, str, str], None]
 
+# News agencies whose short names are in the dictionary but open an article as its tag
+# ("TTXVN - …", "(VOV) - …"): the tag is the page's, not the text's.
+PRESS = frozenset("TTXVN VNA VOV VTV".split())
+
 # A page's time stamp: "02:42 07/01/2020", "Thứ 7, 04.03.2023 | 08:06:28", "ClockThứ Năm,
 # 17/05/2018 19:30", "15:44 | 06/12/2017 GMT+7", "04/07/2024 08:44 AM", "(04/09/2022 09:49:30)".
 # A plain "14/10/2020 21:04" under a bulletin's title may be its issue time, so it is read.
@@ -39,6 +43,14 @@ _CREDIT_RE = re.compile(
     r"|video liên quan|trả lời|tiếng việt \| english|google news"
     r"|(?:hình )?ảnh (?:chỉ mang tính )?minh h(?:ọa|oạ)\.?(?: \((?:nguồn|ảnh)\s*:[^()]*\))?|chủ đề\s*:.*"
     r"|email của bạn sẽ không được hiển thị công khai.*|(?:xem|đọc) thêm\s*:.*|tin liên quan\s*:.*|truy cập (?:tổng|hiện tại|hôm nay)\s*:?\s*[\d.]*"
+    # a portal's UI: its buttons ("Xem thêm >>", "Ý kiến ()", "Trang chủ > Tin tức"), the
+    # article widget's title on the provinces' portals ("Xuất bản thông tin"), an audio
+    # player's fallback ("Your browser does not support the audio element.") and a view
+    # counter after the stamp ("Ngày đăng 27/03/2015 | 12:00 | Lượt xem: 277")
+    r"|(?:xem|đọc) (?:thêm|tiếp|chi tiết)\s*(?:>+|»|›|\.{3}|…)?|(?:ý kiến|bình luận|phản hồi)\s*\(\d*\)"
+    r"|trang chủ(?:\s*[>/»›|].*)?|xuất bản thông tin|your browser does not support.*"
+    r"|trình duyệt (?:của bạn )?không hỗ trợ.*"
+    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*lượt (?:xem|đọc|truy cập)\s*:?\s*[\d.,]+"
     rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
     re.IGNORECASE,
 )
@@ -57,14 +69,16 @@ _INLINE_STAMP_RE = re.compile(r"(?<=\w) \d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} (?=[
 # A site's tag before the first sentence: "TPO - ", "TĐO - ", "TTH.VN - ", "VOV.VN - ",
 # "ThienNhien.Net – ", "(Baonghean.vn) - " (read before addresses are said).
 _SITE_TAG_RE = re.compile(
-    r"^\(?(?P<tag>[A-ZĐ]{2,6}\d?(?:\.VN)?|[A-Z][A-Za-z]+\.(?:vn|VN|net|Net|com))\)? [-–—] (?=\w)",
+    r"^\(?(?P<tag>[A-ZĐ]{2,6}\d?(?:\.VN)?|[A-Z][A-Za-z]+\.(?:vn|VN|net|Net|com)"
+    # a site's name in camel case, which no Vietnamese word is: "PhuthoPortal - "
+    r"|[A-Z][a-z]+(?:[A-Z][a-z]*)+)\)? [-–—] (?=\w)",
     re.MULTILINE,
 )
 
 
 def strip_site_tags(text: str, record: Record | None) -> str:
     """Drop a site's tag before a paragraph's first sentence; an abbreviation stays."""
-    known = builtin_abbreviations()
+    known = builtin_abbreviations().keys() - PRESS
 
     def drop(match: re.Match[str]) -> str:
         if match.group("tag") in known:
@@ -127,8 +141,15 @@ def is_credit(line: str, top: bool = False) -> bool:
     return (
         _CREDIT_RE.match(line) is not None
         or _is_stamp(line)
-        or (top and _BARE_DATE_RE.match(line) is not None)
+        or (top and (_BARE_DATE_RE.match(line) or _SECTION_DATE_RE.match(line)) is not None)
     )
+
+
+# Under a page's title, its section's name and the date: "Kinh tế 27-12-2021", "Xã hội
+# 05/09/2024" (a title's own date has "ngày" or more words: "Lịch cắt điện ngày 27/12").
+_SECTION_DATE_RE = re.compile(
+    r"^(?!.*\b(?:ngày|từ|đến|hết)\b)[^\W\d_]+(?: [^\W\d_]+){0,2} \d{1,2}([-/.])\d{1,2}\1\d{4}$"
+)
 
 
 # Where a page's article ends: the widgets under it ("Bài liên quan", "Tin cùng chuyên mục",
@@ -137,7 +158,11 @@ def is_credit(line: str, top: bool = False) -> bool:
 _PAGE_END_RE = re.compile(
     r"^(?:(?:các )?(?:bài|tin|bài viết|tin tức) (?:liên quan|cùng chuyên mục|cùng chủ đề|khác)"
     r"|video liên quan|có thể bạn quan tâm|chương trình hôm nay|tin mới nhất|tin (?:đọc|xem) nhiều"
-    r"|(?:đọc|xem) nhiều nhất|ý kiến bạn đọc|(?:gửi )?bình luận|chủ đề\s*:.*|từ khóa\s*:.*)$",
+    r"|(?:đọc|xem) nhiều nhất|ý kiến bạn đọc|(?:gửi )?bình luận|chủ đề\s*:.*|từ khóa\s*:.*"
+    # the breadcrumb put under the article ("Trang chủ", then its section) and the site's
+    # footer: its owner, licence, editor and address ("© Thông tấn xã Việt Nam")
+    r"|trang chủ(?:\s*[>/»›|].*)?|(?:©|copyright|bản quyền thuộc).*|cơ quan chủ quản\s*:.*"
+    r"|giấy phép (?:xuất bản|thiết lập|hoạt động).*|chịu trách nhiệm (?:nội dung|xuất bản|chính)\s*:.*)$",
     re.IGNORECASE,
 )
 
@@ -179,8 +204,13 @@ _NOT_A_NAME = frozenset(
 )
 
 
-# "Hoàng Minh (tổng hợp)", "Lan Anh (TH)": a name that gathered the article from others
-_COMPILED_RE = re.compile(r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST)\)$")
+# "Hoàng Minh (tổng hợp)", "Lan Anh (TH)": a name that gathered the article from others;
+# "Lê Huệ (Trung tâm cung ứng dịch vụ công)": a name with the office it writes for
+_COMPILED_RE = re.compile(
+    r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST|(?:Trung tâm|Phòng|Trạm|Ban|Đài|Văn phòng) [^()]+)\)$"
+)
+# A reporter's initial before the name: "T. NGUYỆT", "Ng.Hà", "H. Anh"
+_INITIAL_RE = re.compile(r"^(?:[A-ZĐ][a-zđ]?\. ?)(?=[A-ZĐ]\w)")
 
 
 def _name_in_capitals(words: list[str]) -> bool:
@@ -198,6 +228,9 @@ def _is_author(line: str) -> bool:
     with a mark ("DIỄM QUỲNH"), or a site's name in one word ("Vietnamplus", "PTDnews"); a
     compiler's "(tổng hợp)" after it."""
     line = _COMPILED_RE.sub("", line)
+    if _INITIAL_RE.match(line):
+        name = _INITIAL_RE.sub("", line)
+        return len(name.split()) <= 3 and _is_author(name)
     if re.search(r"\w ?[-–] ?\w", line) and len(line.split()) <= 8:
         # "Tâm Giang- Ngọc Bích": two reporters
         return all(_is_author(part.strip()) for part in re.split(r"\s*[-–]\s*", line))

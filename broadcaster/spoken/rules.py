@@ -10,7 +10,7 @@ white space), so no rule reaches across a paragraph.
 The rules live by family: `rules_marks` (list markers, bylines, footnotes, symbols,
 punctuation), `rules_codes` (document symbols, phone numbers), `rules_dates` (dates, quarters,
 times), `rules_quantities` (numbers, units, ranges, ordinals, Roman numerals), `rules_words`
-(abbreviations, loanwords, capitals); `rules_base` says what a rule is and runs one.
+(abbreviations, loanwords, capitals), `rules_places` (road numbers, milestones, power companies); `rules_base` says what a rule is and runs one.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from broadcaster.spoken.rules_marks import (
     SYMBOLS,
     TIME_ZONE,
 )
+from broadcaster.spoken.rules_places import MILESTONE, POWER_COMPANY, ROAD
 from broadcaster.spoken.rules_quantities import (
     ALARM,
     BELOW_ZERO,
@@ -84,10 +85,10 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
+        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, ROAD, MILESTONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
         COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME_SPAN, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, DEGREES_C, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, DEFINED, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
+        ALARM, DEGREES_C, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, DEFINED, POWER_COMPANY, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
         NAME_PAIR, NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip

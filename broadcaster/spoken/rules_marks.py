@@ -54,8 +54,13 @@ GLUED_MARKER = Rule(
 
 BYLINE = Rule(
     "byline",
-    # a newspaper's mark before its article, "(BVPL) - …", "(VTC News) - …": not read
-    re.compile(r"^\([^()\n]{2,30}\) ?[-–—] ?", re.MULTILINE),
+    # a newspaper's mark before its article, "(BVPL) - …", "(VTC News) - …", and a news
+    # agency's dateline, the place and the day in its bracket: "Hà Nội (TTXVN 20/5) …"
+    re.compile(
+        r"^(?:\([^()\n]{2,30}\) ?[-–—] ?|(?:[A-ZĐ]\w*(?: [A-ZĐ]\w*){0,3},? )?"
+        r"\([A-ZĐ][\w.]{1,15},? \d{1,2}/\d{1,2}(?:/\d{4})?\) ?(?:[-–—] ?)?)",
+        re.MULTILINE,
+    ),
     lambda m, ctx: "",
 )
 
