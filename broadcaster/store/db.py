@@ -33,6 +33,13 @@ class Script(Base):
     """A bulletin script as the officer wrote it."""
 
     __tablename__ = "script"
+    __table_args__ = (
+        # The list's filters and its author and week choices (migration 0014).
+        Index("ix_script_status_topic", "status", "topic"),
+        Index("ix_script_topic", "topic"),
+        Index("ix_script_author", "author"),
+        Index("ix_script_week", "week"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -143,6 +150,8 @@ class Airing(Base):
         UniqueConstraint("programme_entry_id", "attempt"),
         # The log filtered by outcome over a long period (migration 0007).
         Index("ix_airing_outcome_planned_start", "outcome", "planned_start"),
+        # The station's last finished airing, by outcome, for the status page (0014).
+        Index("ix_airing_cluster_outcome_id", "cluster", "outcome", "id"),
         # A loudspeaker cluster's evidence: one row per (cluster, programme entry), ever (0008).
         UniqueConstraint("cluster", "cluster_entry", name="one_row_per_cluster_entry"),
     )
