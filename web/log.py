@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
-from broadcaster.services import reports
+from broadcaster.services import log_pages, reports
 from broadcaster.services.reports import Period, Summary, kind_vi, month_vi, topic_vi
 
 from .auth import login_required
@@ -37,9 +37,10 @@ FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "csv": "CSV", 
 # Summaries by (database, period, cut-off, chain head, plan file state): a new airing moves
 # the head, so a cached summary is never stale. Kept small: a few periods are looked at.
 _summaries: HeadCache[Summary] = HeadCache(16)
-# Row counts of the log's filters, by (database, bounds, outcome, chain head): counting a
-# year of a province's airings is most of the page's time.
-_counts: HeadCache[int] = HeadCache(64)
+# The log's views (row count and where each page starts), by (database, bounds, outcome,
+# chain head): counting a year of a province's airings was most of the page's time, and the
+# page starts let a page asked for by number be read from its first row's key.
+_indexes: HeadCache[log_pages.LogIndex] = HeadCache(64)
 
 
 def _period() -> Period:
@@ -59,24 +60,36 @@ def _outcome() -> Outcome | None:
 PAGE_SIZE = 200  # rows a page of the log shows
 
 
+def _asked() -> log_pages.PageAsked:
+    """The page a link asks for: ?page= and the row it follows (?after=) or precedes
+    (?before=); anything but a whole number is a 400 page."""
+    keys = {}
+    for name in ("after", "before"):
+        raw = request.args.get(name, "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            abort(400, f"Địa chỉ trang “{raw[:40]}” không hợp lệ: hãy dùng các nút chuyển trang.")
+        keys[name] = int(raw) if raw else None
+    return log_pages.PageAsked(page_number(), **keys)
+
+
 @bp.route("/")
 @login_required()
 def index() -> str:
     """Show the airing log for a period, optionally one outcome only, a page at a time."""
-    page = page_number()
+    asked = _asked()
     days = _period()
     outcome = _outcome()
     # The reporting quarter (with the cut-off day) the last chosen day belongs to.
     ctx = services()
     quarter_start = reports.reporting_quarter(ctx, days).start
     key = (ctx.settings.db_url, days.start, days.end, outcome, reports.chain_head(ctx))
-    total = _counts.get(key, lambda: reports.airing_count(ctx, days, outcome))
-    shown = reports.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
+    index = _indexes.get(key, lambda: log_pages.log_index(ctx, days, outcome, PAGE_SIZE))
+    shown = log_pages.log_page(ctx, days, outcome, asked, index, PAGE_SIZE)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
-    silent = reports.unconfirmed(ctx, days) if page == 1 else []
+    silent = reports.unconfirmed(ctx, days) if shown.number == 1 else []
     return render_template(
-        "log.html", records=shown.records, unconfirmed=silent, total=shown.total, page=page, pages=shown.pages,
-        args=args,
+        "log.html", records=shown.records, unconfirmed=silent, total=index.total, shown=shown,
+        page=shown.number, pages=index.pages, args=args,
         start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
         quarter_start=quarter_start, kind_vi=kind_vi,
     )  # fmt: skip
