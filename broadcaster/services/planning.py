@@ -81,6 +81,14 @@ def _week(ctx: Context, week: str | None) -> str:
     return clean_week(week) or iso_week_of(ctx.now(), ctx.settings.tz)
 
 
+def chosen_week(ctx: Context, week: str | None) -> str:
+    """The ISO week asked for (this week when None), checked as `week_programme` checks it,
+    without reading the week's programme."""
+    chosen = _week(ctx, week)
+    week_range(chosen, ctx.settings.tz)
+    return chosen
+
+
 def plan_week(ctx: Context, week: str | None = None) -> WeekPlan:
     """Plan every occurrence of the week that has not started yet; list the whole week."""
     chosen = _week(ctx, week)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import defer
 
 from broadcaster.enums import Status, Topic
 from broadcaster.services.context import Context
@@ -45,6 +46,9 @@ class ScriptPage:
 
 PAGE_SIZE = 100  # scripts a page of the list shows
 MAX_WORDS = 200  # characters of a search that count
+# The list shows no words of a script: its body and search column stay in the database (on
+# PostgreSQL, each would be fetched out of line and decompressed, a hundred times a page).
+LIST_ONLY = defer(Script.body, raiseload=True), defer(Script.search_text, raiseload=True)
 
 
 def fold(text: str) -> str:
@@ -91,6 +95,7 @@ def find_scripts(ctx: Context, chosen: ScriptFilter, page: int = 1) -> ScriptPag
     found = list(
         ctx.session.scalars(
             select(Script)
+            .options(*LIST_ONLY)
             .where(*conditions)
             .order_by(Script.id.desc())
             .limit(PAGE_SIZE)
