@@ -37,10 +37,12 @@ FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "csv": "CSV", 
 # Summaries by (database, period, cut-off, chain head, plan file state): a new airing moves
 # the head, so a cached summary is never stale. Kept small: a few periods are looked at.
 _summaries: HeadCache[Summary] = HeadCache(16)
-# The log's views (row count and where each page starts), by (database, bounds, outcome,
-# chain head): counting a year of a province's airings was most of the page's time, and the
-# page starts let a page asked for by number be read from its first row's key.
-_indexes: HeadCache[log_pages.LogIndex] = HeadCache(64)
+# Row counts of the log's filters, by (database, bounds, outcome, chain head): counting a
+# year of a province's airings is most of the page's time.
+_counts: HeadCache[int] = HeadCache(64)
+# The first key of a page asked for by its number alone (a kept link), by the count's key and
+# the number: finding it walks the index up to that page.
+_starts: HeadCache[log_pages.LogKey | None] = HeadCache(256)
 
 
 def _period() -> Period:
@@ -82,14 +84,21 @@ def index() -> str:
     # The reporting quarter (with the cut-off day) the last chosen day belongs to.
     ctx = services()
     quarter_start = reports.reporting_quarter(ctx, days).start
-    key = (ctx.settings.db_url, days.start, days.end, outcome, reports.chain_head(ctx))
-    index = _indexes.get(key, lambda: log_pages.log_index(ctx, days, outcome, PAGE_SIZE))
-    shown = log_pages.log_page(ctx, days, outcome, asked, index, PAGE_SIZE)
+    view = (ctx.settings.db_url, days.start, days.end, outcome, reports.chain_head(ctx))
+    total = _counts.get(view, lambda: log_pages.airing_count(ctx, days, outcome))
+
+    def start_of(number: int) -> log_pages.LogKey | None:
+        return _starts.get(
+            (*view, number),
+            lambda: log_pages.page_start(ctx, days, outcome, number, PAGE_SIZE),
+        )
+
+    shown = log_pages.log_page(ctx, days, outcome, asked, PAGE_SIZE, total, start_of)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
     silent = reports.unconfirmed(ctx, days) if shown.number == 1 else []
     return render_template(
-        "log.html", records=shown.records, unconfirmed=silent, total=index.total, shown=shown,
-        page=shown.number, pages=index.pages, args=args,
+        "log.html", records=shown.records, unconfirmed=silent, total=total, shown=shown,
+        page=shown.number, pages=shown.pages, args=args,
         start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
         quarter_start=quarter_start, kind_vi=kind_vi,
     )  # fmt: skip

@@ -2,7 +2,8 @@
 
 A row's place in the log is its key (planned time, id): the id breaks ties between rows
 planned for the same moment. A page is read by seeking the index to a key and taking the
-next rows, so page 600 costs what page 1 does; no page counts the rows before it.
+next rows, so a page reached by "next" costs what page 1 does. Only a page asked for by its
+number alone walks the index to its first key (`page_start`), which the caller may keep.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from broadcaster.reports.airing_log import (
@@ -50,19 +51,15 @@ def key_of(session: Session, airing_id: int) -> LogKey | None:
     return None if found is None else LogKey(found[0], found[1])
 
 
-def page_starts(
-    session: Session, start: datetime, end: datetime, outcome: str | None, size: int
-) -> list[LogKey]:
-    """The key of the first row of every page of `size` rows in [start, end) (with that
-    outcome): one walk of the index, numbering the rows in the database."""
+def page_start(
+    session: Session, start: datetime, end: datetime, outcome: str | None, offset: int
+) -> LogKey | None:
+    """The key of the row `offset` rows into [start, end) (with that outcome), in the log's
+    order (None: there are not that many): a walk of the index alone, not of the rows."""
+    keys = select(Airing.planned_start, Airing.id).where(*within(start, end, outcome))
     order = (Airing.planned_start, Airing.id)
-    numbered = (
-        select(Airing.planned_start, Airing.id, func.row_number().over(order_by=order).label("n"))
-        .where(*within(start, end, outcome))
-        .subquery()
-    )
-    firsts = select(numbered.c.planned_start, numbered.c.id).where(numbered.c.n % size == 1)
-    return [LogKey(at, id_) for at, id_ in session.execute(firsts.order_by(numbered.c.n))]
+    found = session.execute(keys.order_by(*order).limit(1).offset(offset)).first()
+    return None if found is None else LogKey(found[0], found[1])
 
 
 def _narrowed(start: datetime, end: datetime, seek: Seek) -> tuple[datetime, datetime]:

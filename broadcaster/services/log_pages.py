@@ -1,13 +1,14 @@
-"""The airing log page by page: the rows of one page, found by key, and where every page starts.
+"""The airing log page by page: the rows of one page, found by key.
 
 "Next" and "previous" carry the id of the row a page ended or began with, so a row sealed
-between two clicks neither repeats a row nor skips one; a page asked for by its number alone
-(a link someone kept, `page=600`) starts at the key that page starts with, taken from the
-view's index (`log_index`), which the caller may keep as long as the chain head stays.
+between two clicks neither repeats a row nor skips one. A page asked for by its number alone
+(a link someone kept, `page=600`) starts at the key its first row has: found by walking the
+index (`page_start`), and worth keeping while the chain head stays (`log_page`'s `start_of`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from broadcaster.enums import Outcome
@@ -15,21 +16,9 @@ from broadcaster.programme import periods
 from broadcaster.programme.periods import Period
 from broadcaster.reports import airing_log, log_pages
 from broadcaster.reports.airing_log import AiringRecord
-from broadcaster.reports.log_pages import LogKey, Seek
+from broadcaster.reports.log_pages import LogKey as LogKey
+from broadcaster.reports.log_pages import Seek
 from broadcaster.services.context import Context
-
-
-@dataclass(frozen=True)
-class LogIndex:
-    """A view of the log (period, outcome): how many rows, and the key each page starts at."""
-
-    total: int
-    starts: tuple[LogKey, ...]
-
-    @property
-    def pages(self) -> int:
-        """How many pages (at least one, the empty page)."""
-        return max(1, len(self.starts))
 
 
 @dataclass(frozen=True)
@@ -43,25 +32,34 @@ class PageAsked:
 
 @dataclass(frozen=True)
 class LogPage:
-    """One page of the log: its rows, its number, and whether there are pages either side;
-    `beyond` when the number asked for is past the last page (the rows are then empty)."""
+    """One page of the log: its rows, its number, the number of pages, and whether there are
+    pages either side; `beyond` when the number asked for is past the last page (no rows)."""
 
     records: list[AiringRecord]
     number: int
+    pages: int
     has_previous: bool
     has_next: bool
     beyond: bool = False
 
 
-def log_index(ctx: Context, days: Period, outcome: Outcome | None, size: int) -> LogIndex:
-    """Count the view's rows and note the key of every `size`-th (two walks of one index)."""
+def airing_count(ctx: Context, days: Period, outcome: Outcome | None) -> int:
+    """How many evidence rows are planned in `days` (with that outcome)."""
     start, end = periods.utc_bounds(days, ctx.settings.tz)
-    total = airing_log.count_between(ctx.session, start, end, outcome)
-    starts = log_pages.page_starts(ctx.session, start, end, outcome, size) if total else []
-    return LogIndex(total, tuple(starts))
+    return airing_log.count_between(ctx.session, start, end, outcome)
 
 
-def _seek(ctx: Context, asked: PageAsked, index: LogIndex) -> Seek | None:
+def page_start(
+    ctx: Context, days: Period, outcome: Outcome | None, number: int, size: int
+) -> LogKey | None:
+    """The key of the first row of page `number` of `size` rows (None: no such page)."""
+    start, end = periods.utc_bounds(days, ctx.settings.tz)
+    return log_pages.page_start(ctx.session, start, end, outcome, (number - 1) * size)
+
+
+def _seek(
+    ctx: Context, asked: PageAsked, pages: int, start_of: Callable[[int], LogKey | None]
+) -> Seek | None:
     """Where the asked page starts (None: past the last page). A link's row that is gone (or
     never was) falls back to the page's number."""
     for airing_id, backward in ((asked.after, False), (asked.before, True)):
@@ -70,20 +68,25 @@ def _seek(ctx: Context, asked: PageAsked, index: LogIndex) -> Seek | None:
             return Seek(key, backward=backward)
     if asked.number == 1:
         return Seek()
-    if asked.number > len(index.starts):
-        return None
-    return Seek(index.starts[asked.number - 1], inclusive=True)
+    key = start_of(asked.number) if asked.number <= pages else None
+    return None if key is None else Seek(key, inclusive=True)
 
 
 def log_page(
-    ctx: Context, days: Period, outcome: Outcome | None, asked: PageAsked, index: LogIndex,
-    size: int,
+    ctx: Context, days: Period, outcome: Outcome | None, asked: PageAsked, size: int,
+    total: int, start_of: Callable[[int], LogKey | None] | None = None,
 ) -> LogPage:  # fmt: skip
-    """The page `asked` of `size` rows of the view whose index is `index` (`log_index`): only
-    that page's rows are read, however deep it lies."""
-    seek = _seek(ctx, asked, index)
+    """The page `asked` of `size` rows of the log of `days` (with that outcome), which has
+    `total` rows (`airing_count`); only that page's rows are read. `start_of(number)` gives
+    the first key of a page asked for by number (default: `page_start`, walked each time)."""
+    pages = max(1, -(-total // size))
+
+    def walked(number: int) -> LogKey | None:
+        return page_start(ctx, days, outcome, number, size)
+
+    seek = _seek(ctx, asked, pages, start_of or walked)
     if seek is None:
-        return LogPage([], asked.number, index.total > 0, False, beyond=True)
+        return LogPage([], asked.number, pages, total > 0, False, beyond=True)
     start, end = periods.utc_bounds(days, ctx.settings.tz)
     found = log_pages.airings_page(
         ctx.session, start, end, ctx.settings.tz, outcome, seek, size + 1
@@ -91,10 +94,6 @@ def log_page(
     more = len(found) > size  # a row beyond the page in the direction read
     if seek.backward:
         records = found[1:] if more else found
-        return LogPage(records, max(asked.number, 2) if more else 1, more, True)
-    records = found[:size]
-    if records and index.starts:
-        earlier = records[0].id != index.starts[0].id  # the view's first row is not on it
-    else:
-        earlier = index.total > 0 and asked.number > 1
-    return LogPage(records, asked.number if earlier else 1, earlier, more)
+        return LogPage(records, max(asked.number, 2) if more else 1, pages, more, True)
+    earlier = seek.key is not None and total > 0  # the rows up to the key come before
+    return LogPage(found[:size], asked.number if earlier else 1, pages, earlier, more)

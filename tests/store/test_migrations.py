@@ -397,10 +397,12 @@ def test_downgrading_0014_drops_the_page_indexes_and_keeps_every_row(settings: S
     assert revision_of(url) == "0013"
     assert not added & set(schema(url)["script"][1])
     assert "ix_airing_cluster_outcome_id" not in schema(url)["airing"][1]
+    assert "ix_airing_planned_start" in schema(url)["airing"][1]  # the replaced index is back
     assert rows(url) == before
     upgrade_database(settings, engine, FIXED_NOW)
     assert rows(url) == before
     assert "ix_airing_cluster_outcome_id" in schema(url)["airing"][1]
+    assert "ix_airing_planned_start" not in schema(url)["airing"][1]
     assert differences_from_models(url) == []
     engine.dispose()
 
