@@ -29,7 +29,7 @@ from .cache import HeadCache
 from .chart import month_topic_svg
 from .db import services
 from .messages import vietnamese
-from .scripts import page_number
+from .script_list import page_number
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 REPORT_ROLES = ("office", "leader", "officer")

@@ -86,11 +86,21 @@ def _conditions(chosen: ScriptFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def find_scripts(ctx: Context, chosen: ScriptFilter, page: int = 1) -> ScriptPage:
+def count_scripts(ctx: Context, chosen: ScriptFilter) -> int:
+    """How many scripts match `chosen` (a search reads every script's search column)."""
+    query = select(func.count()).select_from(Script).where(*_conditions(chosen))
+    return ctx.session.scalar(query) or 0
+
+
+def find_scripts(
+    ctx: Context, chosen: ScriptFilter, page: int = 1, total: int | None = None
+) -> ScriptPage:
     """One page of the scripts that match `chosen`, newest first (a page past the end is
-    empty), each with its last editor from the audit trail."""
+    empty), each with its last editor from the audit trail; `total` is `count_scripts`'s
+    answer when the caller kept it."""
     conditions = _conditions(chosen)
-    total = ctx.session.scalar(select(func.count()).select_from(Script).where(*conditions)) or 0
+    if total is None:
+        total = count_scripts(ctx, chosen)
     pages = max(1, -(-total // PAGE_SIZE))
     found = list(
         ctx.session.scalars(
