@@ -99,10 +99,14 @@ def airings_page(
     direction = (Airing.planned_start.desc(), Airing.id.desc()) if seek.backward else (
         Airing.planned_start, Airing.id
     )  # fmt: skip
-    keys = select(Airing.id).where(*within(*_narrowed(start, end, seek), outcome), *_ties(seek))
-    ids = list(session.scalars(keys.order_by(*direction).limit(limit)))
-    query = select(*RECORD_COLUMNS).join(Script, Airing.script_id == Script.id)
-    rows = list(session.execute(query.where(Airing.id.in_(ids))))
-    rows.sort(key=lambda row: (row[1], row[0]))
+    # One query: the index gives the order and the first `limit` rows; each joins its script.
+    query = (
+        select(*RECORD_COLUMNS)
+        .join(Script, Airing.script_id == Script.id)
+        .where(*within(*_narrowed(start, end, seek), outcome), *_ties(seek))
+    )
+    rows = list(session.execute(query.order_by(*direction).limit(limit)))
+    if seek.backward:
+        rows.reverse()
     newest = newest_links(session, [row[0] for row in rows])
     return [record_from(row, tz, newest.get(row[0])) for row in rows]
