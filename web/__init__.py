@@ -81,7 +81,7 @@ def create_app(
     app.extensions["broadcaster.proxies"] = settings.trusted_proxies()
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
-    from . import auth, log, programme, recording, scripts, status, users
+    from . import auth, log, programme, recording, script_list, scripts, status, users
 
     # Before-request order matters: the size limit before anything reads the body, the
     # user before the CSRF check, so a refused form can come back with what was typed.
@@ -95,6 +95,7 @@ def create_app(
     app.register_blueprint(recording.bp)
     CSRFProtect(app)
     app.after_request(_security_headers)
+    app.after_request(script_list.forget_counts_after_writes)
     app.teardown_appcontext(_close_session)
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(label_vi, "label")

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from broadcaster.enums import Outcome, labels_vi
 from broadcaster.errors import BroadcasterError
-from broadcaster.services import reports
+from broadcaster.services import log_pages, reports
 from broadcaster.services.reports import Period, Summary, kind_vi, month_vi, topic_vi
 
 from .auth import login_required
@@ -29,7 +29,7 @@ from .cache import HeadCache
 from .chart import month_topic_svg
 from .db import services
 from .messages import vietnamese
-from .scripts import page_number
+from .script_list import page_number
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 REPORT_ROLES = ("office", "leader", "officer")
@@ -40,6 +40,9 @@ _summaries: HeadCache[Summary] = HeadCache(16)
 # Row counts of the log's filters, by (database, bounds, outcome, chain head): counting a
 # year of a province's airings is most of the page's time.
 _counts: HeadCache[int] = HeadCache(64)
+# The first key of a page asked for by its number alone (a kept link), by the count's key and
+# the number: finding it walks the index up to that page.
+_starts: HeadCache[log_pages.LogKey | None] = HeadCache(256)
 
 
 def _period() -> Period:
@@ -59,24 +62,43 @@ def _outcome() -> Outcome | None:
 PAGE_SIZE = 200  # rows a page of the log shows
 
 
+def _asked() -> log_pages.PageAsked:
+    """The page a link asks for: ?page= and the row it follows (?after=) or precedes
+    (?before=); anything but a whole number is a 400 page."""
+    keys = {}
+    for name in ("after", "before"):
+        raw = request.args.get(name, "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            abort(400, f"Địa chỉ trang “{raw[:40]}” không hợp lệ: hãy dùng các nút chuyển trang.")
+        keys[name] = int(raw) if raw else None
+    return log_pages.PageAsked(page_number(), **keys)
+
+
 @bp.route("/")
 @login_required()
 def index() -> str:
     """Show the airing log for a period, optionally one outcome only, a page at a time."""
-    page = page_number()
+    asked = _asked()
     days = _period()
     outcome = _outcome()
     # The reporting quarter (with the cut-off day) the last chosen day belongs to.
     ctx = services()
     quarter_start = reports.reporting_quarter(ctx, days).start
-    key = (ctx.settings.db_url, days.start, days.end, outcome, reports.chain_head(ctx))
-    total = _counts.get(key, lambda: reports.airing_count(ctx, days, outcome))
-    shown = reports.airing_log_page(ctx, days, outcome, page, PAGE_SIZE, total)
+    view = (ctx.settings.db_url, days.start, days.end, outcome, reports.chain_head(ctx))
+    total = _counts.get(view, lambda: log_pages.airing_count(ctx, days, outcome))
+
+    def start_of(number: int) -> log_pages.LogKey | None:
+        return _starts.get(
+            (*view, number),
+            lambda: log_pages.page_start(ctx, days, outcome, number, PAGE_SIZE),
+        )
+
+    shown = log_pages.log_page(ctx, days, outcome, asked, PAGE_SIZE, total, start_of)
     args = {"from": days.start.isoformat(), "to": days.end.isoformat(), "outcome": outcome or ""}
-    silent = reports.unconfirmed(ctx, days) if page == 1 else []
+    silent = reports.unconfirmed(ctx, days) if shown.number == 1 else []
     return render_template(
-        "log.html", records=shown.records, unconfirmed=silent, total=shown.total, page=page, pages=shown.pages,
-        args=args,
+        "log.html", records=shown.records, unconfirmed=silent, total=total, shown=shown,
+        page=shown.number, pages=shown.pages, args=args,
         start=days.start, end=days.end, outcome=outcome or "", outcomes=labels_vi(Outcome),
         quarter_start=quarter_start, kind_vi=kind_vi,
     )  # fmt: skip

@@ -35,7 +35,7 @@ def _week_arg() -> str | None:
     """The week asked for; a bad one falls back to this week with a message."""
     raw = request.values.get("week")
     try:
-        return planning.week_programme(services(), raw).week if raw else None
+        return planning.chosen_week(services(), raw) if raw else None
     except BroadcasterError as exc:
         flash(vietnamese(exc) + " Đang hiển thị tuần này.", "error")
         return None

@@ -20,7 +20,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from broadcaster.enums import Kind, Status, Topic, labels_vi
+from broadcaster.enums import Kind, Topic, labels_vi
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import audio as audio_service
 from broadcaster.services import clusters as clusters_service
@@ -30,7 +30,7 @@ from broadcaster.services.background import JobState, RenderQueue
 from broadcaster.services.onair import Queued
 from broadcaster.services.placement import placement
 from broadcaster.services.reading import LexiconError
-from broadcaster.services.scripts import Script, ScriptRejected, clean_week, parse_script
+from broadcaster.services.scripts import Script, ScriptRejected, parse_script
 
 from . import duration_vi
 from .auth import login_required
@@ -38,6 +38,7 @@ from .db import services, station
 from .labels import RULE_LABELS_VI, VOICE_LABELS_VI
 from .messages import vietnamese
 from .placement import approval_message
+from .script_list import index_page
 
 bp = Blueprint("scripts", __name__)
 
@@ -102,64 +103,6 @@ def _job_view(script_id: int) -> dict[str, object]:
             else "Không tạo được âm thanh do lỗi phần mềm; hãy báo kỹ thuật viên."
         )
     return view
-
-
-MAX_PAGE = 1_000_000  # past any real list; a larger number is a mistyped address
-
-
-def page_number() -> int:
-    """The ?page= asked for (default 1); anything but a whole number from 1 is a 400 page."""
-    raw = request.args.get("page", "1").strip()
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        abort(400, f"Số trang “{raw[:40]}” không hợp lệ: hãy dùng các nút chuyển trang.")
-    return int(raw)
-
-
-def _chosen_filter() -> service.ScriptFilter:
-    """The list's filters from the query string; a value that is not one of the choices is a
-    400 page saying which."""
-    args = request.args
-    status, topic = args.get("status", ""), args.get("topic", "")
-    if status and status not in set(Status):
-        abort(400, f"Trạng thái “{status[:40]}” không có; hãy chọn trong danh sách.")
-    if topic and topic not in set(Topic):
-        abort(400, f"Chủ đề “{topic[:40]}” không có; hãy chọn trong danh sách.")
-    try:
-        week = clean_week(args.get("week"))
-    except BroadcasterError as exc:
-        abort(400, vietnamese(exc))
-    return service.ScriptFilter(
-        words=_printable(args.get("q", ""))[: service.MAX_WORDS],
-        status=Status(status) if status else None,
-        topic=Topic(topic) if topic else None,
-        author=_printable(args.get("author", ""))[:100] or None,
-        week=week,
-    )
-
-
-def _printable(raw: str) -> str:
-    """`raw` without control characters (PostgreSQL refuses a NUL anywhere in a query)."""
-    return "".join(char for char in raw if char.isprintable())
-
-
-def index_page(kept: Mapping[str, str] | None = None) -> str:
-    """One page of the filtered list of scripts and the form to add one, filled with `kept`
-    (a refused form)."""
-    chosen = _chosen_filter()
-    found = service.find_scripts(services(), chosen, page_number())
-    return render_template(
-        "scripts.html",
-        found=found,
-        chosen=chosen,
-        filtered=any(request.args.get(name) for name in ("q", "status", "topic", "author", "week")),
-        args={k: v for k, v in request.args.items() if k != "page" and v},
-        statuses=labels_vi(Status),
-        authors=service.script_authors(services()),
-        weeks=service.script_weeks(services()),
-        topics=labels_vi(Topic),
-        kinds=labels_vi(Kind),
-        kept=kept or {},
-    )
 
 
 @bp.route("/")

@@ -10,14 +10,14 @@ airing, or that someone arranged by hand (pinned), is never re-planned.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, delete, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from broadcaster.enums import Kind, Priority, Status
 from broadcaster.programme.slots import (
@@ -93,6 +93,23 @@ def entries_for(session: Session, slot_name: str, starts_at: datetime) -> list[P
             .order_by(ProgrammeEntry.position)
         )
     )
+
+
+def entries_between(
+    session: Session, start: datetime, end: datetime
+) -> dict[tuple[str, datetime], list[ProgrammeEntry]]:
+    """The planned entries of every occurrence that starts in [start, end), by (slot name,
+    start), each in airing order, with their scripts and renderings read alongside."""
+    query = (
+        select(ProgrammeEntry)
+        .where(ProgrammeEntry.starts_at >= start, ProgrammeEntry.starts_at < end)
+        .order_by(ProgrammeEntry.starts_at, ProgrammeEntry.slot_name, ProgrammeEntry.position)
+        .options(selectinload(ProgrammeEntry.script), selectinload(ProgrammeEntry.rendering))
+    )
+    found: dict[tuple[str, datetime], list[ProgrammeEntry]] = defaultdict(list)
+    for entry in session.scalars(query):
+        found[(entry.slot_name, entry.starts_at)].append(entry)
+    return dict(found)
 
 
 def _has_airings(session: Session, slot_name: str, starts_at: datetime) -> bool:

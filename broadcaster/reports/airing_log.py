@@ -64,7 +64,7 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
 EVENT_BATCH = 2000  # airings whose newest chain links are looked up in one query
 
 
-def _within(
+def within(
     start: datetime | None, end: datetime | None, outcome: str | None
 ) -> list[ColumnElement[bool]]:
     """The conditions of a period (either end open) and an outcome."""
@@ -82,7 +82,7 @@ def count_between(
     session: Session, start: datetime | None, end: datetime | None, outcome: str | None = None
 ) -> int:
     """How many evidence rows are planned in [start, end) (with that outcome)."""
-    query = select(func.count(Airing.id)).where(*_within(start, end, outcome))
+    query = select(func.count(Airing.id)).where(*within(start, end, outcome))
     return session.scalar(query) or 0
 
 
@@ -129,29 +129,27 @@ def airings_between(
     tz: ZoneInfo,
     *,
     outcome: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
 ) -> list[AiringRecord]:
-    """Evidence rows planned in [start, end) (with that outcome), by planned time; `limit` rows
-    from `offset` for a page. Each row's newest chain link is read for the rows returned only."""
+    """Evidence rows planned in [start, end) (with that outcome), by planned time (a page of
+    them: `log_pages`). Each row's newest chain link is read for the rows returned only."""
     order = (Airing.planned_start, Airing.id)  # the planned_start index's own order
     query = select(*RECORD_COLUMNS).join(Script, Airing.script_id == Script.id).order_by(*order)
-    if limit is None:
-        query = query.where(*_within(start, end, outcome))
-    else:  # a page: step over the rows before it in the index alone, then read its rows
-        page = select(Airing.id).where(*_within(start, end, outcome)).order_by(*order)
-        ids = list(session.scalars(page.limit(limit).offset(offset)))
-        query = query.where(Airing.id.in_(ids))
-    rows = list(session.execute(query))
+    rows = list(session.execute(query.where(*within(start, end, outcome))))
+    newest = newest_links(session, [row[0] for row in rows])
+    return [record_from(row, tz, newest.get(row[0])) for row in rows]
+
+
+def newest_links(session: Session, airing_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """The newest chain link (seq, prev_hash, event_hash) of each of these airings that has
+    events (format 3), by airing id."""
     newest: dict[int, tuple[Any, ...]] = {}
-    for first in range(0, len(rows), EVENT_BATCH):
-        ids = [row[0] for row in rows[first : first + EVENT_BATCH]]
+    for first in range(0, len(airing_ids), EVENT_BATCH):
         links = select(
             AiringEvent.airing_id, AiringEvent.seq, AiringEvent.prev_hash, AiringEvent.event_hash
-        ).where(AiringEvent.airing_id.in_(ids))
+        ).where(AiringEvent.airing_id.in_(airing_ids[first : first + EVENT_BATCH]))
         for airing_id, *link in session.execute(links.order_by(AiringEvent.seq)):
             newest[airing_id] = tuple(link)
-    return [record_from(row, tz, newest.get(row[0])) for row in rows]
+    return newest
 
 
 def _readable(record: AiringRecord) -> dict[str, object]:

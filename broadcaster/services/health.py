@@ -255,12 +255,19 @@ def _waiting(ctx: Context, on_air: OnAir | None) -> list[Waiting]:
 def _output_state(ctx: Context) -> tuple[str | None, str | None]:
     """Where the station's last finished airing went, and why it failed if it did: a failing
     output stays red on the status page until an airing gets through again."""
-    last = ctx.session.scalars(
-        select(Airing)
-        .where(Airing.cluster.is_(None), Airing.outcome.in_([Outcome.AIRED, Outcome.FAILED]))
-        .order_by(Airing.id.desc())
-        .limit(1)
-    ).first()
-    if last is None:
+    # One outcome at a time: each is the end of one index range (0014), where both together
+    # had the database sort every airing of the year to find the newest.
+    lasts = [
+        ctx.session.scalars(
+            select(Airing)
+            .where(Airing.cluster.is_(None), Airing.outcome == outcome)
+            .order_by(Airing.id.desc())
+            .limit(1)
+        ).first()
+        for outcome in (Outcome.AIRED, Outcome.FAILED)
+    ]
+    found = [airing for airing in lasts if airing is not None]
+    if not found:
         return None, None
+    last = max(found, key=lambda airing: airing.id)
     return last.output, (last.error or "") if last.outcome == Outcome.FAILED else None

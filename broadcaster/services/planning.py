@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from broadcaster import faultpoints
 from broadcaster.enums import Outcome, Role, Status
@@ -24,6 +24,7 @@ from broadcaster.programme.planning import (
     Candidate,
     arrange_occurrence,
     candidates,
+    entries_between,
     entries_for,
     plan_occurrence,
     routine,
@@ -40,7 +41,7 @@ from broadcaster.programme.slots import load_slots as load_slots
 from broadcaster.programme.slots import occurrences_between as occurrences_between
 from broadcaster.services.context import Context
 from broadcaster.services.scripts import get_script
-from broadcaster.store.db import Airing, ProgrammeEntry, Script, User
+from broadcaster.store.db import Airing, ProgrammeEntry, Rendering, Script, User
 from broadcaster.store.renderings import current_rendering
 
 
@@ -86,6 +87,14 @@ def _week(ctx: Context, week: str | None) -> str:
     return clean_week(week) or iso_week_of(ctx.now(), ctx.settings.tz)
 
 
+def chosen_week(ctx: Context, week: str | None) -> str:
+    """The ISO week asked for (this week when None), checked as `week_programme` checks it,
+    without reading the week's programme."""
+    chosen = _week(ctx, week)
+    week_range(chosen, ctx.settings.tz)
+    return chosen
+
+
 def plan_week(ctx: Context, week: str | None = None) -> WeekPlan:
     """Plan every occurrence of the week that has not started yet; list the whole week."""
     chosen = _week(ctx, week)
@@ -107,10 +116,11 @@ def week_programme(ctx: Context, week: str | None = None) -> WeekPlan:
     """The week as planned so far; reads only."""
     chosen = _week(ctx, week)
     start, end = week_range(chosen, ctx.settings.tz)
+    planned = entries_between(ctx.session, start, end)  # one query for the week, not one a slot
     return WeekPlan(
         chosen,
         [
-            (occurrence, entries_for(ctx.session, occurrence.slot.name, occurrence.start))
+            (occurrence, planned.get((occurrence.slot.name, occurrence.start), []))
             for occurrence in occurrences_between(station_slots(ctx), start, end, ctx.settings.tz)
         ],
     )
@@ -154,12 +164,24 @@ class Arrangeable:
 
 def arrangeable(ctx: Context) -> list[Arrangeable]:
     """Every bulletin a slot can be arranged with (emergency ones too, marked), by title."""
-    found = []
-    for script in ctx.session.scalars(select(Script).where(Script.status == Status.APPROVED)):
-        rendering = current_rendering(ctx.session, script)
-        if rendering is not None:
-            emergency = not routine(script.kind, script.priority)
-            found.append(Arrangeable(script.id, script.title, rendering.duration_s, emergency))
+    # One query, not one per bulletin: the newest rendering of each one's current words
+    # (`current_rendering`'s choice), read with it.
+    each = aliased(Rendering)
+    newest = (
+        select(func.max(each.id))
+        .where(each.script_id == Script.id, each.content_hash == Script.content_hash)
+        .correlate(Script)
+        .scalar_subquery()
+    )
+    rows = ctx.session.execute(
+        select(Script.id, Script.title, Script.kind, Script.priority, Rendering.duration_s)
+        .join(Rendering, Rendering.id == newest)
+        .where(Script.status == Status.APPROVED)
+    )
+    found = [
+        Arrangeable(script_id, title, seconds, not routine(kind, priority))
+        for script_id, title, kind, priority, seconds in rows
+    ]
     return sorted(found, key=lambda a: (a.title.casefold(), a.script_id))
 
 

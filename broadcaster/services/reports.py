@@ -131,34 +131,6 @@ def airing_log(
     return evidence.airings_between(ctx.session, *bounds, ctx.settings.tz, outcome=outcome)
 
 
-@dataclass(frozen=True)
-class LogPage:
-    """One page of the airing log: its rows, how many rows in all, and how many pages."""
-
-    records: list[AiringRecord]
-    total: int
-    page: int
-    pages: int
-
-
-def airing_count(ctx: Context, days: Period, outcome: Outcome | None) -> int:
-    """How many evidence rows are planned in `days` (with that outcome)."""
-    return evidence.count_between(ctx.session, *_bounds(ctx, days), outcome)
-
-
-def airing_log_page(
-    ctx: Context, days: Period, outcome: Outcome | None, page: int, size: int, total: int
-) -> LogPage:
-    """Page `page` (from 1) of `size` rows of the log, of `total` (`airing_count`); a page past
-    the end is empty. Only that page is read from the database, however long the period."""
-    bounds = _bounds(ctx, days)
-    found = evidence.airings_between(
-        ctx.session, *bounds, ctx.settings.tz, outcome=outcome, offset=(page - 1) * size,
-        limit=size,
-    )  # fmt: skip
-    return LogPage(found, total, page, max(1, -(-total // size)))
-
-
 def _log_bounds(ctx: Context, days: Period | None) -> tuple[datetime | None, datetime | None]:
     return _bounds(ctx, days) if days else (None, None)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import defer
 
 from broadcaster.enums import Status, Topic
 from broadcaster.services.context import Context
@@ -45,6 +46,9 @@ class ScriptPage:
 
 PAGE_SIZE = 100  # scripts a page of the list shows
 MAX_WORDS = 200  # characters of a search that count
+# The list shows no words of a script: its body and search column stay in the database (on
+# PostgreSQL, each would be fetched out of line and decompressed, a hundred times a page).
+LIST_ONLY = defer(Script.body, raiseload=True), defer(Script.search_text, raiseload=True)
 
 
 def fold(text: str) -> str:
@@ -82,15 +86,26 @@ def _conditions(chosen: ScriptFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def find_scripts(ctx: Context, chosen: ScriptFilter, page: int = 1) -> ScriptPage:
+def count_scripts(ctx: Context, chosen: ScriptFilter) -> int:
+    """How many scripts match `chosen` (a search reads every script's search column)."""
+    query = select(func.count()).select_from(Script).where(*_conditions(chosen))
+    return ctx.session.scalar(query) or 0
+
+
+def find_scripts(
+    ctx: Context, chosen: ScriptFilter, page: int = 1, total: int | None = None
+) -> ScriptPage:
     """One page of the scripts that match `chosen`, newest first (a page past the end is
-    empty), each with its last editor from the audit trail."""
+    empty), each with its last editor from the audit trail; `total` is `count_scripts`'s
+    answer when the caller kept it."""
     conditions = _conditions(chosen)
-    total = ctx.session.scalar(select(func.count()).select_from(Script).where(*conditions)) or 0
+    if total is None:
+        total = count_scripts(ctx, chosen)
     pages = max(1, -(-total // PAGE_SIZE))
     found = list(
         ctx.session.scalars(
             select(Script)
+            .options(*LIST_ONLY)
             .where(*conditions)
             .order_by(Script.id.desc())
             .limit(PAGE_SIZE)

@@ -31,6 +31,7 @@ from broadcaster.services.filing import plan_topic
 from broadcaster.services.script_list import MAX_WORDS as MAX_WORDS
 from broadcaster.services.script_list import PAGE_SIZE as PAGE_SIZE
 from broadcaster.services.script_list import ScriptFilter as ScriptFilter
+from broadcaster.services.script_list import count_scripts as count_scripts
 from broadcaster.services.script_list import find_scripts as find_scripts
 from broadcaster.services.script_list import fold as fold
 from broadcaster.services.script_list import script_authors as script_authors

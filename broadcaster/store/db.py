@@ -34,6 +34,13 @@ class Script(Base):
     """A bulletin script as the officer wrote it."""
 
     __tablename__ = "script"
+    __table_args__ = (
+        # The list's filters and its author and week choices (migration 0014).
+        Index("ix_script_status_topic", "status", "topic"),
+        Index("ix_script_topic", "topic"),
+        Index("ix_script_author", "author"),
+        Index("ix_script_week", "week"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -150,8 +157,11 @@ class Airing(Base):
             postgresql_where=text("outcome != 'failed'"),
         ),
         UniqueConstraint("programme_entry_id", "attempt"),
-        # The log filtered by outcome over a long period (migration 0007).
-        Index("ix_airing_outcome_planned_start", "outcome", "planned_start"),
+        # The log in its order (planned_start, id), all of it or one outcome (0007, 0014).
+        Index("ix_airing_planned_start_id", "planned_start", "id"),
+        Index("ix_airing_outcome_planned_start_id", "outcome", "planned_start", "id"),
+        # The station's last finished airing, by outcome, for the status page (0014).
+        Index("ix_airing_cluster_outcome_id", "cluster", "outcome", "id"),
         # A loudspeaker cluster's evidence: one row per (cluster, programme entry), ever (0008).
         UniqueConstraint("cluster", "cluster_entry", name="one_row_per_cluster_entry"),
     )
@@ -164,7 +174,7 @@ class Airing(Base):
     slot_name: Mapped[Optional[str]] = mapped_column(String(100))
     audio_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     duration_s: Mapped[Optional[float]]
-    planned_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    planned_start: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     outcome: Mapped[Outcome] = mapped_column(EnumText(Outcome, 12))

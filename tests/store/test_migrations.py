@@ -40,7 +40,7 @@ from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO
 BASELINE = REPO / "tests" / "data" / "baseline-b75b397.db"
 BASELINE_COUNTS = {"script": 6, "rendering": 5, "programme_entry": 70, "airing": 7}
 # Columns that later revisions added; a row is intact when everything else is equal.
-ADDED_COLUMNS = {  # added by 0002 to 0015
+ADDED_COLUMNS = {  # added by 0002 to 0015 (0014 adds indexes only)
     "pinned", "epoch", "player_pgid", "title", "topic", "text_sha256", "approved_by",
     "seal_format", "author", "approved_at", "voice", "requested_by", "disabled",
     "must_change_password", "session_version", "added_at", "return_note", "returned_by",
@@ -379,6 +379,30 @@ def test_downgrading_0002_drops_pinned_and_keeps_every_row(settings: Settings) -
     # Up again: the same rows, each entry unpinned (a planning hint, not evidence).
     upgrade_database(settings, engine, FIXED_NOW)
     assert rows(url) == before
+    assert differences_from_models(url) == []
+    engine.dispose()
+
+
+def test_downgrading_0014_drops_the_page_indexes_and_keeps_every_row(settings: Settings) -> None:
+    initialise(settings, ADMIN_PASSWORD, FIXED_NOW)
+    url = settings.db_url
+    populate(url)
+    before = rows(url)
+    engine = make_engine(url)
+    added = {"ix_script_status_topic", "ix_script_topic", "ix_script_author", "ix_script_week"}
+    assert added <= set(schema(url)["script"][1])
+
+    downgrade_database(engine, "0013")
+
+    assert revision_of(url) == "0013"
+    assert not added & set(schema(url)["script"][1])
+    assert "ix_airing_cluster_outcome_id" not in schema(url)["airing"][1]
+    assert "ix_airing_planned_start" in schema(url)["airing"][1]  # the replaced index is back
+    assert rows(url) == before
+    upgrade_database(settings, engine, FIXED_NOW)
+    assert rows(url) == before
+    assert "ix_airing_cluster_outcome_id" in schema(url)["airing"][1]
+    assert "ix_airing_planned_start" not in schema(url)["airing"][1]
     assert differences_from_models(url) == []
     engine.dispose()
 

@@ -13,7 +13,7 @@ the result is what a restart of the old daemon would have installed. Bad files r
 upgrade, and nothing changes. Later changes of the files do nothing until `slots import`.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels = None
 depends_on = None
 
