@@ -94,6 +94,8 @@ def _refused(
     services().session.rollback()
     flash(vietnamese(error), "error")
     kept = request.form if keep else None
+    if error.code == Code.SLOT_NOT_FOUND:  # deleted meanwhile: what was typed goes to "add"
+        editing = None
     return index_page(kept, editing), STATUS.get(error.code, 422)
 
 

@@ -298,3 +298,12 @@ def test_the_programme_and_the_status_notice_link_to_the_page(
     town = station.settings.schedules_path / "town.toml"
     town.write_text(town.read_text(encoding="utf-8").replace("17:00", "17:15"), encoding="utf-8")
     assert 'href="/programme/slots/">Khung giờ phát</a>' in client.get("/status/").text
+
+
+def test_a_slot_that_is_not_there_is_a_vietnamese_404(station: Station, apps: Login) -> None:
+    """Also an id past the column's range (PostgreSQL refused the query: a 500)."""
+    leader = apps(LEADER)
+    for slot in ("999", str(10**30)):
+        answer = leader.get(f"/programme/slots/{slot}/delete")
+        assert answer.status_code == 404 and f"Không có khung giờ “{slot}”." in answer.text
+        assert send(leader, f"/programme/slots/{slot}/pause", {"version": "1"})[0] == 404
