@@ -81,7 +81,7 @@ def create_app(
     app.extensions["broadcaster.proxies"] = settings.trusted_proxies()
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
-    from . import auth, log, programme, recording, script_list, scripts, status, users
+    from . import auth, log, programme, recording, script_list, scripts, slots, status, users
 
     # Before-request order matters: the size limit before anything reads the body, the
     # user before the CSRF check, so a refused form can come back with what was typed.
@@ -89,6 +89,7 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(scripts.bp)
     app.register_blueprint(programme.bp)
+    app.register_blueprint(slots.bp)
     app.register_blueprint(log.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(users.bp)

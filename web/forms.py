@@ -21,6 +21,8 @@ def form_page(week: str | None = None) -> Response:
         return redirect(url_for("scripts.detail", script_id=script_id))
     if endpoint in ("programme.plan", "programme.arrange", "programme.emergency"):
         return redirect(url_for("programme.week", week=week))
+    if endpoint.startswith("slots."):
+        return redirect(url_for("slots.index"))
     return redirect(url_for("scripts.index"))
 
 
@@ -30,7 +32,7 @@ def form_again() -> tuple[str | Response, int]:
     The page is rendered here (400), not redirected to, so a long bulletin typed into it
     survives; nothing the form asked for was done.
     """
-    from . import auth, scripts
+    from . import auth, scripts, slots
 
     endpoint = request.endpoint or ""
     if endpoint == "auth.login":
@@ -39,6 +41,8 @@ def form_again() -> tuple[str | Response, int]:
         return redirect(url_for("auth.login")), 303
     if endpoint == "scripts.create":
         return scripts.index_page(kept=request.form), 400
+    if endpoint in ("slots.add", "slots.change"):
+        return slots.form_again(), 400
     if endpoint == "scripts.edit":
         page = scripts.detail_page((request.view_args or {})["script_id"], kept=request.form)
         if page is not None:

@@ -39,6 +39,7 @@ from broadcaster.store.db import Slot as SlotRow
 from broadcaster.store.db import User
 
 MINUTES_LIMIT = 600
+MAX_ID = 2**31 - 1  # an INTEGER id column
 EDITORS = (Role.LEADER, Role.ADMIN)
 SLOTS_LOCK = 0x736C6F74  # PostgreSQL advisory lock: one slot change at a time
 
@@ -141,7 +142,11 @@ def find_slot(ctx: Context, key: str | int) -> SlotRecord:
     """A slot by id or by name (SLOT_NOT_FOUND)."""
     query = select(SlotRow)
     if isinstance(key, int) or key.isdigit():
-        row = ctx.session.scalar(query.where(SlotRow.id == int(key)))
+        # an id past the column's range is no slot (the database would refuse the query)
+        wanted = int(key)
+        row = (
+            ctx.session.scalar(query.where(SlotRow.id == wanted)) if 0 < wanted <= MAX_ID else None
+        )
     else:
         row = ctx.session.scalar(query.where(SlotRow.name == key))
     if row is None:

@@ -405,7 +405,8 @@ def test_no_get_address_answers_500(aired_app, clients, data: st.DataObject) -> 
     )
     rule = data.draw(st.sampled_from(rules), label="route")
     path = rule.rule
-    path = path.replace("<int:script_id>", str(data.draw(st.integers(0, 10**30), label="id")))
+    for name in ("<int:script_id>", "<int:slot_id>"):
+        path = path.replace(name, str(data.draw(st.integers(0, 10**30), label="id")))
     path = path.replace("<path:filename>", quote(data.draw(st.text(min_size=1), label="file")))
     query = data.draw(st.dictionaries(QUERY_NAMES, QUERY_VALUES, max_size=4), label="query")
     client = clients[data.draw(st.booleans(), label="logged in")]
@@ -421,7 +422,8 @@ def test_no_get_address_answers_500(aired_app, clients, data: st.DataObject) -> 
 FORM_NAMES = st.sampled_from(
     ["name", "password", "body", "title", "topic", "week", "priority", "seen", "note", "start",
      "slot", "ids", "current", "script", "action", "from", "to", "period", "format", "confirmed",
-     "zone", "old", "new", "again"]
+     "zone", "old", "new", "again", "days", "date", "minutes", "zones", "kind", "version",
+     "paused"]
 ) | st.text(max_size=8)  # fmt: skip
 FORM_VALUES = QUERY_VALUES | st.sampled_from(
     ["9999-12-31T23:59:59+07:00", "0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59+00:00",
@@ -447,7 +449,9 @@ def test_no_post_form_answers_500(aired_app, clients, data: st.DataObject) -> No
         key=lambda rule: rule.rule,
     )  # fmt: skip
     rule = data.draw(st.sampled_from(rules), label="route")
-    path = rule.rule.replace("<int:script_id>", str(data.draw(st.integers(0, 3), label="id")))
+    path = rule.rule
+    for name in ("<int:script_id>", "<int:slot_id>"):
+        path = path.replace(name, str(data.draw(st.integers(0, 3), label="id")))
     form = data.draw(st.dictionaries(FORM_NAMES, FORM_VALUES, max_size=6), label="form")
     client = clients[data.draw(st.booleans(), label="logged in")]
     response = client.post(path, data=form)
