@@ -180,7 +180,7 @@ def figures(times: dict[str, list[float]]) -> list[str]:
             continue
         p95 = found[min(len(found) - 1, int(len(found) * 0.95))]
         met = "met" if p95 <= P95_TARGET_MS else "NOT met"
-        out.append(f"{name:<18} {len(found):>8} {statistics.median(found):>8.0f} {p95:>8.0f} "
+        out.append(f"{name:<18} {len(found):>8} {statistics.median(found):>8.0f} {p95:>8.1f} "
                    f"{found[-1]:>8.0f}        p95 ≤ {P95_TARGET_MS} ms: {met}")  # fmt: skip
     return out
 
