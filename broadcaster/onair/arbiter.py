@@ -16,12 +16,15 @@ The rules (docs/architecture.md, "The states of the air", has them as a table):
   dropped, later ones too until it is approved again, and it is cut if it sounds.
 - Nothing plays twice: a claim that started once is never started again.
 - After `Stop` nothing starts; what sounds is cut and what waits is dropped.
+- A relay of an upper-level station (the lowest class) yields: an emergency or an air-now
+  bulletin cuts it, and when that has ended the relay resumes for what is left of its window
+  (a new key, `…#2`); a slot's bulletin waits for it. A relay never starts after its window.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Callable
@@ -30,6 +33,7 @@ from typing import Callable
 class Kind(IntEnum):
     """Who wants the air, the most urgent last (their order is the priority)."""
 
+    RELAY = 0  # a relay of the national or provincial station: it yields and resumes
     SLOT = 1
     AIR_NOW = 2
     EMERGENCY = 3
@@ -44,6 +48,8 @@ class Why(StrEnum):
     FENCED = "fenced"  # another daemon holds the air: `interrupted`, at once
     SLOT_GONE = "slot gone"  # its slot was changed or deleted
     DONE = "done"  # it started once already: never again
+    PRIORITY = "priority"  # a relay yields to an air-now bulletin (it resumes after)
+    OVER = "over"  # a relay's window has passed: it is not started (again)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,12 @@ class Claim:
     slot: str | None = None  # the slot of a slot's bulletin
     by: str | None = None  # who asked (an account, "cli:user") for air-now and emergencies
     version: str = ""  # the script's content hash when claimed: an edit takes it back
+    until: datetime | None = None  # a relay's window ends here
+
+    def resumed(self) -> Claim:
+        """The same relay again, for the rest of its window, under a key of its own."""
+        base, _, part = self.key.partition("#")
+        return replace(self, key=f"{base}#{int(part or 1) + 1}")
 
 
 # --- events ----------------------------------------------------------------------------
@@ -194,6 +206,7 @@ class Arbiter:
     sounding: Claim | None = None
     since: datetime | None = None  # when the sounding claim was started
     cut: Why | None = None  # the sounding claim was cut, for this reason; its end is awaited
+    resumes: bool = False  # the sounding relay was cut to let another speak: it comes back
     waiting: list[Claim] = field(default_factory=list)
     taken_back: set[int] = field(default_factory=set)
     stopped: Why | None = None
@@ -216,7 +229,9 @@ class Arbiter:
                     self.output_failed = event.detail
                 if isinstance(event, OutputFailed) or event.failed and self.cut is None:
                     self.started.pop(key, None)  # a failure may be tried again; a cut never
-                self.sounding, self.since, self.cut = None, None, None
+                if self.resumes and self.stopped is None:
+                    self.waiting.append(self.sounding.resumed())  # after what cut it
+                self.sounding, self.since, self.cut, self.resumes = None, None, None, False
                 return self._next(at)
             case TakenBack(script_id, at):
                 self.taken_back.add(script_id)
@@ -225,6 +240,8 @@ class Arbiter:
                 self.taken_back.discard(script_id)
                 return []
             case SlotGone(slot, at):
+                if self.sounding is not None and self.sounding.slot == slot:
+                    self.resumes = False  # a relay cut meanwhile does not come back
                 return self._drop(lambda c: c.slot == slot, Why.SLOT_GONE, at, cut=False)
             case Stop(why, at):
                 self.stopped = why
@@ -246,26 +263,33 @@ class Arbiter:
         self.waiting.append(claim)
         if self.sounding is None:
             return self._next(at)
-        if (
-            claim.kind == Kind.EMERGENCY
-            and self.sounding.kind != Kind.EMERGENCY
-            and self.cut is None
-        ):
-            self.cut = Why.EMERGENCY
+        if self.cut is not None:
+            return []
+        relay = self.sounding.kind == Kind.RELAY
+        if claim.kind == Kind.EMERGENCY and self.sounding.kind != Kind.EMERGENCY:
+            self.cut, self.resumes = Why.EMERGENCY, relay
             return [Cut(self.sounding, Why.EMERGENCY, at)]
+        if claim.kind == Kind.AIR_NOW and relay:
+            self.cut, self.resumes = Why.PRIORITY, True
+            return [Cut(self.sounding, Why.PRIORITY, at)]
         return []
 
     def _next(self, at: datetime) -> list[Decision]:
         """Start the most urgent waiting claim, the first to come within its class."""
         if self.sounding is not None or not self.waiting or self.stopped is not None:
             return []
+        over = [c for c in self.waiting if c.until is not None and c.until <= at]
+        self.waiting = [c for c in self.waiting if c not in over]
+        decisions: list[Decision] = [Drop(c, Why.OVER, at) for c in over]
+        if not self.waiting:
+            return decisions
         chosen = max(self.waiting, key=lambda c: c.kind)  # max keeps the first of equals
         self.waiting.remove(chosen)
         self.sounding, self.since = chosen, at
         self.started[chosen.key] = None
         while len(self.started) > REMEMBERED:
             self.started.popitem(last=False)
-        return [Start(chosen, at)]
+        return [*decisions, Start(chosen, at)]
 
     def _drop(
         self, hit: Callable[[Claim], bool], why: Why, at: datetime, cut: bool = True

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # How a cut stops the player; it decides the evidence row's outcome.
 CUT_REASON = {
     Why.EMERGENCY: StopReason.EMERGENCY,
+    Why.PRIORITY: StopReason.EMERGENCY,  # a relay yields to an air-now bulletin: `preempted`
     Why.TAKEN_BACK: StopReason.TAKEN_BACK,
     Why.STOPPING: StopReason.STOPPING,
     Why.FENCED: StopReason.FENCED,

@@ -75,8 +75,11 @@ class Loudspeaker:
             assert not self.stopped, f"{claim.key} started after the stop"
             assert claim.script_id not in self.taken_back, f"{claim.key} was taken back"
             assert claim.key not in self.played, f"{claim.key} started twice"
+            assert claim.until is None or claim.until > self.now, f"{claim.key} after its window"
             self.sounding, self.played = claim, self.played | {claim.key}
             self.ends_at = self.now + timedelta(seconds=30 + 7 * claim.script_id)
+            if claim.until is not None:  # a relay plays to the end of its window
+                self.ends_at = claim.until
             self.send(Started(claim.key, self.now))
         elif isinstance(decision, Cut):
             assert self.sounding == claim, f"cut {claim.key}, not what sounds"
@@ -129,7 +132,21 @@ class AirMachine(RuleBasedStateMachine):
         """A source asks again for what it asked before (a second settle, a retry)."""
         key = data.draw(st.sampled_from(sorted(self.air.played)))
         kind = Kind[key.split(":")[0].upper()]
-        self.air.want(Claim(key, kind, 1, slot="sáng"))
+        if kind == Kind.RELAY:
+            self.air.want(
+                Claim(key, kind, 0, slot="tiếp sóng", until=self.air.now + timedelta(seconds=60))
+            )
+        else:
+            self.air.want(Claim(key, kind, 1, slot="sáng"))
+
+    @rule(seconds=SECONDS)
+    def relay(self, seconds: float) -> None:
+        """A relay slot of the provincial station opens a window of `seconds`."""
+        self.air.next_key += 1
+        until = self.air.now + timedelta(seconds=seconds)
+        self.air.want(
+            Claim(f"relay:{self.air.next_key}", Kind.RELAY, 0, slot="tiếp sóng", until=until)
+        )
 
     @rule(script=SCRIPTS)
     def take_back(self, script: int) -> None:
@@ -182,6 +199,15 @@ class AirMachine(RuleBasedStateMachine):
             if c.kind == Kind.EMERGENCY and air.now - air.asked_at[c.key] > EMERGENCY_WITHIN
         ]
         assert late == [], f"emergencies waiting over a second at {air.now}: {late}"
+
+    @invariant()
+    def a_relay_yields_to_air_now_within_a_second(self) -> None:
+        air = self.air
+        if air.sounding is None or air.sounding.kind != Kind.RELAY:
+            return
+        late = [c.key for c in air.arbiter.waiting
+                if c.kind >= Kind.AIR_NOW and air.now - air.asked_at[c.key] > EMERGENCY_WITHIN]  # fmt: skip
+        assert late == [], f"waiting behind a relay at {air.now}: {late}"
 
     @invariant()
     def emergencies_keep_their_order(self) -> None:
@@ -319,3 +345,61 @@ def test_the_floor_refuses_a_second_ask_and_still_cuts_the_first_one() -> None:
     assert floor.take(bulletin, second) == Why.DONE
     floor.ask(Claim("request:2", Kind.EMERGENCY, 2), Cancel())
     assert first.is_set() and first.reason == StopReason.EMERGENCY and not second.is_set()
+
+
+RELAY = Claim("relay:1", Kind.RELAY, 0, slot="tiếp sóng", until=T0 + timedelta(minutes=30))
+
+
+def test_an_air_now_bulletin_cuts_a_relay_which_resumes_after_it() -> None:
+    arbiter = Arbiter()
+    assert arbiter.handle(Wants(RELAY, T0)) == [Start(RELAY, T0)]
+    bulletin = Claim("request:1", Kind.AIR_NOW, 7)
+    t1 = T0 + timedelta(minutes=5)
+    assert arbiter.handle(Wants(bulletin, t1)) == [Cut(RELAY, Why.PRIORITY, t1)]
+    assert arbiter.handle(Ended("relay:1", t1)) == [Start(bulletin, t1)]
+    t2 = t1 + timedelta(minutes=2)
+    assert arbiter.handle(Ended("request:1", t2)) == [Start(RELAY.resumed(), t2)]
+    assert RELAY.resumed().key == "relay:1#2" and RELAY.resumed().resumed().key == "relay:1#3"
+
+
+def test_a_slot_bulletin_waits_for_the_relay_and_a_relay_past_its_window_is_not_resumed() -> None:
+    arbiter = Arbiter()
+    arbiter.handle(Wants(RELAY, T0))
+    slot = Claim("entry:1", Kind.SLOT, 3, slot="sáng")
+    assert arbiter.handle(Wants(slot, T0 + timedelta(minutes=1))) == []  # it waits
+    urgent = Claim("emergency:1", Kind.EMERGENCY, 9)
+    late = T0 + timedelta(minutes=29)
+    arbiter.handle(Wants(urgent, late))
+    arbiter.handle(Ended("relay:1", late))
+    over = T0 + timedelta(minutes=31)  # the emergency ends after the relay's window
+    assert arbiter.handle(Ended("emergency:1", over)) == [
+        Drop(RELAY.resumed(), Why.OVER, over), Start(slot, over),
+    ]  # fmt: skip
+
+
+def test_found_a_relay_cut_for_a_bulletin_does_not_come_back_after_the_stop() -> None:
+    """Hypothesis: relay, air-now (the relay is cut), stop, then the relay's player ends."""
+    arbiter = Arbiter()
+    arbiter.handle(Wants(RELAY, T0))
+    arbiter.handle(Wants(Claim("request:1", Kind.AIR_NOW, 1), T0))
+    arbiter.handle(Stop(Why.STOPPING, T0))
+    assert arbiter.handle(Ended("relay:1", T0 + timedelta(seconds=1))) == []
+    assert arbiter.waiting == []
+
+
+def test_a_relay_cut_for_a_bulletin_does_not_come_back_when_its_slot_is_deleted() -> None:
+    arbiter = Arbiter()
+    arbiter.handle(Wants(RELAY, T0))
+    bulletin = Claim("request:1", Kind.AIR_NOW, 1)
+    arbiter.handle(Wants(bulletin, T0))
+    arbiter.handle(SlotGone("tiếp sóng", T0))
+    assert arbiter.handle(Ended("relay:1", T0)) == [Start(bulletin, T0)]
+    assert arbiter.handle(Ended("request:1", T0 + timedelta(minutes=1))) == []
+
+
+def test_every_reason_to_cut_stops_a_player_with_a_reason() -> None:
+    """The floor turns each cut into a player's stop reason (the evidence's outcome)."""
+    from broadcaster.onair.floor import CUT_REASON
+
+    cutting = {Why.EMERGENCY, Why.PRIORITY, Why.TAKEN_BACK, Why.STOPPING, Why.FENCED}
+    assert cutting <= set(CUT_REASON)
