@@ -165,7 +165,7 @@ class Normaliser:
         town = frozenset(k for k, v in self.abbreviations.items() if builtin.get(k) != v)
         self.rules: list[Rule] = ordered_rules(self.abbreviations, town)
         self._keep_in_headings = re.compile(
-            rf"(?<![\w&/-]){trie_alternation(self.abbreviations)}(?![\w&/-])|^[IVXLC]+\."
+            rf"(?<![\w&/-]){trie_alternation(self.abbreviations)}(?![\w&/-])|^[IVXLC]+[./]"
             # "ĐỢT II", "KHÓA XV": a numeral the Roman rule reads; "VI KHUẨN" is a word
             r"|(?<= )(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3})(?![\w])(?!(?<=[VX]I) \w)"
         )

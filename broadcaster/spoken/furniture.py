@@ -50,7 +50,7 @@ _CREDIT_RE = re.compile(
     r"|(?:xem|đọc) (?:thêm|tiếp|chi tiết)\s*(?:>+|»|›|\.{3}|…)?|(?:ý kiến|bình luận|phản hồi)\s*\(\d*\)"
     r"|trang chủ(?:\s*[>/»›|].*)?|xuất bản thông tin|your browser does not support.*"
     r"|trình duyệt (?:của bạn )?không hỗ trợ.*"
-    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*lượt (?:xem|đọc|truy cập)\s*:?\s*[\d.,]+"
+    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*(?:lượt (?:xem|đọc|truy cập)|đã xem)\s*:?\s*[\d.,]+"
     rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
     re.IGNORECASE,
 )
@@ -135,6 +135,21 @@ def _is_stamp(line: str) -> bool:
     return _DECORATED_RE.search(line) is not None
 
 
+def is_top_stamp(line: str) -> bool:
+    """A date and a time and nothing else ("08/01/2026 - 11:15"): read under a bulletin's
+    title, but the page's stamp when nothing stands above it or a view count follows it."""
+    return _STAMP_DATE_RE.search(line) is not None and not _STAMP_PARTS_RE.sub("", line)
+
+
+# A breadcrumb with its sections ("Trang chủ >THÔNG BÁO>BÀI TUYÊN TRUYỀN"): above it is the
+# site's header (its name, a slogan), not the article.
+_BREADCRUMB_RE = re.compile(r"^trang chủ\s*[>/»›|]", re.IGNORECASE)
+
+
+def is_breadcrumb(line: str) -> bool:
+    return _BREADCRUMB_RE.match(line) is not None
+
+
 def is_credit(line: str, top: bool = False) -> bool:
     """A line that is only a credit, a page button or a time stamp; at the top of a page a
     date standing alone is its stamp too (further down it may be a table's cell)."""
@@ -162,7 +177,13 @@ _PAGE_END_RE = re.compile(
     # the breadcrumb put under the article ("Trang chủ", then its section) and the site's
     # footer: its owner, licence, editor and address ("© Thông tấn xã Việt Nam")
     r"|trang chủ(?:\s*[>/»›|].*)?|(?:©|copyright|bản quyền thuộc).*|cơ quan chủ quản\s*:.*"
-    r"|giấy phép (?:xuất bản|thiết lập|hoạt động).*|chịu trách nhiệm (?:nội dung|xuất bản|chính)\s*:.*)$",
+    r"|giấy phép (?:xuất bản|thiết lập|hoạt động).*|chịu trách nhiệm (?:nội dung|xuất bản|chính)\s*:.*"
+    # a portal's list under the article: its author's box ("Tác giả: UBND xã …"), the
+    # links to the notices before and after it ("Những tin mới hơn") and a pointer to the
+    # attachment ("Chi tiết xem thêm ở văn bản bên dưới…"), whose file name follows
+    r"|tác giả\s*:.*|những (?:tin|bài) (?:mới|cũ) hơn"
+    r"|(?:chi tiết )?(?:xem|mời xem) (?:thêm |chi tiết )?(?:ở|tại|trong) (?:các )?(?:văn bản|tệp|file|tài liệu)"
+    r" (?:bên dưới|dưới đây|đính kèm).*)$",
     re.IGNORECASE,
 )
 
@@ -263,6 +284,16 @@ def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
     return filled[1]
 
 
+# The radio station or the press office an article was taken from, on its last line under
+# the last sentence ("Đài Truyền thanh huyện", "Trung tâm Truyền thông và Văn hóa huyện"):
+# a credit like a reporter's name.
+_STATION_RE = re.compile(
+    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh))"
+    r"(?: [^\W\d_]+| -| –){0,10}$",
+    re.IGNORECASE,
+)
+
+
 def strip_author(lines: list[str], record: Record | None) -> list[str]:
     """Leave out the reporter's name on the last line of a page with more than one line,
     and one put under the page's title."""
@@ -273,6 +304,14 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
             record("page furniture", lines[byline], "")
         lines = lines[:byline] + lines[byline + 1 :]
         filled = [i for i, line in enumerate(lines) if line]
+    if (
+        len(filled) >= 2
+        and _STATION_RE.match(lines[filled[-1]])
+        and lines[filled[-2]].endswith(tuple(".!?…"))
+    ):
+        if record is not None:
+            record("page furniture", lines[filled[-1]], "")
+        return lines[: filled[-1]]
     if len(filled) < 2 or not _is_author(lines[filled[-1]]):
         return lines
     above = lines[filled[-2]]

@@ -16,8 +16,10 @@ from broadcaster.intake.letterhead import (
 )
 from broadcaster.spoken.address import EMAIL_RE, URL_RE, say_email, say_url
 from broadcaster.spoken.furniture import (
+    is_breadcrumb,
     is_credit,
     is_page_end,
+    is_top_stamp,
     strip_author,
     strip_credits,
     strip_link_lines,
@@ -37,9 +39,10 @@ _FURNITURE_RE = re.compile(
     re.IGNORECASE,
 )
 
+_COUNT_RE = re.compile(r"^\d{1,6}$")  # a view count standing alone
 _SENTENCE_END = tuple(".!?:;…")
 _LIST_START_RE = re.compile(
-    r"^(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|\d+\)|[a-zđ]\)|[-+•*–])\s", re.IGNORECASE
+    r"^(?:[IVXLC]+[./]|\d+(?:\.\d+)*\.|\d+\)|[a-zđ]\)|[-+•*–])\s", re.IGNORECASE
 )
 _SPLIT_SYMBOL_RE = re.compile(r"\d/[\w/-]*[-/]$|\d[-/]$")
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -79,15 +82,31 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
 
         text = pattern.sub(replace, text)
     lines: list[str] = []
-    for raw in text.split("\n"):
+    raws = text.split("\n")
+    for index, raw in enumerate(raws):
         for column in split_columns(raw):
             line = strip_credits(_SPACES_RE.sub(" ", column).strip())
             top = sum(1 for kept in lines if kept) < 2
+            read = any(k.endswith(tuple(".!?…")) for k in lines)
             # under an article (a sentence read already), a widget's title ends the page
-            if any(k.endswith(tuple(".!?…")) for k in lines) and is_page_end(line):
+            if read and is_page_end(line):
                 if record is not None:
                     record("page end", line, "")
                 return strip_author(lines, record)
+            if not read and is_breadcrumb(line):
+                # above a breadcrumb, before any sentence: the site's header and slogan
+                for kept in lines:
+                    if kept and record is not None:
+                        record("page furniture", kept, "")
+                lines = []
+            if not read and is_top_stamp(line):
+                following = next((r.strip() for r in raws[index + 1 :] if r.strip()), "")
+                if not any(lines) or _COUNT_RE.match(following):
+                    # a date and a time with no title above them, or over the view count
+                    # ("08/01/2026 - 11:15" then "32"): the page's stamp
+                    if record is not None:
+                        record("page furniture", line, "")
+                    continue
             if line and (_FURNITURE_RE.match(line) or is_credit(line, top)):
                 if record is not None:
                     record("page furniture", line, "")

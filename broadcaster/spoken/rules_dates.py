@@ -204,7 +204,13 @@ DASHED_DAY_MONTH = Rule(
     re.compile(
         r"(?=\d)(?:(?<=[Nn]gày )(?<!từ ngày )|(?<=[Ss]áng |[Tt]rưa )|(?<=[Tt]ối |[Đđ]êm )"
         r"|(?<=[Cc]hiều )|(?<=[Nn]ay |[Hh]ôm )|(?<=[Kk]hánh )|(?<=[Nn]ay \()"
-        r"|(?<=[Tt]ừ )|(?<=[Đđ]ến |[Tt]ới ))"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
+        r"|(?<=[Tt]ừ )|(?<=[Đđ]ến |[Tt]ới )"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
+        # a part of the day with its qualifier, "tối muộn 9-10", "sáng sớm 12-3"
+        r"|(?<=[Tt]ối muộn |[Đđ]êm muộn |[Ss]áng sớm )|(?<=[Đđ]êm khuya )"
+        # "từ ngày 22-11 đến 8-12-2021": a span between two dates, not a range of days (the
+        # second may be said already: "đến ngày mồng tám tháng mười hai …")
+        r"|(?<=[Tt]ừ ngày )(?=\d{1,2}[-.]\d{1,2} (?:đến|tới|[-–]) (?:ngày )?"
+        r"(?:\d{1,2}[-/.]\d{1,2}|[^\W\d_]+(?: [^\W\d_]+){0,3} tháng )))"
         r"(?P<d>\d{1,2})[-.](?P<m>\d{1,2})(?![\d/-]|[.,]\d)"
     ),
     _dashed_day_month,

@@ -24,7 +24,7 @@ def _marker(m: re.Match[str], ctx: Context) -> str:
 MARKER = Rule(
     "list marker",
     re.compile(
-        r"^(?:(?P<roman>[IVXLC]+)\.(?= )|(?P<arabic>\d{1,2}(?:\.\d{1,2})*)[.)](?= [^\d])"
+        r"^(?:(?P<roman>[IVXLC]+)[./](?= )|(?P<arabic>\d{1,2}(?:\.\d{1,2})*)[.)](?= [^\d])"
         r"|[a-zđ]\)|[-+•*–])(?: |$)",
         re.MULTILINE,
     ),
