@@ -8,6 +8,8 @@ from __future__ import annotations
 import http.server
 import os
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,19 @@ from broadcaster.sound.audio import ffmpeg_exe
 from tests.icecast import Icecast, free_port
 
 RATE = 16000
+
+
+def after_received(got: Receiver, seconds: float, action: Callable[[], object]) -> None:
+    """Do `action` once `got` has received `seconds` of audio (not after a wall-clock lead: on a
+    busy machine the decoder may take a while to start)."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + 60
+        while got.receipt.received_s < seconds and time.monotonic() < deadline:
+            time.sleep(0.05)
+        action()
+
+    threading.Thread(target=wait, daemon=True).start()
 
 
 def receiver(url: str, **tuning: float) -> Receiver:
@@ -75,12 +90,12 @@ def test_a_source_that_stops_is_a_gap_then_retries_then_the_relay_gives_up(
     icecast: Icecast,
 ) -> None:
     source = icecast.feed("/vov1.mp3")
-    threading.Timer(2.5, source.kill).start()
     got = receiver(icecast.url("/vov1.mp3"), stall_s=2.0, retries=2, retry_pause_s=0.3)
+    after_received(got, 1.0, source.kill)
     with pytest.raises(StreamLost) as lost:
         relay(NullOutput(), got, 30.0, "relay", None)
     receipt = lost.value.receipt
-    assert receipt.received_s > 0.5
+    assert receipt.received_s >= 1.0
     assert receipt.gaps[0].reason in (GapReason.DROPPED, GapReason.STALLED)
     assert receipt.connections >= 3  # the first, then each retry
     assert lost.value.note.code == NoteCode.STREAM_LOST
@@ -88,10 +103,15 @@ def test_a_source_that_stops_is_a_gap_then_retries_then_the_relay_gives_up(
 
 def test_a_source_that_comes_back_is_relayed_again_after_the_gap(icecast: Icecast) -> None:
     source = icecast.feed("/vov1.mp3")
-    threading.Timer(2.0, source.kill).start()
-    threading.Timer(3.5, lambda: icecast.feed("/vov1.mp3")).start()
     got = receiver(icecast.url("/vov1.mp3"), stall_s=2.0, retries=10, retry_pause_s=0.3)
-    receipt = relay(NullOutput(), got, 9.0, "relay", None)
+
+    def stop_then_come_back() -> None:
+        source.kill()
+        time.sleep(1.5)  # the gap: at least this long, however busy the machine
+        icecast.feed("/vov1.mp3")
+
+    after_received(got, 1.0, stop_then_come_back)
+    receipt = relay(NullOutput(), got, 12.0, "relay", None)
     assert len(receipt.gaps) >= 1
     assert receipt.gaps[0].seconds > 0.5
     assert receipt.connections >= 2
@@ -101,11 +121,11 @@ def test_a_cancel_stops_the_relay_and_its_decoder(icecast: Icecast) -> None:
     icecast.feed("/vov1.mp3")
     players: list[int | None] = []
     cancel = Cancel(on_player=players.append)
-    threading.Timer(2.0, lambda: cancel.stop(StopReason.EMERGENCY)).start()
     got = receiver(icecast.url("/vov1.mp3"))
+    after_received(got, 0.5, lambda: cancel.stop(StopReason.EMERGENCY))
     with pytest.raises(Preempted):
         relay(NullOutput(), got, 30.0, "relay", cancel)
-    assert got.receipt.received_s > 0.3
+    assert got.receipt.received_s >= 0.5
     decoder = players[0]
     assert decoder is not None and players[-1] is None  # recorded, then released
     with pytest.raises(ProcessLookupError):
