@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, time
 from pathlib import Path
 
@@ -170,3 +171,31 @@ def test_export_then_import_gives_the_same_slots(station: Station, tmp_path: Pat
         slots.delete_slot(ctx, LEADER, "Tết", slots.find_slot(ctx, "Tết").version)
         slots.import_slots(ctx, LEADER, folder)
         assert [record.slot for record in slots.list_slots(ctx)] == kept
+
+
+def test_two_overlapping_slots_added_at_once_by_two_people_one_lands(station: Station) -> None:
+    """Two leaders press 'Thêm' at the same moment on slots that overlap: real threads, each
+    with its own session; slot changes are serialised, so the second sees the first and is
+    refused, never both on the air at 11:00."""
+    first = SlotInput(name="Trưa A", start="11:00", minutes=30, days=["tue"])
+    second = SlotInput(name="Trưa B", start="11:15", minutes=30, days=["tue"])
+    ready, outcome = threading.Barrier(2), {}
+
+    def add(given: SlotInput) -> None:
+        with services(station, FIXED_NOW) as ctx:
+            ready.wait()
+            try:
+                slots.add_slot(ctx, LEADER, given)
+                outcome[given.name] = "added"
+            except BroadcasterError as exc:
+                outcome[given.name] = exc.code
+
+    threads = [threading.Thread(target=add, args=(given,)) for given in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcome.values(), key=str) == sorted(["added", Code.SLOT_OVERLAP], key=str)
+    with services(station, FIXED_NOW) as ctx:
+        names = [slot.name for slot in station_slots(ctx)]
+    assert ("Trưa A" in names) != ("Trưa B" in names)
