@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from broadcaster.sound.audio import ffmpeg_exe
+from tests.broker import free_port
 
 SOURCE_PASSWORD = "source-pass-1"
 READY_WITHIN = 30.0  # seconds; a deadline for a busy machine, not a measured speed
@@ -52,12 +53,6 @@ def require_icecast() -> str:
     if os.environ.get("BROADCASTER_REQUIRE_ICECAST") == "1":
         pytest.fail(f"{reason}, and BROADCASTER_REQUIRE_ICECAST=1 requires it")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -43,7 +43,7 @@ def _limits() -> None:
     more_open_files()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A free loopback port below the kernel's ephemeral range, so that thousands of agents'
     outgoing connections cannot take it before the broker or the station binds it."""
     for _ in range(1000):
@@ -101,8 +101,8 @@ class ClusterSetup:
 
     def setup(self) -> None:
         """The station's files, its clusters and bulletin, and the broker that knows them."""
-        self.port, password = _free_port(), secrets.token_urlsafe(18)
-        self.api_port = _free_port()
+        self.port, password = free_port(), secrets.token_urlsafe(18)
+        self.api_port = free_port()
         lines = [
             'engine = "espeak"', 'mqtt_host = "127.0.0.1"', f"mqtt_port = {self.port}",
             'mqtt_tls = "off"', f'mqtt_password = "{password}"',

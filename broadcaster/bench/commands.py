@@ -14,7 +14,6 @@ Targets (issue 25): each command ≤ 0.4 s and ≤ 60 MB; the web process and th
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable
 from urllib.request import urlopen
+
+from broadcaster.bench.cluster_setup import free_port
 
 COMMAND_SECONDS, COMMAND_MB, PROCESS_MB = 0.4, 60, 100
 READY_WITHIN = 60.0  # seconds for a process to answer (a deadline, not a measured speed)
@@ -133,12 +134,6 @@ def _printed(said: IO[str]) -> str:
     return said.read()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _answers(url: str) -> Callable[[str], bool]:
     def ready(_: str) -> bool:
         try:
@@ -158,7 +153,7 @@ def bench_commands(runs: int, say: Callable[[str], None]) -> list[Figure]:
                     "--province", "tỉnh Thử")  # fmt: skip
         figures = [command_figure(folder, runs, "--help"), command_figure(folder, runs, "status")]
         say("commands measured; starting the web page")
-        port = _free_port()
+        port = free_port()
         login = _answers(f"http://127.0.0.1:{port}/login")
         figures.append(
             process_figure(

@@ -29,7 +29,8 @@ from broadcaster.onair.soundcard import SoundcardOutput
 from broadcaster.onair.streams import GapReason, Receiver, StreamLost, shown_url
 from broadcaster.sound import audio
 from broadcaster.sound.audio import ffmpeg_exe
-from tests.icecast import Icecast, free_port
+from tests.broker import free_port
+from tests.icecast import Icecast
 
 RATE = 16000
 
