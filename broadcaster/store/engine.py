@@ -5,15 +5,19 @@ asked for: a command that only reads does not load the ORM (issue 25)."""
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from broadcaster.store.tables import metadata
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
+    from sqlalchemy.orm import Session, sessionmaker
+
+# What a read through Core runs on: a Connection (`broadcaster status`, without the ORM) or a
+# Session (the daemon and the web page, inside their own transaction).
+Reader: TypeAlias = "Connection | Session"
 
 
 def make_engine(url: str, busy_seconds: float = 30) -> Engine:
