@@ -91,10 +91,14 @@ def lease_row(db: Reader) -> Row[Any] | None:
     return db.execute(select(daemon_lease).where(daemon_lease.c.id == 1)).first()
 
 
+def renewed_within(lease: Row[Any] | None, now: datetime, seconds: int) -> bool:
+    """Whether the lease row says a daemon renewed it within the last `seconds`."""
+    return lease is not None and now - lease.heartbeat_at < timedelta(seconds=seconds)
+
+
 def lease_is_alive(db: Reader, now: datetime, seconds: int) -> bool:
     """Whether a daemon has renewed the lease within the last `seconds`."""
-    lease = lease_row(db)
-    return lease is not None and now - lease.heartbeat_at < timedelta(seconds=seconds)
+    return renewed_within(lease_row(db), now, seconds)
 
 
 class Lease:

@@ -22,7 +22,7 @@ from broadcaster.config import Settings
 from broadcaster.enums import Outcome, Priority
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note
-from broadcaster.onair.lease import Lease, lease_is_alive, lease_row
+from broadcaster.onair.lease import Lease, lease_row, renewed_within
 from broadcaster.programme.entry_rows import entry_audio
 from broadcaster.programme.slot_rows import files_changed, slots_from_rows
 from broadcaster.programme.slots import occurrences_between
@@ -165,7 +165,7 @@ def _next_airings(settings: Settings, db: Reader, now: datetime, count: int) -> 
 def _gather(settings: Settings, db: Reader, now: datetime, count: int) -> Health:
     airing, script, problem = t.airing, t.script, t.problem
     lease = lease_row(db)
-    alive = lease_is_alive(db, now, settings.lease_seconds)
+    alive = renewed_within(lease, now, settings.lease_seconds)
     last = [
         LastOutcome(row.planned_start, row.title or row.script_title, row.outcome, row.error)
         for row in db.execute(
