@@ -13,7 +13,7 @@ from typing import Optional
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
 from broadcaster.enums import Kind, Outcome, Priority, Role, SlotKind, Status, Topic
-from broadcaster.store import tables
+from broadcaster.store import partial_index, tables  # noqa: F401  (partial_index: the index)
 
 
 class Base(DeclarativeBase):

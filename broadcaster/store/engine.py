@@ -53,4 +53,6 @@ def make_session_factory(engine: Engine) -> sessionmaker:
 
 def create_schema(engine: Engine) -> None:
     """Create any missing tables."""
+    import broadcaster.store.partial_index  # noqa: F401  (declares the index on `airing`)
+
     metadata.create_all(engine)

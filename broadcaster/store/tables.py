@@ -181,15 +181,7 @@ airing = Table(
     # was sent ("e-<programme entry>", "x-<air request>"). NULL: the station's own output.
     Column("cluster", String(60)),
     Column("cluster_entry", String(40)),
-    # The database itself refuses a second airing of one programme entry: only a
-    # `failed` attempt (nothing reached the speakers) may be followed by another.
-    Index(
-        "one_airing_per_entry",
-        "programme_entry_id",
-        unique=True,
-        sqlite_where=text("outcome != 'failed'"),
-        postgresql_where=text("outcome != 'failed'"),
-    ),
+    # One airing per programme entry: the partial index of `store.partial_index`.
     UniqueConstraint("programme_entry_id", "attempt"),
     # The log in its order (planned_start, id), all of it or one outcome (0007, 0014).
     Index("ix_airing_planned_start_id", "planned_start", "id"),
