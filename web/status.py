@@ -16,4 +16,6 @@ bp = Blueprint("status", __name__, url_prefix="/status")
 @login_required()
 def index() -> str:
     """Show the station's health (reads only)."""
-    return render_template("status.html", health=check_health(services()))
+    ctx = services()
+    health = check_health(ctx.settings, ctx.session, ctx.now())
+    return render_template("status.html", health=health)

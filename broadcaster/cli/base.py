@@ -15,6 +15,8 @@ from broadcaster.config import Settings, load_settings
 from broadcaster.errors import BroadcasterError, Code, english
 
 if TYPE_CHECKING:  # the services are imported by the commands that use them (issue 25)
+    from sqlalchemy import Connection
+
     from broadcaster.services.context import Context
     from broadcaster.services.station import MigrationReport, Station
 
@@ -147,6 +149,13 @@ def services_of(ctx: click.Context) -> Iterator[Context]:
     station = station_of(ctx)
     with station.sessions() as session:
         yield Context(station.settings, session, utc_now, actor=cli_actor())
+
+
+@contextmanager
+def connection_of(ctx: click.Context) -> Iterator[Connection]:
+    """A Core connection for a command that only reads (`status`): no ORM is loaded."""
+    with station_of(ctx).engine.connect() as connection:
+        yield connection
 
 
 @click.group(cls=Commands)

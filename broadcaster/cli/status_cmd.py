@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from broadcaster import notes
-from broadcaster.cli.base import services_of, settings_of
+from broadcaster.cli.base import connection_of, settings_of
+from broadcaster.clock import utc_now
 from broadcaster.errors import BroadcasterError
 from broadcaster.services.health import Health, check_health, with_disk_state
 
@@ -21,8 +22,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """Show whether the daemon is alive, what airs next, the last outcomes and free disk space."""
     settings = settings_of(ctx)
     try:
-        with services_of(ctx) as services:
-            health = check_health(services)
+        with connection_of(ctx) as connection:
+            health = check_health(settings, connection, utc_now())
     except BroadcasterError as exc:  # e.g. a full disk: say so, not only "disk I/O error"
         raise with_disk_state(settings, exc) from exc
     tz = settings.tz

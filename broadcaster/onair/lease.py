@@ -18,16 +18,19 @@ import socket
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CursorResult, Update, update
+from sqlalchemy import ColumnElement, CursorResult, Row, Update, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.clock import Clock
 from broadcaster.errors import BroadcasterError, Code
-from broadcaster.store.db import DaemonLease
+from broadcaster.store.engine import Reader
+from broadcaster.store.tables import daemon_lease
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 # A daemon that stops cleanly gives its lease up by writing this heartbeat, so the next one
@@ -83,10 +86,19 @@ def _changed(session: Session, statement: Update) -> int:
     return result.rowcount
 
 
-def lease_is_alive(session: Session, now: datetime, seconds: int) -> bool:
-    """Whether a daemon has renewed the lease within the last `seconds`."""
-    lease = session.get(DaemonLease, 1)
+def lease_row(db: Reader) -> Row[Any] | None:
+    """The lease's one row (None before any daemon ran), read through Core."""
+    return db.execute(select(daemon_lease).where(daemon_lease.c.id == 1)).first()
+
+
+def renewed_within(lease: Row[Any] | None, now: datetime, seconds: int) -> bool:
+    """Whether the lease row says a daemon renewed it within the last `seconds`."""
     return lease is not None and now - lease.heartbeat_at < timedelta(seconds=seconds)
+
+
+def lease_is_alive(db: Reader, now: datetime, seconds: int) -> bool:
+    """Whether a daemon has renewed the lease within the last `seconds`."""
+    return renewed_within(lease_row(db), now, seconds)
 
 
 class Lease:
@@ -111,8 +123,8 @@ class Lease:
         now = self.clock()
         with self.sessions() as session:
             try:
-                session.add(
-                    DaemonLease(
+                session.execute(
+                    insert(daemon_lease).values(
                         id=1, holder=self.holder, heartbeat_at=now, tracked_since=now, epoch=1
                     )
                 )
@@ -121,47 +133,49 @@ class Lease:
                 return 1
             except IntegrityError:
                 session.rollback()
-            lease = session.get_one(DaemonLease, 1)
+            lease = session.execute(select(daemon_lease).where(daemon_lease.c.id == 1)).one()
             old_pid = _here(lease.holder)
             stale = now - lease.heartbeat_at >= timedelta(seconds=self.seconds)
             dead_here = old_pid is not None and not _alive(old_pid)
             if not (stale or dead_here or lease.holder == self.holder):
                 local = lease.heartbeat_at.astimezone(self.tz).strftime("%H:%M:%S")
                 raise DaemonBusy(Code.DAEMON_BUSY, holder=lease.holder, heartbeat=local)
-            old_holder = lease.holder  # read before the update below changes the row
+            old_holder = lease.holder
             if not Lease.released(lease.heartbeat_at):
                 self.last_seen = lease.heartbeat_at
             if old_pid is not None and lease.player_pgid is not None:
                 _silence(lease.player_pgid)  # a paused holder's player must not play on
             taken = _changed(
                 session,
-                update(DaemonLease)
-                .where(DaemonLease.id == 1, DaemonLease.epoch == lease.epoch)
+                update(daemon_lease)
+                .where(daemon_lease.c.id == 1, daemon_lease.c.epoch == lease.epoch)
                 .values(
-                    holder=self.holder, heartbeat_at=now, epoch=lease.epoch + 1, player_pgid=None
+                    holder=self.holder,
+                    heartbeat_at=now,
+                    epoch=lease.epoch + 1,
+                    player_pgid=None,
+                    tracked_since=lease.tracked_since or now,
                 ),
             )
             if taken != 1:  # another daemon took it between our read and write
                 session.rollback()
                 raise DaemonBusy(Code.DAEMON_BUSY, holder="another daemon", heartbeat="just now")
-            if lease.tracked_since is None:
-                lease.tracked_since = now
             session.commit()
-            self.epoch = lease.epoch
+            self.epoch = lease.epoch + 1
             logger.info("took the lease over from %s (epoch %s)", old_holder, self.epoch)
             return self.epoch
 
     def _ours(self) -> tuple[ColumnElement[bool], ...]:
         return (
-            DaemonLease.id == 1,
-            DaemonLease.holder == self.holder,
-            DaemonLease.epoch == self.epoch,
+            daemon_lease.c.id == 1,
+            daemon_lease.c.holder == self.holder,
+            daemon_lease.c.epoch == self.epoch,
         )
 
     def heartbeat(self) -> bool:
         """Renew the lease; False when another daemon holds it now (this one lost the air)."""
         with self.sessions() as session:
-            stmt = update(DaemonLease).where(*self._ours()).values(heartbeat_at=self.clock())
+            stmt = update(daemon_lease).where(*self._ours()).values(heartbeat_at=self.clock())
             renewed = _changed(session, stmt)
             session.commit()
             return renewed == 1
@@ -174,7 +188,7 @@ class Lease:
         """
         with self.sessions() as session:
             try:
-                lease = session.get(DaemonLease, 1)
+                lease = lease_row(session)
             except OperationalError as exc:
                 logger.warning("could not read the lease before airing: %s", exc)
                 return
@@ -185,7 +199,7 @@ class Lease:
     def record_player(self, pgid: int | None) -> None:
         """Note the process group of the player on air (None when it ended)."""
         with self.sessions() as session:
-            session.execute(update(DaemonLease).where(*self._ours()).values(player_pgid=pgid))
+            session.execute(update(daemon_lease).where(*self._ours()).values(player_pgid=pgid))
             session.commit()
 
     @staticmethod
@@ -197,7 +211,7 @@ class Lease:
         """Give the lease up so the next daemon can start at once (only if it is still ours)."""
         with self.sessions() as session:
             session.execute(
-                update(DaemonLease)
+                update(daemon_lease)
                 .where(*self._ours())
                 .values(heartbeat_at=RELEASED_AT, player_pgid=None)
             )

@@ -20,6 +20,7 @@ from sqlalchemy import CursorResult, delete, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from broadcaster.enums import Kind, Priority, Status
+from broadcaster.programme.entry_rows import IN_ORDER, of_occurrence
 from broadcaster.programme.slots import (
     SlotDef,
     SlotOccurrence,
@@ -88,9 +89,7 @@ def entries_for(session: Session, slot_name: str, starts_at: datetime) -> list[P
     """The planned entries of one occurrence, in airing order."""
     return list(
         session.scalars(
-            select(ProgrammeEntry)
-            .where(ProgrammeEntry.slot_name == slot_name, ProgrammeEntry.starts_at == starts_at)
-            .order_by(ProgrammeEntry.position)
+            select(ProgrammeEntry).where(*of_occurrence(slot_name, starts_at)).order_by(IN_ORDER)
         )
     )
 

@@ -4,27 +4,40 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.sql.dml import Insert
 
-from broadcaster.programme.slots import SlotDef, load_slots
-from broadcaster.store.db import Slot as SlotRow
+from broadcaster.programme.slots import SlotDef, SlotError, load_slots
+from broadcaster.store.engine import Reader
+from broadcaster.store.tables import slot as slot_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from broadcaster.store.db import Slot
+
+SlotRow = slot_table.c  # the slot table's columns
 
 
 def _insert_or_ignore(dialect: str, values: dict[str, object]) -> Insert | None:
     """INSERT ... ON CONFLICT (name) DO NOTHING, where the database has it."""
+    # The dialects' own inserts are imported here: reading the slots needs neither.
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
         return (
-            postgresql_insert(SlotRow)
+            postgresql_insert(slot_table)
             .values(values)
             .on_conflict_do_nothing(index_elements=["name"])
         )
     if dialect == "sqlite":
-        return sqlite_insert(SlotRow).values(values).on_conflict_do_nothing(index_elements=["name"])
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return (
+            sqlite_insert(slot_table).values(values).on_conflict_do_nothing(index_elements=["name"])
+        )
     return None
 
 
@@ -39,19 +52,19 @@ def sync_slot_rows(session: Session, slots: list[SlotDef]) -> None:
     names = [slot.name for slot in slots]
     for slot in slots:
         values = row_values(slot)
-        insert = _insert_or_ignore(dialect, {"name": slot.name, **values})
-        if insert is not None:
-            session.execute(insert)
+        ignoring = _insert_or_ignore(dialect, {"name": slot.name, **values})
+        if ignoring is not None:
+            session.execute(ignoring)
             changed = {**values, "version": SlotRow.version + 1}
-            session.execute(update(SlotRow).where(SlotRow.name == slot.name).values(changed))
+            session.execute(update(slot_table).where(SlotRow.name == slot.name).values(changed))
             continue
-        row = session.scalar(select(SlotRow).where(SlotRow.name == slot.name))
-        session.add(row or SlotRow(name=slot.name, **values))
-        if row is not None:
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.version += 1
-    session.execute(delete(SlotRow).where(SlotRow.name.not_in(names)))
+        found = session.scalar(select(SlotRow.id).where(SlotRow.name == slot.name))
+        if found is None:
+            session.execute(insert(slot_table).values(name=slot.name, **values))
+        else:
+            changed = {**values, "version": SlotRow.version + 1}
+            session.execute(update(slot_table).where(SlotRow.id == found).values(changed))
+    session.execute(delete(slot_table).where(SlotRow.name.not_in(names)))
     session.flush()
 
 
@@ -79,7 +92,7 @@ def file_rows(folder: Path) -> list[dict[str, object]]:
     ]
 
 
-def slot_of(row: SlotRow) -> SlotDef:
+def slot_of(row: Slot | Row[Any]) -> SlotDef:
     """The slot a row of the slot table holds."""
     return SlotDef(
         name=row.name,
@@ -94,9 +107,24 @@ def slot_of(row: SlotRow) -> SlotDef:
     )
 
 
-def slots_from_rows(session: Session, paused: bool = False) -> list[SlotDef]:
+def slots_from_rows(db: Reader, paused: bool = False) -> list[SlotDef]:
     """The slots of the database that air (`paused`: the paused ones too), by start time."""
-    query = select(SlotRow).order_by(SlotRow.start, SlotRow.name)
+    query = select(slot_table).order_by(SlotRow.start, SlotRow.name)
     if not paused:
         query = query.where(SlotRow.paused.is_(False))
-    return [slot_of(row) for row in session.scalars(query)]
+    return [slot_of(row) for row in db.execute(query)]
+
+
+def files_changed(folder: Path, db: Reader) -> str | None:
+    """Why the schedule files in `folder` differ from the slots of the database (None when
+    they agree or there are none): the database is the source, the files change nothing
+    until imported."""
+    if not folder.is_dir() or not any(folder.glob("*.toml")):
+        return None
+    try:
+        on_disk = load_slots(folder)
+    except SlotError as exc:
+        return f"the schedule files have an error ({exc}) and are not used"
+    if set(on_disk) != set(slots_from_rows(db, paused=True)):
+        return "the schedule files differ from the slots in the database, which are the ones used"
+    return None

@@ -11,13 +11,13 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import Session
 
 from broadcaster import notes
 from broadcaster.enums import Kind, Priority
 from broadcaster.reports.cells import neutralise_row
 from broadcaster.reports.streams import JsonList
-from broadcaster.store.db import Airing, AiringEvent, Script
+from broadcaster.store import tables as t
+from broadcaster.store.engine import Reader
 
 
 @dataclass(frozen=True)
@@ -70,19 +70,19 @@ def within(
     """The conditions of a period (either end open) and an outcome."""
     conditions = []
     if start is not None:
-        conditions.append(Airing.planned_start >= start)
+        conditions.append(t.airing.c.planned_start >= start)
     if end is not None:
-        conditions.append(Airing.planned_start < end)
+        conditions.append(t.airing.c.planned_start < end)
     if outcome is not None:
-        conditions.append(Airing.outcome == outcome)
+        conditions.append(t.airing.c.outcome == outcome)
     return conditions
 
 
 def count_between(
-    session: Session, start: datetime | None, end: datetime | None, outcome: str | None = None
+    session: Reader, start: datetime | None, end: datetime | None, outcome: str | None = None
 ) -> int:
     """How many evidence rows are planned in [start, end) (with that outcome)."""
-    query = select(func.count(Airing.id)).where(*within(start, end, outcome))
+    query = select(func.count(t.airing.c.id)).where(*within(start, end, outcome))
     return session.scalar(query) or 0
 
 
@@ -91,18 +91,19 @@ def count_between(
 # The kind an airing is reported under: the one its row keeps (sealed since revision 0013);
 # for a row opened before, its script's priority: an emergency is an emergency, the rest CCHC.
 KIND = func.coalesce(
-    Airing.kind,
+    t.airing.c.kind,
     case(
-        (Script.priority == Priority.EMERGENCY.value, Kind.EMERGENCY.value), else_=Kind.CCHC.value
+        (t.script.c.priority == Priority.EMERGENCY.value, Kind.EMERGENCY.value),
+        else_=Kind.CCHC.value,
     ),
 )
 RECORD_COLUMNS = (
-    Airing.id, Airing.planned_start, Airing.started_at, Airing.ended_at, Airing.slot_name,
-    Airing.script_id, func.coalesce(Airing.title, Script.title),
-    func.coalesce(Airing.topic, Script.topic), Airing.outcome, Airing.duration_s,
-    Airing.audio_sha256, Airing.output, Airing.host, Airing.error, Airing.attempt, Airing.voice,
-    Airing.author, Airing.approved_by, Airing.requested_by, Airing.seq, Airing.prev_hash,
-    Airing.row_hash, KIND,
+    t.airing.c.id, t.airing.c.planned_start, t.airing.c.started_at, t.airing.c.ended_at, t.airing.c.slot_name,
+    t.airing.c.script_id, func.coalesce(t.airing.c.title, t.script.c.title),
+    func.coalesce(t.airing.c.topic, t.script.c.topic), t.airing.c.outcome, t.airing.c.duration_s,
+    t.airing.c.audio_sha256, t.airing.c.output, t.airing.c.host, t.airing.c.error, t.airing.c.attempt, t.airing.c.voice,
+    t.airing.c.author, t.airing.c.approved_by, t.airing.c.requested_by, t.airing.c.seq, t.airing.c.prev_hash,
+    t.airing.c.row_hash, KIND,
 )  # fmt: skip
 
 
@@ -123,7 +124,7 @@ def record_from(
 
 
 def airings_between(
-    session: Session,
+    session: Reader,
     start: datetime | None,
     end: datetime | None,
     tz: ZoneInfo,
@@ -132,22 +133,29 @@ def airings_between(
 ) -> list[AiringRecord]:
     """Evidence rows planned in [start, end) (with that outcome), by planned time (a page of
     them: `log_pages`). Each row's newest chain link is read for the rows returned only."""
-    order = (Airing.planned_start, Airing.id)  # the planned_start index's own order
-    query = select(*RECORD_COLUMNS).join(Script, Airing.script_id == Script.id).order_by(*order)
+    order = (t.airing.c.planned_start, t.airing.c.id)  # the planned_start index's own order
+    query = (
+        select(*RECORD_COLUMNS)
+        .join(t.script, t.airing.c.script_id == t.script.c.id)
+        .order_by(*order)
+    )
     rows = list(session.execute(query.where(*within(start, end, outcome))))
     newest = newest_links(session, [row[0] for row in rows])
     return [record_from(row, tz, newest.get(row[0])) for row in rows]
 
 
-def newest_links(session: Session, airing_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+def newest_links(session: Reader, airing_ids: list[int]) -> dict[int, tuple[Any, ...]]:
     """The newest chain link (seq, prev_hash, event_hash) of each of these airings that has
     events (format 3), by airing id."""
     newest: dict[int, tuple[Any, ...]] = {}
     for first in range(0, len(airing_ids), EVENT_BATCH):
         links = select(
-            AiringEvent.airing_id, AiringEvent.seq, AiringEvent.prev_hash, AiringEvent.event_hash
-        ).where(AiringEvent.airing_id.in_(airing_ids[first : first + EVENT_BATCH]))
-        for airing_id, *link in session.execute(links.order_by(AiringEvent.seq)):
+            t.airing_event.c.airing_id,
+            t.airing_event.c.seq,
+            t.airing_event.c.prev_hash,
+            t.airing_event.c.event_hash,
+        ).where(t.airing_event.c.airing_id.in_(airing_ids[first : first + EVENT_BATCH]))
+        for airing_id, *link in session.execute(links.order_by(t.airing_event.c.seq)):
             newest[airing_id] = tuple(link)
     return newest
 

@@ -14,12 +14,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
-from sqlalchemy.orm import Session
 
 from broadcaster.enums import Kind
 from broadcaster.reports.airing_log import KIND, RECORD_COLUMNS, AiringRecord, record_from
-from broadcaster.store.db import Airing, AiringEvent, Script
-from broadcaster.store.users import DEMO_AUTHOR
+from broadcaster.store import tables as t
+from broadcaster.store.authors import DEMO_AUTHOR
+from broadcaster.store.engine import Reader
 
 BATCH = 2000
 
@@ -43,11 +43,11 @@ class Fact:
 def _between(query: Select, start: datetime, end: datetime, samples: bool = False) -> Select:
     """Rows planned in [start, end); the demo's sample bulletins only when `samples`."""
     conditions: list[ColumnElement[bool]] = [
-        Airing.planned_start >= start,
-        Airing.planned_start < end,
+        t.airing.c.planned_start >= start,
+        t.airing.c.planned_start < end,
     ]
     if not samples:
-        conditions.append(func.coalesce(Airing.author, Script.author, "") != DEMO_AUTHOR)
+        conditions.append(func.coalesce(t.airing.c.author, t.script.c.author, "") != DEMO_AUTHOR)
     return query.where(*conditions)
 
 
@@ -65,24 +65,24 @@ def _month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[da
 
 
 def facts(
-    session: Session, start: datetime, end: datetime, tz: ZoneInfo, samples: bool = False
+    session: Reader, start: datetime, end: datetime, tz: ZoneInfo, samples: bool = False
 ) -> Iterator[Fact]:
     """The airings planned in [start, end), counted by the database per local month, topic,
     kind, slot, outcome and script (the month from the instants local months begin at, so it
     needs no time zone support from the database); the demo's samples only with `samples`."""
     months = _month_starts(start, end, tz)
-    whens = [(Airing.planned_start < begins, n) for n, (begins, _) in enumerate(months[1:])]
+    whens = [(t.airing.c.planned_start < begins, n) for n, (begins, _) in enumerate(months[1:])]
     month = (case(*whens, else_=len(months) - 1) if whens else literal(0)).label("month")
-    topic = func.coalesce(Airing.topic, Script.topic).label("topic")
+    topic = func.coalesce(t.airing.c.topic, t.script.c.topic).label("topic")
     kind = KIND.label("kind")
     query = _between(
         select(
-            month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
-            func.sum(Airing.duration_s), Airing.cluster, kind,
-        ).join(Script, Airing.script_id == Script.id),
+            month, topic, t.airing.c.slot_name, t.airing.c.outcome, t.airing.c.script_id, func.count(),
+            func.sum(t.airing.c.duration_s), t.airing.c.cluster, kind,
+        ).join(t.script, t.airing.c.script_id == t.script.c.id),
         start, end, samples,
     ).group_by(
-        month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, Airing.cluster, kind
+        month, topic, t.airing.c.slot_name, t.airing.c.outcome, t.airing.c.script_id, t.airing.c.cluster, kind
     )  # fmt: skip
     for index, topic_, slot, outcome, script_id, count, seconds, cluster, kind_ in session.execute(
         query
@@ -94,27 +94,27 @@ def facts(
 
 
 def records(
-    session: Session, start: datetime, end: datetime, tz: ZoneInfo, samples: bool = False
+    session: Reader, start: datetime, end: datetime, tz: ZoneInfo, samples: bool = False
 ) -> Iterator[AiringRecord]:
     """The evidence rows planned in [start, end), by planned time, each with its newest link
     and its kind (the demo's samples only with `samples`)."""
     newest = (
-        select(AiringEvent.airing_id, func.max(AiringEvent.seq).label("seq"))
-        .group_by(AiringEvent.airing_id)
+        select(t.airing_event.c.airing_id, func.max(t.airing_event.c.seq).label("seq"))
+        .group_by(t.airing_event.c.airing_id)
         .subquery()
     )
     query = _between(
         select(
             *RECORD_COLUMNS[:19],
-            func.coalesce(AiringEvent.seq, Airing.seq),
-            func.coalesce(AiringEvent.prev_hash, Airing.prev_hash),
-            func.coalesce(AiringEvent.event_hash, Airing.row_hash),
+            func.coalesce(t.airing_event.c.seq, t.airing.c.seq),
+            func.coalesce(t.airing_event.c.prev_hash, t.airing.c.prev_hash),
+            func.coalesce(t.airing_event.c.event_hash, t.airing.c.row_hash),
             KIND,
         )
-        .join(Script, Airing.script_id == Script.id)
-        .outerjoin(newest, newest.c.airing_id == Airing.id)
-        .outerjoin(AiringEvent, AiringEvent.seq == newest.c.seq),
+        .join(t.script, t.airing.c.script_id == t.script.c.id)
+        .outerjoin(newest, newest.c.airing_id == t.airing.c.id)
+        .outerjoin(t.airing_event, t.airing_event.c.seq == newest.c.seq),
         start, end, samples,
-    ).order_by(Airing.planned_start, Airing.id)  # fmt: skip
+    ).order_by(t.airing.c.planned_start, t.airing.c.id)  # fmt: skip
     for row in session.execute(query.execution_options(yield_per=BATCH)):
         yield record_from(row, tz)

@@ -17,7 +17,7 @@ from broadcaster.programme.periods import Period
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.plan import Coverage, Plan, coverage
 from broadcaster.reports.rows import Fact
-from broadcaster.store.users import author_vi
+from broadcaster.store.authors import author_vi
 
 SLOT_NOW = "phát ngay"
 FIGURE_HEADINGS = [

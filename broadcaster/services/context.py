@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy.orm import Session
-
 from broadcaster.clock import Clock, utc_now
 from broadcaster.config import Settings
 from broadcaster.evidence.audit import cli_actor as cli_actor
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from broadcaster.sound.voices import SpeechEngine
 
 VoiceFactory = Callable[[str, Settings], "list[SpeechEngine]"]

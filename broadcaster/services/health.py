@@ -2,6 +2,10 @@
 
 It must answer whatever state the machine is in (a full disk above all), so every
 database error becomes DATABASE_UNREACHABLE, said together with the disk's state.
+
+It reads through Core (the tables of `store.tables`) on a Connection or a Session, so
+`broadcaster status` loads no ORM (issue 25); the cluster code, which does, only at a station
+that has clusters.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ from broadcaster.config import Settings
 from broadcaster.enums import Outcome, Priority
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note
-from broadcaster.onair.lease import Lease, lease_is_alive
-from broadcaster.programme.planning import entries_for
+from broadcaster.onair.lease import Lease, lease_row, renewed_within
+from broadcaster.programme.entry_rows import entry_audio
+from broadcaster.programme.slot_rows import files_changed, slots_from_rows
 from broadcaster.programme.slots import occurrences_between
 from broadcaster.reports.plan import Lag
-from broadcaster.services.context import Context
-from broadcaster.services.planning import slot_files_changed, station_slots
 from broadcaster.services.summaries import plan_behind, plan_missing
-from broadcaster.store.db import Airing, AirRequest, Cluster, DaemonLease, Problem, Script
+from broadcaster.store import tables as t
+from broadcaster.store.engine import Reader
 from broadcaster.store.renderings import rendering_intact
 
 if TYPE_CHECKING:
@@ -127,56 +131,59 @@ def with_disk_state(settings: Settings, error: BroadcasterError) -> BroadcasterE
     return BroadcasterError(Code.DATABASE_UNREACHABLE, **(error.data | {"detail": detail}))
 
 
-def check_health(ctx: Context, count: int = 5) -> Health:
-    """Gather the station's health as of now; reads only.
+def check_health(settings: Settings, db: Reader, now: datetime, count: int = 5) -> Health:
+    """Gather the station's health as of `now` from `db` (a Connection or a Session); reads
+    only.
 
     Raises DATABASE_UNREACHABLE (with the disk's state) when the database cannot be read.
     """
     try:
-        return _gather(ctx, count)
+        return _gather(settings, db, now, count)
     except OperationalError as exc:
         unreachable = BroadcasterError(
-            Code.DATABASE_UNREACHABLE, url=ctx.settings.db_url_shown, detail=exc.orig
+            Code.DATABASE_UNREACHABLE, url=settings.db_url_shown, detail=exc.orig
         )
-        raise with_disk_state(ctx.settings, unreachable) from exc
+        raise with_disk_state(settings, unreachable) from exc
 
 
-def _gather(ctx: Context, count: int) -> Health:
-    session, settings, now = ctx.session, ctx.settings, ctx.now()
-    lease = session.get(DaemonLease, 1)
-    alive = lease_is_alive(session, now, settings.lease_seconds)
+def _next_airings(settings: Settings, db: Reader, now: datetime, count: int) -> list[NextAiring]:
+    """The next `count` bulletins of the coming eight days' slots, each with its audio checked."""
     upcoming: list[NextAiring] = []
-    for occurrence in occurrences_between(
-        station_slots(ctx), now, now + timedelta(days=8), settings.tz
-    ):
-        entries = entries_for(session, occurrence.slot.name, occurrence.start)
+    slots = slots_from_rows(db)
+    for occurrence in occurrences_between(slots, now, now + timedelta(days=8), settings.tz):
+        entries = entry_audio(db, occurrence.slot.name, occurrence.start)
         if not entries:
             upcoming.append(NextAiring(occurrence.start, occurrence.slot.name, None, False))
         for entry in entries:
-            ready = rendering_intact(settings, entry.rendering)
-            upcoming.append(
-                NextAiring(occurrence.start, occurrence.slot.name, entry.script.title, ready)
-            )
+            ready = rendering_intact(settings, entry)
+            upcoming.append(NextAiring(occurrence.start, occurrence.slot.name, entry.title, ready))
         if len(upcoming) >= count:
             break
+    return upcoming[:count]
+
+
+def _gather(settings: Settings, db: Reader, now: datetime, count: int) -> Health:
+    airing, script, problem = t.airing, t.script, t.problem
+    lease = lease_row(db)
+    alive = renewed_within(lease, now, settings.lease_seconds)
     last = [
-        LastOutcome(a.planned_start, a.title or title, a.outcome, a.error)
-        for a, title in session.execute(
-            select(Airing, Script.title)
-            .join(Script, Airing.script_id == Script.id)
-            .order_by(Airing.id.desc())
+        LastOutcome(row.planned_start, row.title or row.script_title, row.outcome, row.error)
+        for row in db.execute(
+            select(airing, script.c.title.label("script_title"))
+            .join(script, airing.c.script_id == script.c.id)
+            .order_by(airing.c.id.desc())
             .limit(count)
         )
     ]
     problems = [
-        (p.at, p.message)
-        for p in session.scalars(select(Problem).order_by(Problem.id.desc()).limit(count))
+        (row.at, row.message)
+        for row in db.execute(select(problem).order_by(problem.c.id.desc()).limit(count))
     ]
     free, total = disk_space(settings)
-    fleet_lines, fleet_problems = _fleet(ctx)
-    on_air = _on_air(ctx) if alive else None
-    output, output_failed = _output_state(ctx)
-    waiting = _waiting(ctx, on_air) if alive else []
+    fleet_lines, fleet_problems = _fleet(settings, db, now)
+    on_air = _on_air(db) if alive else None
+    output, output_failed = _output_state(db)
+    waiting = _waiting(db, on_air) if alive else []
     return Health(
         daemon_alive=alive,
         holder=lease.holder if lease else None,
@@ -184,65 +191,75 @@ def _gather(ctx: Context, count: int) -> Health:
             lease.heartbeat_at if lease and not Lease.released(lease.heartbeat_at) else None
         ),
         stopped_cleanly=lease is not None and Lease.released(lease.heartbeat_at),
-        next_airings=upcoming[:count],
+        next_airings=_next_airings(settings, db, now, count),
         last_outcomes=last,
         problems=problems,
         disk_free_bytes=free,
         disk_total_bytes=total,
-        slots_changed=slot_files_changed(ctx),
+        slots_changed=files_changed(settings.schedules_path, db),
         on_air=on_air,
         waiting=waiting,
         output=output,
         output_failed=output_failed,
-        plan_behind=_plan_behind(ctx),
-        plan_missing=plan_missing(ctx),
+        plan_behind=_plan_behind(settings, db, now),
+        plan_missing=plan_missing(settings, now),
         clusters=fleet_lines,
         cluster_problems=fleet_problems,
     )
 
 
-def _plan_behind(ctx: Context) -> list[Lag]:
+def _plan_behind(settings: Settings, db: Reader, now: datetime) -> list[Lag]:
     """The quarter's lagging topics. A plan file the town wrote wrong is refused by the
     report, which can say why; health answers without it."""
     try:
-        return plan_behind(ctx)
+        return plan_behind(settings, db, now)
     except BroadcasterError:
         return []
 
 
-def _fleet(ctx: Context) -> tuple[list[ClusterHealth], list[Note]]:
-    """The clusters' lines and problems; the cluster code loads only at a station that has
-    clusters (most have none, and `broadcaster status` stays light)."""
-    if ctx.session.scalar(select(Cluster.id).limit(1)) is None:
+def _fleet(settings: Settings, db: Reader, now: datetime) -> tuple[list[ClusterHealth], list[Note]]:
+    """The clusters' lines and problems; the cluster code (and the ORM it reads with) loads
+    only at a station that has clusters (most have none, and `broadcaster status` stays light)."""
+    if db.scalar(select(t.cluster.c.id).limit(1)) is None:
         return [], []
+    from sqlalchemy.orm import Session
+
     from broadcaster.services.clusters import fleet
+    from broadcaster.services.context import Context
 
-    return fleet(ctx)
+    session = db if isinstance(db, Session) else Session(bind=db)
+    return fleet(Context(settings, session, lambda: now))
 
 
-def _on_air(ctx: Context) -> OnAir | None:
+def _on_air(db: Reader) -> OnAir | None:
     """The airing whose row is `started`: what sounds now."""
-    airing = ctx.session.scalars(
-        select(Airing).where(Airing.outcome == Outcome.STARTED).order_by(Airing.id.desc())
+    airing, script = t.airing, t.script
+    row = db.execute(
+        select(airing, script.c.priority.label("script_priority"))
+        .join(script, airing.c.script_id == script.c.id)
+        .where(airing.c.outcome == Outcome.STARTED)
+        .order_by(airing.c.id.desc())
+        .limit(1)
     ).first()
-    if airing is None or airing.started_at is None:
+    if row is None or row.started_at is None:
         return None
-    emergency = airing.script.priority == Priority.EMERGENCY
-    source = airing.slot_name or ("emergency" if emergency else "air-now")
-    until = airing.started_at + timedelta(seconds=airing.duration_s) if airing.duration_s else None
-    return OnAir(airing.title or "", source, airing.requested_by, airing.started_at, until)
+    emergency = row.script_priority == Priority.EMERGENCY
+    source = row.slot_name or ("emergency" if emergency else "air-now")
+    until = row.started_at + timedelta(seconds=row.duration_s) if row.duration_s else None
+    return OnAir(row.title or "", source, row.requested_by, row.started_at, until)
 
 
-def _waiting(ctx: Context, on_air: OnAir | None) -> list[Waiting]:
+def _waiting(db: Reader, on_air: OnAir | None) -> list[Waiting]:
     """Requests not aired yet, in the order the arbiter takes them: emergencies first (the
     one on air, still open until it ends, is left out)."""
-    rows = ctx.session.execute(
-        select(AirRequest, Script.title)
-        .join(Script, AirRequest.script_id == Script.id)
-        .where(AirRequest.handled_at.is_(None))
-        .order_by(AirRequest.emergency.desc(), AirRequest.id)
+    request, script = t.air_request, t.script
+    rows = db.execute(
+        select(request, script.c.title)
+        .join(script, request.c.script_id == script.c.id)
+        .where(request.c.handled_at.is_(None))
+        .order_by(request.c.emergency.desc(), request.c.id)
     ).all()
-    waiting = [Waiting(title, r.emergency, r.requested_by, r.requested_at) for r, title in rows]
+    waiting = [Waiting(r.title, r.emergency, r.requested_by, r.requested_at) for r in rows]
     if on_air is not None and on_air.source in ("air-now", "emergency"):
         sounding = [
             w for w in waiting if (w.title, w.requested_by) == (on_air.title, on_air.requested_by)
@@ -252,22 +269,23 @@ def _waiting(ctx: Context, on_air: OnAir | None) -> list[Waiting]:
     return waiting
 
 
-def _output_state(ctx: Context) -> tuple[str | None, str | None]:
+def _output_state(db: Reader) -> tuple[str | None, str | None]:
     """Where the station's last finished airing went, and why it failed if it did: a failing
     output stays red on the status page until an airing gets through again."""
     # One outcome at a time: each is the end of one index range (0014), where both together
     # had the database sort every airing of the year to find the newest.
+    airing = t.airing
     lasts = [
-        ctx.session.scalars(
-            select(Airing)
-            .where(Airing.cluster.is_(None), Airing.outcome == outcome)
-            .order_by(Airing.id.desc())
+        db.execute(
+            select(airing.c.id, airing.c.output, airing.c.error, airing.c.outcome)
+            .where(airing.c.cluster.is_(None), airing.c.outcome == outcome)
+            .order_by(airing.c.id.desc())
             .limit(1)
         ).first()
         for outcome in (Outcome.AIRED, Outcome.FAILED)
     ]
-    found = [airing for airing in lasts if airing is not None]
+    found = [row for row in lasts if row is not None]
     if not found:
         return None, None
-    last = max(found, key=lambda airing: airing.id)
+    last = max(found, key=lambda row: row.id)
     return last.output, (last.error or "") if last.outcome == Outcome.FAILED else None

@@ -29,14 +29,13 @@ from broadcaster.programme.planning import (
     plan_occurrence,
     routine,
 )
-from broadcaster.programme.slot_rows import slots_from_rows, sync_slot_rows
+from broadcaster.programme.slot_rows import files_changed, slots_from_rows, sync_slot_rows
 from broadcaster.programme.slots import SlotDef as SlotDef
+from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
 from broadcaster.programme.slots import (
-    SlotError,
     iso_week_of,
     week_range,
 )
-from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
 from broadcaster.programme.slots import load_slots as load_slots
 from broadcaster.programme.slots import occurrences_between as occurrences_between
 from broadcaster.services.context import Context
@@ -70,17 +69,8 @@ def station_slots(ctx: Context) -> list[SlotDef]:
 
 def slot_files_changed(ctx: Context) -> str | None:
     """Why the schedule files differ from the slots of the database (None when they agree or
-    there are none): the database is the source, the files change nothing until imported."""
-    folder = ctx.settings.schedules_path
-    if not folder.is_dir() or not any(folder.glob("*.toml")):
-        return None
-    try:
-        on_disk = load_slots(folder)
-    except SlotError as exc:
-        return f"the schedule files have an error ({exc}) and are not used"
-    if set(on_disk) != set(slots_from_rows(ctx.session, paused=True)):
-        return "the schedule files differ from the slots in the database, which are the ones used"
-    return None
+    there are none; see `slot_rows.files_changed`)."""
+    return files_changed(ctx.settings.schedules_path, ctx.session)
 
 
 def _week(ctx: Context, week: str | None) -> str:

@@ -7,11 +7,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, make_url, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster import town as names
 from broadcaster.config import Settings, load_settings
@@ -19,17 +20,14 @@ from broadcaster.errors import BroadcasterError, Code
 from broadcaster.programme.slot_rows import file_rows
 from broadcaster.programme.slots import DEFAULT_SLOTS_TOML, load_slots
 from broadcaster.reports.plan import write_from_template
-from broadcaster.store.db import User
+from broadcaster.store.authors import DEMO_AUTHOR
 from broadcaster.store.engine import make_engine, make_session_factory
 from broadcaster.store.migrate import MigrationReport as MigrationReport
 from broadcaster.store.migrate import check_database, upgrade_database
-from broadcaster.store.users import (
-    DEMO_AUTHOR,
-    UserError,
-    check_password,
-    create_user,
-    new_password,
-)
+from broadcaster.store.tables import user_account
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +40,16 @@ class NotInitialised(BroadcasterError):
 
 @dataclass
 class Station:
-    """An open installation: settings plus database engine and session factory."""
+    """An open installation: settings plus database engine and session factory (made, with
+    the ORM, on first use: `broadcaster status` reads through the engine alone)."""
 
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory of the engine."""
+        return make_session_factory(self.engine)
 
     def secret_key(self) -> str:
         """The web session key, made once and kept under var/."""
@@ -101,7 +104,7 @@ def open_station(settings: Settings) -> Station:
     except BroadcasterError as exc:
         engine.dispose()
         raise NotInitialised(exc.code, **exc.data) from exc
-    return Station(settings, engine, make_session_factory(engine))
+    return Station(settings, engine)
 
 
 # How long the daemon's statements wait for a lock before it airs from its plan and
@@ -127,7 +130,7 @@ def open_station_for_daemon(settings: Settings, now: datetime) -> tuple[Station,
         raise unreachable(settings, exc) from exc
     engine.dispose()  # the upgrade may wait for locks; airing does not (see journal.py)
     engine = make_engine(settings.db_url, busy_seconds=DAEMON_BUSY_SECONDS)
-    return Station(settings, engine, make_session_factory(engine)), report
+    return Station(settings, engine), report
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ def initialise(
     (a service manager, a script on each of several PCs) end with one database, one set of
     slots and one admin user, whose generated password exactly one of them prints.
     """
+    from broadcaster.store.users import check_password  # argon2 and the ORM: only for init
+
     if admin_password is not None:
         check_password(admin_password, "admin")  # the rule of create_user, before anything
     wrote_slots = False
@@ -217,8 +222,10 @@ def _first_admin(
     """Create the admin user when there is no user yet; its password, or None if one existed.
 
     A generated password is changed at the first login (and demo-login.txt goes then)."""
+    from broadcaster.store.users import UserError, create_user, new_password
+
     with sessions() as session:
-        if session.scalar(select(User).limit(1)) is not None:
+        if session.scalar(select(user_account.c.id).limit(1)) is not None:
             return None
         password = admin_password or new_password()
         try:

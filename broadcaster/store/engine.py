@@ -1,15 +1,23 @@
 """Opening the database: the engine (SQLite in WAL mode, or PostgreSQL), the session factory,
-and the tables created from the records in `db` where none exist."""
+and the tables of `tables` created where none exist. Core only until a session factory is
+asked for: a command that only reads does not load the ORM (issue 25)."""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from broadcaster.store.db import Base
+from broadcaster.store.tables import metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+# What a read through Core runs on: a Connection (`broadcaster status`, without the ORM) or a
+# Session (the daemon and the web page, inside their own transaction).
+Reader: TypeAlias = "Connection | Session"
 
 
 def make_engine(url: str, busy_seconds: float = 30) -> Engine:
@@ -37,10 +45,14 @@ def make_engine(url: str, busy_seconds: float = 30) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
-    """A session factory whose objects stay readable after commit."""
+    """A session factory whose objects stay readable after commit ."""
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
 def create_schema(engine: Engine) -> None:
     """Create any missing tables."""
-    Base.metadata.create_all(engine)
+    import broadcaster.store.partial_index  # noqa: F401  (declares the index on `airing`)
+
+    metadata.create_all(engine)

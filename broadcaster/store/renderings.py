@@ -1,8 +1,9 @@
 """The rendering rows and their files: which rendering is current for a script's words, and
 whether its MP3 is still the one that was made.
 
-Light on purpose (hashlib and the tables): planning and the air check files with these, and
-must not load the sound stage to do it.
+Light on purpose: planning and the air check files with these, and must not load the sound
+stage to do it; `broadcaster status` checks rows read through Core, and the ORM records are
+imported only when a rendering is looked up.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, select
 
 from broadcaster.config import Settings
-from broadcaster.store.db import Rendering, Script
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from broadcaster.store.db import Rendering, Script
 
 RECORDING_ENGINE = "recording"  # the engine name of a reading recorded by a person
 
@@ -31,6 +36,8 @@ def file_sha256(path: Path) -> str:
 
 def current_rendering(session: Session, script: Script) -> Rendering | None:
     """The newest rendering of the script's current words, if any."""
+    from broadcaster.store.db import Rendering  # the ORM record (`status` checks rows)
+
     return session.scalars(
         select(Rendering)
         .where(Rendering.script_id == script.id, Rendering.content_hash == script.content_hash)
@@ -41,6 +48,8 @@ def current_rendering(session: Session, script: Script) -> Rendering | None:
 
 def newest_recording(session: Session, script: Script) -> Rendering | None:
     """The newest recorded reading of the script (whatever words it was saved with), if any."""
+    from broadcaster.store.db import Rendering
+
     return session.scalars(
         select(Rendering)
         .where(Rendering.script_id == script.id, Rendering.engine == RECORDING_ENGINE)
@@ -65,8 +74,11 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
     return found.st_size, found.st_mtime_ns, found.st_ino
 
 
-def rendering_intact(settings: Settings, rendering: Rendering, *, recent: bool = False) -> bool:
+def rendering_intact(
+    settings: Settings, rendering: Rendering | Row[Any], *, recent: bool = False
+) -> bool:
     """Whether the rendering's file is there with the bytes it was made with (the one check).
+    `rendering` is a record or a row with its `audio_path` and `sha256`.
 
     With `recent`, a file hashed in the last RECENT_SECONDS with the same sha256 and unchanged
     size, modification time and inode counts as intact without being read again."""

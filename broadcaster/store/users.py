@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from broadcaster.enums import Role
 from broadcaster.errors import BroadcasterError, Code
+from broadcaster.store.authors import DEMO_AUTHOR as DEMO_AUTHOR
+from broadcaster.store.authors import author_en as author_en
+from broadcaster.store.authors import author_vi as author_vi
 from broadcaster.store.db import User
 
 if TYPE_CHECKING:
@@ -28,23 +31,7 @@ if TYPE_CHECKING:
 
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 100
-# The author of the sample bulletins `init --demo` adds. It is no account and no account may
-# take it (nor "system", nor the "cli:" names the command line acts as): a log row or a report
-# that names it is a sample, not the town's propaganda.
-DEMO_AUTHOR = "demo"
 _RESERVED = {DEMO_AUTHOR, "system"}
-
-
-def author_vi(name: str | None) -> str:
-    """An author as the web page and the Office's files show it; the samples say they are."""
-    if name == DEMO_AUTHOR:
-        return "demo (bản tin mẫu, không phải bản tin thật)"
-    return name or ""
-
-
-def author_en(name: str | None) -> str:
-    """An author as the CLI shows it."""
-    return "demo (a sample bulletin from init --demo)" if name == DEMO_AUTHOR else name or ""
 
 
 @lru_cache(maxsize=1)

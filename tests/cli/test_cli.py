@@ -327,6 +327,19 @@ def test_status_shows_daemon_next_airings_and_last_outcomes(
     assert data["daemon_alive"] is False and data["last_outcomes"][0]["outcome"] == "aired"
 
 
+def test_status_at_a_station_with_clusters_names_the_offline_one(
+    initialised: CliRunner, project: Path
+) -> None:
+    """`status` reads through Core; the cluster lines (the ORM's) load only at such a station."""
+    with (project / "broadcaster.toml").open("a", encoding="utf-8") as settings:
+        settings.write('\nmqtt_host = "127.0.0.1"\nmqtt_port = 1\nmqtt_tls = "off"\n')
+    ok(initialised, "zones", "add", "Thôn 1")
+    ok(initialised, "clusters", "add", "thon-1", "--zone", "Thôn 1")
+    out = ok(initialised, "status")
+    assert "Clusters: 0 of 1 online." in out
+    assert "Cluster problem: Cluster thon-1 (Thôn 1) is offline" in out
+
+
 def test_a_bulletin_longer_than_every_slot_is_refused_at_approval(
     initialised: CliRunner, project: Path
 ) -> None:

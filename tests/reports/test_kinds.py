@@ -203,12 +203,12 @@ def test_init_makes_this_year_s_plan_and_new_plan_copies_it_next_year(
     assert sorted(p.name for p in plans.iterdir()) == ["plan-2024.toml"]
     next_year = datetime(2025, 1, 2, 3, 0, tzinfo=timezone.utc)
     with services(station, next_year) as ctx:
-        assert reports.plan_missing(ctx) == 2025
-        assert health.check_health(ctx).plan_missing == 2025
+        assert reports.plan_missing(ctx.settings, ctx.now()) == 2025
+        assert health.check_health(ctx.settings, ctx.session, ctx.now()).plan_missing == 2025
         made = reports.new_year_plan(ctx)
         assert made.name == "plan-2025.toml"
         assert "năm 2025" in made.read_text(encoding="utf-8")
-        assert reports.plan_missing(ctx) is None
+        assert reports.plan_missing(ctx.settings, ctx.now()) is None
         with pytest.raises(BroadcasterError) as again:
             reports.new_year_plan(ctx)
         assert again.value.code == Code.PLAN_EXISTS

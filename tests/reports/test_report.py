@@ -419,7 +419,7 @@ def test_status_warns_when_a_topic_falls_behind(station: Station) -> None:
     with station.sessions() as session:
         seed_airings(session, date(2024, 1, 1), 60, 1, station.settings.tz)
     with services(station, FIXED_NOW) as ctx:
-        lags = health.check_health(ctx).plan_behind
+        lags = health.check_health(ctx.settings, ctx.session, ctx.now()).plan_behind
     assert {lag.topic for lag in lags} == {"b", "c", "d", "đ"}
     c = next(lag for lag in lags if lag.topic == "c")
     assert (c.period, c.due, c.aired) == ("2024-Q1", 25, 0)  # 2/week over 88 days
@@ -429,7 +429,7 @@ def test_status_warns_when_a_topic_falls_behind(station: Station) -> None:
 def test_no_plan_file_no_warning_and_no_coverage(station: Station) -> None:
     shutil.rmtree(station.settings.schedules_path / "plans")
     with services(station, FIXED_NOW) as ctx:
-        assert health.check_health(ctx).plan_behind == []
+        assert health.check_health(ctx.settings, ctx.session, ctx.now()).plan_behind == []
         summary = reports.report_summary(ctx, reports.named_period(ctx, "2024-Q1"))
     assert summary.plan is None and summary.coverage == []
 

@@ -140,7 +140,11 @@ def test_status_warns_of_a_topic_behind_the_plan(client: FlaskClient, station: S
         assert f"Chủ đề {topic} đang chậm so với kế hoạch kỳ Quý I/2024" in page
     assert "Chủ đề a đang chậm" not in page and "Chủ đề c đang chậm" not in page
     with services(station, FIXED_NOW) as ctx:
-        lag = next(lag for lag in check_health(ctx).plan_behind if lag.topic == "b")
+        lag = next(
+            lag
+            for lag in check_health(ctx.settings, ctx.session, ctx.now()).plan_behind
+            if lag.topic == "b"
+        )
     assert lag.sentence() == (
         "Plan: topic b is behind in 2024-Q1: 0 of 2 airing(s) expected so far have aired."
     )

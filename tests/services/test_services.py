@@ -56,7 +56,7 @@ def test_status_says_when_the_slot_files_differ_from_the_database(station, proje
     runner = CliRunner(env={"BROADCASTER_ENGINE": "espeak"})
     assert "slots import" not in runner.invoke(main, ["status"]).output
     with services(station, FIXED_NOW) as ctx:
-        assert check_health(ctx).slots_changed is None
+        assert check_health(ctx.settings, ctx.session, ctx.now()).slots_changed is None
     (project / "schedules" / "town.toml").write_text(
         '[[slot]]\nname = "Trưa"\nstart = "11:00"\nminutes = 15\n', encoding="utf-8"
     )
