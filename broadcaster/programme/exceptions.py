@@ -18,8 +18,8 @@ its fate. Planning, the week grid and the daemon all read it (`occurrences`, `la
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -139,7 +139,9 @@ def _fate(
 ) -> Planned:
     own = rules.by_slot.get((slot.name, day))
     if own is not None and own.kind == RuleKind.REPLACE and own.start and own.minutes:
-        occurrence = SlotOccurrence(slot, *_at(day, own.start, own.minutes, tz))
+        # the occurrence's slot has that day's times, so its length is the slot's minutes
+        moved = replace(slot, start=own.start, minutes=own.minutes)
+        occurrence = SlotOccurrence(moved, *_at(day, own.start, own.minutes, tz))
         return Planned(occurrence, Fate.REPLACED, own, holiday)
     occurrence = SlotOccurrence(slot, *_at(day, slot.start, slot.minutes, tz))
     rule = own if own is not None else _holiday_rule(slot, holiday, rules.by_holiday)
@@ -191,6 +193,37 @@ def starting_at(
     return found[0] if found else None
 
 
+def still_happens(
+    occurrence: SlotOccurrence, slots: Mapping[str, SlotDef], calendar: Calendar, tz: ZoneInfo
+) -> bool:
+    """Whether `occurrence` still happens as it is, with `slots` (by name) and `calendar` as
+    they are now: not changed, paused, deleted, skipped or moved meanwhile."""
+    slot = slots.get(occurrence.slot.name)
+    return slot is not None and starting_at(slot, occurrence.start, tz, calendar) == occurrence
+
+
+def changed_slots(
+    before: Mapping[str, SlotDef], after: Mapping[str, SlotDef], was: Calendar, now_is: Calendar,
+    now: datetime, tz: ZoneInfo,
+) -> list[str]:  # fmt: skip
+    """The slots added, changed, paused or deleted, or whose occurrences from the one on air to
+    a week ahead the date rules moved, added or took away (the daemon follows them)."""
+    start, end = now - timedelta(hours=12), now + timedelta(days=8)
+
+    def moved(slot: SlotDef | None) -> bool:
+        return (
+            slot is not None
+            and was != now_is
+            and (
+                occurrences([slot], start, end, tz, was)
+                != occurrences([slot], start, end, tz, now_is)
+            )
+        )
+
+    names = before.keys() | after.keys()
+    return sorted(n for n in names if before.get(n) != after.get(n) or moved(after.get(n)))
+
+
 def next_start(slot: SlotDef, after: datetime, tz: ZoneInfo, calendar: Calendar) -> datetime | None:
     """When `slot` next happens, at or after `after` (None within a year: never)."""
     for days in range(0, SEARCH_LIMIT_DAYS, SEARCH_DAYS):
@@ -198,6 +231,34 @@ def next_start(slot: SlotDef, after: datetime, tz: ZoneInfo, calendar: Calendar)
         found = occurrences([slot], begin, begin + timedelta(days=SEARCH_DAYS), tz, calendar)
         if found:
             return found[0].start
+    return None
+
+
+def planned_on(slot: SlotDef, day: date, tz: ZoneInfo, calendar: Calendar) -> Planned | None:
+    """The occurrence of `slot` on the local `day`, whatever its fate (None: not that day)."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    found = day_plan([slot], start, start + timedelta(days=1), tz, calendar)
+    return found[0] if found else None
+
+
+def _share_zones(first: SlotDef, second: SlotDef) -> bool:
+    return not first.zones or not second.zones or bool(set(first.zones) & set(second.zones))
+
+
+def first_clash(
+    slots: Sequence[SlotDef], calendar: Calendar, day: date, tz: ZoneInfo
+) -> tuple[SlotOccurrence, SlotOccurrence] | None:
+    """Two occurrences that would sound at once in a zone they share, one of them on `day`
+    (a replacement or a swap can make them meet); None when none do."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    found = occurrences(slots, start - timedelta(days=1), start + timedelta(days=2), tz, calendar)
+    for index, first in enumerate(found):
+        for second in found[index + 1 :]:
+            if second.start >= first.end:
+                break
+            on_day = {o.start.astimezone(tz).date() for o in (first, second)}
+            if day in on_day and _share_zones(first.slot, second.slot):
+                return first, second
     return None
 
 

@@ -19,11 +19,11 @@ from broadcaster.enums import Outcome, Priority
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note
 from broadcaster.onair.lease import Lease, lease_is_alive
+from broadcaster.programme.exceptions import occurrences
 from broadcaster.programme.planning import entries_for
-from broadcaster.programme.slots import occurrences_between
 from broadcaster.reports.plan import Lag
 from broadcaster.services.context import Context
-from broadcaster.services.planning import slot_files_changed, station_slots
+from broadcaster.services.planning import slot_files_changed, station_calendar, station_slots
 from broadcaster.services.summaries import plan_behind, plan_missing
 from broadcaster.store.db import Airing, AirRequest, Cluster, DaemonLease, Problem, Script
 from broadcaster.store.renderings import rendering_intact
@@ -146,8 +146,8 @@ def _gather(ctx: Context, count: int) -> Health:
     lease = session.get(DaemonLease, 1)
     alive = lease_is_alive(session, now, settings.lease_seconds)
     upcoming: list[NextAiring] = []
-    for occurrence in occurrences_between(
-        station_slots(ctx), now, now + timedelta(days=8), settings.tz
+    for occurrence in occurrences(
+        station_slots(ctx), now, now + timedelta(days=8), settings.tz, station_calendar(ctx)
     ):
         entries = entries_for(session, occurrence.slot.name, occurrence.start)
         if not entries:

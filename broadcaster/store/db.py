@@ -22,17 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from broadcaster.enums import (
-    HolidayScope,
-    Kind,
-    Outcome,
-    Priority,
-    Role,
-    RuleKind,
-    SlotKind,
-    Status,
-    Topic,
-)
+from broadcaster.enums import Kind, Outcome, Priority, Role, SlotKind, Status, Topic
 from broadcaster.store.columns import EnumText, UTCDateTime
 
 
@@ -130,26 +120,6 @@ class Slot(Base):
     on_date: Mapped[Optional[date]] = mapped_column(Date)  # a one-off slot's local date (0015)
     paused: Mapped[bool] = mapped_column(default=False, server_default=false())  # (0015)
     # Every change says `WHERE id = :id AND version = :read` and adds one (0015).
-    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
-
-
-class DateRule(Base):
-    """A date rule of the station's calendar (0017): a slot skipped or replaced on a date, a
-    working-day swap (a date aired as another weekday), or a station rule by holiday
-    (`programme/exceptions.py` reads them; `services/exceptions.py` writes them)."""
-
-    __tablename__ = "date_rule"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # What the rule is about: one rule per slot and date, per swapped date, per holiday rule.
-    key: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[RuleKind] = mapped_column(EnumText(RuleKind, 8))
-    slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"))
-    on_date: Mapped[Optional[date]] = mapped_column(Date)  # local date (skip, replace, swap)
-    start: Mapped[Optional[str]] = mapped_column(String(8))  # a replacement's start
-    minutes: Mapped[Optional[int]]  # a replacement's length
-    as_day: Mapped[Optional[str]] = mapped_column(String(3))  # a swapped date's weekday
-    holidays: Mapped[Optional[HolidayScope]] = mapped_column(EnumText(HolidayScope, 8))
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
@@ -417,3 +387,8 @@ class DaemonLease(Base):
     epoch: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     # The process group of the player on air, so a takeover on this host can silence it.
     player_pgid: Mapped[Optional[int]]
+
+
+# The date rules (0017) are declared on this Base in their own module; imported here so that
+# `Base.metadata` holds them too.
+import broadcaster.store.date_rules  # noqa: E402, F401
