@@ -30,18 +30,19 @@ from broadcaster.evidence import audit
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.programme.exceptions import PLAIN as PLAIN
 from broadcaster.programme.exceptions import Calendar as Calendar
+from broadcaster.programme.exceptions import DateRuleDef as DateRuleDef
+from broadcaster.programme.exceptions import Planned as Planned
+from broadcaster.programme.exceptions import changed_slots as changed_slots
 from broadcaster.programme.exceptions import (
-    DateRuleDef,
     emptied_weeks,
     first_clash,
     planned_on,
 )
-from broadcaster.programme.exceptions import changed_slots as changed_slots
 from broadcaster.programme.exceptions import next_start as next_start
 from broadcaster.programme.exceptions import occurrences as occurrences
 from broadcaster.programme.exceptions import starting_at as starting_at
 from broadcaster.programme.exceptions import still_happens as still_happens
-from broadcaster.programme.holidays import holidays_between
+from broadcaster.programme.holidays import holidays_between as holidays_between
 from broadcaster.programme.rule_rows import calendar_of, rule_of, rule_rows
 from broadcaster.programme.slot_rows import slots_from_rows
 from broadcaster.programme.slots import DAYS, SlotDef
