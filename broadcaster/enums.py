@@ -66,6 +66,23 @@ class SlotKind(StrEnum):
     BULLETINS = "bulletins"
 
 
+class RuleKind(StrEnum):
+    """A date rule of the station's calendar (0016): a slot skipped or replaced on a date, a
+    working-day swap a decree sets (a date aired as another weekday), or a rule by holiday."""
+
+    SKIP = "skip"
+    REPLACE = "replace"
+    SWAP = "swap"
+    HOLIDAY = "holiday"
+
+
+class HolidayScope(StrEnum):
+    """Which holidays a station rule covers: the first three days of Tết, or every public one."""
+
+    TET = "tet"
+    PUBLIC = "public"
+
+
 FINAL_OUTCOMES = frozenset(set(Outcome) - {Outcome.STARTED})
 
 LABELS_VI: dict[StrEnum, str] = {
@@ -93,6 +110,12 @@ LABELS_VI: dict[StrEnum, str] = {
     Topic.D: "Chỉ số PAR INDEX, SIPAS",
     Topic.DD: "Biểu dương gương điển hình",
     SlotKind.BULLETINS: "Phát bản tin",
+    RuleKind.SKIP: "Không phát",
+    RuleKind.REPLACE: "Đổi giờ",
+    RuleKind.SWAP: "Hoán đổi ngày làm việc",
+    RuleKind.HOLIDAY: "Theo ngày lễ",
+    HolidayScope.TET: "ba ngày đầu Tết Nguyên Đán",
+    HolidayScope.PUBLIC: "mọi ngày lễ, Tết",
 }
 
 

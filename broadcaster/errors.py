@@ -86,6 +86,14 @@ class Code(StrEnum):
     SLOT_OVERLAP = "slot_overlap"
     SLOT_STALE = "slot_stale"
     SLOT_EDITOR = "slot_editor"
+    RULE_SLOT_MISSING = "rule_slot_missing"
+    RULE_DATE_MISSING = "rule_date_missing"
+    RULE_DATE_PASSED = "rule_date_passed"
+    RULE_NOT_ON_DATE = "rule_not_on_date"
+    RULE_DAY_INVALID = "rule_day_invalid"
+    RULE_EXISTS = "rule_exists"
+    RULE_NOT_FOUND = "rule_not_found"
+    RULE_STALE = "rule_stale"
     # Airing
     DAEMON_BUSY = "daemon_busy"
     DAEMON_NOT_RUNNING = "daemon_not_running"
@@ -260,6 +268,14 @@ ENGLISH: dict[Code, str] = {
     Code.SLOT_EDITOR: (
         "'{name}' is not an enabled leader or admin account; only leaders and admins change slots."
     ),
+    Code.RULE_SLOT_MISSING: "A {kind} rule names the slot it is for.",
+    Code.RULE_DATE_MISSING: "A {kind} rule needs a date (YYYY-MM-DD or DD/MM/YYYY).",
+    Code.RULE_DATE_PASSED: "The date {value} has passed; a date rule is for today or later.",
+    Code.RULE_NOT_ON_DATE: "Slot {slot} does not air on {date}; there is nothing to {kind}.",
+    Code.RULE_DAY_INVALID: "A swapped date airs as a weekday ({days}) or as a day off (off).",
+    Code.RULE_EXISTS: "There is already a date rule for {what}; delete it first.",
+    Code.RULE_NOT_FOUND: "There is no date rule {rule}; see 'broadcaster rules list'.",
+    Code.RULE_STALE: "Date rule {rule} was changed by someone else; reload and try again.",
     Code.DAEMON_BUSY: (
         "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "
         "stop it first."

@@ -81,6 +81,8 @@ class NoteCode(StrEnum):
     CLUSTER_CLOCK = "cluster_clock"
     CLOCK_STEPPED = "clock_stepped"
     CLUSTER_AUDIO_MISSING = "cluster_audio_missing"
+    # A date rule accepted with a warning (issue 27)
+    WEEK_WITHOUT_BULLETINS = "week_without_bulletins"
 
 
 _SLOT_EN = "Not aired in the slot {slot} at {at}: "
@@ -174,6 +176,10 @@ ENGLISH: dict[NoteCode, str] = {
     ),
     NoteCode.CLUSTER_AUDIO_MISSING: (
         "Cluster {cluster} lacks the audio of {count} coming bulletin(s); it cannot play them."
+    ),
+    NoteCode.WEEK_WITHOUT_BULLETINS: (
+        "Saved, but with it no bulletin slot airs in the week(s) {weeks}; add a one-off slot if "
+        "the town needs news then."
     ),
 }
 
@@ -288,6 +294,10 @@ VIETNAMESE: dict[NoteCode, str] = {
     ),
     NoteCode.CLUSTER_AUDIO_MISSING: (
         "Cụm loa {cluster} thiếu âm thanh của {count} bản tin sắp phát; cụm sẽ không phát được."
+    ),
+    NoteCode.WEEK_WITHOUT_BULLETINS: (
+        "Đã lưu, nhưng tuần {weeks} sẽ không có khung giờ phát bản tin nào; hãy thêm khung giờ "
+        "một lần nếu xã cần thông tin trong tuần đó."
     ),
 }
 

@@ -82,6 +82,7 @@ def create_app(
     app.extensions["broadcaster.renders"] = RenderQueue(settings, station.sessions, clock)
 
     from . import auth, log, programme, recording, script_list, scripts, slots, status, users
+    from . import rules as _rules  # noqa: F401  (its routes join the slots page's blueprint)
 
     # Before-request order matters: the size limit before anything reads the body, the
     # user before the CSRF check, so a refused form can come back with what was typed.

@@ -146,6 +146,17 @@ VIETNAMESE: dict[Code, str] = {
         "thay đổi. Hãy tải lại trang rồi làm lại."
     ),
     Code.SLOT_EDITOR: "Chỉ lãnh đạo và quản trị viên mới được thay đổi khung giờ phát.",
+    Code.RULE_SLOT_MISSING: "Hãy chọn khung giờ mà ngoại lệ này áp dụng.",
+    Code.RULE_DATE_MISSING: "Hãy nhập ngày áp dụng (ngày/tháng/năm).",
+    Code.RULE_DATE_PASSED: "Ngày {value} đã qua; ngoại lệ chỉ áp dụng từ hôm nay trở đi.",
+    Code.RULE_NOT_ON_DATE: "Khung giờ “{slot}” không phát vào ngày {date}; không có gì để đổi.",
+    Code.RULE_DAY_INVALID: "Ngày hoán đổi phải phát như một thứ trong tuần, hoặc là ngày nghỉ.",
+    Code.RULE_EXISTS: "Đã có một ngoại lệ cho {what}; hãy xóa ngoại lệ đó trước.",
+    Code.RULE_NOT_FOUND: "Không có ngoại lệ số {rule}; có thể người khác vừa xóa.",
+    Code.RULE_STALE: (
+        "Ngoại lệ số {rule} vừa được người khác thay đổi hoặc xóa; chưa có gì thay đổi. Hãy tải "
+        "lại trang rồi làm lại."
+    ),
     Code.DAEMON_BUSY: "Một chương trình phát tự động khác ({holder}) đang chạy.",
     Code.LEASE_LOST: (
         "Một chương trình phát tự động khác ({holder}) đã tiếp quản; chương trình này đã dừng."

@@ -14,6 +14,7 @@ from . import week_vi
 from .auth import login_required
 from .db import services
 from .messages import vietnamese
+from .rules import skipped_marks
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -61,7 +62,8 @@ def week() -> str:
         today=ctx.now().astimezone(tz).date(), printing=request.args.get("print") == "1",
         arranging=g.user.role in ARRANGERS, choices=planning.arrangeable(ctx),
         placing=g.user.role in LEADERS, slot_seconds=planning.slot_seconds, clock=clock_vi,
-        holidays=planning.holidays_of(days),
+        holidays=planning.holidays_of(days), replaced=planned.replaced,
+        skipped=skipped_marks(planned.skipped, tz),
     )  # fmt: skip
 
 

@@ -50,6 +50,8 @@ def form_of(record: SlotRecord) -> MultiDict[str, str]:
 def index_page(kept: Mapping[str, str] | None = None, editing: SlotRecord | None = None) -> str:
     """The table of slots, with the add form (or the edit form of `editing`) for editors,
     filled with `kept` when a refused form comes back."""
+    from .rules import rules_section  # the section's routes are added to this blueprint there
+
     ctx = services()
     if editing is not None and kept is None:
         kept = form_of(editing)
@@ -57,6 +59,7 @@ def index_page(kept: Mapping[str, str] | None = None, editing: SlotRecord | None
         "slots.html", records=service.list_slots(ctx), when=when_vi, days=DAYS_VI,
         zones=[zone.name for zone in zones(ctx.session)], kinds=list(SlotKind),
         editor=g.user.role in EDITORS, editing=editing, kept=kept or MultiDict(),
+        **rules_section(),
     )  # fmt: skip
 
 

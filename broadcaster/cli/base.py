@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     'plan': ('air_cmd', 'plan', "Fill the week's slot occurrences with approved, rendered bulletins."),
     "render": ("tools_cmd", "render", "Render scripts to broadcast MP3 (cached: unchanged text does no work)."),
     'report': ('records_cmd', 'report_command', "Write the Office's report for a period (XLSX, DOCX, CSV or JSON), or its evidence pack."),
+    "rules": ("rules_cmd", "rules", "Date rules: skip or move a slot on a date, working-day swaps, holiday rules."),
     'run': ('air_cmd', 'run', "Run the daemon: air each slot's programme at its time and log every airing."),
     "scripts": ("scripts_cmd", "scripts", "Add, list, show, approve, return and retire bulletin scripts."),
     "serve": ("tools_cmd", "serve", "Serve the web page for officers, leaders and the Office."),

@@ -18,6 +18,8 @@ from apscheduler.triggers import date, interval
 from apscheduler.triggers.cron import CronTrigger
 
 from broadcaster.clock import SchedulerTime
+from broadcaster.daemon.triggers import OccurrenceTrigger
+from broadcaster.services.exceptions import PLAIN, Calendar
 from broadcaster.services.planning import SlotDef
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def re_arm(scheduler: BaseScheduler, now: datetime) -> None:
     for job in scheduler.get_jobs(jobstore="memory"):
         if isinstance(job.trigger, interval.IntervalTrigger):
             job.modify(next_run_time=now)
-        elif isinstance(job.trigger, CronTrigger):
+        elif isinstance(job.trigger, (CronTrigger, OccurrenceTrigger)):
             job.reschedule(job.trigger)
     scheduler.wakeup()
 
@@ -80,23 +82,16 @@ def wait_for_stop(stop: threading.Event, for_seconds: float | None) -> None:
 
 def install_slot_job(
     scheduler: BaseScheduler, job: Callable[[str], None], job_id: str, slot: SlotDef | None,
-    tz: ZoneInfo,
+    tz: ZoneInfo, calendar: Calendar = PLAIN,
 ) -> None:  # fmt: skip
-    """Replace the cron job `job_id` by one that runs `job(slot.name)` at the slot's times: its
-    weekdays, or its one date; none when `slot` is None (paused or deleted)."""
+    """Replace the job `job_id` by one that runs `job(slot.name)` at the slot's times under the
+    date rules of `calendar` (its weekdays or its one date, less the skipped occurrences, at a
+    replaced one's own time); none when `slot` is None (paused or deleted)."""
     if scheduler.get_job(job_id, jobstore="memory") is not None:
         scheduler.remove_job(job_id, jobstore="memory")
     if slot is None:
         return
-    when: dict[str, object] = (
-        {"year": slot.on_date.year, "month": slot.on_date.month, "day": slot.on_date.day}
-        if slot.on_date is not None
-        else {"day_of_week": ",".join(slot.days)}
-    )
-    trigger = CronTrigger(
-        hour=slot.start.hour, minute=slot.start.minute, second=slot.start.second, timezone=tz,
-        **when,
-    )  # fmt: skip
+    trigger = OccurrenceTrigger(slot, calendar, tz)
     scheduler.add_job(
         job, trigger, args=[slot.name], id=job_id, name=f"air slot {slot.name}",
         jobstore="memory", replace_existing=True,

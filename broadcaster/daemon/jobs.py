@@ -26,8 +26,9 @@ from broadcaster.services.audio import record_problem
 from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.continuity import LeaseLost
+from broadcaster.services.exceptions import changed_slots, occurrences, starting_at
 from broadcaster.services.onair import AiringResult
-from broadcaster.services.planning import SlotDef, SlotOccurrence, occurrences_between
+from broadcaster.services.planning import SlotDef, SlotOccurrence, station_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def _install(jobs: "AirJobs", name: str) -> None:
     """The cron job of slot `name` as it is now (none when it is paused or gone)."""
     install_slot_job(
         jobs.scheduler, air_slot_job, SLOT_JOB_PREFIX + name, jobs.slots.get(name),
-        jobs.settings.tz,
+        jobs.settings.tz, jobs.air.calendar,
     )  # fmt: skip
 
 
@@ -170,20 +171,21 @@ class AirJobs:
     def air_occurrence(self, slot_name: str, start: datetime) -> list[AiringResult]:
         """Air (or resume) the occurrence of `slot_name` that starts at `start`."""
         slot = self.slots.get(slot_name)
-        if slot is None:
+        occurrence = starting_at(slot, start, self.settings.tz, self.air.calendar) if slot else None
+        if occurrence is None:  # gone, paused, skipped or moved meanwhile
             return []
-        occurrence = SlotOccurrence(slot, start, start + timedelta(minutes=slot.minutes))
         with self.sessions() as session:
             return self._count(onair.air_occurrence(self._context(session), occurrence, self.air))
 
     def follow_slots(self) -> None:
-        """Take each slot added, changed, paused or deleted: `SlotGone` to the arbiter (the
-        bulletin on air finishes, no more of that occurrence), then its job anew."""
+        """Take each slot added, changed, paused, deleted or moved by a date rule: `SlotGone` to
+        the arbiter (the bulletin on air finishes, no more of that occurrence), then its job anew."""
         with self.sessions() as session:
             found = {slot.name: slot for slot in planning.station_slots(self._context(session))}
-        names = found.keys() | self.slots.keys()
-        changed = sorted(n for n in names if found.get(n) != self.slots.get(n))
-        self.slots = found
+            rules = station_calendar(self._context(session))
+        air, now = self.air, self.clock()
+        changed = changed_slots(self.slots, found, air.calendar, rules, now, self.settings.tz)
+        self.slots, air.calendar = found, rules
         for name in changed:
             self.air.prepared = {k: v for k, v in self.air.prepared.items() if k[0] != name}
             self.air.floor.report(onair.SlotGone(name, self.clock()))
@@ -315,9 +317,8 @@ class AirJobs:
     def next_airings(self) -> list[tuple[str, datetime]]:
         """Slot names and their next fire times, soonest first."""
         now = self.clock()
-        found = occurrences_between(
-            list(self.slots.values()), now, now + timedelta(days=8), self.settings.tz
-        )
+        week, slots = now + timedelta(days=8), list(self.slots.values())
+        found = occurrences(slots, now, week, self.settings.tz, self.air.calendar)
         firsts: dict[str, datetime] = {}
         for occurrence in found:
             firsts.setdefault(occurrence.slot.name, occurrence.start)

@@ -53,9 +53,15 @@ from broadcaster.services.audio import record_problem
 from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import VoiceFactory, make_engines
 from broadcaster.services.continuity import Journal, Lease, LeaseLost
+from broadcaster.services.exceptions import still_happens
 from broadcaster.services.onair import Floor, Why
 from broadcaster.services.outputs import Output
-from broadcaster.services.planning import SlotDef, install_slots, station_slots
+from broadcaster.services.planning import (
+    SlotDef,
+    install_slots,
+    station_calendar,
+    station_slots,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +89,7 @@ class Daemon(AirJobs):
         self.lease = Lease(session_factory, clock, settings.tz, settings.lease_seconds)
         grace = timedelta(minutes=settings.misfire_grace_minutes)
         self.air = onair.Airwaves(output, grace, sleep or self._pause, Floor(clock))
-        self.air.slot_live = lambda slot: self.slots.get(slot.name) == slot
+        self.air.slot_live = lambda o: still_happens(o, self.slots, self.air.calendar, settings.tz)
         # Requests and taken-back bulletins reach the arbiter through the watch, never a job.
         self.watch = Watch(session_factory, self._context, self.air, self._count, self._lose)
         self.air.journal = Journal(settings.var_path / "journal.jsonl")
@@ -197,6 +203,7 @@ class Daemon(AirJobs):
                 install_slots(session, self.given_slots)
                 session.commit()
             self.slots = {slot.name: slot for slot in station_slots(self._context(session))}
+            self.air.calendar = station_calendar(self._context(session))
             closed = continuity.close_cut_off(self._context(session), self.lease.last_seen)
         continuity.keep_own_epoch(self.settings, self.air.epoch)
         if closed:

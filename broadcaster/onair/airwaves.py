@@ -14,7 +14,8 @@ from broadcaster.onair.arbiter import Claim, Stop, Why
 from broadcaster.onair.floor import Floor
 from broadcaster.onair.journal import Journal
 from broadcaster.onair.outputs import Cancel, Output
-from broadcaster.programme.slots import SlotDef
+from broadcaster.programme.exceptions import PLAIN, Calendar
+from broadcaster.programme.slots import SlotOccurrence
 from broadcaster.store.db import ProgrammeEntry
 
 MAX_JUMPS = 20  # forward steps of the clock remembered, to name in the missed rows they caused
@@ -62,9 +63,13 @@ class Airwaves:
     # Occurrences made ready ahead of their time (slot name, start → when): planned, files
     # hashed (services/prepare.py); at its time such a slot airs its entries as planned.
     prepared: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
-    # Whether a slot still airs as it was when its occurrence began (the daemon follows the
-    # slot table: a slot changed, paused or deleted while it airs ends after the bulletin on air).
-    slot_live: Callable[[SlotDef], bool] = lambda slot: True
+    # Whether an occurrence still happens as it was when it began (the daemon follows the slot
+    # table and the date rules: a slot changed, paused, deleted or skipped while it airs ends
+    # after the bulletin on air).
+    slot_live: Callable[[SlotOccurrence], bool] = lambda occurrence: True
+    # The date rules the slots air by (skips, replacements, swaps, holiday rules), read with
+    # the slots and kept in memory, so a slot airs by them while the database does not answer.
+    calendar: Calendar = PLAIN
 
     def cancel(self, claim: Claim) -> Cancel:
         """A new cancel for `claim`; each of its players is recorded through `on_player`, and

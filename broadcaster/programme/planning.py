@@ -22,10 +22,8 @@ from sqlalchemy.orm import Session, selectinload
 from broadcaster.enums import Kind, Priority, Status
 from broadcaster.programme.entry_rows import IN_ORDER, of_occurrence
 from broadcaster.programme.slots import (
-    SlotDef,
     SlotOccurrence,
     iso_week_of,
-    occurrences_between,
     week_range,
 )
 from broadcaster.store.db import Airing, ProgrammeEntry, Script
@@ -198,22 +196,6 @@ def arrange_occurrence(
     """Put exactly `chosen` in the occurrence, in order, and pin it so the planner leaves it be."""
     existing = entries_for(session, occurrence.slot.name, occurrence.start)
     return _place(session, occurrence, existing, chosen, pinned=True)
-
-
-def plan_week(
-    session: Session, slots: list[SlotDef], week: str, tz: ZoneInfo, now: datetime
-) -> list[tuple[SlotOccurrence, list[ProgrammeEntry]]]:
-    """Plan every occurrence of the week that has not started yet; list the whole week."""
-    start, end = week_range(week, tz)
-    pool = candidates(session)
-    plan = []
-    for occurrence in occurrences_between(slots, start, end, tz):
-        if occurrence.start > now:
-            entries = plan_occurrence(session, occurrence, tz, pool)
-        else:
-            entries = entries_for(session, occurrence.slot.name, occurrence.start)
-        plan.append((occurrence, entries))
-    return plan
 
 
 def withdraw_script(session: Session, script_id: int, now: datetime) -> int:

@@ -24,8 +24,9 @@ from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note
 from broadcaster.onair.lease import Lease, lease_row, renewed_within
 from broadcaster.programme.entry_rows import entry_audio
+from broadcaster.programme.exceptions import occurrences
+from broadcaster.programme.rule_rows import calendar_of
 from broadcaster.programme.slot_rows import files_changed, slots_from_rows
-from broadcaster.programme.slots import occurrences_between
 from broadcaster.reports.plan import Lag
 from broadcaster.services.summaries import plan_behind, plan_missing
 from broadcaster.store import tables as t
@@ -150,7 +151,8 @@ def _next_airings(settings: Settings, db: Reader, now: datetime, count: int) -> 
     """The next `count` bulletins of the coming eight days' slots, each with its audio checked."""
     upcoming: list[NextAiring] = []
     slots = slots_from_rows(db)
-    for occurrence in occurrences_between(slots, now, now + timedelta(days=8), settings.tz):
+    window = (now, now + timedelta(days=8))
+    for occurrence in occurrences(slots, *window, settings.tz, calendar_of(db)):
         entries = entry_audio(db, occurrence.slot.name, occurrence.start)
         if not entries:
             upcoming.append(NextAiring(occurrence.start, occurrence.slot.name, None, False))

@@ -31,13 +31,9 @@ from broadcaster.onair.floor import Floor as Floor
 from broadcaster.onair.lateness import late_start
 from broadcaster.onair.lease import lease_is_alive
 from broadcaster.onair.outputs import Output
+from broadcaster.programme.exceptions import latest, occurrences
 from broadcaster.programme.planning import entries_for, plan_occurrence
-from broadcaster.programme.slots import (
-    SlotDef,
-    SlotOccurrence,
-    latest_occurrence,
-    occurrences_between,
-)
+from broadcaster.programme.slots import SlotDef, SlotOccurrence
 from broadcaster.services.audio import ensure_audio
 from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
@@ -107,7 +103,7 @@ def _air_entries(
         if ctx.now() >= occurrence.end:
             air.passed_over.setdefault(entry.id, Note(NoteCode.MISSED_SLOT_FULL))
             continue
-        if not air.slot_live(occurrence.slot):  # changed, paused or deleted while it aired
+        if not air.slot_live(occurrence):  # changed, paused, deleted or skipped while it aired
             results.append(_slot_changed(ctx, entry, occurrence))
             continue
         if not _audio_ready(ctx, entry):
@@ -188,9 +184,10 @@ def _audio_ready(ctx: Context, entry: ProgrammeEntry) -> bool:
 
 
 def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:
-    """Air the occurrence of `slot` that is due now; one later than the grace is recorded missed."""
+    """Air the occurrence of `slot` that is due now (under the date rules `air` keeps); one later
+    than the grace is recorded missed."""
     now = ctx.now()
-    occurrence = latest_occurrence(slot, now, ctx.settings.tz)
+    occurrence = latest(slot, now, ctx.settings.tz, air.calendar)
     if occurrence is None or now >= occurrence.end:
         logger.warning("slot %s fired at %s with no open occurrence; nothing aired", slot.name, now)
         return []
@@ -239,12 +236,13 @@ def settle(
     An occurrence is due while it lasts if it began airing (a crash cut it short) or
     began less than the grace ago (the daemon started late, even for the first time).
     One whose grace passed without airing gets a `missed` row per planned bulletin,
-    unless it was before `tracked_since` (the first start on this database: never ours).
+    unless it was before `tracked_since` (the first start on this database: never ours). An
+    occurrence a date rule (`air.calendar`) skips does not happen: nothing to air, nothing missed.
     """
     now = ctx.now()
     since = tracked_since or now
     due = []
-    for occurrence in occurrences_between(slots, now - LOOKBACK, now, ctx.settings.tz):
+    for occurrence in occurrences(slots, now - LOOKBACK, now, ctx.settings.tz, air.calendar):
         began, unaired = _progress(ctx, occurrence)
         late = now - occurrence.start > air.grace
         if now < occurrence.end and (began or not late):

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from broadcaster.enums import Priority
+from broadcaster.programme.exceptions import occurrences
 from broadcaster.programme.planning import entries_for, routine
+from broadcaster.programme.rule_rows import calendar_of
 from broadcaster.programme.slot_rows import slots_from_rows
 from broadcaster.programme.slots import (
     SlotDef,
     SlotOccurrence,
-    occurrences_between,
     week_range,
 )
 from broadcaster.services.context import Context
@@ -74,7 +75,8 @@ def _first_open(
     """The first occurrence from `after` to `until`, not yet made ready to air (it begins more
     than PREPARE_SECONDS from now), that nobody arranged by hand."""
     ready = ctx.now() + timedelta(seconds=PREPARE_SECONDS)  # a slot this close is made ready
-    for occurrence in occurrences_between(slots, after, until, ctx.settings.tz):
+    rules = calendar_of(ctx.session)
+    for occurrence in occurrences(slots, after, until, ctx.settings.tz, rules):
         if occurrence.start <= ready:
             continue
         entries = entries_for(ctx.session, occurrence.slot.name, occurrence.start)

@@ -18,6 +18,7 @@ from broadcaster.enums import Outcome, Role, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import clean_week
+from broadcaster.programme.exceptions import Calendar, Fate, Planned, day_plan, occurrences
 from broadcaster.programme.holidays import Holiday, holidays_between
 from broadcaster.programme.planning import (
     GAP_SECONDS,
@@ -29,6 +30,7 @@ from broadcaster.programme.planning import (
     plan_occurrence,
     routine,
 )
+from broadcaster.programme.rule_rows import calendar_of
 from broadcaster.programme.slot_rows import files_changed, slots_from_rows, sync_slot_rows
 from broadcaster.programme.slots import SlotDef as SlotDef
 from broadcaster.programme.slots import SlotOccurrence as SlotOccurrence
@@ -50,6 +52,8 @@ class WeekPlan:
 
     week: str
     occurrences: list[tuple[SlotOccurrence, list[ProgrammeEntry]]]
+    skipped: tuple[Planned, ...] = ()  # the week's occurrences a date rule keeps off the air
+    replaced: frozenset[tuple[str, datetime]] = frozenset()  # (slot, start) moved by a rule
 
 
 # An occurrence to arrange lies within this many years of now (a form cannot name year 9999).
@@ -65,6 +69,11 @@ def install_slots(session: Session, slots: list[SlotDef]) -> None:
 def station_slots(ctx: Context) -> list[SlotDef]:
     """The slots that air: the slot table's, less the paused ones."""
     return slots_from_rows(ctx.session)
+
+
+def station_calendar(ctx: Context) -> Calendar:
+    """The date rules the slots air by (skips, replacements, swaps, holiday rules)."""
+    return calendar_of(ctx.session)
 
 
 def slot_files_changed(ctx: Context) -> str | None:
@@ -92,7 +101,8 @@ def plan_week(ctx: Context, week: str | None = None) -> WeekPlan:
     pool = candidates(ctx.session)
     now = ctx.now()
     rows = []
-    for occurrence in occurrences_between(station_slots(ctx), start, end, ctx.settings.tz):
+    slots, calendar = station_slots(ctx), station_calendar(ctx)
+    for occurrence in occurrences(slots, start, end, ctx.settings.tz, calendar):
         if occurrence.start > now:
             entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz, pool)
         else:
@@ -107,12 +117,18 @@ def week_programme(ctx: Context, week: str | None = None) -> WeekPlan:
     chosen = _week(ctx, week)
     start, end = week_range(chosen, ctx.settings.tz)
     planned = entries_between(ctx.session, start, end)  # one query for the week, not one a slot
+    fates = day_plan(station_slots(ctx), start, end, ctx.settings.tz, station_calendar(ctx))
     return WeekPlan(
         chosen,
         [
-            (occurrence, planned.get((occurrence.slot.name, occurrence.start), []))
-            for occurrence in occurrences_between(station_slots(ctx), start, end, ctx.settings.tz)
+            (p.occurrence, planned.get((p.occurrence.slot.name, p.occurrence.start), []))
+            for p in fates
+            if p.fate != Fate.SKIPPED
         ],
+        tuple(p for p in fates if p.fate == Fate.SKIPPED),
+        frozenset(
+            (p.occurrence.slot.name, p.occurrence.start) for p in fates if p.fate == Fate.REPLACED
+        ),
     )
 
 
@@ -188,8 +204,12 @@ def coming_occurrence(ctx: Context, slot_name: str, start: datetime) -> SlotOccu
         raise BroadcasterError(Code.SLOT_NO_OCCURRENCE, slot=slot_name, when=start.isoformat())
     matches = [
         occurrence
-        for occurrence in occurrences_between(
-            station_slots(ctx), start - timedelta(seconds=1), start + timedelta(seconds=1), tz
+        for occurrence in occurrences(
+            station_slots(ctx),
+            start - timedelta(seconds=1),
+            start + timedelta(seconds=1),
+            tz,
+            station_calendar(ctx),
         )
         if occurrence.slot.name == slot_name and occurrence.start == start
     ]
@@ -294,13 +314,14 @@ def add_emergency(
 
 
 def render_ahead(ctx: Context, slots: list[SlotDef], hours: int) -> int:
-    """Plan the coming hours' slots and make sure each planned file is intact; return how many."""
+    """Plan the coming hours' slots (under the date rules) and make sure each planned file is
+    intact; return how many."""
     from broadcaster.services.audio import ensure_audio  # the voices: only when checking audio
 
     now = ctx.now()
     checked = 0
-    for occurrence in occurrences_between(
-        slots, now, now + timedelta(hours=hours), ctx.settings.tz
+    for occurrence in occurrences(
+        slots, now, now + timedelta(hours=hours), ctx.settings.tz, station_calendar(ctx)
     ):
         entries = plan_occurrence(ctx.session, occurrence, ctx.settings.tz)
         ctx.session.commit()

@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from broadcaster.onair.airwaves import Airwaves
+from broadcaster.programme.exceptions import occurrences
 from broadcaster.programme.planning import plan_occurrence
-from broadcaster.programme.slots import SlotDef, occurrences_between
+from broadcaster.programme.slots import SlotDef
 from broadcaster.services.audio import ensure_audio
 from broadcaster.services.context import Context
 from broadcaster.store.db import ProgrammeEntry
@@ -40,7 +41,7 @@ def prepare_due(ctx: Context, slots: list[SlotDef], air: Airwaves) -> list[tuple
     for key in [key for key in air.prepared if key[1] < now - timedelta(hours=1)]:
         del air.prepared[key]
     done = []
-    for occurrence in occurrences_between(slots, now, horizon, ctx.settings.tz):
+    for occurrence in occurrences(slots, now, horizon, ctx.settings.tz, air.calendar):
         key = (occurrence.slot.name, occurrence.start)
         if key in air.prepared or air.current == key:
             continue

@@ -12,7 +12,17 @@ from typing import Optional
 
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-from broadcaster.enums import Kind, Outcome, Priority, Role, SlotKind, Status, Topic
+from broadcaster.enums import (
+    HolidayScope,
+    Kind,
+    Outcome,
+    Priority,
+    Role,
+    RuleKind,
+    SlotKind,
+    Status,
+    Topic,
+)
 from broadcaster.store import partial_index, tables  # noqa: F401  (partial_index: the index)
 
 
@@ -305,3 +315,21 @@ class DaemonLease(Base):
     tracked_since: Mapped[Optional[datetime]]
     epoch: Mapped[int]
     player_pgid: Mapped[Optional[int]]
+
+
+class DateRule(Base):
+    """A date rule of the station's calendar (`programme/rule_rows.py` reads them through
+    Core; `services/exceptions.py` writes them)."""
+
+    __table__ = tables.date_rule
+
+    id: Mapped[int]
+    key: Mapped[str]
+    kind: Mapped[RuleKind]
+    slot_id: Mapped[Optional[int]]
+    on_date: Mapped[Optional[date]]
+    start: Mapped[Optional[str]]
+    minutes: Mapped[Optional[int]]
+    as_day: Mapped[Optional[str]]
+    holidays: Mapped[Optional[HolidayScope]]
+    version: Mapped[int]

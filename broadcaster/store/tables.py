@@ -24,7 +24,17 @@ from sqlalchemy import (
     text,
 )
 
-from broadcaster.enums import Kind, Outcome, Priority, Role, SlotKind, Status, Topic
+from broadcaster.enums import (
+    HolidayScope,
+    Kind,
+    Outcome,
+    Priority,
+    Role,
+    RuleKind,
+    SlotKind,
+    Status,
+    Topic,
+)
 from broadcaster.store.columns import EnumText, UTCDateTime
 
 metadata = MetaData()
@@ -115,6 +125,25 @@ slot = Table(
     Column("on_date", Date),  # a one-off slot's local date (0015)
     Column("paused", Boolean, nullable=False, default=False, server_default=false()),  # (0015)
     # Every change says `WHERE id = :id AND version = :read` and adds one (0015).
+    Column("version", Integer, nullable=False, default=1, server_default=text("1")),
+)
+
+# A date rule of the station's calendar (0016): a slot skipped or replaced on a date, a
+# working-day swap (a date aired as another weekday), or a station rule by holiday.
+date_rule = Table(
+    "date_rule",
+    metadata,
+    _id(),
+    # What the rule is about: one rule per slot and date, per swapped date, per holiday rule.
+    Column("key", String(80), nullable=False, unique=True),
+    Column("kind", EnumText(RuleKind, 8), nullable=False),
+    Column("slot_id", Integer, ForeignKey("slot.id", ondelete="CASCADE")),
+    Column("on_date", Date),  # local date (skip, replace, swap)
+    Column("start", String(8)),  # a replacement's start
+    Column("minutes", Integer),  # a replacement's length
+    Column("as_day", String(3)),  # a swapped date's weekday
+    Column("holidays", EnumText(HolidayScope, 8)),
+    # Every change says `WHERE id = :id AND version = :read` and adds one.
     Column("version", Integer, nullable=False, default=1, server_default=text("1")),
 )
 

@@ -47,7 +47,9 @@ ADDED_COLUMNS = {  # added by 0002 to 0015 (0014 adds indexes only)
     "search_text", "cluster", "cluster_entry", "reported_at", "from_cache", "last_contact",
     "zones", "uid", "version", "device", "kind", "on_date", "paused",
 }  # fmt: skip
-ADDED_TABLES = {"airing_event", "login_attempt", "audit_event", "zone", "cluster", "dispatch"}
+ADDED_TABLES = {
+    "airing_event", "login_attempt", "audit_event", "zone", "cluster", "dispatch", "date_rule",
+}  # fmt: skip
 
 
 @pytest.fixture
