@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from broadcaster.bench.scratch import scratch_station
 from broadcaster.clock import utc_now
 from broadcaster.config import load_settings
+from broadcaster.onair.outputs import Preempted
+from broadcaster.onair.soundcard import SoundcardOutput
 from broadcaster.programme.slots import SlotDef, load_slots
 from broadcaster.store.db import Airing, ProgrammeEntry
 
@@ -39,6 +41,10 @@ class PunctualityFigures:
     play_p50_ms: float = float("nan")
     play_p99_ms: float = float("nan")
     play_max_ms: float = float("nan")
+    # With --soundcard: to the device's first samples (miniaudio's null device).
+    sound_p50_ms: float = float("nan")
+    sound_p99_ms: float = float("nan")
+    sound_max_ms: float = float("nan")
 
 
 class _TimedOutput:
@@ -53,6 +59,33 @@ class _TimedOutput:
         self.handed.append(utc_now())
 
 
+class _TimedSoundcard(SoundcardOutput):
+    """The sound card on miniaudio's null device (warmed by the daemon's prepare step like a
+    real one), noting when it was handed each bulletin and when the device took its first
+    samples, then letting the bulletin go (the next slot is a second away)."""
+
+    def __init__(self) -> None:
+        super().__init__(backend="null")
+        self.handed: list[datetime] = []
+        self.sounded: list[datetime] = []
+        self._enough = threading.Event()
+        self.on_sound = self._sounded
+
+    def _sounded(self) -> None:
+        self.sounded.append(utc_now())
+        self._enough.set()
+
+    def play(
+        self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
+    ) -> None:
+        self.handed.append(utc_now())
+        self._enough.clear()
+        try:
+            super().play(audio, label, duration_s, self._enough)
+        except Preempted:
+            pass
+
+
 def _bench_slots(count: int, interval: float, first: datetime, tz: ZoneInfo) -> list[SlotDef]:
     """`count` one-minute slots `interval` s apart. They overlap, which a station's schedule
     refuses; the bench builds them itself, as each airs one short bulletin at once (null
@@ -65,8 +98,11 @@ def _bench_slots(count: int, interval: float, first: datetime, tz: ZoneInfo) -> 
     ]
 
 
-def bench_punctuality(count: int, interval: float, lead: float = 10.0) -> PunctualityFigures:
-    """Schedule `count` one-bulletin slots `interval` s apart on the real daemon; measure lateness."""
+def bench_punctuality(
+    count: int, interval: float, lead: float = 10.0, soundcard: bool = False
+) -> PunctualityFigures:
+    """Schedule `count` one-bulletin slots `interval` s apart on the real daemon; measure lateness
+    (with `soundcard`, through the sound card's own code on miniaudio's null device)."""
     from broadcaster.daemon.process import Daemon
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +113,7 @@ def bench_punctuality(count: int, interval: float, lead: float = 10.0) -> Punctu
         )
         first = (utc_now() + timedelta(seconds=lead + 1)).replace(microsecond=0)
         slots = _bench_slots(count, interval, first, tz)
-        output = _TimedOutput()
+        output: _TimedOutput | _TimedSoundcard = _TimedSoundcard() if soundcard else _TimedOutput()
         daemon = Daemon(station.settings, station.sessions, slots, output)
         stop = threading.Event()
         runner = threading.Thread(target=daemon.run, args=(stop, None))
@@ -94,15 +130,26 @@ def bench_punctuality(count: int, interval: float, lead: float = 10.0) -> Punctu
         station.engine.dispose()
     planned = sorted(p for p, _ in rows)
     late = [(s - p).total_seconds() * 1000 for p, s in rows if s]
-    handed = [
-        (h - p).total_seconds() * 1000 for p, h in zip(planned, sorted(output.handed), strict=False)
-    ]
+    handed = _after(planned, output.handed)
+    sounded = _after(planned, output.sounded) if isinstance(output, _TimedSoundcard) else []
     if not late:
         return PunctualityFigures(count, 0, float("nan"), float("nan"), float("nan"))
     return PunctualityFigures(
         count, len(late), _percentile(late, 0.5), _percentile(late, 0.99), max(late),
-        _percentile(handed, 0.5), _percentile(handed, 0.99), max(handed),
+        *_three(handed), *_three(sounded),
     )  # fmt: skip
+
+
+def _after(planned: list[datetime], moments: list[datetime]) -> list[float]:
+    """Milliseconds from each planned start to its moment (both in order)."""
+    return [(m - p).total_seconds() * 1000 for p, m in zip(planned, sorted(moments), strict=False)]
+
+
+def _three(values: list[float]) -> tuple[float, float, float]:
+    """p50, p99 and the largest (NaN when there are none)."""
+    if not values:
+        return float("nan"), float("nan"), float("nan")
+    return _percentile(values, 0.5), _percentile(values, 0.99), max(values)
 
 
 @dataclass(frozen=True)

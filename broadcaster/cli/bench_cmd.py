@@ -67,8 +67,15 @@ def bench_normalise_command(ctx: click.Context, path: Path, repeat: int) -> None
     help="Run the daemon at this niceness (the systemd unit runs it at -10; below 0 needs root); "
     "without it, at the niceness it was started with.",
 )  # fmt: skip
-def bench_punctuality_command(count: int, interval: float, hogs: int, nice: int | None) -> None:
-    """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon (null output); print lateness."""
+@click.option(
+    "--soundcard", is_flag=True,
+    help="Air through the sound card's code on miniaudio's null device (warmed ahead like a "
+    "real card) and measure to its first samples.",
+)  # fmt: skip
+def bench_punctuality_command(
+    count: int, interval: float, hogs: int, nice: int | None, soundcard: bool
+) -> None:
+    """Air COUNT one-bulletin slots INTERVAL s apart on the real daemon; print lateness."""
     import os
     import subprocess
 
@@ -86,7 +93,7 @@ def bench_punctuality_command(count: int, interval: float, hogs: int, nice: int 
         raise click.ClickException(f"Niceness {nice} needs root: {exc.strerror}.") from exc
     hogging = [subprocess.Popen(["yes"], stdout=subprocess.DEVNULL) for _ in range(hogs)]
     try:
-        figures = bench_punctuality(count, interval)
+        figures = bench_punctuality(count, interval, soundcard=soundcard)
     finally:
         for hog in hogging:
             hog.kill()
@@ -98,8 +105,14 @@ def bench_punctuality_command(count: int, interval: float, hogs: int, nice: int 
     click.echo(
         f"start lateness (output handed the audio): p50 {figures.play_p50_ms:.1f} ms, p99 {figures.play_p99_ms:.1f} ms, max {figures.play_max_ms:.1f} ms"
     )
+    measured = figures.play_p99_ms
+    if soundcard:
+        click.echo(
+            f"start lateness (the sound card's first samples): p50 {figures.sound_p50_ms:.1f} ms, p99 {figures.sound_p99_ms:.1f} ms, max {figures.sound_max_ms:.1f} ms"
+        )
+        measured = figures.sound_p99_ms
     target = 20 if hogs == 0 else 50
-    verdict = "met" if figures.play_p99_ms <= target else "NOT met"
+    verdict = "met" if measured <= target else "NOT met"
     click.echo(
         f"target p99 <= {target} ms ({'idle' if hogs == 0 else 'beside CPU hogs'}): {verdict}"
     )

@@ -87,6 +87,18 @@ class Output(Protocol):
         ...
 
 
+def warm_up(output: object) -> None:
+    """Make `output` ready ahead of a slot, where it has something to make ready (a `warm`
+    method: the sound card loads its library and finds its device, also behind the amplifier's
+    hooks, `inner`); other outputs have none."""
+    while output is not None:
+        warm = getattr(output, "warm", None)
+        if callable(warm):
+            warm()
+            return
+        output = getattr(output, "inner", None)
+
+
 class NullOutput:
     """Discards the audio at once (tests, trials, benchmarks)."""
 

@@ -10,12 +10,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.outputs import COMMAND_MARGIN_SECONDS, OutputError, Preempted
 
 SAMPLE_RATE = 44100
+WARM_FOR_SECONDS = 60.0  # a device found by `warm` longer ago than this is looked up again
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,19 @@ class SoundcardOutput:
         self.device = device
         self.backend = backend
         self.description = f"soundcard:{device or 'default'}"
+        # The device found by `warm` and when (monotonic seconds): a slot's play uses it while
+        # fresh instead of loading miniaudio and listing the devices at the slot's time.
+        self._warmed: tuple[object, float] | None = None
+        # Called once when the device takes a bulletin's first samples (`bench punctuality`).
+        self.on_sound: Callable[[], object] | None = None
+
+    def warm(self) -> None:
+        """Load miniaudio and find the device now, ahead of a slot (the daemon's prepare step,
+        every few seconds): loading miniaudio takes about a quarter of a second the first time,
+        which the slot's first sample would otherwise wait for. A missing card raises here
+        (the daemon logs it; the slot's play raises it again as its outcome)."""
+        self._warmed = None
+        self._warmed = (self._device_id(_backends(self.backend)), time.monotonic())
 
     def _device_id(self, backends: list[Any] | None) -> object:
         import miniaudio
@@ -80,6 +94,18 @@ class SoundcardOutput:
         names = "; ".join(d["name"] for d in playbacks)
         raise OutputError(note(NoteCode.SOUND_CARD_MISSING, device=self.device, names=names))
 
+    def _first_samples_noted(self) -> Callable[[Any], Any]:
+        """A pass-through of the frames that calls `on_sound` as the first ones go out."""
+        sounded = threading.Event()
+
+        def frames(frame: Any) -> Any:
+            if not sounded.is_set() and self.on_sound is not None:
+                sounded.set()
+                self.on_sound()
+            return frame
+
+        return frames
+
     def play(
         self, audio: Path, label: str, duration_s: float, cancel: threading.Event | None = None
     ) -> Note | None:
@@ -87,11 +113,16 @@ class SoundcardOutput:
         import miniaudio
 
         backends = _backends(self.backend)
+        warmed, self._warmed = self._warmed, None  # used once; the next prepare finds it anew
         try:
-            device_id = self._device_id(backends)
+            if warmed is not None and time.monotonic() - warmed[1] < WARM_FOR_SECONDS:
+                device_id = warmed[0]
+            else:
+                device_id = self._device_id(backends)
             done = threading.Event()
             stream = miniaudio.stream_with_callbacks(
                 miniaudio.stream_file(str(audio), nchannels=1, sample_rate=SAMPLE_RATE),
+                frame_process_method=self._first_samples_noted() if self.on_sound else None,
                 end_callback=done.set,
             )
             next(stream)

@@ -11,6 +11,7 @@ from broadcaster.onair.output_spec import default_output, make_output
 from broadcaster.onair.outputs import Output as Output
 from broadcaster.onair.outputs import OutputError as OutputError
 from broadcaster.onair.outputs import StopReason as StopReason
+from broadcaster.onair.outputs import warm_up as warm_up
 from broadcaster.onair.soundcard import list_sound_devices as list_sound_devices
 
 

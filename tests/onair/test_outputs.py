@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 
 from broadcaster.onair.command_output import CommandOutput, HookedOutput, run_until_done
 from broadcaster.onair.output_spec import default_output, make_output
-from broadcaster.onair.outputs import FileOutput, NullOutput, OutputError, Preempted
+from broadcaster.onair.outputs import FileOutput, NullOutput, OutputError, Preempted, warm_up
 from broadcaster.onair.soundcard import SoundcardOutput, list_sound_devices
 from broadcaster.sound import audio
 from broadcaster.sound.voices.espeak import EspeakEngine
@@ -56,6 +58,36 @@ def test_soundcard_names_the_devices_when_the_one_asked_for_is_missing(clip) -> 
         SoundcardOutput("Loa phường", backend="null").play(clip[0], "clip", clip[1])
     with pytest.raises(OutputError, match="Sound backend 'bluetooth' is not one of"):
         SoundcardOutput(backend="bluetooth").play(clip[0], "clip", clip[1])
+
+
+WARM = (
+    "import sys\n"
+    "from broadcaster.onair.soundcard import SoundcardOutput\n"
+    "output = SoundcardOutput('NULL', backend='null')\n"
+    "print('miniaudio' in sys.modules)\n"
+    "output.warm()\n"
+    "print('miniaudio' in sys.modules)\n"
+)
+
+
+def test_warming_the_soundcard_loads_its_library_before_the_slot() -> None:
+    """The daemon's prepare step warms the player: the quarter second miniaudio takes to load
+    is spent then, not between the slot's time and its first sample."""
+    done = subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_warmed_soundcard_plays_and_a_missing_one_is_named_ahead(clip) -> None:  # type: ignore[no-untyped-def]
+    path, duration = clip
+    output = SoundcardOutput("NULL Playback", backend="null")
+    warm_up(output)
+    output.play(path, "clip", duration)  # on the device found ahead
+    output.play(path, "clip", duration)  # and on one found again at play time
+    missing = HookedOutput(SoundcardOutput("Loa phường", backend="null"), None, None)
+    with pytest.raises(OutputError, match="No sound card named 'Loa phường'"):
+        warm_up(missing)  # through the amplifier's hooks, before any slot
+    warm_up(NullOutput())  # nothing to make ready
 
 
 def test_soundcard_refuses_a_file_that_is_not_audio(tmp_path: Path) -> None:
