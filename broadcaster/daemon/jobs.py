@@ -28,7 +28,6 @@ from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.continuity import LeaseLost
 from broadcaster.services.exceptions import changed_slots, occurrences, starting_at
 from broadcaster.services.onair import AiringResult
-from broadcaster.services.outputs import OutputError, warm_up
 from broadcaster.services.planning import SlotDef, SlotOccurrence, station_calendar
 
 logger = logging.getLogger(__name__)
@@ -245,14 +244,9 @@ class AirJobs:
             self.relay.send_programmes()
 
     def prepare(self) -> None:
-        """Plan the slots about to start and hash their files (services/prepare.py), and make
-        the player ready (the sound card's library loaded, its device found) before their time."""
+        """Plan the slots about to start, hash their files, warm the player (services/prepare)."""
         with self.sessions() as session:
             prepare.prepare_due(self._context(session), list(self.slots.values()), self.air)
-        try:
-            warm_up(self.air.output)
-        except OutputError as exc:  # the slot's own play raises it again, as its outcome
-            logger.warning("the output is not ready: %s", exc)
 
     def make_checkpoint(self) -> None:
         """Walk the whole chain once and keep its head as the verified checkpoint, when there

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from broadcaster.onair.airwaves import Airwaves
+from broadcaster.onair.outputs import OutputError, warm_up
 from broadcaster.programme.exceptions import occurrences
 from broadcaster.programme.planning import plan_occurrence
 from broadcaster.programme.slots import SlotDef
@@ -35,7 +36,8 @@ PREPARE_EVERY = 10  # how often the prepare job looks for slots to prepare
 def prepare_due(ctx: Context, slots: list[SlotDef], air: Airwaves) -> list[tuple[str, datetime]]:
     """Prepare every occurrence that starts within PREPARE_SECONDS and is not prepared yet;
     return those prepared now. A database that does not answer leaves the slot to plan at its
-    time (from the plan kept in memory if need be)."""
+    time (from the plan kept in memory if need be). The player is warmed each time (a sound
+    card loads its library and finds its device, so the slot's first sample waits for neither)."""
     now = ctx.now()
     horizon = now + timedelta(seconds=PREPARE_SECONDS)
     for key in [key for key in air.prepared if key[1] < now - timedelta(hours=1)]:
@@ -56,6 +58,10 @@ def prepare_due(ctx: Context, slots: list[SlotDef], air: Airwaves) -> list[tuple
         air.prepared[key] = now
         done.append(key)
         logger.info("slot %s at %s prepared: %d bulletin(s) ready", key[0], key[1], len(ready))
+    try:
+        warm_up(air.output)
+    except OutputError as exc:  # the slot's own play raises it again, as its outcome
+        logger.warning("the output is not ready: %s", exc)
     return done
 
 
