@@ -7,7 +7,8 @@ The stage, in order:
    letters folded ("Ð" U+00D0 is "Đ"); web and e-mail addresses said ("dịch vụ công chấm gốp
    chấm vê nờ", "a còng"; a known site by its name, "vi en ếch prét chấm nét"); page
    furniture (page numbers, "Trang 2/5", rules of dots or underscores; a web page's credits,
-   site tags, time stamps and the reporter's name on the last line) removed; a page whose
+   site tags, time stamps, buttons, a portal's fields and captions, the site's name, an
+   author field and a section over the title, and the reporter's name on the last line) removed; a page whose
    line breaks were lost split again at its title in capitals, at "Căn cứ", "Kính thưa",
    "Thực hiện" and at list items after a colon; a letterhead typed in two columns split;
    a table pasted one cell a line read row by row with its column names (`cells.py`); the letterhead block of an
@@ -23,7 +24,8 @@ The stage, in order:
    step boundaries; foreign words and storm names from `loanwords.tsv`; document
    symbols ("193/KH-UBND", "61/2018/NĐ-CP", "42/2013/QH13" → "… của Quốc hội khóa mười
    ba", joint "TTLT-BYT-BQP": the number, the year, and the issuing body unless the
-   sentence names it); phone numbers digit by digit ("04.32 818 818", "(+84-28) 38 653 050",
+   sentence names it; "Nghị định 200/2025" its number and year, "SN 1959" "sinh năm");
+   phone numbers digit by digit ("04.32 818 818", "(+84-28) 38 653 050",
    "1800 1567"), and hotlines, short codes and accounts after "tổng đài", "đường dây nóng",
    "số điện thoại", "tài khoản", "mã" ("tổng đài 1022" is "một không hai hai", and so is
    every 1022 of that text); "24/7" all day; quarters; dates (dd/mm/yyyy, dd/mm,

@@ -29,7 +29,7 @@ _STAMP = (
     rf"\(?(?:{_TIME}(?:\s*[|,])?\s+[\d/.]+|[\d/.]+\s+\|\s*{_TIME}(?::\d{{2}})?|[\d/.]+ {_TIME}:\d{{2}}"
     rf"|(?:clock)?thứ \w+\s*[,-]?\s*[\d/.]+(?:\s+(?:\|\s*)?{_TIME}(?::\d{{2}})?)?"
     rf"|(?:clock)?[\d/.]+ {_TIME}(?=\s*(?:AM|PM|SA|CH|GMT)))"
-    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*GMT\s*\+\s*7)?\)?"
+    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*\[?GMT\s*\+\s*7\]?)?\)?"
 )
 # A line that is only a credit, a button or a time stamp.
 _CREDIT_RE = re.compile(
@@ -50,8 +50,19 @@ _CREDIT_RE = re.compile(
     r"|(?:xem|đọc) (?:thêm|tiếp|chi tiết)\s*(?:>+|»|›|\.{3}|…)?|(?:ý kiến|bình luận|phản hồi)\s*\(\d*\)"
     r"|trang chủ(?:\s*[>/»›|].*)?|xuất bản thông tin|your browser does not support.*"
     r"|trình duyệt (?:của bạn )?không hỗ trợ.*"
-    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*(?:lượt (?:xem|đọc|truy cập)|đã xem)\s*:?\s*[\d.,]+"
-    rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
+    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*(?:lượt (?:xem|đọc|truy cập)|đã xem)\s*:?\s*[\d.,]*"
+    rf"|{_STAMP}|(?:ngày (?:cập nhật|đăng)|đăng ngày|cập nhật ngày)\s*:?\s*[\d/.-]+(?:\s+{_TIME})?"
+    # a portal's fields over a document ("Người ký văn bản:", "Nội dung thông báo:"), its
+    # read-aloud button ("Đọc bài viết"), a link to the document (">>> Xem thông tin chi
+    # tiết tại đây: 81/TB-UBND"), an attachment's box ("File đính kèm"), a machine's time
+    # stamp ("2025-07-28T11:07:49+07:00") and a finance site's menu ("Bảng giá điện tử")
+    r"|người ký(?: văn bản)?\s*:.{0,40}|nội dung (?:thông báo|văn bản)\s*:|(?:đọc|nghe) bài viết"
+    r"|>*\s*(?:xem|tải)(?: về)? (?:thông tin |nội dung |văn bản )?(?:chi tiết |toàn văn )?tại đây\s*:?.{0,40}"
+    r"|(?:file|tệp(?: tin)?|tài liệu) đính kèm\s*:?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?"
+    r"|(?:(?:bảng giá điện tử|danh mục đầu tư|dữ liệu doanh nghiệp)\s*)+"
+    # a photo's caption with no "Ảnh:": numbered after a dash ("… lừa đảo- Ảnh 1.") or in a
+    # one-cell table under the photo ("Cán bộ … sốt xuất huyết. |")
+    r"|[^|\n]*\S ?[-–] ?ảnh \d{1,2}\.?|[^|\n]{10,}[.!]\s*\|)$",
     re.IGNORECASE,
 )
 # The same inside a line: "… năm 2022. Ảnh: Giang Huy", "… (Ảnh: Hoàng Bình).", "Nguồn:
@@ -113,7 +124,7 @@ _BARE_DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 # ("21/06/2015 - 14:07", "08:25, 18/08/2016 (GMT+7)", "Thứ tư: 18:55 ngày 21/04/2021",
 # "22-01-2026 - 00:05 AM | Sống"): a page's stamp, whatever its layout.
 _STAMP_PARTS_RE = re.compile(
-    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\(?GMT\s*\+\s*7\)?|\b(?:AM|PM|SA|CH)\b"
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|[(\[]?GMT\s*\+\s*7[)\]]?|\b(?:AM|PM|SA|CH)\b"
     r"|\b(?:thứ (?:hai|ba|tư|năm|sáu|bảy|\d)|chủ nhật|ngày|cập nhật|đăng lúc)\b|[\s,|:()–-]+",
     re.IGNORECASE,
 )
@@ -288,7 +299,9 @@ def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
 # the last sentence ("Đài Truyền thanh huyện", "Trung tâm Truyền thông và Văn hóa huyện"):
 # a credit like a reporter's name.
 _STATION_RE = re.compile(
-    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh))"
+    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh)"
+    # or the office that put it on the portal: "Văn phòng UBND phường"
+    r"|văn phòng (?:ubnd|hđnd|ủy ban|uỷ ban))"
     r"(?: [^\W\d_]+| -| –){0,10}$",
     re.IGNORECASE,
 )
@@ -307,7 +320,8 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
     if (
         len(filled) >= 2
         and _STATION_RE.match(lines[filled[-1]])
-        and lines[filled[-2]].endswith(tuple(".!?…"))
+        # under a sentence, or under a list item, which ends its own
+        and (lines[filled[-2]].endswith(tuple(".!?…")) or lines[filled[-2]][:1] in "-+•")
     ):
         if record is not None:
             record("page furniture", lines[filled[-1]], "")
@@ -320,3 +334,43 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
     if record is not None:
         record("page furniture", lines[filled[-1]], "")
     return lines[: filled[-1]]
+
+
+# Over a page's article, before its first sentence: the site's name ("Trang thông tin điện
+# tử xã Minh Đức"), an office's name as the page's author field over its time stamp ("UBND
+# xã Minh Đức", then "2025-07-28T11:07:49+07:00") and a section's name over the title
+# ("Giáo dục", then the title, then "10:42 23/08/2022").
+_SITE_NAME_RE = re.compile(r"^(?:trang|cổng) thông tin điện tử(?: [^\W\d_]+){0,6}$", re.IGNORECASE)
+_OFFICE_RE = re.compile(
+    r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Văn phòng|Công an|Trung tâm|Phòng|Ban) [^.,:;!?\d]{1,40}$"
+)
+_SECTION_RE = re.compile(r"^[^\W\d_]+(?: (?:[-–&] )?[^\W\d_]+){0,3}$")
+
+
+def is_site_name(line: str) -> bool:
+    return _SITE_NAME_RE.match(line) is not None
+
+
+def page_head(lines: list[str], stamp: str, record: Record | None) -> list[str]:
+    """The lines kept above a page's time stamp, without its author field and section."""
+    filled = [i for i, line in enumerate(lines) if line]
+    if not filled or not any(c.isdigit() for c in stamp):
+        return lines
+    last = lines[filled[-1]]
+    drop = None
+    if _OFFICE_RE.match(last) and not last.isupper() and len(filled) > 1:
+        drop = filled[-1]  # the author's field: a title stands above it
+    elif len(filled) == 2:
+        section = lines[filled[0]]
+        if (
+            _SECTION_RE.match(section)
+            and section[0].isupper()
+            and not section.isupper()
+            and len(lines[filled[1]].split()) > len(section.split()) + 2
+        ):
+            drop = filled[0]
+    if drop is None:
+        return lines
+    if record is not None:
+        record("page furniture", lines[drop], "")
+    return lines[:drop] + lines[drop + 1 :]

@@ -19,7 +19,9 @@ from broadcaster.spoken.furniture import (
     is_breadcrumb,
     is_credit,
     is_page_end,
+    is_site_name,
     is_top_stamp,
+    page_head,
     strip_author,
     strip_credits,
     strip_link_lines,
@@ -106,10 +108,17 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
                     # ("08/01/2026 - 11:15" then "32"): the page's stamp
                     if record is not None:
                         record("page furniture", line, "")
+                    lines = page_head(lines, line, record)
                     continue
-            if line and (_FURNITURE_RE.match(line) or is_credit(line, top)):
+            if line and (
+                _FURNITURE_RE.match(line)
+                or is_credit(line, top)
+                or (not read and is_site_name(line))
+            ):
                 if record is not None:
                     record("page furniture", line, "")
+                if not read:
+                    lines = page_head(lines, line, record)
                 continue
             lines.extend(split_run_on(line))
     return strip_author(lines, record)
@@ -248,12 +257,16 @@ def join_lines(lines: list[str]) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     current = ""
     current_heading = False
+    title, blank = True, False  # the text's first line, and a blank line after it
     for line in lines:
         if not line:
+            blank = bool(current)
             continue
         heading = is_heading(line)
         starts_new = (
             not current
+            # a title apart from the text by a blank line ends there, even on "sáng hôm sau"
+            or (title and blank and not paragraphs)
             or current.endswith(_SENTENCE_END)
             or _LIST_START_RE.match(line) is not None
             or heading

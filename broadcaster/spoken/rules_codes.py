@@ -149,3 +149,28 @@ CODE = Rule(
     ),
     _code,
 )
+
+
+# --- a law's number and year, a person's year of birth ---------------------------------------
+
+# "theo Nghị định 200/2025", "Nghị quyết số 57/2024": a document's number and the year it was
+# issued, "hai trăm năm hai nghìn không trăm hai mươi lăm" (never a date, never a fraction).
+LAW_NUMBER = Rule(
+    "document symbol",
+    re.compile(
+        r"(?P<kind>\b(?:[Nn]ghị (?:định|quyết)|[Tt]hông (?:tư|báo)|[Qq]uyết định|[Cc]hỉ thị)(?: số)?) "
+        r"(?P<num>\d{1,5})/(?P<year>(?:19|20)\d{2})(?![\w/]|[.,]\d)"
+    ),
+    lambda m, ctx: (
+        f"{m.group('kind')} {num.number_words(int(m.group('num')), ctx.dialect)}"
+        f" năm {num.number_words(int(m.group('year')), ctx.dialect)}"
+    ),
+)
+
+# "Nguyễn Văn A (SN 1959, trú tại …)": "sinh năm", the year a person was born; "SN" before
+# a house's number is "số nhà", which the dictionary does not guess.
+BIRTH_YEAR = Rule(
+    "year of birth",
+    re.compile(r"(?<![\w])SN:? ?(?=(?:19|20)\d{2}(?!\d))"),
+    lambda m, ctx: "sinh năm ",
+)

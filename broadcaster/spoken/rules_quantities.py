@@ -152,7 +152,7 @@ def _after_word(m: re.Match[str], ctx: Context) -> str:
 
 ORDINAL = Rule(
     "ordinal",
-    re.compile(r"(?=[Tt])\b(?P<word>[Tt]hứ|[Tt]háng) (?P<n>\d{1,2})(?![\d/.,])"),
+    re.compile(r"(?=[Tt])\b(?P<word>[Tt]hứ|[Tt]háng) (?P<n>\d{1,2})(?![\d/]|[.,]\d)"),
     _after_word,
 )
 
@@ -193,6 +193,8 @@ def _roman_after(m: re.Match[str], ctx: Context) -> str:
     head = m.string[max(0, m.start() - 30) : m.start()]
     if not (keyword or _ROMAN_CHAIN_RE.search(head) or _numeral_after_word(m, numeral)):
         return m.group(0)
+    if before and before[-1] == "thứ":  # "lần thứ I": an ordinal, "thứ nhất"
+        return num.ordinal_words(value, ctx.dialect)
     return num.number_words(value, ctx.dialect) + (" đến " if m.group("to") else "")
 
 
