@@ -8,7 +8,9 @@ The stage, in order:
    chấm vê nờ", "a còng"; a known site by its name, "vi en ếch prét chấm nét"); page
    furniture (page numbers, "Trang 2/5", rules of dots or underscores; a web page's credits,
    site tags, time stamps, buttons, a portal's fields and captions, the site's name, an
-   author field and a section over the title, and the reporter's name on the last line) removed; a page whose
+   author field and a section over the title, a site's menu and hotline header, photo file
+   names, a place label glued to the lead, and the reporter's name under the title or the
+   lead and on the last lines) removed (`furniture.py`, `portal.py`); a page whose
    line breaks were lost split again at its title in capitals, at "Căn cứ", "Kính thưa",
    "Thực hiện" and at list items after a colon; a letterhead typed in two columns split;
    a table pasted one cell a line read row by row with its column names (`cells.py`); the letterhead block of an

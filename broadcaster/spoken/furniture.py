@@ -33,7 +33,7 @@ _STAMP = (
 )
 # A line that is only a credit, a button or a time stamp.
 _CREDIT_RE = re.compile(
-    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
+    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()](?:[^.;:()]|\.(?=\S)){0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
     r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
     r"|có thể bạn quan tâm|thống kê truy cập|banner|đăng nhập|trọn bộ|(?:ảnh )?chụp màn hình"
@@ -62,7 +62,10 @@ _CREDIT_RE = re.compile(
     r"|(?:(?:bảng giá điện tử|danh mục đầu tư|dữ liệu doanh nghiệp)\s*)+"
     # a photo's caption with no "Ảnh:": numbered after a dash ("… lừa đảo- Ảnh 1.") or in a
     # one-cell table under the photo ("Cán bộ … sốt xuất huyết. |")
-    r"|[^|\n]*\S ?[-–] ?ảnh \d{1,2}\.?|[^|\n]{10,}[.!]\s*\|)$",
+    r"|[^|\n]*\S ?[-–] ?ảnh \d{1,2}\.?|[^|\n]{10,}[.!]\s*\|"
+    # a portal's leftovers (batch 10): Liferay's "null", its "Chi tiết bài viết", a date
+    # widget ("Hôm nay:24/11/2024"), a login prompt, a section's name ("Tin 24/7")
+    r"|null|chi tiết bài viết.*|hôm nay\s*:?\s*[\d/.-]+|bạn cần đăng nhập.*|tin (?:24/7|24h))$",
     re.IGNORECASE,
 )
 # The same inside a line: "… năm 2022. Ảnh: Giang Huy", "… (Ảnh: Hoàng Bình).", "Nguồn:
@@ -130,7 +133,8 @@ _STAMP_PARTS_RE = re.compile(
 )
 _STAMP_DATE_RE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
 _DECORATED_RE = re.compile(
-    r"\b(?:thứ|chủ nhật)\b|\b(?:AM|PM)\b| \| [^\W\d_]|^\d{1,2}:\d{2},", re.IGNORECASE
+    r"\b(?:thứ|chủ nhật)\b|\b(?:AM|PM)\b| \| [^\W\d_]|^\d{1,2}:\d{2},",
+    re.IGNORECASE,
 )
 
 
@@ -193,6 +197,9 @@ _PAGE_END_RE = re.compile(
     # links to the notices before and after it ("Những tin mới hơn") and a pointer to the
     # attachment ("Chi tiết xem thêm ở văn bản bên dưới…"), whose file name follows
     r"|tác giả\s*:.*|những (?:tin|bài) (?:mới|cũ) hơn"
+    # a rating and comments box ("Bài viết hay? Hãy đánh giá bài viết", "Trở thành người
+    # đầu tiên tặng sao cho bài viết")
+    r"|bài viết hay\?.*|hãy đánh giá bài viết|trở thành người đầu tiên.*"
     r"|(?:chi tiết )?(?:xem|mời xem) (?:thêm |chi tiết )?(?:ở|tại|trong) (?:các )?(?:văn bản|tệp|file|tài liệu)"
     r" (?:bên dưới|dưới đây|đính kèm).*)$",
     re.IGNORECASE,
@@ -204,9 +211,14 @@ def is_page_end(line: str) -> bool:
     return _PAGE_END_RE.match(line.strip(" :")) is not None
 
 
+# A portal's leftovers inside a line: Liferay's "null " before a title, a protected address
+# shown as "[email protected]".
+_LEFTOVER_RE = re.compile(r"^null (?=\S)|\s*\[email(?:&#160;|\s)protected\]")
+
+
 def strip_credits(line: str) -> str:
     """A line without the credits and time stamps inside it."""
-    line = _CREDIT_TAIL_RE.sub("", line)
+    line = _LEFTOVER_RE.sub("", _CREDIT_TAIL_RE.sub("", line))
     return _INLINE_STAMP_RE.sub(". ", line)
 
 
@@ -239,7 +251,9 @@ _NOT_A_NAME = frozenset(
 # "Hoàng Minh (tổng hợp)", "Lan Anh (TH)": a name that gathered the article from others;
 # "Lê Huệ (Trung tâm cung ứng dịch vụ công)": a name with the office it writes for
 _COMPILED_RE = re.compile(
-    r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST|(?:Trung tâm|Phòng|Trạm|Ban|Đài|Văn phòng) [^()]+)\)$"
+    r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST|(?:Trung tâm|Phòng|Trạm|Ban|Đài|Văn phòng) [^()]+"
+    # or the commune the reporter writes from: "Trường Sơn (Đại An)"
+    r"|[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3})\)$"
 )
 # A reporter's initial before the name: "T. NGUYỆT", "Ng.Hà", "H. Anh"
 _INITIAL_RE = re.compile(r"^(?:[A-ZĐ][a-zđ]?\. ?)(?=[A-ZĐ]\w)")
@@ -284,15 +298,18 @@ _LABEL_RE = re.compile(r"^[^\W\d_][^:.,]{0,20}:")
 def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
     """The line of a reporter's name put between a page's title and its first sentence
     ("TPHCM: Cắt điện …", "Văn Nam", "(TBKTSG Online) – …"), if there is one."""
-    if len(filled) < 3:
-        return None
-    second = lines[filled[1]]
-    words = second.split()
-    if not _is_author(second) or len(words) < 2:
-        return None
-    if words[0] in _NOT_A_NAME or _LABEL_RE.match(lines[filled[2]]):
-        return None  # a place's name, or a staff card's name over "Chức vụ: …"
-    return filled[1]
+    # under the title, or under the title and its lead ("… gia súc." then "Thiên Vũ")
+    for k in (1, 2):
+        if len(filled) < k + 2 or (k == 2 and not lines[filled[1]].endswith(tuple(".!?…"))):
+            return None
+        second = lines[filled[k]]
+        words = second.split()
+        if not _is_author(second) or len(words) < 2:
+            continue
+        if words[0] in _NOT_A_NAME or _LABEL_RE.match(lines[filled[k + 1]]):
+            return None  # a place's name, or a staff card's name over "Chức vụ: …"
+        return filled[k]
+    return None
 
 
 # The radio station or the press office an article was taken from, on its last line under
@@ -301,7 +318,7 @@ def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
 _STATION_RE = re.compile(
     r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh)"
     # or the office that put it on the portal: "Văn phòng UBND phường"
-    r"|văn phòng (?:ubnd|hđnd|ủy ban|uỷ ban))"
+    r"|văn phòng (?:ubnd|hđnd|ủy ban|uỷ ban)|truyền thanh)"
     r"(?: [^\W\d_]+| -| –){0,10}$",
     re.IGNORECASE,
 )
@@ -326,6 +343,15 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
         if record is not None:
             record("page furniture", lines[filled[-1]], "")
         return lines[: filled[-1]]
+    if (
+        len(filled) >= 3
+        and _STATION_RE.match(lines[filled[-1]])
+        and _is_author(lines[filled[-2]])
+        and lines[filled[-3]].endswith(tuple(".!?…"))
+    ):  # "Nguyễn Hữu Nghĩa" over "Truyền thanh Phú Cường": the reporter, then the station
+        if record is not None:
+            record("page furniture", f"{lines[filled[-2]]} / {lines[filled[-1]]}", "")
+        return lines[: filled[-2]]
     if len(filled) < 2 or not _is_author(lines[filled[-1]]):
         return lines
     above = lines[filled[-2]]
@@ -334,43 +360,3 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
     if record is not None:
         record("page furniture", lines[filled[-1]], "")
     return lines[: filled[-1]]
-
-
-# Over a page's article, before its first sentence: the site's name ("Trang thông tin điện
-# tử xã Minh Đức"), an office's name as the page's author field over its time stamp ("UBND
-# xã Minh Đức", then "2025-07-28T11:07:49+07:00") and a section's name over the title
-# ("Giáo dục", then the title, then "10:42 23/08/2022").
-_SITE_NAME_RE = re.compile(r"^(?:trang|cổng) thông tin điện tử(?: [^\W\d_]+){0,6}$", re.IGNORECASE)
-_OFFICE_RE = re.compile(
-    r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Văn phòng|Công an|Trung tâm|Phòng|Ban) [^.,:;!?\d]{1,40}$"
-)
-_SECTION_RE = re.compile(r"^[^\W\d_]+(?: (?:[-–&] )?[^\W\d_]+){0,3}$")
-
-
-def is_site_name(line: str) -> bool:
-    return _SITE_NAME_RE.match(line) is not None
-
-
-def page_head(lines: list[str], stamp: str, record: Record | None) -> list[str]:
-    """The lines kept above a page's time stamp, without its author field and section."""
-    filled = [i for i, line in enumerate(lines) if line]
-    if not filled or not any(c.isdigit() for c in stamp):
-        return lines
-    last = lines[filled[-1]]
-    drop = None
-    if _OFFICE_RE.match(last) and not last.isupper() and len(filled) > 1:
-        drop = filled[-1]  # the author's field: a title stands above it
-    elif len(filled) == 2:
-        section = lines[filled[0]]
-        if (
-            _SECTION_RE.match(section)
-            and section[0].isupper()
-            and not section.isupper()
-            and len(lines[filled[1]].split()) > len(section.split()) + 2
-        ):
-            drop = filled[0]
-    if drop is None:
-        return lines
-    if record is not None:
-        record("page furniture", lines[drop], "")
-    return lines[:drop] + lines[drop + 1 :]

@@ -253,6 +253,16 @@ NUMBER = Rule(
 )
 
 
+# "2,22 triệu m³", "1,5 nghìn tấn": a unit after the number's word for thousands or millions
+SCALED_UNIT = Rule(
+    "unit",
+    re.compile(
+        r"(?<=\d )(?P<x>triệu|tỷ|nghìn|ngàn) (?P<u>m³|m3|m²|m2|km²|km2|ha|tấn|kg)(?![\w²³])"
+    ),
+    lambda m, ctx: f"{m.group('x')} {UNITS[m.group('u')]}",
+)
+
+
 def _or_more(m: re.Match[str], ctx: Context) -> str:
     words = words_before(m, 3).split()
     if "cấp" not in words:
