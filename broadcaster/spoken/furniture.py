@@ -324,6 +324,15 @@ _STATION_RE = re.compile(
 )
 
 
+def _is_station(line: str) -> bool:
+    """A station's credit; "Truyền thanh" alone opens one only before a name ("Truyền thanh
+    Phú Cường", not "Truyền thanh xã xin thông báo")."""
+    if _STATION_RE.match(line) is None:
+        return False
+    words = line.split()
+    return words[0].lower() != "truyền" or all(w[:1].isupper() for w in words[2:])
+
+
 def strip_author(lines: list[str], record: Record | None) -> list[str]:
     """Leave out the reporter's name on the last line of a page with more than one line,
     and one put under the page's title."""
@@ -336,7 +345,7 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
         filled = [i for i, line in enumerate(lines) if line]
     if (
         len(filled) >= 2
-        and _STATION_RE.match(lines[filled[-1]])
+        and _is_station(lines[filled[-1]])
         # under a sentence, or under a list item, which ends its own
         and (lines[filled[-2]].endswith(tuple(".!?…")) or lines[filled[-2]][:1] in "-+•")
     ):
@@ -345,7 +354,7 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
         return lines[: filled[-1]]
     if (
         len(filled) >= 3
-        and _STATION_RE.match(lines[filled[-1]])
+        and _is_station(lines[filled[-1]])
         and _is_author(lines[filled[-2]])
         and lines[filled[-3]].endswith(tuple(".!?…"))
     ):  # "Nguyễn Hữu Nghĩa" over "Truyền thanh Phú Cường": the reporter, then the station

@@ -27,6 +27,7 @@ from broadcaster.spoken.furniture import (
 )
 from broadcaster.spoken.lexicon import UNITS
 from broadcaster.spoken.portal import (
+    drop_header,
     is_file_name,
     is_menu,
     is_page_header,
@@ -92,10 +93,7 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
                 return strip_author(lines, record)
             if not read and (is_breadcrumb(line) or menu):
                 # above a breadcrumb or a site's menu, before any sentence: its header
-                for kept in lines:
-                    if kept and record is not None:
-                        record("page furniture", kept, "")
-                lines = []
+                lines = drop_header(lines, record, widgets_only=menu)
             if not read and is_top_stamp(line):
                 following = next((r.strip() for r in raws[index + 1 :] if r.strip()), "")
                 if not any(lines) or _COUNT_RE.match(following) or section_over_title(lines):

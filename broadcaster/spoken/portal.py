@@ -25,8 +25,9 @@ _LETTERS_RE = re.compile(r"[^\W\d_]")
 
 def _menu_like(line: str) -> bool:
     """Four words or more with no punctuation, most of them capitalised: a menu's items
-    ("Khoa học & Công nghệ Nhà khoa học Kho tri thức …"), not a sentence or a title."""
-    if not line or _PUNCTUATION & set(line) or line.isupper():
+    ("Khoa học & Công nghệ Nhà khoa học Kho tri thức …"), not a sentence, a title or a list
+    item ("- Trạm biến áp Tân Phú Đông")."""
+    if not line or _PUNCTUATION & set(line) or line.isupper() or not line[0].isalpha():
         return False
     words = [w for w in line.split() if _LETTERS_RE.search(w)]
     if len(words) < 4:
@@ -35,13 +36,28 @@ def _menu_like(line: str) -> bool:
 
 
 def is_menu(raws: list[str], index: int) -> bool:
-    """A menu line beside another one: a site's navigation (one Title Case line alone may be
-    a title)."""
+    """A line of a run of three menu lines or more, one under another, two of them long (ten
+    words or more): a site's navigation. A Title Case line alone may be a title, and short
+    ones under each other a list of places ("Trạm biến áp Tân Phú Đông 1")."""
     if not _menu_like(raws[index].strip()):
         return False
-    before = next((r.strip() for r in reversed(raws[:index]) if r.strip()), "")
-    after = next((r.strip() for r in raws[index + 1 :] if r.strip()), "")
-    return _menu_like(before) or _menu_like(after)
+    first, last = index, index
+    while first > 0 and _menu_like(raws[first - 1].strip()):
+        first -= 1
+    while last + 1 < len(raws) and _menu_like(raws[last + 1].strip()):
+        last += 1
+    run = [raws[i].split() for i in range(first, last + 1)]
+    return len(run) >= 3 and sum(len(words) >= 10 for words in run) >= 2
+
+
+def drop_header(lines: list[str], record: Record | None, widgets_only: bool) -> list[str]:
+    """Leave out what a page shows above its breadcrumb (the site's header and slogan) or
+    above its menu (only short widgets there, such as the weather's city "Hà Nội")."""
+    kept = [line for line in lines if widgets_only and len(line.split()) > 3]
+    for line in lines:
+        if line and line not in kept and record is not None:
+            record("page furniture", line, "")
+    return kept
 
 
 # A site's header with its hotline over the article: "Hotline: 0865015015 Tiền Phong …"
