@@ -51,7 +51,8 @@ _CREDIT_RE = re.compile(
     r"|trang chủ(?:\s*[>/»›|].*)?|xuất bản thông tin|your browser does not support.*"
     r"|trình duyệt (?:của bạn )?không hỗ trợ.*"
     r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*(?:lượt (?:xem|đọc|truy cập)|đã xem)\s*:?\s*[\d.,]*"
-    rf"|{_STAMP}|(?:ngày (?:cập nhật|đăng)|đăng ngày|cập nhật ngày)\s*:?\s*[\d/.-]+(?:\s+{_TIME})?"
+    r"(?:\s*lượt(?: xem| đọc)?)?"
+    rf"|{_STAMP}|(?:ngày (?:cập nhật|đăng)|đăng ngày|cập nhật(?: ngày)?)\s*:?\s*[\d/.-]+(?:\s+{_TIME})?"
     # a portal's fields over a document ("Người ký văn bản:", "Nội dung thông báo:"), its
     # read-aloud button ("Đọc bài viết"), a link to the document (">>> Xem thông tin chi
     # tiết tại đây: 81/TB-UBND"), an attachment's box ("File đính kèm"), a machine's time
@@ -73,6 +74,7 @@ _CREDIT_RE = re.compile(
 _CREDIT_TAIL_RE = re.compile(
     r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
     r"|\s*\((?:ảnh|nguồn|theo)(?: minh h(?:oạ|ọa|oa))?\s*:[^()]{1,40}\)"
+    r"|\s*\((?:hình )?ảnh minh h(?:oạ|ọa|oa)\)\.?$"
     r"|(?<=[.!?…]) ảnh(?: chụp màn hình|\s*:\s*[^.;:]{1,30}| \d{1,2})$"
     r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
@@ -167,7 +169,9 @@ def is_breadcrumb(line: str) -> bool:
 
 def is_credit(line: str, top: bool = False) -> bool:
     """A line that is only a credit, a page button or a time stamp; at the top of a page a
-    date standing alone is its stamp too (further down it may be a table's cell)."""
+    date standing alone is its stamp too (further down it may be a table's cell). A web
+    list's bullet does not change that ("• Cập nhật: 10/10/2022", "• Lượt xem: 1772")."""
+    line = line.removeprefix("•").strip()
     return (
         _CREDIT_RE.match(line) is not None
         or _is_stamp(line)
@@ -199,7 +203,7 @@ _PAGE_END_RE = re.compile(
     r"|tác giả\s*:.*|những (?:tin|bài) (?:mới|cũ) hơn"
     # a rating and comments box ("Bài viết hay? Hãy đánh giá bài viết", "Trở thành người
     # đầu tiên tặng sao cho bài viết")
-    r"|bài viết hay\?.*|hãy đánh giá bài viết|trở thành người đầu tiên.*"
+    r"|bài viết hay\?.*|hãy đánh giá bài viết|trở thành người đầu tiên.*|thông tin bạn đọc"
     r"|(?:chi tiết )?(?:xem|mời xem) (?:thêm |chi tiết )?(?:ở|tại|trong) (?:các )?(?:văn bản|tệp|file|tài liệu)"
     r" (?:bên dưới|dưới đây|đính kèm).*)$",
     re.IGNORECASE,

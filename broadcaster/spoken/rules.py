@@ -22,6 +22,7 @@ from broadcaster.spoken.rules_codes import (
     BIRTH_YEAR,
     CODE,
     CODE_NUMBER,
+    DIALLED,
     DOCUMENT,
     LAW_NUMBER,
     PHONE,
@@ -72,6 +73,7 @@ from broadcaster.spoken.rules_quantities import (
     OR_MORE,
     ORDINAL,
     PER,
+    PER_ONE,
     RANGE,
     RATIO,
     ROMAN,
@@ -93,10 +95,10 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, LAW_NUMBER, BIRTH_YEAR, PHONE, ROAD, MILESTONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
+        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, LAW_NUMBER, BIRTH_YEAR, PHONE, DIALLED, ROAD, MILESTONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
         COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME_SPAN, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, DEGREES_C, SCALED_UNIT, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, DEFINED, POWER_COMPANY, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
+        ALARM, DEGREES_C, SCALED_UNIT, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER_ONE, PER, ORDINAL, ROMAN, DEFINED, POWER_COMPANY, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
         NAME_PAIR, NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip

@@ -100,6 +100,13 @@ PER = Rule(
     _per,
 )
 
+# "tiếp dân định kỳ 2 lần/1 tháng": so many in one month, "hai lần một tháng"
+PER_ONE = Rule(
+    "per",
+    re.compile(r"(?<=\d)(?P<a> ?[^\W\d_]+(?: [^\W\d_]+)?)/ ?1 (?=[^\W\d_])"),
+    lambda m, ctx: f"{m.group('a')} một ",
+)
+
 RATIO = Rule(
     "per",
     # "tỷ lệ chết/mắc", "số ổ trứng/băng", "mật độ ổ trứng/m2": one count over the other, "trên"
