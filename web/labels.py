@@ -48,4 +48,5 @@ RULE_LABELS_VI = {
     "road number": "số hiệu đường (quốc lộ, đường tỉnh)",
     "milestone": "cột cây số (Km)",
     "power company": "công ty điện lực tỉnh (PC)",
+    "year of birth": "năm sinh (SN)",
 }

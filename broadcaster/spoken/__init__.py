@@ -7,7 +7,10 @@ The stage, in order:
    letters folded ("Ð" U+00D0 is "Đ"); web and e-mail addresses said ("dịch vụ công chấm gốp
    chấm vê nờ", "a còng"; a known site by its name, "vi en ếch prét chấm nét"); page
    furniture (page numbers, "Trang 2/5", rules of dots or underscores; a web page's credits,
-   site tags, time stamps and the reporter's name on the last line) removed; a page whose
+   site tags, time stamps, buttons, a portal's fields and captions, the site's name, an
+   author field and a section over the title, a site's menu and hotline header, photo file
+   names, a place label glued to the lead, and the reporter's name under the title or the
+   lead and on the last lines) removed (`furniture.py`, `portal.py`); a page whose
    line breaks were lost split again at its title in capitals, at "Căn cứ", "Kính thưa",
    "Thực hiện" and at list items after a colon; a letterhead typed in two columns split;
    a table pasted one cell a line read row by row with its column names (`cells.py`); the letterhead block of an
@@ -23,10 +26,12 @@ The stage, in order:
    step boundaries; foreign words and storm names from `loanwords.tsv`; document
    symbols ("193/KH-UBND", "61/2018/NĐ-CP", "42/2013/QH13" → "… của Quốc hội khóa mười
    ba", joint "TTLT-BYT-BQP": the number, the year, and the issuing body unless the
-   sentence names it); phone numbers digit by digit ("04.32 818 818", "(+84-28) 38 653 050",
+   sentence names it; "Nghị định 200/2025" its number and year, "SN 1959" "sinh năm");
+   phone numbers digit by digit ("04.32 818 818", "(+84-28) 38 653 050",
    "1800 1567"), and hotlines, short codes and accounts after "tổng đài", "đường dây nóng",
    "số điện thoại", "tài khoản", "mã" ("tổng đài 1022" is "một không hai hai", and so is
-   every 1022 of that text); "24/7" all day; quarters; dates (dd/mm/yyyy, dd/mm,
+   every 1022 of that text; "số điện thoại 3.8556169" in its groups, a lone digit joined to
+   the next); "24/7" all day; quarters; dates (dd/mm/yyyy, dd/mm,
    mm/yyyy, "ngày 26-11", "tháng 7-2021", "ngày 23 – 5 – 2021", with "ngày"/"tháng"
    added only when missing and "mồng" for days 1–10 when on); times (6h30, 17h, 6:30,
    13:27:45, "08 giờ 00 phút" → "tám giờ"; a pause between a date and its time); flood
@@ -37,13 +42,14 @@ The stage, in order:
    VII"); a word of capitals and digits read as a code ("IC4", "CT05", "A/H5N1", "P2O5");
    a short form the text defines in brackets read as its full name ("sốt xuất huyết
    (SXH)", `defined.py`);
-   rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần", chains and
+   rates with "/" ("đồng/ tháng", "%/ngày" "mỗi", "tuần/lần" "một lần", "2 lần/1 tháng"
+   "hai lần một tháng", chains and
    nouns between, "5kg/cây/năm", "400 lít nước/ha"), "x" "nhân", "-1 độ"
    "âm"; "ổ/m2", "mật độ ổ trứng/m2" "trên mét vuông"; "từ 12 đến 18-1" a span of days;
    "Văn hóa – Xã hội" one office's name; roads and milestones ("QL1A", "ĐT.741", "Km
    14+500") and a province's power company ("PC Thanh Hóa"); abbreviations from
-   `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", "(CCHC)" after
-   its own expansion dropped); numbers with thousands dots, decimal commas, units
+   `abbreviations.tsv` (whole words, case as written, joined "HĐND&UBND", before a slash
+   and a word "BHXH/Bảo hiểm y tế", "(CCHC)" after its own expansion dropped); numbers with thousands dots, decimal commas, units
    (km/h, m/s, °C, mm, ha, m³, đồng) and percentages (`numbers.py`: Northern
    "nghìn/linh" or Southern "ngàn/lẻ"); words in capitals that are valid Vietnamese
    syllables (`syllables.py`) read as words, lower-cased (two or three bare letters only

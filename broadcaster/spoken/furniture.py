@@ -29,11 +29,11 @@ _STAMP = (
     rf"\(?(?:{_TIME}(?:\s*[|,])?\s+[\d/.]+|[\d/.]+\s+\|\s*{_TIME}(?::\d{{2}})?|[\d/.]+ {_TIME}:\d{{2}}"
     rf"|(?:clock)?thứ \w+\s*[,-]?\s*[\d/.]+(?:\s+(?:\|\s*)?{_TIME}(?::\d{{2}})?)?"
     rf"|(?:clock)?[\d/.]+ {_TIME}(?=\s*(?:AM|PM|SA|CH|GMT)))"
-    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*GMT\s*\+\s*7)?\)?"
+    r"(?:\s*(?:AM|PM|SA|CH))?(?:\s*\[?GMT\s*\+\s*7\]?)?\)?"
 )
 # A line that is only a credit, a button or a time stamp.
 _CREDIT_RE = re.compile(
-    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()][^.;:()]{0,30}\)?"
+    r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()](?:[^.;:()]|\.(?=\S)){0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
     r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
     r"|có thể bạn quan tâm|thống kê truy cập|banner|đăng nhập|trọn bộ|(?:ảnh )?chụp màn hình"
@@ -50,8 +50,23 @@ _CREDIT_RE = re.compile(
     r"|(?:xem|đọc) (?:thêm|tiếp|chi tiết)\s*(?:>+|»|›|\.{3}|…)?|(?:ý kiến|bình luận|phản hồi)\s*\(\d*\)"
     r"|trang chủ(?:\s*[>/»›|].*)?|xuất bản thông tin|your browser does not support.*"
     r"|trình duyệt (?:của bạn )?không hỗ trợ.*"
-    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*(?:lượt (?:xem|đọc|truy cập)|đã xem)\s*:?\s*[\d.,]+"
-    rf"|{_STAMP}|ngày (?:cập nhật|đăng)\s*:?\s*[\d/.]+)$",
+    r"|(?:(?:ngày đăng|đăng ngày|cập nhật)\s*:?)?[\d/.:|\s-]*\|?\s*(?:lượt (?:xem|đọc|truy cập)|đã xem)\s*:?\s*[\d.,]*"
+    r"(?:\s*lượt(?: xem| đọc)?)?"
+    rf"|{_STAMP}|(?:ngày (?:cập nhật|đăng)|đăng ngày|cập nhật(?: ngày)?)\s*:?\s*[\d/.-]+(?:\s+{_TIME})?"
+    # a portal's fields over a document ("Người ký văn bản:", "Nội dung thông báo:"), its
+    # read-aloud button ("Đọc bài viết"), a link to the document (">>> Xem thông tin chi
+    # tiết tại đây: 81/TB-UBND"), an attachment's box ("File đính kèm"), a machine's time
+    # stamp ("2025-07-28T11:07:49+07:00") and a finance site's menu ("Bảng giá điện tử")
+    r"|người ký(?: văn bản)?\s*:.{0,40}|nội dung (?:thông báo|văn bản)\s*:|(?:đọc|nghe) bài viết"
+    r"|>*\s*(?:xem|tải)(?: về)? (?:thông tin |nội dung |văn bản )?(?:chi tiết |toàn văn )?tại đây\s*:?.{0,40}"
+    r"|(?:file|tệp(?: tin)?|tài liệu) đính kèm\s*:?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?"
+    r"|(?:(?:bảng giá điện tử|danh mục đầu tư|dữ liệu doanh nghiệp)\s*)+"
+    # a photo's caption with no "Ảnh:": numbered after a dash ("… lừa đảo- Ảnh 1.") or in a
+    # one-cell table under the photo ("Cán bộ … sốt xuất huyết. |")
+    r"|[^|\n]*\S ?[-–] ?ảnh \d{1,2}\.?|[^|\n]{10,}[.!]\s*\|"
+    # a portal's leftovers (batch 10): Liferay's "null", its "Chi tiết bài viết", a date
+    # widget ("Hôm nay:24/11/2024"), a login prompt, a section's name ("Tin 24/7")
+    r"|null|chi tiết bài viết.*|hôm nay\s*:?\s*[\d/.-]+|bạn cần đăng nhập.*|tin (?:24/7|24h))$",
     re.IGNORECASE,
 )
 # The same inside a line: "… năm 2022. Ảnh: Giang Huy", "… (Ảnh: Hoàng Bình).", "Nguồn:
@@ -59,6 +74,7 @@ _CREDIT_RE = re.compile(
 _CREDIT_TAIL_RE = re.compile(
     r"(?<=[.!?…)]) (?:ảnh|nguồn)\s*:(?:[^.;:]|\.(?=\S)){1,40}$"
     r"|\s*\((?:ảnh|nguồn|theo)(?: minh h(?:oạ|ọa|oa))?\s*:[^()]{1,40}\)"
+    r"|\s*\((?:hình )?ảnh minh h(?:oạ|ọa|oa)\)\.?$"
     r"|(?<=[.!?…]) ảnh(?: chụp màn hình|\s*:\s*[^.;:]{1,30}| \d{1,2})$"
     r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
     re.IGNORECASE,
@@ -113,13 +129,14 @@ _BARE_DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 # ("21/06/2015 - 14:07", "08:25, 18/08/2016 (GMT+7)", "Thứ tư: 18:55 ngày 21/04/2021",
 # "22-01-2026 - 00:05 AM | Sống"): a page's stamp, whatever its layout.
 _STAMP_PARTS_RE = re.compile(
-    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\(?GMT\s*\+\s*7\)?|\b(?:AM|PM|SA|CH)\b"
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|[(\[]?GMT\s*\+\s*7[)\]]?|\b(?:AM|PM|SA|CH)\b"
     r"|\b(?:thứ (?:hai|ba|tư|năm|sáu|bảy|\d)|chủ nhật|ngày|cập nhật|đăng lúc)\b|[\s,|:()–-]+",
     re.IGNORECASE,
 )
 _STAMP_DATE_RE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
 _DECORATED_RE = re.compile(
-    r"\b(?:thứ|chủ nhật)\b|\b(?:AM|PM)\b| \| [^\W\d_]|^\d{1,2}:\d{2},", re.IGNORECASE
+    r"\b(?:thứ|chủ nhật)\b|\b(?:AM|PM)\b| \| [^\W\d_]|^\d{1,2}:\d{2},",
+    re.IGNORECASE,
 )
 
 
@@ -152,7 +169,9 @@ def is_breadcrumb(line: str) -> bool:
 
 def is_credit(line: str, top: bool = False) -> bool:
     """A line that is only a credit, a page button or a time stamp; at the top of a page a
-    date standing alone is its stamp too (further down it may be a table's cell)."""
+    date standing alone is its stamp too (further down it may be a table's cell). A web
+    list's bullet does not change that ("• Cập nhật: 10/10/2022", "• Lượt xem: 1772")."""
+    line = line.removeprefix("•").strip()
     return (
         _CREDIT_RE.match(line) is not None
         or _is_stamp(line)
@@ -182,6 +201,9 @@ _PAGE_END_RE = re.compile(
     # links to the notices before and after it ("Những tin mới hơn") and a pointer to the
     # attachment ("Chi tiết xem thêm ở văn bản bên dưới…"), whose file name follows
     r"|tác giả\s*:.*|những (?:tin|bài) (?:mới|cũ) hơn"
+    # a rating and comments box ("Bài viết hay? Hãy đánh giá bài viết", "Trở thành người
+    # đầu tiên tặng sao cho bài viết")
+    r"|bài viết hay\?.*|hãy đánh giá bài viết|trở thành người đầu tiên.*|thông tin bạn đọc"
     r"|(?:chi tiết )?(?:xem|mời xem) (?:thêm |chi tiết )?(?:ở|tại|trong) (?:các )?(?:văn bản|tệp|file|tài liệu)"
     r" (?:bên dưới|dưới đây|đính kèm).*)$",
     re.IGNORECASE,
@@ -193,9 +215,14 @@ def is_page_end(line: str) -> bool:
     return _PAGE_END_RE.match(line.strip(" :")) is not None
 
 
+# A portal's leftovers inside a line: Liferay's "null " before a title, a protected address
+# shown as "[email protected]".
+_LEFTOVER_RE = re.compile(r"^null (?=\S)|\s*\[email(?:&#160;|\s)protected\]")
+
+
 def strip_credits(line: str) -> str:
     """A line without the credits and time stamps inside it."""
-    line = _CREDIT_TAIL_RE.sub("", line)
+    line = _LEFTOVER_RE.sub("", _CREDIT_TAIL_RE.sub("", line))
     return _INLINE_STAMP_RE.sub(". ", line)
 
 
@@ -228,7 +255,9 @@ _NOT_A_NAME = frozenset(
 # "Hoàng Minh (tổng hợp)", "Lan Anh (TH)": a name that gathered the article from others;
 # "Lê Huệ (Trung tâm cung ứng dịch vụ công)": a name with the office it writes for
 _COMPILED_RE = re.compile(
-    r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST|(?:Trung tâm|Phòng|Trạm|Ban|Đài|Văn phòng) [^()]+)\)$"
+    r"\s*\((?:[Tt]ổng hợp|TH|[Tt]/[Hh]|[Ss]ưu tầm|ST|(?:Trung tâm|Phòng|Trạm|Ban|Đài|Văn phòng) [^()]+"
+    # or the commune the reporter writes from: "Trường Sơn (Đại An)"
+    r"|[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3})\)$"
 )
 # A reporter's initial before the name: "T. NGUYỆT", "Ng.Hà", "H. Anh"
 _INITIAL_RE = re.compile(r"^(?:[A-ZĐ][a-zđ]?\. ?)(?=[A-ZĐ]\w)")
@@ -273,25 +302,39 @@ _LABEL_RE = re.compile(r"^[^\W\d_][^:.,]{0,20}:")
 def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
     """The line of a reporter's name put between a page's title and its first sentence
     ("TPHCM: Cắt điện …", "Văn Nam", "(TBKTSG Online) – …"), if there is one."""
-    if len(filled) < 3:
-        return None
-    second = lines[filled[1]]
-    words = second.split()
-    if not _is_author(second) or len(words) < 2:
-        return None
-    if words[0] in _NOT_A_NAME or _LABEL_RE.match(lines[filled[2]]):
-        return None  # a place's name, or a staff card's name over "Chức vụ: …"
-    return filled[1]
+    # under the title, or under the title and its lead ("… gia súc." then "Thiên Vũ")
+    for k in (1, 2):
+        if len(filled) < k + 2 or (k == 2 and not lines[filled[1]].endswith(tuple(".!?…"))):
+            return None
+        second = lines[filled[k]]
+        words = second.split()
+        if not _is_author(second) or len(words) < 2:
+            continue
+        if words[0] in _NOT_A_NAME or _LABEL_RE.match(lines[filled[k + 1]]):
+            return None  # a place's name, or a staff card's name over "Chức vụ: …"
+        return filled[k]
+    return None
 
 
 # The radio station or the press office an article was taken from, on its last line under
 # the last sentence ("Đài Truyền thanh huyện", "Trung tâm Truyền thông và Văn hóa huyện"):
 # a credit like a reporter's name.
 _STATION_RE = re.compile(
-    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh))"
+    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh)"
+    # or the office that put it on the portal: "Văn phòng UBND phường"
+    r"|văn phòng (?:ubnd|hđnd|ủy ban|uỷ ban)|truyền thanh)"
     r"(?: [^\W\d_]+| -| –){0,10}$",
     re.IGNORECASE,
 )
+
+
+def _is_station(line: str) -> bool:
+    """A station's credit; "Truyền thanh" alone opens one only before a name ("Truyền thanh
+    Phú Cường", not "Truyền thanh xã xin thông báo")."""
+    if _STATION_RE.match(line) is None:
+        return False
+    words = line.split()
+    return words[0].lower() != "truyền" or all(w[:1].isupper() for w in words[2:])
 
 
 def strip_author(lines: list[str], record: Record | None) -> list[str]:
@@ -306,12 +349,22 @@ def strip_author(lines: list[str], record: Record | None) -> list[str]:
         filled = [i for i, line in enumerate(lines) if line]
     if (
         len(filled) >= 2
-        and _STATION_RE.match(lines[filled[-1]])
-        and lines[filled[-2]].endswith(tuple(".!?…"))
+        and _is_station(lines[filled[-1]])
+        # under a sentence, or under a list item, which ends its own
+        and (lines[filled[-2]].endswith(tuple(".!?…")) or lines[filled[-2]][:1] in "-+•")
     ):
         if record is not None:
             record("page furniture", lines[filled[-1]], "")
         return lines[: filled[-1]]
+    if (
+        len(filled) >= 3
+        and _is_station(lines[filled[-1]])
+        and _is_author(lines[filled[-2]])
+        and lines[filled[-3]].endswith(tuple(".!?…"))
+    ):  # "Nguyễn Hữu Nghĩa" over "Truyền thanh Phú Cường": the reporter, then the station
+        if record is not None:
+            record("page furniture", f"{lines[filled[-2]]} / {lines[filled[-1]]}", "")
+        return lines[: filled[-2]]
     if len(filled) < 2 or not _is_author(lines[filled[-1]]):
         return lines
     above = lines[filled[-2]]

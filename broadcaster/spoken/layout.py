@@ -26,6 +26,16 @@ from broadcaster.spoken.furniture import (
     strip_site_tags,
 )
 from broadcaster.spoken.lexicon import UNITS
+from broadcaster.spoken.portal import (
+    drop_header,
+    is_file_name,
+    is_menu,
+    is_page_header,
+    is_site_name,
+    page_head,
+    section_over_title,
+    strip_glued_place,
+)
 from broadcaster.spoken.runon import split_run_on
 
 Record = Callable[[str, str, str], None]
@@ -67,7 +77,51 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
     a page's run-on title and list items on lines of their own)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _LOOK_ALIKES_RE.sub(lambda m: _LOOK_ALIKES[m.group(0)], text)
-    text = strip_link_lines(strip_site_tags(text, record), record)
+    text = _say_addresses(strip_link_lines(strip_site_tags(text, record), record), record)
+    lines: list[str] = []
+    raws = text.split("\n")
+    for index, raw in enumerate(raws):
+        for column in split_columns(raw):
+            line = strip_glued_place(strip_credits(_SPACES_RE.sub(" ", column).strip()), record)
+            top = sum(1 for kept in lines if kept) < 2
+            read = any(k.endswith(tuple(".!?…")) for k in lines)
+            menu = not read and is_menu(raws, index)
+            # under an article (a sentence read already), a widget's title ends the page
+            if read and is_page_end(line):
+                if record is not None:
+                    record("page end", line, "")
+                return strip_author(lines, record)
+            if not read and (is_breadcrumb(line) or menu):
+                # above a breadcrumb or a site's menu, before any sentence: its header
+                lines = drop_header(lines, record, widgets_only=menu)
+            if not read and is_top_stamp(line):
+                following = next((r.strip() for r in raws[index + 1 :] if r.strip()), "")
+                if not any(lines) or _COUNT_RE.match(following) or section_over_title(lines):
+                    # a date and a time with no title above them, over the view count
+                    # ("08/01/2026 - 11:15" then "32") or under a title with its section
+                    # ("Xã hội", then the title): the page's stamp
+                    if record is not None:
+                        record("page furniture", line, "")
+                    lines = page_head(lines, line, record)
+                    continue
+            if line and (
+                _FURNITURE_RE.match(line)
+                or is_credit(line, top)
+                or menu
+                or is_file_name(line)
+                or (not read and (is_site_name(line) or is_page_header(line)))
+            ):
+                if record is not None:
+                    record("page furniture", line, "")
+                if not read:
+                    lines = page_head(lines, line, record)
+                continue
+            lines.extend(split_run_on(line))
+    return strip_author(lines, record)
+
+
+def _say_addresses(text: str, record: Record | None) -> str:
+    """Web and e-mail addresses said as words ("dịch vụ công chấm gốp chấm vê nờ")."""
     for name, pattern, say in (("email", EMAIL_RE, say_email), ("url", URL_RE, say_url)):
         if name == "email" and "@" not in text:
             continue
@@ -81,38 +135,7 @@ def clean_lines(text: str, record: Record | None) -> list[str]:
             return f" {words} "
 
         text = pattern.sub(replace, text)
-    lines: list[str] = []
-    raws = text.split("\n")
-    for index, raw in enumerate(raws):
-        for column in split_columns(raw):
-            line = strip_credits(_SPACES_RE.sub(" ", column).strip())
-            top = sum(1 for kept in lines if kept) < 2
-            read = any(k.endswith(tuple(".!?…")) for k in lines)
-            # under an article (a sentence read already), a widget's title ends the page
-            if read and is_page_end(line):
-                if record is not None:
-                    record("page end", line, "")
-                return strip_author(lines, record)
-            if not read and is_breadcrumb(line):
-                # above a breadcrumb, before any sentence: the site's header and slogan
-                for kept in lines:
-                    if kept and record is not None:
-                        record("page furniture", kept, "")
-                lines = []
-            if not read and is_top_stamp(line):
-                following = next((r.strip() for r in raws[index + 1 :] if r.strip()), "")
-                if not any(lines) or _COUNT_RE.match(following):
-                    # a date and a time with no title above them, or over the view count
-                    # ("08/01/2026 - 11:15" then "32"): the page's stamp
-                    if record is not None:
-                        record("page furniture", line, "")
-                    continue
-            if line and (_FURNITURE_RE.match(line) or is_credit(line, top)):
-                if record is not None:
-                    record("page furniture", line, "")
-                continue
-            lines.extend(split_run_on(line))
-    return strip_author(lines, record)
+    return text
 
 
 # Letters that look like Vietnamese ones but are not: "Ð" (Icelandic eth, U+00D0) typed for
@@ -248,12 +271,16 @@ def join_lines(lines: list[str]) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     current = ""
     current_heading = False
+    title, blank = True, False  # the text's first line, and a blank line after it
     for line in lines:
         if not line:
+            blank = bool(current)
             continue
         heading = is_heading(line)
         starts_new = (
             not current
+            # a title apart from the text by a blank line ends there, even on "sáng hôm sau"
+            or (title and blank and not paragraphs)
             or current.endswith(_SENTENCE_END)
             or _LIST_START_RE.match(line) is not None
             or heading

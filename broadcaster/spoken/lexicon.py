@@ -29,6 +29,8 @@ UNITS = {
     "m3/s": "mét khối trên giây", "m³/s": "mét khối trên giây", "kg/ha": "ki lô gam trên héc ta",
     "tấn/ha": "tấn trên héc ta", "con/m2": "con trên mét vuông", "con/m²": "con trên mét vuông",
     "lít/ha": "lít trên héc ta", "g/ha": "gam trên héc ta",
+    # power lines and stations (batch 9: "trạm 110kV Thiệu Yên")
+    "kV": "ki lô vôn", "kW": "ki lô oát", "kWh": "ki lô oát giờ", "MW": "mê ga oát",
 }  # fmt: skip
 
 

@@ -18,7 +18,15 @@ from __future__ import annotations
 from broadcaster.spoken.defined import DEFINED
 from broadcaster.spoken.lexicon import loanwords
 from broadcaster.spoken.rules_base import Rule
-from broadcaster.spoken.rules_codes import CODE, CODE_NUMBER, DOCUMENT, PHONE
+from broadcaster.spoken.rules_codes import (
+    BIRTH_YEAR,
+    CODE,
+    CODE_NUMBER,
+    DIALLED,
+    DOCUMENT,
+    LAW_NUMBER,
+    PHONE,
+)
 from broadcaster.spoken.rules_dates import (
     DASHED_DAY_MONTH,
     DATE_RANGE,
@@ -65,9 +73,11 @@ from broadcaster.spoken.rules_quantities import (
     OR_MORE,
     ORDINAL,
     PER,
+    PER_ONE,
     RANGE,
     RATIO,
     ROMAN,
+    SCALED_UNIT,
     TIMES,
     UNIT_RANGE,
 )
@@ -85,10 +95,10 @@ def ordered_rules(abbreviations: dict[str, str], town: frozenset[str] = frozense
     foreign = {k: v for k, v in loanwords().items() if k not in {t.lower() for t in town}}
     echo, joined, expand = abbreviation_rules(abbreviations)
     return [
-        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, PHONE, ROAD, MILESTONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
+        BYLINE, GLUED_MARKER, MARKER, GLUED_SENTENCE, FOOTNOTE, STEP, TIME_ZONE, loanword_rule(foreign), DOCUMENT, LAW_NUMBER, BIRTH_YEAR, PHONE, DIALLED, ROAD, MILESTONE, CODE_NUMBER, ROUND_THE_CLOCK, QUARTER, SPACED_DATE,
         COORDINATE, BELOW_ZERO, UNIT_RANGE, DAY_SPAN, DAY_RANGE, DOTTED_DAY_RANGE, DATE_RANGE, MONTH_RANGE, FULL_DATE, HOUR_RANGE, TIME_SPAN, TIME, TIME_COLON, ZERO_MINUTES, DASHED_DAY_MONTH, DAY_IN_WORDS,
         MONTH_YEAR,
-        ALARM, DEGREES_C, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER, ORDINAL, ROMAN, DEFINED, POWER_COMPANY, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
+        ALARM, DEGREES_C, SCALED_UNIT, TIMES, NUMBER_LIST, RANGE, DAY_MONTH, RATIO, PER_ONE, PER, ORDINAL, ROMAN, DEFINED, POWER_COMPANY, echo, joined, expand, CODE, OR_MORE, NUMBER, STAR,
         CAPITAL_WORDS, LETTERS,
         NAME_PAIR, NAME_DASH, SYMBOLS, PUNCTUATION, LEFTOVER_DIGITS,
     ]  # fmt: skip

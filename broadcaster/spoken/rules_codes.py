@@ -83,7 +83,7 @@ PHONE = Rule(
     "phone number",
     # "0911.392.389", "04.32 818 818", "0383.598828", "(+84-28) 38 653 050", "1800 1567"
     re.compile(
-        r"(?=[01(+])(?<![\w.,/])(?:0\d{9,10}|0\d{1,4}(?:[ .-]\d{2,7}){1,3}"
+        r"(?=[01(+])(?<![\w.,/])(?:0\d{9,10}|0\d{1,4}(?:[ .-]\d{2,8}){1,3}"
         r"|(?P<free>1[89]00(?:[ .-]?\d{3,4}){1,2})"
         r"|(?P<country>\(?\+84[ -]?\(?(?P<area>\d{1,3})\)?[ .-]?(?P<local>\d{2,4}(?:[ .-]\d{2,4}){1,3})))"
         r"(?![\w/]|[.,]\d)"
@@ -101,6 +101,29 @@ _CODE_WORDS = (
 )
 _CODE_BEFORE_RE = re.compile(
     rf"(?:^|[^\w]){_CODE_WORDS}(?: số)?\s*:?\s*[\"“”″']?\s*$", re.IGNORECASE
+)
+
+
+def _dialled(m: re.Match[str], ctx: Context) -> str:
+    """A number in groups after the words that introduce one ("số điện thoại 3.8556169", an
+    old local number with its area's digit): the digits, a pause between groups, a single
+    digit said with the group after it."""
+    head = m.string[max(0, m.start() - 30) : m.start()].rsplit("\n", 1)[-1]
+    if _CODE_BEFORE_RE.search(head) is None:
+        return m.group(0)  # "3.500 đồng", "1.200 hộ": an amount
+    groups: list[str] = []
+    for group in re.split(r"[ .]", m.group(0)):
+        if groups and len(groups[-1]) == 1:
+            groups[-1] += group
+        else:
+            groups.append(group)
+    return ", ".join(num.digit_words(g) for g in groups)
+
+
+DIALLED = Rule(
+    "phone number",
+    re.compile(r"(?<![\w.,/])\d{1,4}(?:[ .]\d{2,8}){1,3}(?![\w/]|[.,]\d)"),
+    _dialled,
 )
 
 
@@ -148,4 +171,29 @@ CODE = Rule(
         r"(?![\w]|[.,]\d)"
     ),
     _code,
+)
+
+
+# --- a law's number and year, a person's year of birth ---------------------------------------
+
+# "theo Nghị định 200/2025", "Nghị quyết số 57/2024": a document's number and the year it was
+# issued, "hai trăm năm hai nghìn không trăm hai mươi lăm" (never a date, never a fraction).
+LAW_NUMBER = Rule(
+    "document symbol",
+    re.compile(
+        r"(?P<kind>\b(?:[Nn]ghị (?:định|quyết)|[Tt]hông (?:tư|báo)|[Qq]uyết định|[Cc]hỉ thị)(?: số)?) "
+        r"(?P<num>\d{1,5})/(?P<year>(?:19|20)\d{2})(?![\w/]|[.,]\d)"
+    ),
+    lambda m, ctx: (
+        f"{m.group('kind')} {num.number_words(int(m.group('num')), ctx.dialect)}"
+        f" năm {num.number_words(int(m.group('year')), ctx.dialect)}"
+    ),
+)
+
+# "Nguyễn Văn A (SN 1959, trú tại …)": "sinh năm", the year a person was born; "SN" before
+# a house's number is "số nhà", which the dictionary does not guess.
+BIRTH_YEAR = Rule(
+    "year of birth",
+    re.compile(r"(?<![\w])SN:? ?(?=(?:19|20)\d{2}(?!\d))"),
+    lambda m, ctx: "sinh năm ",
 )

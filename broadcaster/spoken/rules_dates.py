@@ -219,7 +219,8 @@ DASHED_DAY_MONTH = Rule(
 DAY_IN_WORDS = Rule(
     "date",
     # "ngày 4 tháng 3 năm 2021": the first ten days take "mồng" like the dates written 4/3
-    re.compile(r"(?=\d)(?<=[Nn]gày )(?P<d>0?[1-9]|10)(?= tháng \d| [Tt]ết\b)"),  # "ngày 2 Tết"
+    # "ngày 2 Tết", "ngày 07 tháng Giêng": a lunar date too
+    re.compile(r"(?=\d)(?<=[Nn]gày )(?P<d>0?[1-9]|10)(?= tháng (?:\d|[Gg]iêng|[Cc]hạp)| [Tt]ết\b)"),
     lambda m, ctx: (
         _day_prefix(m, m.group("d"), ctx) + num.number_words(int(m.group("d")), ctx.dialect)
     ),
@@ -295,22 +296,24 @@ ROUND_THE_CLOCK = Rule(
 
 
 def _day_span(m: re.Match[str], ctx: Context) -> str:
-    first, last, month = m.group("a"), m.group("b"), m.group("m")
+    first, last, month = m.group("a"), m.group("b"), m.group("m") or m.group("m2")
     if not (_valid_date(first, month) and _valid_date(last, month)) or int(first) >= int(last):
         return m.group(0)
     return (
         f"{m.group('pre')}ngày {_day_prefix_after_ngay(first, ctx)}"
         f"{num.number_words(int(first), ctx.dialect)} đến ngày {_day_prefix_after_ngay(last, ctx)}"
         f"{num.number_words(int(last), ctx.dialect)} tháng {num.month_words(int(month), ctx.dialect)}"
+        + (f" năm {num.number_words(int(m.group('y')), ctx.dialect)}" if m.group("y") else "")
     )
 
 
 DAY_SPAN = Rule(
     "range",
-    # "từ 12 đến 18-1", "từ ngày 12 đến 18-1": from one day to another of the same month
+    # "từ 12 đến 18-1", "từ ngày 12 đến 18-1", "Từ 11 đến 19/2/2007": from one day to another
+    # of the same month
     re.compile(
         r"(?P<pre>\b[Tt]ừ )(?:ngày )?(?P<a>\d{1,2}) (?:đến|tới) (?:ngày )?(?P<b>\d{1,2})"
-        r"[-.](?P<m>\d{1,2})(?![\d/.-]|[.,]\d)"
+        r"(?:[-.](?P<m>\d{1,2})|/(?P<m2>\d{1,2})(?:/(?P<y>(?:19|20)\d{2}))?)(?![\d/.-]|[.,]\d)"
     ),
     _day_span,
 )

@@ -100,6 +100,13 @@ PER = Rule(
     _per,
 )
 
+# "tiếp dân định kỳ 2 lần/1 tháng": so many in one month, "hai lần một tháng"
+PER_ONE = Rule(
+    "per",
+    re.compile(r"(?<=\d)(?P<a> ?[^\W\d_]+(?: [^\W\d_]+)?)/ ?1 (?=[^\W\d_])"),
+    lambda m, ctx: f"{m.group('a')} một ",
+)
+
 RATIO = Rule(
     "per",
     # "tỷ lệ chết/mắc", "số ổ trứng/băng", "mật độ ổ trứng/m2": one count over the other, "trên"
@@ -152,7 +159,7 @@ def _after_word(m: re.Match[str], ctx: Context) -> str:
 
 ORDINAL = Rule(
     "ordinal",
-    re.compile(r"(?=[Tt])\b(?P<word>[Tt]hứ|[Tt]háng) (?P<n>\d{1,2})(?![\d/.,])"),
+    re.compile(r"(?=[Tt])\b(?P<word>[Tt]hứ|[Tt]háng) (?P<n>\d{1,2})(?![\d/]|[.,]\d)"),
     _after_word,
 )
 
@@ -193,6 +200,8 @@ def _roman_after(m: re.Match[str], ctx: Context) -> str:
     head = m.string[max(0, m.start() - 30) : m.start()]
     if not (keyword or _ROMAN_CHAIN_RE.search(head) or _numeral_after_word(m, numeral)):
         return m.group(0)
+    if before and before[-1] == "thứ":  # "lần thứ I": an ordinal, "thứ nhất"
+        return num.ordinal_words(value, ctx.dialect)
     return num.number_words(value, ctx.dialect) + (" đến " if m.group("to") else "")
 
 
@@ -248,6 +257,16 @@ NUMBER = Rule(
         rf"(?: ?(?P<u>{alternation(UNITS)}))?(?![\w²³])"
     ),
     _number,
+)
+
+
+# "2,22 triệu m³", "1,5 nghìn tấn": a unit after the number's word for thousands or millions
+SCALED_UNIT = Rule(
+    "unit",
+    re.compile(
+        r"(?<=\d )(?P<x>triệu|tỷ|nghìn|ngàn) (?P<u>m³|m3|m²|m2|km²|km2|ha|tấn|kg)(?![\w²³])"
+    ),
+    lambda m, ctx: f"{m.group('x')} {UNITS[m.group('u')]}",
 )
 
 

@@ -25,7 +25,8 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
         # "Điện lực TP.HCM (EVNHCMC)", "Điện lực TP. Hà Nội (EVNHANOI)": the name is there
         # already when its words are, abbreviations read out and "thành phố" aside
         head = inside.sub(lambda k: ctx.abbreviations[k.group(0)], head)
-        said = fold(head).replace("thanh pho", " ").split()
+        # "BHXH/Bảo hiểm y tế (BHYT)": a slash parts words as a space does
+        said = fold(head).replace("thanh pho", " ").replace("/", " ").split()
         wanted = fold(full).replace("thanh pho", " ").split()
         return "" if said[-len(wanted) :] == wanted else f", {full},"
 
@@ -48,8 +49,11 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
         ),
         Rule(
             "abbreviation",
-            # "bão/ATNĐ": after a word and a slash too (a code's "/QĐ" was read before)
-            re.compile(rf"(?=[{first}])(?<![\w&-])(?<![\dA-ZĐ]/)(?P<k>{keys})(?![\w&/-])"),
+            # "bão/ATNĐ": after a word and a slash too (a code's "/QĐ" was read before), and
+            # before one ("BHXH/Bảo hiểm y tế"), not before a code's next part ("BHXH/KHTC")
+            re.compile(
+                rf"(?=[{first}])(?<![\w&-])(?<![\dA-ZĐ]/)(?P<k>{keys})(?![\w&-]|/(?![^\W\d_][^\W\d_A-ZĐ]))"
+            ),
             expand,
         ),
     )
