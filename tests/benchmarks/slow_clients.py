@@ -26,6 +26,7 @@ from typing import Any
 
 import waitress
 from flask import Flask
+from waitress import wasyncore
 
 SLOW = 200
 SLOW_START = b"POST /login HTTP/1.1\r\nHost: radio\r\nContent-Length: 100000\r\n\r\nname=a"
@@ -35,12 +36,22 @@ SLOW_START = b"POST /login HTTP/1.1\r\nHost: radio\r\nContent-Length: 100000\r\n
 def serving(app: Flask, options: dict[str, Any]) -> Iterator[int]:
     """The app under a real waitress on a free loopback port, in this process; its port."""
     server = waitress.create_server(app, host="127.0.0.1", port=0, **options)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def run() -> None:
+        # The server's loop, a turn at a time, closed by its own thread once told to stop:
+        # closing it from another thread mid-turn left the loop on a closed socket (EBADF).
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        wasyncore.close_all(server._map)  # type: ignore[union-attr]
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield server.effective_port  # type: ignore[union-attr]
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=10)
 
 
