@@ -35,7 +35,7 @@ _STAMP = (
 _CREDIT_RE = re.compile(
     r"^(?:\(?(?:theo|nguồn)\s*:?\s*[^\s.,;:()](?:[^.;:()]|\.(?=\S)){0,30}\)?"
     r"|ảnh\s*:.{0,40}|lên đầu trang|ý kiến bạn đọc|bình luận|share on .*|in bài|chia sẻ"
-    r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới"
+    r"|tìm kiếm tin tức|các tin khác|tin liên quan|bài liên quan|xem tin theo ngày|tin mới|tin tổng hợp"
     r"|có thể bạn quan tâm|thống kê truy cập|banner|đăng nhập|trọn bộ|(?:ảnh )?chụp màn hình"
     # a portal's visitor counter ("• Hôm nay: 1") and images' alternative texts
     r"|[•*-]?\s*(?:đang online|đang truy cập|hôm nay|trong tuần|tháng hiện tại|tất cả"
@@ -76,7 +76,9 @@ _CREDIT_TAIL_RE = re.compile(
     r"|\s*\((?:ảnh|nguồn|theo)(?: minh h(?:oạ|ọa|oa))?\s*:[^()]{1,40}\)"
     r"|\s*\((?:hình )?ảnh minh h(?:oạ|ọa|oa)\)\.?$"
     r"|(?<=[.!?…]) ảnh(?: chụp màn hình|\s*:\s*[^.;:]{1,30}| \d{1,2})$"
-    r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)",
+    r"|\s*\(ngày (?:đăng|cập nhật)\s*:[^()]*\)"
+    # a link to another article glued to the last sentence ("… kết quả.Xem thêm: …")
+    r"|(?<=[.!?…]) ?(?:xem|đọc) thêm\s*:.{1,120}$",
     re.IGNORECASE,
 )
 # A time stamp between a page's title and its first sentence: "… lúa hè thu 06/07/2024 05:14
@@ -273,6 +275,18 @@ def _name_in_capitals(words: list[str]) -> bool:
     )
 
 
+def _is_initials(word: str) -> bool:
+    """ "HV": a reporter's initials, two or three capitals that are no word or abbreviation."""
+    return (
+        2 <= len(word) <= 3
+        and word.isascii()
+        and word.isalpha()
+        and word.isupper()
+        and word not in builtin_abbreviations()
+        and not is_syllable(word)
+    )
+
+
 def _is_author(line: str) -> bool:
     """Two to four words each with one capital ("Mai Hoa", "Vĩnh Thắng"), or all in capitals
     with a mark ("DIỄM QUỲNH"), or a site's name in one word ("Vietnamplus", "PTDnews"); a
@@ -282,9 +296,12 @@ def _is_author(line: str) -> bool:
         name = _INITIAL_RE.sub("", line)
         return len(name.split()) <= 3 and _is_author(name)
     if re.search(r"\w ?[-–] ?\w", line) and len(line.split()) <= 8:
-        # "Tâm Giang- Ngọc Bích": two reporters
-        return all(_is_author(part.strip()) for part in re.split(r"\s*[-–]\s*", line))
+        # "Tâm Giang- Ngọc Bích": two reporters; "Nguyễn Thắng- Đài TT huyện …": and a station
+        first, *rest = re.split(r"\s*[-–]\s*", line)
+        return _is_author(first) and all(_is_author(p) or _is_station(p) for p in rest)
     words = line.split()
+    if len(words) == 1 and _is_initials(words[0]):
+        return True
     if len(words) == 1 and words[0].isupper() and len(words[0]) > 2:
         return is_syllable(words[0])  # "NGỌC": a name in capitals
     if len(words) == 1:
@@ -320,7 +337,7 @@ def _byline_under_title(lines: list[str], filled: list[int]) -> int | None:
 # the last sentence ("Đài Truyền thanh huyện", "Trung tâm Truyền thông và Văn hóa huyện"):
 # a credit like a reporter's name.
 _STATION_RE = re.compile(
-    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh)"
+    r"^(?:đài (?:truyền thanh|phát thanh|pt-?th|tt-?th|ttth|tt)|trung tâm (?:truyền thông|văn hóa|văn hoá|vh)"
     # or the office that put it on the portal: "Văn phòng UBND phường"
     r"|văn phòng (?:ubnd|hđnd|ủy ban|uỷ ban)|truyền thanh)"
     r"(?: [^\W\d_]+| -| –){0,10}$",

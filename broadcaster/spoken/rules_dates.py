@@ -191,11 +191,15 @@ TIME_COLON = Rule(
 def _dashed_day_month(m: re.Match[str], ctx: Context) -> str:
     if not _valid_date(m.group("d"), m.group("m")):
         return m.group(0)
+    if words_before(m) == "giờ" and _CLOCK_AFTER_RE.match(m.string, m.end()):
+        return m.group(0)  # "7 giờ 30-45 phút": minutes, not a date
     if words_before(m) in ("từ", "đến", "tới") and int(m.group("m")) >= int(m.group("d")):
         return m.group(0)  # "từ 5-7": maybe a range; "từ 16-3" falls, so it is a date
     words = f"{_day_prefix(m, m.group('d'), ctx)}{num.number_words(int(m.group('d')), ctx.dialect)} tháng "
     return words + num.month_words(int(m.group("m")), ctx.dialect)
 
+
+_CLOCK_AFTER_RE = re.compile(r" ?(?:phút|giờ|h\b|:)")
 
 DASHED_DAY_MONTH = Rule(
     "date",
@@ -207,6 +211,8 @@ DASHED_DAY_MONTH = Rule(
         r"|(?<=[Tt]ừ )|(?<=[Đđ]ến |[Tt]ới )"  # "hôm 15.2", "Quốc khánh 2-9", "chiều nay (5-1)"
         # a part of the day with its qualifier, "tối muộn 9-10", "sáng sớm 12-3"
         r"|(?<=[Tt]ối muộn |[Đđ]êm muộn |[Ss]áng sớm )|(?<=[Đđ]êm khuya )"
+        # after the hour without "ngày": "đến 5 giờ 19-6" is the nineteenth of June
+        r"|(?<= giờ )"
         # "từ ngày 22-11 đến 8-12-2021": a span between two dates, not a range of days (the
         # second may be said already: "đến ngày mồng tám tháng mười hai …")
         r"|(?<=[Tt]ừ ngày )(?=\d{1,2}[-.]\d{1,2} (?:đến|tới|[-–]) (?:ngày )?"

@@ -131,6 +131,22 @@ NUMBER_LIST = Rule(
     lambda m, ctx: ", ",
 )
 
+
+def _comma_list(m: re.Match[str], ctx: Context) -> str:
+    parts = m.group(0).split(",")
+    if all(len(p) == 3 for p in parts[1:]):
+        return m.group(0)  # "1,234,567": thousands in the English way
+    return ", ".join(parts)
+
+
+COMMA_LIST = Rule(
+    "number list",
+    # "quận 11 (phường 1,2,3,5,8)": three numbers or more with commas and no spaces are a
+    # list, never a decimal, which has one comma ("1,2" stays "một phẩy hai")
+    re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{1,3}){2,}(?![\d]|[.,]\d)"),
+    _comma_list,
+)
+
 BELOW_ZERO = Rule(
     "number",
     # "nhiệt độ giảm sâu còn -1 độ C": below zero, "âm"

@@ -31,7 +31,13 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
         return "" if said[-len(wanted) :] == wanted else f", {full},"
 
     def expand(m: re.Match[str], ctx: Context) -> str:
-        return ctx.abbreviations[m.group("k")]
+        glued = re.match(r"[^\W\d_]+", m.string[m.end() :])
+        if glued is None:
+            return ctx.abbreviations[m.group("k")]
+        key = m.group("k")
+        if glued.group(0).isupper():  # "TP.HCMC": a code in capitals, read as before
+            return ctx.abbreviations.get(key[:-1], key[:-1]) + "."
+        return f"{ctx.abbreviations[key]} "  # "TP.Thủ Đức": a name glued to "TP."
 
     def joined(m: re.Match[str], ctx: Context) -> str:
         whole = m.group(0)
@@ -52,7 +58,8 @@ def abbreviation_rules(abbreviations: dict[str, str]) -> tuple[Rule, Rule, Rule]
             # "bão/ATNĐ": after a word and a slash too (a code's "/QĐ" was read before), and
             # before one ("BHXH/Bảo hiểm y tế"), not before a code's next part ("BHXH/KHTC")
             re.compile(
-                rf"(?=[{first}])(?<![\w&-])(?<![\dA-ZĐ]/)(?P<k>{keys})(?![\w&-]|/(?![^\W\d_][^\W\d_A-ZĐ]))"
+                rf"(?=[{first}])(?<![\w&-])(?<![\dA-ZĐ]/)(?P<k>{keys})"
+                rf"(?:(?<=\w\w\.)(?=[^\W\d_])|(?![\w&-]|/(?![^\W\d_][^\W\d_A-ZĐ])))"
             ),
             expand,
         ),
