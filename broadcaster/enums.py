@@ -61,9 +61,10 @@ class Kind(StrEnum):
 
 
 class SlotKind(StrEnum):
-    """What a slot airs: the station's bulletins (a relay of an upper-level station comes later)."""
+    """What a slot airs: the station's bulletins, or a relay of an upper-level station's stream."""
 
     BULLETINS = "bulletins"
+    RELAY = "relay"  # tiếp sóng: the national or provincial station's stream (0016)
 
 
 FINAL_OUTCOMES = frozenset(set(Outcome) - {Outcome.STARTED})
@@ -93,6 +94,7 @@ LABELS_VI: dict[StrEnum, str] = {
     Topic.D: "Chỉ số PAR INDEX, SIPAS",
     Topic.DD: "Biểu dương gương điển hình",
     SlotKind.BULLETINS: "Phát bản tin",
+    SlotKind.RELAY: "Tiếp sóng",
 }
 
 

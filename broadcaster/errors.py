@@ -86,6 +86,12 @@ class Code(StrEnum):
     SLOT_OVERLAP = "slot_overlap"
     SLOT_STALE = "slot_stale"
     SLOT_EDITOR = "slot_editor"
+    SLOT_URL_MISSING = "slot_url_missing"
+    SLOT_URL_INVALID = "slot_url_invalid"
+    SLOT_URL_UNREACHABLE = "slot_url_unreachable"
+    SLOT_URL_NOT_AUDIO = "slot_url_not_audio"
+    SLOT_RELAY_TOO_LONG = "slot_relay_too_long"
+    SLOT_FALLBACK_INVALID = "slot_fallback_invalid"
     # Airing
     DAEMON_BUSY = "daemon_busy"
     DAEMON_NOT_RUNNING = "daemon_not_running"
@@ -259,6 +265,19 @@ ENGLISH: dict[Code, str] = {
     ),
     Code.SLOT_EDITOR: (
         "'{name}' is not an enabled leader or admin account; only leaders and admins change slots."
+    ),
+    Code.SLOT_URL_MISSING: "A relay slot needs the address of the stream it relays (--url).",
+    Code.SLOT_URL_INVALID: (
+        "'{url}' is not a stream address: it must start with http:// or https:// and name a server."
+    ),
+    Code.SLOT_URL_UNREACHABLE: (
+        "The stream {url} did not answer within {seconds} s; check the address and the Internet."
+    ),
+    Code.SLOT_URL_NOT_AUDIO: "The address {url} answered, but with no audio stream.",
+    Code.SLOT_RELAY_TOO_LONG: "A relay slot lasts at most {maximum} minutes (6 hours).",
+    Code.SLOT_FALLBACK_INVALID: (
+        "The fallback '{file}' is not an audio file on this machine; give the path of an MP3 or "
+        "WAV file (or leave it out)."
     ),
     Code.DAEMON_BUSY: (
         "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from broadcaster.enums import SlotKind
 from broadcaster.programme.slots import SlotDef, load_slots
 from broadcaster.store.db import Slot as SlotRow
 
@@ -66,6 +67,8 @@ def row_values(slot: SlotDef) -> dict[str, object]:
         "on_date": slot.on_date,
         "kind": slot.kind,
         "paused": slot.paused,
+        "stream_url": slot.url,
+        "fallback": slot.fallback,
     }
 
 
@@ -73,9 +76,13 @@ def file_rows(folder: Path) -> list[dict[str, object]]:
     """The slot table's rows for the slots of `folder`/*.toml (none when it has no file)."""
     if not folder.is_dir() or not any(folder.glob("*.toml")):
         return []
+    # The upgrade to 0015 imports them, before 0016 adds a relay's columns: none is written.
+    later = ("stream_url", "fallback")
     return [
-        {"name": slot.name, **row_values(slot), "kind": slot.kind.value}
+        {"name": slot.name, "kind": slot.kind.value}
+        | {key: value for key, value in row_values(slot).items() if key not in later + ("kind",)}
         for slot in load_slots(folder)
+        if slot.kind != SlotKind.RELAY
     ]
 
 
@@ -91,6 +98,8 @@ def slot_of(row: SlotRow) -> SlotDef:
         on_date=row.on_date,
         kind=row.kind,
         paused=row.paused,
+        url=row.stream_url,
+        fallback=row.fallback,
     )
 
 

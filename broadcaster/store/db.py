@@ -121,6 +121,10 @@ class Slot(Base):
     paused: Mapped[bool] = mapped_column(default=False, server_default=false())  # (0015)
     # Every change says `WHERE id = :id AND version = :read` and adds one (0015).
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # A relay slot's stream, whole (its credentials too: needed to connect; shown only through
+    # streams.shown_url), and the programme file that fills it when the stream is lost (0016).
+    stream_url: Mapped[Optional[str]] = mapped_column(Text)
+    fallback: Mapped[Optional[str]] = mapped_column(String(300))
 
 
 class ProgrammeEntry(Base):
@@ -169,7 +173,8 @@ class Airing(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme_entry.id"))
     attempt: Mapped[int] = mapped_column(default=1)
-    script_id: Mapped[int] = mapped_column(ForeignKey("script.id"))
+    # NULL for a relay's row (0016): a stream, not a script, was heard.
+    script_id: Mapped[Optional[int]] = mapped_column(ForeignKey("script.id"))
     rendering_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rendering.id"))
     slot_name: Mapped[Optional[str]] = mapped_column(String(100))
     audio_sha256: Mapped[Optional[str]] = mapped_column(String(64))
@@ -210,6 +215,11 @@ class Airing(Base):
     # was sent ("e-<programme entry>", "x-<air request>"). NULL: the station's own output.
     cluster: Mapped[Optional[str]] = mapped_column(String(60))
     cluster_entry: Mapped[Optional[str]] = mapped_column(String(40))
+    # A relay's receipt (0016; sealed with the outcome): the stream's address without its
+    # credentials, the seconds of audio received, and its gaps as JSON [[start_s, s, reason]].
+    relay_url: Mapped[Optional[str]] = mapped_column(Text)
+    received_s: Mapped[Optional[float]]
+    gaps: Mapped[Optional[str]] = mapped_column(Text)
 
     script: Mapped[Script] = relationship()
 
