@@ -65,6 +65,8 @@ class Airwaves:
     # Whether a slot still airs as it was when its occurrence began (the daemon follows the
     # slot table: a slot changed, paused or deleted while it airs ends after the bulletin on air).
     slot_live: Callable[[SlotDef], bool] = lambda slot: True
+    # Relay occurrences whose stream was lost (slot name, start): their problem is raised once.
+    relays_lost: set[tuple[str, datetime]] = field(default_factory=set)
 
     def cancel(self, claim: Claim) -> Cancel:
         """A new cancel for `claim`; each of its players is recorded through `on_player`, and
