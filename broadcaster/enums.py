@@ -67,6 +67,14 @@ class SlotKind(StrEnum):
     RELAY = "relay"  # tiếp sóng: the national or provincial station's stream (0016)
 
 
+class RelayPart(StrEnum):
+    """The kind of a relay slot's airing row (no script): the stream, or the fallback file that
+    filled the slot once the stream was lost. The Office's report counts them as relay time."""
+
+    RELAY = "relay"
+    FALLBACK = "fallback"
+
+
 FINAL_OUTCOMES = frozenset(set(Outcome) - {Outcome.STARTED})
 
 LABELS_VI: dict[StrEnum, str] = {
@@ -95,6 +103,8 @@ LABELS_VI: dict[StrEnum, str] = {
     Topic.DD: "Biểu dương gương điển hình",
     SlotKind.BULLETINS: "Phát bản tin",
     SlotKind.RELAY: "Tiếp sóng",
+    # RelayPart.RELAY is "relay", the same key as SlotKind.RELAY: "Tiếp sóng"
+    RelayPart.FALLBACK: "Phát tệp dự phòng (mất luồng tiếp sóng)",
 }
 
 

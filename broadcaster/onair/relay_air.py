@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from broadcaster.clock import Clock
 from broadcaster.config import Settings
-from broadcaster.enums import Outcome
+from broadcaster.enums import Outcome, RelayPart
 from broadcaster.onair.airing import STOPPED
 from broadcaster.onair.airing_row import seal_close, seal_open
 from broadcaster.onair.journal import Journal
@@ -32,7 +32,7 @@ from broadcaster.store.db import Airing
 
 logger = logging.getLogger(__name__)
 
-RELAY, FALLBACK = "relay", "fallback"  # the airing row's kind
+RELAY, FALLBACK = RelayPart.RELAY.value, RelayPart.FALLBACK.value  # the airing row's kind
 
 
 class ProgrammeLoop(Receiver):

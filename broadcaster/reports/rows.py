@@ -27,13 +27,14 @@ BATCH = 2000
 @dataclass(frozen=True)
 class Fact:
     """`count` airings alike in what the summary counts: local month 'YYYY-MM', topic, slot,
-    outcome and script; `seconds` is their summed duration."""
+    outcome and script (None: a relay's part); `seconds` is their summed duration (a relay's:
+    the seconds received)."""
 
     month: str
     topic: str
     slot: str | None
     outcome: str
-    script_id: int
+    script_id: int | None
     count: int
     seconds: float
     cluster: str | None = None  # a loudspeaker cluster's confirmed row; None: the station's
@@ -79,7 +80,7 @@ def facts(
         select(
             month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, func.count(),
             func.sum(Airing.duration_s), Airing.cluster, kind,
-        ).join(Script, Airing.script_id == Script.id),
+        ).outerjoin(Script, Airing.script_id == Script.id),  # a relay's rows have no script
         start, end, samples,
     ).group_by(
         month, topic, Airing.slot_name, Airing.outcome, Airing.script_id, Airing.cluster, kind
@@ -111,7 +112,7 @@ def records(
             func.coalesce(AiringEvent.event_hash, Airing.row_hash),
             KIND,
         )
-        .join(Script, Airing.script_id == Script.id)
+        .outerjoin(Script, Airing.script_id == Script.id)  # a relay's rows have no script
         .outerjoin(newest, newest.c.airing_id == Airing.id)
         .outerjoin(AiringEvent, AiringEvent.seq == newest.c.seq),
         start, end, samples,
