@@ -13,6 +13,7 @@ for the relay's evidence. The address is kept in evidence and logs without its c
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import select
@@ -28,6 +29,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.outputs import Cancel, OutputError, Preempted
+
+logger = logging.getLogger(__name__)
 
 STALL_SECONDS = 5.0  # no audio for this long is a stall: reconnect
 RETRIES = 3  # connection attempts in a row without audio before the relay gives up
@@ -215,6 +218,7 @@ class Receiver:
     def _open_gap(self, since: float, reason: GapReason) -> None:
         if self._gap_from is None:
             self._gap_from = (since, reason)
+            logger.warning("stream %s: %s (a gap)", self.receipt.url, reason.value)
 
     def _close_gap(self) -> None:
         if self._gap_from is not None:
