@@ -133,7 +133,9 @@ def airings_between(
     """Evidence rows planned in [start, end) (with that outcome), by planned time (a page of
     them: `log_pages`). Each row's newest chain link is read for the rows returned only."""
     order = (Airing.planned_start, Airing.id)  # the planned_start index's own order
-    query = select(*RECORD_COLUMNS).join(Script, Airing.script_id == Script.id).order_by(*order)
+    query = (  # a relay's rows have no script
+        select(*RECORD_COLUMNS).outerjoin(Script, Airing.script_id == Script.id).order_by(*order)
+    )
     rows = list(session.execute(query.where(*within(start, end, outcome))))
     newest = newest_links(session, [row[0] for row in rows])
     return [record_from(row, tz, newest.get(row[0])) for row in rows]

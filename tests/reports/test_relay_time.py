@@ -101,3 +101,20 @@ def test_relay_time_is_counted_apart_from_the_bulletins_in_every_file(
     assert figures["relay_total"] == {
         "parts": 3, "relayed_s": 2100.0, "fallback_s": 1500.0, "lost": 1, "cut": 1,
     }  # fmt: skip
+
+
+def test_the_log_page_shows_each_relay_part_with_its_kind(station: Station) -> None:
+    from broadcaster.web import create_app
+
+    from tests.web.test_log_pages import login, shown
+
+    _seal_relays(station)
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
+    try:
+        page = login(app).get("/log/", query_string={"from": "2024-03-11", "to": "2024-03-11"})
+    finally:
+        app.extensions["broadcaster"].engine.dispose()
+    assert len(shown(page.text)) == len(PARTS)
+    assert page.text.count('<td data-label="Chủ đề hoặc loại">Tiếp sóng</td>') == 3
+    assert "Phát tệp dự phòng (mất luồng tiếp sóng)" in page.text
+    assert "4 lượt phát" in page.text
