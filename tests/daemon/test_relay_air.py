@@ -1,7 +1,8 @@
 """Relay slots on air (tiếp sóng), on the real daemon against a real Icecast fed by ffmpeg: the
 slot airs the stream for what is left of it and its sealed evidence agrees with what the output
 received; a source that stops mid-slot is retried, then the fallback fills the slot and a
-problem is raised; an emergency mid-relay cuts it and the relay resumes for the rest of the slot.
+problem is raised; an emergency or an air-now bulletin mid-relay cuts it and the relay resumes for the
+rest of the slot; a lost stream without a fallback raises its problem once and is tried again.
 
 The daemon's clock is injected: it starts a few seconds before the slot's end (as after a
 restart mid-slot) and runs on with the machine's monotonic clock, because a stream plays in
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from broadcaster.daemon.process import Daemon
@@ -162,8 +164,9 @@ def test_a_source_that_stops_is_retried_then_the_fallback_fills_the_slot(
     )
 
 
-def test_an_emergency_cuts_the_relay_and_it_resumes_for_the_rest_of_the_slot(
-    station: Station, icecast: Icecast, tmp_path: Path
+@pytest.mark.parametrize("emergency", [True, False], ids=["emergency", "air-now"])
+def test_an_emergency_or_air_now_cuts_the_relay_and_it_resumes_for_the_rest_of_the_slot(
+    station: Station, icecast: Icecast, tmp_path: Path, emergency: bool
 ) -> None:
     icecast.feed("/vov1.mp3")
     relay_slot(station, icecast.url("/vov1.mp3"))
@@ -175,8 +178,10 @@ def test_an_emergency_cuts_the_relay_and_it_resumes_for_the_rest_of_the_slot(
     try:
         wait_until(lambda: recording(tmp_path), "the relay's audio")
         with station.sessions() as session:
-            session.get_one(Script, storm).priority = "emergency"
-            session.add(AirRequest(script_id=storm, emergency=True, requested_at=daemon.clock()))
+            if emergency:
+                session.get_one(Script, storm).priority = "emergency"
+            asked = AirRequest(script_id=storm, emergency=emergency, requested_at=daemon.clock())
+            session.add(asked)
             session.commit()
         daemon.serve_requests()  # as the daemon's watch does each second
     finally:
