@@ -1,8 +1,9 @@
 """Relay slots on air (tiếp sóng), on the real daemon against a real Icecast fed by ffmpeg: the
 slot airs the stream for what is left of it and its sealed evidence agrees with what the output
 received; a source that stops mid-slot is retried, then the fallback fills the slot and a
-problem is raised; an emergency or an air-now bulletin mid-relay cuts it and the relay resumes for the
-rest of the slot; a lost stream without a fallback raises its problem once and is tried again.
+problem is raised; an emergency or an air-now bulletin mid-relay cuts it and the relay resumes
+for the rest of the slot; a lost stream without a fallback raises its problem once and is tried
+again.
 
 The daemon's clock is injected: it starts a few seconds before the slot's end (as after a
 restart mid-slot) and runs on with the machine's monotonic clock, because a stream plays in
