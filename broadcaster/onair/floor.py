@@ -114,6 +114,9 @@ class Floor:
             if not queued and claim.key not in self._granted and claim.key not in self._dropped:
                 return Why.DONE
             self._cancels[claim.key] = cancel
+            sounding, cut = self.arbiter.sounding, self.arbiter.cut
+            if sounding is not None and sounding.key == claim.key and cut is not None:
+                cancel.stop(CUT_REASON[cut])  # started and cut before its cancel was here
         return self.wait(claim, cancel)
 
     def started(self, claim: Claim) -> None:
