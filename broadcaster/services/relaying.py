@@ -46,10 +46,10 @@ def air_relay(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[A
     slot = occurrence.slot
     if not slot.url or ctx.now() >= occurrence.end:
         return []
-    claim = Claim(
-        f"relay:{slot.name}@{occurrence.start:%Y%m%dT%H%M%SZ}", Kind.RELAY, 0, slot.name,
-        slot=slot.name, until=occurrence.end,
-    )  # fmt: skip
+    # One key per turn of the occurrence (from its next part): a turn never starts twice, and
+    # settling's next turn after a lost stream is a new claim, whether or not it had resumed.
+    key = f"relay:{slot.name}@{occurrence.start:%Y%m%dT%H%M%SZ}/{_next_part(ctx, occurrence)}"
+    claim = Claim(key, Kind.RELAY, 0, slot.name, slot=slot.name, until=occurrence.end)
     air.current = (slot.name, occurrence.start)
     try:
         return _relay(ctx, occurrence, claim, air)

@@ -221,3 +221,43 @@ def test_a_lost_stream_without_a_fallback_raises_one_problem_and_is_tried_again(
     assert english(problem) == (
         f"Relay slot VOV trưa at 11:00 11/03/2024: {nobody} was lost; no fallback, retried."
     )
+
+
+def test_a_relay_lost_after_it_resumed_is_tried_again_by_settling(
+    station: Station, icecast: Icecast, tmp_path: Path
+) -> None:
+    """Cut by an emergency, resumed, then lost without a fallback: the next turn is a claim of
+    its own, so the arbiter starts it (the cut turn's key never starts again)."""
+    source = icecast.url("/vov1.mp3")
+    icecast.feed("/vov1.mp3")
+    relay_slot(station, source)
+    storm = approved_rendered(station, FIXED_NOW, "Khẩn cấp: bão số ba sắp đổ bộ.")
+    daemon = daemon_of(station, running_clock(50.0), tmp_path)
+    relay = threading.Thread(target=daemon.air_slot, args=("VOV trưa",))
+    relay.start()
+    try:
+        wait_until(lambda: recording(tmp_path), "the relay's audio")
+        with station.sessions() as session:
+            session.get_one(Script, storm).priority = "emergency"
+            session.add(AirRequest(script_id=storm, emergency=True, requested_at=daemon.clock()))
+            session.commit()
+        daemon.serve_requests()
+        wait_until(lambda: len(rows(station)) == 3, "the relay to resume")
+        wait_until(lambda: sum(recording_in(p) for p in tmp_path.glob("*.bin")) == 2, "its audio")
+        icecast.stop_sources()
+    finally:
+        relay.join()
+    wait_until(lambda: gone(source), "the mount to go")
+    (due,) = daemon.settle()
+    (again,) = daemon.air_occurrence(due.slot.name, due.start)
+    found = [(r.kind, r.script_id, r.outcome) for r in rows(station)]
+    assert found == [
+        ("relay", None, Outcome.PREEMPTED), ("cchc", storm, Outcome.AIRED),
+        ("relay", None, Outcome.INTERRUPTED), ("relay", None, Outcome.FAILED),
+    ]  # fmt: skip
+    assert again.outcome == Outcome.FAILED
+
+
+def recording_in(taken: Path) -> bool:
+    """This play of the player has been given a second of audio."""
+    return taken.stat().st_size > 88_200
