@@ -38,6 +38,7 @@ from tests.conftest import FIXED_NOW, LEADER
 from tests.helpers import approved_rendered, services
 from tests.icecast import Icecast, make_tone
 
+pytestmark = pytest.mark.slow  # real-time audio through Icecast (make test-fast leaves it out)
 SLOT_END = FIXED_NOW + timedelta(hours=2, minutes=1)  # Monday 11:01 in Hà Nội
 # The decoder hands audio on at the stream's own pace (ffmpeg -re), so a relay counts no more
 # than the seconds left in its slot, but for the last block read as the slot ends (16 KB of

@@ -4,11 +4,14 @@ targets. The figures are measured, never asserted as speeds: only their order is
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from broadcaster.bench.relay import bench_relay
 from broadcaster.cli import main
 from tests.icecast import require_icecast
+
+pytestmark = pytest.mark.slow  # real-time audio through Icecast (make test-fast leaves it out)
 
 
 def test_the_relay_bench_measures_start_stall_and_fallback() -> None:
