@@ -17,6 +17,7 @@ import logging
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -109,6 +110,8 @@ class _Server:
         _wait(self._answers, "the Icecast mount")
 
     def _answers(self) -> bool:
+        if self.source is not None and self.source.poll() is not None:
+            raise BenchError(f"the ffmpeg source ended (exit code {self.source.returncode})")
         try:
             with urllib.request.urlopen(self.url, timeout=2) as answer:  # noqa: S310
                 return bool(answer.read(1024))
@@ -150,12 +153,25 @@ def _icecast(folder: Path) -> Iterator[_Server]:
     process = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
+        _wait(lambda: _listening(server.port, process), "Icecast to listen")
         yield server
     finally:
         if server.source is not None and server.source.poll() is None:
             server.kill_source()
         process.terminate()
         process.wait(10)
+
+
+def _listening(port: int, process: subprocess.Popen[bytes]) -> bool:
+    """Whether Icecast takes connections yet (it refuses to start: a BenchError at once)."""
+    if process.poll() is not None:
+        raise BenchError(f"Icecast did not start (exit code {process.returncode})")
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        time.sleep(0.05)
+        return False
 
 
 class _Clock:
