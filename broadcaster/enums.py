@@ -61,9 +61,18 @@ class Kind(StrEnum):
 
 
 class SlotKind(StrEnum):
-    """What a slot airs: the station's bulletins (a relay of an upper-level station comes later)."""
+    """What a slot airs: the station's bulletins, or a relay of an upper-level station's stream."""
 
     BULLETINS = "bulletins"
+    RELAY = "relay"  # tiếp sóng: the national or provincial station's stream (0017)
+
+
+class RelayPart(StrEnum):
+    """The kind of a relay slot's airing row (no script): the stream, or the fallback file that
+    filled the slot once the stream was lost. The Office's report counts them as relay time."""
+
+    RELAY = "relay"
+    FALLBACK = "fallback"
 
 
 class RuleKind(StrEnum):
@@ -116,6 +125,9 @@ LABELS_VI: dict[StrEnum, str] = {
     RuleKind.HOLIDAY: "Theo ngày lễ",
     HolidayScope.TET: "ba ngày đầu Tết Nguyên Đán",
     HolidayScope.PUBLIC: "mọi ngày lễ, Tết",
+    SlotKind.RELAY: "Tiếp sóng",
+    # RelayPart.RELAY is "relay", the same key as SlotKind.RELAY: "Tiếp sóng"
+    RelayPart.FALLBACK: "Phát tệp dự phòng (mất luồng tiếp sóng)",
 }
 
 

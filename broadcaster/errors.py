@@ -94,6 +94,12 @@ class Code(StrEnum):
     RULE_EXISTS = "rule_exists"
     RULE_NOT_FOUND = "rule_not_found"
     RULE_STALE = "rule_stale"
+    SLOT_URL_MISSING = "slot_url_missing"
+    SLOT_URL_INVALID = "slot_url_invalid"
+    SLOT_URL_UNREACHABLE = "slot_url_unreachable"
+    SLOT_URL_NOT_AUDIO = "slot_url_not_audio"
+    SLOT_RELAY_TOO_LONG = "slot_relay_too_long"
+    SLOT_FALLBACK_INVALID = "slot_fallback_invalid"
     # Airing
     DAEMON_BUSY = "daemon_busy"
     DAEMON_NOT_RUNNING = "daemon_not_running"
@@ -276,6 +282,19 @@ ENGLISH: dict[Code, str] = {
     Code.RULE_EXISTS: "There is already a date rule for {what}; delete it first.",
     Code.RULE_NOT_FOUND: "There is no date rule {rule}; see 'broadcaster rules list'.",
     Code.RULE_STALE: "Date rule {rule} was changed by someone else; reload and try again.",
+    Code.SLOT_URL_MISSING: "A relay slot needs the address of the stream it relays (--url).",
+    Code.SLOT_URL_INVALID: (
+        "'{url}' is not a stream address: it must start with http:// or https:// and name a server."
+    ),
+    Code.SLOT_URL_UNREACHABLE: (
+        "The stream {url} did not answer within {seconds} s; check the address and the Internet."
+    ),
+    Code.SLOT_URL_NOT_AUDIO: "The address {url} answered, but with no audio stream.",
+    Code.SLOT_RELAY_TOO_LONG: "A relay slot lasts at most {maximum} minutes (6 hours).",
+    Code.SLOT_FALLBACK_INVALID: (
+        "The fallback '{file}' is not an audio file on this machine; give the path of an MP3 or "
+        "WAV file (or leave it out)."
+    ),
     Code.DAEMON_BUSY: (
         "Another daemon ({holder}) is running on this database (last heartbeat {heartbeat}); "
         "stop it first."

@@ -67,6 +67,8 @@ class NoteCode(StrEnum):
     OUTPUT_UNKNOWN = "output_unknown"
     STREAM_URL_BAD = "stream_url_bad"
     STREAM_LOST = "stream_lost"
+    RELAY_LOST = "relay_lost"
+    RELAY_LOST_SILENT = "relay_lost_silent"
     # Problems for the status page
     WITNESS_FAILED = "witness_failed"
     WITNESS_EXIT = "witness_exit"
@@ -145,6 +147,8 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.SOUND_CARD_STALLED: "The sound card stopped taking audio.",
     NoteCode.STREAM_URL_BAD: "{url} is not a stream address: it must start with http:// or https://.",
     NoteCode.STREAM_LOST: "The stream {url} gave no audio after {tries} tries ({detail}).",
+    NoteCode.RELAY_LOST: "Relay slot {slot} at {at}: {url} was lost; {fallback} fills the slot.",
+    NoteCode.RELAY_LOST_SILENT: "Relay slot {slot} at {at}: {url} was lost; no fallback, retried.",
     NoteCode.SOUND_CARD_FAILED: "The sound card could not play {file}: {detail}.",
     NoteCode.OUTPUT_UNKNOWN: (
         "Output '{spec}' is not one of soundcard[:NAME], file:DIR, command:CMD or null."
@@ -254,6 +258,8 @@ VIETNAMESE: dict[NoteCode, str] = {
         "Luồng tiếp sóng {url} không có âm thanh sau {tries} lần kết nối ({detail}). "
         "Kiểm tra đường Internet và địa chỉ luồng."
     ),
+    NoteCode.RELAY_LOST: "Tiếp sóng {slot} lúc {at}: mất luồng {url}; phát tệp dự phòng {fallback}.",
+    NoteCode.RELAY_LOST_SILENT: "Tiếp sóng {slot} lúc {at}: mất luồng {url}, không có tệp dự phòng.",
     NoteCode.SOUND_CARD_FAILED: (
         "Card âm thanh không phát được tệp âm thanh của bản tin ({detail}). Báo kỹ thuật viên."
     ),

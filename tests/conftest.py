@@ -64,6 +64,7 @@ DATABASE_MODULES = {
     "test_tamper", "test_kill_points", "test_web_search", "test_report",
     "test_web_planning", "test_clusters", "test_slot_migration", "test_slot_service",
     "test_web_slots", "test_rule_service", "test_web_rules", "test_date_rules",
+    "test_relay_slots", "test_relay_air",
 }  # fmt: skip
 PG_ADMIN_URL = os.environ.get("BROADCASTER_TEST_DATABASE_URL")
 

@@ -144,3 +144,14 @@ def icecast() -> Iterator[Icecast]:
         server.terminate()
         server.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_tone(path: Path, seconds: float = 2.0, frequency: int = 660) -> Path:
+    """An MP3 tone file (a relay's fallback programme in the tests)."""
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+         "-i", f"sine=frequency={frequency}:sample_rate=44100", "-t", str(seconds),
+         "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path

@@ -137,6 +137,19 @@ VIETNAMESE: dict[Code, str] = {
     Code.SLOT_KIND_UNKNOWN: "Loại khung giờ “{kind}” không hợp lệ.",
     Code.SLOT_EXISTS: "Đã có khung giờ tên “{name}”; hãy đặt tên khác.",
     Code.SLOT_NOT_FOUND: "Không có khung giờ “{slot}”.",
+    Code.SLOT_URL_MISSING: "Khung giờ tiếp sóng cần địa chỉ luồng phát của đài cấp trên.",
+    Code.SLOT_URL_INVALID: (
+        "“{url}” không phải địa chỉ luồng phát: địa chỉ phải bắt đầu bằng http:// hoặc https://."
+    ),
+    Code.SLOT_URL_UNREACHABLE: (
+        "Luồng phát {url} không trả lời trong {seconds} giây; hãy kiểm tra địa chỉ và đường Internet."
+    ),
+    Code.SLOT_URL_NOT_AUDIO: "Địa chỉ {url} có trả lời nhưng không phải luồng âm thanh.",
+    Code.SLOT_RELAY_TOO_LONG: "Khung giờ tiếp sóng dài tối đa {maximum} phút (6 giờ).",
+    Code.SLOT_FALLBACK_INVALID: (
+        "Tệp dự phòng “{file}” không phải tệp âm thanh trên máy của đài; hãy ghi đường dẫn tệp "
+        "MP3 hoặc WAV (hoặc để trống)."
+    ),
     Code.SLOT_OVERLAP: (
         "Khung giờ “{name}” ({start}, {minutes} phút) trùng với khung giờ “{other}” ({other_start}, "
         "{other_minutes} phút) vào {when} ở cùng vùng loa; hãy dời giờ hoặc rút ngắn một khung."

@@ -13,7 +13,7 @@ from broadcaster.enums import Role, SlotKind
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.services import slots as service
 from broadcaster.services.clusters import zones
-from broadcaster.services.slots import SlotInput, SlotRecord
+from broadcaster.services.slots import SlotInput, SlotRecord, shown_url
 
 from .auth import login_required
 from .db import services
@@ -42,7 +42,8 @@ def form_of(record: SlotRecord) -> MultiDict[str, str]:
     return MultiDict(
         [("name", slot.name), ("start", f"{slot.start:%H:%M}"), ("minutes", str(slot.minutes)),
          ("date", f"{slot.on_date:%d/%m/%Y}" if slot.on_date else ""), ("kind", slot.kind),
-         ("version", str(record.version))]
+         ("version", str(record.version)), ("fallback", slot.fallback or ""),
+         ("url_shown", shown_url(slot.url) if slot.url else "")]
         + [("days", day) for day in slot.days] + [("zones", zone) for zone in slot.zones]
     )  # fmt: skip
 
@@ -60,7 +61,18 @@ def index_page(kept: Mapping[str, str] | None = None, editing: SlotRecord | None
         zones=[zone.name for zone in zones(ctx.session)], kinds=list(SlotKind),
         editor=g.user.role in EDITORS, editing=editing, kept=kept or MultiDict(),
         **rules_section(),
+        shown=shown_url,
     )  # fmt: skip
+
+
+def _url(record: SlotRecord | None) -> str:
+    """The relay's address the form asks for: the page never shows a stored address whole (it
+    may hold a password), so an empty field, or the address as shown, keeps the stored one."""
+    typed = request.form.get("url", "").strip()
+    stored = record.slot.url if record is not None else None
+    if stored and typed in ("", shown_url(stored)):
+        return stored
+    return typed
 
 
 def _given(record: SlotRecord | None = None) -> SlotInput:
@@ -71,6 +83,7 @@ def _given(record: SlotRecord | None = None) -> SlotInput:
         days=form.getlist("days"), on_date=form.get("date", ""), zones=form.getlist("zones"),
         kind=form.get("kind", SlotKind.BULLETINS),
         output=record.slot.output if record is not None else None,
+        url=_url(record), fallback=form.get("fallback", ""),
     )  # fmt: skip
 
 

@@ -137,6 +137,30 @@ def bench_emergency_command(rounds: int, hogs: int) -> None:
     click.echo(f"target: the emergency sounds within 1 s: {'met' if worst <= 1000 else 'NOT met'}")
 
 
+@bench.command("relay")
+@click.option("--rounds", type=click.IntRange(1, 100), default=3, show_default=True)
+@HOGS
+def bench_relay_command(rounds: int, hogs: int) -> None:
+    """A relay slot on the real daemon against a real Icecast whose source stops mid-slot:
+    start delay, stall detection, fallback delay."""
+    from broadcaster.bench.relay import bench_relay
+    from broadcaster.bench.scheduling import _percentile
+
+    click.echo(f"{rounds} relay slot(s), {hogs} CPU hog(s); this takes about {rounds * 12 + 10} s.")
+    figures = bench_relay(rounds, hogs)
+    rows = (
+        ("start delay (slot time → first sample at the player)", figures.start_ms, 2000),
+        ("stall detection (source stopped → the receiver notices)", figures.stall_ms, 5000),
+        ("fallback delay (source stopped → fallback at the player)", figures.fallback_ms, 10000),
+    )
+    for name, values, target in rows:
+        worst = max(values)
+        click.echo(
+            f"{name}: p50 {_percentile(values, 0.5):.0f} ms, max {worst:.0f} ms; "
+            f"target <= {target} ms: {'met' if worst <= target else 'NOT met'}"
+        )
+
+
 @bench.command("render")
 @click.option(
     "--source",

@@ -10,7 +10,7 @@ import click
 
 from broadcaster.cli.base import Group, services_of
 from broadcaster.services import slots as service
-from broadcaster.services.slots import SlotInput, SlotRecord
+from broadcaster.services.slots import SlotInput, SlotRecord, shown_url
 
 BY = click.option(
     "--by", required=True, help="The leader or admin account the change is made in the name of."
@@ -30,9 +30,11 @@ def _say(record: SlotRecord) -> str:
     slot = record.slot
     zones = ", ".join(slot.zones) or "every zone"
     paused = " PAUSED" if slot.paused else ""
+    relay = f" of {shown_url(slot.url)}" if slot.url else ""
+    fallback = f", fallback {slot.fallback}" if slot.fallback else ""
     return (
         f"{slot.name}: {_when(record)} {slot.start:%H:%M} for {slot.minutes} min, {zones} "
-        f"({slot.kind}, version {record.version}){paused}"
+        f"({slot.kind}{relay}{fallback}, version {record.version}){paused}"
     )
 
 
@@ -54,7 +56,8 @@ def slots_list(ctx: click.Context, as_json: bool) -> None:
              "date": r.slot.on_date.isoformat() if r.slot.on_date else None,
              "start": f"{r.slot.start:%H:%M:%S}", "minutes": r.slot.minutes,
              "zones": list(r.slot.zones), "kind": r.slot.kind, "paused": r.slot.paused,
-             "version": r.version}
+             "url": shown_url(r.slot.url) if r.slot.url else None,
+             "fallback": r.slot.fallback, "version": r.version}
             for r in found
         ]  # fmt: skip
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -71,7 +74,9 @@ def _slot_options(function):  # type: ignore[no-untyped-def]
             click.option("--days", help="Weekdays, such as mon,wed,fri (or --date)."),
             click.option("--date", "on_date", help="One local date, YYYY-MM-DD (or --days)."),
             click.option("--zone", "zones", multiple=True, help="A zone it airs in (repeat; none: every zone)."),
-            click.option("--kind", help="What it airs: bulletins."),
+            click.option("--kind", help="What it airs: bulletins or relay."),
+            click.option("--url", help="A relay's stream address (http:// or https://)."),
+            click.option("--fallback", help="A relay's programme file, aired when the stream is lost."),
         ]
     ):  # fmt: skip
         function = option(function)
@@ -85,12 +90,14 @@ def _slot_options(function):  # type: ignore[no-untyped-def]
 @click.pass_context
 def slots_add(
     ctx: click.Context, name: str, start: str | None, minutes: int | None, days: str | None,
-    on_date: str | None, zones: tuple[str, ...], kind: str | None, by: str,
+    on_date: str | None, zones: tuple[str, ...], kind: str | None, url: str | None,
+    fallback: str | None, by: str,
 ) -> None:  # fmt: skip
-    """Add a slot: NAME, --start, --minutes, and --days or --date."""
+    """Add a slot: NAME, --start, --minutes, and --days or --date (a relay: --kind relay --url)."""
     given = SlotInput(
         name=name, start=start or "", minutes=minutes or 0, days=[days] if days else [],
-        on_date=on_date or "", zones=zones, kind=kind or "bulletins",
+        on_date=on_date or "", zones=zones, kind=kind or ("relay" if url else "bulletins"),
+        url=url or "", fallback=fallback or "",
     )  # fmt: skip
     with services_of(ctx) as services:
         added = service.add_slot(services, by, given)
@@ -108,7 +115,7 @@ def slots_add(
 def slots_change(
     ctx: click.Context, slot: str, name: str | None, start: str | None, minutes: int | None,
     days: str | None, on_date: str | None, zones: tuple[str, ...], kind: str | None,
-    all_zones: bool, version: int | None, by: str,
+    url: str | None, fallback: str | None, all_zones: bool, version: int | None, by: str,
 ) -> None:  # fmt: skip
     """Change SLOT (a name or id): only what is given changes; the next occurrence on."""
     with services_of(ctx) as services:
@@ -121,7 +128,8 @@ def slots_change(
             days=[] if dated else [days] if days else list(was.days),
             on_date=(on_date or (was.on_date.isoformat() if was.on_date else "")) if dated else "",
             zones=() if all_zones else zones or was.zones, kind=kind or was.kind,
-            output=was.output,
+            output=was.output, url=was.url or "" if url is None else url,
+            fallback=was.fallback or "" if fallback is None else fallback,
         )  # fmt: skip
         changed = service.change_slot(
             services, by, found.id, found.version if version is None else version, given

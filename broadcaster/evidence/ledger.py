@@ -94,6 +94,9 @@ def opening(airing: Airing) -> dict[str, object]:
     if airing.cluster is not None:  # a loudspeaker cluster's row (station rows hash as before)
         content["cluster"] = airing.cluster
         content["cluster_entry"] = airing.cluster_entry
+    if airing.relay_url is not None:  # a relay's row (0017): what was relayed, and as what
+        content["kind"] = airing.kind
+        content["relay_url"] = airing.relay_url
     return content
 
 
@@ -141,11 +144,14 @@ def event_content(event: AiringEvent, airing: Airing) -> dict[str, object]:
             "last_contact": _when(event.last_contact),
         }
     if event.kind != Outcome.STARTED:
-        content["outcome"] = {
+        outcome: dict[str, object] = {
             "ended_at": _when(airing.ended_at),
             "duration_s": _seconds(airing.duration_s),
             "error": airing.error,
         }
+        if airing.relay_url is not None:  # the relay's receipt
+            outcome |= {"received_s": _seconds(airing.received_s), "gaps": airing.gaps}
+        content["outcome"] = outcome
     return content
 
 

@@ -54,7 +54,7 @@ class AiringResult:
     """What happened when one bulletin was due."""
 
     airing_id: int | None  # None while its row waits in the journal
-    script_id: int
+    script_id: int | None  # None for a relay (a stream, not a script)
     title: str
     outcome: Outcome
     error: str | None
@@ -104,7 +104,7 @@ def _play(
             airing.planned_start,
             settings,
             airing.slot_name or "now",
-            airing.script_id,
+            airing.script_id or 0,
             airing.attempt,
         )
         # From here on, sound may go out: the note names the row by id and by uid (a journaled

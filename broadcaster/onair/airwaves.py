@@ -70,6 +70,8 @@ class Airwaves:
     # The date rules the slots air by (skips, replacements, swaps, holiday rules), read with
     # the slots and kept in memory, so a slot airs by them while the database does not answer.
     calendar: Calendar = PLAIN
+    # Relay occurrences whose stream was lost (slot name, start): their problem is raised once.
+    relays_lost: set[tuple[str, datetime]] = field(default_factory=set)
 
     def cancel(self, claim: Claim) -> Cancel:
         """A new cancel for `claim`; each of its players is recorded through `on_player`, and

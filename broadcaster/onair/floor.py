@@ -105,6 +105,20 @@ class Floor:
                     return self._dropped.pop(claim.key)
                 self._changed.wait()
 
+    def resume(self, claim: Claim, cancel: Cancel) -> Why | None:
+        """Wait for the arbiter to start a relay it resumes (`claim`: the relay's `resumed()`
+        claim, queued by the arbiter when the relay was cut): None when it starts, or why it
+        will not (dropped; Why.DONE when the arbiter queued no resumption)."""
+        with self._changed:
+            queued = any(c.key == claim.key for c in self.arbiter.waiting)
+            if not queued and claim.key not in self._granted and claim.key not in self._dropped:
+                return Why.DONE
+            self._cancels[claim.key] = cancel
+            sounding, cut = self.arbiter.sounding, self.arbiter.cut
+            if sounding is not None and sounding.key == claim.key and cut is not None:
+                cancel.stop(CUT_REASON[cut])  # started and cut before its cancel was here
+        return self.wait(claim, cancel)
+
     def started(self, claim: Claim) -> None:
         """Its player sounds."""
         self.report(Started(claim.key, self.clock()))

@@ -13,6 +13,7 @@ for the relay's evidence. The address is kept in evidence and logs without its c
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import select
@@ -28,6 +29,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from broadcaster.notes import Note, NoteCode, note
 from broadcaster.onair.outputs import Cancel, OutputError, Preempted
+
+logger = logging.getLogger(__name__)
 
 STALL_SECONDS = 5.0  # no audio for this long is a stall: reconnect
 RETRIES = 3  # connection attempts in a row without audio before the relay gives up
@@ -118,13 +121,21 @@ class Receiver:
         retries: int = RETRIES, retry_pause_s: float = RETRY_PAUSE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
-        check_url(url)
+        self.check(url)
         self.url, self.ffmpeg, self.clock = url, ffmpeg, clock
         self.stall_s, self.retries, self.retry_pause_s = stall_s, retries, retry_pause_s
         self.receipt = Receipt(shown_url(url), rate)
         self._began = 0.0
         self._gap_from: tuple[float, GapReason] | None = None
         self.last_error = ""  # the decoder's last complaint, without the address
+
+    def check(self, url: str) -> None:
+        """Refuse what this receiver cannot open (a network stream's address)."""
+        check_url(url)
+
+    def args(self) -> list[str]:
+        """The decoder's command line."""
+        return decoder_args(self.ffmpeg, self.url, self.receipt.rate)
 
     def run(
         self, seconds: float, sink: Callable[[bytes], object], cancel: threading.Event | None
@@ -153,7 +164,7 @@ class Receiver:
         """One connection, until the deadline, a stall or its end; whether it brought audio."""
         errors = tempfile.TemporaryFile()
         process = subprocess.Popen(
-            decoder_args(self.ffmpeg, self.url, self.receipt.rate), stdin=subprocess.DEVNULL,
+            self.args(), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=errors, start_new_session=True,
         )  # fmt: skip
         self.receipt.connections += 1
@@ -207,6 +218,7 @@ class Receiver:
     def _open_gap(self, since: float, reason: GapReason) -> None:
         if self._gap_from is None:
             self._gap_from = (since, reason)
+            logger.warning("stream %s: %s (a gap)", self.receipt.url, reason.value)
 
     def _close_gap(self) -> None:
         if self._gap_from is not None:

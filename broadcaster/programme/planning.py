@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, delete, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from broadcaster.enums import Kind, Priority, Status
+from broadcaster.enums import Kind, Priority, SlotKind, Status
 from broadcaster.programme.entry_rows import IN_ORDER, of_occurrence
 from broadcaster.programme.slots import (
     SlotOccurrence,
@@ -144,6 +144,8 @@ def plan_occurrence(
     """Plan one occurrence in place unless it began airing or is pinned; return its entries."""
     slot_name, starts_at = occurrence.slot.name, occurrence.start
     existing = entries_for(session, slot_name, starts_at)
+    if occurrence.slot.kind == SlotKind.RELAY:  # a relay airs a stream, never a bulletin
+        return existing
     if any(e.pinned for e in existing) or _has_airings(session, slot_name, starts_at):
         return existing
     week = iso_week_of(starts_at, tz)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.sql.dml import Insert
 
+from broadcaster.enums import SlotKind
 from broadcaster.programme.slots import SlotDef, SlotError, load_slots
 from broadcaster.store.engine import Reader
 from broadcaster.store.tables import slot as slot_table
@@ -79,6 +80,8 @@ def row_values(slot: SlotDef) -> dict[str, object]:
         "on_date": slot.on_date,
         "kind": slot.kind,
         "paused": slot.paused,
+        "stream_url": slot.url,
+        "fallback": slot.fallback,
     }
 
 
@@ -86,9 +89,13 @@ def file_rows(folder: Path) -> list[dict[str, object]]:
     """The slot table's rows for the slots of `folder`/*.toml (none when it has no file)."""
     if not folder.is_dir() or not any(folder.glob("*.toml")):
         return []
+    # The upgrade to 0015 imports them, before 0017 adds a relay's columns: none is written.
+    later = ("stream_url", "fallback")
     return [
-        {"name": slot.name, **row_values(slot), "kind": slot.kind.value}
+        {"name": slot.name, "kind": slot.kind.value}
+        | {key: value for key, value in row_values(slot).items() if key not in later + ("kind",)}
         for slot in load_slots(folder)
+        if slot.kind != SlotKind.RELAY
     ]
 
 
@@ -104,6 +111,8 @@ def slot_of(row: Slot | Row[Any]) -> SlotDef:
         on_date=row.on_date,
         kind=row.kind,
         paused=row.paused,
+        url=row.stream_url,
+        fallback=row.fallback,
     )
 
 

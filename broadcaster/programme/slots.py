@@ -16,9 +16,13 @@ from broadcaster.enums import SlotKind
 from broadcaster.errors import Code, DetailError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SLOT_KEYS = ("name", "days", "date", "start", "minutes", "output", "zones", "kind", "paused")
+SLOT_KEYS = (
+    "name", "days", "date", "start", "minutes", "output", "zones", "kind", "paused", "url",
+    "fallback",
+)  # fmt: skip
 NAME_LIMIT = 100  # the slot table's name column
 MINUTES_PER_WEEK = 7 * 24 * 60
+RELAY_MINUTES = 6 * 60  # a relay slot lasts at most 6 h
 DEFAULT_SLOTS_TOML = """\
 # The town radio's broadcast slots (local time, Asia/Ho_Chi_Minh).
 [[slot]]
@@ -54,6 +58,8 @@ class SlotDef:
     on_date: date | None = None
     kind: SlotKind = SlotKind.BULLETINS
     paused: bool = False  # kept, shown, never aired until resumed
+    url: str | None = None  # a relay's stream, whole (logs and evidence show `shown_url`)
+    fallback: str | None = None  # a relay's programme file, played when the stream is lost
 
 
 @dataclass(frozen=True)
@@ -170,6 +176,7 @@ def parse_slots(text: str, source: str) -> list[SlotDef]:
             raise SlotError(f"{where}: kind must be one of {', '.join(SlotKind)}.")
         if not isinstance(raw.get("paused", False), bool):
             raise SlotError(f"{where}: paused must be true or false.")
+        url, fallback = _parse_relay(raw, where)
         minutes = raw.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
             raise SlotError(f"{where}: minutes must be a whole number from 1 to 600.")
@@ -186,9 +193,29 @@ def parse_slots(text: str, source: str) -> list[SlotDef]:
                 on_date=on_date,
                 kind=SlotKind(raw.get("kind", SlotKind.BULLETINS)),
                 paused=raw.get("paused", False),
+                url=url,
+                fallback=fallback,
             )
         )
     return slots
+
+
+def _parse_relay(raw: dict[str, object], where: str) -> tuple[str | None, str | None]:
+    """A relay's stream address and fallback file (only a relay has them; it needs the address).
+    Whether the stream answers is checked when it is added from the page or the command."""
+    url, fallback = raw.get("url"), raw.get("fallback")
+    for key, value in (("url", url), ("fallback", fallback)):
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise SlotError(f"{where}: {key} must be text in quotes.")
+    if raw.get("kind") == SlotKind.RELAY:
+        if url is None:
+            raise SlotError(f"{where}: a relay needs the url of the stream it relays.")
+        minutes = raw.get("minutes")
+        if isinstance(minutes, int) and minutes > RELAY_MINUTES:
+            raise SlotError(f"{where}: a relay lasts at most {RELAY_MINUTES} minutes (6 h).")
+    elif url is not None or fallback is not None:
+        raise SlotError(f'{where}: url and fallback are for a slot of kind = "relay".')
+    return (str(url).strip() if url else None), (str(fallback).strip() if fallback else None)
 
 
 def load_slots(folder: Path) -> list[SlotDef]:
@@ -335,6 +362,10 @@ def slots_toml(slots: list[SlotDef]) -> str:
             lines.append(f"output = {_toml_string(slot.output)}")
         if slot.kind != SlotKind.BULLETINS:
             lines.append(f'kind = "{slot.kind}"')
+        if slot.url:  # whole: the file is read back to connect (keep it as private as the database)
+            lines.append(f"url = {_toml_string(slot.url)}")
+        if slot.fallback:
+            lines.append(f"fallback = {_toml_string(slot.fallback)}")
         if slot.paused:
             lines.append("paused = true")
     return "\n".join(lines) + "\n"

@@ -136,7 +136,7 @@ def airings_between(
     order = (t.airing.c.planned_start, t.airing.c.id)  # the planned_start index's own order
     query = (
         select(*RECORD_COLUMNS)
-        .join(t.script, t.airing.c.script_id == t.script.c.id)
+        .outerjoin(t.script, t.airing.c.script_id == t.script.c.id)  # a relay's rows have none
         .order_by(*order)
     )
     rows = list(session.execute(query.where(*within(start, end, outcome))))

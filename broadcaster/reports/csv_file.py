@@ -18,12 +18,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from broadcaster.enums import Kind, Outcome, Topic, voice_vi
+from broadcaster.enums import Kind, Outcome, RelayPart, Topic, voice_vi
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.cells import date_vi, decimal_vi, neutralise_row
+from broadcaster.reports.rows import Fact
 from broadcaster.reports.summary import (
     DETAIL_HEADINGS,
+    RELAY_HEADINGS,
     SLOT_NOW,
+    RelayFigures,
     author,
     filed_as,
     kind_vi,
@@ -59,9 +62,13 @@ class _Tables:
     def __init__(self) -> None:
         self.month_topic: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
         self.kinds: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+        self.relays: dict[str, RelayFigures] = defaultdict(RelayFigures)
 
     def add(self, record: AiringRecord) -> None:
         kind = record.kind or Kind.CCHC.value
+        if kind in set(RelayPart):  # relay time, apart from the bulletins
+            self.relays[record.slot or ""] += RelayFigures.of(_relay_fact(record))
+            return
         keys = [self.kinds[kind]]
         if kind == Kind.CCHC:
             keys.append(self.month_topic[(record.planned_start[:7], record.topic)])
@@ -89,6 +96,14 @@ class _Tables:
             for k in Kind
             if (t := self.kinds.get(k.value)) is not None
         ]
+
+
+def _relay_fact(record: AiringRecord) -> Fact:
+    """A relay's row as the summary counts it."""
+    return Fact(
+        record.planned_start[:7], "", record.slot, record.outcome, None, 1,
+        record.duration_s or 0.0, None, record.kind or "",
+    )  # fmt: skip
 
 
 class CsvReport:
@@ -137,6 +152,13 @@ class CsvReport:
         for row in self._tables.kind_rows():
             write(row)
         write([])
+        if self._tables.relays:  # relay time, apart from the bulletins
+            write(["Khung giờ tiếp sóng", *RELAY_HEADINGS])
+            relays = sorted(self._tables.relays.items())
+            for slot, figures in relays:
+                write([slot, *figures.cells()])
+            write(["Tổng cộng", *sum((f for _, f in relays), RelayFigures()).cells()])
+            write([])
         write(DETAIL_HEADINGS)
         with self._rows:
             self._rows.seek(0)

@@ -19,7 +19,14 @@ from docx.shared import Mm, Pt, RGBColor
 from broadcaster.programme.periods import name_vi
 from broadcaster.reports.cells import decimal_vi
 from broadcaster.reports.plan import PER_VI
-from broadcaster.reports.summary import FIGURE_HEADINGS, Summary, kind_vi, month_vi, topic_vi
+from broadcaster.reports.summary import (
+    FIGURE_HEADINGS,
+    RELAY_HEADINGS,
+    Summary,
+    kind_vi,
+    month_vi,
+    topic_vi,
+)
 
 TITLE = "KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH"
 FONT = "Times New Roman"
@@ -104,6 +111,7 @@ def write_docx(
     _title(doc, summary, f"{town}, {province}" if province else town, made_on)
     _paragraph(doc)
     _figures(doc, summary)
+    _relays(doc, summary)
     _against_plan(doc, summary)
     _paragraph(doc)
     _paragraph(doc, "4. Kiểm tra tính toàn vẹn của nhật ký phát", bold=True)
@@ -160,6 +168,17 @@ def _figures(doc: Any, summary: Summary) -> None:
         lines = [[name, *f.cells()] for name, f in summary.by_cluster]
         _table(doc, ["Cụm loa", *FIGURE_HEADINGS], lines)
         _paragraph(doc)
+
+
+def _relays(doc: Any, summary: Summary) -> None:
+    """Relay time (tiếp sóng) per relay slot, apart from the bulletins, when there was any."""
+    if not summary.by_relay:
+        return
+    _paragraph(doc, "Thời gian tiếp sóng đài cấp trên (không tính vào số bản tin)", bold=True)
+    lines = [[slot, *f.cells()] for slot, f in summary.by_relay]
+    lines.append(["Tổng cộng", *summary.relay_total.cells()])
+    _table(doc, ["Khung giờ tiếp sóng", *RELAY_HEADINGS], lines, bold_last=True)
+    _paragraph(doc)
 
 
 def _against_plan(doc: Any, summary: Summary) -> None:

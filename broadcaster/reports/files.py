@@ -49,10 +49,13 @@ class OfficeJson:
 
     def __init__(self, out: IO[str], summary: Summary, checked: str) -> None:
         days = summary.period
+        figures = asdict(summary)
+        if not summary.by_relay:  # relay time only when there was any, as in the other files
+            del figures["by_relay"], figures["relay_total"]
         head = {
             "period": {"name": days.name, "start": days.start.isoformat(),
                        "end": days.end.isoformat()},
-            "checked": checked, "summary": asdict(summary),
+            "checked": checked, "summary": figures,
         }  # fmt: skip
         options: dict[str, Any] = {"ensure_ascii": False, "default": str}
         text = json.dumps(head, indent=1, **options)

@@ -102,7 +102,7 @@ def airings_page(
     # One query: the index gives the order and the first `limit` rows; each joins its script.
     query = (
         select(*RECORD_COLUMNS)
-        .join(Script, Airing.script_id == Script.id)
+        .outerjoin(Script, Airing.script_id == Script.id)  # a relay's rows have no script
         .where(*within(*_narrowed(start, end, seek), outcome), *_ties(seek))
     )
     rows = list(session.execute(query.order_by(*direction).limit(limit)))

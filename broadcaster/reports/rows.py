@@ -27,13 +27,14 @@ BATCH = 2000
 @dataclass(frozen=True)
 class Fact:
     """`count` airings alike in what the summary counts: local month 'YYYY-MM', topic, slot,
-    outcome and script; `seconds` is their summed duration."""
+    outcome and script (None: a relay's part); `seconds` is their summed duration (a relay's:
+    the seconds received)."""
 
     month: str
     topic: str
     slot: str | None
     outcome: str
-    script_id: int
+    script_id: int | None
     count: int
     seconds: float
     cluster: str | None = None  # a loudspeaker cluster's confirmed row; None: the station's
@@ -79,7 +80,7 @@ def facts(
         select(
             month, topic, t.airing.c.slot_name, t.airing.c.outcome, t.airing.c.script_id, func.count(),
             func.sum(t.airing.c.duration_s), t.airing.c.cluster, kind,
-        ).join(t.script, t.airing.c.script_id == t.script.c.id),
+        ).outerjoin(t.script, t.airing.c.script_id == t.script.c.id),  # a relay's rows have none
         start, end, samples,
     ).group_by(
         month, topic, t.airing.c.slot_name, t.airing.c.outcome, t.airing.c.script_id, t.airing.c.cluster, kind
@@ -111,7 +112,7 @@ def records(
             func.coalesce(t.airing_event.c.event_hash, t.airing.c.row_hash),
             KIND,
         )
-        .join(t.script, t.airing.c.script_id == t.script.c.id)
+        .outerjoin(t.script, t.airing.c.script_id == t.script.c.id)  # a relay's rows have none
         .outerjoin(newest, newest.c.airing_id == t.airing.c.id)
         .outerjoin(t.airing_event, t.airing_event.c.seq == newest.c.seq),
         start, end, samples,

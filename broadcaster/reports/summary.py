@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from broadcaster import notes
-from broadcaster.enums import Kind, Outcome, Topic, label_vi
+from broadcaster.enums import Kind, Outcome, RelayPart, Topic, label_vi
 from broadcaster.programme.periods import Period
 from broadcaster.reports.airing_log import AiringRecord
 from broadcaster.reports.plan import Coverage, Plan, coverage
@@ -22,6 +22,12 @@ from broadcaster.store.authors import author_vi
 SLOT_NOW = "phát ngay"
 FIGURE_HEADINGS = [
     "Số bản tin", "Số lượt đã phát", "Số phút đã phát", "Lỗi", "Bị lỡ", "Bị ngắt / chen ngang",
+]  # fmt: skip
+# Relay time (tiếp sóng), apart from the bulletins: the stream's parts, the minutes received,
+# the minutes the fallback file filled, the parts whose stream was lost, and those cut.
+RELAY_HEADINGS = [
+    "Số lượt tiếp sóng", "Số phút tiếp sóng", "Số phút phát dự phòng", "Số lần mất luồng",
+    "Bị ngắt / chen ngang",
 ]  # fmt: skip
 DETAIL_HEADINGS = [
     "STT", "Ngày", "Giờ dự kiến", "Giờ bắt đầu", "Giờ kết thúc", "Khung giờ", "Mã bản tin",
@@ -37,7 +43,10 @@ def note(record: AiringRecord) -> str:
 
 
 def filed_as(record: AiringRecord) -> str:
-    """The plan topic of a CCHC row ("c"), else its kind in words ("Khẩn cấp, thiên tai")."""
+    """The plan topic of a CCHC row ("c"), else its kind in words ("Khẩn cấp, thiên tai",
+    "Tiếp sóng")."""
+    if record.kind in set(RelayPart):
+        return label_vi(RelayPart(record.kind))
     kind = Kind(record.kind or Kind.CCHC)
     return (record.topic or "") if kind == Kind.CCHC else label_vi(kind)
 
@@ -65,7 +74,8 @@ class _Count:
         if fact.outcome == Outcome.AIRED:
             self.aired += fact.count
             self.minutes += fact.seconds / 60
-            self.scripts.add(fact.script_id)
+            if fact.script_id is not None:
+                self.scripts.add(fact.script_id)
         elif fact.outcome == Outcome.FAILED:
             self.failed += fact.count
         elif fact.outcome == Outcome.MISSED:
@@ -104,6 +114,38 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class RelayFigures:
+    """Relay time (tiếp sóng); `cells` in RELAY_HEADINGS order."""
+
+    parts: int = 0
+    relayed_s: float = 0.0  # every second received is relay time, whatever ended the part
+    fallback_s: float = 0.0
+    lost: int = 0
+    cut: int = 0
+
+    def cells(self) -> list[object]:
+        return [
+            self.parts, round(self.relayed_s / 60, 1), round(self.fallback_s / 60, 1),
+            self.lost, self.cut,
+        ]  # fmt: skip
+
+    def __add__(self, other: RelayFigures) -> RelayFigures:
+        return RelayFigures(
+            self.parts + other.parts, self.relayed_s + other.relayed_s,
+            self.fallback_s + other.fallback_s, self.lost + other.lost, self.cut + other.cut,
+        )  # fmt: skip
+
+    @staticmethod
+    def of(fact: Fact) -> RelayFigures:
+        """The figures of one fact of a relay's rows."""
+        if fact.kind == RelayPart.FALLBACK:
+            return RelayFigures(fallback_s=fact.seconds)
+        lost = fact.outcome in (Outcome.FAILED, Outcome.INTERRUPTED)
+        cut = fact.outcome == Outcome.PREEMPTED
+        return RelayFigures(fact.count, fact.seconds, 0.0, lost * fact.count, cut * fact.count)
+
+
+@dataclass(frozen=True)
 class Summary:
     """The figures of a period; months are local 'YYYY-MM'."""
 
@@ -122,6 +164,9 @@ class Summary:
     # Every kind of bulletin (by_topic, the grid and the coverage count CCHC bulletins only).
     by_kind: list[tuple[str, Figures]] = field(default_factory=list)
     cchc_total: Figures = Figures(0, 0, 0.0, 0, 0, 0)
+    # Relay time per relay slot and in all, apart from the bulletins' figures.
+    by_relay: list[tuple[str, RelayFigures]] = field(default_factory=list)
+    relay_total: RelayFigures = RelayFigures()
 
 
 def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summary:
@@ -134,8 +179,12 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
     slots: dict[str, _Count] = defaultdict(_Count)
     grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     clusters: dict[str, _Count] = defaultdict(_Count)
+    relays: dict[str, RelayFigures] = defaultdict(RelayFigures)
     for fact in facts:
         rows += fact.count
+        if fact.kind in set(RelayPart):  # relay time, apart from the bulletins
+            relays[fact.slot or ""] += RelayFigures.of(fact)
+            continue
         if fact.cluster is not None:
             clusters[fact.cluster].add(fact)
             continue
@@ -160,12 +209,15 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
         plan=plan, coverage=coverage(plan, period, per_topic) if plan else [],
         by_cluster=[(name, c.frozen()) for name, c in sorted(clusters.items())],
         by_kind=[(k.value, kinds[k].frozen()) for k in Kind if k in kinds],
-        cchc_total=cchc.frozen(),
+        cchc_total=cchc.frozen(), by_relay=sorted(relays.items()),
+        relay_total=sum(relays.values(), RelayFigures()),
     )  # fmt: skip
 
 
 def kind_vi(kind: str) -> str:
-    """A kind of bulletin in Vietnamese."""
+    """A kind of bulletin (or of a relay's row) in Vietnamese."""
+    if kind in set(RelayPart):
+        return label_vi(RelayPart(kind))
     return label_vi(Kind(kind)) if kind in set(Kind) else kind
 
 

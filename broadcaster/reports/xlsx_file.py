@@ -21,6 +21,7 @@ from broadcaster.reports.plan import PER_VI
 from broadcaster.reports.summary import (
     DETAIL_HEADINGS,
     FIGURE_HEADINGS,
+    RELAY_HEADINGS,
     Figures,
     Summary,
     kind_vi,
@@ -114,6 +115,13 @@ def _summary(book: Any, out: _Sheet, summary: Summary, title: str, checked: str)
     _figures_table(out, "Theo khung giờ", "Khung giờ", summary.by_slot, summary.total)
     if summary.by_cluster:
         _figures_table(out, "Cụm loa xác nhận đã phát", "Cụm loa", summary.by_cluster, None)
+    if summary.by_relay:  # relay time, apart from the bulletins
+        out.line(["Thời gian tiếp sóng đài cấp trên (không tính vào số bản tin)"], "title")
+        out.line(["Khung giờ tiếp sóng", *RELAY_HEADINGS], "head")
+        for slot, figures in summary.by_relay:
+            out.line([slot, *figures.cells()])
+        out.line(["Tổng cộng", *summary.relay_total.cells()], "total")
+        out.skip()
     # The chart's data: airings aired per month (rows) and topic (columns).
     topics_seen = [t.value for t in Topic]
     out.line(["Lượt đã phát theo tháng và chủ đề"], "title")

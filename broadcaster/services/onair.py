@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from broadcaster import faultpoints, notes
-from broadcaster.enums import Outcome, Priority, Status
+from broadcaster.enums import Outcome, Priority, SlotKind, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
 from broadcaster.notes import Note, NoteCode, note
@@ -34,6 +34,7 @@ from broadcaster.onair.outputs import Output
 from broadcaster.programme.exceptions import latest, occurrences
 from broadcaster.programme.planning import entries_for, plan_occurrence
 from broadcaster.programme.slots import SlotDef, SlotOccurrence
+from broadcaster.services import relaying
 from broadcaster.services.audio import ensure_audio
 from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
@@ -58,7 +59,9 @@ PASSED_OVER = {
 
 def air_occurrence(ctx: Context, occurrence: SlotOccurrence, air: Airwaves) -> list[AiringResult]:
     """Air what is planned for one occurrence (planning it first if it has not begun); from the
-    plan kept in memory when the database does not answer."""
+    plan kept in memory when the database does not answer. A relay slot relays its stream."""
+    if occurrence.slot.kind == SlotKind.RELAY:
+        return relaying.air_relay(ctx, occurrence, air)
     key = (occurrence.slot.name, occurrence.start)
     try:
         if key in air.prepared:  # planned and checked ahead: air it as planned
@@ -191,7 +194,8 @@ def air_slot(ctx: Context, slot: SlotDef, air: Airwaves) -> list[AiringResult]:
     if occurrence is None or now >= occurrence.end:
         logger.warning("slot %s fired at %s with no open occurrence; nothing aired", slot.name, now)
         return []
-    if now - occurrence.start > air.grace and not _progress(ctx, occurrence)[0]:
+    relay = occurrence.slot.kind == SlotKind.RELAY  # late, it airs what is left of its slot
+    if not relay and now - occurrence.start > air.grace and not _progress(ctx, occurrence)[0]:
         return record_missed_occurrence(ctx, occurrence, air)
     return air_occurrence(ctx, occurrence, air)
 
@@ -244,7 +248,8 @@ def settle(
     due = []
     for occurrence in occurrences(slots, now - LOOKBACK, now, ctx.settings.tz, air.calendar):
         began, unaired = _progress(ctx, occurrence)
-        late = now - occurrence.start > air.grace
+        # a relay is due for what is left of its slot, however late (a restart mid-slot)
+        late = now - occurrence.start > air.grace and occurrence.slot.kind != SlotKind.RELAY
         if now < occurrence.end and (began or not late):
             if not began or unaired:
                 due.append(occurrence)

@@ -20,14 +20,20 @@ from pathlib import Path
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from broadcaster.config import Settings
 from broadcaster.enums import Role, SlotKind
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
+from broadcaster.onair.outputs import OutputError
+from broadcaster.onair.probe import PROBE_SECONDS, Failure, probe_file, probe_stream
+from broadcaster.onair.streams import check_url
+from broadcaster.onair.streams import shown_url as shown_url
 from broadcaster.programme.planning import withdraw_slot
 from broadcaster.programme.slot_rows import row_values, slot_of, sync_slot_rows
 from broadcaster.programme.slots import (
     DAYS,
     NAME_LIMIT,
+    RELAY_MINUTES,
     SlotDef,
     load_slots,
     overlap,
@@ -35,6 +41,7 @@ from broadcaster.programme.slots import (
 )
 from broadcaster.services.clusters import known_zones
 from broadcaster.services.context import Context
+from broadcaster.sound.audio import ffmpeg_exe
 from broadcaster.store.db import Slot as SlotRow
 from broadcaster.store.db import User
 
@@ -65,6 +72,8 @@ class SlotInput:
     zones: Sequence[str] = ()
     kind: str = SlotKind.BULLETINS
     output: str | None = None
+    url: str = ""  # a relay's stream address
+    fallback: str = ""  # a relay's programme file (absolute, or in the station's folder)
 
 
 def _refused(code: Code, **data: object) -> BroadcasterError:
@@ -114,8 +123,44 @@ def _days(raw: Sequence[str]) -> tuple[str, ...]:
     return tuple(day for day in DAYS if day in chosen)
 
 
-def read_input(ctx: Context, given: SlotInput) -> SlotDef:
-    """The slot a person asked for, each field checked in one sentence (zones must exist)."""
+def fallback_path(settings: Settings, raw: str) -> Path:
+    """Where a relay's fallback file is: as given when absolute, else in the station's folder."""
+    given = Path(raw)
+    return given if given.is_absolute() else settings.base_dir / given
+
+
+def _relay(
+    ctx: Context, given: SlotInput, minutes: int, known: SlotDef | None
+) -> tuple[str | None, str | None]:
+    """A relay's address and fallback, checked: the address answers with audio (looked at only
+    when it is new, so a slot renamed while the upper station is down is not refused), at most
+    RELAY_MINUTES, a fallback that is an audio file. Other kinds have neither."""
+    url, fallback = given.url.strip(), given.fallback.strip()
+    if given.kind != SlotKind.RELAY:
+        return None, None
+    if minutes > RELAY_MINUTES:
+        raise _refused(Code.SLOT_RELAY_TOO_LONG, maximum=RELAY_MINUTES)
+    if not url:
+        raise _refused(Code.SLOT_URL_MISSING)
+    try:
+        check_url(url)
+    except OutputError:
+        raise _refused(Code.SLOT_URL_INVALID, url=shown_url(url)) from None
+    if known is None or known.url != url:
+        failure = probe_stream(url, ffmpeg_exe())
+        if failure == Failure.NOT_AUDIO:
+            raise _refused(Code.SLOT_URL_NOT_AUDIO, url=shown_url(url))
+        if failure is not None:
+            raise _refused(Code.SLOT_URL_UNREACHABLE, url=shown_url(url), seconds=PROBE_SECONDS)
+    if fallback and (known is None or known.fallback != fallback):
+        if probe_file(fallback_path(ctx.settings, fallback), ffmpeg_exe()) is not None:
+            raise _refused(Code.SLOT_FALLBACK_INVALID, file=fallback)
+    return url, fallback or None
+
+
+def read_input(ctx: Context, given: SlotInput, known: SlotDef | None = None) -> SlotDef:
+    """The slot a person asked for, each field checked in one sentence (zones must exist);
+    `known`: the slot as stored, when this changes it."""
     name = " ".join(given.name.split())
     if not name or len(name) > NAME_LIMIT or "," in name:
         raise _refused(Code.SLOT_NAME_INVALID, maximum=NAME_LIMIT)
@@ -125,10 +170,12 @@ def read_input(ctx: Context, given: SlotInput) -> SlotDef:
         raise _refused(Code.SLOT_DAYS_INVALID, days=",".join(DAYS))
     if given.kind not in tuple(SlotKind):
         raise _refused(Code.SLOT_KIND_UNKNOWN, kind=given.kind, kinds=", ".join(SlotKind))
+    start, minutes = _start(given.start), _minutes(given.minutes)
+    zones = known_zones(ctx.session, list(given.zones))
+    url, fallback = _relay(ctx, given, minutes, known)
     return SlotDef(
-        name=name, days=days, start=_start(given.start), minutes=_minutes(given.minutes),
-        output=given.output or None, zones=known_zones(ctx.session, list(given.zones)),
-        on_date=on_date, kind=SlotKind(given.kind),
+        name=name, days=days, start=start, minutes=minutes, output=given.output or None,
+        zones=zones, on_date=on_date, kind=SlotKind(given.kind), url=url, fallback=fallback,
     )  # fmt: skip
 
 
@@ -254,7 +301,7 @@ def change_slot(
 ) -> SlotRecord:
     """Change a slot as read at `version` (a stale form is refused); it keeps its pause."""
     _check_editor(ctx, by)
-    after = read_input(ctx, given)
+    after = read_input(ctx, given, find_slot(ctx, key).slot)
     _serialise(ctx)
     found = _found(ctx, key, version)
     after = replace(after, paused=found.slot.paused)

@@ -101,6 +101,8 @@ class Slot(Base):
     on_date: Mapped[Optional[date]]
     paused: Mapped[bool]
     version: Mapped[int]
+    stream_url: Mapped[Optional[str]]
+    fallback: Mapped[Optional[str]]
 
 
 class ProgrammeEntry(Base):
@@ -128,7 +130,7 @@ class Airing(Base):
     id: Mapped[int]
     programme_entry_id: Mapped[Optional[int]]
     attempt: Mapped[int]
-    script_id: Mapped[int]
+    script_id: Mapped[Optional[int]]  # NULL for a relay's row (0017)
     rendering_id: Mapped[Optional[int]]
     slot_name: Mapped[Optional[str]]
     audio_sha256: Mapped[Optional[str]]
@@ -157,6 +159,9 @@ class Airing(Base):
     row_hash: Mapped[Optional[str]]
     cluster: Mapped[Optional[str]]
     cluster_entry: Mapped[Optional[str]]
+    relay_url: Mapped[Optional[str]]
+    received_s: Mapped[Optional[float]]
+    gaps: Mapped[Optional[str]]
 
     script: Mapped[Script] = relationship()
 

@@ -126,6 +126,10 @@ slot = Table(
     Column("paused", Boolean, nullable=False, default=False, server_default=false()),  # (0015)
     # Every change says `WHERE id = :id AND version = :read` and adds one (0015).
     Column("version", Integer, nullable=False, default=1, server_default=text("1")),
+    # A relay slot's stream, whole (its credentials too: needed to connect; shown only through
+    # streams.shown_url), and the programme file that fills it when the stream is lost (0017).
+    Column("stream_url", Text),
+    Column("fallback", String(300)),
 )
 
 # A date rule of the station's calendar (0016): a slot skipped or replaced on a date, a
@@ -169,7 +173,8 @@ airing = Table(
     _id(),
     Column("programme_entry_id", Integer, ForeignKey("programme_entry.id")),
     Column("attempt", Integer, nullable=False, default=1),
-    Column("script_id", Integer, ForeignKey("script.id"), nullable=False),
+    # NULL for a relay's row (0017): a stream, not a script, was heard.
+    Column("script_id", Integer, ForeignKey("script.id")),
     Column("rendering_id", Integer, ForeignKey("rendering.id")),
     Column("slot_name", String(100)),
     Column("audio_sha256", String(64)),
@@ -210,6 +215,11 @@ airing = Table(
     # was sent ("e-<programme entry>", "x-<air request>"). NULL: the station's own output.
     Column("cluster", String(60)),
     Column("cluster_entry", String(40)),
+    # A relay's receipt (0017; sealed with the outcome): the stream's address without its
+    # credentials, the seconds of audio received, and its gaps as JSON [[start_s, s, reason]].
+    Column("relay_url", Text),
+    Column("received_s", Double),
+    Column("gaps", Text),
     # One airing per programme entry: the partial index of `store.partial_index`.
     UniqueConstraint("programme_entry_id", "attempt"),
     # The log in its order (planned_start, id), all of it or one outcome (0007, 0014).

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from broadcaster.cli import main
 from broadcaster.services.station import Station
 from tests.conftest import LEADER, db_snapshot
+from tests.icecast import Icecast
 
 
 def listed(runner: CliRunner) -> dict[str, dict[str, object]]:
@@ -70,3 +71,38 @@ def test_export_then_import(station: Station, runner: CliRunner, project: Path) 
     result = runner.invoke(main, ["slots", "import", str(folder), "--by", LEADER])
     assert result.exit_code == 0, result.output
     assert listed(runner)["Chiều"]["start"] == "18:00:00"
+
+
+def test_relay_refusals_are_one_sentence_and_change_nothing(
+    station: Station, runner: CliRunner
+) -> None:
+    before = db_snapshot(station.settings.db_url)
+    relay = ["slots", "add", "VOV", "--start", "11:00", "--days", "mon", "--by", LEADER]
+    for args, said in (
+        (["--minutes", "30", "--kind", "relay"],
+         "Error: A relay slot needs the address of the stream it relays (--url)."),
+        (["--minutes", "400", "--url", "http://127.0.0.1:9/vov1"],
+         "Error: A relay slot lasts at most 360 minutes (6 hours)."),
+        (["--minutes", "30", "--url", "http://tram:bi-mat@127.0.0.1:9/vov1"],
+         "Error: The stream http://127.0.0.1:9/vov1 did not answer within 10 s; check the "
+         "address and the Internet."),
+    ):  # fmt: skip
+        result = runner.invoke(main, relay + args)
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines() == [said]
+    assert db_snapshot(station.settings.db_url) == before
+
+
+def test_a_relay_is_listed_without_its_password(
+    station: Station, runner: CliRunner, icecast: Icecast
+) -> None:
+    icecast.feed("/vov1.mp3")
+    secret = icecast.url("/vov1.mp3").replace("http://", "http://tram:bi-mat@")
+    add = ["slots", "add", "VOV", "--start", "11:00", "--minutes", "30", "--days", "mon",
+           "--url", secret, "--by", LEADER]  # fmt: skip
+    result = runner.invoke(main, add)
+    assert result.exit_code == 0, result.output
+    assert f"(relay of {icecast.url('/vov1.mp3')}, version 1)" in result.output
+    shown = runner.invoke(main, ["slots", "list"]).output + json.dumps(listed(runner))
+    assert "bi-mat" not in result.output + shown
+    assert listed(runner)["VOV"]["url"] == icecast.url("/vov1.mp3")

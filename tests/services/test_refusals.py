@@ -453,9 +453,22 @@ CASES: dict[str, Case] = {
         '[[slot]]\nname = "Tết"\ndate = 2025-01-29\ndays = ["wed"]\nstart = "08:00"\nminutes = 30\n',
         "town.toml, slot 1 (Tết): give days or a date, not both.",
     ),
-    "slot-kind-relay": slot_file(
+    "slot-kind-unknown": slot_file(
+        '[[slot]]\nname = "A"\nkind = "radio"\nstart = "06:00"\nminutes = 30\n',
+        "town.toml, slot 1 (A): kind must be one of bulletins, relay.",
+    ),
+    "slot-relay-without-url": slot_file(
         '[[slot]]\nname = "A"\nkind = "relay"\nstart = "06:00"\nminutes = 30\n',
-        "town.toml, slot 1 (A): kind must be one of bulletins.",
+        "town.toml, slot 1 (A): a relay needs the url of the stream it relays.",
+    ),
+    "slot-url-on-bulletins": slot_file(
+        '[[slot]]\nname = "A"\nurl = "http://vov.example/vov1"\nstart = "06:00"\nminutes = 30\n',
+        'town.toml, slot 1 (A): url and fallback are for a slot of kind = "relay".',
+    ),
+    "slot-relay-fallback-number": slot_file(
+        '[[slot]]\nname = "A"\nkind = "relay"\nurl = "http://vov.example/vov1"\nfallback = 3\n'
+        'start = "06:00"\nminutes = 30\n',
+        "town.toml, slot 1 (A): fallback must be text in quotes.",
     ),
     "slot-paused-word": slot_file(
         '[[slot]]\nname = "A"\npaused = "yes"\nstart = "06:00"\nminutes = 30\n',

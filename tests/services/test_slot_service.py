@@ -144,7 +144,20 @@ def test_moving_a_slot_takes_its_coming_bulletins_out(station: Station) -> None:
         ),
         (SlotInput(name="X", start="11:00", minutes=15, on_date="30/02/2024"), Code.SLOT_DATE_INVALID),
         (SlotInput(name="X", start="11:00", minutes=15, on_date="10/03/2024"), Code.SLOT_DATE_PASSED),
-        (SlotInput(name="X", start="11:00", minutes=15, days=["mon"], kind="relay"), Code.SLOT_KIND_UNKNOWN),
+        (SlotInput(name="X", start="11:00", minutes=15, days=["mon"], kind="tv"), Code.SLOT_KIND_UNKNOWN),
+        (SlotInput(name="X", start="11:00", minutes=15, days=["mon"], kind="relay"), Code.SLOT_URL_MISSING),
+        (
+            SlotInput(name="X", start="11:00", minutes=15, days=["mon"], kind="relay", url="ftp://vov.vn/a"),
+            Code.SLOT_URL_INVALID,
+        ),
+        (
+            SlotInput(name="X", start="11:00", minutes=361, days=["mon"], kind="relay", url="http://127.0.0.1:9/a"),
+            Code.SLOT_RELAY_TOO_LONG,
+        ),
+        (
+            SlotInput(name="X", start="11:00", minutes=15, days=["mon"], kind="relay", url="http://u:secret@127.0.0.1:9/a"),
+            Code.SLOT_URL_UNREACHABLE,
+        ),
         (SlotInput(name="X", start="11:00", minutes=15, days=["mon"], zones=["Thôn 9"]), Code.ZONE_NOT_FOUND),
         (SlotInput(name="Sáng", start="11:00", minutes=15, days=["mon"]), Code.SLOT_EXISTS),
     ],
@@ -154,7 +167,8 @@ def test_bad_input_is_refused_in_one_sentence_and_changes_nothing(
 ) -> None:
     before = db_snapshot(station.settings.db_url)
     with services(station, FIXED_NOW) as ctx:
-        refused(code, lambda: slots.add_slot(ctx, LEADER, given))
+        sentence = refused(code, lambda: slots.add_slot(ctx, LEADER, given))
+    assert "secret" not in sentence  # a relay's password never reaches a sentence
     assert db_snapshot(station.settings.db_url) == before
 
 

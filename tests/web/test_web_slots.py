@@ -22,6 +22,7 @@ from broadcaster.store.db import AuditEvent
 from broadcaster.store.users import create_user
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, LEADER, LEADER_PASSWORD, db_snapshot
 from tests.helpers import services
+from tests.icecast import Icecast
 
 PASSWORD = "mat-khau-thu-nghiem"
 PASSWORDS = {LEADER: LEADER_PASSWORD, "admin": ADMIN_PASSWORD}
@@ -156,6 +157,10 @@ def test_an_overlap_is_refused_naming_both_slots_and_nothing_changes(
         ("date", "31/02/2024", "Ngày “31/02/2024” không hợp lệ (dạng đúng: ngày/tháng/năm, ví dụ 29/01/2025)."),
         ("date", "01/03/2024", "Ngày 01/03/2024 đã qua; khung giờ một lần phải từ hôm nay trở đi."),
         ("name", "Trưa, tối", "Tên khung giờ dài 1 đến 100 ký tự, không có dấu phẩy."),
+        ("url", "vov1.vov.vn/phat", "“vov1.vov.vn/phat” không phải địa chỉ luồng phát: địa chỉ phải bắt đầu bằng http:// hoặc https://."),
+        ("url", "", "Khung giờ tiếp sóng cần địa chỉ luồng phát của đài cấp trên."),
+        ("minutes", "361", "Khung giờ tiếp sóng dài tối đa 360 phút (6 giờ)."),
+        ("url", "http://127.0.0.1:9/vov1", "Luồng phát http://127.0.0.1:9/vov1 không trả lời trong 10 giây; hãy kiểm tra địa chỉ và đường Internet."),
     ],
 )  # fmt: skip
 def test_a_bad_field_is_refused_in_one_sentence_with_the_form_kept(
@@ -166,6 +171,8 @@ def test_a_bad_field_is_refused_in_one_sentence_with_the_form_kept(
     form: dict[str, object] = {**NOON, field: value}
     if field == "date":
         form["days"] = []
+    if field == "url" or value == "361":  # a relay's fields
+        form = {"url": "http://127.0.0.1:9/vov1", **form, "kind": "relay"}
     status, page = send(leader, "/programme/slots/", form)
     assert (status, one_sentence(page)) == (422, said)
     assert f'value="{htmllib.escape(value)}"' in page  # what was typed is still there
@@ -307,3 +314,24 @@ def test_a_slot_that_is_not_there_is_a_vietnamese_404(station: Station, apps: Lo
         answer = leader.get(f"/programme/slots/{slot}/delete")
         assert answer.status_code == 404 and f"Không có khung giờ “{slot}”." in answer.text
         assert send(leader, f"/programme/slots/{slot}/pause", {"version": "1"})[0] == 404
+
+
+def test_a_relay_is_added_from_the_page_and_its_password_never_shown(
+    station: Station, apps: Login, icecast: Icecast
+) -> None:
+    icecast.feed("/tinh.mp3")
+    secret = icecast.url("/tinh.mp3").replace("http://", "http://tram:mat-khau-bi-mat@")
+    leader = apps(LEADER)
+    form = {**NOON, "kind": "relay", "url": secret, "name": "Đài tỉnh"}
+    assert send(leader, "/programme/slots/", form)[0] == 303
+    page = htmllib.unescape(leader.get("/programme/slots/").text)
+    row = page[page.index('<th scope="row">Đài tỉnh</th>') :].split("</tr>")[0]
+    assert "Tiếp sóng" in row and icecast.url("/tinh.mp3") in row
+    edit = leader.get(f"/programme/slots/{slot_id(station, 'Đài tỉnh')}/edit").text
+    assert "mat-khau" not in page + edit
+    # saved with the address field left empty: the stored address (and its password) stays
+    form = {**form, "url": "", "name": "Đài tỉnh trưa", "version": "1"}
+    status, _ = send(leader, f"/programme/slots/{slot_id(station, 'Đài tỉnh')}/edit", form)
+    assert status == 303
+    with services(station, FIXED_NOW) as ctx:
+        assert service.find_slot(ctx, "Đài tỉnh trưa").slot.url == secret
