@@ -20,7 +20,8 @@ from sqlalchemy import select
 from broadcaster import notes
 from broadcaster.daemon.process import Daemon
 from broadcaster.evidence.verify import verify
-from broadcaster.notes import ENGLISH, VIETNAMESE, Note, NoteCode, note
+from broadcaster.notes import ENGLISH, Note, NoteCode, note
+from broadcaster.notes_vietnamese import VIETNAMESE
 from broadcaster.onair.command_output import CommandOutput, HookedOutput
 from broadcaster.onair.outputs import FileOutput
 from broadcaster.programme.slots import parse_slots

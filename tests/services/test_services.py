@@ -12,7 +12,8 @@ from broadcaster.web.messages import VIETNAMESE
 from click.testing import CliRunner
 
 from broadcaster.cli import main
-from broadcaster.errors import ENGLISH, Code
+from broadcaster.errors import Code
+from broadcaster.errors_english import ENGLISH
 from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, db_snapshot
 from tests.helpers import approved_rendered, services
 
