@@ -120,7 +120,9 @@ def test_the_log_page_shows_each_relay_part_with_its_kind(station: Station) -> N
     assert "4 lượt phát" in page.text
 
 
-def test_a_lost_relay_is_a_problem_on_the_status_page_in_vietnamese(station: Station) -> None:
+def test_a_lost_relay_is_a_problem_on_the_status_page_and_its_parts_are_last_outcomes(
+    station: Station,
+) -> None:
     from broadcaster.web import create_app
 
     from broadcaster.notes import NoteCode, note
@@ -131,6 +133,7 @@ def test_a_lost_relay_is_a_problem_on_the_status_page_in_vietnamese(station: Sta
         NoteCode.RELAY_LOST, slot="VOV trưa", at="11:00 11/03/2024", url=URL,
         fallback="nhac-du-phong.mp3",
     )  # fmt: skip
+    _seal_relays(station)
     with station.sessions() as session:
         session.add(Problem(at=FIXED_NOW, message=lost.stored()))
         session.commit()
@@ -143,3 +146,4 @@ def test_a_lost_relay_is_a_problem_on_the_status_page_in_vietnamese(station: Sta
         "Tiếp sóng VOV trưa lúc 11:00 11/03/2024: mất luồng http://vov.example/vov1.mp3; "
         "phát tệp dự phòng nhac-du-phong.mp3."
     ) in page.text
+    assert '<td data-label="Bản tin">Đài tỉnh</td>' in page.text  # the latest parts aired
