@@ -172,7 +172,7 @@ def _gather(settings: Settings, db: Reader, now: datetime, count: int) -> Health
         LastOutcome(row.planned_start, row.title or row.script_title, row.outcome, row.error)
         for row in db.execute(
             select(airing, script.c.title.label("script_title"))
-            .join(script, airing.c.script_id == script.c.id)
+            .outerjoin(script, airing.c.script_id == script.c.id)  # a relay's parts: no script
             .order_by(airing.c.id.desc())
             .limit(count)
         )

@@ -118,3 +118,32 @@ def test_the_log_page_shows_each_relay_part_with_its_kind(station: Station) -> N
     assert page.text.count('<td data-label="Chủ đề hoặc loại">Tiếp sóng</td>') == 3
     assert "Phát tệp dự phòng (mất luồng tiếp sóng)" in page.text
     assert "4 lượt phát" in page.text
+
+
+def test_a_lost_relay_is_a_problem_on_the_status_page_and_its_parts_are_last_outcomes(
+    station: Station,
+) -> None:
+    from broadcaster.web import create_app
+
+    from broadcaster.notes import NoteCode, note
+    from broadcaster.store.db import Problem
+    from tests.web.test_log_pages import login
+
+    lost = note(
+        NoteCode.RELAY_LOST, slot="VOV trưa", at="11:00 11/03/2024", url=URL,
+        fallback="nhac-du-phong.mp3",
+    )  # fmt: skip
+    _seal_relays(station)
+    with station.sessions() as session:
+        session.add(Problem(at=FIXED_NOW, message=lost.stored()))
+        session.commit()
+    app = create_app(station.settings, {"TESTING": True}, clock=lambda: FIXED_NOW)
+    try:
+        page = login(app).get("/status/")
+    finally:
+        app.extensions["broadcaster"].engine.dispose()
+    assert (
+        "Tiếp sóng VOV trưa lúc 11:00 11/03/2024: mất luồng http://vov.example/vov1.mp3; "
+        "phát tệp dự phòng nhac-du-phong.mp3."
+    ) in page.text
+    assert '<td data-label="Bản tin">Đài tỉnh</td>' in page.text  # the latest parts aired
