@@ -73,6 +73,7 @@ class Code(StrEnum):
     SLOT_OVERFULL = "slot_overfull"
     SLOT_EMERGENCY = "slot_emergency"
     SLOT_EMERGENCY_LEADER = "slot_emergency_leader"
+    SLOT_IS_RELAY = "slot_is_relay"
     # Slots from the page and `broadcaster slots`
     SLOT_NAME_INVALID = "slot_name_invalid"
     SLOT_DAYS_INVALID = "slot_days_invalid"

@@ -110,6 +110,10 @@ ENGLISH: dict[Code, str] = {
         "'{name}' is not an enabled leader or admin account; only a leader puts an emergency "
         "bulletin into a routine slot."
     ),
+    Code.SLOT_IS_RELAY: (
+        "Slot {slot} relays an upper-level station's stream; put bulletins in a slot of kind "
+        "bulletins."
+    ),
     Code.SLOT_NAME_INVALID: "A slot's name has 1 to {maximum} characters and no comma.",
     Code.SLOT_DAYS_INVALID: (
         "Give the slot's days from {days} (such as mon,wed,fri) or one date, not both, not neither."

@@ -19,6 +19,7 @@ from broadcaster.services.background import RenderQueue
 from broadcaster.services.recording import MAX_UPLOAD_BYTES
 from broadcaster.services.reports import decimal_vi, period_vi, town_banner
 from broadcaster.services.scripts import MAX_SCRIPT_BYTES
+from broadcaster.services.slots import shown_url
 from broadcaster.services.station import open_station
 
 # Bytes a request may carry: an upload route takes a 5 MB file and its form; every other
@@ -107,6 +108,7 @@ def create_app(
     app.add_template_filter(duration_vi, "duration")
     app.add_template_filter(decimal_vi, "num")
     app.add_template_filter(period_vi, "period")
+    app.add_template_filter(shown_url, "shown_url")  # a stream's address without credentials
     app.context_processor(lambda: {"town_banner": town_banner(settings)})
     _handle_errors(app)
     return app

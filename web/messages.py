@@ -126,6 +126,10 @@ VIETNAMESE: dict[Code, str] = {
         "“{name}” không phải tài khoản lãnh đạo đang hoạt động: chỉ lãnh đạo mới đưa được bản tin "
         "khẩn cấp vào khung giờ phát thường xuyên."
     ),
+    Code.SLOT_IS_RELAY: (
+        "Khung giờ {slot} là buổi tiếp sóng đài cấp trên, không xếp bản tin vào được; hãy chọn "
+        "một khung giờ phát bản tin."
+    ),
     Code.SLOT_NAME_INVALID: "Tên khung giờ dài 1 đến {maximum} ký tự, không có dấu phẩy.",
     Code.SLOT_DAYS_INVALID: (
         "Hãy chọn các ngày trong tuần hoặc một ngày cụ thể cho khung giờ (chỉ một trong hai)."

@@ -41,14 +41,20 @@ def status(ctx: click.Context, as_json: bool) -> None:
     _say_on_air(health, tz)
     click.echo("Next airings:")
     for item in health.next_airings:
+        when = f"{item.start.astimezone(tz):%H:%M %d/%m}"
+        if item.relay is not None and item.until is not None:
+            fallback = "fallback file ready" if item.ready else "no fallback file"
+            until = f"{item.until.astimezone(tz):%H:%M}"
+            click.echo(
+                f"  {when}  {item.slot:<8} relay of {item.relay} until {until}  [{fallback}]"
+            )
+            continue
         ready = (
             "audio ready"
             if item.ready
             else ("not planned yet" if item.title is None else "AUDIO MISSING")
         )
-        click.echo(
-            f"  {item.start.astimezone(tz):%H:%M %d/%m}  {item.slot:<8} {item.title or '-'}  [{ready}]"
-        )
+        click.echo(f"  {when}  {item.slot:<8} {item.title or '-'}  [{ready}]")
     click.echo("Last outcomes:")
     for last in health.last_outcomes:
         click.echo(

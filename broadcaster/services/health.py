@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from broadcaster.config import Settings
-from broadcaster.enums import Outcome, Priority
+from broadcaster.enums import Outcome, Priority, SlotKind
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.notes import Note
 from broadcaster.onair.lease import Lease, lease_row, renewed_within
+from broadcaster.onair.streams import shown_url
 from broadcaster.programme.entry_rows import entry_audio
 from broadcaster.programme.exceptions import occurrences
 from broadcaster.programme.rule_rows import calendar_of
@@ -43,12 +44,16 @@ FULL_BELOW_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class NextAiring:
-    """A planned bulletin in a coming slot (title None: the slot is not planned yet)."""
+    """What a coming slot airs: a planned bulletin (title None: not planned yet), or a relay of
+    an upper-level station (`relay`: its stream's address shown without credentials, until
+    `until`; `ready`: it has a fallback file for a lost stream). One timeline of both."""
 
     start: datetime
     slot: str
     title: str | None
     ready: bool
+    relay: str | None = None
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -148,11 +153,21 @@ def check_health(settings: Settings, db: Reader, now: datetime, count: int = 5) 
 
 
 def _next_airings(settings: Settings, db: Reader, now: datetime, count: int) -> list[NextAiring]:
-    """The next `count` bulletins of the coming eight days' slots, each with its audio checked."""
+    """The next `count` bulletins and relays of the coming eight days' slots, in time order,
+    each bulletin with its audio checked."""
     upcoming: list[NextAiring] = []
     slots = slots_from_rows(db)
     window = (now, now + timedelta(days=8))
     for occurrence in occurrences(slots, *window, settings.tz, calendar_of(db)):
+        slot = occurrence.slot
+        if slot.kind == SlotKind.RELAY:
+            shown = shown_url(slot.url or "")
+            upcoming.append(
+                NextAiring(
+                    occurrence.start, slot.name, None, bool(slot.fallback), shown, occurrence.end
+                )
+            )
+            continue
         entries = entry_audio(db, occurrence.slot.name, occurrence.start)
         if not entries:
             upcoming.append(NextAiring(occurrence.start, occurrence.slot.name, None, False))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from broadcaster import faultpoints
-from broadcaster.enums import Outcome, Role, Status
+from broadcaster.enums import Outcome, Role, SlotKind, Status
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
 from broadcaster.intake.parse import clean_week
@@ -271,6 +271,8 @@ def arrange(
     """
     tz = ctx.settings.tz
     occurrence = coming_occurrence(ctx, slot_name, start)
+    if occurrence.slot.kind == SlotKind.RELAY:  # it airs a stream: bulletins there never would
+        raise BroadcasterError(Code.SLOT_IS_RELAY, slot=slot_name)
     chosen = _airable(ctx, script_ids)
     before = [e.script_id for e in entries_for(ctx.session, slot_name, start)]
     added = [script for script, _ in chosen if script.id not in before]
