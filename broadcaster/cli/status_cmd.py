@@ -39,22 +39,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Daemon: {state}; {beat}.")
     _say_schedule(health)
     _say_on_air(health, tz)
-    click.echo("Next airings:")
-    for item in health.next_airings:
-        when = f"{item.start.astimezone(tz):%H:%M %d/%m}"
-        if item.relay is not None and item.until is not None:
-            fallback = "fallback file ready" if item.ready else "no fallback file"
-            until = f"{item.until.astimezone(tz):%H:%M}"
-            click.echo(
-                f"  {when}  {item.slot:<8} relay of {item.relay} until {until}  [{fallback}]"
-            )
-            continue
-        ready = (
-            "audio ready"
-            if item.ready
-            else ("not planned yet" if item.title is None else "AUDIO MISSING")
-        )
-        click.echo(f"  {when}  {item.slot:<8} {item.title or '-'}  [{ready}]")
+    _say_next(health, tz)
     click.echo("Last outcomes:")
     for last in health.last_outcomes:
         click.echo(
@@ -137,3 +122,23 @@ def _say_on_air(health: Health, tz: ZoneInfo) -> None:
             f"Waiting: {waiting.title} ({kind}, asked by {waiting.requested_by or '-'} at "
             f"{waiting.requested_at.astimezone(tz):%H:%M:%S})."
         )
+
+
+def _say_next(health: Health, tz: ZoneInfo) -> None:
+    """The coming bulletins and relays, one timeline."""
+    click.echo("Next airings:")
+    for item in health.next_airings:
+        when = f"{item.start.astimezone(tz):%H:%M %d/%m}"
+        if item.relay is not None and item.until is not None:
+            fallback = "fallback file ready" if item.ready else "no fallback file"
+            until = f"{item.until.astimezone(tz):%H:%M}"
+            click.echo(
+                f"  {when}  {item.slot:<8} relay of {item.relay} until {until}  [{fallback}]"
+            )
+            continue
+        ready = (
+            "audio ready"
+            if item.ready
+            else ("not planned yet" if item.title is None else "AUDIO MISSING")
+        )
+        click.echo(f"  {when}  {item.slot:<8} {item.title or '-'}  [{ready}]")
