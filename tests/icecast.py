@@ -23,26 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from broadcaster.bench.relay import CONFIG
 from broadcaster.sound.audio import ffmpeg_exe
 from tests.broker import free_port
 
 SOURCE_PASSWORD = "source-pass-1"
 READY_WITHIN = 30.0  # seconds; a deadline for a busy machine, not a measured speed
-CONFIG = """<icecast>
-  <limits><clients>50</clients><sources>10</sources><source-timeout>5</source-timeout>
-    <burst-size>8192</burst-size></limits>
-  <authentication><source-password>{password}</source-password>
-    <admin-user>admin</admin-user><admin-password>{password}</admin-password></authentication>
-  <hostname>127.0.0.1</hostname>
-  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
-  <paths><basedir>/usr/share/icecast2</basedir><logdir>{folder}</logdir>
-    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
-  </paths>
-  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel>
-  </logging>
-  <security><chroot>0</chroot>{owner}</security>
-</icecast>
-"""
 
 
 def require_icecast() -> str:

@@ -52,8 +52,10 @@ if stream.read(2):
 while stream.read(65536):
     pass
 """
+# A loopback Icecast for the bench and the tests (tests/icecast.py); {owner} lets root start it
+# as the icecast2 user, since Icecast refuses to run as root.
 CONFIG = """<icecast>
-  <limits><clients>20</clients><sources>4</sources><source-timeout>5</source-timeout>
+  <limits><clients>50</clients><sources>10</sources><source-timeout>5</source-timeout>
     <burst-size>8192</burst-size></limits>
   <authentication><source-password>{password}</source-password>
     <admin-user>admin</admin-user><admin-password>{password}</admin-password></authentication>
@@ -62,7 +64,7 @@ CONFIG = """<icecast>
   <paths><basedir>/usr/share/icecast2</basedir><logdir>{folder}</logdir>
     <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
   </paths>
-  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>2</loglevel>
+  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel>
   </logging>
   <security><chroot>0</chroot>{owner}</security>
 </icecast>

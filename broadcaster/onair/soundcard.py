@@ -77,6 +77,9 @@ class SoundcardOutput:
         every few seconds): loading miniaudio takes about a quarter of a second the first time,
         which the slot's first sample would otherwise wait for. A missing card raises here
         (the daemon logs it; the slot's play raises it again as its outcome)."""
+        warmed = self._warmed
+        if warmed is not None and time.monotonic() - warmed[1] < WARM_FOR_SECONDS / 2:
+            return  # found lately: the devices are not listed again every few seconds
         self._warmed = None
         self._warmed = (self._device_id(_backends(self.backend)), time.monotonic())
 

@@ -47,7 +47,14 @@ from broadcaster.programme.rule_rows import calendar_of, rule_of, rule_rows
 from broadcaster.programme.slot_rows import slots_from_rows
 from broadcaster.programme.slots import DAYS, SlotDef
 from broadcaster.services.context import Context
-from broadcaster.services.slots import _check_editor, _minutes, _serialise, _start, find_slot
+from broadcaster.services.slots import (
+    _check_editor,
+    _minutes,
+    _serialise,
+    _start,
+    find_slot,
+    typed_date,
+)
 from broadcaster.store.db import Airing, DateRule, ProgrammeEntry
 
 DAY_OFF_WORDS = ("off", "nghi", "nghỉ")  # a weekday taken off airs as a Sunday
@@ -97,19 +104,9 @@ def _today(ctx: Context) -> date:
 
 
 def _day(raw: str, kind: RuleKind, today: date) -> date:
-    text_ = raw.strip()
-    if not text_:
+    found = typed_date(raw, today, Code.RULE_DATE_PASSED)
+    if found is None:
         raise BroadcasterError(Code.RULE_DATE_MISSING, kind=kind.value)
-    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date()):
-        try:
-            found = parse(text_)
-            break
-        except ValueError:
-            continue
-    else:
-        raise BroadcasterError(Code.SLOT_DATE_INVALID, value=text_)
-    if found < today:
-        raise BroadcasterError(Code.RULE_DATE_PASSED, value=f"{found:%d/%m/%Y}")
     return found
 
 

@@ -80,7 +80,9 @@ def _refused(code: Code, **data: object) -> BroadcasterError:
     return BroadcasterError(code, **data)
 
 
-def _date(raw: str, today: date) -> date | None:
+def typed_date(raw: str, today: date, passed: Code) -> date | None:
+    """A date as typed (YYYY-MM-DD or DD/MM/YYYY; None when empty), today or later: a slot's
+    one-off date or a date rule's (`passed`: the code of a date gone by)."""
     text_ = raw.strip()
     if not text_:
         return None
@@ -93,7 +95,7 @@ def _date(raw: str, today: date) -> date | None:
     else:
         raise _refused(Code.SLOT_DATE_INVALID, value=text_)
     if found < today:
-        raise _refused(Code.SLOT_DATE_PASSED, value=f"{found:%d/%m/%Y}")
+        raise _refused(passed, value=f"{found:%d/%m/%Y}")
     return found
 
 
@@ -165,7 +167,8 @@ def read_input(ctx: Context, given: SlotInput, known: SlotDef | None = None) -> 
     if not name or len(name) > NAME_LIMIT or "," in name:
         raise _refused(Code.SLOT_NAME_INVALID, maximum=NAME_LIMIT)
     days = _days(given.days)
-    on_date = _date(given.on_date, ctx.now().astimezone(ctx.settings.tz).date())
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    on_date = typed_date(given.on_date, today, Code.SLOT_DATE_PASSED)
     if bool(days) == (on_date is not None):
         raise _refused(Code.SLOT_DAYS_INVALID, days=",".join(DAYS))
     if given.kind not in tuple(SlotKind):
