@@ -40,11 +40,11 @@ def _add_slot(page, fields: dict[str, str], days: list[str], kind: str) -> None:
     form = page.locator("#them form")
     if page.locator("#them").get_attribute("open") is None:
         page.click("#them summary")
+    form.locator("select[name=kind]").select_option(kind)  # a relay's fields show for a relay
     for name, value in fields.items():
         form.locator(f"[name={name}]").fill(value)
     for day in days:
         form.locator(f"input[name=days][value={day}]").check()
-    form.locator("select[name=kind]").select_option(kind)
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
@@ -58,7 +58,7 @@ def test_a_leader_builds_a_day_with_a_relay_from_the_page(live_server: str, prov
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             refused = policy_refusals(page)
             log_in(page, live_server, LEADER, LEADER_PASSWORD)
-            page.goto(live_server + "/slots/")
+            page.goto(live_server + "/programme/slots/")
             _add_slot(
                 page, {"name": "Đài tỉnh trưa", "start": "11:00", "minutes": "60", "url": province},
                 every_day, "relay",
