@@ -15,6 +15,12 @@ name, which is also its broker user name, so one ACL pattern `%u` covers every a
 Every message is one JSON object with "v": 1. A programme is the whole horizon, never a
 difference: an entry missing from a newer programme is retracted, an entry whose audio changed
 is replaced; the agent works that out against what it holds (`changes`).
+
+A programme's `relays` are relay slots (tiếp sóng): the station re-publishes the upper station's
+stream to a mount of its own Icecast, and the agent plays that mount from `start` to `end`. A
+relay cut by an emergency resumes after it; each part after the first reports under the key
+`<key>.<part>` (`part_key`). An agent of an older release ignores `relays` (unknown fields are
+not read) and plays its bulletins as before.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ KINDS = ("started", "aired", "failed", "interrupted", "preempted", "retracted")
 FINAL_KINDS = frozenset({"aired", "failed", "interrupted", "preempted"})
 MAX_MESSAGE = 4 * 1024 * 1024  # bytes; a programme of two days for one cluster is far smaller
 MAX_ENTRIES = 2000
+LONGEST_RELAY_S = 6 * 3600  # a relay slot lasts at most 6 h
 
 
 class WireError(ValueError):
@@ -88,6 +95,30 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Relay:
+    """A relay slot a cluster is to air: the station's mount of the upper station's stream."""
+
+    key: str  # "r-<slot digest>-<start>"; unique on the station; parts after a cut: `part_key`
+    slot: str
+    start: datetime
+    end: datetime
+    url: str  # the station's Icecast mount, as the cluster reaches it (http or https)
+
+
+def part_key(key: str, part: int) -> str:
+    """The report key of a relay's `part` (1: the relay's own key)."""
+    return key if part == 1 else f"{key}.{part}"
+
+
+def relay_of(entry: str) -> tuple[str, int]:
+    """(relay key, part) of a report's entry key (part 1 for a key without a part)."""
+    key, dot, part = entry.rpartition(".")
+    if dot and key.startswith("r-") and part.isdigit() and 1 < int(part) < 1000:
+        return key, int(part)
+    return entry, 1
+
+
+@dataclass(frozen=True)
 class Programme:
     """Everything a cluster is to play until `until`; a newer `version` replaces an older one."""
 
@@ -96,6 +127,7 @@ class Programme:
     sent_at: datetime
     until: datetime
     entries: tuple[Entry, ...] = ()
+    relays: tuple[Relay, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +159,9 @@ class Report:
     from_cache: bool = False
     last_contact: datetime | None = None
     error: str | None = None
+    # a relay's part: seconds of audio received, and its gaps [start_s, seconds, reason]
+    received_s: float | None = None
+    gaps: tuple[tuple[float, float, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -150,7 +185,7 @@ class Health:
     playing: str | None = None
 
 
-_TIMES = {"start", "sent_at", "until", "issued_at", "expires", "started_at", "ended_at",
+_TIMES = {"start", "end", "sent_at", "until", "issued_at", "expires", "started_at", "ended_at",
           "reported_at", "last_contact", "at"}  # fmt: skip
 
 
@@ -188,6 +223,12 @@ def _build(kind: type, raw: dict[str, Any]) -> Any:
             if not isinstance(value, list) or len(value) > MAX_ENTRIES:
                 raise WireError("entries is not a list of at most %d" % MAX_ENTRIES)
             value = tuple(_build(Entry, e) if isinstance(e, dict) else _bad("entry") for e in value)
+        elif item.name == "relays":
+            if not isinstance(value, list) or len(value) > MAX_ENTRIES:
+                raise WireError("relays is not a list of at most %d" % MAX_ENTRIES)
+            value = tuple(_build(Relay, r) if isinstance(r, dict) else _bad("relay") for r in value)
+        elif item.name == "gaps":
+            value = _gaps(value)
         elif item.name == "missing":
             value = tuple(str(v) for v in value) if isinstance(value, list) else _bad(item.name)
         values[item.name] = value
@@ -203,6 +244,25 @@ def _bad(name: str) -> Any:
     raise WireError(f"{name} is malformed")
 
 
+def _gaps(value: object) -> tuple[tuple[float, float, str], ...]:
+    """A relay part's gaps: at most MAX_ENTRIES of [start_s, seconds, reason]."""
+    if not isinstance(value, list) or len(value) > MAX_ENTRIES:
+        raise WireError("gaps is not a list")
+    gaps = []
+    for gap in value:
+        if not (isinstance(gap, list) and len(gap) == 3 and isinstance(gap[2], str)):
+            raise WireError("a gap is not [start_s, seconds, reason]")
+        start, seconds, reason = gap
+        if not all(_number(n) and n >= 0 for n in (start, seconds)) or len(reason) > 40:
+            raise WireError("a gap is not [start_s, seconds, reason]")
+        gaps.append((float(start), float(seconds), reason))
+    return tuple(gaps)
+
+
+def _number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
 def _check(message: Any) -> None:
     """Types a hostile or broken sender could get wrong."""
     for item in fields(message):
@@ -213,12 +273,19 @@ def _check(message: Any) -> None:
         if item.name == "sha256" and value is not None:
             if not (isinstance(value, str) and len(value) == 64 and _is_hex(value)):
                 raise WireError("sha256 is not 64 hex digits")
-        if item.name in {"duration_s", "cache_ready_hours", "disk_free_mb"} and value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        numbers = {"duration_s", "cache_ready_hours", "disk_free_mb", "received_s"}
+        if item.name in numbers and value is not None:
+            if not _number(value) or value < 0:
                 raise WireError(f"{item.name} is not a number")
         if item.name in {"version", "script_id"} and isinstance(message, (Programme, Entry)):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise WireError(f"{item.name} is not a whole number")
+    if isinstance(message, Relay):
+        length = (message.end - message.start).total_seconds()
+        if not 0 < length <= LONGEST_RELAY_S:
+            raise WireError("a relay's end is not after its start, within 6 hours")
+        if not message.url.startswith(("http://", "https://")):
+            raise WireError("a relay's url is not an http or https address")
     if isinstance(message, Report) and message.kind not in KINDS:
         raise WireError(f"kind {message.kind[:20]!r} is not one of {', '.join(KINDS)}")
 
