@@ -95,6 +95,12 @@ class Settings:
     agent_api_host: str = "127.0.0.1"  # the agents' audio endpoint, apart from the staff pages
     agent_api_port: int = 8090
     emergency_expiry_minutes: int = 30
+    # Relays at the clusters (docs/installation.md "Relays at the clusters"): the station's own
+    # Icecast, where the daemon re-publishes each relay slot for the clusters in its zones, as
+    # http://source:PASSWORD@127.0.0.1:8000 (empty: the clusters are sent no relays), and the
+    # address the clusters open it at, e.g. http://192.168.1.10:8000 (empty: the same address).
+    relay_icecast: str = ""
+    relay_icecast_public: str = ""
 
     @property
     def var_path(self) -> Path:
@@ -155,7 +161,7 @@ class Settings:
 
 
 # Settings whose value is never printed, not even in the sentence that refuses it.
-SECRET_KEYS = frozenset({"database_url", "mqtt_password"})
+SECRET_KEYS = frozenset({"database_url", "mqtt_password", "relay_icecast"})
 
 
 def _coerce(name: str, kind: type, raw: object) -> object:
@@ -288,45 +294,6 @@ def _check_words(settings: Settings) -> None:
     settings.trusted_proxies()  # ConfigError for anything but addresses
 
 
-def _check_paths(settings: Settings) -> None:
-    """Refuse folders that are files, and files (dictionary, jingles) that are not there."""
-    for name in ("var_dir", "schedules_dir"):
-        value = getattr(settings, name)
-        path = settings.base_dir / value
-        if not value.strip() or (path.exists() and not path.is_dir()):
-            raise ConfigError(f"Setting '{name}' must name a folder, got {value!r}.")
-    if not settings.broker_dir.strip() or ".." in Path(settings.broker_dir).parts:
-        raise ConfigError(
-            f"Setting 'broker_dir' must name a folder inside var/, got {settings.broker_dir!r}."
-        )
-    files = {"abbreviations_file": settings.abbreviations_file}
-    files |= {name: getattr(settings, name) for name in ("intro", "outro")}
-    for name, value in files.items():
-        if value and value != "chime" and not (settings.base_dir / value).is_file():
-            what = (
-                "'chime', nothing, or an audio file" if name != "abbreviations_file" else "a file"
-            )
-            raise ConfigError(
-                f"Setting '{name}' must be {what}; {settings.base_dir / value} is not a file."
-            )
-
-
-def _check_database_url(raw: str) -> None:
-    """Refuse a database URL SQLAlchemy cannot read or has no driver for."""
-    if not raw:
-        return
-    from sqlalchemy import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    try:
-        make_url(raw).get_dialect()
-    except (ArgumentError, NoSuchModuleError, ImportError):
-        raise ConfigError(
-            "Setting 'database_url' is not a database URL Broadcaster can use, such as "
-            "postgresql+psycopg://radio:PASSWORD@localhost/radio or sqlite:///var/radio.db."
-        ) from None
-
-
 def _check_ranges(settings: Settings) -> None:
     """Refuse a number outside its sensible range, naming the setting and the range."""
     for name, (low, high) in RANGES.items():
@@ -391,10 +358,13 @@ def load_settings(
     settings = Settings(base_dir=base, **typed)
     _check_ranges(settings)
     _check_words(settings)
-    _check_database_url(settings.database_url)
+    from broadcaster.config_checks import check_database_url, check_paths, check_relay_icecast
+
+    check_database_url(settings.database_url)
+    check_relay_icecast(settings)
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"Unknown time zone '{settings.timezone}'.") from exc
-    _check_paths(settings)
+    check_paths(settings)
     return settings

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broadcaster.clusters import wire
+from broadcaster.clusters.relay_reports import relay_receipt, relay_row
 from broadcaster.config import Settings
 from broadcaster.enums import Outcome
 from broadcaster.evidence import ledger, witness
@@ -115,6 +116,9 @@ class _Book:
 
     @classmethod
     def read(cls, session: Session, names: set[str], entries: set[str]) -> _Book:
+        """The batch's clusters, what they were sent (a relay's parts: the relay's row), and
+        the rows their reports opened before."""
+        sent_keys = {wire.relay_of(entry)[0] for entry in entries}
         clusters = {
             c.name: c for c in session.scalars(select(Cluster).where(Cluster.name.in_(names)))
         }
@@ -122,7 +126,7 @@ class _Book:
         sent = {
             (d.cluster_id, d.entry): d
             for d in session.scalars(
-                select(Dispatch).where(Dispatch.cluster_id.in_(ids), Dispatch.entry.in_(entries))
+                select(Dispatch).where(Dispatch.cluster_id.in_(ids), Dispatch.entry.in_(sent_keys))
             )
         }
         rows = {
@@ -135,6 +139,7 @@ class _Book:
         return cls(clusters, sent, rows, final)
 
     def script(self, session: Session, sent: Dispatch) -> tuple[Script, Rendering | None]:
+        assert sent.script_id is not None and sent.sha256 is not None  # a bulletin's row
         key = (sent.script_id, sent.sha256)
         if key not in self.audio:
             rendering = session.scalar(
@@ -233,17 +238,22 @@ def _plan(
         raise Refused("no such enabled cluster")
     if report.kind == "retracted":
         return []  # the agent confirms it dropped an entry: nothing aired, nothing to seal
-    sent = book.sent.get((cluster.id, report.entry))
+    sent = book.sent.get((cluster.id, wire.relay_of(report.entry)[0]))
     if sent is None:
         raise Refused(f"entry {report.entry[:40]} was never sent to it")
     if report.sha256 is not None and report.sha256 != sent.sha256:
-        raise Refused(f"it played audio {report.sha256[:12]}…, not the {sent.sha256[:12]}… sent")
+        was = (sent.sha256 or "no audio")[:12]
+        raise Refused(f"it played audio {report.sha256[:12]}…, not the {was}… sent")
     key = (name, report.entry)
     said = ledger.Reported(report.reported_at, report.from_cache, report.last_contact)
     seals = []
     airing = book.rows.get(key)
     if airing is None:
-        airing = _open(session, book, cluster, sent, report)
+        airing = (
+            relay_row(cluster.name, sent, report)
+            if sent.script_id is None
+            else _open(session, book, cluster, sent, report)
+        )
         session.add(airing)
         book.rows[key] = airing
         seals.append(_Seal(airing, Outcome.STARTED, at, said))
@@ -261,6 +271,8 @@ def _plan(
             else None,
             "error": _note(report, settings.tz),
         }
+        if sent.script_id is None:  # a relay's part: its receipt, as the station's own rows
+            closing |= relay_receipt(report)
         seals.append(_Seal(airing, outcome, at, said, closing))
         book.final.add(key)
     return seals

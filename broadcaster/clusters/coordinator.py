@@ -101,7 +101,8 @@ class ClusterRelay:
             session.commit()
         count = 0
         for item in sent:
-            digest = hashlib.sha256(repr(item.message.entries).encode()).hexdigest()
+            content = (item.message.entries, item.message.relays)
+            digest = hashlib.sha256(repr(content).encode()).hexdigest()
             if not item.changed and self.published.get(item.cluster) == digest:
                 continue
             topic = wire.topic("programme", item.cluster, self.settings.mqtt_prefix)

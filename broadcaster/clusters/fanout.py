@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from broadcaster.clusters import wire
+from broadcaster.clusters.relay_fanout import LONGEST, dispatch_relay, live_relays, relays_for
 from broadcaster.config import Settings
+from broadcaster.programme.slots import SlotOccurrence
 from broadcaster.store.db import (
     AirRequest,
     Cluster,
@@ -63,10 +65,14 @@ class Sent:
 
 
 def programme_for(
-    session: Session, settings: Settings, cluster: Cluster, now: datetime
-) -> wire.Programme:
-    """Everything `cluster` is to play from a little before `now` to the render-ahead horizon."""
+    session: Session, settings: Settings, cluster: Cluster, now: datetime,
+    live: list[SlotOccurrence] | None = None,
+) -> wire.Programme:  # fmt: skip
+    """Everything `cluster` is to play from a little before `now` to the render-ahead horizon
+    (`live`: the relay occurrences of that time, read once for every cluster)."""
     until = now + timedelta(hours=settings.render_ahead_hours)
+    if live is None:
+        live = live_relays(session, settings, now, until)
     zone = session.get_one(Zone, cluster.zone_id).name
     rows = session.execute(
         select(ProgrammeEntry, Rendering, Script.title, SlotRow.zones, Script.zones)
@@ -97,23 +103,32 @@ def programme_for(
             )  # fmt: skip
         )
     version = int(now.timestamp() * 1000)
-    return wire.Programme(cluster.name, version, now, until, tuple(entries))
+    relays = relays_for(settings, zone, live)
+    return wire.Programme(cluster.name, version, now, until, tuple(entries), relays)
 
 
-def dispatch(session: Session, cluster: Cluster, programme: wire.Programme) -> bool:
-    """Remember what `programme` sends `cluster`; entries gone from it (not yet started) are
-    retracted. Returns whether anything changed since the last programme (the caller commits)."""
+def dispatch(
+    session: Session, cluster: Cluster, programme: wire.Programme, uppers: dict[str, str]
+) -> bool:
+    """Remember what `programme` sends `cluster` (`uppers`: each relay slot's stream); entries
+    and relays gone from it (not yet started) are retracted. Returns whether anything changed
+    since the last programme (the caller commits)."""
+    sent = programme.sent_at
     held = {
         d.entry: d
         for d in session.scalars(
             select(Dispatch).where(
                 Dispatch.cluster_id == cluster.id,
-                Dispatch.entry.like("e-%"),
-                Dispatch.starts_at >= programme.sent_at - PAST,
+                or_(
+                    and_(Dispatch.entry.like("e-%"), Dispatch.starts_at >= sent - PAST),
+                    and_(Dispatch.entry.like("r-%"), Dispatch.starts_at >= sent - LONGEST),
+                ),
             )
         )
     }
     changed = False
+    for relay in programme.relays:
+        changed |= dispatch_relay(held, session, cluster.id, relay, uppers[relay.slot], sent)
     for entry in programme.entries:
         row = held.pop(entry.key, None)
         if row is None:
@@ -134,10 +149,13 @@ def dispatch(session: Session, cluster: Cluster, programme: wire.Programme) -> b
 
 def programmes(session: Session, settings: Settings, now: datetime) -> list[Sent]:
     """The programme of every enabled cluster, with its dispatch rows brought up to date."""
+    until = now + timedelta(hours=settings.render_ahead_hours)
+    live = live_relays(session, settings, now, until)
+    uppers = {o.slot.name: o.slot.url or "" for o in live}
     sent = []
     for cluster in targeted(session, ()):
-        message = programme_for(session, settings, cluster, now)
-        sent.append(Sent(cluster.name, message, dispatch(session, cluster, message)))
+        message = programme_for(session, settings, cluster, now, live)
+        sent.append(Sent(cluster.name, message, dispatch(session, cluster, message, uppers)))
     return sent
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broadcaster.clusters import broker, wire
@@ -289,9 +289,15 @@ def unconfirmed_between(
         .exists()
     )
     query = (
-        select(Cluster.name, Dispatch.entry, Script.title, Dispatch.starts_at, Dispatch.duration_s)
+        select(
+            Cluster.name,
+            Dispatch.entry,
+            func.coalesce(Script.title, Dispatch.slot_name, ""),
+            Dispatch.starts_at,
+            Dispatch.duration_s,
+        )  # fmt: skip
         .join(Cluster, Dispatch.cluster_id == Cluster.id)
-        .join(Script, Dispatch.script_id == Script.id)
+        .outerjoin(Script, Dispatch.script_id == Script.id)  # a relay has no script: its slot
         .where(
             Dispatch.starts_at < min(end, now - CONFIRM_GRACE),
             Dispatch.retracted_at.is_(None),

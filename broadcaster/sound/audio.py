@@ -6,7 +6,6 @@ import array
 import functools
 import io
 import re
-import shutil
 import subprocess
 import tempfile
 import warnings
@@ -14,19 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from broadcaster.ffmpeg import ffmpeg_exe as ffmpeg_exe  # where ffmpeg is (shared with the agent)
+
 if TYPE_CHECKING:
     from pydub import AudioSegment
-
-
-@functools.cache
-def ffmpeg_exe() -> str:
-    """ffmpeg from PATH if the machine has one, else the binary shipped in imageio-ffmpeg."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 @functools.cache

@@ -286,15 +286,16 @@ class Dispatch(Base):
     id: Mapped[int]
     cluster_id: Mapped[int]
     entry: Mapped[str]
-    script_id: Mapped[int]
+    script_id: Mapped[Optional[int]]  # NULL for a relay (0018)
     rendering_id: Mapped[Optional[int]]
     slot_name: Mapped[Optional[str]]
-    sha256: Mapped[str]
+    sha256: Mapped[Optional[str]]
     starts_at: Mapped[datetime]
     duration_s: Mapped[float]
     sent_at: Mapped[datetime]
     retracted_at: Mapped[Optional[datetime]]
     requested_by: Mapped[Optional[str]]
+    relay_url: Mapped[Optional[str]]
 
     cluster: Mapped[Cluster] = relationship()
 

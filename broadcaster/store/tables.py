@@ -353,15 +353,17 @@ dispatch = Table(
     _id(),
     Column("cluster_id", Integer, ForeignKey("cluster.id"), nullable=False),
     Column("entry", String(40), nullable=False),  # wire key: e-<programme entry>, x-<request>
-    Column("script_id", Integer, ForeignKey("script.id"), nullable=False),
+    # NULL for a relay (0018): the cluster plays the station's mount, not a file
+    Column("script_id", Integer, ForeignKey("script.id")),
     Column("rendering_id", Integer, ForeignKey("rendering.id")),
     Column("slot_name", String(100)),
-    Column("sha256", String(64), nullable=False),
+    Column("sha256", String(64)),
     Column("starts_at", UTCDateTime, nullable=False, index=True),
     Column("duration_s", Double, nullable=False),
     Column("sent_at", UTCDateTime, nullable=False),
     Column("retracted_at", UTCDateTime),
     Column("requested_by", String(100)),
+    Column("relay_url", Text),  # a relay's upper station, without credentials (0018)
     UniqueConstraint("cluster_id", "entry"),
 )
 

@@ -40,7 +40,7 @@ from tests.conftest import ADMIN_PASSWORD, FIXED_NOW, REPO
 BASELINE = REPO / "tests" / "data" / "baseline-b75b397.db"
 BASELINE_COUNTS = {"script": 6, "rendering": 5, "programme_entry": 70, "airing": 7}
 # Columns that later revisions added; a row is intact when everything else is equal.
-ADDED_COLUMNS = {  # added by 0002 to 0017 (0014 adds indexes only)
+ADDED_COLUMNS = {  # added by 0002 to 0018 (0014 adds indexes only)
     "pinned", "epoch", "player_pgid", "title", "topic", "text_sha256", "approved_by",
     "seal_format", "author", "approved_at", "voice", "requested_by", "disabled",
     "must_change_password", "session_version", "added_at", "return_note", "returned_by",
