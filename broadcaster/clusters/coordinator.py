@@ -21,7 +21,11 @@ from broadcaster.clusters import agent_reports as intake
 from broadcaster.clusters import fanout, wire
 from broadcaster.clusters.endpoint import make_agent_app
 from broadcaster.clusters.link import StationLink
+from broadcaster.clusters.relay_fanout import live_relays
+from broadcaster.clusters.republish import LEAD, Republisher
 from broadcaster.config import Settings
+from broadcaster.ffmpeg import ffmpeg_exe
+from broadcaster.programme.slots import fallback_path
 from broadcaster.store.db import AirRequest
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,7 @@ class ClusterRelay:
         self.link = link or StationLink(settings, clock)
         self.published: dict[str, str] = {}  # cluster → digest of the entries last published
         self.sealed = 0
+        self.republisher = Republisher(settings, ffmpeg_exe(), clock)
         self._halt = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: object | None = None
@@ -85,6 +90,7 @@ class ClusterRelay:
     def stop(self) -> None:
         """Stop serving, sealing and publishing (what is unsealed comes back from the broker)."""
         self._halt.set()
+        self.republisher.stop()
         if self._server is not None:
             self._server.close()  # type: ignore[attr-defined]
         self.link.stop()
@@ -110,6 +116,20 @@ class ClusterRelay:
             self.published[item.cluster] = digest
             count += 1
         return count
+
+    def republish(self) -> list[str]:
+        """Publish each relay occurrence due within LEAD to the station's Icecast for the clusters
+        in its zones; end the feeds of those withdrawn. The keys of the feeds started."""
+        now = self.clock()
+        with self.sessions() as session:
+            live = live_relays(session, self.settings, now, now + LEAD)
+            live = [o for o in live if fanout.targeted(session, o.slot.zones)]
+        base = self.settings.base_dir
+        fallbacks = {
+            o.slot.name: fallback_path(base, o.slot.fallback) if o.slot.fallback else None
+            for o in live
+        }
+        return self.republisher.keep(live, fallbacks)
 
     def send_emergencies(self) -> int:
         """Publish each live emergency to every targeted cluster not yet sent it."""

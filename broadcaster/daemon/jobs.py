@@ -37,6 +37,7 @@ JOURNAL_SECONDS = 5  # how often airings waiting for the database are tried agai
 RENDER_AHEAD_MINUTES = 10
 EMERGENCY_POLL_SECONDS = 1  # how often new emergencies are sent to the clusters
 PROGRAMME_SECONDS = 15  # a changed programme reaches the clusters within this
+REPUBLISH_SECONDS = 5  # a relay's mount is up within this of LEAD before its start
 SLOTS_SECONDS = 5  # a slot changed on the page or with `broadcaster slots` is taken within this
 SLOT_JOB_PREFIX = "slot:"
 
@@ -106,6 +107,13 @@ def programmes_job() -> None:
     relay = _daemon().relay
     if relay is not None:
         relay.send_programmes()
+
+
+def republish_job() -> None:
+    """APScheduler entry point: keep each live relay published to the clusters' Icecast mount."""
+    relay = _daemon().relay
+    if relay is not None:
+        relay.republish()
 
 
 def emergencies_job() -> None:
@@ -295,6 +303,7 @@ class AirJobs:
         for function, seconds, executor in (
             (programmes_job, PROGRAMME_SECONDS, "clusters"),
             (emergencies_job, EMERGENCY_POLL_SECONDS, "emergencies"),
+            (republish_job, REPUBLISH_SECONDS, "republish"),
         ):
             self.scheduler.add_job(
                 function, "interval", seconds=seconds, id=function.__name__,

@@ -115,6 +115,7 @@ class Daemon(AirJobs):
                 "prepare": ThreadPoolExecutor(1),  # a slot made ready while a render runs
                 "clusters": ThreadPoolExecutor(1),
                 "emergencies": ThreadPoolExecutor(1),  # never behind a programme
+                "republish": ThreadPoolExecutor(1),  # relays' mounts, never behind a programme
                 "evidence": ThreadPoolExecutor(1),  # the chain's first checkpoint, walked once
                 "slots": ThreadPoolExecutor(1),  # the slot table's changes, never behind a render
             },

@@ -71,6 +71,12 @@ class SlotOccurrence:
     end: datetime
 
 
+def fallback_path(base_dir: Path, raw: str) -> Path:
+    """Where a relay's fallback file is: as given when absolute, else in the station's folder."""
+    given = Path(raw)
+    return given if given.is_absolute() else base_dir / given
+
+
 def _parse_start(raw: object, where: str) -> time:
     text = str(raw)
     for fmt in ("%H:%M", "%H:%M:%S"):

@@ -31,10 +31,9 @@ from broadcaster.onair.relay_air import (
     fallback_receiver,
 )
 from broadcaster.onair.streams import Receiver
-from broadcaster.programme.slots import SlotOccurrence
+from broadcaster.programme.slots import SlotOccurrence, fallback_path
 from broadcaster.services.audio import record_problem
 from broadcaster.services.context import Context
-from broadcaster.services.slots import fallback_path
 from broadcaster.sound.audio import ffmpeg_exe
 from broadcaster.store.db import Airing
 
@@ -138,7 +137,7 @@ def _lost(
     left = (occurrence.end - ctx.now()).total_seconds()
     if not slot.fallback or left <= 0 or cancel.is_set():
         return None
-    path = fallback_path(ctx.settings, slot.fallback)
+    path = fallback_path(ctx.settings.base_dir, slot.fallback)
     receiver = fallback_receiver(path, ctx.settings.sample_rate, ffmpeg_exe())
     return air_part(
         ctx.session, where, receiver, slot.name, occurrence.start, left,

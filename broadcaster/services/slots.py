@@ -20,7 +20,6 @@ from pathlib import Path
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from broadcaster.config import Settings
 from broadcaster.enums import Role, SlotKind
 from broadcaster.errors import BroadcasterError, Code
 from broadcaster.evidence import audit
@@ -35,6 +34,7 @@ from broadcaster.programme.slots import (
     NAME_LIMIT,
     RELAY_MINUTES,
     SlotDef,
+    fallback_path,
     load_slots,
     overlap,
     slots_toml,
@@ -125,12 +125,6 @@ def _days(raw: Sequence[str]) -> tuple[str, ...]:
     return tuple(day for day in DAYS if day in chosen)
 
 
-def fallback_path(settings: Settings, raw: str) -> Path:
-    """Where a relay's fallback file is: as given when absolute, else in the station's folder."""
-    given = Path(raw)
-    return given if given.is_absolute() else settings.base_dir / given
-
-
 def _relay(
     ctx: Context, given: SlotInput, minutes: int, known: SlotDef | None
 ) -> tuple[str | None, str | None]:
@@ -155,7 +149,7 @@ def _relay(
         if failure is not None:
             raise _refused(Code.SLOT_URL_UNREACHABLE, url=shown_url(url), seconds=PROBE_SECONDS)
     if fallback and (known is None or known.fallback != fallback):
-        if probe_file(fallback_path(ctx.settings, fallback), ffmpeg_exe()) is not None:
+        if probe_file(fallback_path(ctx.settings.base_dir, fallback), ffmpeg_exe()) is not None:
             raise _refused(Code.SLOT_FALLBACK_INVALID, file=fallback)
     return url, fallback or None
 
