@@ -287,24 +287,20 @@ class AirJobs:
         """
         for name in self.slots:
             _install(self, name)
-        for function, seconds, executor in (
+        every = [
             (follow_slots_job, SLOTS_SECONDS, "slots"),
             (settle_job, SETTLE_SECONDS, "housekeeping"),
             (render_ahead_job, RENDER_AHEAD_MINUTES * 60, "housekeeping"),
             (journal_job, JOURNAL_SECONDS, "journal"),
             (prepare_job, prepare.PREPARE_EVERY, "prepare"),
-        ):
-            self.scheduler.add_job(
-                function, "interval", seconds=seconds, id=function.__name__,
-                jobstore="memory", executor=executor, misfire_grace_time=None,
-            )  # fmt: skip
-        if self.relay is None:
-            return
-        for function, seconds, executor in (
-            (programmes_job, PROGRAMME_SECONDS, "clusters"),
-            (emergencies_job, EMERGENCY_POLL_SECONDS, "emergencies"),
-            (republish_job, REPUBLISH_SECONDS, "republish"),
-        ):
+        ]
+        if self.relay is not None:  # the loudspeaker clusters
+            every += [
+                (programmes_job, PROGRAMME_SECONDS, "clusters"),
+                (emergencies_job, EMERGENCY_POLL_SECONDS, "emergencies"),
+                (republish_job, REPUBLISH_SECONDS, "republish"),
+            ]
+        for function, seconds, executor in every:
             self.scheduler.add_job(
                 function, "interval", seconds=seconds, id=function.__name__,
                 jobstore="memory", executor=executor, misfire_grace_time=None,

@@ -63,11 +63,18 @@ class _Tables:
         self.month_topic: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
         self.kinds: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
         self.relays: dict[str, RelayFigures] = defaultdict(RelayFigures)
+        self.cluster_relays: dict[str, RelayFigures] = defaultdict(RelayFigures)
 
     def add(self, record: AiringRecord) -> None:
         kind = record.kind or Kind.CCHC.value
         if kind in set(RelayPart):  # relay time, apart from the bulletins
-            self.relays[record.slot or ""] += RelayFigures.of(_relay_fact(record))
+            output = record.output or ""
+            if output.startswith(CLUSTER_OUTPUT):  # a cluster's confirmed relay
+                self.cluster_relays[output.removeprefix(CLUSTER_OUTPUT)] += RelayFigures.of(
+                    _relay_fact(record)
+                )
+            else:
+                self.relays[record.slot or ""] += RelayFigures.of(_relay_fact(record))
             return
         keys = [self.kinds[kind]]
         if kind == Kind.CCHC:
@@ -96,6 +103,9 @@ class _Tables:
             for k in Kind
             if (t := self.kinds.get(k.value)) is not None
         ]
+
+
+CLUSTER_OUTPUT = "cluster:"  # a cluster's row names its output so (clusters.agent_reports)
 
 
 def _relay_fact(record: AiringRecord) -> Fact:
@@ -158,6 +168,11 @@ class CsvReport:
             for slot, figures in relays:
                 write([slot, *figures.cells()])
             write(["Tổng cộng", *sum((f for _, f in relays), RelayFigures()).cells()])
+            write([])
+        if self._tables.cluster_relays:  # what the clusters themselves relayed
+            write(["Cụm loa (tiếp sóng)", *RELAY_HEADINGS])
+            for name, figures in sorted(self._tables.cluster_relays.items()):
+                write([name, *figures.cells()])
             write([])
         write(DETAIL_HEADINGS)
         with self._rows:

@@ -172,13 +172,18 @@ def _figures(doc: Any, summary: Summary) -> None:
 
 def _relays(doc: Any, summary: Summary) -> None:
     """Relay time (tiếp sóng) per relay slot, apart from the bulletins, when there was any."""
-    if not summary.by_relay:
+    if not summary.by_relay and not summary.by_cluster_relay:
         return
     _paragraph(doc, "Thời gian tiếp sóng đài cấp trên (không tính vào số bản tin)", bold=True)
     lines = [[slot, *f.cells()] for slot, f in summary.by_relay]
     lines.append(["Tổng cộng", *summary.relay_total.cells()])
     _table(doc, ["Khung giờ tiếp sóng", *RELAY_HEADINGS], lines, bold_last=True)
     _paragraph(doc)
+    if summary.by_cluster_relay:  # what the loudspeaker clusters themselves relayed
+        _paragraph(doc, "Tiếp sóng do các cụm loa xác nhận", bold=True)
+        lines = [[name, *f.cells()] for name, f in summary.by_cluster_relay]
+        _table(doc, ["Cụm loa", *RELAY_HEADINGS], lines)
+        _paragraph(doc)
 
 
 def _against_plan(doc: Any, summary: Summary) -> None:

@@ -52,6 +52,8 @@ class OfficeJson:
         figures = asdict(summary)
         if not summary.by_relay:  # relay time only when there was any, as in the other files
             del figures["by_relay"], figures["relay_total"]
+        if not summary.by_cluster_relay:
+            del figures["by_cluster_relay"]
         head = {
             "period": {"name": days.name, "start": days.start.isoformat(),
                        "end": days.end.isoformat()},

@@ -167,6 +167,8 @@ class Summary:
     # Relay time per relay slot and in all, apart from the bulletins' figures.
     by_relay: list[tuple[str, RelayFigures]] = field(default_factory=list)
     relay_total: RelayFigures = RelayFigures()
+    # What each loudspeaker cluster confirmed it relayed (apart from the station's relay time).
+    by_cluster_relay: list[tuple[str, RelayFigures]] = field(default_factory=list)
 
 
 def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summary:
@@ -180,10 +182,14 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
     grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     clusters: dict[str, _Count] = defaultdict(_Count)
     relays: dict[str, RelayFigures] = defaultdict(RelayFigures)
+    cluster_relays: dict[str, RelayFigures] = defaultdict(RelayFigures)
     for fact in facts:
         rows += fact.count
         if fact.kind in set(RelayPart):  # relay time, apart from the bulletins
-            relays[fact.slot or ""] += RelayFigures.of(fact)
+            if fact.cluster is not None:
+                cluster_relays[fact.cluster] += RelayFigures.of(fact)
+            else:
+                relays[fact.slot or ""] += RelayFigures.of(fact)
             continue
         if fact.cluster is not None:
             clusters[fact.cluster].add(fact)
@@ -211,6 +217,7 @@ def summarise(facts: Iterable[Fact], period: Period, plan: Plan | None) -> Summa
         by_kind=[(k.value, kinds[k].frozen()) for k in Kind if k in kinds],
         cchc_total=cchc.frozen(), by_relay=sorted(relays.items()),
         relay_total=sum(relays.values(), RelayFigures()),
+        by_cluster_relay=sorted(cluster_relays.items()),
     )  # fmt: skip
 
 

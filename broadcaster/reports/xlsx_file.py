@@ -122,6 +122,12 @@ def _summary(book: Any, out: _Sheet, summary: Summary, title: str, checked: str)
             out.line([slot, *figures.cells()])
         out.line(["Tổng cộng", *summary.relay_total.cells()], "total")
         out.skip()
+    if summary.by_cluster_relay:  # what the clusters themselves relayed
+        out.line(["Tiếp sóng do các cụm loa xác nhận"], "title")
+        out.line(["Cụm loa", *RELAY_HEADINGS], "head")
+        for name, figures in summary.by_cluster_relay:
+            out.line([name, *figures.cells()])
+        out.skip()
     # The chart's data: airings aired per month (rows) and topic (columns).
     topics_seen = [t.value for t in Topic]
     out.line(["Lượt đã phát theo tháng và chủ đề"], "title")
