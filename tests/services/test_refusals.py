@@ -334,6 +334,11 @@ CASES: dict[str, Case] = {
     "cfg-agent-api-host-list": setting("agent_api_host = [1]", "'agent_api_host' must be a text"),
     "cfg-agent-api-port-high": setting("agent_api_port = 70000", "'agent_api_port' must be from 1 to 65535, got 70000."),
     "cfg-emergency-expiry-zero": setting("emergency_expiry_minutes = 0", "'emergency_expiry_minutes' must be from 1 to 1440, got 0."),
+    "cfg-relay-icecast-ftp": setting('relay_icecast = "ftp://source:pw@127.0.0.1:8000"', "'relay_icecast' must be an http address such as http://source:PASSWORD@127.0.0.1:8000, got an address that is not one."),
+    "cfg-relay-icecast-no-password": setting('relay_icecast = "http://127.0.0.1:8000"', "'relay_icecast' must carry Icecast's source password"),
+    "cfg-relay-icecast-bad-port": setting('relay_icecast = "http://source:pw@127.0.0.1:port"', "'relay_icecast' must be an http address"),
+    "cfg-relay-public-no-host": setting('relay_icecast_public = "http:///relay"', "'relay_icecast_public' must be an http address such as http://192.168.1.10:8000, got 'http:///relay'"),
+    "cfg-relay-public-alone": setting('relay_icecast_public = "http://192.168.1.10:8000"', "'relay_icecast_public' needs 'relay_icecast'"),
     "cfg-lease-high": setting("lease_seconds = 601", "'lease_seconds' must be from 6 to 600, got 601."),
     "cfg-render-ahead-negative": setting("render_ahead_hours = -24", "'render_ahead_hours' must be from 1 to 336"),
     "cfg-render-ahead-huge": setting("render_ahead_hours = 99999999999999999999", "'render_ahead_hours' must be from 1 to 336"),
@@ -684,6 +689,14 @@ def test_a_database_password_is_never_printed(station: Path, args: tuple[str, ..
         in (result.output)
         and result.output.count("\n") == 1
     )
+
+
+def test_the_relay_icecasts_source_password_is_never_printed(station: Path) -> None:
+    """A refused relay_icecast names the setting, never the password in it."""
+    given = f"ftp://source:{SECRET}@127.0.0.1:8000"
+    result = CliRunner(env={"BROADCASTER_RELAY_ICECAST": given}).invoke(main, ["status"])
+    assert result.exit_code == 1, result.output
+    assert SECRET not in result.output and "'relay_icecast' must be" in result.output
 
 
 def test_init_shows_a_generated_password_once_and_status_the_masked_url(
