@@ -29,6 +29,7 @@ class NoteCode(StrEnum):
     DAEMON_STOPPED = "daemon_stopped"
     FENCED = "fenced"
     TAKEN_BACK = "taken_back"
+    SLOT_WITHDRAWN = "slot_withdrawn"
     MISSED_TAKEN_BACK = "missed_taken_back"
     DAEMON_ENDED_DURING = "daemon_ended_during"
     DAEMON_ENDED_BEFORE_SOUND = "daemon_ended_before_sound"
@@ -95,6 +96,7 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.DAEMON_STOPPED: "The daemon was stopped during this airing.",
     NoteCode.FENCED: "Stopped at once: another daemon took this database over.",
     NoteCode.TAKEN_BACK: "Stopped: the bulletin was returned, retired or edited while on air.",
+    NoteCode.SLOT_WITHDRAWN: "Stopped: its slot was paused, deleted or changed while on air.",
     NoteCode.DAEMON_ENDED_DURING: (
         "The daemon stopped during this airing; its end time is an estimate (the daemon's last "
         "sign of life)."

@@ -13,6 +13,7 @@ VIETNAMESE: dict[NoteCode, str] = {
     NoteCode.DAEMON_STOPPED: "Chương trình phát tự động được tắt khi đang phát bản tin này.",
     NoteCode.FENCED: "Dừng ngay: một máy khác đã nhận quyền phát trên cùng cơ sở dữ liệu.",
     NoteCode.TAKEN_BACK: "Dừng: bản tin bị trả lại, thôi phát hoặc được sửa khi đang phát.",
+    NoteCode.SLOT_WITHDRAWN: "Dừng: khung giờ bị tạm dừng, xoá hoặc thay đổi khi đang phát.",
     NoteCode.DAEMON_ENDED_DURING: (
         "Chương trình phát tự động ngừng đột ngột khi đang phát bản tin này; giờ kết thúc là "
         "ước tính (lần cuối chương trình còn hoạt động)."

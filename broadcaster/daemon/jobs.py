@@ -26,7 +26,12 @@ from broadcaster.services.audio import record_problem
 from broadcaster.services.cluster_relay import ClusterRelay
 from broadcaster.services.context import Context, VoiceFactory
 from broadcaster.services.continuity import LeaseLost
-from broadcaster.services.exceptions import changed_slots, occurrences, starting_at
+from broadcaster.services.exceptions import (
+    changed_slots,
+    occurrences,
+    relay_withdrawn,
+    starting_at,
+)
 from broadcaster.services.onair import AiringResult
 from broadcaster.services.planning import SlotDef, SlotOccurrence, station_calendar
 
@@ -191,12 +196,18 @@ class AirJobs:
         with self.sessions() as session:
             found = {slot.name: slot for slot in planning.station_slots(self._context(session))}
             rules = station_calendar(self._context(session))
-        air, now = self.air, self.clock()
-        changed = changed_slots(self.slots, found, air.calendar, rules, now, self.settings.tz)
+        air, now, tz = self.air, self.clock(), self.settings.tz
+        changed = changed_slots(self.slots, found, air.calendar, rules, now, tz)
+        before, was, on_air = self.slots, air.calendar, air.current
         self.slots, air.calendar = found, rules
         for name in changed:
             self.air.prepared = {k: v for k, v in self.air.prepared.items() if k[0] != name}
-            self.air.floor.report(onair.SlotGone(name, self.clock()))
+            withdrawn = (
+                on_air is not None
+                and on_air[0] == name
+                and relay_withdrawn(before.get(name), found.get(name), on_air[1], was, rules, tz)
+            )  # a relay on air whose occurrence was taken away or changed is cut
+            self.air.floor.report(onair.SlotGone(name, self.clock(), withdrawn))
             _install(self, name)
         if changed:
             logger.warning("slots changed: %s; from their next occurrence on", ", ".join(changed))

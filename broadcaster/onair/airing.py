@@ -43,6 +43,7 @@ STOPPED = {
     StopReason.STOPPING: (Outcome.INTERRUPTED, Note(NoteCode.DAEMON_STOPPED)),
     StopReason.FENCED: (Outcome.INTERRUPTED, Note(NoteCode.FENCED)),
     StopReason.TAKEN_BACK: (Outcome.INTERRUPTED, Note(NoteCode.TAKEN_BACK)),
+    StopReason.SLOT_GONE: (Outcome.INTERRUPTED, Note(NoteCode.SLOT_WITHDRAWN)),
 }
 MAX_ATTEMPTS = 3
 Sleep = Callable[[float], object]

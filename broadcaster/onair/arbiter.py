@@ -112,10 +112,13 @@ class Approved:
 
 @dataclass(frozen=True)
 class SlotGone:
-    """A slot was changed or deleted: its waiting bulletins are dropped."""
+    """A slot was changed or deleted: its waiting bulletins are dropped (the bulletin on air
+    finishes); its relay on air is cut when the change took its occurrence away or changed its
+    end or stream (`relay_withdrawn`; settling then airs what the slot now says)."""
 
     slot: str
     at: datetime
+    relay_withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,10 +242,11 @@ class Arbiter:
             case Approved(script_id, _):
                 self.taken_back.discard(script_id)
                 return []
-            case SlotGone(slot, at):
+            case SlotGone(slot, at, withdrawn):
                 if self.sounding is not None and self.sounding.slot == slot:
                     self.resumes = False  # a relay cut meanwhile does not come back
-                return self._drop(lambda c: c.slot == slot, Why.SLOT_GONE, at, cut=False)
+                relay = withdrawn and self.sounding is not None and self.sounding.kind == Kind.RELAY
+                return self._drop(lambda c: c.slot == slot, Why.SLOT_GONE, at, cut=relay)
             case Stop(why, at):
                 self.stopped = why
                 return self._drop(lambda c: True, why, at)

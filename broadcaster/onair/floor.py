@@ -39,6 +39,7 @@ CUT_REASON = {
     Why.TAKEN_BACK: StopReason.TAKEN_BACK,
     Why.STOPPING: StopReason.STOPPING,
     Why.FENCED: StopReason.FENCED,
+    Why.SLOT_GONE: StopReason.SLOT_GONE,  # a relay whose slot was withdrawn: `interrupted`
 }
 
 

@@ -47,6 +47,7 @@ class StopReason(StrEnum):
     STOPPING = "stopping"  # the daemon is shutting down: `interrupted`
     FENCED = "fenced"  # another daemon took the lease over: `interrupted`, at once
     TAKEN_BACK = "taken back"  # returned, retired or edited while on air: `interrupted`
+    SLOT_GONE = "slot gone"  # a relay's slot paused, deleted or changed: `interrupted`
 
 
 class Cancel(threading.Event):

@@ -228,6 +228,24 @@ def changed_slots(
     return sorted(n for n in names if before.get(n) != after.get(n) or moved(after.get(n)))
 
 
+def relay_withdrawn(
+    before: SlotDef | None, after: SlotDef | None, start: datetime, was: Calendar,
+    now_is: Calendar, tz: ZoneInfo,
+) -> bool:  # fmt: skip
+    """Whether the relay occurrence of `before` starting at `start` (on air) no longer happens
+    as it was under `after`: the slot deleted, paused or no longer a relay, the occurrence
+    skipped or moved, its end or its stream changed. A change of zones or fallback leaves it."""
+    if before is None:
+        return False
+    if after is None or after.paused:
+        return True
+    old = starting_at(before, start, tz, was)
+    new = starting_at(after, start, tz, now_is)
+    if old is None or new is None:
+        return True
+    return (new.end, new.slot.kind, new.slot.url) != (old.end, old.slot.kind, old.slot.url)
+
+
 def next_start(slot: SlotDef, after: datetime, tz: ZoneInfo, calendar: Calendar) -> datetime | None:
     """When `slot` next happens, at or after `after` (None within a year: never)."""
     for days in range(0, SEARCH_LIMIT_DAYS, SEARCH_DAYS):

@@ -40,6 +40,7 @@ from broadcaster.programme.exceptions import (
 )
 from broadcaster.programme.exceptions import next_start as next_start
 from broadcaster.programme.exceptions import occurrences as occurrences
+from broadcaster.programme.exceptions import relay_withdrawn as relay_withdrawn
 from broadcaster.programme.exceptions import starting_at as starting_at
 from broadcaster.programme.exceptions import still_happens as still_happens
 from broadcaster.programme.holidays import holidays_between as holidays_between

@@ -262,3 +262,48 @@ def test_a_relay_lost_after_it_resumed_is_tried_again_by_settling(
 def recording_in(taken: Path) -> bool:
     """This play of the player has been given a second of audio."""
     return taken.stat().st_size > 88_200
+
+
+@pytest.mark.parametrize("withdrawn", [True, False], ids=["paused", "zones-changed"])
+def test_a_relay_slot_paused_mid_relay_stops_at_once_and_a_change_of_zones_does_not(
+    station: Station, icecast: Icecast, tmp_path: Path, withdrawn: bool
+) -> None:
+    """The daemon follows the slot table while a relay is on air: a pause takes the occurrence
+    away, so the relay stops there (interrupted, with why); new zones leave it on air."""
+    from broadcaster.services.clusters import add_zone
+
+    icecast.feed("/vov1.mp3")
+    relay_slot(station, icecast.url("/vov1.mp3"))
+    daemon = daemon_of(station, running_clock(12.0), tmp_path)
+    results: list[object] = []
+    relay = threading.Thread(target=lambda: results.extend(daemon.air_slot("VOV trưa")))
+    relay.start()
+    try:
+        wait_until(lambda: recording(tmp_path), "the relay's audio")
+        with services(station, FIXED_NOW) as ctx:
+            found = slots.find_slot(ctx, "VOV trưa")
+            if withdrawn:
+                slots.pause_slot(ctx, LEADER, found.id, found.version, True)
+            else:
+                add_zone(ctx, "Thôn 1")
+                given = SlotInput(name="VOV trưa", start="11:00", minutes=1, days=["mon"],
+                                  kind="relay", url=found.slot.url or "", zones=["Thôn 1"])  # fmt: skip
+                slots.change_slot(ctx, LEADER, found.id, found.version, given)
+        changed_at = daemon.clock()
+        daemon.follow_slots()  # as the daemon's watch of the slot table does every few seconds
+    finally:
+        relay.join()
+    (row,) = rows(station)
+    assert row.ended_at is not None
+    if withdrawn:
+        assert (row.kind, row.outcome) == ("relay", Outcome.INTERRUPTED)
+        assert row.error is not None and english(row.error) == (
+            "Stopped: its slot was paused, deleted or changed while on air."
+        )
+        assert row.ended_at < SLOT_END - timedelta(seconds=5)  # stopped, not played to the end
+        assert row.ended_at - changed_at < timedelta(seconds=5)
+    else:
+        assert (row.kind, row.outcome, row.error) == ("relay", Outcome.AIRED, None)
+        assert row.ended_at > SLOT_END - timedelta(seconds=1)
+    with station.sessions() as session:
+        assert verify(session, station.settings.var_path / "ledger").ok

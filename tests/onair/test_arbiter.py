@@ -162,6 +162,20 @@ class AirMachine(RuleBasedStateMachine):
     def slot_deleted(self) -> None:
         self.air.send(SlotGone("sáng", self.air.now))
 
+    @rule(withdrawn=st.booleans())
+    def relay_slot_changed(self, withdrawn: bool) -> None:
+        """The relay slot changed: its occurrence on air taken away (`withdrawn`) or not."""
+        sounding, was_cut = self.air.sounding, self.air.arbiter.cut
+        before = len(self.air.log)
+        self.air.send(SlotGone("tiếp sóng", self.air.now, withdrawn))
+        cuts = [d for _, d in self.air.log[before:] if isinstance(d, Cut)]
+        relay_on_air = sounding is not None and sounding.kind == Kind.RELAY
+        if withdrawn and relay_on_air and was_cut is None:
+            assert cuts == [Cut(sounding, Why.SLOT_GONE, self.air.now)]
+        else:
+            assert cuts == [], f"cut {cuts} for a change that left the relay on air"
+        assert not any(c.slot == "tiếp sóng" for c in self.air.arbiter.waiting)
+
     @precondition(lambda self: self.air.sounding is not None)
     @rule()
     def the_player_fails(self) -> None:
@@ -397,9 +411,24 @@ def test_a_relay_cut_for_a_bulletin_does_not_come_back_when_its_slot_is_deleted(
     assert arbiter.handle(Ended("request:1", T0 + timedelta(minutes=1))) == []
 
 
+def test_a_relay_whose_occurrence_was_withdrawn_is_cut_and_never_resumes() -> None:
+    arbiter = Arbiter()
+    arbiter.handle(Wants(RELAY, T0))
+    assert arbiter.handle(SlotGone("tiếp sóng", T0, relay_withdrawn=False)) == []
+    assert arbiter.sounding == RELAY  # zones or fallback changed: the relay goes on
+    later = T0 + timedelta(seconds=5)
+    assert arbiter.handle(SlotGone("tiếp sóng", later, relay_withdrawn=True)) == [
+        Cut(RELAY, Why.SLOT_GONE, later)
+    ]
+    assert arbiter.handle(Ended("relay:1", later)) == []
+    assert arbiter.sounding is None and arbiter.waiting == []
+
+
 def test_every_reason_to_cut_stops_a_player_with_a_reason() -> None:
     """The floor turns each cut into a player's stop reason (the evidence's outcome)."""
     from broadcaster.onair.floor import CUT_REASON
 
-    cutting = {Why.EMERGENCY, Why.PRIORITY, Why.TAKEN_BACK, Why.STOPPING, Why.FENCED}
+    cutting = {
+        Why.EMERGENCY, Why.PRIORITY, Why.TAKEN_BACK, Why.STOPPING, Why.FENCED, Why.SLOT_GONE,
+    }  # fmt: skip
     assert cutting <= set(CUT_REASON)
