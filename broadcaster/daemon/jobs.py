@@ -202,12 +202,8 @@ class AirJobs:
         self.slots, air.calendar = found, rules
         for name in changed:
             self.air.prepared = {k: v for k, v in self.air.prepared.items() if k[0] != name}
-            withdrawn = (
-                on_air is not None
-                and on_air[0] == name
-                and relay_withdrawn(before.get(name), found.get(name), on_air[1], was, rules, tz)
-            )  # a relay on air whose occurrence was taken away or changed is cut
-            self.air.floor.report(onair.SlotGone(name, self.clock(), withdrawn))
+            gone = relay_withdrawn(on_air, name, before.get(name), found.get(name), was, rules, tz)
+            self.air.floor.report(onair.SlotGone(name, self.clock(), gone))
             _install(self, name)
         if changed:
             logger.warning("slots changed: %s; from their next occurrence on", ", ".join(changed))

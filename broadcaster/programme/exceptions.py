@@ -229,14 +229,16 @@ def changed_slots(
 
 
 def relay_withdrawn(
-    before: SlotDef | None, after: SlotDef | None, start: datetime, was: Calendar,
-    now_is: Calendar, tz: ZoneInfo,
+    on_air: tuple[str, datetime] | None, name: str, before: SlotDef | None,
+    after: SlotDef | None, was: Calendar, now_is: Calendar, tz: ZoneInfo,
 ) -> bool:  # fmt: skip
-    """Whether the relay occurrence of `before` starting at `start` (on air) no longer happens
-    as it was under `after`: the slot deleted, paused or no longer a relay, the occurrence
-    skipped or moved, its end or its stream changed. A change of zones or fallback leaves it."""
-    if before is None:
+    """Whether slot `name`, changed from `before` to `after`, takes away the relay occurrence
+    on air (`on_air`: its slot and start, if a relay is on air): the slot deleted, paused or no
+    longer a relay, the occurrence skipped or moved, its end or its stream changed. A change of
+    zones or fallback leaves it on air."""
+    if on_air is None or on_air[0] != name or before is None:
         return False
+    start = on_air[1]
     if after is None or after.paused:
         return True
     old = starting_at(before, start, tz, was)

@@ -29,6 +29,7 @@ from broadcaster.programme.exceptions import (
     latest,
     next_start,
     occurrences,
+    relay_withdrawn,
 )
 from broadcaster.programme.holidays import holiday_on
 from broadcaster.programme.slots import DAYS, SlotDef, occurrences_between
@@ -197,3 +198,30 @@ def test_exceptions_only_take_away_or_move_a_slot_within_its_day(
         assert planned.fate == (expected[own[-1].kind] if own else Fate.AIRS)
         if not own:
             assert planned.occurrence == occurrence
+
+
+VOV = SlotDef("VOV", DAYS, time(11), 30, kind=SlotKind.RELAY, url="http://vov.example/vov1")
+ON_AIR = ("VOV", datetime(2024, 3, 11, 4, 0, tzinfo=timezone.utc))  # Monday 11:00 in Hà Nội
+
+
+@pytest.mark.parametrize(
+    ("after", "calendar", "gone"),
+    [
+        (VOV, PLAIN, False),  # saved unchanged
+        (VOV.__class__(**{**VOV.__dict__, "zones": ("Thôn 1",)}), PLAIN, False),
+        (VOV.__class__(**{**VOV.__dict__, "fallback": "tone.mp3"}), PLAIN, False),
+        (VOV.__class__(**{**VOV.__dict__, "paused": True}), PLAIN, True),
+        (None, PLAIN, True),  # deleted
+        (VOV.__class__(**{**VOV.__dict__, "minutes": 20}), PLAIN, True),  # its end moved
+        (VOV.__class__(**{**VOV.__dict__, "url": "http://tinh.example/a"}), PLAIN, True),
+        (VOV.__class__(**{**VOV.__dict__, "start": time(11, 5)}), PLAIN, True),  # moved
+        (VOV, Calendar((DateRuleDef(RuleKind.SKIP, slot="VOV", day=date(2024, 3, 11)),)), True),
+    ],
+    ids=["same", "zones", "fallback", "paused", "deleted", "shorter", "stream", "moved", "skipped"],
+)
+def test_a_relay_on_air_is_withdrawn_only_when_its_occurrence_no_longer_airs_as_it_was(
+    after: SlotDef | None, calendar: Calendar, gone: bool
+) -> None:
+    assert relay_withdrawn(ON_AIR, "VOV", VOV, after, PLAIN, calendar, TZ) is gone
+    assert relay_withdrawn(None, "VOV", VOV, after, PLAIN, calendar, TZ) is False  # off air
+    assert relay_withdrawn(("Khác", ON_AIR[1]), "VOV", VOV, after, PLAIN, calendar, TZ) is False
