@@ -191,3 +191,26 @@ def test_after_a_kill_mid_relay_the_restarted_agent_resumes_it_as_the_next_part(
         assert hub.kinds(r.key) == ["started", "interrupted"]
         assert hub.kinds(second) == ["started", "aired"]
         assert aired.ended_at is not None and aired.ended_at <= r.end + timedelta(seconds=1)
+
+
+def test_a_shortened_relay_ends_at_its_new_end_and_a_window_too_short_is_missed(
+    tmp_path: Path, broker: Broker, server: AudioServer, hub: Station, icecast: Icecast
+) -> None:
+    icecast.feed(MOUNT)
+    agent, _out = started_agent(tmp_path, broker, server, hub, "thon-r6")
+    with agents(agent):
+        r = relay_in(icecast, "r-vov1-f", lead_s=1, length_s=20)
+        hub.send(with_relays("thon-r6", 1, r))
+        playing(hub, "thon-r6", r.key)
+        shorter = dataclasses.replace(r, end=r.start + timedelta(seconds=8))
+        # a window of 3 s: less than a part's worth, never started, so missed at its end
+        brief = relay_in(icecast, "r-vov1-g", lead_s=9, length_s=3)
+        hub.send(with_relays("thon-r6", 2, shorter, brief))
+        aired = hub.wait_report(r.key, "aired")
+        assert aired.ended_at is not None
+        assert shorter.end <= aired.ended_at <= shorter.end + timedelta(seconds=1)
+        assert aired.received_s is not None and aired.received_s < 9.0
+        missed = hub.wait_report(brief.key, "failed")
+        assert missed.error is not None and missed.error.startswith("missed"), missed
+        assert missed.sha256 is None and hub.kinds(brief.key) == ["failed"]
+        assert hub.kinds(wire.part_key(r.key, 2)) == []

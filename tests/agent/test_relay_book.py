@@ -1,10 +1,14 @@
 """The agent's relay rule (`RelayBook`), pure: which relay is due, what was missed, and what a
-part's outcome means for the next, on injected times. No processes, no clock."""
+part's outcome means for the next, on injected times; and the cache keeping a part's seconds
+and gaps. No processes, no clock."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+from broadcaster.agent.cache import Cache
 from broadcaster.agent.player import Item, Played
 from broadcaster.agent.relaying import MAX_LOST, RETRY_SECONDS, RelayBook, Window
 from broadcaster.clusters import wire
@@ -115,3 +119,34 @@ def test_the_window_ends_at_its_end_on_the_clock_and_the_end_can_move() -> None:
     assert not window.is_set()
     now[0] = at(30)
     assert window.is_set()
+
+
+def test_a_cache_from_before_relays_gains_their_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "agent.db")
+    db.executescript(OLD_ASRUN)
+    db.execute("INSERT INTO asrun (entry, kind, reported_at) VALUES ('e-1', 'aired', ?)",
+               (wire.when(T0),))  # fmt: skip
+    db.commit()
+    db.close()
+    cache = Cache(tmp_path, "thon-1")
+    try:
+        part = wire.Report(cluster="thon-1", entry="r-a.2", kind="interrupted", sha256=None,
+                           started_at=T0, ended_at=at(30), reported_at=at(30), received_s=28.5,
+                           gaps=((12.0, 1.5, "dropped"),))  # fmt: skip
+        assert cache.record(part)
+        rows = [row.report for row in cache.rows()]
+        assert [r.entry for r in rows] == ["e-1", "r-a.2"] and rows[0].received_s is None
+        assert rows[1] == part
+        assert cache.relay_history() == [("r-a.2", "interrupted")]
+    finally:
+        cache.close()
+
+
+OLD_ASRUN = """
+CREATE TABLE asrun (
+    id INTEGER PRIMARY KEY, entry TEXT NOT NULL, kind TEXT NOT NULL, sha256 TEXT,
+    started_at TEXT, ended_at TEXT, reported_at TEXT NOT NULL,
+    from_cache INTEGER NOT NULL DEFAULT 0, last_contact TEXT, error TEXT,
+    delivered INTEGER NOT NULL DEFAULT 0, UNIQUE (entry, kind)
+);
+"""
