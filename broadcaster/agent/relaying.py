@@ -67,6 +67,8 @@ class RelayBook:
         self.progress: dict[str, Progress] = {}
         for entry, kind in history:
             key, part = wire.relay_of(entry)
+            if not key.startswith("r-"):
+                continue  # a bulletin's or an emergency's row
             held = self.progress.setdefault(key, Progress())
             held.parts = max(held.parts, part)
             held.done = held.done or kind == "aired"
