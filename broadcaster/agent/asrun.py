@@ -13,6 +13,7 @@ import paho.mqtt.client as mqtt
 
 from broadcaster.agent.cache import Cache
 from broadcaster.agent.link import Link
+from broadcaster.agent.player import Reception
 from broadcaster.clock import Clock
 from broadcaster.clusters import wire
 
@@ -60,13 +61,17 @@ class AsRunLog:
     def record(
         self, entry: str, kind: str, sha256: str | None, started: datetime | None,
         ended: datetime | None, error: str | None, from_cache: bool | None = None,
+        reception: Reception | None = None,
     ) -> None:  # fmt: skip
-        """Keep one line of the as-run log (once per entry and kind); it is reported later."""
+        """Keep one line of the as-run log (once per entry and kind); it is reported later.
+        A relay part's outcome carries its `reception` (seconds received, gaps)."""
         offline = not self.connected() if from_cache is None else from_cache
         report = wire.Report(
             cluster=self.cluster, entry=entry, kind=kind, sha256=sha256,
             started_at=started, ended_at=ended, reported_at=self.clock(), from_cache=offline,
             last_contact=self.last_contact if offline else None, error=error,
+            received_s=reception.received_s if reception else None,
+            gaps=reception.gaps if reception else (),
         )  # fmt: skip
         if self.cache.record(report):
             logger.info("As-run: %s %s%s%s", entry, kind, " (from cache)" if offline else "",
@@ -86,14 +91,17 @@ class AsRunLog:
         late = round((now - entry.start).total_seconds())
         self.failed(entry.key, entry.sha256, f"missed: its start passed {late} s ago")
 
-    def started(self, entry: str, sha256: str) -> None:
+    def started(self, entry: str, sha256: str | None) -> None:
         """`entry` starts playing now (by the clock: the caller's time may be a fetch ago)."""
         self.started_at = self.clock()
         self.record(entry, "started", sha256, self.started_at, None, None)
 
-    def ended(self, entry: str, kind: str, sha256: str, now: datetime, error: str | None) -> None:
+    def ended(
+        self, entry: str, kind: str, sha256: str | None, now: datetime, error: str | None,
+        reception: Reception | None = None,
+    ) -> None:  # fmt: skip
         """What played ended at `now` as `kind` (aired, failed, preempted, interrupted)."""
-        self.record(entry, kind, sha256, self.started_at, now, error)
+        self.record(entry, kind, sha256, self.started_at, now, error, reception=reception)
         if kind == "aired":  # the heartbeat says so from now on
             self.last_airing = entry
             self.cache.put("last_airing", entry)

@@ -4,6 +4,7 @@ connection loses nothing."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,8 @@ CREATE TABLE IF NOT EXISTS asrun (
 );
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Columns added after the first release, with their type: a cache from before gets them.
+_ADDED = {"received_s": "REAL", "gaps": "TEXT"}  # a relay part's seconds received, its gaps
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Cache:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(asrun)")}
+        for name, kind in _ADDED.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE asrun ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         """Close the database."""
@@ -105,10 +112,12 @@ class Cache:
         """Add a row; False (and nothing written) when that entry already has a row of that kind."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO asrun (entry, kind, sha256, started_at, ended_at, reported_at,"
-            " from_cache, last_contact, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " from_cache, last_contact, error, received_s, gaps)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report.entry, report.kind, report.sha256, wire.when(report.started_at),
              wire.when(report.ended_at), wire.when(report.reported_at), int(report.from_cache),
-             wire.when(report.last_contact), report.error),
+             wire.when(report.last_contact), report.error, report.received_s,
+             json.dumps(report.gaps) if report.gaps else None),
         )  # fmt: skip
         return cursor.rowcount == 1
 
@@ -121,6 +130,11 @@ class Cache:
         """Entries the agent has started, played or given up on (never to be played again)."""
         rows = self.db.execute("SELECT DISTINCT entry FROM asrun WHERE kind != 'retracted'")
         return {entry for (entry,) in rows}
+
+    def relay_history(self) -> list[tuple[str, str]]:
+        """(entry, kind) of every row of a relay's parts (keys `r-…`), oldest first."""
+        rows = self.db.execute("SELECT entry, kind FROM asrun WHERE entry LIKE 'r-%' ORDER BY id")
+        return [(str(entry), str(kind)) for entry, kind in rows]
 
     def left_started(self) -> list[wire.Report]:
         """`started` rows with no outcome: the agent stopped (or was killed) mid-airing."""
@@ -146,7 +160,7 @@ class Cache:
 
     def _row(self, r: tuple[object, ...]) -> Row:
         (row_id, entry, kind, sha, started, ended, reported, from_cache, contact, error,
-         delivered) = r  # fmt: skip
+         delivered, received, gaps) = r  # fmt: skip
         report = wire.Report(
             cluster=self.cluster, entry=str(entry), kind=str(kind),
             sha256=sha if isinstance(sha, str) else None,
@@ -155,6 +169,8 @@ class Cache:
             reported_at=wire.moment(reported, "reported_at"), from_cache=bool(from_cache),
             last_contact=_time(contact if isinstance(contact, str) else None),
             error=error if isinstance(error, str) else None,
+            received_s=float(received) if isinstance(received, (int, float)) else None,
+            gaps=tuple(tuple(g) for g in json.loads(gaps)) if isinstance(gaps, str) else (),
         )  # fmt: skip
         return Row(int(str(row_id)), report, bool(delivered))
 

@@ -23,6 +23,7 @@ from broadcaster.agent.config import AgentConfig, AgentError
 from broadcaster.agent.fetch import fetch
 from broadcaster.agent.link import Connected, Disconnected, Link, Received, Refused
 from broadcaster.agent.player import Item, Played, Player
+from broadcaster.agent.relaying import RelayDesk
 from broadcaster.agent.schedule import Schedule
 from broadcaster.clock import Clock
 from broadcaster.clusters import wire
@@ -57,6 +58,7 @@ class Agent:
         self.schedule = Schedule(cache.programme(), cache.handled(), grace)
         self.audio = AudioSupply(config, cache, fetcher)
         self.log = AsRunLog(config.cluster, cache, self.link, clock)
+        self.relays = RelayDesk(self.schedule, self.log, self.player, clock, cache.relay_history())
         now = clock()
         self.next_heartbeat = now
         self.next_fetch = now
@@ -93,7 +95,7 @@ class Agent:
         if not self.player.busy():
             if self.schedule.emergencies:
                 self._start_emergency(now)
-            else:
+            elif not self.relays.start_due(now):  # a relay holds the air: bulletins wait
                 self._start_due(now)
         if self.log.connected():
             self.log.touch(now)
@@ -102,15 +104,15 @@ class Agent:
             self.audio.fetch_missing(self.schedule.upcoming(now))
         if self.log.connected() and now >= self.next_heartbeat:
             self.next_heartbeat = now + timedelta(seconds=self.config.heartbeat_seconds)
-            self.link.publish("health", wire.encode(self.health(now)), retain=True)
+            self.link.publish("health", wire.encode(heartbeat(self, now)), retain=True)
         self.log.deliver()
         later = self.clock()  # the work above took time: wait from when it ended
         waits = [LONGEST_WAIT, (self.next_heartbeat - later).total_seconds()]
         if self.log.pending:
             waits.append(DELIVERY_POLL)
-        upcoming = self.schedule.next_start()
-        if upcoming is not None and not self.player.busy():
-            waits.append((upcoming - later).total_seconds())
+        upcoming = [self.schedule.next_start(), self.relays.next_start(later)]
+        if not self.player.busy():
+            waits += [(at - later).total_seconds() for at in upcoming if at is not None]
         return max(0.0, min(waits))
 
     def handle(self, event: object, now: datetime) -> None:
@@ -165,12 +167,14 @@ class Agent:
         for entry in withdrawn:
             self.log.record(entry.key, "retracted", entry.sha256, None, None, None)
         self.cache.keep_programme(programme)
+        self.relays.follow()
         self.next_fetch = now
         playing = self.player.item.sha256 if self.player.item is not None else None
         self.audio.prune(self.schedule.audio_kept(playing))
         logger.info(
-            "Programme version %d: %d entries until %s, %d retracted or replaced, %d new.",
-            programme.version, len(programme.entries), wire.when(programme.until),
+            "Programme version %d: %d entries and %d relays until %s, %d retracted or replaced,"
+            " %d new.", programme.version, len(programme.entries), len(programme.relays),
+            wire.when(programme.until),
             len(retracted), len(added),
         )  # fmt: skip
 
@@ -183,7 +187,7 @@ class Agent:
             if not self.audio.ready(entry.key, entry.url, entry.sha256):
                 self.log.failed(entry.key, entry.sha256, self.audio.missing(entry.key))
                 continue
-            self._play(Item(entry.key, entry.sha256, entry.duration_s), now)
+            self._play(Item(entry.key, entry.sha256, entry.duration_s), entry.sha256)
             return
 
     # Emergencies
@@ -214,27 +218,30 @@ class Agent:
             self.log.failed(emergency.key, emergency.sha256, self.audio.missing(emergency.key))
             return
         item = Item(emergency.key, emergency.sha256, emergency.duration_s, emergency=True)
-        self._play(item, now)
+        self._play(item, emergency.sha256)
 
     # Playing
-    def _play(self, item: Item, now: datetime) -> None:
-        self.log.started(item.key, item.sha256)
-        self.player.play(item, self.cache.audio_path(item.sha256))
+    def _play(self, item: Item, sha256: str) -> None:
+        self.log.started(item.key, sha256)
+        self.player.play(item, self.cache.audio_path(sha256))
 
     def _finish(self, played: Played, now: datetime) -> None:
         item = played.item
-        self.log.ended(item.key, played.kind, item.sha256, now, played.error)
+        self.log.ended(item.key, played.kind, item.sha256, now, played.error, played.reception)
         self.player.done()
+        if item.relay is not None:
+            self.relays.ended(played, now)
 
-    def health(self, now: datetime) -> wire.Health:
-        """The heartbeat: what is ready, missing and playing."""
-        upcoming = self.schedule.upcoming(now)
-        missing = [e for e in upcoming if not self.cache.has_audio(e.sha256)]
-        ready = self.schedule.ready_hours(now, missing)
-        return wire.Health(
-            cluster=self.config.cluster, online=True, at=now, version=__version__,
-            cache_ready_hours=round(ready, 3), missing=tuple(e.key for e in missing),
-            disk_free_mb=round(shutil.disk_usage(self.config.folder).free / 1e6, 1),
-            last_airing=self.log.last_airing, last_contact=self.log.last_contact,
-            playing=self.player.item.key if self.player.item else None,
-        )  # fmt: skip
+
+def heartbeat(agent: Agent, now: datetime) -> wire.Health:
+    """The agent's heartbeat: what is ready, missing and playing (a relay: its part's key)."""
+    upcoming = agent.schedule.upcoming(now)
+    missing = [e for e in upcoming if not agent.cache.has_audio(e.sha256)]
+    ready = agent.schedule.ready_hours(now, missing)
+    return wire.Health(
+        cluster=agent.config.cluster, online=True, at=now, version=__version__,
+        cache_ready_hours=round(ready, 3), missing=tuple(e.key for e in missing),
+        disk_free_mb=round(shutil.disk_usage(agent.config.folder).free / 1e6, 1),
+        last_airing=agent.log.last_airing, last_contact=agent.log.last_contact,
+        playing=agent.player.item.key if agent.player.item else None,
+    )  # fmt: skip
