@@ -70,6 +70,7 @@ class NoteCode(StrEnum):
     STREAM_LOST = "stream_lost"
     RELAY_LOST = "relay_lost"
     RELAY_LOST_SILENT = "relay_lost_silent"
+    RELAY_NOT_FOR_CLUSTERS = "relay_not_for_clusters"
     # Problems for the status page
     WITNESS_FAILED = "witness_failed"
     WITNESS_EXIT = "witness_exit"
@@ -149,6 +150,10 @@ ENGLISH: dict[NoteCode, str] = {
     NoteCode.STREAM_LOST: "The stream {url} gave no audio after {tries} tries ({detail}).",
     NoteCode.RELAY_LOST: "Relay slot {slot} at {at}: {url} was lost; {fallback} fills the slot.",
     NoteCode.RELAY_LOST_SILENT: "Relay slot {slot} at {at}: {url} was lost; no fallback, retried.",
+    NoteCode.RELAY_NOT_FOR_CLUSTERS: (
+        "Relay slot {slot} at {at} is not sent to the loudspeaker clusters: set relay_icecast "
+        "(docs/installation.md, Relays at the clusters)."
+    ),
     NoteCode.SOUND_CARD_FAILED: "The sound card could not play {file}: {detail}.",
     NoteCode.OUTPUT_UNKNOWN: (
         "Output '{spec}' is not one of soundcard[:NAME], file:DIR, command:CMD or null."

@@ -80,6 +80,10 @@ VIETNAMESE: dict[NoteCode, str] = {
         "Luồng tiếp sóng {url} không có âm thanh sau {tries} lần kết nối ({detail}). "
         "Kiểm tra đường Internet và địa chỉ luồng."
     ),
+    NoteCode.RELAY_NOT_FOR_CLUSTERS: (
+        "Khung tiếp sóng {slot} lúc {at} không được gửi tới các cụm loa: máy trạm chưa có máy chủ "
+        "Icecast cho cụm loa (nhờ kỹ thuật viên đặt relay_icecast)."
+    ),
     NoteCode.RELAY_LOST: "Tiếp sóng {slot} lúc {at}: mất luồng {url}; phát tệp dự phòng {fallback}.",
     NoteCode.RELAY_LOST_SILENT: "Tiếp sóng {slot} lúc {at}: mất luồng {url}, không có tệp dự phòng.",
     NoteCode.SOUND_CARD_FAILED: (

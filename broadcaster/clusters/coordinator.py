@@ -21,12 +21,13 @@ from broadcaster.clusters import agent_reports as intake
 from broadcaster.clusters import fanout, wire
 from broadcaster.clusters.endpoint import make_agent_app
 from broadcaster.clusters.link import StationLink
-from broadcaster.clusters.relay_fanout import live_relays
+from broadcaster.clusters.relay_fanout import relay_key, relay_occurrences
 from broadcaster.clusters.republish import LEAD, Republisher
 from broadcaster.config import Settings
 from broadcaster.ffmpeg import ffmpeg_exe
-from broadcaster.programme.slots import fallback_path
-from broadcaster.store.db import AirRequest
+from broadcaster.notes import NoteCode, note
+from broadcaster.programme.slots import SlotOccurrence, fallback_path
+from broadcaster.store.db import AirRequest, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class ClusterRelay:
         self.published: dict[str, str] = {}  # cluster → digest of the entries last published
         self.sealed = 0
         self.republisher = Republisher(settings, ffmpeg_exe(), clock)
+        self.unsent_relays: set[str] = set()  # relays told not sent to the clusters
         self._halt = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: object | None = None
@@ -122,14 +124,32 @@ class ClusterRelay:
         in its zones; end the feeds of those withdrawn. The keys of the feeds started."""
         now = self.clock()
         with self.sessions() as session:
-            live = live_relays(session, self.settings, now, now + LEAD)
+            live = relay_occurrences(session, self.settings, now, now + LEAD)
             live = [o for o in live if fanout.targeted(session, o.slot.zones)]
+            if not self.settings.relay_icecast.strip():
+                self._not_for_clusters(session, live)
+                return []
         base = self.settings.base_dir
         fallbacks = {
             o.slot.name: fallback_path(base, o.slot.fallback) if o.slot.fallback else None
             for o in live
         }
         return self.republisher.keep(live, fallbacks)
+
+    def _not_for_clusters(self, session: Session, live: list[SlotOccurrence]) -> None:
+        """A problem for the status page, once per occurrence: a relay slot for clusters came
+        up, and the station has no Icecast to re-publish it to them."""
+        for occurrence in live:
+            key = relay_key(occurrence.slot.name, occurrence.start)
+            if key in self.unsent_relays:
+                continue
+            self.unsent_relays.add(key)
+            at = occurrence.start.astimezone(self.settings.tz).strftime("%H:%M %d/%m/%Y")
+            problem = note(NoteCode.RELAY_NOT_FOR_CLUSTERS, slot=occurrence.slot.name, at=at)
+            logger.warning("%s", problem.english())
+            session.add(Problem(at=self.clock(), message=problem.stored()))
+        session.commit()
+        self.unsent_relays &= {relay_key(o.slot.name, o.start) for o in live}  # the live ones
 
     def send_emergencies(self) -> int:
         """Publish each live emergency to every targeted cluster not yet sent it."""

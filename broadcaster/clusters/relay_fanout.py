@@ -59,6 +59,13 @@ def live_relays(session: Session, settings: Settings, now: datetime, until: date
     re-publishes relays; [] when it does not."""
     if not settings.relay_icecast.strip():
         return []
+    return relay_occurrences(session, settings, now, until)
+
+
+def relay_occurrences(
+    session: Session, settings: Settings, now: datetime, until: datetime
+) -> list[SlotOccurrence]:
+    """Relay occurrences that end after `now` and start before `until`."""
     slots = [s for s in slots_from_rows(session) if s.kind == SlotKind.RELAY and s.url]
     if not slots:
         return []

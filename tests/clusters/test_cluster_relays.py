@@ -25,6 +25,7 @@ from broadcaster.clusters.relay_fanout import mount
 from broadcaster.config import Settings
 from broadcaster.enums import SlotKind
 from broadcaster.evidence.verify import verify
+from broadcaster.notes import english
 from broadcaster.programme.slots import DAYS, SlotDef
 from broadcaster.services import clusters as service
 from broadcaster.services import reports
@@ -168,3 +169,36 @@ def test_a_relay_never_confirmed_is_unconfirmed_by_its_slot_and_a_withdrawn_one_
     with station.sessions() as session:
         row = session.scalar(select(Dispatch).where(Dispatch.entry == second.key))
         assert row is not None and row.retracted_at == later
+
+
+def test_a_relay_for_clusters_without_the_stations_icecast_is_a_problem_once(
+    station: Station,
+) -> None:
+    """The technician forgot relay_icecast: the status page says so once per occurrence, and
+    nothing is published; with it set, the occurrence's feed starts and nothing is said."""
+    from broadcaster.clusters.coordinator import ClusterRelay
+
+    settings = clustered(station)
+    first = programmes(station, settings)["thon-2"].relays[0]
+    during = first.start + timedelta(minutes=1)
+    plain = dataclasses.replace(settings, mqtt_host="127.0.0.1", mqtt_tls="off")
+    forgot = ClusterRelay(dataclasses.replace(plain, relay_icecast=""), station.sessions,
+                          lambda: during)  # fmt: skip
+    assert forgot.republish() == [] and forgot.republish() == []
+    said = problems(station)
+    assert len(said) == 1, said
+    assert english(said[0]) == (
+        "Relay slot VOV trưa at 11:00 11/03/2024 is not sent to the loudspeaker clusters: set "
+        "relay_icecast (docs/installation.md, Relays at the clusters)."
+    )
+    ready = ClusterRelay(plain, station.sessions, lambda: during)
+    try:  # the upper stream is unreachable here: the feed starts and retries it
+        assert ready.republish() == [first.key]
+    finally:
+        ready.republisher.stop()
+    assert len(problems(station)) == 1
+
+
+def problems(station: Station) -> list[str]:
+    with station.sessions() as session:
+        return [p.message for p in session.scalars(select(Problem).order_by(Problem.id))]
