@@ -112,7 +112,7 @@ def test_a_lost_upper_stream_keeps_the_clusters_mount_up_with_silence_then_the_f
         republisher.keep([relay], {"Tỉnh chiều": fallback})
         assert wait_until(lambda: mount_is_up(ours))
         heard: list[Receipt] = []
-        listener = threading.Thread(target=lambda: heard.append(listen(ours, 25)))
+        listener = threading.Thread(target=lambda: heard.append(listen(ours, 17)))
         listener.start()
         time.sleep(3)  # the cluster hears the upper stream, then the upper station goes down
         source.kill()
@@ -122,7 +122,7 @@ def test_a_lost_upper_stream_keeps_the_clusters_mount_up_with_silence_then_the_f
         receipt = heard[0]
         # silence while the station retried, then the fallback: the cluster lost nothing
         assert receipt.gaps == [], receipt.gaps
-        assert receipt.received_s > 20.0, receipt
+        assert receipt.received_s > 14.0, receipt  # of 17 s: the fallback came, then more
     finally:
         republisher.stop()
 
