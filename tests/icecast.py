@@ -55,38 +55,54 @@ class Icecast:
     def feed(
         self, mount: str, frequency: int = 440, seconds: float | None = None
     ) -> subprocess.Popen[bytes]:
-        """A source streaming a tone as MP3 in real time to `mount`, up once listeners hear it."""
+        """A source streaming a tone as MP3 in real time to `mount`, up once listeners hear it.
+        A source that ends before its mount is up (Icecast, just started, may refuse its first
+        sources on a busy machine) is started again, until READY_WITHIN."""
         length = ["-t", str(seconds)] if seconds else []
-        source = subprocess.Popen(
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
-             "-i", f"sine=frequency={frequency}:sample_rate=44100", *length, "-c:a", "libmp3lame",
-             "-b:a", "64k", "-content_type", "audio/mpeg", "-f", "mp3",
-             f"icecast://source:{SOURCE_PASSWORD}@127.0.0.1:{self.port}{mount}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.sources.append(source)
-        self.wait_for(mount)
-        return source
-
-    def wait_for(self, mount: str) -> None:
         deadline = time.monotonic() + READY_WITHIN
+        while True:
+            source = subprocess.Popen(
+                [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f",
+                 "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=44100", *length,
+                 "-c:a", "libmp3lame", "-b:a", "64k", "-content_type", "audio/mpeg", "-f", "mp3",
+                 f"icecast://source:{SOURCE_PASSWORD}@127.0.0.1:{self.port}{mount}"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            self.sources.append(source)
+            if self.wait_for(mount, deadline, source):
+                return source
+            said = source.stderr.read().decode(errors="replace")[-300:] if source.stderr else ""
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Icecast mount {mount} did not come up: {said}")
+            time.sleep(0.5)
+
+    def wait_for(
+        self, mount: str, deadline: float | None = None,
+        source: subprocess.Popen[bytes] | None = None,
+    ) -> bool:  # fmt: skip
+        """Whether `mount` answers before `deadline` (False at once when `source` ends first)."""
+        deadline = deadline or time.monotonic() + READY_WITHIN
         while time.monotonic() < deadline:
+            if source is not None and source.poll() is not None:
+                return False
             try:
                 with urllib.request.urlopen(self.url(mount), timeout=2) as answer:  # noqa: S310
                     if answer.read(1024):
-                        return
+                        return True
             except urllib.error.HTTPError as missing:  # 404 until the source is up
                 missing.close()
                 time.sleep(0.2)
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
-        raise RuntimeError(f"Icecast mount {mount} did not come up")
+        return False
 
     def stop_sources(self) -> None:
         for source in self.sources:
             if source.poll() is None:
                 source.kill()
             source.wait()
+            if source.stderr is not None:
+                source.stderr.close()
         self.sources.clear()
 
 

@@ -79,9 +79,13 @@ class Encoder:
         if time.monotonic() < self._retry_at:
             return None
         if process is not None:
+            _close(process)  # its pipe, once: a day of reconnections must not leak descriptors
             self.restarts += 1
-            logger.warning("relay mount %s: the encoder ended (%s); connecting again",
-                           self.shown, process.returncode)  # fmt: skip
+            # Icecast down for an hour is 1,800 reconnections: the log says so at the 1st,
+            # 2nd, 4th, 8th … of them, not at each
+            told = logger.warning if self.restarts & (self.restarts - 1) == 0 else logger.debug
+            told("relay mount %s: the encoder ended (%s); connecting again (%d time(s))",
+                 self.shown, process.returncode, self.restarts)  # fmt: skip
         self._retry_at = time.monotonic() + ENCODER_RETRY_S
         self._process = subprocess.Popen(
             self._args(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -113,18 +117,22 @@ class Encoder:
         """End the source: Icecast takes the mount down."""
         with self._lock:
             process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            try:
-                process.stdin.close()
-            except OSError:
-                pass
+        if process is not None:
+            _close(process)
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    """End an encoder: its input closed (it sends what it holds), then reaped."""
+    if process.stdin is not None:
         try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            process.stdin.close()
+        except OSError:
+            pass  # it ended with data unsent: nothing more to send
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass

@@ -163,3 +163,26 @@ def test_a_future_occurrence_waits_and_the_clusters_address_has_no_password(
     assert SOURCE_PASSWORD not in public_url(plain, "Sau")
     assert public_url(plain, "Sau") == f"http://127.0.0.1:{icecast.port}{mount('Sau')}"
     assert f"source:{SOURCE_PASSWORD}@" in icecast_target(plain, "Sau")
+
+
+def test_an_icecast_that_refuses_the_source_is_connected_again_without_breaking_the_feed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing listens where the station publishes (Icecast stopped): each block is dropped,
+    the encoder is started again every ENCODER_RETRY_S, and the log says so sparingly."""
+    from broadcaster.clusters.republish import ENCODER_RETRY_S, Encoder
+    from tests.broker import free_port
+
+    encoder = Encoder(f"icecast://source:x@127.0.0.1:{free_port()}/m.mp3", ffmpeg_exe(), "m")
+    silence = bytes(8820)
+    began = time.monotonic()
+    try:
+        while encoder.restarts < 3:
+            encoder.write(silence)  # never raises: the feed goes on
+            time.sleep(0.05)
+            assert time.monotonic() - began < 60, "the encoder was not started again"
+    finally:
+        encoder.close()
+    assert time.monotonic() - began >= 2 * ENCODER_RETRY_S  # not more often than that
+    told = [r for r in caplog.records if "connecting again" in r.getMessage()]
+    assert [r.levelname for r in told if r.levelname == "WARNING"] == ["WARNING", "WARNING"]
