@@ -35,12 +35,14 @@ run: $(VENV)/.installed-run
 	$(BIN)/broadcaster serve & web=$$!; \
 	$(BIN)/broadcaster run
 
-# Four workers on two cores: the slow tests mostly wait (on a slot, a daemon, a broker), so
-# two workers a core keep both cores busy. Each test owns its ports, folders and databases.
+# Six workers on two cores: the slow tests mostly wait (on a slot, a daemon, a broker, a
+# stream playing in real time), so three workers a core keep both cores busy (four workers took
+# 15 min 48 s once the relay tests came, over the 15-minute budget). Each test owns its ports,
+# folders and databases.
 # Work stealing: a worker that runs dry takes tests queued on another, so a run of slow tests
 # handed to one worker at the start cannot leave it alone at the end (a 17-minute run, where
 # the same tests took 11 on another day, had three workers idle for its last six minutes).
-PYTEST_PARALLEL := -n 4 --dist worksteal
+PYTEST_PARALLEL := -n 6 --dist worksteal
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)

@@ -4,7 +4,6 @@ agent, which fetches the audio with its token, plays it and confirms; the statio
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import subprocess
 from collections.abc import Iterator
@@ -17,11 +16,12 @@ from broadcaster.clock import utc_now
 from broadcaster.clusters.coordinator import ClusterRelay
 from broadcaster.enums import Outcome
 from broadcaster.services import clusters as service
-from broadcaster.services.station import Station, open_station
+from broadcaster.services.station import Station
 from broadcaster.store.db import Airing, AirRequest
 from tests.agent_station import agent_command, copy_of
-from tests.broker import Broker, free_port, require_mosquitto
+from tests.broker import Broker
 from tests.helpers import approved_rendered, services, wait_for
+from tests.station_side import station_side, write_agent_toml
 
 pytestmark = pytest.mark.slow
 
@@ -29,23 +29,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def relayed(station: Station) -> Iterator[tuple[Station, Broker, ClusterRelay]]:
     """The station with a broker (plain MQTT on loopback) and its relay running on the real clock."""
-    require_mosquitto()
-    broker = Broker(station.settings.broker_path)
-    settings = dataclasses.replace(
-        station.settings, mqtt_host=broker.host, mqtt_port=broker.port, mqtt_tls="off",
-        mqtt_password=broker.station_password, agent_api_port=free_port(),
-    )  # fmt: skip
-    opened = open_station(settings)
-    relay = ClusterRelay(settings, opened.sessions, utc_now)
-    try:
-        broker.start()
-        relay.start()
-        wait_for(relay.link.ready.is_set, "the station connected to the broker")
-        yield opened, broker, relay
-    finally:
-        relay.stop()
-        broker.kill()
-        opened.engine.dispose()
+    with station_side(station) as side:
+        yield side
 
 
 def test_an_emergency_from_the_station_is_played_by_the_agent_and_sealed(
@@ -59,14 +44,7 @@ def test_an_emergency_from_the_station_is_played_by_the_agent_and_sealed(
     folder, out = tmp_path / "agent", tmp_path / "aired"
     folder.mkdir()
     out.mkdir()
-    settings = station.settings
-    (folder / "agent.toml").write_text(
-        f'cluster = "{issued.cluster}"\npassword = "{issued.password}"\n'
-        f'token = "{issued.token}"\nbroker_host = "{settings.mqtt_host}"\n'
-        f"broker_port = {settings.mqtt_port}\ntls = false\n"
-        f'station_url = "http://127.0.0.1:{settings.agent_api_port}"\n'
-        f'output = "file:{out}"\nheartbeat_seconds = 1\n'
-    )  # the lines `clusters add` prints, plus tls, the output and a quick heartbeat
+    write_agent_toml(folder, station.settings, issued, f"file:{out}")
     log = open(folder / "agent.log", "wb")
     agent = subprocess.Popen([*agent_command(), "--config", "agent.toml"], cwd=folder,
                              stdout=log, stderr=log)  # fmt: skip
@@ -112,14 +90,7 @@ def test_a_killed_agent_is_marked_offline_at_once_by_its_last_will(
         issued = service.add_cluster(ctx, "thon-1", "Thôn 1")
     folder = tmp_path / "agent"
     folder.mkdir()
-    settings = station.settings
-    (folder / "agent.toml").write_text(
-        f'cluster = "{issued.cluster}"\npassword = "{issued.password}"\n'
-        f'token = "{issued.token}"\nbroker_host = "{settings.mqtt_host}"\n'
-        f"broker_port = {settings.mqtt_port}\ntls = false\n"
-        f'station_url = "http://127.0.0.1:{settings.agent_api_port}"\n'
-        f'output = "null"\nheartbeat_seconds = 1\n'
-    )
+    write_agent_toml(folder, station.settings, issued, "null")
 
     def online() -> bool:
         with station.sessions() as session:

@@ -13,7 +13,6 @@ timed: the test waits for the sealed rows with a deadline for a busy machine.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 from collections.abc import Iterator
@@ -32,12 +31,13 @@ from broadcaster.notes import english
 from broadcaster.programme.slots import SlotDef
 from broadcaster.services import clusters as service
 from broadcaster.services import reports
-from broadcaster.services.station import Station, open_station
+from broadcaster.services.station import Station
 from broadcaster.store.db import Airing
 from tests.agent_station import agent_command
-from tests.broker import Broker, free_port, require_mosquitto
+from tests.broker import Broker
 from tests.helpers import services, use_slots, wait_for
 from tests.icecast import SOURCE_PASSWORD, Icecast, icecast, make_tone  # noqa: F401  (fixture)
+from tests.station_side import station_side, write_agent_toml
 
 pytestmark = pytest.mark.slow
 LEAD_S = 8.0  # the slot starts this long after the test begins: programme sent, mount up
@@ -51,24 +51,9 @@ def relayed(
     icecast: Icecast,  # noqa: F811
 ) -> Iterator[tuple[Station, Broker, ClusterRelay]]:
     """The station with a broker and its own Icecast for the clusters, its side running."""
-    require_mosquitto()
-    broker = Broker(station.settings.broker_path)
-    settings = dataclasses.replace(
-        station.settings, mqtt_host=broker.host, mqtt_port=broker.port, mqtt_tls="off",
-        mqtt_password=broker.station_password, agent_api_port=free_port(),
-        relay_icecast=f"http://source:{SOURCE_PASSWORD}@127.0.0.1:{icecast.port}",
-    )  # fmt: skip
-    opened = open_station(settings)
-    relay = ClusterRelay(settings, opened.sessions, utc_now)
-    try:
-        broker.start()
-        relay.start()
-        wait_for(relay.link.ready.is_set, "the station connected to the broker")
-        yield opened, broker, relay
-    finally:
-        relay.stop()
-        broker.kill()
-        opened.engine.dispose()
+    source = f"http://source:{SOURCE_PASSWORD}@127.0.0.1:{icecast.port}"
+    with station_side(station, relay_icecast=source) as side:
+        yield side
 
 
 def relay_slot_soon(station: Station, url: str, fallback: Path) -> datetime:
@@ -88,14 +73,7 @@ def start_agent(
 ) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
     out = folder / "aired"
     out.mkdir(parents=True)
-    settings = station.settings
-    (folder / "agent.toml").write_text(
-        f'cluster = "{issued.cluster}"\npassword = "{issued.password}"\n'
-        f'token = "{issued.token}"\nbroker_host = "{settings.mqtt_host}"\n'
-        f"broker_port = {settings.mqtt_port}\ntls = false\n"
-        f'station_url = "http://127.0.0.1:{settings.agent_api_port}"\n'
-        f'output = "file:{out}"\nheartbeat_seconds = 1\n'
-    )  # fmt: skip
+    write_agent_toml(folder, station.settings, issued, f"file:{out}")
     log = open(folder / "agent.log", "wb")  # noqa: SIM115  (closed with the process)
     process = subprocess.Popen([*agent_command(), "--config", "agent.toml"], cwd=folder,
                                stdout=log, stderr=log)  # fmt: skip
