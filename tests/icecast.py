@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -71,6 +70,9 @@ class Icecast:
             self.sources.append(source)
             if self.wait_for(mount, deadline, source):
                 return source
+            if source.poll() is None:
+                source.kill()
+                source.wait()
             said = source.stderr.read().decode(errors="replace")[-300:] if source.stderr else ""
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Icecast mount {mount} did not come up: {said}")
@@ -106,6 +108,45 @@ class Icecast:
         self.sources.clear()
 
 
+STARTS = 3  # another process may take the free port first: Icecast is started on a new one
+
+
+def _answers_as_icecast(port: int, server: subprocess.Popen[bytes]) -> bool:
+    """Whether our Icecast (alive, not another test's server on a reused port) answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:  # noqa: S310
+            said = answer.headers.get("Server", "")
+    except urllib.error.HTTPError as refused:
+        said = refused.headers.get("Server", "")
+        refused.close()
+    except (urllib.error.URLError, OSError):
+        return False
+    return server.poll() is None and said.lower().startswith("icecast")
+
+
+def _start(program: str, folder: Path, owner: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Icecast on a free loopback port, answering; a new port when it could not bind one."""
+    for _ in range(STARTS):
+        port = free_port()
+        config = folder / "icecast.xml"
+        config.write_text(
+            CONFIG.format(password=SOURCE_PASSWORD, port=port, folder=folder, owner=owner)
+        )
+        config.chmod(0o644)
+        server = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + READY_WITHIN
+        while server.poll() is None and time.monotonic() < deadline:
+            if _answers_as_icecast(port, server):
+                return server, port
+            time.sleep(0.1)
+        if server.poll() is None:
+            server.kill()
+        server.wait()
+    log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+    raise RuntimeError(f"Icecast did not start: {log[-1000:]}")
+
+
 @pytest.fixture
 def icecast() -> Iterator[Icecast]:
     program = require_icecast()
@@ -116,30 +157,9 @@ def icecast() -> Iterator[Icecast]:
         os.chown(folder, user.pw_uid, user.pw_gid)
         os.chmod(folder, 0o755)
         owner = "<changeowner><user>icecast2</user><group>icecast</group></changeowner>"
-    port = free_port()
-    config = folder / "icecast.xml"
-    config.write_text(
-        CONFIG.format(password=SOURCE_PASSWORD, port=port, folder=folder, owner=owner)
-    )
-    config.chmod(0o644)
-    server = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    server, port = _start(program, folder, owner)
     running = Icecast(port, folder)
     try:
-        deadline = time.monotonic() + READY_WITHIN
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log = (
-                        (folder / "error.log").read_text()
-                        if (folder / "error.log").exists()
-                        else ""
-                    )
-                    raise RuntimeError(f"Icecast did not start: {log[-1000:]}") from None
-                time.sleep(0.1)
         yield running
     finally:
         running.stop_sources()

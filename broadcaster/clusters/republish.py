@@ -156,8 +156,8 @@ class Feed:
         slot = self.occurrence.slot
         assert slot.url is not None
         target = icecast_target(self.settings, slot.name)
-        encoder = Encoder(target, self.ffmpeg, shown_url(self.settings.relay_icecast) + mount(
-            slot.name))  # fmt: skip
+        shown = shown_url(self.settings.relay_icecast) + mount(slot.name)  # no password
+        encoder = Encoder(target, self.ffmpeg, shown)
         quiet = threading.Event()
         keeper = threading.Thread(target=encoder.keep_alive, args=(quiet,), daemon=True)
         keeper.start()
