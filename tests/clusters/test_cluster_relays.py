@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime, timedelta
 from datetime import time as clock_time
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -137,6 +137,38 @@ def test_each_part_a_cluster_relayed_is_sealed_with_what_it_received(station: St
     assert [(n, f.cells()) for n, f in summary.by_cluster_relay] == [
         ("thon-2", [2, 29.0, 0.0, 0, 1]),  # parts, minutes received, fallback, lost, cut
     ]
+    files = office_files(station, relay.end + timedelta(days=1))
+    assert "Cụm loa (tiếp sóng);Số lượt tiếp sóng" in files["csv"]
+    assert "thon-2;2;29,0;0,0;0;1" in files["csv"]
+    assert json.loads(files["json"])["summary"]["by_cluster_relay"][0][0] == "thon-2"
+    assert "Tiếp sóng do các cụm loa xác nhận" in files["docx"]
+    assert "Tiếp sóng do các cụm loa xác nhận" in files["xlsx"]
+
+
+def office_files(station: Station, now: datetime) -> dict[str, str]:
+    """The Office's report of March 2024 in each format, as text to look into."""
+    import io
+
+    import docx
+    import openpyxl
+
+    found = {}
+    with services(station, now) as ctx:
+        days = reports.period(ctx, "2024-03-01", "2024-03-31")
+        for fmt in ("csv", "json", "docx", "xlsx"):
+            body = reports.office_report(ctx, days, fmt, record=False).body
+            if fmt == "docx":
+                document = docx.Document(io.BytesIO(body))
+                found[fmt] = "\n".join(p.text for p in document.paragraphs)
+            elif fmt == "xlsx":
+                book = openpyxl.load_workbook(io.BytesIO(body))
+                cells = [
+                    c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row
+                ]
+                found[fmt] = "\n".join(str(c) for c in cells if c is not None)
+            else:
+                found[fmt] = body.decode("utf-8-sig")
+    return found
 
 
 def test_a_relay_report_the_cluster_was_not_sent_is_refused(station: Station) -> None:
