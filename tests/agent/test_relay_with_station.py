@@ -132,9 +132,12 @@ def test_a_relay_slot_reaches_the_cluster_through_the_stations_mount_and_is_seal
     assert row.error is not None and "the station withdrew the relay" in english(row.error)
     assert (row.script_id, row.slot_name) == (None, "Tiếp sóng VOV1")
     assert row.relay_url == icecast.url("/vov1.mp3")  # the upper station, without credentials
-    assert row.started_at is not None and row.started_at - start < timedelta(seconds=3)
-    assert deleted is not None and row.ended_at is not None
-    assert timedelta(0) <= row.ended_at - deleted < timedelta(seconds=5)
+    # it started at the slot's start (the agent's clock is this machine's), before the delete
+    assert deleted is not None and row.started_at is not None
+    assert start - timedelta(seconds=1) <= row.started_at < deleted
+    # and stopped when the slot was deleted, before the slot's end
+    assert row.ended_at is not None
+    assert deleted <= row.ended_at < start + timedelta(minutes=SLOT_MINUTES)
     # the agent received all of it: the upper station's audio, silence while the station
     # retried, then the fallback, all on one mount (the cluster lost nothing)
     heard = (row.ended_at - row.started_at).total_seconds()

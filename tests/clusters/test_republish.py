@@ -50,11 +50,16 @@ def occurrence(name: str, url: str, seconds: float, fallback: str | None = None)
 def listen(url: str, seconds: float) -> Receipt:
     """What a cluster's receiver gets from `url` in `seconds` (lost: the receipt so far)."""
     receiver = Receiver(url, RATE, ffmpeg_exe())
+    hear(receiver, seconds)
+    return receiver.receipt
+
+
+def hear(receiver: Receiver, seconds: float) -> None:
+    """Let a cluster's `receiver` take its stream for `seconds` (its receipt says what came)."""
     try:
         receiver.run(seconds, lambda block: None, None)
     except Exception:  # noqa: BLE001  (StreamLost: the receipt says what came)
         pass
-    return receiver.receipt
 
 
 def mount_is_up(url: str) -> bool:
@@ -111,15 +116,16 @@ def test_a_lost_upper_stream_keeps_the_clusters_mount_up_with_silence_then_the_f
     try:
         republisher.keep([relay], {"Tỉnh chiều": fallback})
         assert wait_until(lambda: mount_is_up(ours))
-        heard: list[Receipt] = []
-        listener = threading.Thread(target=lambda: heard.append(listen(ours, 17)))
+        cluster = Receiver(ours, RATE, ffmpeg_exe())
+        listener = threading.Thread(target=lambda: hear(cluster, 17))
         listener.start()
-        time.sleep(3)  # the cluster hears the upper stream, then the upper station goes down
+        # the cluster hears the upper stream, then the upper station goes down
+        assert wait_until(lambda: cluster.receipt.received_s > 1.0)
         source.kill()
         listener.join(60)
         feed = next(iter(republisher.feeds.values()))
         assert feed.lost, "the upper stream's loss was not noticed"
-        receipt = heard[0]
+        receipt = cluster.receipt
         # silence while the station retried, then the fallback: the cluster lost nothing
         assert receipt.gaps == [], receipt.gaps
         assert receipt.received_s > 14.0, receipt  # of 17 s: the fallback came, then more
