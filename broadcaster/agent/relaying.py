@@ -27,7 +27,7 @@ from broadcaster.agent.player import Item, Played, Player
 from broadcaster.agent.schedule import Schedule
 from broadcaster.clock import Clock
 from broadcaster.clusters import wire
-from broadcaster.onair.outputs import Cancel, StopReason
+from broadcaster.onair.outputs import Cancel, SlotEnding, StopReason
 
 logger = logging.getLogger(__name__)
 
@@ -36,17 +36,12 @@ MAX_LOST = 5  # parts lost in a row before the agent gives the relay up
 MIN_PART_SECONDS = 5.0  # a window with less left than this starts no new part
 
 
-class Window(Cancel):
+class Window(SlotEnding):
     """A relay part's cancel that is also set when the relay's `end` comes on the agent's clock;
     the control thread moves `end` when a newer programme shortens (or lengthens) the slot."""
 
     def __init__(self, clock: Clock, end: datetime) -> None:
-        super().__init__()
-        self.clock, self.end = clock, end
-
-    def is_set(self) -> bool:
-        """Stopped, or the window is over."""
-        return super().is_set() or self.clock() >= self.end
+        super().__init__(Cancel(), clock, end)
 
 
 @dataclass

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 from broadcaster.clock import Clock
 from broadcaster.clusters.relay_fanout import mount, relay_key
 from broadcaster.config import Settings
-from broadcaster.onair.outputs import Cancel, Preempted
-from broadcaster.onair.relay_air import ProgrammeLoop, SlotEnding
+from broadcaster.onair.outputs import Cancel, Preempted, SlotEnding
+from broadcaster.onair.relay_air import ProgrammeLoop
 from broadcaster.onair.streams import Receiver, StreamLost, shown_url
 from broadcaster.programme.slots import SlotOccurrence
 

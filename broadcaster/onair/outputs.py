@@ -14,10 +14,12 @@ import os
 import shutil
 import tempfile
 import threading
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Protocol
 
+from broadcaster.clock import Clock
 from broadcaster.errors import Code, DetailError
 from broadcaster.notes import Note, NoteCode, note
 
@@ -71,6 +73,19 @@ class Cancel(threading.Event):
         """Allow playback again."""
         self.reason = None
         super().clear()
+
+
+class SlotEnding(Cancel):
+    """A relay's cancel that is also set when its slot's time is over on the station's clock
+    (a step of the clock mid-slot ends the relay at the slot's end, never beyond it); cut by the
+    arbiter, it has a reason; set by the slot's end, none."""
+
+    def __init__(self, plain: Cancel, clock: Clock, end: datetime) -> None:
+        super().__init__(plain.on_player)
+        self.clock, self.end = clock, end
+
+    def is_set(self) -> bool:
+        return super().is_set() or self.clock() >= self.end
 
 
 class Output(Protocol):

@@ -25,7 +25,7 @@ from broadcaster.enums import Outcome, RelayPart
 from broadcaster.onair.airing import STOPPED
 from broadcaster.onair.airing_row import seal_close, seal_open
 from broadcaster.onair.journal import Journal
-from broadcaster.onair.outputs import Cancel, Output, OutputError, Preempted, StopReason
+from broadcaster.onair.outputs import Output, OutputError, Preempted, SlotEnding, StopReason
 from broadcaster.onair.relays import relay
 from broadcaster.onair.streams import Receipt, Receiver, StreamLost
 from broadcaster.store.db import Airing
@@ -48,19 +48,6 @@ class ProgrammeLoop(Receiver):
             "-stream_loop", "-1", "-i", self.url, "-vn", "-ac", "1",
             "-ar", str(self.receipt.rate), "-f", "s16le", "pipe:1",
         ]  # fmt: skip
-
-
-class SlotEnding(Cancel):
-    """A relay's cancel that is also set when its slot's time is over on the station's clock
-    (a step of the clock mid-slot ends the relay at the slot's end, never beyond it); cut by the
-    arbiter, it has a reason; set by the slot's end, none."""
-
-    def __init__(self, plain: Cancel, clock: Clock, end: datetime) -> None:
-        super().__init__(plain.on_player)
-        self.clock, self.end = clock, end
-
-    def is_set(self) -> bool:
-        return super().is_set() or self.clock() >= self.end
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,10 @@ from broadcaster.notes import NoteCode, note
 from broadcaster.onair.airing import AiringResult
 from broadcaster.onair.airwaves import Airwaves
 from broadcaster.onair.arbiter import Claim, Kind
-from broadcaster.onair.outputs import StopReason
+from broadcaster.onair.outputs import SlotEnding, StopReason
 from broadcaster.onair.relay_air import (
     FALLBACK,
     Part,
-    SlotEnding,
     Where,
     air_part,
     fallback_receiver,
